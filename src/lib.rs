@@ -1,0 +1,5 @@
+//! Retort: chemical text mining with large language models, from paragraph to checked record.
+
+pub mod extraction;
+pub mod format;
+pub mod ground;
