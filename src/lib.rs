@@ -3,3 +3,4 @@
 pub mod extraction;
 pub mod format;
 pub mod ground;
+pub mod task;

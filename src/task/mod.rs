@@ -1,0 +1,159 @@
+//! Tasks: what to extract and how the answer is written. A task is data (a TOML file); the
+//! built-ins are embedded in the binary and users add their own in `<config>/tasks/*.toml`.
+
+mod builtin;
+mod prompt;
+
+pub use prompt::{ChatMessage, FineTunedStyle, FineTunedTemplate, Prompts};
+
+use crate::extraction::Extraction;
+use crate::format::{FieldSpec, Format, FormatError};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Task {
+    pub name: String,
+    pub title: String,
+    /// Where the task comes from: `chemsci2024`, `natcomm2024`, or anything for user tasks.
+    #[serde(default)]
+    pub source: String,
+    pub description: String,
+    pub format: Format,
+    pub metrics: MetricSet,
+    #[serde(rename = "field")]
+    pub fields: Vec<FieldSpec>,
+    pub prompt: Prompts,
+    /// JSON Schema of the answer, for JSON formats (constrained decoding and validation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+}
+
+/// The papers' measures a task is scored with (see `metrics`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MetricSet {
+    Compound,
+    Roles,
+    MofSynthesis,
+    Nmr,
+    Action,
+    DopingEnglish,
+    DopingEnglishExtra,
+    DopingJson,
+    NerreGeneral,
+    NerreMof,
+}
+
+impl Task {
+    pub fn parse(&self, text: &str) -> Result<Extraction, FormatError> {
+        self.format.parse(text, &self.fields)
+    }
+
+    pub fn render(&self, extraction: &Extraction) -> String {
+        self.format.render(extraction, &self.fields)
+    }
+
+    pub fn field(&self, name: &str) -> Option<&FieldSpec> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// Whether values of `field` should be found verbatim in the source. Fields the task does
+    /// not declare (e.g. keys of a user's JSON) are grounded.
+    pub fn is_verbatim(&self, field: &str) -> bool {
+        self.field(field).is_none_or(|f| f.verbatim)
+    }
+
+    /// Parses `text` and grounds its values in `source`.
+    pub fn parse_grounded(&self, text: &str, source: &str) -> Result<Extraction, FormatError> {
+        let mut extraction = self.parse(text)?;
+        crate::ground::ground(&mut extraction, source, &|field| self.is_verbatim(field));
+        Ok(extraction)
+    }
+
+    /// Loads one task file.
+    pub fn from_toml(text: &str) -> Result<Task, String> {
+        let task: Task = toml::from_str(text).map_err(|e| e.to_string())?;
+        task.check().map(|()| task)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.fields.is_empty() {
+            return Err("a task needs at least one [[field]]".into());
+        }
+        if let Some(schema) = &self.schema {
+            serde_json::from_str::<serde_json::Value>(schema).map_err(|e| format!("schema is not valid JSON: {e}"))?;
+        }
+        Ok(())
+    }
+}
+
+/// A user task file that could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskFileError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl std::fmt::Display for TaskFileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.message.trim_end())
+    }
+}
+
+/// All tasks: the built-ins, then the user's (a user task with a built-in's name replaces it).
+#[derive(Debug, Clone)]
+pub struct Registry {
+    pub tasks: Vec<Task>,
+    /// User files that failed to load; the others still load.
+    pub errors: Vec<TaskFileError>,
+}
+
+impl Registry {
+    pub fn builtin() -> Registry {
+        let tasks = builtin::FILES
+            .iter()
+            .map(|(name, text)| Task::from_toml(text).unwrap_or_else(|e| panic!("built-in task {name}: {e}")))
+            .collect();
+        Registry { tasks, errors: Vec::new() }
+    }
+
+    /// The built-ins plus every `*.toml` in `dir` (a missing directory is fine).
+    pub fn load(dir: Option<&Path>) -> Registry {
+        let mut registry = Registry::builtin();
+        let Some(dir) = dir else { return registry };
+        let Ok(entries) = std::fs::read_dir(dir) else { return registry };
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            match std::fs::read_to_string(&path).map_err(|e| e.to_string()).and_then(|t| Task::from_toml(&t)) {
+                Ok(task) => registry.insert(task),
+                Err(message) => registry.errors.push(TaskFileError { path, message }),
+            }
+        }
+        registry
+    }
+
+    fn insert(&mut self, task: Task) {
+        match self.tasks.iter_mut().find(|t| t.name == task.name) {
+            Some(existing) => *existing = task,
+            None => self.tasks.push(task),
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Task> {
+        self.tasks.iter().find(|t| t.name == name)
+    }
+
+    /// The task called `name`, or an error listing the known names.
+    pub fn require(&self, name: &str) -> Result<&Task, String> {
+        self.get(name).ok_or_else(|| {
+            let names: Vec<&str> = self.tasks.iter().map(|t| t.name.as_str()).collect();
+            format!("unknown task {name:?}; known tasks: {}", names.join(", "))
+        })
+    }
+}

@@ -1,0 +1,117 @@
+//! The three ways a task is put to a model: zero-shot, few-shot and the fine-tuned template.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Prompts {
+    /// The instruction for prompt-only use: what to extract and exactly how to write it.
+    pub instruction: String,
+    /// How one worked example is shown in a few-shot prompt (`{input}`, `{output}`).
+    #[serde(default = "default_example")]
+    pub example: String,
+    /// How the paragraph is put after the instruction and examples (`{input}`).
+    #[serde(default = "default_query")]
+    pub query: String,
+    pub fine_tuned: FineTunedTemplate,
+}
+
+fn default_example() -> String {
+    "Input:\n{input}\nOutput:\n{output}\n".into()
+}
+
+fn default_query() -> String {
+    "Input:\n{input}\nOutput:\n".into()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FineTunedStyle {
+    /// Chat messages: system, user, assistant.
+    Chat,
+    /// A raw prompt and completion (the NERRE GPT-3 models).
+    Completion,
+}
+
+/// Exactly the template a fine-tuned model was trained on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FineTunedTemplate {
+    pub style: FineTunedStyle,
+    #[serde(default)]
+    pub system: String,
+    /// The user message (chat) or the whole prompt (completion), with `{input}`.
+    pub user: String,
+    /// Put before the answer in a training completion (NERRE: one space).
+    #[serde(default)]
+    pub answer_prefix: String,
+    /// Put after the answer in a training completion (NERRE: `\nEND`).
+    #[serde(default)]
+    pub answer_suffix: String,
+    /// Where generation stops.
+    #[serde(default)]
+    pub stop: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    pub role: String,
+    pub content: String,
+}
+
+impl ChatMessage {
+    pub fn new(role: &str, content: impl Into<String>) -> ChatMessage {
+        ChatMessage { role: role.into(), content: content.into() }
+    }
+}
+
+/// Fills `{input}` and `{output}`; other braces are left alone.
+pub fn fill(template: &str, input: &str, output: &str) -> String {
+    // One pass, so an `{output}` inside the input is not expanded.
+    let mut out = String::with_capacity(template.len() + input.len() + output.len());
+    let mut rest = template;
+    while let Some(i) = rest.find('{') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        if let Some(after) = tail.strip_prefix("{input}") {
+            out.push_str(input);
+            rest = after;
+        } else if let Some(after) = tail.strip_prefix("{output}") {
+            out.push_str(output);
+            rest = after;
+        } else {
+            out.push('{');
+            rest = &tail[1..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+impl FineTunedTemplate {
+    /// The prompt messages for `paragraph` (chat style: system + user; completion style: one
+    /// user message holding the raw prompt).
+    pub fn messages(&self, paragraph: &str) -> Vec<ChatMessage> {
+        let mut messages = Vec::new();
+        if self.style == FineTunedStyle::Chat && !self.system.is_empty() {
+            messages.push(ChatMessage::new("system", self.system.clone()));
+        }
+        messages.push(ChatMessage::new("user", fill(&self.user, paragraph, "")));
+        messages
+    }
+
+    /// The training target for `answer` (its canonical text).
+    pub fn completion(&self, answer: &str) -> String {
+        format!("{}{}{}", self.answer_prefix, answer, self.answer_suffix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fill_is_one_pass() {
+        assert_eq!(fill("a {input} b {output} {x}", "{output}", "O"), "a {output} b O {x}");
+    }
+}
