@@ -3,4 +3,5 @@
 pub mod extraction;
 pub mod format;
 pub mod ground;
+pub mod metrics;
 pub mod task;
