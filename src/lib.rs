@@ -1,5 +1,6 @@
 //! Retort: chemical text mining with large language models, from paragraph to checked record.
 
+pub mod dataset;
 pub mod extraction;
 pub mod format;
 pub mod ground;

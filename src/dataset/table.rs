@@ -1,0 +1,133 @@
+//! Reading the files the papers ship and Retort writes: CSV with a header, JSON, JSONL. Every
+//! row keeps its line number so that errors can name it.
+
+use serde_json::Value as Json;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// A problem with one input file, naming the file and line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub struct InputError {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+impl InputError {
+    pub fn new(file: &Path, line: usize, message: impl Into<String>) -> InputError {
+        InputError { file: file.display().to_string(), line, message: message.into() }
+    }
+}
+
+/// One CSV row: its 1-based line number and its cells by column name.
+#[derive(Debug, Clone)]
+pub struct CsvRow {
+    pub line: usize,
+    pub cells: HashMap<String, String>,
+}
+
+impl CsvRow {
+    pub fn get(&self, column: &str) -> Option<&str> {
+        self.cells.get(column).map(String::as_str)
+    }
+}
+
+/// A whole CSV file with its header.
+#[derive(Debug, Clone)]
+pub struct CsvTable {
+    pub columns: Vec<String>,
+    pub rows: Vec<CsvRow>,
+}
+
+impl CsvTable {
+    pub fn has(&self, column: &str) -> bool {
+        self.columns.iter().any(|c| c == column)
+    }
+
+    /// Fails with the missing column's name and the columns the file has.
+    pub fn require(&self, path: &Path, columns: &[&str]) -> Result<(), InputError> {
+        for column in columns {
+            if !self.has(column) {
+                return Err(InputError::new(
+                    path,
+                    1,
+                    format!("missing column {column:?}; the file has {}", self.columns.join(", ")),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn read_text(path: &Path) -> Result<String, InputError> {
+    let bytes = std::fs::read(path).map_err(|e| InputError::new(path, 0, format!("cannot read: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let before = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+        InputError::new(path, line, "not UTF-8 text; convert the file to UTF-8 first")
+    })
+}
+
+pub fn read_csv(path: &Path) -> Result<CsvTable, InputError> {
+    let text = read_text(path)?;
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
+    let columns: Vec<String> = reader
+        .headers()
+        .map_err(|e| InputError::new(path, 1, format!("bad CSV header: {e}")))?
+        .iter()
+        .map(String::from)
+        .collect();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line() as usize);
+            InputError::new(path, line, format!("bad CSV row: {e}"))
+        })?;
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        let cells = columns.iter().cloned().zip(record.iter().map(String::from)).collect();
+        rows.push(CsvRow { line, cells });
+    }
+    Ok(CsvTable { columns, rows })
+}
+
+pub fn read_json(path: &Path) -> Result<Json, InputError> {
+    let text = read_text(path)?;
+    serde_json::from_str(&text).map_err(|e| InputError::new(path, e.line(), format!("invalid JSON: {e}")))
+}
+
+/// Every non-blank line of a JSONL file with its line number; a line that is not JSON is an error
+/// in the second list (the caller decides whether that is fatal).
+pub fn read_jsonl(path: &Path) -> Result<(Vec<(usize, Json)>, Vec<InputError>), InputError> {
+    let text = read_text(path)?;
+    let mut rows = Vec::new();
+    let mut bad = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str(line) {
+            Ok(value) => rows.push((i + 1, value)),
+            Err(e) => bad.push(InputError::new(path, i + 1, format!("not a JSON line: {e}"))),
+        }
+    }
+    Ok((rows, bad))
+}
+
+/// The kind of a data file, from its extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Csv,
+    Json,
+    Jsonl,
+    Text,
+}
+
+pub fn file_kind(path: &Path) -> FileKind {
+    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("csv") => FileKind::Csv,
+        Some("json") => FileKind::Json,
+        Some("jsonl" | "ndjson") => FileKind::Jsonl,
+        _ => FileKind::Text,
+    }
+}
