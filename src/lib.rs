@@ -1,6 +1,7 @@
 //! Retort: chemical text mining with large language models, from paragraph to checked record.
 
 pub mod dataset;
+pub mod eval;
 pub mod extraction;
 pub mod format;
 pub mod ground;

@@ -1,0 +1,89 @@
+//! The recorded predictions of the papers reproduce their published scores.
+
+mod common;
+
+use retort::eval::{EvalRequest, Report, evaluate};
+use retort::task::Registry;
+
+fn run(task: &str, gold: Option<&str>, preds: &[&str]) -> Report {
+    let registry = Registry::builtin();
+    let gold = gold.map(common::data);
+    let predictions: Vec<_> = preds.iter().map(|p| common::data(p)).collect();
+    let request = EvalRequest { task: registry.get(task).unwrap(), gold: gold.as_deref(), predictions: &predictions, strict: true };
+    evaluate(&request).unwrap().remove(0)
+}
+
+fn close(report: &Report, table: &str, row: &str, column: &str, expected: f64) {
+    let value = report.table(table).and_then(|t| t.get(row, column)).unwrap_or(f64::NAN);
+    assert!((value - expected).abs() <= 0.0005, "{table} / {row} / {column}: {value} vs {expected}");
+}
+
+const ENTITIES: &str = "entities (word level, micro)";
+const SEQUENCES: &str = "sequences";
+
+/// `all_doping_results_output_summary.txt`: (basemats P R F1, dopants P R F1, triplets P R F1, exact, JW).
+fn check_doping(task: &str, file: &str, expected: [f64; 11]) {
+    let report = run(task, Some("natcomm2024/doping/test.json"), &[file]);
+    assert_eq!(report.count("sentences"), Some(77));
+    for (i, row) in ["basemats", "dopants", "link triplets"].iter().enumerate() {
+        for (j, column) in ["precision", "recall", "f1"].iter().enumerate() {
+            close(&report, ENTITIES, row, column, expected[i * 3 + j]);
+        }
+    }
+    close(&report, SEQUENCES, "exact match", "value", expected[9]);
+    close(&report, SEQUENCES, "Jaro-Winkler similarity", "value", expected[10]);
+}
+
+#[test]
+fn gpt3_doping_json() {
+    check_doping(
+        "doping-json",
+        "natcomm2024/doping/predictions/gpt3/inference_decoded_json.json",
+        [0.8876, 0.8876, 0.8876, 0.7792, 0.7143, 0.7453, 0.7723, 0.6842, 0.7256, 0.6494, 0.9658],
+    );
+}
+
+#[test]
+fn gpt3_doping_english() {
+    check_doping(
+        "doping-eng",
+        "natcomm2024/doping/predictions/gpt3/inference_decoded_eng.json",
+        [0.8889, 0.8989, 0.8939, 0.8442, 0.7738, 0.8075, 0.8037, 0.7544, 0.7783, 0.5974, 0.9446],
+    );
+}
+
+#[test]
+fn gpt3_doping_english_extra() {
+    let file = "natcomm2024/doping/predictions/gpt3/inference_decoded_engextra.json";
+    check_doping(
+        "doping-engextra",
+        file,
+        [0.8817, 0.9213, 0.9011, 0.8554, 0.8452, 0.8503, 0.8198, 0.7982, 0.8089, 0.5844, 0.9387],
+    );
+    let report = run("doping-engextra", Some("natcomm2024/doping/test.json"), &[file]);
+    close(&report, ENTITIES, "results", "f1", 0.6897);
+    close(&report, ENTITIES, "doping_modifiers", "f1", 0.2069);
+}
+
+#[test]
+fn gpt3_general_fold_0() {
+    let report = run("general-materials", None, &["natcomm2024/general/predictions_gpt3_run_0.jsonl"]);
+    let entities = "entities (word level, mean over folds)";
+    let links = "links (mean over folds with links)";
+    close(&report, entities, "formula", "f1", 0.6633);
+    close(&report, entities, "formula", "precision", 0.825);
+    close(&report, entities, "formula", "recall", 0.5546);
+    close(&report, entities, "applications", "f1", 0.7104);
+    close(&report, entities, "description", "f1", 0.4593);
+    close(&report, entities, "name", "f1", 0.5556);
+    close(&report, entities, "acronym", "f1", 0.64);
+    close(&report, entities, "structure_or_phase", "f1", 0.6322);
+    close(&report, links, "formula|||applications", "f1", 0.6927);
+    close(&report, links, "formula|||description", "f1", 0.3158);
+    close(&report, links, "formula|||name", "f1", 0.1481);
+    close(&report, links, "formula|||structure_or_phase", "f1", 0.5439);
+    close(&report, links, "formula|||acronym", "f1", 0.0);
+    close(&report, SEQUENCES, "exact match", "value", 0.3387);
+    close(&report, SEQUENCES, "Jaro-Winkler similarity", "value", 0.9519);
+    close(&report, SEQUENCES, "parsable", "value", 1.0);
+}
