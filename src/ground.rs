@@ -43,7 +43,12 @@ pub struct Grounder<'a> {
 
 impl<'a> Grounder<'a> {
     pub fn new(source: &'a str) -> Grounder<'a> {
-        Grounder { source, lowered: None, normalized: None, cursors: HashMap::new() }
+        Grounder {
+            source,
+            lowered: None,
+            normalized: None,
+            cursors: HashMap::new(),
+        }
     }
 
     pub fn ground_value(&mut self, value: &mut Value) {
@@ -68,16 +73,24 @@ impl<'a> Grounder<'a> {
         found
     }
 
-    fn find_folded(&mut self, text: &str, from: usize) -> Option<(std::ops::Range<usize>, Alignment)> {
+    fn find_folded(
+        &mut self,
+        text: &str,
+        from: usize,
+    ) -> Option<(std::ops::Range<usize>, Alignment)> {
         if let Some(range) = find_from(self.source, text, from) {
             return Some((range, Alignment::Exact));
         }
         let source = self.source;
-        let lowered = self.lowered.get_or_insert_with(|| FoldedText::new(source, Fold::Lowercase));
+        let lowered = self
+            .lowered
+            .get_or_insert_with(|| FoldedText::new(source, Fold::Lowercase));
         if let Some(range) = lowered.find(&fold(text, Fold::Lowercase), from) {
             return Some((range, Alignment::CaseInsensitive));
         }
-        let normalized = self.normalized.get_or_insert_with(|| FoldedText::new(source, Fold::Normalize));
+        let normalized = self
+            .normalized
+            .get_or_insert_with(|| FoldedText::new(source, Fold::Normalize));
         let needle = fold(text, Fold::Normalize);
         let needle = needle.trim();
         if needle.is_empty() {
@@ -98,7 +111,10 @@ fn find_from(haystack: &str, needle: &str, from: usize) -> Option<std::ops::Rang
     if needle.is_empty() {
         return None;
     }
-    let start = haystack.get(from..).and_then(|rest| rest.find(needle)).map(|i| i + from);
+    let start = haystack
+        .get(from..)
+        .and_then(|rest| rest.find(needle))
+        .map(|i| i + from);
     let start = start.or_else(|| haystack.find(needle))?;
     Some(start..start + needle.len())
 }
@@ -220,11 +236,17 @@ fn push_folded(out: &mut String, c: char, how: Fold) {
 }
 
 fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{00AD}' | '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}')
+    matches!(
+        c,
+        '\u{00AD}' | '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}'
+    )
 }
 
 fn is_dash(c: char) -> bool {
-    matches!(c, '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}')
+    matches!(
+        c,
+        '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}'
+    )
 }
 
 #[cfg(test)]
@@ -232,19 +254,34 @@ mod tests {
     use super::*;
 
     fn locate(source: &str, text: &str) -> Option<(String, Alignment)> {
-        Grounder::new(source).locate(text).map(|(r, a)| (source[r].to_string(), a))
+        Grounder::new(source)
+            .locate(text)
+            .map(|(r, a)| (source[r].to_string(), a))
     }
 
     #[test]
     fn exact_then_case_then_normalised() {
-        let source = "Stirred in THF at 25 °C; bis\u{00AD}(tri\u{00AD}fluoro) 600\u{2005}MHz – done";
-        assert_eq!(locate(source, "THF"), Some(("THF".into(), Alignment::Exact)));
-        assert_eq!(locate(source, "thf"), Some(("THF".into(), Alignment::CaseInsensitive)));
+        let source =
+            "Stirred in THF at 25 °C; bis\u{00AD}(tri\u{00AD}fluoro) 600\u{2005}MHz – done";
+        assert_eq!(
+            locate(source, "THF"),
+            Some(("THF".into(), Alignment::Exact))
+        );
+        assert_eq!(
+            locate(source, "thf"),
+            Some(("THF".into(), Alignment::CaseInsensitive))
+        );
         assert_eq!(
             locate(source, "bis(trifluoro)"),
-            Some(("bis\u{00AD}(tri\u{00AD}fluoro)".into(), Alignment::Normalized))
+            Some((
+                "bis\u{00AD}(tri\u{00AD}fluoro)".into(),
+                Alignment::Normalized
+            ))
         );
-        assert_eq!(locate(source, "600 MHz"), Some(("600\u{2005}MHz".into(), Alignment::Normalized)));
+        assert_eq!(
+            locate(source, "600 MHz"),
+            Some(("600\u{2005}MHz".into(), Alignment::Normalized))
+        );
     }
 
     #[test]

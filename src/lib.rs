@@ -1,5 +1,8 @@
 //! Retort: chemical text mining with large language models, from paragraph to checked record.
 
+pub mod cli;
+pub mod commands;
+pub mod config;
 pub mod dataset;
 pub mod eval;
 pub mod extraction;

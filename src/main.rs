@@ -1,1 +1,44 @@
-fn main(){}
+use clap::{CommandFactory, Parser};
+use retort::cli::{Cli, Command, TasksAction};
+use retort::commands;
+use retort::config::{Paths, init_logging};
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let paths = Paths::from_env();
+    let _log = init_logging(&paths);
+    match run(cli, &paths) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli, paths: &Paths) -> anyhow::Result<()> {
+    match cli.command {
+        None => {
+            Cli::command().print_help()?;
+            Ok(())
+        }
+        Some(Command::Eval {
+            task,
+            gold,
+            predictions,
+            format,
+            strict,
+        }) => commands::eval(paths, &task, gold.as_deref(), &predictions, format, strict),
+        Some(Command::Tasks { action }) => {
+            let show = action.map(|TasksAction::Show { name }| name);
+            commands::tasks(paths, show.as_deref())
+        }
+        Some(Command::Export { task, to, style }) => commands::export(paths, &task, &to, style),
+        Some(Command::Import { task, files }) => commands::import(paths, &task, &files),
+        Some(Command::Completions { shell }) => {
+            clap_complete::generate(shell, &mut Cli::command(), "retort", &mut std::io::stdout());
+            Ok(())
+        }
+    }
+}

@@ -9,13 +9,24 @@ fn run(task: &str, gold: Option<&str>, preds: &[&str]) -> Report {
     let registry = Registry::builtin();
     let gold = gold.map(common::data);
     let predictions: Vec<_> = preds.iter().map(|p| common::data(p)).collect();
-    let request = EvalRequest { task: registry.get(task).unwrap(), gold: gold.as_deref(), predictions: &predictions, strict: true };
+    let request = EvalRequest {
+        task: registry.get(task).unwrap(),
+        gold: gold.as_deref(),
+        predictions: &predictions,
+        strict: true,
+    };
     evaluate(&request).unwrap().remove(0)
 }
 
 fn close(report: &Report, table: &str, row: &str, column: &str, expected: f64) {
-    let value = report.table(table).and_then(|t| t.get(row, column)).unwrap_or(f64::NAN);
-    assert!((value - expected).abs() <= 0.0005, "{table} / {row} / {column}: {value} vs {expected}");
+    let value = report
+        .table(table)
+        .and_then(|t| t.get(row, column))
+        .unwrap_or(f64::NAN);
+    assert!(
+        (value - expected).abs() <= 0.0005,
+        "{table} / {row} / {column}: {value} vs {expected}"
+    );
 }
 
 const ENTITIES: &str = "entities (word level, micro)";
@@ -31,7 +42,13 @@ fn check_doping(task: &str, file: &str, expected: [f64; 11]) {
         }
     }
     close(&report, SEQUENCES, "exact match", "value", expected[9]);
-    close(&report, SEQUENCES, "Jaro-Winkler similarity", "value", expected[10]);
+    close(
+        &report,
+        SEQUENCES,
+        "Jaro-Winkler similarity",
+        "value",
+        expected[10],
+    );
 }
 
 #[test]
@@ -39,7 +56,9 @@ fn gpt3_doping_json() {
     check_doping(
         "doping-json",
         "natcomm2024/doping/predictions/gpt3/inference_decoded_json.json",
-        [0.8876, 0.8876, 0.8876, 0.7792, 0.7143, 0.7453, 0.7723, 0.6842, 0.7256, 0.6494, 0.9658],
+        [
+            0.8876, 0.8876, 0.8876, 0.7792, 0.7143, 0.7453, 0.7723, 0.6842, 0.7256, 0.6494, 0.9658,
+        ],
     );
 }
 
@@ -48,7 +67,9 @@ fn gpt3_doping_english() {
     check_doping(
         "doping-eng",
         "natcomm2024/doping/predictions/gpt3/inference_decoded_eng.json",
-        [0.8889, 0.8989, 0.8939, 0.8442, 0.7738, 0.8075, 0.8037, 0.7544, 0.7783, 0.5974, 0.9446],
+        [
+            0.8889, 0.8989, 0.8939, 0.8442, 0.7738, 0.8075, 0.8037, 0.7544, 0.7783, 0.5974, 0.9446,
+        ],
     );
 }
 
@@ -58,16 +79,26 @@ fn gpt3_doping_english_extra() {
     check_doping(
         "doping-engextra",
         file,
-        [0.8817, 0.9213, 0.9011, 0.8554, 0.8452, 0.8503, 0.8198, 0.7982, 0.8089, 0.5844, 0.9387],
+        [
+            0.8817, 0.9213, 0.9011, 0.8554, 0.8452, 0.8503, 0.8198, 0.7982, 0.8089, 0.5844, 0.9387,
+        ],
     );
-    let report = run("doping-engextra", Some("natcomm2024/doping/test.json"), &[file]);
+    let report = run(
+        "doping-engextra",
+        Some("natcomm2024/doping/test.json"),
+        &[file],
+    );
     close(&report, ENTITIES, "results", "f1", 0.6897);
     close(&report, ENTITIES, "doping_modifiers", "f1", 0.2069);
 }
 
 #[test]
 fn gpt3_general_fold_0() {
-    let report = run("general-materials", None, &["natcomm2024/general/predictions_gpt3_run_0.jsonl"]);
+    let report = run(
+        "general-materials",
+        None,
+        &["natcomm2024/general/predictions_gpt3_run_0.jsonl"],
+    );
     let entities = "entities (word level, mean over folds)";
     let links = "links (mean over folds with links)";
     close(&report, entities, "formula", "f1", 0.6633);
@@ -84,6 +115,12 @@ fn gpt3_general_fold_0() {
     close(&report, links, "formula|||structure_or_phase", "f1", 0.5439);
     close(&report, links, "formula|||acronym", "f1", 0.0);
     close(&report, SEQUENCES, "exact match", "value", 0.3387);
-    close(&report, SEQUENCES, "Jaro-Winkler similarity", "value", 0.9519);
+    close(
+        &report,
+        SEQUENCES,
+        "Jaro-Winkler similarity",
+        "value",
+        0.9519,
+    );
     close(&report, SEQUENCES, "parsable", "value", 1.0);
 }

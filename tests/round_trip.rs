@@ -20,7 +20,11 @@ const FILES: &[(&str, &str, usize)] = &[
     ("rxn-role", "chemsci2024/rxn-role/train.csv", 0),
     ("rxn-role", "chemsci2024/rxn-role/valid.csv", 0),
     ("rxn-role", "chemsci2024/rxn-role/test.csv", 0),
-    ("mof-synthesis", "chemsci2024/mof-synthesis/train_329.csv", 0),
+    (
+        "mof-synthesis",
+        "chemsci2024/mof-synthesis/train_329.csv",
+        0,
+    ),
     ("nmr", "chemsci2024/nmr/train_300.csv", 0),
     ("nmr", "chemsci2024/nmr/test_300.csv", 0),
     ("action", "chemsci2024/action/train_80.csv", 0),
@@ -31,19 +35,59 @@ const FILES: &[(&str, &str, usize)] = &[
     ("doping-eng", "natcomm2024/doping/training_eng.jsonl", 0),
     ("doping-engextra", "natcomm2024/doping/train.json", 0),
     ("doping-engextra", "natcomm2024/doping/test.json", 0),
-    ("doping-engextra", "natcomm2024/doping/training_engextra.jsonl", 0),
+    (
+        "doping-engextra",
+        "natcomm2024/doping/training_engextra.jsonl",
+        0,
+    ),
     ("doping-json", "natcomm2024/doping/train.json", 0),
     ("doping-json", "natcomm2024/doping/test.json", 0),
     ("doping-json", "natcomm2024/doping/training_json.jsonl", 0),
-    ("general-materials", "natcomm2024/general/annotations.jsonl", 0),
-    ("general-materials", "natcomm2024/general/manual_evaluation_set.jsonl", 0),
-    ("general-materials", "natcomm2024/general/predictions_gpt3_run_0.jsonl", 0),
-    ("general-materials", "natcomm2024/general/fold_0/train.jsonl", 0),
-    ("general-materials", "natcomm2024/general/fold_0/val.jsonl", 0),
-    ("general-materials", "natcomm2024/general/fold_1/train.jsonl", 0),
-    ("general-materials", "natcomm2024/general/fold_1/val.jsonl", 0),
-    ("general-materials", "natcomm2024/general/fold_2/train.jsonl", 0),
-    ("general-materials", "natcomm2024/general/fold_2/val.jsonl", 0),
+    (
+        "general-materials",
+        "natcomm2024/general/annotations.jsonl",
+        0,
+    ),
+    (
+        "general-materials",
+        "natcomm2024/general/manual_evaluation_set.jsonl",
+        0,
+    ),
+    (
+        "general-materials",
+        "natcomm2024/general/predictions_gpt3_run_0.jsonl",
+        0,
+    ),
+    (
+        "general-materials",
+        "natcomm2024/general/fold_0/train.jsonl",
+        0,
+    ),
+    (
+        "general-materials",
+        "natcomm2024/general/fold_0/val.jsonl",
+        0,
+    ),
+    (
+        "general-materials",
+        "natcomm2024/general/fold_1/train.jsonl",
+        0,
+    ),
+    (
+        "general-materials",
+        "natcomm2024/general/fold_1/val.jsonl",
+        0,
+    ),
+    (
+        "general-materials",
+        "natcomm2024/general/fold_2/train.jsonl",
+        0,
+    ),
+    (
+        "general-materials",
+        "natcomm2024/general/fold_2/val.jsonl",
+        0,
+    ),
     ("mof-nerre", "natcomm2024/mof/annotations.jsonl", 0),
     ("mof-nerre", "natcomm2024/mof/fold_0/train.jsonl", 0),
     ("mof-nerre", "natcomm2024/mof/fold_0/val.jsonl", 0),
@@ -70,16 +114,31 @@ fn every_gold_record_round_trips() {
                 Ok(extraction) => {
                     let rendered = task.render(&extraction);
                     if &rendered != gold {
-                        exceptions.push(format!("{}: render differs\n  gold: {gold:?}\n  back: {rendered:?}", example.id));
+                        exceptions.push(format!(
+                            "{}: render differs\n  gold: {gold:?}\n  back: {rendered:?}",
+                            example.id
+                        ));
                     }
                 }
                 Err(e) => exceptions.push(format!("{}: {e}\n  gold: {gold:?}", example.id)),
             }
         }
-        println!("{task_name:18} {file:55} {checked:6} records, {} exceptions", exceptions.len());
+        println!(
+            "{task_name:18} {file:55} {checked:6} records, {} exceptions",
+            exceptions.len()
+        );
         assert!(checked > 0, "{file}: no gold records read");
         if exceptions.len() != *known {
-            failures.push(format!("{file}: {} exceptions (known {known}):\n{}", exceptions.len(), exceptions.iter().take(5).cloned().collect::<Vec<_>>().join("\n")));
+            failures.push(format!(
+                "{file}: {} exceptions (known {known}):\n{}",
+                exceptions.len(),
+                exceptions
+                    .iter()
+                    .take(5)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
@@ -91,13 +150,24 @@ fn unannotated_and_prediction_files_read() {
     let registry = Registry::builtin();
     for (task_name, file, expected) in [
         ("doping-eng", "natcomm2024/doping/raw_data.json", 193),
-        ("doping-eng", "natcomm2024/doping/predictions/gpt3/inference_decoded_eng.json", 80),
-        ("doping-json", "natcomm2024/doping/predictions/gpt3/inference_raw_json.json", 80),
+        (
+            "doping-eng",
+            "natcomm2024/doping/predictions/gpt3/inference_decoded_eng.json",
+            80,
+        ),
+        (
+            "doping-json",
+            "natcomm2024/doping/predictions/gpt3/inference_raw_json.json",
+            80,
+        ),
     ] {
         let task = registry.get(task_name).unwrap();
         let (examples, problems) = read_examples(&common::data(file), task).unwrap();
         assert!(problems.is_empty());
         assert_eq!(examples.len(), expected, "{file}");
-        assert!(examples.iter().all(|e| !e.input.is_empty()), "{file}: empty paragraph");
+        assert!(
+            examples.iter().all(|e| !e.input.is_empty()),
+            "{file}: empty paragraph"
+        );
     }
 }

@@ -1,4 +1,6 @@
 //! Data: the papers' files, saved examples and fine-tuning exports.
 
+pub mod export;
 pub mod papers;
+pub mod store;
 pub mod table;

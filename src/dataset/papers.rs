@@ -25,7 +25,14 @@ pub struct SourceExample {
 
 impl SourceExample {
     fn new(id: String, line: usize, input: String, gold: Option<String>) -> SourceExample {
-        SourceExample { id, line, input, gold, labels: None, record: None }
+        SourceExample {
+            id,
+            line,
+            input,
+            gold,
+            labels: None,
+            record: None,
+        }
     }
 }
 
@@ -39,14 +46,18 @@ const NERRE_PROMPT_END: &str = "\n\n###\n\n";
 pub fn read_examples(path: &Path, task: &Task) -> Result<Read, InputError> {
     match (table::file_kind(path), task.metrics) {
         (FileKind::Csv, _) => read_csv_examples(path, task),
-        (FileKind::Json, MetricSet::DopingEnglish | MetricSet::DopingEnglishExtra | MetricSet::DopingJson) => {
-            read_doping_json(path, doping_schema(task.metrics))
-        }
+        (
+            FileKind::Json,
+            MetricSet::DopingEnglish | MetricSet::DopingEnglishExtra | MetricSet::DopingJson,
+        ) => read_doping_json(path, doping_schema(task.metrics)),
         (FileKind::Jsonl, _) => read_prompt_completion(path, task),
         (kind, metrics) => Err(InputError::new(
             path,
             0,
-            format!("cannot read {kind:?} files for task {} ({metrics:?}); expected the papers' CSV, JSON or JSONL", task.name),
+            format!(
+                "cannot read {kind:?} files for task {} ({metrics:?}); expected the papers' CSV, JSON or JSONL",
+                task.name
+            ),
         )),
     }
 }
@@ -69,7 +80,13 @@ fn read_csv_examples(path: &Path, task: &Task) -> Result<Read, InputError> {
         MetricSet::MofSynthesis => ("Paragraph", "MOFInfo"),
         MetricSet::Action => ("Paragraph", "Action"),
         MetricSet::Nmr => ("Paragraph", "IUPAC"),
-        _ => return Err(InputError::new(path, 1, format!("task {} is not read from CSV", task.name))),
+        _ => {
+            return Err(InputError::new(
+                path,
+                1,
+                format!("task {} is not read from CSV", task.name),
+            ));
+        }
     };
     csv.require(path, &[input_col])?;
     let nmr_columns = task.metrics == MetricSet::Nmr && !notebook;
@@ -81,15 +98,26 @@ fn read_csv_examples(path: &Path, task: &Task) -> Result<Read, InputError> {
     let mut examples = Vec::new();
     let mut problems = Vec::new();
     for (index, row) in csv.rows.iter().enumerate() {
-        let id = row.get("documentId").or(row.get("file_name")).map_or_else(|| (index + 1).to_string(), String::from);
+        let id = row
+            .get("documentId")
+            .or(row.get("file_name"))
+            .map_or_else(|| (index + 1).to_string(), String::from);
         let input = row.get(input_col).unwrap_or_default().to_string();
-        let gold = if nmr_columns { nmr_answer(row) } else { row.get(gold_col).unwrap_or_default().to_string() };
+        let gold = if nmr_columns {
+            nmr_answer(row)
+        } else {
+            row.get(gold_col).unwrap_or_default().to_string()
+        };
         let mut example = SourceExample::new(id, row.line, input, Some(gold));
         if let Some(labels) = row.get("bio_label").or(row.get("BIO Label")) {
             match crate::metrics::roles::parse_label_list(labels) {
                 Some(labels) => example.labels = Some(labels),
                 None => {
-                    problems.push(InputError::new(path, row.line, "BIO labels are not a list like ['O', 'B-Prod']"));
+                    problems.push(InputError::new(
+                        path,
+                        row.line,
+                        "BIO labels are not a list like ['O', 'B-Prod']",
+                    ));
                     continue;
                 }
             }
@@ -101,8 +129,15 @@ fn read_csv_examples(path: &Path, task: &Task) -> Result<Read, InputError> {
 
 /// The fine-tuned NMR answer written from the data's columns (compact JSON, key order fixed).
 pub fn nmr_answer(row: &CsvRow) -> String {
-    let map: Map<String, Json> =
-        NMR_FIELDS.iter().map(|f| (f.to_string(), Json::String(row.get(f).unwrap_or_default().to_string()))).collect();
+    let map: Map<String, Json> = NMR_FIELDS
+        .iter()
+        .map(|f| {
+            (
+                f.to_string(),
+                Json::String(row.get(f).unwrap_or_default().to_string()),
+            )
+        })
+        .collect();
     json_style::write(&Json::Object(map), JsonStyle::Compact, false)
 }
 
@@ -111,25 +146,51 @@ pub fn nmr_answer(row: &CsvRow) -> String {
 fn read_doping_json(path: &Path, schema: DopingSchema) -> Result<Read, InputError> {
     let json = table::read_json(path)?;
     let Json::Array(abstracts) = json else {
-        return Err(InputError::new(path, 1, "expected a JSON list of abstracts"));
+        return Err(InputError::new(
+            path,
+            1,
+            "expected a JSON list of abstracts",
+        ));
     };
     let mut examples = Vec::new();
     for (i, abstract_) in abstracts.iter().enumerate() {
-        let doi = abstract_.get("doi").and_then(Json::as_str).map_or_else(|| i.to_string(), String::from);
+        let doi = abstract_
+            .get("doi")
+            .and_then(Json::as_str)
+            .map_or_else(|| i.to_string(), String::from);
         let Some(Json::Array(sentences)) = abstract_.get("doping_sentences") else {
-            let title = abstract_.get("title").and_then(Json::as_str).unwrap_or_default();
-            let text = abstract_.get("abstract").or(abstract_.get("text")).and_then(Json::as_str).unwrap_or_default();
-            examples.push(SourceExample::new(doi, 0, format!("{title}\n{text}").trim().to_string(), None));
+            let title = abstract_
+                .get("title")
+                .and_then(Json::as_str)
+                .unwrap_or_default();
+            let text = abstract_
+                .get("abstract")
+                .or(abstract_.get("text"))
+                .and_then(Json::as_str)
+                .unwrap_or_default();
+            examples.push(SourceExample::new(
+                doi,
+                0,
+                format!("{title}\n{text}").trim().to_string(),
+                None,
+            ));
             continue;
         };
         for (j, sentence) in sentences.iter().enumerate() {
             if sentence.get("relevant").and_then(Json::as_bool) != Some(true) {
                 continue;
             }
-            let input = sentence.get("sentence_text").and_then(Json::as_str).unwrap_or_default().to_string();
+            let input = sentence
+                .get("sentence_text")
+                .and_then(Json::as_str)
+                .unwrap_or_default()
+                .to_string();
             let gold = sentence.get("basemats").map(|_| {
                 let completion = doping::gold_completion(sentence, schema);
-                completion.strip_prefix(' ').unwrap_or(&completion).to_string()
+                completion
+                    .strip_prefix(' ')
+                    .unwrap_or(&completion)
+                    .to_string()
             });
             let mut example = SourceExample::new(format!("{doi}#{j}"), 0, input, gold);
             example.record = Some(sentence.clone());
@@ -145,15 +206,37 @@ fn read_prompt_completion(path: &Path, task: &Task) -> Result<Read, InputError> 
     let template = &task.prompt.fine_tuned;
     let mut examples = Vec::new();
     for (line, row) in rows {
-        let (Some(prompt), Some(completion)) = (row.get("prompt").and_then(Json::as_str), row.get("completion").and_then(Json::as_str)) else {
-            problems.push(InputError::new(path, line, "expected an object with \"prompt\" and \"completion\" strings"));
+        let (Some(prompt), Some(completion)) = (
+            row.get("prompt").and_then(Json::as_str),
+            row.get("completion").and_then(Json::as_str),
+        ) else {
+            problems.push(InputError::new(
+                path,
+                line,
+                "expected an object with \"prompt\" and \"completion\" strings",
+            ));
             continue;
         };
-        let input = prompt.strip_suffix(DOPING_QUESTION).or(prompt.strip_suffix(NERRE_PROMPT_END)).unwrap_or(prompt);
-        let gold = completion.strip_prefix(template.answer_prefix.as_str()).unwrap_or(completion);
-        let gold = gold.strip_suffix(template.answer_suffix.as_str()).unwrap_or(gold);
-        let id = row.get("id").and_then(Json::as_str).map_or_else(|| line.to_string(), String::from);
-        examples.push(SourceExample::new(id, line, input.to_string(), Some(gold.to_string())));
+        let input = prompt
+            .strip_suffix(DOPING_QUESTION)
+            .or(prompt.strip_suffix(NERRE_PROMPT_END))
+            .unwrap_or(prompt);
+        let gold = completion
+            .strip_prefix(template.answer_prefix.as_str())
+            .unwrap_or(completion);
+        let gold = gold
+            .strip_suffix(template.answer_suffix.as_str())
+            .unwrap_or(gold);
+        let id = row
+            .get("id")
+            .and_then(Json::as_str)
+            .map_or_else(|| line.to_string(), String::from);
+        examples.push(SourceExample::new(
+            id,
+            line,
+            input.to_string(),
+            Some(gold.to_string()),
+        ));
     }
     Ok((examples, problems))
 }

@@ -16,7 +16,11 @@ pub struct InputError {
 
 impl InputError {
     pub fn new(file: &Path, line: usize, message: impl Into<String>) -> InputError {
-        InputError { file: file.display().to_string(), line, message: message.into() }
+        InputError {
+            file: file.display().to_string(),
+            line,
+            message: message.into(),
+        }
     }
 }
 
@@ -52,7 +56,10 @@ impl CsvTable {
                 return Err(InputError::new(
                     path,
                     1,
-                    format!("missing column {column:?}; the file has {}", self.columns.join(", ")),
+                    format!(
+                        "missing column {column:?}; the file has {}",
+                        self.columns.join(", ")
+                    ),
                 ));
             }
         }
@@ -61,17 +68,24 @@ impl CsvTable {
 }
 
 fn read_text(path: &Path) -> Result<String, InputError> {
-    let bytes = std::fs::read(path).map_err(|e| InputError::new(path, 0, format!("cannot read: {e}")))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| InputError::new(path, 0, format!("cannot read: {e}")))?;
     String::from_utf8(bytes).map_err(|e| {
         let before = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-        InputError::new(path, line, "not UTF-8 text; convert the file to UTF-8 first")
+        InputError::new(
+            path,
+            line,
+            "not UTF-8 text; convert the file to UTF-8 first",
+        )
     })
 }
 
 pub fn read_csv(path: &Path) -> Result<CsvTable, InputError> {
     let text = read_text(path)?;
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(text.as_bytes());
     let columns: Vec<String> = reader
         .headers()
         .map_err(|e| InputError::new(path, 1, format!("bad CSV header: {e}")))?
@@ -85,7 +99,11 @@ pub fn read_csv(path: &Path) -> Result<CsvTable, InputError> {
             InputError::new(path, line, format!("bad CSV row: {e}"))
         })?;
         let line = record.position().map_or(0, |p| p.line() as usize);
-        let cells = columns.iter().cloned().zip(record.iter().map(String::from)).collect();
+        let cells = columns
+            .iter()
+            .cloned()
+            .zip(record.iter().map(String::from))
+            .collect();
         rows.push(CsvRow { line, cells });
     }
     Ok(CsvTable { columns, rows })
@@ -93,12 +111,16 @@ pub fn read_csv(path: &Path) -> Result<CsvTable, InputError> {
 
 pub fn read_json(path: &Path) -> Result<Json, InputError> {
     let text = read_text(path)?;
-    serde_json::from_str(&text).map_err(|e| InputError::new(path, e.line(), format!("invalid JSON: {e}")))
+    serde_json::from_str(&text)
+        .map_err(|e| InputError::new(path, e.line(), format!("invalid JSON: {e}")))
 }
 
 /// Every non-blank line of a JSONL file with its line number; a line that is not JSON is an error
 /// in the second list (the caller decides whether that is fatal).
-pub fn read_jsonl(path: &Path) -> Result<(Vec<(usize, Json)>, Vec<InputError>), InputError> {
+/// JSON lines with their line numbers.
+pub type JsonLines = Vec<(usize, Json)>;
+
+pub fn read_jsonl(path: &Path) -> Result<(JsonLines, Vec<InputError>), InputError> {
     let text = read_text(path)?;
     let mut rows = Vec::new();
     let mut bad = Vec::new();
@@ -108,7 +130,11 @@ pub fn read_jsonl(path: &Path) -> Result<(Vec<(usize, Json)>, Vec<InputError>), 
         }
         match serde_json::from_str(line) {
             Ok(value) => rows.push((i + 1, value)),
-            Err(e) => bad.push(InputError::new(path, i + 1, format!("not a JSON line: {e}"))),
+            Err(e) => bad.push(InputError::new(
+                path,
+                i + 1,
+                format!("not a JSON line: {e}"),
+            )),
         }
     }
     Ok((rows, bad))
@@ -124,7 +150,12 @@ pub enum FileKind {
 }
 
 pub fn file_kind(path: &Path) -> FileKind {
-    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("csv") => FileKind::Csv,
         Some("json") => FileKind::Json,
         Some("jsonl" | "ndjson") => FileKind::Jsonl,

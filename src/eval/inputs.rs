@@ -37,7 +37,12 @@ struct Prediction {
 }
 
 /// Pairs and the rows that were skipped. With `strict`, the first problem is the error.
-pub fn load(task: &Task, gold: Option<&Path>, pred: &Path, strict: bool) -> Result<(Vec<Scored>, Vec<String>), InputError> {
+pub fn load(
+    task: &Task,
+    gold: Option<&Path>,
+    pred: &Path,
+    strict: bool,
+) -> Result<(Vec<Scored>, Vec<String>), InputError> {
     let (predictions, mut problems) = read_predictions(pred, task)?;
     let gold_examples = match gold {
         Some(path) => {
@@ -47,21 +52,37 @@ pub fn load(task: &Task, gold: Option<&Path>, pred: &Path, strict: bool) -> Resu
         }
         None => None,
     };
-    let by_id: HashMap<&str, &SourceExample> =
-        gold_examples.iter().flatten().map(|e| (e.id.as_str(), e)).collect();
+    let by_id: HashMap<&str, &SourceExample> = gold_examples
+        .iter()
+        .flatten()
+        .map(|e| (e.id.as_str(), e))
+        .collect();
     let mut scored = Vec::with_capacity(predictions.len());
     for p in predictions {
         let gold = match (p.gold, gold_examples.is_some()) {
             (_, true) => by_id.get(p.id.as_str()).map(|e| (*e).clone()),
             (Some(own), false) => Some(own),
             (None, false) => {
-                return Err(InputError::new(pred, p.line, "this file carries no gold answers: pass the gold file with --gold"));
+                return Err(InputError::new(
+                    pred,
+                    p.line,
+                    "this file carries no gold answers: pass the gold file with --gold",
+                ));
             }
         };
         match gold {
-            Some(gold) => scored.push(Scored { id: p.id, gold, prediction: p.text, decoded: p.decoded }),
+            Some(gold) => scored.push(Scored {
+                id: p.id,
+                gold,
+                prediction: p.text,
+                decoded: p.decoded,
+            }),
             None if p.unmatched_is_fine => {}
-            None => problems.push(InputError::new(pred, p.line, format!("id {:?} is not in the gold file", p.id))),
+            None => problems.push(InputError::new(
+                pred,
+                p.line,
+                format!("id {:?} is not in the gold file", p.id),
+            )),
         }
     }
     if strict && let Some(first) = problems.first() {
@@ -70,31 +91,60 @@ pub fn load(task: &Task, gold: Option<&Path>, pred: &Path, strict: bool) -> Resu
     Ok((scored, problems.iter().map(ToString::to_string).collect()))
 }
 
-fn read_predictions(path: &Path, task: &Task) -> Result<(Vec<Prediction>, Vec<InputError>), InputError> {
+fn read_predictions(
+    path: &Path,
+    task: &Task,
+) -> Result<(Vec<Prediction>, Vec<InputError>), InputError> {
     match table::file_kind(path) {
         FileKind::Csv => read_notebook_csv(path, task),
         FileKind::Json => read_doping_decoded(path),
         FileKind::Jsonl => read_jsonl_predictions(path, task),
-        FileKind::Text => Err(InputError::new(path, 0, "predictions must be CSV, JSON or JSONL")),
+        FileKind::Text => Err(InputError::new(
+            path,
+            0,
+            "predictions must be CSV, JSON or JSONL",
+        )),
     }
 }
 
 /// The notebooks' shape: gold in `Actual Text`, output in `Generated Text` (an empty cell is a
 /// missing answer); NMR may give the output as one column per field instead.
-fn read_notebook_csv(path: &Path, task: &Task) -> Result<(Vec<Prediction>, Vec<InputError>), InputError> {
+fn read_notebook_csv(
+    path: &Path,
+    task: &Task,
+) -> Result<(Vec<Prediction>, Vec<InputError>), InputError> {
     let csv = table::read_csv(path)?;
     let per_field = task.metrics == MetricSet::Nmr && NMR_FIELDS.iter().all(|f| csv.has(f));
     if !per_field {
         csv.require(path, &["Generated Text"])?;
     }
     let carries_gold = csv.has("Actual Text");
-    let (gold_examples, problems) = if carries_gold { read_examples(path, task)? } else { (Vec::new(), Vec::new()) };
+    let (gold_examples, problems) = if carries_gold {
+        read_examples(path, task)?
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let mut out = Vec::with_capacity(csv.rows.len());
     for (index, row) in csv.rows.iter().enumerate() {
-        let text = if per_field { Some(nmr_answer(row)) } else { row.get("Generated Text").filter(|t| !t.is_empty()).map(String::from) };
+        let text = if per_field {
+            Some(nmr_answer(row))
+        } else {
+            row.get("Generated Text")
+                .filter(|t| !t.is_empty())
+                .map(String::from)
+        };
         let gold = gold_examples.iter().find(|e| e.line == row.line).cloned();
-        let id = row.get("documentId").map_or_else(|| (index + 1).to_string(), String::from);
-        out.push(Prediction { id, line: row.line, text, decoded: None, gold, unmatched_is_fine: false });
+        let id = row
+            .get("documentId")
+            .map_or_else(|| (index + 1).to_string(), String::from);
+        out.push(Prediction {
+            id,
+            line: row.line,
+            text,
+            decoded: None,
+            gold,
+            unmatched_is_fine: false,
+        });
     }
     Ok((out, problems))
 }
@@ -103,16 +153,37 @@ fn read_notebook_csv(path: &Path, task: &Task) -> Result<(Vec<Prediction>, Vec<I
 /// and the decoded `entity_graph_raw`.
 fn read_doping_decoded(path: &Path) -> Result<(Vec<Prediction>, Vec<InputError>), InputError> {
     let Json::Array(abstracts) = table::read_json(path)? else {
-        return Err(InputError::new(path, 1, "expected a JSON list of abstracts with doping_sentences"));
+        return Err(InputError::new(
+            path,
+            1,
+            "expected a JSON list of abstracts with doping_sentences",
+        ));
     };
     let mut out = Vec::new();
     for (i, abstract_) in abstracts.iter().enumerate() {
-        let doi = abstract_.get("doi").and_then(Json::as_str).map_or_else(|| i.to_string(), String::from);
-        let sentences = abstract_.get("doping_sentences").and_then(Json::as_array).cloned().unwrap_or_default();
+        let doi = abstract_
+            .get("doi")
+            .and_then(Json::as_str)
+            .map_or_else(|| i.to_string(), String::from);
+        let sentences = abstract_
+            .get("doping_sentences")
+            .and_then(Json::as_array)
+            .cloned()
+            .unwrap_or_default();
         for (j, sentence) in sentences.iter().enumerate() {
-            let text = sentence.get("llm_completion").and_then(Json::as_str).map(String::from);
+            let text = sentence
+                .get("llm_completion")
+                .and_then(Json::as_str)
+                .map(String::from);
             let decoded = sentence.get("entity_graph_raw").cloned();
-            out.push(Prediction { id: format!("{doi}#{j}"), line: 0, text, decoded, gold: None, unmatched_is_fine: true });
+            out.push(Prediction {
+                id: format!("{doi}#{j}"),
+                line: 0,
+                text,
+                decoded,
+                gold: None,
+                unmatched_is_fine: true,
+            });
         }
     }
     Ok((out, Vec::new()))
@@ -120,28 +191,56 @@ fn read_doping_decoded(path: &Path) -> Result<(Vec<Prediction>, Vec<InputError>)
 
 /// Retort's prediction JSONL, or NERRE `run_*.jsonl` (gold in `completion`, output in
 /// `llm_completion`).
-fn read_jsonl_predictions(path: &Path, task: &Task) -> Result<(Vec<Prediction>, Vec<InputError>), InputError> {
+fn read_jsonl_predictions(
+    path: &Path,
+    task: &Task,
+) -> Result<(Vec<Prediction>, Vec<InputError>), InputError> {
     let (rows, mut problems) = table::read_jsonl(path)?;
-    let carries_gold = rows.first().is_some_and(|(_, r)| r.get("completion").is_some() && r.get("llm_completion").is_some());
-    let own_gold = if carries_gold { read_examples(path, task)?.0 } else { Vec::new() };
+    let carries_gold = rows
+        .first()
+        .is_some_and(|(_, r)| r.get("completion").is_some() && r.get("llm_completion").is_some());
+    let own_gold = if carries_gold {
+        read_examples(path, task)?.0
+    } else {
+        Vec::new()
+    };
     let mut out = Vec::with_capacity(rows.len());
     for (line, row) in rows {
-        let text = ["llm_completion", "raw", "output", "prediction"].iter().find_map(|k| row.get(*k)).and_then(Json::as_str).map(String::from);
+        let text = ["llm_completion", "raw", "output", "prediction"]
+            .iter()
+            .find_map(|k| row.get(*k))
+            .and_then(Json::as_str)
+            .map(String::from);
         let id = match row.get("id") {
             Some(Json::String(s)) => s.clone(),
             Some(Json::Number(n)) => n.to_string(),
             _ if carries_gold => line.to_string(),
             _ => {
-                problems.push(InputError::new(path, line, "expected an \"id\" (string) on every prediction line"));
+                problems.push(InputError::new(
+                    path,
+                    line,
+                    "expected an \"id\" (string) on every prediction line",
+                ));
                 continue;
             }
         };
         if text.is_none() && row.get("error").is_none() {
-            problems.push(InputError::new(path, line, "expected the model's text in \"raw\", \"output\" or \"prediction\""));
+            problems.push(InputError::new(
+                path,
+                line,
+                "expected the model's text in \"raw\", \"output\" or \"prediction\"",
+            ));
             continue;
         }
         let gold = own_gold.iter().find(|e| e.line == line).cloned();
-        out.push(Prediction { id, line, text, decoded: None, gold, unmatched_is_fine: false });
+        out.push(Prediction {
+            id,
+            line,
+            text,
+            decoded: None,
+            gold,
+            unmatched_is_fine: false,
+        });
     }
     Ok((out, problems))
 }

@@ -21,23 +21,44 @@ pub struct EvalRequest<'a> {
 /// One report per prediction file; for the NERRE JSON tasks the files are cross-validation folds
 /// and give one report averaged over them.
 pub fn evaluate(request: &EvalRequest) -> Result<Vec<Report>, String> {
-    let folds_together = matches!(request.task.metrics, MetricSet::NerreGeneral | MetricSet::NerreMof);
+    let folds_together = matches!(
+        request.task.metrics,
+        MetricSet::NerreGeneral | MetricSet::NerreMof
+    );
     let mut loaded = Vec::new();
     for path in request.predictions {
-        let (scored, skipped) = inputs::load(request.task, request.gold, path, request.strict).map_err(|e| e.to_string())?;
+        let (scored, skipped) = inputs::load(request.task, request.gold, path, request.strict)
+            .map_err(|e| e.to_string())?;
         loaded.push((path, scored, skipped));
     }
     if folds_together {
-        let source = request.predictions.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
-        let mut report = Report { task: request.task.name.clone(), source, ..Report::default() };
+        let source = request
+            .predictions
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut report = Report {
+            task: request.task.name.clone(),
+            source,
+            ..Report::default()
+        };
         let folds: Vec<_> = loaded.iter().map(|(_, scored, _)| scored.clone()).collect();
-        report.skipped = loaded.iter().flat_map(|(_, _, skipped)| skipped.clone()).collect();
+        report.skipped = loaded
+            .iter()
+            .flat_map(|(_, _, skipped)| skipped.clone())
+            .collect();
         score::score(request.task, &folds, &mut report)?;
         return Ok(vec![report]);
     }
     let mut reports = Vec::new();
     for (path, scored, skipped) in loaded {
-        let mut report = Report { task: request.task.name.clone(), source: path.display().to_string(), skipped, ..Report::default() };
+        let mut report = Report {
+            task: request.task.name.clone(),
+            source: path.display().to_string(),
+            skipped,
+            ..Report::default()
+        };
         score::score(request.task, &[scored], &mut report)?;
         reports.push(report);
     }

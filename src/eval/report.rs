@@ -14,11 +14,16 @@ pub struct Table {
 
 impl Table {
     pub fn new(title: &str, columns: &[&str]) -> Table {
-        Table { title: title.into(), columns: columns.iter().map(|c| c.to_string()).collect(), rows: Vec::new() }
+        Table {
+            title: title.into(),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            rows: Vec::new(),
+        }
     }
 
     pub fn row(&mut self, label: &str, cells: &[f64]) -> &mut Table {
-        self.rows.push((label.into(), cells.iter().copied().map(Some).collect()));
+        self.rows
+            .push((label.into(), cells.iter().copied().map(Some).collect()));
         self
     }
 
@@ -30,7 +35,10 @@ impl Table {
     /// The value at (row, column), for tests and scripts.
     pub fn get(&self, row: &str, column: &str) -> Option<f64> {
         let c = self.columns.iter().position(|x| x == column)?;
-        self.rows.iter().find(|(label, _)| label == row).and_then(|(_, cells)| cells.get(c).copied().flatten())
+        self.rows
+            .iter()
+            .find(|(label, _)| label == row)
+            .and_then(|(_, cells)| cells.get(c).copied().flatten())
     }
 }
 
@@ -66,10 +74,18 @@ pub enum OutputFormat {
 
 pub fn render(reports: &[Report], format: OutputFormat) -> String {
     match format {
-        OutputFormat::Table => reports.iter().map(render_text).collect::<Vec<_>>().join("\n"),
+        OutputFormat::Table => reports
+            .iter()
+            .map(render_text)
+            .collect::<Vec<_>>()
+            .join("\n"),
         OutputFormat::Json => {
             let list: Vec<Json> = reports.iter().map(to_json).collect();
-            let value = if list.len() == 1 { list.into_iter().next().unwrap_or_default() } else { Json::Array(list) };
+            let value = if list.len() == 1 {
+                list.into_iter().next().unwrap_or_default()
+            } else {
+                Json::Array(list)
+            };
             serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
         }
         OutputFormat::Csv => {
@@ -79,7 +95,13 @@ pub fn render(reports: &[Report], format: OutputFormat) -> String {
                     for (label, cells) in &table.rows {
                         for (column, cell) in table.columns.iter().zip(cells) {
                             if let Some(v) = cell {
-                                out.push_str(&format!("{},{},{},{},{v}\n", csv_cell(&report.source), csv_cell(&table.title), csv_cell(label), csv_cell(column)));
+                                out.push_str(&format!(
+                                    "{},{},{},{},{v}\n",
+                                    csv_cell(&report.source),
+                                    csv_cell(&table.title),
+                                    csv_cell(label),
+                                    csv_cell(column)
+                                ));
                             }
                         }
                     }
@@ -91,7 +113,11 @@ pub fn render(reports: &[Report], format: OutputFormat) -> String {
 }
 
 fn csv_cell(text: &str) -> String {
-    if text.contains([',', '"', '\n']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_string() }
+    if text.contains([',', '"', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
 }
 
 fn to_json(report: &Report) -> Json {
@@ -103,13 +129,24 @@ fn to_json(report: &Report) -> Json {
                 .columns
                 .iter()
                 .zip(cells)
-                .map(|(c, v)| (c.clone(), v.map_or(Json::Null, |v| serde_json::Number::from_f64(v).map_or(Json::Null, Json::Number))))
+                .map(|(c, v)| {
+                    (
+                        c.clone(),
+                        v.map_or(Json::Null, |v| {
+                            serde_json::Number::from_f64(v).map_or(Json::Null, Json::Number)
+                        }),
+                    )
+                })
                 .collect();
             rows.insert(label.clone(), Json::Object(row));
         }
         tables.insert(table.title.clone(), Json::Object(rows));
     }
-    let counts: Map<String, Json> = report.counts.iter().map(|(n, c)| (n.clone(), Json::from(*c))).collect();
+    let counts: Map<String, Json> = report
+        .counts
+        .iter()
+        .map(|(n, c)| (n.clone(), Json::from(*c)))
+        .collect();
     serde_json::json!({
         "task": report.task,
         "source": report.source,
@@ -124,8 +161,18 @@ fn render_text(report: &Report) -> String {
     let mut out = format!("{} — {}\n", report.task, report.source);
     for table in &report.tables {
         out.push('\n');
-        let label_width = table.rows.iter().map(|(l, _)| l.chars().count()).chain([table.title.chars().count()]).max().unwrap_or(0);
-        let widths: Vec<usize> = table.columns.iter().map(|c| c.chars().count().max(7)).collect();
+        let label_width = table
+            .rows
+            .iter()
+            .map(|(l, _)| l.chars().count())
+            .chain([table.title.chars().count()])
+            .max()
+            .unwrap_or(0);
+        let widths: Vec<usize> = table
+            .columns
+            .iter()
+            .map(|c| c.chars().count().max(7))
+            .collect();
         out.push_str(&format!("{:label_width$}", table.title));
         for (c, w) in table.columns.iter().zip(&widths) {
             out.push_str(&format!("  {c:>w$}"));
@@ -142,12 +189,20 @@ fn render_text(report: &Report) -> String {
     }
     if !report.counts.is_empty() {
         out.push('\n');
-        let counts: Vec<String> = report.counts.iter().map(|(n, c)| format!("{n}: {c}")).collect();
+        let counts: Vec<String> = report
+            .counts
+            .iter()
+            .map(|(n, c)| format!("{n}: {c}"))
+            .collect();
         out.push_str(&counts.join(", "));
         out.push('\n');
     }
     if !report.skipped.is_empty() {
-        out.push_str(&format!("skipped {} row(s); the first: {}\n", report.skipped.len(), report.skipped[0]));
+        out.push_str(&format!(
+            "skipped {} row(s); the first: {}\n",
+            report.skipped.len(),
+            report.skipped[0]
+        ));
     }
     out
 }

@@ -20,7 +20,12 @@ pub fn score(task: &Task, folds: &[Vec<Scored>], report: &mut Report) -> Result<
         MetricSet::Roles => roles_report(&all, report),
         MetricSet::MofSynthesis => {
             let pairs = text_pairs(&all);
-            field_report("MOF fields", &fields::score_mof(&pairs), "reactions", report);
+            field_report(
+                "MOF fields",
+                &fields::score_mof(&pairs),
+                "reactions",
+                report,
+            );
         }
         MetricSet::Nmr => nmr_report(&all, report),
         MetricSet::Action => action_report(&all, report),
@@ -39,12 +44,18 @@ fn gold_text(s: &Scored) -> String {
 
 /// (gold, prediction) texts; a missing prediction is the empty string.
 fn text_pairs(items: &[&Scored]) -> Vec<(String, String)> {
-    items.iter().map(|s| (gold_text(s), s.prediction.clone().unwrap_or_default())).collect()
+    items
+        .iter()
+        .map(|s| (gold_text(s), s.prediction.clone().unwrap_or_default()))
+        .collect()
 }
 
 fn compound_report(items: &[&Scored], report: &mut Report) {
     let s = compound::score(&text_pairs(items));
-    let mut table = Table::new("entities (macro over paragraphs)", &["precision", "recall", "f1", "jaccard"]);
+    let mut table = Table::new(
+        "entities (macro over paragraphs)",
+        &["precision", "recall", "f1", "jaccard"],
+    );
     table.row("compound", &[s.precision, s.recall, s.f1, s.jaccard]);
     report.tables.push(table);
     report.counts.push(("paragraphs".into(), s.paragraphs));
@@ -55,17 +66,26 @@ fn roles_report(items: &[&Scored], report: &mut Report) {
         .iter()
         .filter_map(|s| {
             let labels = s.gold.labels.clone()?;
-            Some(RoleSentence { input: &s.gold.input, gold_labels: labels, prediction: s.prediction.as_deref() })
+            Some(RoleSentence {
+                input: &s.gold.input,
+                gold_labels: labels,
+                prediction: s.prediction.as_deref(),
+            })
         })
         .collect();
     let missing_labels = items.len() - sentences.len();
     if missing_labels > 0 {
-        report.skipped.push(format!("{missing_labels} sentence(s) without gold BIO labels"));
+        report.skipped.push(format!(
+            "{missing_labels} sentence(s) without gold BIO labels"
+        ));
     }
     let (raw, aligned) = roles::score(&sentences);
     let mut table = Table::new("tags (seqeval, micro)", &PRF);
     table.row("as generated", &[raw.precision, raw.recall, raw.f1]);
-    table.row("re-aligned to input", &[aligned.precision, aligned.recall, aligned.f1]);
+    table.row(
+        "re-aligned to input",
+        &[aligned.precision, aligned.recall, aligned.f1],
+    );
     report.tables.push(table);
     report.counts.extend([
         ("sentences".into(), raw.total),
@@ -95,7 +115,12 @@ fn nmr_report(items: &[&Scored], report: &mut Report) {
             pred[i].push(p[i].clone());
         }
     }
-    field_report("NMR fields", &fields::score_columns(&NMR_FIELDS, &gold, &pred), "records", report);
+    field_report(
+        "NMR fields",
+        &fields::score_columns(&NMR_FIELDS, &gold, &pred),
+        "records",
+        report,
+    );
 }
 
 fn action_report(items: &[&Scored], report: &mut Report) {
@@ -117,31 +142,49 @@ fn doping_report(items: &[&Scored], schema: DopingSchema, report: &mut Report) {
     let mut pairs = Vec::with_capacity(items.len());
     for s in items {
         let Some(record) = &s.gold.record else {
-            report.skipped.push(format!("{}: gold sentence without annotation", s.id));
+            report
+                .skipped
+                .push(format!("{}: gold sentence without annotation", s.id));
             continue;
         };
         let raw = s.prediction.clone().unwrap_or_default();
         let pred = match (&s.decoded, schema) {
             (Some(decoded), _) => DopingGraph::from_json(decoded),
-            (None, DopingSchema::Json) => serde_json::from_str(&raw).map(|v| DopingGraph::from_json(&v)).unwrap_or_default(),
+            (None, DopingSchema::Json) => serde_json::from_str(&raw)
+                .map(|v| DopingGraph::from_json(&v))
+                .unwrap_or_default(),
             (None, _) => doping::decode_english(&raw),
         };
-        pairs.push(DopingPair { gold: DopingGraph::from_json(record), gold_completion: doping::gold_completion(record, schema), pred, pred_completion: raw });
+        pairs.push(DopingPair {
+            gold: DopingGraph::from_json(record),
+            gold_completion: doping::gold_completion(record, schema),
+            pred,
+            pred_completion: raw,
+        });
     }
     let s = doping::score(&pairs, schema);
     let mut table = Table::new("entities (word level, micro)", &PRF);
     for (name, prf) in &s.categories {
         table.row(name, &[prf.precision, prf.recall, prf.f1]);
     }
-    table.row("link triplets", &[s.triplets.precision, s.triplets.recall, s.triplets.f1]);
+    table.row(
+        "link triplets",
+        &[s.triplets.precision, s.triplets.recall, s.triplets.f1],
+    );
     report.tables.push(table);
     let mut seq = Table::new("sequences", &["value"]);
-    seq.row("exact match", &[s.exact]).row("Jaro-Winkler similarity", &[s.jaro_winkler]).row("parsable", &[s.parsable]);
+    seq.row("exact match", &[s.exact])
+        .row("Jaro-Winkler similarity", &[s.jaro_winkler])
+        .row("parsable", &[s.parsable]);
     report.tables.push(seq);
     report.counts.push(("sentences".into(), s.sequences));
 }
 
-fn nerre_report(folds: &[Vec<Scored>], schema: nerre::NerreSchema, report: &mut Report) -> Result<(), String> {
+fn nerre_report(
+    folds: &[Vec<Scored>],
+    schema: nerre::NerreSchema,
+    report: &mut Report,
+) -> Result<(), String> {
     let samples: Vec<Vec<NerreSample>> = folds
         .iter()
         .map(|fold| {
@@ -162,12 +205,21 @@ fn nerre_report(folds: &[Vec<Scored>], schema: nerre::NerreSchema, report: &mut 
     report.tables.push(entities);
     let mut links = Table::new("links (mean over folds with links)", &PRF);
     for (name, prf) in &s.links {
-        links.optional_row(name, prf.map_or(vec![None; 3], |p| vec![Some(p.precision), Some(p.recall), Some(p.f1)]));
+        links.optional_row(
+            name,
+            prf.map_or(vec![None; 3], |p| {
+                vec![Some(p.precision), Some(p.recall), Some(p.f1)]
+            }),
+        );
     }
     report.tables.push(links);
     let mut seq = Table::new("sequences", &["value"]);
-    seq.row("exact match", &[s.exact]).row("Jaro-Winkler similarity", &[s.jaro_winkler]).row("parsable", &[s.parsable]);
+    seq.row("exact match", &[s.exact])
+        .row("Jaro-Winkler similarity", &[s.jaro_winkler])
+        .row("parsable", &[s.parsable]);
     report.tables.push(seq);
-    report.counts.extend([("folds".into(), s.folds), ("abstracts".into(), s.samples)]);
+    report
+        .counts
+        .extend([("folds".into(), s.folds), ("abstracts".into(), s.samples)]);
     Ok(())
 }

@@ -41,7 +41,13 @@ pub fn diff(left: &Extraction, right: &Extraction) -> Vec<RecordDiff> {
                 _ if left_texts == right_texts => FieldDiff::Same,
                 _ => FieldDiff::Changed,
             };
-            out.push(RecordDiff { record: index, field: name, status, left: left_texts, right: right_texts });
+            out.push(RecordDiff {
+                record: index,
+                field: name,
+                status,
+                left: left_texts,
+                right: right_texts,
+            });
         }
     }
     out
@@ -58,7 +64,9 @@ fn field_names(left: &Record, right: &Record) -> Vec<String> {
 }
 
 fn texts_of(field: Option<&Field>) -> Vec<String> {
-    let Some(field) = field else { return Vec::new() };
+    let Some(field) = field else {
+        return Vec::new();
+    };
     match &field.content {
         super::FieldContent::Values(values) => values.iter().map(|v| v.text.clone()).collect(),
         super::FieldContent::Records(records) => records
@@ -69,7 +77,11 @@ fn texts_of(field: Option<&Field>) -> Vec<String> {
 }
 
 fn record_texts(record: &Record) -> Vec<(String, Vec<String>)> {
-    record.fields.iter().map(|f| (f.name.clone(), texts_of(Some(f)))).collect()
+    record
+        .fields
+        .iter()
+        .map(|f| (f.name.clone(), texts_of(Some(f))))
+        .collect()
 }
 
 #[cfg(test)]
@@ -87,8 +99,15 @@ mod tests {
             Field::texts("b", ["y"]),
             Field::texts("c", ["z"]),
         ]);
-        let right = one(vec![Field::texts("a", ["x"]), Field::texts("c", ["w"]), Field::texts("d", ["v"])]);
-        let statuses: Vec<_> = diff(&left, &right).into_iter().map(|d| (d.field, d.status)).collect();
+        let right = one(vec![
+            Field::texts("a", ["x"]),
+            Field::texts("c", ["w"]),
+            Field::texts("d", ["v"]),
+        ]);
+        let statuses: Vec<_> = diff(&left, &right)
+            .into_iter()
+            .map(|d| (d.field, d.status))
+            .collect();
         assert_eq!(
             statuses,
             vec![
@@ -104,7 +123,9 @@ mod tests {
     fn extra_records_are_one_sided() {
         let left = one(vec![Field::texts("a", ["x"])]);
         let mut right = left.clone();
-        right.records.push(Record::new(vec![Field::texts("a", ["q"])]));
+        right
+            .records
+            .push(Record::new(vec![Field::texts("a", ["q"])]));
         let diffs = diff(&left, &right);
         assert_eq!(diffs.len(), 2);
         assert_eq!(diffs[1].record, 1);

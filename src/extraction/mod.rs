@@ -80,22 +80,36 @@ impl Span {
     pub fn from_bytes(source: &str, bytes: Range<usize>) -> Span {
         let start = source[..bytes.start].chars().count();
         let len = source[bytes.clone()].chars().count();
-        Span { bytes, chars: start..start + len }
+        Span {
+            bytes,
+            chars: start..start + len,
+        }
     }
 }
 
 impl Value {
     pub fn new(text: impl Into<String>) -> Value {
-        Value { text: text.into(), span: None, alignment: Alignment::Unchecked }
+        Value {
+            text: text.into(),
+            span: None,
+            alignment: Alignment::Unchecked,
+        }
     }
 }
 
 impl Field {
     pub fn values(name: impl Into<String>, values: Vec<Value>) -> Field {
-        Field { name: name.into(), content: FieldContent::Values(values), list: false }
+        Field {
+            name: name.into(),
+            content: FieldContent::Values(values),
+            list: false,
+        }
     }
 
-    pub fn texts<S: Into<String>>(name: impl Into<String>, texts: impl IntoIterator<Item = S>) -> Field {
+    pub fn texts<S: Into<String>>(
+        name: impl Into<String>,
+        texts: impl IntoIterator<Item = S>,
+    ) -> Field {
         Field::values(name, texts.into_iter().map(Value::new).collect())
     }
 
@@ -125,7 +139,10 @@ impl Record {
 
 impl Extraction {
     pub fn from_records(records: Vec<Record>) -> Extraction {
-        Extraction { records, annotated_text: None }
+        Extraction {
+            records,
+            annotated_text: None,
+        }
     }
 
     /// Every value, depth first, with the name of the top-level field holding it (for nested

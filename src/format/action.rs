@@ -9,9 +9,16 @@ use crate::extraction::{Extraction, Field, Record};
 pub fn parse(text: &str) -> Result<Extraction, FormatError> {
     let mut records = Vec::new();
     for (start, segment) in segments(text) {
-        let name_len = segment.chars().take_while(|c| c.is_ascii_uppercase() || *c == '_').count();
+        let name_len = segment
+            .chars()
+            .take_while(|c| c.is_ascii_uppercase() || *c == '_')
+            .count();
         if name_len == 0 {
-            return Err(FormatError::at(text, start, "expected an action name in capitals (e.g. ADD, STIR)"));
+            return Err(FormatError::at(
+                text,
+                start,
+                "expected an action name in capitals (e.g. ADD, STIR)",
+            ));
         }
         let (name, rest) = segment.split_at(name_len);
         let details = rest.strip_prefix(' ').unwrap_or(rest);
@@ -42,8 +49,15 @@ fn segments(text: &str) -> Vec<(usize, &str)> {
 }
 
 fn starts_with_action_name(rest: &str) -> bool {
-    let name: String = rest.chars().take_while(|c| c.is_ascii_uppercase() || *c == '_').collect();
-    name.len() >= 2 && matches!(rest[name.len()..].chars().next(), None | Some(' ' | '.' | ';'))
+    let name: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_uppercase() || *c == '_')
+        .collect();
+    name.len() >= 2
+        && matches!(
+            rest[name.len()..].chars().next(),
+            None | Some(' ' | '.' | ';')
+        )
 }
 
 pub fn render(extraction: &Extraction) -> String {
@@ -72,7 +86,10 @@ mod tests {
         let text = "ADD water (5 mL; 2 portions); STIR for 1 h; CONCENTRATE.";
         let e = parse(text).unwrap();
         assert_eq!(e.records.len(), 3);
-        assert_eq!(e.records[0].texts("details"), vec!["water (5 mL; 2 portions)"]);
+        assert_eq!(
+            e.records[0].texts("details"),
+            vec!["water (5 mL; 2 portions)"]
+        );
         assert_eq!(e.records[2].texts("details"), vec!["."]);
         assert_eq!(render(&e), text);
     }

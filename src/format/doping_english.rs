@@ -24,7 +24,13 @@ pub fn parse(text: &str) -> Result<Extraction, FormatError> {
         }
         match parse_line(trimmed) {
             Some(record) => records.push(record),
-            None => return Err(FormatError::at(text, at + (line.len() - line.trim_start().len()), unknown_line(trimmed))),
+            None => {
+                return Err(FormatError::at(
+                    text,
+                    at + (line.len() - line.trim_start().len()),
+                    unknown_line(trimmed),
+                ));
+            }
         }
     }
     Ok(Extraction::from_records(records))
@@ -41,14 +47,20 @@ fn parse_line(line: &str) -> Option<Record> {
     if let Some(rest) = body.strip_prefix("The host '") {
         if let Some((host, dopant)) = rest.split_once("' was doped with '") {
             let dopant = dopant.strip_suffix('\'')?;
-            return Some(Record::new(vec![Field::texts(HOST, [host]), Field::texts(DOPANT, [dopant])]));
+            return Some(Record::new(vec![
+                Field::texts(HOST, [host]),
+                Field::texts(DOPANT, [dopant]),
+            ]));
         }
         let host = rest.strip_suffix("' was doped")?;
         return Some(Record::new(vec![Field::texts(HOST, [host])]));
     }
     if let Some(list) = body.strip_prefix("Modifiers of the doping are: '") {
         let list = list.strip_suffix('\'')?;
-        return Some(Record::new(vec![Field::texts(MODIFIERS, list.split("', '"))]));
+        return Some(Record::new(vec![Field::texts(
+            MODIFIERS,
+            list.split("', '"),
+        )]));
     }
     let quoted = body.strip_prefix('\'')?;
     if let Some(dopant) = quoted.strip_suffix("' is a dopant") {
@@ -100,8 +112,16 @@ mod tests {
         assert_eq!(e.records.len(), 5);
         assert_eq!(e.records[4].texts(MODIFIERS), vec!["1 %", "p-type"]);
         assert_eq!(render(&e), text);
-        assert!(parse("There is no doping information.\n").unwrap().records.is_empty());
-        assert_eq!(render(&Extraction::default()), "There is no doping information.\n");
+        assert!(
+            parse("There is no doping information.\n")
+                .unwrap()
+                .records
+                .is_empty()
+        );
+        assert_eq!(
+            render(&Extraction::default()),
+            "There is no doping information.\n"
+        );
     }
 
     #[test]

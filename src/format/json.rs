@@ -15,11 +15,19 @@ pub fn parse(text: &str, specs: &[FieldSpec], top: JsonTop) -> Result<Extraction
             .enumerate()
             .map(|(i, item)| match item {
                 Json::Object(map) => object_to_record(map, specs, text),
-                _ => Err(FormatError::at(text, 0, format!("item {} of the list is not an object", i + 1))),
+                _ => Err(FormatError::at(
+                    text,
+                    0,
+                    format!("item {} of the list is not an object", i + 1),
+                )),
             })
             .collect::<Result<Vec<_>, _>>()?,
-        (Json::Object(map), JsonTop::Object | JsonTop::Any) => vec![object_to_record(map, specs, text)?],
-        (_, JsonTop::List) => return Err(FormatError::at(text, 0, "expected a JSON list of objects")),
+        (Json::Object(map), JsonTop::Object | JsonTop::Any) => {
+            vec![object_to_record(map, specs, text)?]
+        }
+        (_, JsonTop::List) => {
+            return Err(FormatError::at(text, 0, "expected a JSON list of objects"));
+        }
         (_, _) => return Err(FormatError::at(text, 0, "expected a JSON object")),
     };
     Ok(Extraction::from_records(records))
@@ -28,12 +36,22 @@ pub fn parse(text: &str, specs: &[FieldSpec], top: JsonTop) -> Result<Extraction
 fn syntax_error(text: &str, e: &serde_json::Error) -> FormatError {
     let (line, column) = (e.line().max(1), e.column().max(1));
     let message = e.to_string();
-    let message = message.rsplit_once(" at line").map_or(message.clone(), |(m, _)| m.to_string());
+    let message = message
+        .rsplit_once(" at line")
+        .map_or(message.clone(), |(m, _)| m.to_string());
     let _ = text;
-    FormatError { line, column, message: format!("invalid JSON: {message}") }
+    FormatError {
+        line,
+        column,
+        message: format!("invalid JSON: {message}"),
+    }
 }
 
-fn object_to_record(map: Map<String, Json>, specs: &[FieldSpec], text: &str) -> Result<Record, FormatError> {
+fn object_to_record(
+    map: Map<String, Json>,
+    specs: &[FieldSpec],
+    text: &str,
+) -> Result<Record, FormatError> {
     let mut fields = Vec::with_capacity(map.len());
     for (key, value) in map {
         let spec = specs.iter().find(|s| s.name == key);
@@ -54,7 +72,10 @@ fn json_to_field(
         Json::Null => (FieldContent::Values(Vec::new()), false),
         Json::Number(n) => (FieldContent::Values(vec![Value::new(n.to_string())]), false),
         Json::Bool(b) => (FieldContent::Values(vec![Value::new(b.to_string())]), false),
-        Json::Object(map) => (FieldContent::Records(vec![object_to_record(map, specs, text)?]), false),
+        Json::Object(map) => (
+            FieldContent::Records(vec![object_to_record(map, specs, text)?]),
+            false,
+        ),
         Json::Array(items) if items.iter().all(Json::is_object) && !items.is_empty() => {
             let records = items
                 .into_iter()
@@ -84,7 +105,11 @@ fn json_to_field(
             (FieldContent::Values(values), true)
         }
     };
-    Ok(Field { name, content, list })
+    Ok(Field {
+        name,
+        content,
+        list,
+    })
 }
 
 fn split_string(s: &str, spec: Option<&FieldSpec>) -> Vec<Value> {
@@ -98,10 +123,23 @@ fn split_string(s: &str, spec: Option<&FieldSpec>) -> Vec<Value> {
     }
 }
 
-pub fn render(extraction: &Extraction, specs: &[FieldSpec], style: JsonStyle, ensure_ascii: bool, top: JsonTop) -> String {
-    let objects: Vec<Json> = extraction.records.iter().map(|r| record_to_json(r, specs)).collect();
+pub fn render(
+    extraction: &Extraction,
+    specs: &[FieldSpec],
+    style: JsonStyle,
+    ensure_ascii: bool,
+    top: JsonTop,
+) -> String {
+    let objects: Vec<Json> = extraction
+        .records
+        .iter()
+        .map(|r| record_to_json(r, specs))
+        .collect();
     let json = match top {
-        JsonTop::Object => objects.into_iter().next().unwrap_or_else(|| Json::Object(Map::new())),
+        JsonTop::Object => objects
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Json::Object(Map::new())),
         JsonTop::List => Json::Array(objects),
         JsonTop::Any if objects.len() == 1 => objects.into_iter().next().unwrap_or_default(),
         JsonTop::Any => Json::Array(objects),
@@ -123,10 +161,15 @@ fn field_to_json(field: &Field, spec: Option<&FieldSpec>, specs: &[FieldSpec]) -
         FieldContent::Records(records) if field.list => {
             Json::Array(records.iter().map(|r| record_to_json(r, specs)).collect())
         }
-        FieldContent::Records(records) => records.first().map_or(Json::Null, |r| record_to_json(r, specs)),
-        FieldContent::Values(values) if field.list => {
-            Json::Array(values.iter().map(|v| Json::String(v.text.clone())).collect())
-        }
+        FieldContent::Records(records) => records
+            .first()
+            .map_or(Json::Null, |r| record_to_json(r, specs)),
+        FieldContent::Values(values) if field.list => Json::Array(
+            values
+                .iter()
+                .map(|v| Json::String(v.text.clone()))
+                .collect(),
+        ),
         FieldContent::Values(values) if values.is_empty() => {
             Json::String(spec.and_then(|f| f.missing.clone()).unwrap_or_default())
         }
@@ -156,12 +199,18 @@ mod tests {
 
     #[test]
     fn separators_and_missing_values() {
-        let specs = [spec("linker", Some(" | "), Some("NaN")), spec("modulator", Some(" | "), Some("NaN"))];
+        let specs = [
+            spec("linker", Some(" | "), Some("NaN")),
+            spec("modulator", Some(" | "), Some("NaN")),
+        ];
         let text = r#"[{"linker": "Na2pzdc | pyz", "modulator": "NaN"}]"#;
         let e = parse(text, &specs, JsonTop::List).unwrap();
         assert_eq!(e.records[0].texts("linker"), vec!["Na2pzdc", "pyz"]);
         assert!(e.records[0].texts("modulator").is_empty());
-        assert_eq!(render(&e, &specs, JsonStyle::Python, false, JsonTop::List), text);
+        assert_eq!(
+            render(&e, &specs, JsonStyle::Python, false, JsonTop::List),
+            text
+        );
     }
 
     #[test]

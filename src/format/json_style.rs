@@ -25,7 +25,14 @@ pub fn write(value: &serde_json::Value, style: JsonStyle, ensure_ascii: bool) ->
         JsonStyle::Compact => (None, b",", b":"),
         JsonStyle::Pretty => (Some(b"  "), b",", b": "),
     };
-    let formatter = PyFormatter { indent, item_sep, key_sep, ensure_ascii, depth: 0, has_value: false };
+    let formatter = PyFormatter {
+        indent,
+        item_sep,
+        key_sep,
+        ensure_ascii,
+        depth: 0,
+        has_value: false,
+    };
     let mut out = Vec::new();
     let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
     // Writing a `Value` into memory cannot fail.
@@ -83,7 +90,11 @@ impl Formatter for PyFormatter<'_> {
     fn end_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
         self.close(writer, b"]")
     }
-    fn begin_array_value<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
         self.item(writer, first)
     }
     fn end_array_value<W: ?Sized + Write>(&mut self, _writer: &mut W) -> io::Result<()> {
@@ -96,7 +107,11 @@ impl Formatter for PyFormatter<'_> {
     fn end_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
         self.close(writer, b"}")
     }
-    fn begin_object_key<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
         self.item(writer, first)
     }
     fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
@@ -106,7 +121,11 @@ impl Formatter for PyFormatter<'_> {
         self.has_value = true;
         Ok(())
     }
-    fn write_string_fragment<W: ?Sized + Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
         if !self.ensure_ascii {
             return writer.write_all(fragment.as_bytes());
         }
@@ -137,9 +156,21 @@ mod tests {
             "{\n \"b\": {\n  \"b0\": \"ZnO\"\n },\n \"d\": {},\n \"l\": {\n  \"d0\": [\n   \"b0\"\n  ]\n },\n \"e\": []\n}"
         );
         let v = json!([{"a": "µ–", "b": ["x", "y"]}]);
-        assert_eq!(write(&v, JsonStyle::Python, true), r#"[{"a": "\u00b5\u2013", "b": ["x", "y"]}]"#);
-        assert_eq!(write(&v, JsonStyle::Python, false), r#"[{"a": "µ–", "b": ["x", "y"]}]"#);
-        assert_eq!(write(&v, JsonStyle::Compact, false), r#"[{"a":"µ–","b":["x","y"]}]"#);
-        assert_eq!(write(&json!("𝛼"), JsonStyle::Python, true), r#""\ud835\udefc""#);
+        assert_eq!(
+            write(&v, JsonStyle::Python, true),
+            r#"[{"a": "\u00b5\u2013", "b": ["x", "y"]}]"#
+        );
+        assert_eq!(
+            write(&v, JsonStyle::Python, false),
+            r#"[{"a": "µ–", "b": ["x", "y"]}]"#
+        );
+        assert_eq!(
+            write(&v, JsonStyle::Compact, false),
+            r#"[{"a":"µ–","b":["x","y"]}]"#
+        );
+        assert_eq!(
+            write(&json!("𝛼"), JsonStyle::Python, true),
+            r#""\ud835\udefc""#
+        );
     }
 }

@@ -94,14 +94,20 @@ impl FormatError {
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let column = before[line_start..].chars().count() + 1;
-        FormatError { line, column, message: message.into() }
+        FormatError {
+            line,
+            column,
+            message: message.into(),
+        }
     }
 }
 
 impl Format {
     pub fn parse(&self, text: &str, fields: &[FieldSpec]) -> Result<Extraction, FormatError> {
         match self {
-            Format::Delimited { separator } => Ok(delimited::parse(text, separator, field_name(fields, 0))),
+            Format::Delimited { separator } => {
+                Ok(delimited::parse(text, separator, field_name(fields, 0)))
+            }
             Format::RoleTags => role_tags::parse(text),
             Format::ActionSequence => action::parse(text),
             Format::DopingEnglish => doping_english::parse(text),
@@ -115,7 +121,11 @@ impl Format {
             Format::RoleTags => role_tags::render(extraction),
             Format::ActionSequence => action::render(extraction),
             Format::DopingEnglish => doping_english::render(extraction),
-            Format::Json { style, ensure_ascii, top } => json::render(extraction, fields, *style, *ensure_ascii, *top),
+            Format::Json {
+                style,
+                ensure_ascii,
+                top,
+            } => json::render(extraction, fields, *style, *ensure_ascii, *top),
         }
     }
 

@@ -35,11 +35,17 @@ pub fn parse(text: &str) -> Result<Extraction, FormatError> {
             alignment: Alignment::Exact,
         };
         match fields.iter_mut().find(|f| f.name == role) {
-            Some(Field { content: crate::extraction::FieldContent::Values(values), .. }) => values.push(value),
+            Some(Field {
+                content: crate::extraction::FieldContent::Values(values),
+                ..
+            }) => values.push(value),
             _ => fields.push(Field::values(role, vec![value])),
         }
     }
-    Ok(Extraction { records: vec![Record::new(fields)], annotated_text: Some(plain) })
+    Ok(Extraction {
+        records: vec![Record::new(fields)],
+        annotated_text: Some(plain),
+    })
 }
 
 /// The text without its tags (the content of each tag stays), or the error of the first bad tag.
@@ -59,25 +65,47 @@ fn find_tags(text: &str) -> Result<Vec<Tag<'_>>, FormatError> {
         let content_start = open + 1 + role.len() + 1;
         let close_marker = format!("*{role}>");
         let Some(close_offset) = text[content_start..].find(&close_marker) else {
-            return Err(FormatError::at(text, open, format!("tag <{role}* is never closed by *{role}>")));
+            return Err(FormatError::at(
+                text,
+                open,
+                format!("tag <{role}* is never closed by *{role}>"),
+            ));
         };
         let content = content_start..content_start + close_offset;
-        if let Some(inner) = text[content.clone()].find('<').filter(|i| opening_role(&text[content.start + i + 1..]).is_some()) {
-            return Err(FormatError::at(text, content.start + inner, format!("a tag inside <{role}*…*{role}>")));
+        if let Some(inner) = text[content.clone()]
+            .find('<')
+            .filter(|i| opening_role(&text[content.start + i + 1..]).is_some())
+        {
+            return Err(FormatError::at(
+                text,
+                content.start + inner,
+                format!("a tag inside <{role}*…*{role}>"),
+            ));
         }
         let end = content.end + close_marker.len();
-        tags.push(Tag { role, whole: open..end, content });
+        tags.push(Tag {
+            role,
+            whole: open..end,
+            content,
+        });
         pos = end;
     }
     if let Some(stray) = stray_closing(text, &tags) {
-        return Err(FormatError::at(text, stray, "closing tag without an opening tag"));
+        return Err(FormatError::at(
+            text,
+            stray,
+            "closing tag without an opening tag",
+        ));
     }
     Ok(tags)
 }
 
 /// `Role` when `after_lt` starts with `Role*` (letters and underscores).
 fn opening_role(after_lt: &str) -> Option<&str> {
-    let len = after_lt.chars().take_while(|c| c.is_ascii_alphabetic() || *c == '_').count();
+    let len = after_lt
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic() || *c == '_')
+        .count();
     (len > 0 && after_lt[len..].starts_with('*')).then(|| &after_lt[..len])
 }
 
@@ -88,7 +116,11 @@ fn stray_closing(text: &str, tags: &[Tag]) -> Option<usize> {
         let gt = search + offset;
         search = gt + 1;
         let before = &text[..gt];
-        let role_len = before.chars().rev().take_while(|c| c.is_ascii_alphabetic() || *c == '_').count();
+        let role_len = before
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_alphabetic() || *c == '_')
+            .count();
         let star = gt - role_len;
         if role_len == 0 || star == 0 || !before[..star].ends_with('*') {
             continue;
@@ -145,6 +177,9 @@ mod tests {
         assert_eq!(err.column, 3);
         assert!(parse("a <Prod*x <Yield*y*Yield>*Prod>").is_err());
         assert!(parse("a x*Prod> b").is_err());
-        assert_eq!(parse("a < b and c > d").unwrap().annotated_text.as_deref(), Some("a < b and c > d"));
+        assert_eq!(
+            parse("a < b and c > d").unwrap().annotated_text.as_deref(),
+            Some("a < b and c > d")
+        );
     }
 }

@@ -22,10 +22,20 @@ pub fn score(pairs: &[(String, String)]) -> ActionScores {
     if n == 0 {
         return ActionScores::default();
     }
-    let refs: Vec<Vec<&str>> = pairs.iter().map(|(t, _)| t.split_whitespace().collect()).collect();
-    let hyps: Vec<Vec<&str>> = pairs.iter().map(|(_, p)| p.split_whitespace().collect()).collect();
-    let similarities: Vec<f64> = pairs.iter().map(|(t, p)| levenshtein_similarity(t, p)).collect();
-    let share = |pred: &dyn Fn(usize) -> bool| (0..n).filter(|&i| pred(i)).count() as f64 / n as f64;
+    let refs: Vec<Vec<&str>> = pairs
+        .iter()
+        .map(|(t, _)| t.split_whitespace().collect())
+        .collect();
+    let hyps: Vec<Vec<&str>> = pairs
+        .iter()
+        .map(|(_, p)| p.split_whitespace().collect())
+        .collect();
+    let similarities: Vec<f64> = pairs
+        .iter()
+        .map(|(t, p)| levenshtein_similarity(t, p))
+        .collect();
+    let share =
+        |pred: &dyn Fn(usize) -> bool| (0..n).filter(|&i| pred(i)).count() as f64 / n as f64;
     ActionScores {
         modified_bleu: corpus_bleu(&pad(&refs), &pad(&hyps), &[0.25; 4]),
         bleu2: corpus_bleu(&refs, &hyps, &[0.5, 0.5]),
@@ -83,7 +93,11 @@ pub fn corpus_bleu(references: &[Vec<&str>], hypotheses: &[Vec<&str>], weights: 
         .iter()
         .enumerate()
         .map(|(i, w)| {
-            let p = if numerators[i] == 0 { f64::MIN_POSITIVE } else { numerators[i] as f64 / denominators[i] as f64 };
+            let p = if numerators[i] == 0 {
+                f64::MIN_POSITIVE
+            } else {
+                numerators[i] as f64 / denominators[i] as f64
+            };
             w * p.ln()
         })
         .sum();
@@ -93,7 +107,10 @@ pub fn corpus_bleu(references: &[Vec<&str>], hypotheses: &[Vec<&str>], weights: 
 fn modified_precision(reference: &[&str], hypothesis: &[&str], n: usize) -> (usize, usize) {
     let counts = ngram_counts(hypothesis, n);
     let max_ref = ngram_counts(reference, n);
-    let clipped: usize = counts.iter().map(|(g, c)| (*c).min(max_ref.get(g).copied().unwrap_or(0))).sum();
+    let clipped: usize = counts
+        .iter()
+        .map(|(g, c)| (*c).min(max_ref.get(g).copied().unwrap_or(0)))
+        .sum();
     let total: usize = counts.values().sum();
     (clipped, total.max(1))
 }
@@ -114,7 +131,10 @@ mod tests {
 
     #[test]
     fn identical_corpus_scores_one() {
-        let pairs = vec![("STIR for 1 h.".to_string(), "STIR for 1 h.".to_string()), ("CONCENTRATE.".into(), "CONCENTRATE.".into())];
+        let pairs = vec![
+            ("STIR for 1 h.".to_string(), "STIR for 1 h.".to_string()),
+            ("CONCENTRATE.".into(), "CONCENTRATE.".into()),
+        ];
         let s = score(&pairs);
         assert!((s.modified_bleu - 1.0).abs() < 1e-12);
         assert_eq!((s.exact, s.partial_90, s.levenshtein), (1.0, 1.0, 1.0));
@@ -125,8 +145,12 @@ mod tests {
     #[test]
     fn nltk_reference_value() {
         // nltk.translate.bleu_score.corpus_bleu([[ref]], [hyp]) = 0.6129752413741056 (nltk 3.9).
-        let reference = "the cat sat on the red mat today".split(' ').collect::<Vec<_>>();
-        let hypothesis = "the cat sat on the mat today".split(' ').collect::<Vec<_>>();
+        let reference = "the cat sat on the red mat today"
+            .split(' ')
+            .collect::<Vec<_>>();
+        let hypothesis = "the cat sat on the mat today"
+            .split(' ')
+            .collect::<Vec<_>>();
         let bleu = corpus_bleu(&[reference], &[hypothesis], &[0.25; 4]);
         assert!((bleu - 0.6129752413741056).abs() < 1e-9, "{bleu}");
     }

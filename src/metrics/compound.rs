@@ -24,10 +24,24 @@ pub fn score_paragraph(gold: &str, pred: &str) -> CompoundScores {
     let fp = pred_items.len() as f64 - tp;
     let fn_ = gold_items.len() as f64 - tp;
     let precision = if tp + fp == 0.0 { 0.0 } else { tp / (tp + fp) };
-    let recall = if tp + fn_ == 0.0 { 0.0 } else { tp / (tp + fn_) };
-    let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
+    let recall = if tp + fn_ == 0.0 {
+        0.0
+    } else {
+        tp / (tp + fn_)
+    };
+    let f1 = if precision + recall == 0.0 {
+        0.0
+    } else {
+        2.0 * precision * recall / (precision + recall)
+    };
     let jaccard = tp / (tp + fp + fn_);
-    CompoundScores { precision, recall, f1, jaccard, paragraphs: 1 }
+    CompoundScores {
+        precision,
+        recall,
+        f1,
+        jaccard,
+        paragraphs: 1,
+    }
 }
 
 /// The mean of per-paragraph scores over `(gold, prediction)` pairs.

@@ -44,17 +44,29 @@ impl DopingGraph {
             Some(Json::Object(m)) => m
                 .iter()
                 .map(|(k, v)| {
-                    let ids = v.as_array().map(|a| a.iter().map(json_text).collect()).unwrap_or_default();
+                    let ids = v
+                        .as_array()
+                        .map(|a| a.iter().map(json_text).collect())
+                        .unwrap_or_default();
                     (k.clone(), ids)
                 })
                 .collect(),
             _ => Vec::new(),
         };
-        DopingGraph { basemats: map("basemats"), dopants: map("dopants"), results: map("results"), modifiers, links }
+        DopingGraph {
+            basemats: map("basemats"),
+            dopants: map("dopants"),
+            results: map("results"),
+            modifiers,
+            links,
+        }
     }
 
     fn lookup<'a>(entries: &'a [(String, String)], id: &str) -> Option<&'a str> {
-        entries.iter().find(|(k, _)| k == id).map(|(_, v)| v.as_str())
+        entries
+            .iter()
+            .find(|(k, _)| k == id)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -102,19 +114,35 @@ pub fn decode_english(text: &str) -> DopingGraph {
             let left = pieces[..pieces.len() - 1].concat();
             statement.dopant = Some(quoted_parts(&left, false).join(" "));
         } else if line.contains("is a likely solid solution") {
-            let left = line.split("is a likely solid solution").next().unwrap_or_default();
+            let left = line
+                .split("is a likely solid solution")
+                .next()
+                .unwrap_or_default();
             results.push(quoted_parts(left, false).join(" "));
             continue;
         } else if line.contains("Modifiers of the doping are") {
-            let right = line.split_once("Modifiers of the doping are:").map_or("", |(_, r)| r);
-            modifiers.extend(right.split('\'').map(str::trim).filter(|s| s.chars().count() > 1).map(String::from));
+            let right = line
+                .split_once("Modifiers of the doping are:")
+                .map_or("", |(_, r)| r);
+            modifiers.extend(
+                right
+                    .split('\'')
+                    .map(str::trim)
+                    .filter(|s| s.chars().count() > 1)
+                    .map(String::from),
+            );
             continue;
         } else {
             continue;
         }
         graph.add(statement);
     }
-    graph.results = results.into_iter().filter(|r| !r.is_empty()).enumerate().map(|(i, r)| (format!("r{i}"), r)).collect();
+    graph.results = results
+        .into_iter()
+        .filter(|r| !r.is_empty())
+        .enumerate()
+        .map(|(i, r)| (format!("r{i}"), r))
+        .collect();
     graph.modifiers = modifiers;
     graph
 }
@@ -129,7 +157,7 @@ struct Statement {
 fn quoted_parts(side: &str, host_side: bool) -> Vec<String> {
     side.split('\'')
         .map(str::trim)
-        .filter(|p| !p.is_empty() && !(host_side && p.contains("The host")))
+        .filter(|p| !(p.is_empty() || host_side && p.contains("The host")))
         .map(String::from)
         .collect()
 }
@@ -174,7 +202,10 @@ pub fn gold_completion(sentence: &Json, schema: DopingSchema) -> String {
                 sub.insert(k.clone(), v.clone());
             }
         }
-        return format!(" {}", json_style::write(&Json::Object(sub), JsonStyle::PythonIndent1, true));
+        return format!(
+            " {}",
+            json_style::write(&Json::Object(sub), JsonStyle::PythonIndent1, true)
+        );
     }
     let graph = DopingGraph::from_json(sentence);
     let mut out = String::new();
@@ -201,7 +232,10 @@ pub fn gold_completion(sentence: &Json, schema: DopingSchema) -> String {
         }
         if !graph.modifiers.is_empty() {
             let quoted: Vec<String> = graph.modifiers.iter().map(|m| format!("'{m}'")).collect();
-            out.push_str(&format!("Modifiers of the doping are: {}.\n", quoted.join(", ")));
+            out.push_str(&format!(
+                "Modifiers of the doping are: {}.\n",
+                quoted.join(", ")
+            ));
         }
     }
     if out.is_empty() {
@@ -247,14 +281,20 @@ pub fn score(pairs: &[DopingPair], schema: DopingSchema) -> DopingScores {
     let (mut parsable, mut exact, mut jw) = (0usize, 0usize, 0.0f64);
     for pair in pairs {
         for (i, name) in names.iter().enumerate() {
-            let (tp, fp, fn_) = word_counts(&category_words(&pair.gold, name), &category_words(&pair.pred, name));
+            let (tp, fp, fn_) = word_counts(
+                &category_words(&pair.gold, name),
+                &category_words(&pair.pred, name),
+            );
             counts[i].0 += tp;
             counts[i].1 += fp;
             counts[i].2 += fn_;
         }
         let gold_triplets = triplets(&pair.gold);
         let pred_triplets = triplets(&pair.pred);
-        correct += gold_triplets.iter().filter(|t| pred_triplets.contains(t)).count();
+        correct += gold_triplets
+            .iter()
+            .filter(|t| pred_triplets.contains(t))
+            .count();
         retrieved += pred_triplets.len();
         relevant += gold_triplets.len();
         if matches!(pair.pred_completion.chars().last(), Some('}' | '.' | '\n')) {
@@ -269,18 +309,49 @@ pub fn score(pairs: &[DopingPair], schema: DopingSchema) -> DopingScores {
         .map(|(name, (tp, fp, fn_))| {
             let (tp, fp, fn_) = (tp as f64, fp as f64, fn_ as f64);
             let precision = if tp + fp == 0.0 { 0.0 } else { tp / (tp + fp) };
-            let recall = if tp + fn_ == 0.0 { 0.0 } else { tp / (tp + fn_) };
-            let f1 = if tp == 0.0 { 0.0 } else { tp / (tp + 0.5 * (fp + fn_)) };
-            (name.to_string(), Prf { precision, recall, f1 })
+            let recall = if tp + fn_ == 0.0 {
+                0.0
+            } else {
+                tp / (tp + fn_)
+            };
+            let f1 = if tp == 0.0 {
+                0.0
+            } else {
+                tp / (tp + 0.5 * (fp + fn_))
+            };
+            (
+                name.to_string(),
+                Prf {
+                    precision,
+                    recall,
+                    f1,
+                },
+            )
         })
         .collect();
-    let p = if retrieved == 0 { 0.0 } else { correct as f64 / retrieved as f64 };
-    let r = if relevant == 0 { 0.0 } else { correct as f64 / relevant as f64 };
-    let f1 = if p == 0.0 || r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) };
+    let p = if retrieved == 0 {
+        0.0
+    } else {
+        correct as f64 / retrieved as f64
+    };
+    let r = if relevant == 0 {
+        0.0
+    } else {
+        correct as f64 / relevant as f64
+    };
+    let f1 = if p == 0.0 || r == 0.0 {
+        0.0
+    } else {
+        2.0 * p * r / (p + r)
+    };
     let n = pairs.len().max(1) as f64;
     DopingScores {
         categories,
-        triplets: Prf { precision: p, recall: r, f1 },
+        triplets: Prf {
+            precision: p,
+            recall: r,
+            f1,
+        },
         sequences: pairs.len(),
         parsable: parsable as f64 / n,
         exact: exact as f64 / n,
@@ -295,7 +366,12 @@ fn category_words(graph: &DopingGraph, name: &str) -> Vec<String> {
         "results" => graph.results.iter().map(|(_, v)| v.as_str()).collect(),
         _ => graph.modifiers.iter().map(String::as_str).collect(),
     };
-    texts.join(" ").split(' ').filter(|w| !w.is_empty()).map(String::from).collect()
+    texts
+        .join(" ")
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 /// (true positives, false positives, false negatives) by list membership, as the script counts.
@@ -331,7 +407,9 @@ mod tests {
         let g = decode_english(" The host 'ZnO' was doped with 'Al'.\n'Ga' is a dopant.\n");
         assert_eq!(g.dopants.len(), 2);
         assert!(g.links.is_empty());
-        let g = decode_english(" The host 'ZnO' was doped with 'Al'.\nThe host 'ZnO' was doped with 'Ga'.\n");
+        let g = decode_english(
+            " The host 'ZnO' was doped with 'Al'.\nThe host 'ZnO' was doped with 'Ga'.\n",
+        );
         assert_eq!(g.basemats, vec![("b0".to_string(), "ZnO".to_string())]);
         assert_eq!(g.links.len(), 2);
     }
@@ -342,11 +420,17 @@ mod tests {
             r#"{"basemats": {"b0": "SrLaMgTaO6"}, "dopants": {"d0": "trivalent erbium"}, "results": {}, "dopants2basemats": {"d0": ["b0"]}, "doping_modifiers": ["1–20mol%"]}"#,
         )
         .unwrap();
-        assert_eq!(gold_completion(&sentence, DopingSchema::English), " The host 'SrLaMgTaO6' was doped with 'trivalent erbium'.\n");
+        assert_eq!(
+            gold_completion(&sentence, DopingSchema::English),
+            " The host 'SrLaMgTaO6' was doped with 'trivalent erbium'.\n"
+        );
         assert_eq!(
             gold_completion(&sentence, DopingSchema::EnglishExtra),
             " The host 'SrLaMgTaO6' was doped with 'trivalent erbium'.\nModifiers of the doping are: '1–20mol%'.\n"
         );
-        assert!(gold_completion(&sentence, DopingSchema::Json).starts_with(" {\n \"basemats\": {\n  \"b0\""));
+        assert!(
+            gold_completion(&sentence, DopingSchema::Json)
+                .starts_with(" {\n \"basemats\": {\n  \"b0\"")
+        );
     }
 }

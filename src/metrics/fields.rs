@@ -19,8 +19,15 @@ pub const MOF_FIELDS: [&str; 11] = [
     "reaction time",
 ];
 
-pub const NMR_FIELDS: [&str; 7] =
-    ["IUPAC", "1H NMR text", "1H NMR conditions", "1H NMR data", "13C NMR text", "13C NMR conditions", "13C NMR data"];
+pub const NMR_FIELDS: [&str; 7] = [
+    "IUPAC",
+    "1H NMR text",
+    "1H NMR conditions",
+    "1H NMR data",
+    "13C NMR text",
+    "13C NMR conditions",
+    "13C NMR data",
+];
 
 /// Reaction slots the MOF notebook reads from each answer.
 const MOF_SLOTS: usize = 8;
@@ -69,7 +76,12 @@ fn finish(fields: Vec<(String, f64, f64)>, rows: usize) -> FieldScores {
     let k = fields.len().max(1) as f64;
     let mean_levenshtein = fields.iter().map(|f| f.1).sum::<f64>() / k;
     let mean_exact = fields.iter().map(|f| f.2).sum::<f64>() / k;
-    FieldScores { fields, mean_levenshtein, mean_exact, rows }
+    FieldScores {
+        fields,
+        mean_levenshtein,
+        mean_exact,
+        rows,
+    }
 }
 
 /// Paragraph2MOFInfo: the i-th reaction of each answer is compared with the i-th gold reaction
@@ -78,8 +90,12 @@ pub fn score_mof(pairs: &[(String, String)]) -> FieldScores {
     let mut gold_rows: Vec<Vec<Cell>> = Vec::new();
     let mut pred_rows: Vec<Vec<Cell>> = Vec::new();
     for slot in 0..MOF_SLOTS {
-        let gold_raw: Vec<Vec<Option<String>>> = pairs.iter().map(|(g, _)| mof_slot(g, slot)).collect();
-        let pred_raw: Vec<Vec<Option<String>>> = pairs.iter().map(|(_, p)| mof_slot(&p.replace('\n', ""), slot)).collect();
+        let gold_raw: Vec<Vec<Option<String>>> =
+            pairs.iter().map(|(g, _)| mof_slot(g, slot)).collect();
+        let pred_raw: Vec<Vec<Option<String>>> = pairs
+            .iter()
+            .map(|(_, p)| mof_slot(&p.replace('\n', ""), slot))
+            .collect();
         let gold_typed = type_table(&gold_raw);
         let pred_typed = type_table(&pred_raw);
         for (row, g) in gold_typed.into_iter().enumerate() {
@@ -107,7 +123,9 @@ fn type_table(rows: &[Vec<Option<String>>]) -> Vec<Vec<Cell>> {
     let columns: Vec<Vec<Cell>> = (0..MOF_FIELDS.len())
         .map(|i| type_column(&rows.iter().map(|r| r[i].clone()).collect::<Vec<_>>()))
         .collect();
-    (0..rows.len()).map(|row| columns.iter().map(|c| c[row].clone()).collect()).collect()
+    (0..rows.len())
+        .map(|row| columns.iter().map(|c| c[row].clone()).collect())
+        .collect()
 }
 
 /// The 11 raw cells of reaction `slot` of an answer; all empty when the answer does not parse
@@ -118,8 +136,13 @@ fn mof_slot(answer: &str, slot: usize) -> Vec<Option<String>> {
         Ok(object @ Json::Object(_)) if slot == 0 => Some(object),
         _ => None,
     };
-    let Some(Json::Object(map)) = reaction else { return vec![None; MOF_FIELDS.len()] };
-    MOF_FIELDS.iter().map(|k| map.get(*k).and_then(cell_text)).collect()
+    let Some(Json::Object(map)) = reaction else {
+        return vec![None; MOF_FIELDS.len()];
+    };
+    MOF_FIELDS
+        .iter()
+        .map(|k| map.get(*k).and_then(cell_text))
+        .collect()
 }
 
 fn cell_text(value: &Json) -> Option<String> {
@@ -133,7 +156,10 @@ fn cell_text(value: &Json) -> Option<String> {
 /// The NMR fields of an answer in the fine-tuned JSON shape; unparsable answers give nothing.
 pub fn nmr_cells(answer: &str) -> Vec<Option<String>> {
     match serde_json::from_str::<Json>(answer) {
-        Ok(Json::Object(map)) => NMR_FIELDS.iter().map(|k| map.get(*k).and_then(cell_text)).collect(),
+        Ok(Json::Object(map)) => NMR_FIELDS
+            .iter()
+            .map(|k| map.get(*k).and_then(cell_text))
+            .collect(),
         _ => vec![None; NMR_FIELDS.len()],
     }
 }

@@ -17,12 +17,27 @@ pub struct NerreSchema {
 }
 
 pub const GENERAL: NerreSchema = NerreSchema {
-    keys: &["acronym", "applications", "name", "formula", "structure_or_phase", "description"],
+    keys: &[
+        "acronym",
+        "applications",
+        "name",
+        "formula",
+        "structure_or_phase",
+        "description",
+    ],
     root: "formula",
 };
 
-pub const MOF: NerreSchema =
-    NerreSchema { keys: &["name_of_mof", "mof_formula", "mof_description", "guest_species", "applications"], root: "name_of_mof" };
+pub const MOF: NerreSchema = NerreSchema {
+    keys: &[
+        "name_of_mof",
+        "mof_formula",
+        "mof_description",
+        "guest_species",
+        "applications",
+    ],
+    root: "name_of_mof",
+};
 
 const STRING_KEYS: [&str; 5] = ["formula", "name", "acronym", "mof_formula", "name_of_mof"];
 const LINK: &str = "|||";
@@ -52,14 +67,26 @@ pub struct NerreScores {
 pub fn score_folds(folds: &[Vec<NerreSample>], schema: NerreSchema) -> Result<NerreScores, String> {
     let mut per_fold = Vec::new();
     for (f, fold) in folds.iter().enumerate() {
-        per_fold.push(score_fold(fold, schema).map_err(|(line, e)| format!("fold {}, line {line}: {e}", f + 1))?);
+        per_fold.push(
+            score_fold(fold, schema)
+                .map_err(|(line, e)| format!("fold {}, line {line}: {e}", f + 1))?,
+        );
     }
-    let mean = |xs: &[f64]| if xs.is_empty() { 0.0 } else { xs.iter().sum::<f64>() / xs.len() as f64 };
+    let mean = |xs: &[f64]| {
+        if xs.is_empty() {
+            0.0
+        } else {
+            xs.iter().sum::<f64>() / xs.len() as f64
+        }
+    };
     let entities = schema
         .keys
         .iter()
         .map(|key| {
-            let folds: Vec<&Prf> = per_fold.iter().filter_map(|f| f.entities.iter().find(|(k, _)| k == key).map(|(_, p)| p)).collect();
+            let folds: Vec<&Prf> = per_fold
+                .iter()
+                .filter_map(|f| f.entities.iter().find(|(k, _)| k == key).map(|(_, p)| p))
+                .collect();
             (key.to_string(), mean_prf(&folds))
         })
         .collect();
@@ -68,7 +95,12 @@ pub fn score_folds(folds: &[Vec<NerreSample>], schema: NerreSchema) -> Result<Ne
         .map(|link| {
             let folds: Vec<&Prf> = per_fold
                 .iter()
-                .filter_map(|f| f.links.iter().find(|(k, _)| *k == link).and_then(|(_, p)| p.as_ref()))
+                .filter_map(|f| {
+                    f.links
+                        .iter()
+                        .find(|(k, _)| *k == link)
+                        .and_then(|(_, p)| p.as_ref())
+                })
                 .collect();
             let prf = (!folds.is_empty()).then(|| mean_prf(&folds));
             (link, prf)
@@ -95,10 +127,18 @@ fn mean_prf(folds: &[&Prf]) -> Prf {
 }
 
 fn link_types(schema: NerreSchema) -> Vec<String> {
-    schema.keys.iter().filter(|k| **k != schema.root).map(|k| format!("{}{LINK}{k}", schema.root)).collect()
+    schema
+        .keys
+        .iter()
+        .filter(|k| **k != schema.root)
+        .map(|k| format!("{}{LINK}{k}", schema.root))
+        .collect()
 }
 
-fn score_fold(samples: &[NerreSample], schema: NerreSchema) -> Result<NerreScores, (usize, String)> {
+fn score_fold(
+    samples: &[NerreSample],
+    schema: NerreSchema,
+) -> Result<NerreScores, (usize, String)> {
     let links = link_types(schema);
     let mut entity_counts = vec![(0usize, 0usize, 0usize); schema.keys.len()];
     let mut link_counts = vec![(0usize, 0usize, 0usize); links.len()];
@@ -106,9 +146,13 @@ fn score_fold(samples: &[NerreSample], schema: NerreSchema) -> Result<NerreScore
     for (i, sample) in samples.iter().enumerate() {
         let gold_string = sample.completion.replace("\n\nEND\n\n", "");
         let gold_string = gold_string.trim();
-        let test_string = sample.llm_completion.replace("\n\nEND\n\n", "").replace('\\', "");
+        let test_string = sample
+            .llm_completion
+            .replace("\n\nEND\n\n", "")
+            .replace('\\', "");
         let test_string = test_string.trim();
-        let gold: Json = serde_json::from_str(gold_string).map_err(|e| (i + 1, format!("gold completion is not JSON: {e}")))?;
+        let gold: Json = serde_json::from_str(gold_string)
+            .map_err(|e| (i + 1, format!("gold completion is not JSON: {e}")))?;
         let gold_entries = entries(&gold);
         let test_entries = test_entries(&sample.llm_completion, schema);
         if equivalent(&gold_entries, &test_entries) {
@@ -140,10 +184,20 @@ fn score_fold(samples: &[NerreSample], schema: NerreSchema) -> Result<NerreScore
     let links = links
         .into_iter()
         .zip(link_counts)
-        .map(|(name, (correct, retrieved, relevant))| (name, link_prf(correct, retrieved, relevant)))
+        .map(|(name, (correct, retrieved, relevant))| {
+            (name, link_prf(correct, retrieved, relevant))
+        })
         .collect();
     let n = samples.len().max(1) as f64;
-    Ok(NerreScores { entities, links, exact: exact as f64 / n, jaro_winkler: jw / n, parsable: 1.0, folds: 1, samples: samples.len() })
+    Ok(NerreScores {
+        entities,
+        links,
+        exact: exact as f64 / n,
+        jaro_winkler: jw / n,
+        parsable: 1.0,
+        folds: 1,
+        samples: samples.len(),
+    })
 }
 
 /// sklearn's binary precision, recall and F1 (zero where undefined).
@@ -151,8 +205,16 @@ fn binary_prf(tp: usize, fp: usize, fn_: usize) -> Prf {
     let (tp, fp, fn_) = (tp as f64, fp as f64, fn_ as f64);
     Prf {
         precision: if tp + fp == 0.0 { 0.0 } else { tp / (tp + fp) },
-        recall: if tp + fn_ == 0.0 { 0.0 } else { tp / (tp + fn_) },
-        f1: if tp == 0.0 { 0.0 } else { 2.0 * tp / (2.0 * tp + fp + fn_) },
+        recall: if tp + fn_ == 0.0 {
+            0.0
+        } else {
+            tp / (tp + fn_)
+        },
+        f1: if tp == 0.0 {
+            0.0
+        } else {
+            2.0 * tp / (2.0 * tp + fp + fn_)
+        },
     }
 }
 
@@ -163,13 +225,24 @@ fn link_prf(correct: usize, retrieved: usize, relevant: usize) -> Option<Prf> {
     }
     let precision = correct as f64 / retrieved as f64;
     let recall = correct as f64 / relevant as f64;
-    let f1 = if correct == 0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
-    Some(Prf { precision, recall, f1 })
+    let f1 = if correct == 0 {
+        0.0
+    } else {
+        2.0 * precision * recall / (precision + recall)
+    };
+    Some(Prf {
+        precision,
+        recall,
+        f1,
+    })
 }
 
 fn entries(json: &Json) -> Vec<Map<String, Json>> {
     match json {
-        Json::Array(items) => items.iter().filter_map(|i| i.as_object().cloned()).collect(),
+        Json::Array(items) => items
+            .iter()
+            .filter_map(|i| i.as_object().cloned())
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -189,7 +262,11 @@ fn test_entries(llm_completion: &str, schema: NerreSchema) -> Vec<Map<String, Js
             }
             for key in schema.keys {
                 if !filled.contains_key(*key) {
-                    let empty = if STRING_KEYS.contains(key) { Json::String(String::new()) } else { Json::Array(vec![Json::String(String::new())]) };
+                    let empty = if STRING_KEYS.contains(key) {
+                        Json::String(String::new())
+                    } else {
+                        Json::Array(vec![Json::String(String::new())])
+                    };
                     filled.insert(key.to_string(), empty);
                 }
             }
@@ -202,11 +279,12 @@ fn test_entries(llm_completion: &str, schema: NerreSchema) -> Vec<Map<String, Js
 fn equivalent(gold: &[Map<String, Json>], test: &[Map<String, Json>]) -> bool {
     let canonical = |entries: &[Map<String, Json>]| -> Vec<Vec<(String, Json)>> {
         let mut sorted: Vec<&Map<String, Json>> = entries.iter().collect();
-        sorted.sort_by(|a, b| formula_key(a).cmp(&formula_key(b)));
+        sorted.sort_by_key(|entry| formula_key(entry));
         sorted
             .into_iter()
             .map(|m| {
-                let mut pairs: Vec<(String, Json)> = m.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                let mut pairs: Vec<(String, Json)> =
+                    m.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
                 pairs.sort_by(|a, b| a.0.cmp(&b.0));
                 pairs
             })
@@ -216,17 +294,31 @@ fn equivalent(gold: &[Map<String, Json>], test: &[Map<String, Json>]) -> bool {
 }
 
 fn formula_key(entry: &Map<String, Json>) -> String {
-    entry.get("formula").map_or(String::new(), |v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+    entry.get("formula").map_or(String::new(), |v| {
+        v.as_str().map_or_else(|| v.to_string(), str::to_string)
+    })
 }
 
 fn words(text: &str) -> Vec<String> {
-    text.split(' ').map(str::trim).filter(|w| !w.is_empty()).map(String::from).collect()
+    text.split(' ')
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 /// Word sets per entity key and link type over all entries of one abstract.
-fn word_sets(entries: &[Map<String, Json>], schema: NerreSchema) -> HashMap<String, BTreeSet<String>> {
-    let mut sets: HashMap<String, BTreeSet<String>> =
-        schema.keys.iter().map(|k| k.to_string()).chain(link_types(schema)).map(|k| (k, BTreeSet::new())).collect();
+fn word_sets(
+    entries: &[Map<String, Json>],
+    schema: NerreSchema,
+) -> HashMap<String, BTreeSet<String>> {
+    let mut sets: HashMap<String, BTreeSet<String>> = schema
+        .keys
+        .iter()
+        .map(|k| k.to_string())
+        .chain(link_types(schema))
+        .map(|k| (k, BTreeSet::new()))
+        .collect();
     for entry in entries {
         for key in schema.keys {
             let set = sets.entry(key.to_string()).or_default();
@@ -234,14 +326,24 @@ fn word_sets(entries: &[Map<String, Json>], schema: NerreSchema) -> HashMap<Stri
                 set.extend(words(&text));
             }
         }
-        let root = entry.get(schema.root).and_then(Json::as_str).unwrap_or_default();
+        let root = entry
+            .get(schema.root)
+            .and_then(Json::as_str)
+            .unwrap_or_default();
         if root.is_empty() {
             continue;
         }
         for key in schema.keys.iter().filter(|k| **k != schema.root) {
-            let set = sets.entry(format!("{}{LINK}{key}", schema.root)).or_default();
+            let set = sets
+                .entry(format!("{}{LINK}{key}", schema.root))
+                .or_default();
             for text in strings_of(entry.get(*key)) {
-                set.extend(words(&text).into_iter().filter(|w| w != root).map(|w| format!("{root}{LINK}{w}")));
+                set.extend(
+                    words(&text)
+                        .into_iter()
+                        .filter(|w| w != root)
+                        .map(|w| format!("{root}{LINK}{w}")),
+                );
             }
         }
     }
@@ -251,7 +353,12 @@ fn word_sets(entries: &[Map<String, Json>], schema: NerreSchema) -> HashMap<Stri
 fn strings_of(value: Option<&Json>) -> Vec<String> {
     match value {
         Some(Json::String(s)) if !s.is_empty() => vec![s.clone()],
-        Some(Json::Array(items)) => items.iter().filter_map(Json::as_str).filter(|s| !s.is_empty()).map(String::from).collect(),
+        Some(Json::Array(items)) => items
+            .iter()
+            .filter_map(Json::as_str)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -261,7 +368,11 @@ mod tests {
     use super::*;
 
     fn sample(gold: &str, pred: &str) -> NerreSample {
-        NerreSample { prompt: "x\n\n###\n\n".into(), completion: format!(" {gold}\n\nEND\n\n"), llm_completion: format!(" {pred}") }
+        NerreSample {
+            prompt: "x\n\n###\n\n".into(),
+            completion: format!(" {gold}\n\nEND\n\n"),
+            llm_completion: format!(" {pred}"),
+        }
     }
 
     #[test]
@@ -271,9 +382,17 @@ mod tests {
         assert_eq!(s.exact, 1.0);
         let formula = &s.entities.iter().find(|(k, _)| k == "formula").unwrap().1;
         assert_eq!(formula.f1, 1.0);
-        let apps = s.links.iter().find(|(k, _)| k == "formula|||applications").unwrap();
+        let apps = s
+            .links
+            .iter()
+            .find(|(k, _)| k == "formula|||applications")
+            .unwrap();
         assert_eq!(apps.1.unwrap().f1, 1.0);
-        let acronym = s.links.iter().find(|(k, _)| k == "formula|||acronym").unwrap();
+        let acronym = s
+            .links
+            .iter()
+            .find(|(k, _)| k == "formula|||acronym")
+            .unwrap();
         assert_eq!(acronym.1, None);
     }
 
@@ -282,6 +401,14 @@ mod tests {
         let gold = r#"[{"acronym": "", "applications": [""], "name": "", "formula": "TiO2", "structure_or_phase": [""], "description": [""]}]"#;
         let s = score_folds(&[vec![sample(gold, "[{oops")]], GENERAL).unwrap();
         assert_eq!(s.exact, 0.0);
-        assert_eq!(s.entities.iter().find(|(k, _)| k == "formula").unwrap().1.recall, 0.0);
+        assert_eq!(
+            s.entities
+                .iter()
+                .find(|(k, _)| k == "formula")
+                .unwrap()
+                .1
+                .recall,
+            0.0
+        );
     }
 }

@@ -12,8 +12,8 @@ pub enum Cell {
 
 /// pandas' default NA strings.
 const NA_STRINGS: &[&str] = &[
-    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA",
-    "NULL", "NaN", "None", "n/a", "nan", "null",
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
 ];
 
 fn is_na(s: &str) -> bool {
@@ -30,7 +30,10 @@ fn as_int(s: &str) -> Option<i64> {
 
 fn as_float(s: &str) -> Option<f64> {
     let t = s.trim();
-    if t.is_empty() || t.chars().any(|c| c.is_alphabetic() && !matches!(c, 'e' | 'E')) {
+    if t.is_empty()
+        || t.chars()
+            .any(|c| c.is_alphabetic() && !matches!(c, 'e' | 'E'))
+    {
         return None;
     }
     t.parse().ok()
@@ -38,7 +41,12 @@ fn as_float(s: &str) -> Option<f64> {
 
 /// Types one CSV column as pandas would, then fills missing cells with `N/A`.
 pub fn type_column(raw: &[Option<String>]) -> Vec<Cell> {
-    let present: Vec<&str> = raw.iter().flatten().map(String::as_str).filter(|s| !is_na(s)).collect();
+    let present: Vec<&str> = raw
+        .iter()
+        .flatten()
+        .map(String::as_str)
+        .filter(|s| !is_na(s))
+        .collect();
     let has_missing = present.len() < raw.len();
     let all_int = !present.is_empty() && present.iter().all(|s| as_int(s).is_some());
     let all_float = !present.is_empty() && present.iter().all(|s| as_float(s).is_some());
@@ -88,7 +96,11 @@ pub fn python_float_repr(f: f64) -> String {
     let exponent: i32 = exponent.parse().unwrap_or(0);
     if (-4..16).contains(&exponent) {
         let plain = format!("{f}");
-        if plain.contains('.') { plain } else { format!("{plain}.0") }
+        if plain.contains('.') {
+            plain
+        } else {
+            format!("{plain}.0")
+        }
     } else {
         let sign = if exponent < 0 { '-' } else { '+' };
         format!("{mantissa}e{sign}{:02}", exponent.abs())
@@ -101,10 +113,21 @@ mod tests {
 
     #[test]
     fn columns_type_like_pandas() {
-        let col = |v: &[Option<&str>]| type_column(&v.iter().map(|s| s.map(String::from)).collect::<Vec<_>>());
-        assert_eq!(col(&[Some("6"), Some("7")]), vec![Cell::Int(6), Cell::Int(7)]);
-        assert_eq!(col(&[Some("6"), None]), vec![Cell::Float(6.0), Cell::Text("N/A".into())]);
-        assert_eq!(col(&[Some("6"), Some("MOF-5")]), vec![Cell::Text("6".into()), Cell::Text("MOF-5".into())]);
+        let col = |v: &[Option<&str>]| {
+            type_column(&v.iter().map(|s| s.map(String::from)).collect::<Vec<_>>())
+        };
+        assert_eq!(
+            col(&[Some("6"), Some("7")]),
+            vec![Cell::Int(6), Cell::Int(7)]
+        );
+        assert_eq!(
+            col(&[Some("6"), None]),
+            vec![Cell::Float(6.0), Cell::Text("N/A".into())]
+        );
+        assert_eq!(
+            col(&[Some("6"), Some("MOF-5")]),
+            vec![Cell::Text("6".into()), Cell::Text("MOF-5".into())]
+        );
         assert_eq!(col(&[Some("NaN")]), vec![Cell::Text("N/A".into())]);
         assert_eq!(Cell::Float(6.0).to_python_str(), "6.0");
         assert!(Cell::Int(6).python_eq(&Cell::Float(6.0)));

@@ -9,13 +9,32 @@ use std::collections::HashSet;
 use std::sync::LazyLock;
 
 /// Tag types in the order the notebook labels them; later types overwrite earlier ones.
-const TAG_ORDER: [&str; 8] = ["Reactants", "Yield", "Prod", "Solvent", "Catalyst_Reagents", "Temperature", "Reaction", "Time"];
+const TAG_ORDER: [&str; 8] = [
+    "Reactants",
+    "Yield",
+    "Prod",
+    "Solvent",
+    "Catalyst_Reagents",
+    "Temperature",
+    "Reaction",
+    "Time",
+];
 
 static TAG_PATTERNS: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
-    TAG_ORDER.iter().map(|t| (*t, Regex::new(&format!("<{}.*?>", regex::escape(t))).expect("static regex"))).collect()
+    TAG_ORDER
+        .iter()
+        .map(|t| {
+            (
+                *t,
+                Regex::new(&format!("<{}.*?>", regex::escape(t))).expect("static regex"),
+            )
+        })
+        .collect()
 });
-static ANY_TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"<.*?\*.*?\*.*?>").expect("static regex"));
-static TAG_WORD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\*([^*]+)\*").expect("static regex"));
+static ANY_TAG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"<.*?\*.*?\*.*?>").expect("static regex"));
+static TAG_WORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\*([^*]+)\*").expect("static regex"));
 
 /// BIO labels of a tagged text, one per whitespace-separated word.
 pub fn bio_labels(text: &str) -> Vec<String> {
@@ -44,7 +63,9 @@ pub fn replace_with_context(predicted: &str, input: &str) -> String {
     }
     let mut word_to_tag: Vec<(String, String)> = Vec::new();
     for m in ANY_TAG.find_iter(predicted) {
-        let Some(word) = TAG_WORD.captures(m.as_str()).and_then(|c| c.get(1)) else { continue };
+        let Some(word) = TAG_WORD.captures(m.as_str()).and_then(|c| c.get(1)) else {
+            continue;
+        };
         let word = word.as_str().to_string();
         match word_to_tag.iter_mut().find(|(w, _)| *w == word) {
             Some(entry) => entry.1 = m.as_str().to_string(),
@@ -53,14 +74,32 @@ pub fn replace_with_context(predicted: &str, input: &str) -> String {
     }
     let mut input = input.to_string();
     for (word, tag) in &word_to_tag {
-        let bounded = Regex::new(&format!(r"\b{}\b|{}", regex::escape(word), regex::escape(tag)));
+        let bounded = Regex::new(&format!(
+            r"\b{}\b|{}",
+            regex::escape(word),
+            regex::escape(tag)
+        ));
         let loose = Regex::new(&format!("{}|{}", regex::escape(word), regex::escape(tag)));
-        let (Ok(bounded), Ok(loose)) = (bounded, loose) else { continue };
-        let pattern = if bounded.is_match(&input) { bounded } else { loose };
-        let in_input: Vec<String> = pattern.find_iter(&input).map(|m| m.as_str().to_string()).collect();
+        let (Ok(bounded), Ok(loose)) = (bounded, loose) else {
+            continue;
+        };
+        let pattern = if bounded.is_match(&input) {
+            bounded
+        } else {
+            loose
+        };
+        let in_input: Vec<String> = pattern
+            .find_iter(&input)
+            .map(|m| m.as_str().to_string())
+            .collect();
         let in_prediction: Vec<&str> = pattern.find_iter(predicted).map(|m| m.as_str()).collect();
-        let differing: Vec<usize> =
-            in_input.iter().zip(&in_prediction).enumerate().filter(|(_, (a, b))| a != *b).map(|(i, _)| i + 1).collect();
+        let differing: Vec<usize> = in_input
+            .iter()
+            .zip(&in_prediction)
+            .enumerate()
+            .filter(|(_, (a, b))| a != *b)
+            .map(|(i, _)| i + 1)
+            .collect();
         for nth in differing {
             input = replace_nth(&input, nth, word, tag);
         }
@@ -90,7 +129,11 @@ fn entities(sequences: &[Vec<String>]) -> HashSet<(String, usize, usize)> {
         let tag = label.chars().next().unwrap_or('O');
         let rest: String = label.chars().skip(1).collect();
         let kind = rest.split_once('-').map_or(rest.as_str(), |(_, t)| t);
-        let kind = if kind.is_empty() { "_".to_string() } else { kind.to_string() };
+        let kind = if kind.is_empty() {
+            "_".to_string()
+        } else {
+            kind.to_string()
+        };
         if chunk_ends(prev_tag, tag, &prev_type, &kind) {
             chunks.insert((prev_type.clone(), begin, i - 1));
         }
@@ -136,11 +179,16 @@ pub struct RoleSentence<'a> {
 /// Scores both passes: (as generated, re-aligned to the input).
 pub fn score(sentences: &[RoleSentence]) -> (TagScores, TagScores) {
     let raw = score_pass(sentences, |s| s.prediction.map(str::to_string));
-    let aligned = score_pass(sentences, |s| s.prediction.map(|p| replace_with_context(p, s.input)));
+    let aligned = score_pass(sentences, |s| {
+        s.prediction.map(|p| replace_with_context(p, s.input))
+    });
     (raw, aligned)
 }
 
-fn score_pass(sentences: &[RoleSentence], prepare: impl Fn(&RoleSentence) -> Option<String>) -> TagScores {
+fn score_pass(
+    sentences: &[RoleSentence],
+    prepare: impl Fn(&RoleSentence) -> Option<String>,
+) -> TagScores {
     let mut gold = Vec::new();
     let mut pred = Vec::new();
     for s in sentences {
@@ -155,10 +203,28 @@ fn score_pass(sentences: &[RoleSentence], prepare: impl Fn(&RoleSentence) -> Opt
     }
     let (true_set, pred_set) = (entities(&gold), entities(&pred));
     let correct = true_set.intersection(&pred_set).count() as f64;
-    let precision = if pred_set.is_empty() { 0.0 } else { correct / pred_set.len() as f64 };
-    let recall = if true_set.is_empty() { 0.0 } else { correct / true_set.len() as f64 };
-    let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
-    TagScores { precision, recall, f1, kept: gold.len(), total: sentences.len() }
+    let precision = if pred_set.is_empty() {
+        0.0
+    } else {
+        correct / pred_set.len() as f64
+    };
+    let recall = if true_set.is_empty() {
+        0.0
+    } else {
+        correct / true_set.len() as f64
+    };
+    let f1 = if precision + recall == 0.0 {
+        0.0
+    } else {
+        2.0 * precision * recall / (precision + recall)
+    };
+    TagScores {
+        precision,
+        recall,
+        f1,
+        kept: gold.len(),
+        total: sentences.len(),
+    }
 }
 
 /// The gold label list stored in the data as a Python list literal: `['O', 'B-Prod', ...]`.
@@ -186,7 +252,10 @@ mod tests {
     #[test]
     fn bio_labels_follow_the_notebook_example() {
         let labels = bio_labels("The <Prod*product*Prod> was obtained after <Time*24 hours*Time>.");
-        assert_eq!(labels, vec!["O", "B-Prod", "O", "O", "O", "B-Time", "I-Time"]);
+        assert_eq!(
+            labels,
+            vec!["O", "B-Prod", "O", "O", "O", "B-Time", "I-Time"]
+        );
     }
 
     #[test]

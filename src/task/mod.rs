@@ -83,7 +83,8 @@ impl Task {
             return Err("a task needs at least one [[field]]".into());
         }
         if let Some(schema) = &self.schema {
-            serde_json::from_str::<serde_json::Value>(schema).map_err(|e| format!("schema is not valid JSON: {e}"))?;
+            serde_json::from_str::<serde_json::Value>(schema)
+                .map_err(|e| format!("schema is not valid JSON: {e}"))?;
         }
         Ok(())
     }
@@ -114,23 +115,33 @@ impl Registry {
     pub fn builtin() -> Registry {
         let tasks = builtin::FILES
             .iter()
-            .map(|(name, text)| Task::from_toml(text).unwrap_or_else(|e| panic!("built-in task {name}: {e}")))
+            .map(|(name, text)| {
+                Task::from_toml(text).unwrap_or_else(|e| panic!("built-in task {name}: {e}"))
+            })
             .collect();
-        Registry { tasks, errors: Vec::new() }
+        Registry {
+            tasks,
+            errors: Vec::new(),
+        }
     }
 
     /// The built-ins plus every `*.toml` in `dir` (a missing directory is fine).
     pub fn load(dir: Option<&Path>) -> Registry {
         let mut registry = Registry::builtin();
         let Some(dir) = dir else { return registry };
-        let Ok(entries) = std::fs::read_dir(dir) else { return registry };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return registry;
+        };
         let mut paths: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "toml"))
             .collect();
         paths.sort();
         for path in paths {
-            match std::fs::read_to_string(&path).map_err(|e| e.to_string()).and_then(|t| Task::from_toml(&t)) {
+            match std::fs::read_to_string(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|t| Task::from_toml(&t))
+            {
                 Ok(task) => registry.insert(task),
                 Err(message) => registry.errors.push(TaskFileError { path, message }),
             }

@@ -61,7 +61,10 @@ pub struct ChatMessage {
 
 impl ChatMessage {
     pub fn new(role: &str, content: impl Into<String>) -> ChatMessage {
-        ChatMessage { role: role.into(), content: content.into() }
+        ChatMessage {
+            role: role.into(),
+            content: content.into(),
+        }
     }
 }
 
@@ -112,6 +115,9 @@ mod tests {
 
     #[test]
     fn fill_is_one_pass() {
-        assert_eq!(fill("a {input} b {output} {x}", "{output}", "O"), "a {output} b O {x}");
+        assert_eq!(
+            fill("a {input} b {output} {x}", "{output}", "O"),
+            "a {output} b O {x}"
+        );
     }
 }

@@ -1,0 +1,69 @@
+//! The command line: `retort` and its subcommands.
+
+use crate::dataset::export::ExportStyle;
+use crate::eval::OutputFormat;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "retort",
+    version,
+    about = "A terminal workbench for chemical text mining with LLMs"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Score predictions against gold answers with the papers' measures.
+    Eval {
+        /// The task, e.g. compound, doping-json, general-materials (see `retort tasks`).
+        #[arg(long)]
+        task: String,
+        /// Gold answers (the papers' CSV/JSON/JSONL). Not needed when the prediction file carries them.
+        #[arg(long)]
+        gold: Option<PathBuf>,
+        /// Prediction files; for the NERRE JSON tasks several files are cross-validation folds.
+        #[arg(long = "pred", required = true)]
+        predictions: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: OutputFormat,
+        /// Fail on the first bad row instead of skipping and counting it.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// List the tasks, or show one.
+    Tasks {
+        #[command(subcommand)]
+        action: Option<TasksAction>,
+    },
+    /// Write saved examples of a task as fine-tuning JSONL.
+    Export {
+        #[arg(long)]
+        task: String,
+        /// The JSONL file to write (replaced atomically).
+        #[arg(long)]
+        to: PathBuf,
+        #[arg(long, value_enum, default_value = "chat")]
+        style: ExportStyle,
+    },
+    /// Load gold examples from the papers' files into a task's saved examples.
+    Import {
+        #[arg(long)]
+        task: String,
+        /// The papers' CSV, JSON or JSONL files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print shell completions.
+    Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TasksAction {
+    /// Print one task as TOML (the shape of a user task file).
+    Show { name: String },
+}

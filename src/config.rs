@@ -1,0 +1,75 @@
+//! Where Retort keeps things: config (task files, models), data (saved examples) and state
+//! (log, drafts). Each can be moved with an environment variable.
+
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paths {
+    pub config: PathBuf,
+    pub data: PathBuf,
+    pub state: PathBuf,
+}
+
+impl Paths {
+    /// The platform's directories, overridden by `RETORT_CONFIG_DIR`, `RETORT_DATA_DIR` and
+    /// `RETORT_STATE_DIR`.
+    pub fn from_env() -> Paths {
+        let dirs = directories::ProjectDirs::from("org", "retort", "retort");
+        let fallback = || std::env::temp_dir().join("retort");
+        let from = |var: &str, dir: Option<PathBuf>| {
+            std::env::var_os(var)
+                .map(PathBuf::from)
+                .or(dir)
+                .unwrap_or_else(fallback)
+        };
+        Paths {
+            config: from(
+                "RETORT_CONFIG_DIR",
+                dirs.as_ref().map(|d| d.config_dir().to_path_buf()),
+            ),
+            data: from(
+                "RETORT_DATA_DIR",
+                dirs.as_ref().map(|d| d.data_dir().to_path_buf()),
+            ),
+            state: from(
+                "RETORT_STATE_DIR",
+                dirs.as_ref().map(|d| {
+                    d.state_dir()
+                        .unwrap_or_else(|| d.data_local_dir())
+                        .to_path_buf()
+                }),
+            ),
+        }
+    }
+
+    /// User task files live here.
+    pub fn tasks_dir(&self) -> PathBuf {
+        self.config.join("tasks")
+    }
+
+    /// Saved examples, one JSONL file per task.
+    pub fn examples_dir(&self) -> PathBuf {
+        self.data.join("examples")
+    }
+
+    pub fn log_file(&self) -> PathBuf {
+        self.state.join("retort.log")
+    }
+}
+
+/// Sends `tracing` output to the log file in the state directory (never to the terminal). The
+/// guard must live as long as logging is wanted. Level from `RETORT_LOG` (default `info`).
+pub fn init_logging(paths: &Paths) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    std::fs::create_dir_all(&paths.state).ok()?;
+    let appender = tracing_appender::rolling::never(&paths.state, "retort.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("RETORT_LOG").unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init()
+        .ok()?;
+    Some(guard)
+}

@@ -1,0 +1,141 @@
+//! Saved examples: an append-only JSONL file per task. Each example is one line written with a
+//! single `write` and an fsync; a torn last line (a crash mid-write) is skipped with a warning
+//! when reading and never blocks later appends.
+
+use crate::extraction::Extraction;
+use serde::{Deserialize, Serialize};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+/// A paragraph with its corrected extraction: one line of the dataset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedExample {
+    pub id: String,
+    pub task: String,
+    pub paragraph: String,
+    /// The corrected answer in the task's canonical text.
+    pub answer: String,
+    pub extraction: Extraction,
+    /// The model runs the correction started from (model, prompt as sent, raw reply, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub runs: Vec<serde_json::Value>,
+    /// RFC 3339 time of saving.
+    pub saved_at: String,
+    /// Where the example came from (`workbench`, `import:<file>`, ...).
+    pub provenance: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct StoreError {
+    pub path: String,
+    pub message: String,
+}
+
+fn store_error(path: &Path, e: impl std::fmt::Display) -> StoreError {
+    StoreError {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+pub struct Store {
+    dir: PathBuf,
+}
+
+impl Store {
+    pub fn new(dir: impl Into<PathBuf>) -> Store {
+        Store { dir: dir.into() }
+    }
+
+    pub fn path(&self, task: &str) -> PathBuf {
+        self.dir.join(format!("{task}.jsonl"))
+    }
+
+    /// Appends one example; what was in the file stays as it was.
+    pub fn append(&self, example: &SavedExample) -> Result<(), StoreError> {
+        self.append_all(std::slice::from_ref(example))
+    }
+
+    /// Appends several examples of one task, each on its own line, with one fsync.
+    pub fn append_all(&self, examples: &[SavedExample]) -> Result<(), StoreError> {
+        let Some(first) = examples.first() else {
+            return Ok(());
+        };
+        let path = self.path(&first.task);
+        std::fs::create_dir_all(&self.dir).map_err(|e| store_error(&self.dir, e))?;
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .read(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| store_error(&path, e))?;
+        let mut text = String::new();
+        if !ends_with_newline(&mut file).map_err(|e| store_error(&path, e))? {
+            text.push('\n');
+        }
+        for example in examples {
+            text.push_str(&serde_json::to_string(example).map_err(|e| store_error(&path, e))?);
+            text.push('\n');
+        }
+        file.write_all(text.as_bytes())
+            .map_err(|e| store_error(&path, e))?;
+        file.sync_data().map_err(|e| store_error(&path, e))
+    }
+
+    /// Every readable example of `task`, and a warning for each line that is not one.
+    pub fn read(&self, task: &str) -> Result<(Vec<SavedExample>, Vec<String>), StoreError> {
+        let path = self.path(task);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok((Vec::new(), Vec::new()));
+            }
+            Err(e) => return Err(store_error(&path, e)),
+        };
+        let mut examples = Vec::new();
+        let mut warnings = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str(line) {
+                Ok(example) => examples.push(example),
+                Err(e) => warnings.push(format!(
+                    "{}:{}: skipped a damaged line ({e})",
+                    path.display(),
+                    i + 1
+                )),
+            }
+        }
+        Ok((examples, warnings))
+    }
+}
+
+/// Empty files count as ending with a newline.
+fn ends_with_newline(file: &mut std::fs::File) -> std::io::Result<bool> {
+    let len = file.metadata()?.len();
+    if len == 0 {
+        return Ok(true);
+    }
+    file.seek(SeekFrom::Start(len - 1))?;
+    let mut last = [0u8; 1];
+    file.read_exact(&mut last)?;
+    Ok(last[0] == b'\n')
+}
+
+/// A fresh example id: time plus a counter, unique within a process and sortable.
+pub fn new_id() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let now = chrono::Utc::now();
+    format!(
+        "{}-{:04}",
+        now.format("%Y%m%dT%H%M%S%.6f"),
+        COUNTER.fetch_add(1, Ordering::Relaxed) % 10_000
+    )
+}
+
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
