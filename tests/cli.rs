@@ -1,0 +1,212 @@
+//! The `retort` binary end to end: commands, output formats, and clear errors on bad input.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn retort(args: &[&str], state: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_retort"))
+        .args(args)
+        .env("RETORT_CONFIG_DIR", state.join("config"))
+        .env("RETORT_DATA_DIR", state.join("data"))
+        .env("RETORT_STATE_DIR", state.join("state"))
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn eval_json_output_carries_every_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let gold = common::data("natcomm2024/doping/test.json");
+    let pred = common::data("natcomm2024/doping/predictions/gpt3/inference_decoded_eng.json");
+    let out = retort(
+        &[
+            "eval",
+            "--task",
+            "doping-eng",
+            "--gold",
+            gold.to_str().unwrap(),
+            "--pred",
+            pred.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f1 = json["tables"]["entities (word level, micro)"]["link triplets"]["f1"]
+        .as_f64()
+        .unwrap();
+    assert!((f1 - 0.7782805429864253).abs() < 1e-9, "{f1}");
+    assert_eq!(json["counts"]["sentences"], 77);
+    // The log went to the state directory, not the terminal.
+    assert!(dir.path().join("state/retort.log").exists());
+}
+
+#[test]
+fn eval_csv_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let pred = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("sample_paragraphs/eval/general-materials-gpt3.jsonl");
+    let out = retort(
+        &[
+            "eval",
+            "--task",
+            "general-materials",
+            "--pred",
+            pred.to_str().unwrap(),
+            "--format",
+            "csv",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("source,table,row,column,value\n"));
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.contains("formula|||applications,f1,")),
+        "{stdout}"
+    );
+}
+
+fn write(dir: &Path, name: &str, content: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn missing_column_names_file_line_and_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let pred = write(dir.path(), "pred.csv", "Paragraph,Actual\nx,y\n");
+    let out = retort(&["eval", "--task", "compound", "--pred", &pred], dir.path());
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("pred.csv:1") && stderr.contains("Generated Text"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bad_lines_are_skipped_and_counted_or_fatal_when_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    let gold = write(
+        dir.path(),
+        "gold.csv",
+        "documentId,Paragraph,Compound\nD1,Ethanol and water,Ethanol | water\nD2,THF,THF\n",
+    );
+    let pred = write(
+        dir.path(),
+        "pred.jsonl",
+        "{\"id\": \"D1\", \"raw\": \"Ethanol | water\"}\nnot json\n{\"id\": \"D9\", \"raw\": \"THF\"}\n",
+    );
+    let out = retort(
+        &[
+            "eval", "--task", "compound", "--gold", &gold, "--pred", &pred, "--format", "json",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["counts"]["paragraphs"], 1);
+    assert_eq!(json["skipped"], 2);
+    assert_eq!(
+        json["tables"]["entities (macro over paragraphs)"]["compound"]["f1"],
+        1.0
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("pred.jsonl:2")
+            && stderr.contains("pred.jsonl:3")
+            && stderr.contains("\"D9\""),
+        "{stderr}"
+    );
+
+    let strict = retort(
+        &[
+            "eval", "--task", "compound", "--gold", &gold, "--pred", &pred, "--strict",
+        ],
+        dir.path(),
+    );
+    assert!(!strict.status.success());
+    assert!(text(&strict.stderr).contains("pred.jsonl:2"));
+}
+
+#[test]
+fn predictions_without_gold_ask_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let pred = write(
+        dir.path(),
+        "pred.jsonl",
+        "{\"id\": \"D1\", \"raw\": \"x\"}\n",
+    );
+    let out = retort(&["eval", "--task", "compound", "--pred", &pred], dir.path());
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("--gold"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn unknown_task_lists_the_known_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = retort(&["tasks", "show", "nope"], dir.path());
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("mof-synthesis"));
+}
+
+#[test]
+fn tasks_show_prints_a_loadable_task_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = retort(&["tasks", "show", "nmr"], dir.path());
+    assert!(out.status.success());
+    let task = retort::task::Task::from_toml(&text(&out.stdout)).unwrap();
+    assert_eq!(task.name, "nmr");
+    assert_eq!(task.fields.len(), 7);
+}
+
+#[test]
+fn import_then_export_builds_fine_tuning_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = common::data("chemsci2024/action/test_10.csv");
+    let out = retort(
+        &["import", "--task", "action", file.to_str().unwrap()],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let to = dir.path().join("train.jsonl");
+    let out = retort(
+        &["export", "--task", "action", "--to", to.to_str().unwrap()],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&to)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 10);
+    assert_eq!(
+        lines[0]["messages"][2]["content"],
+        "STIR for overnight at room temperature."
+    );
+}
+
+#[test]
+fn completions_are_generated() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = retort(&["completions", "bash"], dir.path());
+    assert!(out.status.success());
+    assert!(text(&out.stdout).contains("retort"));
+}

@@ -1,0 +1,137 @@
+//! Every parser is total (any text gives Ok or a positioned error, never a panic), and for every
+//! format rendering a parsed answer and parsing it again gives the same extraction.
+
+use proptest::prelude::*;
+use retort::task::{Registry, Task};
+
+fn tasks() -> Vec<Task> {
+    Registry::builtin().tasks
+}
+
+/// Text that looks like the formats: their punctuation, keywords and Unicode traps.
+fn format_like() -> impl Strategy<Value = String> {
+    let pieces = prop::sample::select(vec![
+        "<",
+        ">",
+        "*",
+        "<Prod*",
+        "*Prod>",
+        "<Reactants*",
+        "*Reactants>",
+        " | ",
+        "; ",
+        "ADD ",
+        "STIR",
+        ".",
+        "'",
+        "\n",
+        "The host '",
+        "' was doped with '",
+        "' was doped",
+        "' is a dopant",
+        "Modifiers of the doping are: ",
+        "There is no doping information.",
+        "{",
+        "}",
+        "[",
+        "]",
+        "\"",
+        ":",
+        ",",
+        "NaN",
+        "\"IUPAC\"",
+        "µ",
+        "–",
+        "\u{00AD}",
+        "\u{2005}",
+        "°C",
+        "α",
+        "𝛼",
+        "\\",
+        "\\u00b7",
+        "null",
+        "1.5",
+        " ",
+        "\"linker\"",
+        "END",
+    ]);
+    prop::collection::vec(pieces, 0..40).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn parsers_never_panic_on_random_text(text in any::<String>()) {
+        for task in tasks() {
+            let _ = task.parse(&text);
+        }
+    }
+
+    #[test]
+    fn parsers_never_panic_on_format_like_text(text in format_like()) {
+        for task in tasks() {
+            match task.parse(&text) {
+                Ok(extraction) => {
+                    // Whatever parses renders, and the rendering parses to the same values.
+                    let rendered = task.render(&extraction);
+                    let again = task.parse(&rendered);
+                    prop_assert!(again.is_ok(), "{}: {:?} rendered to unparsable {:?}", task.name, text, rendered);
+                }
+                Err(e) => {
+                    prop_assert!(e.line >= 1 && e.column >= 1);
+                    prop_assert!(e.line <= text.matches('\n').count() + 1, "{}: line {} beyond text", task.name, e.line);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn truncated_and_mutated_gold_never_panics(cut in 0usize..400, byte in any::<u8>(), at in 0usize..400) {
+        for task in tasks() {
+            for line in std::fs::read_to_string(format!("{}/sample_paragraphs/{}.jsonl", env!("CARGO_MANIFEST_DIR"), task.name)).unwrap().lines() {
+                let value: serde_json::Value = serde_json::from_str(line).unwrap();
+                let gold = value["gold"].as_str().unwrap();
+                let mut bytes = gold.as_bytes()[..cut.min(gold.len())].to_vec();
+                if !bytes.is_empty() {
+                    let i = at % bytes.len();
+                    bytes[i] = byte;
+                }
+                let text = String::from_utf8_lossy(&bytes);
+                let _ = task.parse(&text);
+            }
+        }
+    }
+}
+
+#[test]
+fn huge_and_binary_inputs_are_handled() {
+    let huge = "a | ".repeat(200_000);
+    let binary = String::from_utf8_lossy(&(0u8..=255).cycle().take(100_000).collect::<Vec<_>>())
+        .into_owned();
+    let deep = "[".repeat(10_000);
+    for task in tasks() {
+        let _ = task.parse(&huge);
+        let _ = task.parse(&binary);
+        let _ = task.parse(&deep);
+        let _ = task.parse("");
+    }
+}
+
+#[test]
+fn rendering_the_parse_of_rendered_text_is_stable() {
+    for task in tasks() {
+        let samples = std::fs::read_to_string(format!(
+            "{}/sample_paragraphs/{}.jsonl",
+            env!("CARGO_MANIFEST_DIR"),
+            task.name
+        ))
+        .unwrap();
+        for line in samples.lines() {
+            let value: serde_json::Value = serde_json::from_str(line).unwrap();
+            let gold = value["gold"].as_str().unwrap();
+            let extraction = task.parse(gold).unwrap();
+            assert_eq!(task.render(&extraction), gold, "{}", task.name);
+        }
+    }
+}
