@@ -52,25 +52,12 @@ pub fn tasks(paths: &Paths, show: Option<&str>) -> Result<()> {
     match show {
         Some(name) => {
             let task = registry.require(name).map_err(|e| anyhow!(e))?;
-            print!(
-                "{}",
-                toml::to_string_pretty(task).context("writing the task as TOML")?
-            );
+            print!("{}", toml::to_string_pretty(task).context("writing the task as TOML")?);
         }
         None => {
-            let width = registry
-                .tasks
-                .iter()
-                .map(|t| t.name.len())
-                .max()
-                .unwrap_or(0);
+            let width = registry.tasks.iter().map(|t| t.name.len()).max().unwrap_or(0);
             for task in &registry.tasks {
-                println!(
-                    "{:width$}  {:16}  {}",
-                    task.name,
-                    task.format.name(),
-                    task.title
-                );
+                println!("{:width$}  {:16}  {}", task.name, task.format.name(), task.title);
             }
         }
     }
@@ -92,8 +79,7 @@ pub fn export(paths: &Paths, task: &str, to: &Path, style: ExportStyle) -> Resul
             store.path(&task.name).display()
         );
     }
-    let count = write_export(task, &examples, style, to)
-        .with_context(|| format!("writing {}", to.display()))?;
+    let count = write_export(task, &examples, style, to).with_context(|| format!("writing {}", to.display()))?;
     eprintln!("wrote {count} examples to {}", to.display());
     Ok(())
 }

@@ -23,21 +23,12 @@ impl Paths {
                 .unwrap_or_else(fallback)
         };
         Paths {
-            config: from(
-                "RETORT_CONFIG_DIR",
-                dirs.as_ref().map(|d| d.config_dir().to_path_buf()),
-            ),
-            data: from(
-                "RETORT_DATA_DIR",
-                dirs.as_ref().map(|d| d.data_dir().to_path_buf()),
-            ),
+            config: from("RETORT_CONFIG_DIR", dirs.as_ref().map(|d| d.config_dir().to_path_buf())),
+            data: from("RETORT_DATA_DIR", dirs.as_ref().map(|d| d.data_dir().to_path_buf())),
             state: from(
                 "RETORT_STATE_DIR",
-                dirs.as_ref().map(|d| {
-                    d.state_dir()
-                        .unwrap_or_else(|| d.data_local_dir())
-                        .to_path_buf()
-                }),
+                dirs.as_ref()
+                    .map(|d| d.state_dir().unwrap_or_else(|| d.data_local_dir()).to_path_buf()),
             ),
         }
     }
@@ -63,8 +54,7 @@ pub fn init_logging(paths: &Paths) -> Option<tracing_appender::non_blocking::Wor
     std::fs::create_dir_all(&paths.state).ok()?;
     let appender = tracing_appender::rolling::never(&paths.state, "retort.log");
     let (writer, guard) = tracing_appender::non_blocking(appender);
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_env("RETORT_LOG").unwrap_or_else(|_| "info".into());
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RETORT_LOG").unwrap_or_else(|_| "info".into());
     tracing_subscriber::fmt()
         .with_writer(writer)
         .with_ansi(false)

@@ -73,11 +73,7 @@ impl<'a> Grounder<'a> {
         found
     }
 
-    fn find_folded(
-        &mut self,
-        text: &str,
-        from: usize,
-    ) -> Option<(std::ops::Range<usize>, Alignment)> {
+    fn find_folded(&mut self, text: &str, from: usize) -> Option<(std::ops::Range<usize>, Alignment)> {
         if let Some(range) = find_from(self.source, text, from) {
             return Some((range, Alignment::Exact));
         }
@@ -261,22 +257,12 @@ mod tests {
 
     #[test]
     fn exact_then_case_then_normalised() {
-        let source =
-            "Stirred in THF at 25 °C; bis\u{00AD}(tri\u{00AD}fluoro) 600\u{2005}MHz – done";
-        assert_eq!(
-            locate(source, "THF"),
-            Some(("THF".into(), Alignment::Exact))
-        );
-        assert_eq!(
-            locate(source, "thf"),
-            Some(("THF".into(), Alignment::CaseInsensitive))
-        );
+        let source = "Stirred in THF at 25 °C; bis\u{00AD}(tri\u{00AD}fluoro) 600\u{2005}MHz – done";
+        assert_eq!(locate(source, "THF"), Some(("THF".into(), Alignment::Exact)));
+        assert_eq!(locate(source, "thf"), Some(("THF".into(), Alignment::CaseInsensitive)));
         assert_eq!(
             locate(source, "bis(trifluoro)"),
-            Some((
-                "bis\u{00AD}(tri\u{00AD}fluoro)".into(),
-                Alignment::Normalized
-            ))
+            Some(("bis\u{00AD}(tri\u{00AD}fluoro)".into(), Alignment::Normalized))
         );
         assert_eq!(
             locate(source, "600 MHz"),

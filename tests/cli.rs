@@ -52,8 +52,7 @@ fn eval_json_output_carries_every_figure() {
 #[test]
 fn eval_csv_output() {
     let dir = tempfile::tempdir().unwrap();
-    let pred = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("sample_paragraphs/eval/general-materials-gpt3.jsonl");
+    let pred = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_paragraphs/eval/general-materials-gpt3.jsonl");
     let out = retort(
         &[
             "eval",
@@ -70,9 +69,7 @@ fn eval_csv_output() {
     let stdout = text(&out.stdout);
     assert!(stdout.starts_with("source,table,row,column,value\n"));
     assert!(
-        stdout
-            .lines()
-            .any(|l| l.contains("formula|||applications,f1,")),
+        stdout.lines().any(|l| l.contains("formula|||applications,f1,")),
         "{stdout}"
     );
 }
@@ -125,9 +122,7 @@ fn bad_lines_are_skipped_and_counted_or_fatal_when_strict() {
     );
     let stderr = text(&out.stderr);
     assert!(
-        stderr.contains("pred.jsonl:2")
-            && stderr.contains("pred.jsonl:3")
-            && stderr.contains("\"D9\""),
+        stderr.contains("pred.jsonl:2") && stderr.contains("pred.jsonl:3") && stderr.contains("\"D9\""),
         "{stderr}"
     );
 
@@ -144,18 +139,10 @@ fn bad_lines_are_skipped_and_counted_or_fatal_when_strict() {
 #[test]
 fn predictions_without_gold_ask_for_it() {
     let dir = tempfile::tempdir().unwrap();
-    let pred = write(
-        dir.path(),
-        "pred.jsonl",
-        "{\"id\": \"D1\", \"raw\": \"x\"}\n",
-    );
+    let pred = write(dir.path(), "pred.jsonl", "{\"id\": \"D1\", \"raw\": \"x\"}\n");
     let out = retort(&["eval", "--task", "compound", "--pred", &pred], dir.path());
     assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("--gold"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert!(text(&out.stderr).contains("--gold"), "{}", text(&out.stderr));
 }
 
 #[test]
@@ -180,10 +167,7 @@ fn tasks_show_prints_a_loadable_task_file() {
 fn import_then_export_builds_fine_tuning_data() {
     let dir = tempfile::tempdir().unwrap();
     let file = common::data("chemsci2024/action/test_10.csv");
-    let out = retort(
-        &["import", "--task", "action", file.to_str().unwrap()],
-        dir.path(),
-    );
+    let out = retort(&["import", "--task", "action", file.to_str().unwrap()], dir.path());
     assert!(out.status.success(), "{}", text(&out.stderr));
     let to = dir.path().join("train.jsonl");
     let out = retort(

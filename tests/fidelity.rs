@@ -19,10 +19,7 @@ fn run(task: &str, gold: Option<&str>, preds: &[&str]) -> Report {
 }
 
 fn close(report: &Report, table: &str, row: &str, column: &str, expected: f64) {
-    let value = report
-        .table(table)
-        .and_then(|t| t.get(row, column))
-        .unwrap_or(f64::NAN);
+    let value = report.table(table).and_then(|t| t.get(row, column)).unwrap_or(f64::NAN);
     assert!(
         (value - expected).abs() <= 0.0005,
         "{table} / {row} / {column}: {value} vs {expected}"
@@ -42,13 +39,7 @@ fn check_doping(task: &str, file: &str, expected: [f64; 11]) {
         }
     }
     close(&report, SEQUENCES, "exact match", "value", expected[9]);
-    close(
-        &report,
-        SEQUENCES,
-        "Jaro-Winkler similarity",
-        "value",
-        expected[10],
-    );
+    close(&report, SEQUENCES, "Jaro-Winkler similarity", "value", expected[10]);
 }
 
 #[test]
@@ -83,11 +74,7 @@ fn gpt3_doping_english_extra() {
             0.8817, 0.9213, 0.9011, 0.8554, 0.8452, 0.8503, 0.8198, 0.7982, 0.8089, 0.5844, 0.9387,
         ],
     );
-    let report = run(
-        "doping-engextra",
-        Some("natcomm2024/doping/test.json"),
-        &[file],
-    );
+    let report = run("doping-engextra", Some("natcomm2024/doping/test.json"), &[file]);
     close(&report, ENTITIES, "results", "f1", 0.6897);
     close(&report, ENTITIES, "doping_modifiers", "f1", 0.2069);
 }
@@ -115,12 +102,6 @@ fn gpt3_general_fold_0() {
     close(&report, links, "formula|||structure_or_phase", "f1", 0.5439);
     close(&report, links, "formula|||acronym", "f1", 0.0);
     close(&report, SEQUENCES, "exact match", "value", 0.3387);
-    close(
-        &report,
-        SEQUENCES,
-        "Jaro-Winkler similarity",
-        "value",
-        0.9519,
-    );
+    close(&report, SEQUENCES, "Jaro-Winkler similarity", "value", 0.9519);
     close(&report, SEQUENCES, "parsable", "value", 1.0);
 }

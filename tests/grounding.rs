@@ -12,10 +12,7 @@ use retort::task::Registry;
 fn check_spans(extraction: &Extraction, source: &str) {
     for (_, value) in extraction.values() {
         if let Some(span) = &value.span {
-            assert!(
-                source.is_char_boundary(span.bytes.start)
-                    && source.is_char_boundary(span.bytes.end)
-            );
+            assert!(source.is_char_boundary(span.bytes.start) && source.is_char_boundary(span.bytes.end));
             let slice = &source[span.bytes.clone()];
             assert_eq!(slice.chars().count(), span.chars.len());
             assert_eq!(source[..span.bytes.start].chars().count(), span.chars.start);
@@ -41,24 +38,19 @@ fn alignment_counts(task: &str, file: &str) -> (usize, usize, usize, usize) {
             total += 1;
             match value.alignment {
                 Alignment::Exact => exact += 1,
-                Alignment::Normalized | Alignment::CaseInsensitive | Alignment::Fuzzy { .. } => {
-                    normalized += 1
-                }
+                Alignment::Normalized | Alignment::CaseInsensitive | Alignment::Fuzzy { .. } => normalized += 1,
                 Alignment::Unaligned => unaligned += 1,
                 _ => {}
             }
         }
     }
-    println!(
-        "{file}: {total} values, {exact} exact, {normalized} normalised/fuzzy, {unaligned} unaligned"
-    );
+    println!("{file}: {total} values, {exact} exact, {normalized} normalised/fuzzy, {unaligned} unaligned");
     (total, exact, normalized, unaligned)
 }
 
 #[test]
 fn nmr_gold_values_ground_in_their_paragraphs() {
-    let (total, exact, normalized, unaligned) =
-        alignment_counts("nmr", "chemsci2024/nmr/test_300.csv");
+    let (total, exact, normalized, unaligned) = alignment_counts("nmr", "chemsci2024/nmr/test_300.csv");
     assert!(total > 2000);
     assert!(exact as f64 / total as f64 > 0.9, "exact {exact}/{total}");
     assert!(
@@ -73,8 +65,7 @@ fn nmr_gold_values_ground_in_their_paragraphs() {
 
 #[test]
 fn mof_gold_values_ground_in_their_paragraphs() {
-    let (total, exact, _, unaligned) =
-        alignment_counts("mof-synthesis", "chemsci2024/mof-synthesis/train_329.csv");
+    let (total, exact, _, unaligned) = alignment_counts("mof-synthesis", "chemsci2024/mof-synthesis/train_329.csv");
     assert!(total > 2000);
     assert!(exact as f64 / total as f64 > 0.85, "exact {exact}/{total}");
     assert!(
@@ -88,9 +79,7 @@ fn soft_hyphenated_name_grounds_normalised_with_a_valid_span() {
     // From the NMR test set: the paragraph has U+00AD inside the name, the gold name does not.
     let source = "A stirred solution of 3,5-bis\u{ad}(tri\u{ad}fluoro\u{ad}meth\u{ad}yl) aceto\u{ad}phenone (0.5 g) at 600\u{2005}MHz, 25 °C, 5 µL of α-pinene";
     let mut grounder = Grounder::new(source);
-    let (range, alignment) = grounder
-        .locate("3,5-bis(trifluoromethyl) acetophenone")
-        .unwrap();
+    let (range, alignment) = grounder.locate("3,5-bis(trifluoromethyl) acetophenone").unwrap();
     assert_eq!(alignment, Alignment::Normalized);
     assert!(source[range].starts_with("3,5-bis\u{ad}(tri"));
     assert_eq!(grounder.locate("600 MHz").unwrap().1, Alignment::Normalized);

@@ -107,8 +107,7 @@ proptest! {
 #[test]
 fn huge_and_binary_inputs_are_handled() {
     let huge = "a | ".repeat(200_000);
-    let binary = String::from_utf8_lossy(&(0u8..=255).cycle().take(100_000).collect::<Vec<_>>())
-        .into_owned();
+    let binary = String::from_utf8_lossy(&(0u8..=255).cycle().take(100_000).collect::<Vec<_>>()).into_owned();
     let deep = "[".repeat(10_000);
     for task in tasks() {
         let _ = task.parse(&huge);

@@ -20,11 +20,7 @@ const FILES: &[(&str, &str, usize)] = &[
     ("rxn-role", "chemsci2024/rxn-role/train.csv", 0),
     ("rxn-role", "chemsci2024/rxn-role/valid.csv", 0),
     ("rxn-role", "chemsci2024/rxn-role/test.csv", 0),
-    (
-        "mof-synthesis",
-        "chemsci2024/mof-synthesis/train_329.csv",
-        0,
-    ),
+    ("mof-synthesis", "chemsci2024/mof-synthesis/train_329.csv", 0),
     ("nmr", "chemsci2024/nmr/train_300.csv", 0),
     ("nmr", "chemsci2024/nmr/test_300.csv", 0),
     ("action", "chemsci2024/action/train_80.csv", 0),
@@ -35,19 +31,11 @@ const FILES: &[(&str, &str, usize)] = &[
     ("doping-eng", "natcomm2024/doping/training_eng.jsonl", 0),
     ("doping-engextra", "natcomm2024/doping/train.json", 0),
     ("doping-engextra", "natcomm2024/doping/test.json", 0),
-    (
-        "doping-engextra",
-        "natcomm2024/doping/training_engextra.jsonl",
-        0,
-    ),
+    ("doping-engextra", "natcomm2024/doping/training_engextra.jsonl", 0),
     ("doping-json", "natcomm2024/doping/train.json", 0),
     ("doping-json", "natcomm2024/doping/test.json", 0),
     ("doping-json", "natcomm2024/doping/training_json.jsonl", 0),
-    (
-        "general-materials",
-        "natcomm2024/general/annotations.jsonl",
-        0,
-    ),
+    ("general-materials", "natcomm2024/general/annotations.jsonl", 0),
     (
         "general-materials",
         "natcomm2024/general/manual_evaluation_set.jsonl",
@@ -58,36 +46,12 @@ const FILES: &[(&str, &str, usize)] = &[
         "natcomm2024/general/predictions_gpt3_run_0.jsonl",
         0,
     ),
-    (
-        "general-materials",
-        "natcomm2024/general/fold_0/train.jsonl",
-        0,
-    ),
-    (
-        "general-materials",
-        "natcomm2024/general/fold_0/val.jsonl",
-        0,
-    ),
-    (
-        "general-materials",
-        "natcomm2024/general/fold_1/train.jsonl",
-        0,
-    ),
-    (
-        "general-materials",
-        "natcomm2024/general/fold_1/val.jsonl",
-        0,
-    ),
-    (
-        "general-materials",
-        "natcomm2024/general/fold_2/train.jsonl",
-        0,
-    ),
-    (
-        "general-materials",
-        "natcomm2024/general/fold_2/val.jsonl",
-        0,
-    ),
+    ("general-materials", "natcomm2024/general/fold_0/train.jsonl", 0),
+    ("general-materials", "natcomm2024/general/fold_0/val.jsonl", 0),
+    ("general-materials", "natcomm2024/general/fold_1/train.jsonl", 0),
+    ("general-materials", "natcomm2024/general/fold_1/val.jsonl", 0),
+    ("general-materials", "natcomm2024/general/fold_2/train.jsonl", 0),
+    ("general-materials", "natcomm2024/general/fold_2/val.jsonl", 0),
     ("mof-nerre", "natcomm2024/mof/annotations.jsonl", 0),
     ("mof-nerre", "natcomm2024/mof/fold_0/train.jsonl", 0),
     ("mof-nerre", "natcomm2024/mof/fold_0/val.jsonl", 0),
@@ -132,12 +96,7 @@ fn every_gold_record_round_trips() {
             failures.push(format!(
                 "{file}: {} exceptions (known {known}):\n{}",
                 exceptions.len(),
-                exceptions
-                    .iter()
-                    .take(5)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join("\n")
+                exceptions.iter().take(5).cloned().collect::<Vec<_>>().join("\n")
             ));
         }
     }
@@ -165,9 +124,6 @@ fn unannotated_and_prediction_files_read() {
         let (examples, problems) = read_examples(&common::data(file), task).unwrap();
         assert!(problems.is_empty());
         assert_eq!(examples.len(), expected, "{file}");
-        assert!(
-            examples.iter().all(|e| !e.input.is_empty()),
-            "{file}: empty paragraph"
-        );
+        assert!(examples.iter().all(|e| !e.input.is_empty()), "{file}: empty paragraph");
     }
 }

@@ -32,8 +32,7 @@ fn appends_keep_earlier_lines_and_skip_a_torn_one() {
         .append(true)
         .open(store.path("compound"))
         .unwrap();
-    file.write_all(b"{\"id\": \"torn\", \"task\": \"comp")
-        .unwrap();
+    file.write_all(b"{\"id\": \"torn\", \"task\": \"comp").unwrap();
     drop(file);
     let second = example("compound", "Water was added.", "Water");
     store.append(&second).unwrap();
@@ -55,18 +54,10 @@ fn reading_a_task_without_examples_is_empty() {
 fn chat_export_has_system_user_assistant() {
     let registry = Registry::builtin();
     let task = registry.get("action").unwrap();
-    let saved = example(
-        "action",
-        "The mixture was stirred overnight.",
-        "STIR for overnight.",
-    );
-    let line: serde_json::Value =
-        serde_json::from_str(&export_line(task, &saved, ExportStyle::Chat)).unwrap();
+    let saved = example("action", "The mixture was stirred overnight.", "STIR for overnight.");
+    let line: serde_json::Value = serde_json::from_str(&export_line(task, &saved, ExportStyle::Chat)).unwrap();
     let messages = line["messages"].as_array().unwrap();
-    let roles: Vec<&str> = messages
-        .iter()
-        .map(|m| m["role"].as_str().unwrap())
-        .collect();
+    let roles: Vec<&str> = messages.iter().map(|m| m["role"].as_str().unwrap()).collect();
     assert_eq!(roles, ["system", "user", "assistant"]);
     assert_eq!(
         messages[0]["content"],
@@ -85,16 +76,12 @@ fn completion_export_uses_the_nerre_separators() {
         "ZnO doped with Al.",
         "The host 'ZnO' was doped with 'Al'.\n",
     );
-    let line: serde_json::Value =
-        serde_json::from_str(&export_line(task, &saved, ExportStyle::Completion)).unwrap();
+    let line: serde_json::Value = serde_json::from_str(&export_line(task, &saved, ExportStyle::Completion)).unwrap();
     assert_eq!(
         line["prompt"],
         "ZnO doped with Al.\n\nExtract doping information from this sentence.\n\n###\n"
     );
-    assert_eq!(
-        line["completion"],
-        " The host 'ZnO' was doped with 'Al'.\n\nEND"
-    );
+    assert_eq!(line["completion"], " The host 'ZnO' was doped with 'Al'.\n\nEND");
 
     let dir = tempfile::tempdir().unwrap();
     let to = dir.path().join("out/train.jsonl");

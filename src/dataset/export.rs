@@ -37,12 +37,7 @@ pub fn export_line(task: &Task, example: &SavedExample, style: ExportStyle) -> S
 }
 
 /// Writes the export atomically: a temporary file beside `to`, then a rename.
-pub fn write_export(
-    task: &Task,
-    examples: &[SavedExample],
-    style: ExportStyle,
-    to: &Path,
-) -> std::io::Result<usize> {
+pub fn write_export(task: &Task, examples: &[SavedExample], style: ExportStyle, to: &Path) -> std::io::Result<usize> {
     let dir = to
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -46,10 +46,9 @@ const NERRE_PROMPT_END: &str = "\n\n###\n\n";
 pub fn read_examples(path: &Path, task: &Task) -> Result<Read, InputError> {
     match (table::file_kind(path), task.metrics) {
         (FileKind::Csv, _) => read_csv_examples(path, task),
-        (
-            FileKind::Json,
-            MetricSet::DopingEnglish | MetricSet::DopingEnglishExtra | MetricSet::DopingJson,
-        ) => read_doping_json(path, doping_schema(task.metrics)),
+        (FileKind::Json, MetricSet::DopingEnglish | MetricSet::DopingEnglishExtra | MetricSet::DopingJson) => {
+            read_doping_json(path, doping_schema(task.metrics))
+        }
         (FileKind::Jsonl, _) => read_prompt_completion(path, task),
         (kind, metrics) => Err(InputError::new(
             path,
@@ -131,12 +130,7 @@ fn read_csv_examples(path: &Path, task: &Task) -> Result<Read, InputError> {
 pub fn nmr_answer(row: &CsvRow) -> String {
     let map: Map<String, Json> = NMR_FIELDS
         .iter()
-        .map(|f| {
-            (
-                f.to_string(),
-                Json::String(row.get(f).unwrap_or_default().to_string()),
-            )
-        })
+        .map(|f| (f.to_string(), Json::String(row.get(f).unwrap_or_default().to_string())))
         .collect();
     json_style::write(&Json::Object(map), JsonStyle::Compact, false)
 }
@@ -146,11 +140,7 @@ pub fn nmr_answer(row: &CsvRow) -> String {
 fn read_doping_json(path: &Path, schema: DopingSchema) -> Result<Read, InputError> {
     let json = table::read_json(path)?;
     let Json::Array(abstracts) = json else {
-        return Err(InputError::new(
-            path,
-            1,
-            "expected a JSON list of abstracts",
-        ));
+        return Err(InputError::new(path, 1, "expected a JSON list of abstracts"));
     };
     let mut examples = Vec::new();
     for (i, abstract_) in abstracts.iter().enumerate() {
@@ -159,10 +149,7 @@ fn read_doping_json(path: &Path, schema: DopingSchema) -> Result<Read, InputErro
             .and_then(Json::as_str)
             .map_or_else(|| i.to_string(), String::from);
         let Some(Json::Array(sentences)) = abstract_.get("doping_sentences") else {
-            let title = abstract_
-                .get("title")
-                .and_then(Json::as_str)
-                .unwrap_or_default();
+            let title = abstract_.get("title").and_then(Json::as_str).unwrap_or_default();
             let text = abstract_
                 .get("abstract")
                 .or(abstract_.get("text"))
@@ -187,10 +174,7 @@ fn read_doping_json(path: &Path, schema: DopingSchema) -> Result<Read, InputErro
                 .to_string();
             let gold = sentence.get("basemats").map(|_| {
                 let completion = doping::gold_completion(sentence, schema);
-                completion
-                    .strip_prefix(' ')
-                    .unwrap_or(&completion)
-                    .to_string()
+                completion.strip_prefix(' ').unwrap_or(&completion).to_string()
             });
             let mut example = SourceExample::new(format!("{doi}#{j}"), 0, input, gold);
             example.record = Some(sentence.clone());
@@ -224,19 +208,12 @@ fn read_prompt_completion(path: &Path, task: &Task) -> Result<Read, InputError> 
         let gold = completion
             .strip_prefix(template.answer_prefix.as_str())
             .unwrap_or(completion);
-        let gold = gold
-            .strip_suffix(template.answer_suffix.as_str())
-            .unwrap_or(gold);
+        let gold = gold.strip_suffix(template.answer_suffix.as_str()).unwrap_or(gold);
         let id = row
             .get("id")
             .and_then(Json::as_str)
             .map_or_else(|| line.to_string(), String::from);
-        examples.push(SourceExample::new(
-            id,
-            line,
-            input.to_string(),
-            Some(gold.to_string()),
-        ));
+        examples.push(SourceExample::new(id, line, input.to_string(), Some(gold.to_string())));
     }
     Ok((examples, problems))
 }

@@ -78,8 +78,7 @@ impl Store {
             text.push_str(&serde_json::to_string(example).map_err(|e| store_error(&path, e))?);
             text.push('\n');
         }
-        file.write_all(text.as_bytes())
-            .map_err(|e| store_error(&path, e))?;
+        file.write_all(text.as_bytes()).map_err(|e| store_error(&path, e))?;
         file.sync_data().map_err(|e| store_error(&path, e))
     }
 
@@ -101,11 +100,7 @@ impl Store {
             }
             match serde_json::from_str(line) {
                 Ok(example) => examples.push(example),
-                Err(e) => warnings.push(format!(
-                    "{}:{}: skipped a damaged line ({e})",
-                    path.display(),
-                    i + 1
-                )),
+                Err(e) => warnings.push(format!("{}:{}: skipped a damaged line ({e})", path.display(), i + 1)),
             }
         }
         Ok((examples, warnings))

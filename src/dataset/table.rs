@@ -56,10 +56,7 @@ impl CsvTable {
                 return Err(InputError::new(
                     path,
                     1,
-                    format!(
-                        "missing column {column:?}; the file has {}",
-                        self.columns.join(", ")
-                    ),
+                    format!("missing column {column:?}; the file has {}", self.columns.join(", ")),
                 ));
             }
         }
@@ -68,24 +65,17 @@ impl CsvTable {
 }
 
 fn read_text(path: &Path) -> Result<String, InputError> {
-    let bytes =
-        std::fs::read(path).map_err(|e| InputError::new(path, 0, format!("cannot read: {e}")))?;
+    let bytes = std::fs::read(path).map_err(|e| InputError::new(path, 0, format!("cannot read: {e}")))?;
     String::from_utf8(bytes).map_err(|e| {
         let before = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-        InputError::new(
-            path,
-            line,
-            "not UTF-8 text; convert the file to UTF-8 first",
-        )
+        InputError::new(path, line, "not UTF-8 text; convert the file to UTF-8 first")
     })
 }
 
 pub fn read_csv(path: &Path) -> Result<CsvTable, InputError> {
     let text = read_text(path)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
     let columns: Vec<String> = reader
         .headers()
         .map_err(|e| InputError::new(path, 1, format!("bad CSV header: {e}")))?
@@ -99,11 +89,7 @@ pub fn read_csv(path: &Path) -> Result<CsvTable, InputError> {
             InputError::new(path, line, format!("bad CSV row: {e}"))
         })?;
         let line = record.position().map_or(0, |p| p.line() as usize);
-        let cells = columns
-            .iter()
-            .cloned()
-            .zip(record.iter().map(String::from))
-            .collect();
+        let cells = columns.iter().cloned().zip(record.iter().map(String::from)).collect();
         rows.push(CsvRow { line, cells });
     }
     Ok(CsvTable { columns, rows })
@@ -111,8 +97,7 @@ pub fn read_csv(path: &Path) -> Result<CsvTable, InputError> {
 
 pub fn read_json(path: &Path) -> Result<Json, InputError> {
     let text = read_text(path)?;
-    serde_json::from_str(&text)
-        .map_err(|e| InputError::new(path, e.line(), format!("invalid JSON: {e}")))
+    serde_json::from_str(&text).map_err(|e| InputError::new(path, e.line(), format!("invalid JSON: {e}")))
 }
 
 /// Every non-blank line of a JSONL file with its line number; a line that is not JSON is an error
@@ -130,11 +115,7 @@ pub fn read_jsonl(path: &Path) -> Result<(JsonLines, Vec<InputError>), InputErro
         }
         match serde_json::from_str(line) {
             Ok(value) => rows.push((i + 1, value)),
-            Err(e) => bad.push(InputError::new(
-                path,
-                i + 1,
-                format!("not a JSON line: {e}"),
-            )),
+            Err(e) => bad.push(InputError::new(path, i + 1, format!("not a JSON line: {e}"))),
         }
     }
     Ok((rows, bad))

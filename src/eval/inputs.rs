@@ -26,7 +26,9 @@ pub struct Scored {
 
 /// A prediction as read, before joining.
 struct Prediction {
-    id: String,
+    /// `None` for files without ids (the notebooks' CSVs): joined with the gold by position.
+    id: Option<String>,
+    index: usize,
     line: usize,
     text: Option<String>,
     decoded: Option<Json>,
@@ -52,15 +54,16 @@ pub fn load(
         }
         None => None,
     };
-    let by_id: HashMap<&str, &SourceExample> = gold_examples
-        .iter()
-        .flatten()
-        .map(|e| (e.id.as_str(), e))
-        .collect();
+    let by_id: HashMap<&str, &SourceExample> = gold_examples.iter().flatten().map(|e| (e.id.as_str(), e)).collect();
+    let by_position = |i: usize| gold_examples.as_ref().and_then(|g| g.get(i));
     let mut scored = Vec::with_capacity(predictions.len());
     for p in predictions {
         let gold = match (p.gold, gold_examples.is_some()) {
-            (_, true) => by_id.get(p.id.as_str()).map(|e| (*e).clone()),
+            (_, true) => match &p.id {
+                Some(id) => by_id.get(id.as_str()).copied(),
+                None => by_position(p.index),
+            }
+            .cloned(),
             (Some(own), false) => Some(own),
             (None, false) => {
                 return Err(InputError::new(
@@ -71,18 +74,23 @@ pub fn load(
             }
         };
         match gold {
-            Some(gold) => scored.push(Scored {
-                id: p.id,
-                gold,
-                prediction: p.text,
-                decoded: p.decoded,
-            }),
+            Some(gold) => {
+                let id = p.id.unwrap_or_else(|| gold.id.clone());
+                scored.push(Scored {
+                    id,
+                    gold,
+                    prediction: p.text,
+                    decoded: p.decoded,
+                });
+            }
             None if p.unmatched_is_fine => {}
-            None => problems.push(InputError::new(
-                pred,
-                p.line,
-                format!("id {:?} is not in the gold file", p.id),
-            )),
+            None => {
+                let what = match p.id {
+                    Some(id) => format!("id {id:?} is not in the gold file"),
+                    None => format!("row {} has no gold row", p.index + 1),
+                };
+                problems.push(InputError::new(pred, p.line, what));
+            }
         }
     }
     if strict && let Some(first) = problems.first() {
@@ -91,28 +99,18 @@ pub fn load(
     Ok((scored, problems.iter().map(ToString::to_string).collect()))
 }
 
-fn read_predictions(
-    path: &Path,
-    task: &Task,
-) -> Result<(Vec<Prediction>, Vec<InputError>), InputError> {
+fn read_predictions(path: &Path, task: &Task) -> Result<(Vec<Prediction>, Vec<InputError>), InputError> {
     match table::file_kind(path) {
         FileKind::Csv => read_notebook_csv(path, task),
         FileKind::Json => read_doping_decoded(path),
         FileKind::Jsonl => read_jsonl_predictions(path, task),
-        FileKind::Text => Err(InputError::new(
-            path,
-            0,
-            "predictions must be CSV, JSON or JSONL",
-        )),
+        FileKind::Text => Err(InputError::new(path, 0, "predictions must be CSV, JSON or JSONL")),
     }
 }
 
 /// The notebooks' shape: gold in `Actual Text`, output in `Generated Text` (an empty cell is a
 /// missing answer); NMR may give the output as one column per field instead.
-fn read_notebook_csv(
-    path: &Path,
-    task: &Task,
-) -> Result<(Vec<Prediction>, Vec<InputError>), InputError> {
+fn read_notebook_csv(path: &Path, task: &Task) -> Result<(Vec<Prediction>, Vec<InputError>), InputError> {
     let csv = table::read_csv(path)?;
     let per_field = task.metrics == MetricSet::Nmr && NMR_FIELDS.iter().all(|f| csv.has(f));
     if !per_field {
@@ -129,16 +127,13 @@ fn read_notebook_csv(
         let text = if per_field {
             Some(nmr_answer(row))
         } else {
-            row.get("Generated Text")
-                .filter(|t| !t.is_empty())
-                .map(String::from)
+            row.get("Generated Text").filter(|t| !t.is_empty()).map(String::from)
         };
         let gold = gold_examples.iter().find(|e| e.line == row.line).cloned();
-        let id = row
-            .get("documentId")
-            .map_or_else(|| (index + 1).to_string(), String::from);
+        let id = row.get("documentId").or(row.get("file_name")).map(String::from);
         out.push(Prediction {
             id,
+            index,
             line: row.line,
             text,
             decoded: None,
@@ -171,13 +166,11 @@ fn read_doping_decoded(path: &Path) -> Result<(Vec<Prediction>, Vec<InputError>)
             .cloned()
             .unwrap_or_default();
         for (j, sentence) in sentences.iter().enumerate() {
-            let text = sentence
-                .get("llm_completion")
-                .and_then(Json::as_str)
-                .map(String::from);
+            let text = sentence.get("llm_completion").and_then(Json::as_str).map(String::from);
             let decoded = sentence.get("entity_graph_raw").cloned();
             out.push(Prediction {
-                id: format!("{doi}#{j}"),
+                id: Some(format!("{doi}#{j}")),
+                index: out.len(),
                 line: 0,
                 text,
                 decoded,
@@ -191,10 +184,7 @@ fn read_doping_decoded(path: &Path) -> Result<(Vec<Prediction>, Vec<InputError>)
 
 /// Retort's prediction JSONL, or NERRE `run_*.jsonl` (gold in `completion`, output in
 /// `llm_completion`).
-fn read_jsonl_predictions(
-    path: &Path,
-    task: &Task,
-) -> Result<(Vec<Prediction>, Vec<InputError>), InputError> {
+fn read_jsonl_predictions(path: &Path, task: &Task) -> Result<(Vec<Prediction>, Vec<InputError>), InputError> {
     let (rows, mut problems) = table::read_jsonl(path)?;
     let carries_gold = rows
         .first()
@@ -205,7 +195,7 @@ fn read_jsonl_predictions(
         Vec::new()
     };
     let mut out = Vec::with_capacity(rows.len());
-    for (line, row) in rows {
+    for (index, (line, row)) in rows.into_iter().enumerate() {
         let text = ["llm_completion", "raw", "output", "prediction"]
             .iter()
             .find_map(|k| row.get(*k))
@@ -234,7 +224,8 @@ fn read_jsonl_predictions(
         }
         let gold = own_gold.iter().find(|e| e.line == line).cloned();
         out.push(Prediction {
-            id,
+            id: Some(id),
+            index,
             line,
             text,
             decoded: None,

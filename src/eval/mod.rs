@@ -21,14 +21,11 @@ pub struct EvalRequest<'a> {
 /// One report per prediction file; for the NERRE JSON tasks the files are cross-validation folds
 /// and give one report averaged over them.
 pub fn evaluate(request: &EvalRequest) -> Result<Vec<Report>, String> {
-    let folds_together = matches!(
-        request.task.metrics,
-        MetricSet::NerreGeneral | MetricSet::NerreMof
-    );
+    let folds_together = matches!(request.task.metrics, MetricSet::NerreGeneral | MetricSet::NerreMof);
     let mut loaded = Vec::new();
     for path in request.predictions {
-        let (scored, skipped) = inputs::load(request.task, request.gold, path, request.strict)
-            .map_err(|e| e.to_string())?;
+        let (scored, skipped) =
+            inputs::load(request.task, request.gold, path, request.strict).map_err(|e| e.to_string())?;
         loaded.push((path, scored, skipped));
     }
     if folds_together {
@@ -44,10 +41,7 @@ pub fn evaluate(request: &EvalRequest) -> Result<Vec<Report>, String> {
             ..Report::default()
         };
         let folds: Vec<_> = loaded.iter().map(|(_, scored, _)| scored.clone()).collect();
-        report.skipped = loaded
-            .iter()
-            .flat_map(|(_, _, skipped)| skipped.clone())
-            .collect();
+        report.skipped = loaded.iter().flat_map(|(_, _, skipped)| skipped.clone()).collect();
         score::score(request.task, &folds, &mut report)?;
         return Ok(vec![report]);
     }

@@ -74,11 +74,7 @@ pub enum OutputFormat {
 
 pub fn render(reports: &[Report], format: OutputFormat) -> String {
     match format {
-        OutputFormat::Table => reports
-            .iter()
-            .map(render_text)
-            .collect::<Vec<_>>()
-            .join("\n"),
+        OutputFormat::Table => reports.iter().map(render_text).collect::<Vec<_>>().join("\n"),
         OutputFormat::Json => {
             let list: Vec<Json> = reports.iter().map(to_json).collect();
             let value = if list.len() == 1 {
@@ -142,11 +138,7 @@ fn to_json(report: &Report) -> Json {
         }
         tables.insert(table.title.clone(), Json::Object(rows));
     }
-    let counts: Map<String, Json> = report
-        .counts
-        .iter()
-        .map(|(n, c)| (n.clone(), Json::from(*c)))
-        .collect();
+    let counts: Map<String, Json> = report.counts.iter().map(|(n, c)| (n.clone(), Json::from(*c))).collect();
     serde_json::json!({
         "task": report.task,
         "source": report.source,
@@ -168,11 +160,7 @@ fn render_text(report: &Report) -> String {
             .chain([table.title.chars().count()])
             .max()
             .unwrap_or(0);
-        let widths: Vec<usize> = table
-            .columns
-            .iter()
-            .map(|c| c.chars().count().max(7))
-            .collect();
+        let widths: Vec<usize> = table.columns.iter().map(|c| c.chars().count().max(7)).collect();
         out.push_str(&format!("{:label_width$}", table.title));
         for (c, w) in table.columns.iter().zip(&widths) {
             out.push_str(&format!("  {c:>w$}"));
@@ -189,11 +177,7 @@ fn render_text(report: &Report) -> String {
     }
     if !report.counts.is_empty() {
         out.push('\n');
-        let counts: Vec<String> = report
-            .counts
-            .iter()
-            .map(|(n, c)| format!("{n}: {c}"))
-            .collect();
+        let counts: Vec<String> = report.counts.iter().map(|(n, c)| format!("{n}: {c}")).collect();
         out.push_str(&counts.join(", "));
         out.push('\n');
     }

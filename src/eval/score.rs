@@ -20,12 +20,7 @@ pub fn score(task: &Task, folds: &[Vec<Scored>], report: &mut Report) -> Result<
         MetricSet::Roles => roles_report(&all, report),
         MetricSet::MofSynthesis => {
             let pairs = text_pairs(&all);
-            field_report(
-                "MOF fields",
-                &fields::score_mof(&pairs),
-                "reactions",
-                report,
-            );
+            field_report("MOF fields", &fields::score_mof(&pairs), "reactions", report);
         }
         MetricSet::Nmr => nmr_report(&all, report),
         MetricSet::Action => action_report(&all, report),
@@ -75,17 +70,14 @@ fn roles_report(items: &[&Scored], report: &mut Report) {
         .collect();
     let missing_labels = items.len() - sentences.len();
     if missing_labels > 0 {
-        report.skipped.push(format!(
-            "{missing_labels} sentence(s) without gold BIO labels"
-        ));
+        report
+            .skipped
+            .push(format!("{missing_labels} sentence(s) without gold BIO labels"));
     }
     let (raw, aligned) = roles::score(&sentences);
     let mut table = Table::new("tags (seqeval, micro)", &PRF);
     table.row("as generated", &[raw.precision, raw.recall, raw.f1]);
-    table.row(
-        "re-aligned to input",
-        &[aligned.precision, aligned.recall, aligned.f1],
-    );
+    table.row("re-aligned to input", &[aligned.precision, aligned.recall, aligned.f1]);
     report.tables.push(table);
     report.counts.extend([
         ("sentences".into(), raw.total),
@@ -180,11 +172,7 @@ fn doping_report(items: &[&Scored], schema: DopingSchema, report: &mut Report) {
     report.counts.push(("sentences".into(), s.sequences));
 }
 
-fn nerre_report(
-    folds: &[Vec<Scored>],
-    schema: nerre::NerreSchema,
-    report: &mut Report,
-) -> Result<(), String> {
+fn nerre_report(folds: &[Vec<Scored>], schema: nerre::NerreSchema, report: &mut Report) -> Result<(), String> {
     let samples: Vec<Vec<NerreSample>> = folds
         .iter()
         .map(|fold| {
@@ -207,9 +195,7 @@ fn nerre_report(
     for (name, prf) in &s.links {
         links.optional_row(
             name,
-            prf.map_or(vec![None; 3], |p| {
-                vec![Some(p.precision), Some(p.recall), Some(p.f1)]
-            }),
+            prf.map_or(vec![None; 3], |p| vec![Some(p.precision), Some(p.recall), Some(p.f1)]),
         );
     }
     report.tables.push(links);

@@ -104,10 +104,7 @@ mod tests {
             Field::texts("c", ["w"]),
             Field::texts("d", ["v"]),
         ]);
-        let statuses: Vec<_> = diff(&left, &right)
-            .into_iter()
-            .map(|d| (d.field, d.status))
-            .collect();
+        let statuses: Vec<_> = diff(&left, &right).into_iter().map(|d| (d.field, d.status)).collect();
         assert_eq!(
             statuses,
             vec![
@@ -123,9 +120,7 @@ mod tests {
     fn extra_records_are_one_sided() {
         let left = one(vec![Field::texts("a", ["x"])]);
         let mut right = left.clone();
-        right
-            .records
-            .push(Record::new(vec![Field::texts("a", ["q"])]));
+        right.records.push(Record::new(vec![Field::texts("a", ["q"])]));
         let diffs = diff(&left, &right);
         assert_eq!(diffs.len(), 2);
         assert_eq!(diffs[1].record, 1);

@@ -106,10 +106,7 @@ impl Field {
         }
     }
 
-    pub fn texts<S: Into<String>>(
-        name: impl Into<String>,
-        texts: impl IntoIterator<Item = S>,
-    ) -> Field {
+    pub fn texts<S: Into<String>>(name: impl Into<String>, texts: impl IntoIterator<Item = S>) -> Field {
         Field::values(name, texts.into_iter().map(Value::new).collect())
     }
 

@@ -53,11 +53,7 @@ fn starts_with_action_name(rest: &str) -> bool {
         .chars()
         .take_while(|c| c.is_ascii_uppercase() || *c == '_')
         .collect();
-    name.len() >= 2
-        && matches!(
-            rest[name.len()..].chars().next(),
-            None | Some(' ' | '.' | ';')
-        )
+    name.len() >= 2 && matches!(rest[name.len()..].chars().next(), None | Some(' ' | '.' | ';'))
 }
 
 pub fn render(extraction: &Extraction) -> String {
@@ -86,10 +82,7 @@ mod tests {
         let text = "ADD water (5 mL; 2 portions); STIR for 1 h; CONCENTRATE.";
         let e = parse(text).unwrap();
         assert_eq!(e.records.len(), 3);
-        assert_eq!(
-            e.records[0].texts("details"),
-            vec!["water (5 mL; 2 portions)"]
-        );
+        assert_eq!(e.records[0].texts("details"), vec!["water (5 mL; 2 portions)"]);
         assert_eq!(e.records[2].texts("details"), vec!["."]);
         assert_eq!(render(&e), text);
     }

@@ -4,11 +4,7 @@ use crate::extraction::{Extraction, Field, Record};
 
 pub fn parse(text: &str, separator: &str, field: &str) -> Extraction {
     let values: Vec<&str> = if text.is_empty() || separator.is_empty() {
-        if text.is_empty() {
-            Vec::new()
-        } else {
-            vec![text]
-        }
+        if text.is_empty() { Vec::new() } else { vec![text] }
     } else {
         text.split(separator).collect()
     };
@@ -16,10 +12,6 @@ pub fn parse(text: &str, separator: &str, field: &str) -> Extraction {
 }
 
 pub fn render(extraction: &Extraction, separator: &str) -> String {
-    let texts: Vec<&str> = extraction
-        .values()
-        .into_iter()
-        .map(|(_, v)| v.text.as_str())
-        .collect();
+    let texts: Vec<&str> = extraction.values().into_iter().map(|(_, v)| v.text.as_str()).collect();
     texts.join(separator)
 }

@@ -57,10 +57,7 @@ fn parse_line(line: &str) -> Option<Record> {
     }
     if let Some(list) = body.strip_prefix("Modifiers of the doping are: '") {
         let list = list.strip_suffix('\'')?;
-        return Some(Record::new(vec![Field::texts(
-            MODIFIERS,
-            list.split("', '"),
-        )]));
+        return Some(Record::new(vec![Field::texts(MODIFIERS, list.split("', '"))]));
     }
     let quoted = body.strip_prefix('\'')?;
     if let Some(dopant) = quoted.strip_suffix("' is a dopant") {
@@ -112,16 +109,8 @@ mod tests {
         assert_eq!(e.records.len(), 5);
         assert_eq!(e.records[4].texts(MODIFIERS), vec!["1 %", "p-type"]);
         assert_eq!(render(&e), text);
-        assert!(
-            parse("There is no doping information.\n")
-                .unwrap()
-                .records
-                .is_empty()
-        );
-        assert_eq!(
-            render(&Extraction::default()),
-            "There is no doping information.\n"
-        );
+        assert!(parse("There is no doping information.\n").unwrap().records.is_empty());
+        assert_eq!(render(&Extraction::default()), "There is no doping information.\n");
     }
 
     #[test]

@@ -47,11 +47,7 @@ fn syntax_error(text: &str, e: &serde_json::Error) -> FormatError {
     }
 }
 
-fn object_to_record(
-    map: Map<String, Json>,
-    specs: &[FieldSpec],
-    text: &str,
-) -> Result<Record, FormatError> {
+fn object_to_record(map: Map<String, Json>, specs: &[FieldSpec], text: &str) -> Result<Record, FormatError> {
     let mut fields = Vec::with_capacity(map.len());
     for (key, value) in map {
         let spec = specs.iter().find(|s| s.name == key);
@@ -72,10 +68,7 @@ fn json_to_field(
         Json::Null => (FieldContent::Values(Vec::new()), false),
         Json::Number(n) => (FieldContent::Values(vec![Value::new(n.to_string())]), false),
         Json::Bool(b) => (FieldContent::Values(vec![Value::new(b.to_string())]), false),
-        Json::Object(map) => (
-            FieldContent::Records(vec![object_to_record(map, specs, text)?]),
-            false,
-        ),
+        Json::Object(map) => (FieldContent::Records(vec![object_to_record(map, specs, text)?]), false),
         Json::Array(items) if items.iter().all(Json::is_object) && !items.is_empty() => {
             let records = items
                 .into_iter()
@@ -105,11 +98,7 @@ fn json_to_field(
             (FieldContent::Values(values), true)
         }
     };
-    Ok(Field {
-        name,
-        content,
-        list,
-    })
+    Ok(Field { name, content, list })
 }
 
 fn split_string(s: &str, spec: Option<&FieldSpec>) -> Vec<Value> {
@@ -130,16 +119,9 @@ pub fn render(
     ensure_ascii: bool,
     top: JsonTop,
 ) -> String {
-    let objects: Vec<Json> = extraction
-        .records
-        .iter()
-        .map(|r| record_to_json(r, specs))
-        .collect();
+    let objects: Vec<Json> = extraction.records.iter().map(|r| record_to_json(r, specs)).collect();
     let json = match top {
-        JsonTop::Object => objects
-            .into_iter()
-            .next()
-            .unwrap_or_else(|| Json::Object(Map::new())),
+        JsonTop::Object => objects.into_iter().next().unwrap_or_else(|| Json::Object(Map::new())),
         JsonTop::List => Json::Array(objects),
         JsonTop::Any if objects.len() == 1 => objects.into_iter().next().unwrap_or_default(),
         JsonTop::Any => Json::Array(objects),
@@ -161,15 +143,10 @@ fn field_to_json(field: &Field, spec: Option<&FieldSpec>, specs: &[FieldSpec]) -
         FieldContent::Records(records) if field.list => {
             Json::Array(records.iter().map(|r| record_to_json(r, specs)).collect())
         }
-        FieldContent::Records(records) => records
-            .first()
-            .map_or(Json::Null, |r| record_to_json(r, specs)),
-        FieldContent::Values(values) if field.list => Json::Array(
-            values
-                .iter()
-                .map(|v| Json::String(v.text.clone()))
-                .collect(),
-        ),
+        FieldContent::Records(records) => records.first().map_or(Json::Null, |r| record_to_json(r, specs)),
+        FieldContent::Values(values) if field.list => {
+            Json::Array(values.iter().map(|v| Json::String(v.text.clone())).collect())
+        }
         FieldContent::Values(values) if values.is_empty() => {
             Json::String(spec.and_then(|f| f.missing.clone()).unwrap_or_default())
         }
@@ -207,10 +184,7 @@ mod tests {
         let e = parse(text, &specs, JsonTop::List).unwrap();
         assert_eq!(e.records[0].texts("linker"), vec!["Na2pzdc", "pyz"]);
         assert!(e.records[0].texts("modulator").is_empty());
-        assert_eq!(
-            render(&e, &specs, JsonStyle::Python, false, JsonTop::List),
-            text
-        );
+        assert_eq!(render(&e, &specs, JsonStyle::Python, false, JsonTop::List), text);
     }
 
     #[test]

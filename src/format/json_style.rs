@@ -90,11 +90,7 @@ impl Formatter for PyFormatter<'_> {
     fn end_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
         self.close(writer, b"]")
     }
-    fn begin_array_value<W: ?Sized + Write>(
-        &mut self,
-        writer: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
+    fn begin_array_value<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
         self.item(writer, first)
     }
     fn end_array_value<W: ?Sized + Write>(&mut self, _writer: &mut W) -> io::Result<()> {
@@ -107,11 +103,7 @@ impl Formatter for PyFormatter<'_> {
     fn end_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
         self.close(writer, b"}")
     }
-    fn begin_object_key<W: ?Sized + Write>(
-        &mut self,
-        writer: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
+    fn begin_object_key<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
         self.item(writer, first)
     }
     fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
@@ -121,11 +113,7 @@ impl Formatter for PyFormatter<'_> {
         self.has_value = true;
         Ok(())
     }
-    fn write_string_fragment<W: ?Sized + Write>(
-        &mut self,
-        writer: &mut W,
-        fragment: &str,
-    ) -> io::Result<()> {
+    fn write_string_fragment<W: ?Sized + Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
         if !self.ensure_ascii {
             return writer.write_all(fragment.as_bytes());
         }
@@ -160,17 +148,8 @@ mod tests {
             write(&v, JsonStyle::Python, true),
             r#"[{"a": "\u00b5\u2013", "b": ["x", "y"]}]"#
         );
-        assert_eq!(
-            write(&v, JsonStyle::Python, false),
-            r#"[{"a": "µ–", "b": ["x", "y"]}]"#
-        );
-        assert_eq!(
-            write(&v, JsonStyle::Compact, false),
-            r#"[{"a":"µ–","b":["x","y"]}]"#
-        );
-        assert_eq!(
-            write(&json!("𝛼"), JsonStyle::Python, true),
-            r#""\ud835\udefc""#
-        );
+        assert_eq!(write(&v, JsonStyle::Python, false), r#"[{"a": "µ–", "b": ["x", "y"]}]"#);
+        assert_eq!(write(&v, JsonStyle::Compact, false), r#"[{"a":"µ–","b":["x","y"]}]"#);
+        assert_eq!(write(&json!("𝛼"), JsonStyle::Python, true), r#""\ud835\udefc""#);
     }
 }

@@ -105,9 +105,7 @@ impl FormatError {
 impl Format {
     pub fn parse(&self, text: &str, fields: &[FieldSpec]) -> Result<Extraction, FormatError> {
         match self {
-            Format::Delimited { separator } => {
-                Ok(delimited::parse(text, separator, field_name(fields, 0)))
-            }
+            Format::Delimited { separator } => Ok(delimited::parse(text, separator, field_name(fields, 0))),
             Format::RoleTags => role_tags::parse(text),
             Format::ActionSequence => action::parse(text),
             Format::DopingEnglish => doping_english::parse(text),

@@ -91,11 +91,7 @@ fn find_tags(text: &str) -> Result<Vec<Tag<'_>>, FormatError> {
         pos = end;
     }
     if let Some(stray) = stray_closing(text, &tags) {
-        return Err(FormatError::at(
-            text,
-            stray,
-            "closing tag without an opening tag",
-        ));
+        return Err(FormatError::at(text, stray, "closing tag without an opening tag"));
     }
     Ok(tags)
 }

@@ -22,20 +22,10 @@ pub fn score(pairs: &[(String, String)]) -> ActionScores {
     if n == 0 {
         return ActionScores::default();
     }
-    let refs: Vec<Vec<&str>> = pairs
-        .iter()
-        .map(|(t, _)| t.split_whitespace().collect())
-        .collect();
-    let hyps: Vec<Vec<&str>> = pairs
-        .iter()
-        .map(|(_, p)| p.split_whitespace().collect())
-        .collect();
-    let similarities: Vec<f64> = pairs
-        .iter()
-        .map(|(t, p)| levenshtein_similarity(t, p))
-        .collect();
-    let share =
-        |pred: &dyn Fn(usize) -> bool| (0..n).filter(|&i| pred(i)).count() as f64 / n as f64;
+    let refs: Vec<Vec<&str>> = pairs.iter().map(|(t, _)| t.split_whitespace().collect()).collect();
+    let hyps: Vec<Vec<&str>> = pairs.iter().map(|(_, p)| p.split_whitespace().collect()).collect();
+    let similarities: Vec<f64> = pairs.iter().map(|(t, p)| levenshtein_similarity(t, p)).collect();
+    let share = |pred: &dyn Fn(usize) -> bool| (0..n).filter(|&i| pred(i)).count() as f64 / n as f64;
     ActionScores {
         modified_bleu: corpus_bleu(&pad(&refs), &pad(&hyps), &[0.25; 4]),
         bleu2: corpus_bleu(&refs, &hyps, &[0.5, 0.5]),
@@ -145,12 +135,8 @@ mod tests {
     #[test]
     fn nltk_reference_value() {
         // nltk.translate.bleu_score.corpus_bleu([[ref]], [hyp]) = 0.6129752413741056 (nltk 3.9).
-        let reference = "the cat sat on the red mat today"
-            .split(' ')
-            .collect::<Vec<_>>();
-        let hypothesis = "the cat sat on the mat today"
-            .split(' ')
-            .collect::<Vec<_>>();
+        let reference = "the cat sat on the red mat today".split(' ').collect::<Vec<_>>();
+        let hypothesis = "the cat sat on the mat today".split(' ').collect::<Vec<_>>();
         let bleu = corpus_bleu(&[reference], &[hypothesis], &[0.25; 4]);
         assert!((bleu - 0.6129752413741056).abs() < 1e-9, "{bleu}");
     }

@@ -24,11 +24,7 @@ pub fn score_paragraph(gold: &str, pred: &str) -> CompoundScores {
     let fp = pred_items.len() as f64 - tp;
     let fn_ = gold_items.len() as f64 - tp;
     let precision = if tp + fp == 0.0 { 0.0 } else { tp / (tp + fp) };
-    let recall = if tp + fn_ == 0.0 {
-        0.0
-    } else {
-        tp / (tp + fn_)
-    };
+    let recall = if tp + fn_ == 0.0 { 0.0 } else { tp / (tp + fn_) };
     let f1 = if precision + recall == 0.0 {
         0.0
     } else {

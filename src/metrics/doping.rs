@@ -63,10 +63,7 @@ impl DopingGraph {
     }
 
     fn lookup<'a>(entries: &'a [(String, String)], id: &str) -> Option<&'a str> {
-        entries
-            .iter()
-            .find(|(k, _)| k == id)
-            .map(|(_, v)| v.as_str())
+        entries.iter().find(|(k, _)| k == id).map(|(_, v)| v.as_str())
     }
 }
 
@@ -114,16 +111,11 @@ pub fn decode_english(text: &str) -> DopingGraph {
             let left = pieces[..pieces.len() - 1].concat();
             statement.dopant = Some(quoted_parts(&left, false).join(" "));
         } else if line.contains("is a likely solid solution") {
-            let left = line
-                .split("is a likely solid solution")
-                .next()
-                .unwrap_or_default();
+            let left = line.split("is a likely solid solution").next().unwrap_or_default();
             results.push(quoted_parts(left, false).join(" "));
             continue;
         } else if line.contains("Modifiers of the doping are") {
-            let right = line
-                .split_once("Modifiers of the doping are:")
-                .map_or("", |(_, r)| r);
+            let right = line.split_once("Modifiers of the doping are:").map_or("", |(_, r)| r);
             modifiers.extend(
                 right
                     .split('\'')
@@ -232,10 +224,7 @@ pub fn gold_completion(sentence: &Json, schema: DopingSchema) -> String {
         }
         if !graph.modifiers.is_empty() {
             let quoted: Vec<String> = graph.modifiers.iter().map(|m| format!("'{m}'")).collect();
-            out.push_str(&format!(
-                "Modifiers of the doping are: {}.\n",
-                quoted.join(", ")
-            ));
+            out.push_str(&format!("Modifiers of the doping are: {}.\n", quoted.join(", ")));
         }
     }
     if out.is_empty() {
@@ -281,20 +270,14 @@ pub fn score(pairs: &[DopingPair], schema: DopingSchema) -> DopingScores {
     let (mut parsable, mut exact, mut jw) = (0usize, 0usize, 0.0f64);
     for pair in pairs {
         for (i, name) in names.iter().enumerate() {
-            let (tp, fp, fn_) = word_counts(
-                &category_words(&pair.gold, name),
-                &category_words(&pair.pred, name),
-            );
+            let (tp, fp, fn_) = word_counts(&category_words(&pair.gold, name), &category_words(&pair.pred, name));
             counts[i].0 += tp;
             counts[i].1 += fp;
             counts[i].2 += fn_;
         }
         let gold_triplets = triplets(&pair.gold);
         let pred_triplets = triplets(&pair.pred);
-        correct += gold_triplets
-            .iter()
-            .filter(|t| pred_triplets.contains(t))
-            .count();
+        correct += gold_triplets.iter().filter(|t| pred_triplets.contains(t)).count();
         retrieved += pred_triplets.len();
         relevant += gold_triplets.len();
         if matches!(pair.pred_completion.chars().last(), Some('}' | '.' | '\n')) {
@@ -309,24 +292,9 @@ pub fn score(pairs: &[DopingPair], schema: DopingSchema) -> DopingScores {
         .map(|(name, (tp, fp, fn_))| {
             let (tp, fp, fn_) = (tp as f64, fp as f64, fn_ as f64);
             let precision = if tp + fp == 0.0 { 0.0 } else { tp / (tp + fp) };
-            let recall = if tp + fn_ == 0.0 {
-                0.0
-            } else {
-                tp / (tp + fn_)
-            };
-            let f1 = if tp == 0.0 {
-                0.0
-            } else {
-                tp / (tp + 0.5 * (fp + fn_))
-            };
-            (
-                name.to_string(),
-                Prf {
-                    precision,
-                    recall,
-                    f1,
-                },
-            )
+            let recall = if tp + fn_ == 0.0 { 0.0 } else { tp / (tp + fn_) };
+            let f1 = if tp == 0.0 { 0.0 } else { tp / (tp + 0.5 * (fp + fn_)) };
+            (name.to_string(), Prf { precision, recall, f1 })
         })
         .collect();
     let p = if retrieved == 0 {
@@ -407,9 +375,7 @@ mod tests {
         let g = decode_english(" The host 'ZnO' was doped with 'Al'.\n'Ga' is a dopant.\n");
         assert_eq!(g.dopants.len(), 2);
         assert!(g.links.is_empty());
-        let g = decode_english(
-            " The host 'ZnO' was doped with 'Al'.\nThe host 'ZnO' was doped with 'Ga'.\n",
-        );
+        let g = decode_english(" The host 'ZnO' was doped with 'Al'.\nThe host 'ZnO' was doped with 'Ga'.\n");
         assert_eq!(g.basemats, vec![("b0".to_string(), "ZnO".to_string())]);
         assert_eq!(g.links.len(), 2);
     }
@@ -428,9 +394,6 @@ mod tests {
             gold_completion(&sentence, DopingSchema::EnglishExtra),
             " The host 'SrLaMgTaO6' was doped with 'trivalent erbium'.\nModifiers of the doping are: '1–20mol%'.\n"
         );
-        assert!(
-            gold_completion(&sentence, DopingSchema::Json)
-                .starts_with(" {\n \"basemats\": {\n  \"b0\"")
-        );
+        assert!(gold_completion(&sentence, DopingSchema::Json).starts_with(" {\n \"basemats\": {\n  \"b0\""));
     }
 }

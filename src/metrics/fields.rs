@@ -90,8 +90,7 @@ pub fn score_mof(pairs: &[(String, String)]) -> FieldScores {
     let mut gold_rows: Vec<Vec<Cell>> = Vec::new();
     let mut pred_rows: Vec<Vec<Cell>> = Vec::new();
     for slot in 0..MOF_SLOTS {
-        let gold_raw: Vec<Vec<Option<String>>> =
-            pairs.iter().map(|(g, _)| mof_slot(g, slot)).collect();
+        let gold_raw: Vec<Vec<Option<String>>> = pairs.iter().map(|(g, _)| mof_slot(g, slot)).collect();
         let pred_raw: Vec<Vec<Option<String>>> = pairs
             .iter()
             .map(|(_, p)| mof_slot(&p.replace('\n', ""), slot))
@@ -139,10 +138,7 @@ fn mof_slot(answer: &str, slot: usize) -> Vec<Option<String>> {
     let Some(Json::Object(map)) = reaction else {
         return vec![None; MOF_FIELDS.len()];
     };
-    MOF_FIELDS
-        .iter()
-        .map(|k| map.get(*k).and_then(cell_text))
-        .collect()
+    MOF_FIELDS.iter().map(|k| map.get(*k).and_then(cell_text)).collect()
 }
 
 fn cell_text(value: &Json) -> Option<String> {
@@ -156,10 +152,7 @@ fn cell_text(value: &Json) -> Option<String> {
 /// The NMR fields of an answer in the fine-tuned JSON shape; unparsable answers give nothing.
 pub fn nmr_cells(answer: &str) -> Vec<Option<String>> {
     match serde_json::from_str::<Json>(answer) {
-        Ok(Json::Object(map)) => NMR_FIELDS
-            .iter()
-            .map(|k| map.get(*k).and_then(cell_text))
-            .collect(),
+        Ok(Json::Object(map)) => NMR_FIELDS.iter().map(|k| map.get(*k).and_then(cell_text)).collect(),
         _ => vec![None; NMR_FIELDS.len()],
     }
 }

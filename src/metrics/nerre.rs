@@ -67,10 +67,7 @@ pub struct NerreScores {
 pub fn score_folds(folds: &[Vec<NerreSample>], schema: NerreSchema) -> Result<NerreScores, String> {
     let mut per_fold = Vec::new();
     for (f, fold) in folds.iter().enumerate() {
-        per_fold.push(
-            score_fold(fold, schema)
-                .map_err(|(line, e)| format!("fold {}, line {line}: {e}", f + 1))?,
-        );
+        per_fold.push(score_fold(fold, schema).map_err(|(line, e)| format!("fold {}, line {line}: {e}", f + 1))?);
     }
     let mean = |xs: &[f64]| {
         if xs.is_empty() {
@@ -95,12 +92,7 @@ pub fn score_folds(folds: &[Vec<NerreSample>], schema: NerreSchema) -> Result<Ne
         .map(|link| {
             let folds: Vec<&Prf> = per_fold
                 .iter()
-                .filter_map(|f| {
-                    f.links
-                        .iter()
-                        .find(|(k, _)| *k == link)
-                        .and_then(|(_, p)| p.as_ref())
-                })
+                .filter_map(|f| f.links.iter().find(|(k, _)| *k == link).and_then(|(_, p)| p.as_ref()))
                 .collect();
             let prf = (!folds.is_empty()).then(|| mean_prf(&folds));
             (link, prf)
@@ -135,10 +127,7 @@ fn link_types(schema: NerreSchema) -> Vec<String> {
         .collect()
 }
 
-fn score_fold(
-    samples: &[NerreSample],
-    schema: NerreSchema,
-) -> Result<NerreScores, (usize, String)> {
+fn score_fold(samples: &[NerreSample], schema: NerreSchema) -> Result<NerreScores, (usize, String)> {
     let links = link_types(schema);
     let mut entity_counts = vec![(0usize, 0usize, 0usize); schema.keys.len()];
     let mut link_counts = vec![(0usize, 0usize, 0usize); links.len()];
@@ -146,13 +135,10 @@ fn score_fold(
     for (i, sample) in samples.iter().enumerate() {
         let gold_string = sample.completion.replace("\n\nEND\n\n", "");
         let gold_string = gold_string.trim();
-        let test_string = sample
-            .llm_completion
-            .replace("\n\nEND\n\n", "")
-            .replace('\\', "");
+        let test_string = sample.llm_completion.replace("\n\nEND\n\n", "").replace('\\', "");
         let test_string = test_string.trim();
-        let gold: Json = serde_json::from_str(gold_string)
-            .map_err(|e| (i + 1, format!("gold completion is not JSON: {e}")))?;
+        let gold: Json =
+            serde_json::from_str(gold_string).map_err(|e| (i + 1, format!("gold completion is not JSON: {e}")))?;
         let gold_entries = entries(&gold);
         let test_entries = test_entries(&sample.llm_completion, schema);
         if equivalent(&gold_entries, &test_entries) {
@@ -184,9 +170,7 @@ fn score_fold(
     let links = links
         .into_iter()
         .zip(link_counts)
-        .map(|(name, (correct, retrieved, relevant))| {
-            (name, link_prf(correct, retrieved, relevant))
-        })
+        .map(|(name, (correct, retrieved, relevant))| (name, link_prf(correct, retrieved, relevant)))
         .collect();
     let n = samples.len().max(1) as f64;
     Ok(NerreScores {
@@ -205,11 +189,7 @@ fn binary_prf(tp: usize, fp: usize, fn_: usize) -> Prf {
     let (tp, fp, fn_) = (tp as f64, fp as f64, fn_ as f64);
     Prf {
         precision: if tp + fp == 0.0 { 0.0 } else { tp / (tp + fp) },
-        recall: if tp + fn_ == 0.0 {
-            0.0
-        } else {
-            tp / (tp + fn_)
-        },
+        recall: if tp + fn_ == 0.0 { 0.0 } else { tp / (tp + fn_) },
         f1: if tp == 0.0 {
             0.0
         } else {
@@ -230,19 +210,12 @@ fn link_prf(correct: usize, retrieved: usize, relevant: usize) -> Option<Prf> {
     } else {
         2.0 * precision * recall / (precision + recall)
     };
-    Some(Prf {
-        precision,
-        recall,
-        f1,
-    })
+    Some(Prf { precision, recall, f1 })
 }
 
 fn entries(json: &Json) -> Vec<Map<String, Json>> {
     match json {
-        Json::Array(items) => items
-            .iter()
-            .filter_map(|i| i.as_object().cloned())
-            .collect(),
+        Json::Array(items) => items.iter().filter_map(|i| i.as_object().cloned()).collect(),
         _ => Vec::new(),
     }
 }
@@ -283,8 +256,7 @@ fn equivalent(gold: &[Map<String, Json>], test: &[Map<String, Json>]) -> bool {
         sorted
             .into_iter()
             .map(|m| {
-                let mut pairs: Vec<(String, Json)> =
-                    m.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                let mut pairs: Vec<(String, Json)> = m.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
                 pairs.sort_by(|a, b| a.0.cmp(&b.0));
                 pairs
             })
@@ -308,10 +280,7 @@ fn words(text: &str) -> Vec<String> {
 }
 
 /// Word sets per entity key and link type over all entries of one abstract.
-fn word_sets(
-    entries: &[Map<String, Json>],
-    schema: NerreSchema,
-) -> HashMap<String, BTreeSet<String>> {
+fn word_sets(entries: &[Map<String, Json>], schema: NerreSchema) -> HashMap<String, BTreeSet<String>> {
     let mut sets: HashMap<String, BTreeSet<String>> = schema
         .keys
         .iter()
@@ -326,17 +295,12 @@ fn word_sets(
                 set.extend(words(&text));
             }
         }
-        let root = entry
-            .get(schema.root)
-            .and_then(Json::as_str)
-            .unwrap_or_default();
+        let root = entry.get(schema.root).and_then(Json::as_str).unwrap_or_default();
         if root.is_empty() {
             continue;
         }
         for key in schema.keys.iter().filter(|k| **k != schema.root) {
-            let set = sets
-                .entry(format!("{}{LINK}{key}", schema.root))
-                .or_default();
+            let set = sets.entry(format!("{}{LINK}{key}", schema.root)).or_default();
             for text in strings_of(entry.get(*key)) {
                 set.extend(
                     words(&text)
@@ -382,17 +346,9 @@ mod tests {
         assert_eq!(s.exact, 1.0);
         let formula = &s.entities.iter().find(|(k, _)| k == "formula").unwrap().1;
         assert_eq!(formula.f1, 1.0);
-        let apps = s
-            .links
-            .iter()
-            .find(|(k, _)| k == "formula|||applications")
-            .unwrap();
+        let apps = s.links.iter().find(|(k, _)| k == "formula|||applications").unwrap();
         assert_eq!(apps.1.unwrap().f1, 1.0);
-        let acronym = s
-            .links
-            .iter()
-            .find(|(k, _)| k == "formula|||acronym")
-            .unwrap();
+        let acronym = s.links.iter().find(|(k, _)| k == "formula|||acronym").unwrap();
         assert_eq!(acronym.1, None);
     }
 
@@ -401,14 +357,6 @@ mod tests {
         let gold = r#"[{"acronym": "", "applications": [""], "name": "", "formula": "TiO2", "structure_or_phase": [""], "description": [""]}]"#;
         let s = score_folds(&[vec![sample(gold, "[{oops")]], GENERAL).unwrap();
         assert_eq!(s.exact, 0.0);
-        assert_eq!(
-            s.entities
-                .iter()
-                .find(|(k, _)| k == "formula")
-                .unwrap()
-                .1
-                .recall,
-            0.0
-        );
+        assert_eq!(s.entities.iter().find(|(k, _)| k == "formula").unwrap().1.recall, 0.0);
     }
 }

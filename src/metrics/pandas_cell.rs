@@ -12,8 +12,8 @@ pub enum Cell {
 
 /// pandas' default NA strings.
 const NA_STRINGS: &[&str] = &[
-    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA",
+    "NULL", "NaN", "None", "n/a", "nan", "null",
 ];
 
 fn is_na(s: &str) -> bool {
@@ -30,10 +30,7 @@ fn as_int(s: &str) -> Option<i64> {
 
 fn as_float(s: &str) -> Option<f64> {
     let t = s.trim();
-    if t.is_empty()
-        || t.chars()
-            .any(|c| c.is_alphabetic() && !matches!(c, 'e' | 'E'))
-    {
+    if t.is_empty() || t.chars().any(|c| c.is_alphabetic() && !matches!(c, 'e' | 'E')) {
         return None;
     }
     t.parse().ok()
@@ -41,12 +38,7 @@ fn as_float(s: &str) -> Option<f64> {
 
 /// Types one CSV column as pandas would, then fills missing cells with `N/A`.
 pub fn type_column(raw: &[Option<String>]) -> Vec<Cell> {
-    let present: Vec<&str> = raw
-        .iter()
-        .flatten()
-        .map(String::as_str)
-        .filter(|s| !is_na(s))
-        .collect();
+    let present: Vec<&str> = raw.iter().flatten().map(String::as_str).filter(|s| !is_na(s)).collect();
     let has_missing = present.len() < raw.len();
     let all_int = !present.is_empty() && present.iter().all(|s| as_int(s).is_some());
     let all_float = !present.is_empty() && present.iter().all(|s| as_float(s).is_some());
@@ -113,13 +105,8 @@ mod tests {
 
     #[test]
     fn columns_type_like_pandas() {
-        let col = |v: &[Option<&str>]| {
-            type_column(&v.iter().map(|s| s.map(String::from)).collect::<Vec<_>>())
-        };
-        assert_eq!(
-            col(&[Some("6"), Some("7")]),
-            vec![Cell::Int(6), Cell::Int(7)]
-        );
+        let col = |v: &[Option<&str>]| type_column(&v.iter().map(|s| s.map(String::from)).collect::<Vec<_>>());
+        assert_eq!(col(&[Some("6"), Some("7")]), vec![Cell::Int(6), Cell::Int(7)]);
         assert_eq!(
             col(&[Some("6"), None]),
             vec![Cell::Float(6.0), Cell::Text("N/A".into())]

@@ -31,10 +31,8 @@ static TAG_PATTERNS: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
         })
         .collect()
 });
-static ANY_TAG: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"<.*?\*.*?\*.*?>").expect("static regex"));
-static TAG_WORD: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\*([^*]+)\*").expect("static regex"));
+static ANY_TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"<.*?\*.*?\*.*?>").expect("static regex"));
+static TAG_WORD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\*([^*]+)\*").expect("static regex"));
 
 /// BIO labels of a tagged text, one per whitespace-separated word.
 pub fn bio_labels(text: &str) -> Vec<String> {
@@ -74,24 +72,13 @@ pub fn replace_with_context(predicted: &str, input: &str) -> String {
     }
     let mut input = input.to_string();
     for (word, tag) in &word_to_tag {
-        let bounded = Regex::new(&format!(
-            r"\b{}\b|{}",
-            regex::escape(word),
-            regex::escape(tag)
-        ));
+        let bounded = Regex::new(&format!(r"\b{}\b|{}", regex::escape(word), regex::escape(tag)));
         let loose = Regex::new(&format!("{}|{}", regex::escape(word), regex::escape(tag)));
         let (Ok(bounded), Ok(loose)) = (bounded, loose) else {
             continue;
         };
-        let pattern = if bounded.is_match(&input) {
-            bounded
-        } else {
-            loose
-        };
-        let in_input: Vec<String> = pattern
-            .find_iter(&input)
-            .map(|m| m.as_str().to_string())
-            .collect();
+        let pattern = if bounded.is_match(&input) { bounded } else { loose };
+        let in_input: Vec<String> = pattern.find_iter(&input).map(|m| m.as_str().to_string()).collect();
         let in_prediction: Vec<&str> = pattern.find_iter(predicted).map(|m| m.as_str()).collect();
         let differing: Vec<usize> = in_input
             .iter()
@@ -179,16 +166,11 @@ pub struct RoleSentence<'a> {
 /// Scores both passes: (as generated, re-aligned to the input).
 pub fn score(sentences: &[RoleSentence]) -> (TagScores, TagScores) {
     let raw = score_pass(sentences, |s| s.prediction.map(str::to_string));
-    let aligned = score_pass(sentences, |s| {
-        s.prediction.map(|p| replace_with_context(p, s.input))
-    });
+    let aligned = score_pass(sentences, |s| s.prediction.map(|p| replace_with_context(p, s.input)));
     (raw, aligned)
 }
 
-fn score_pass(
-    sentences: &[RoleSentence],
-    prepare: impl Fn(&RoleSentence) -> Option<String>,
-) -> TagScores {
+fn score_pass(sentences: &[RoleSentence], prepare: impl Fn(&RoleSentence) -> Option<String>) -> TagScores {
     let mut gold = Vec::new();
     let mut pred = Vec::new();
     for s in sentences {
@@ -252,10 +234,7 @@ mod tests {
     #[test]
     fn bio_labels_follow_the_notebook_example() {
         let labels = bio_labels("The <Prod*product*Prod> was obtained after <Time*24 hours*Time>.");
-        assert_eq!(
-            labels,
-            vec!["O", "B-Prod", "O", "O", "O", "B-Time", "I-Time"]
-        );
+        assert_eq!(labels, vec!["O", "B-Prod", "O", "O", "O", "B-Time", "I-Time"]);
     }
 
     #[test]

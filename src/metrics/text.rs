@@ -66,15 +66,10 @@ pub fn jaro_winkler(a: &str, b: &str, long_tolerance: bool) -> f64 {
         if prefix > 0 {
             weight += prefix as f64 * 0.1 * (1.0 - weight);
         }
-        if long_tolerance
-            && min_len > 4
-            && common > prefix + 1
-            && 2 * common >= min_len + prefix
-            && !s1[0].is_numeric()
+        if long_tolerance && min_len > 4 && common > prefix + 1 && 2 * common >= min_len + prefix && !s1[0].is_numeric()
         {
-            weight += (1.0 - weight)
-                * ((m - prefix as f64 - 1.0)
-                    / (len1 as f64 + len2 as f64 - 2.0 * prefix as f64 + 2.0));
+            weight +=
+                (1.0 - weight) * ((m - prefix as f64 - 1.0) / (len1 as f64 + len2 as f64 - 2.0 * prefix as f64 + 2.0));
         }
     }
     weight

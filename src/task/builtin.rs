@@ -8,15 +8,9 @@ pub const FILES: &[(&str, &str)] = &[
     ("nmr", include_str!("builtin/nmr.toml")),
     ("action", include_str!("builtin/action.toml")),
     ("doping-eng", include_str!("builtin/doping-eng.toml")),
-    (
-        "doping-engextra",
-        include_str!("builtin/doping-engextra.toml"),
-    ),
+    ("doping-engextra", include_str!("builtin/doping-engextra.toml")),
     ("doping-json", include_str!("builtin/doping-json.toml")),
-    (
-        "general-materials",
-        include_str!("builtin/general-materials.toml"),
-    ),
+    ("general-materials", include_str!("builtin/general-materials.toml")),
     ("mof-nerre", include_str!("builtin/mof-nerre.toml")),
 ];
 

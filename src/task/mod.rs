@@ -83,8 +83,7 @@ impl Task {
             return Err("a task needs at least one [[field]]".into());
         }
         if let Some(schema) = &self.schema {
-            serde_json::from_str::<serde_json::Value>(schema)
-                .map_err(|e| format!("schema is not valid JSON: {e}"))?;
+            serde_json::from_str::<serde_json::Value>(schema).map_err(|e| format!("schema is not valid JSON: {e}"))?;
         }
         Ok(())
     }
@@ -115,9 +114,7 @@ impl Registry {
     pub fn builtin() -> Registry {
         let tasks = builtin::FILES
             .iter()
-            .map(|(name, text)| {
-                Task::from_toml(text).unwrap_or_else(|e| panic!("built-in task {name}: {e}"))
-            })
+            .map(|(name, text)| Task::from_toml(text).unwrap_or_else(|e| panic!("built-in task {name}: {e}")))
             .collect();
         Registry {
             tasks,

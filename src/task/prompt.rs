@@ -115,9 +115,6 @@ mod tests {
 
     #[test]
     fn fill_is_one_pass() {
-        assert_eq!(
-            fill("a {input} b {output} {x}", "{output}", "O"),
-            "a {output} b O {x}"
-        );
+        assert_eq!(fill("a {input} b {output} {x}", "{output}", "O"), "a {output} b O {x}");
     }
 }
