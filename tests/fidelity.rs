@@ -2,28 +2,18 @@
 
 mod common;
 
-use retort::eval::{EvalRequest, Report, evaluate};
-use retort::task::Registry;
+use retort::eval::Report;
 
 fn run(task: &str, gold: Option<&str>, preds: &[&str]) -> Report {
-    let registry = Registry::builtin();
-    let gold = gold.map(common::data);
-    let predictions: Vec<_> = preds.iter().map(|p| common::data(p)).collect();
-    let request = EvalRequest {
-        task: registry.get(task).unwrap(),
-        gold: gold.as_deref(),
-        predictions: &predictions,
-        strict: true,
-    };
-    evaluate(&request).unwrap().remove(0)
+    common::eval_report(
+        task,
+        gold.map(common::data),
+        preds.iter().map(|p| common::data(p)).collect(),
+    )
 }
 
 fn close(report: &Report, table: &str, row: &str, column: &str, expected: f64) {
-    let value = report.table(table).and_then(|t| t.get(row, column)).unwrap_or(f64::NAN);
-    assert!(
-        (value - expected).abs() <= 0.0005,
-        "{table} / {row} / {column}: {value} vs {expected}"
-    );
+    common::assert_figure(report, (table, row, column), expected, 0.0005);
 }
 
 const ENTITIES: &str = "entities (word level, micro)";

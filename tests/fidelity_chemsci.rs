@@ -5,8 +5,9 @@
 //! `evaluate_llms_Paragraph2NMR`, `evaluate_for_paragraph2action`) print on those files with
 //! pandas, seqeval, textdistance and nltk.
 
-use retort::eval::{EvalRequest, Report, evaluate};
-use retort::task::Registry;
+mod common;
+
+use retort::eval::Report;
 use std::path::PathBuf;
 
 fn fixture(name: &str) -> PathBuf {
@@ -16,24 +17,11 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn run(task: &str, gold: Option<&str>, pred: &str) -> Report {
-    let registry = Registry::builtin();
-    let gold = gold.map(fixture);
-    let predictions = [fixture(pred)];
-    let request = EvalRequest {
-        task: registry.get(task).unwrap(),
-        gold: gold.as_deref(),
-        predictions: &predictions,
-        strict: true,
-    };
-    evaluate(&request).unwrap().remove(0)
+    common::eval_report(task, gold.map(fixture), vec![fixture(pred)])
 }
 
 fn same(report: &Report, table: &str, row: &str, column: &str, expected: f64) {
-    let value = report.table(table).and_then(|t| t.get(row, column)).unwrap_or(f64::NAN);
-    assert!(
-        (value - expected).abs() < 1e-12,
-        "{table} / {row} / {column}: {value} vs {expected}"
-    );
+    common::assert_figure(report, (table, row, column), expected, 1e-12);
 }
 
 #[test]

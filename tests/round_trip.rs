@@ -127,3 +127,23 @@ fn unannotated_and_prediction_files_read() {
         assert!(examples.iter().all(|e| !e.input.is_empty()), "{file}: empty paragraph");
     }
 }
+
+/// The answers written from the annotated sentences are exactly the paper's training completions.
+#[test]
+fn doping_answers_match_the_training_files() {
+    let registry = Registry::builtin();
+    for (task_name, training) in [
+        ("doping-eng", "natcomm2024/doping/training_eng.jsonl"),
+        ("doping-engextra", "natcomm2024/doping/training_engextra.jsonl"),
+        ("doping-json", "natcomm2024/doping/training_json.jsonl"),
+    ] {
+        let task = registry.get(task_name).unwrap();
+        let (from_graph, _) = read_examples(&common::data("natcomm2024/doping/train.json"), task).unwrap();
+        let (from_training, _) = read_examples(&common::data(training), task).unwrap();
+        assert_eq!(from_graph.len(), from_training.len(), "{task_name}");
+        for (a, b) in from_graph.iter().zip(&from_training) {
+            assert_eq!(a.input, b.input, "{task_name}");
+            assert_eq!(a.gold, b.gold, "{task_name}: {}", a.id);
+        }
+    }
+}
