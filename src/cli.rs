@@ -58,6 +58,27 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Run a model over a corpus and write predictions JSONL (usable by `retort eval --pred`).
+    Extract {
+        #[arg(long)]
+        task: String,
+        /// The model profile (see `retort models`).
+        #[arg(long)]
+        model: String,
+        /// A text file, a directory of .txt files, JSONL {"id","text"}, or the papers' files.
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long)]
+        output: PathBuf,
+        /// Requests in flight at once (spread over the profile's base_urls).
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+        /// Skip ids already in the output file.
+        #[arg(long)]
+        resume: bool,
+    },
+    /// List the model profiles, whether their servers answer, and the models they serve.
+    Models,
     /// Print shell completions.
     Completions { shell: clap_complete::Shell },
 }

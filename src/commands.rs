@@ -124,3 +124,143 @@ pub fn import(paths: &Paths, task: &str, files: &[PathBuf]) -> Result<()> {
     }
     Ok(())
 }
+
+fn profiles(paths: &Paths) -> crate::llm::Profiles {
+    let profiles = crate::llm::Profiles::load(&paths.config);
+    if let Some(error) = &profiles.error {
+        eprintln!("warning: {error}; using the default profiles");
+        tracing::warn!("{error}");
+    }
+    profiles
+}
+
+/// Few-shot examples: the task's saved corrections, newest first.
+pub fn few_shot_pool(paths: &Paths, task: &str) -> Vec<crate::llm::prompt::Shot> {
+    let store = Store::new(paths.examples_dir());
+    let (examples, _) = store.read(task).unwrap_or_default();
+    examples
+        .into_iter()
+        .rev()
+        .map(|e| crate::llm::prompt::Shot {
+            input: e.paragraph,
+            output: e.answer,
+        })
+        .collect()
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+pub fn extract(
+    paths: &Paths,
+    task: &str,
+    model: &str,
+    input: &Path,
+    output: &Path,
+    concurrency: usize,
+    resume: bool,
+) -> Result<()> {
+    let registry = registry(paths);
+    let task = registry.require(task).map_err(|e| anyhow!(e))?;
+    let profiles = profiles(paths);
+    let profile = profiles.require(model).map_err(|e| anyhow!(e))?;
+    let (paragraphs, problems) = crate::batch::read_input(input, task)?;
+    for problem in &problems {
+        eprintln!("skipped: {problem}");
+    }
+    let pool = few_shot_pool(paths, &task.name);
+    let total = paragraphs.len();
+    let options = crate::batch::BatchOptions {
+        concurrency,
+        resume,
+        progress: true,
+    };
+    let summary = runtime()?.block_on(async {
+        let cancel = tokio_util::sync::CancellationToken::new();
+        let on_interrupt = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("interrupted: finishing the lines in flight");
+                on_interrupt.cancel();
+            }
+        });
+        let engine = crate::llm::HttpEngine::new();
+        let job = crate::batch::BatchJob {
+            task,
+            profile,
+            pool: &pool,
+            output,
+            options,
+        };
+        crate::batch::extract(&engine, &job, paragraphs, cancel).await
+    })?;
+    eprintln!(
+        "{} of {total} paragraphs written to {} ({} failed, {} already there{})",
+        summary.written,
+        output.display(),
+        summary.failed,
+        summary.skipped,
+        if summary.interrupted {
+            "; interrupted: run again with --resume"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}
+
+pub fn models(paths: &Paths) -> Result<()> {
+    let profiles = profiles(paths);
+    let statuses = runtime()?.block_on(async {
+        let engine = crate::llm::HttpEngine::new();
+        let checks = profiles.profiles.iter().map(|p| profile_status(&engine, p));
+        futures_util::future::join_all(checks).await
+    });
+    for (profile, status) in profiles.profiles.iter().zip(statuses) {
+        let mode = serde_json::to_value(profile.mode)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
+        let structured = serde_json::to_value(profile.structured)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
+        println!("{:16} {:10} {:12} {}", profile.name, mode, structured, status);
+    }
+    Ok(())
+}
+
+async fn profile_status(engine: &crate::llm::HttpEngine, profile: &crate::llm::ModelProfile) -> String {
+    if profile.engine == crate::llm::profile::EngineKind::Embedded {
+        let path = profile
+            .path
+            .as_deref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        return format!("embedded  {path}");
+    }
+    let mut parts = Vec::new();
+    for url in profile.endpoints() {
+        if let (Some(var), None) = (&profile.api_key_env, profile.api_key()) {
+            parts.push(format!("{url}: needs {var}"));
+            continue;
+        }
+        match engine.list_models(&url, profile.api_key().as_deref()).await {
+            Ok(ids) => parts.push(format!(
+                "{url}: serves {}",
+                if ids.is_empty() {
+                    "nothing listed".into()
+                } else {
+                    ids.join(", ")
+                }
+            )),
+            Err(crate::llm::error::LlmError::Connect { .. }) => parts.push(format!("{url}: unreachable")),
+            Err(e) => parts.push(format!("{url}: {e}")),
+        }
+    }
+    parts.join("; ")
+}

@@ -1,5 +1,6 @@
 //! Retort: chemical text mining with large language models, from paragraph to checked record.
 
+pub mod batch;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -8,5 +9,6 @@ pub mod eval;
 pub mod extraction;
 pub mod format;
 pub mod ground;
+pub mod llm;
 pub mod metrics;
 pub mod task;

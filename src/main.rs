@@ -36,6 +36,15 @@ fn run(cli: Cli, paths: &Paths) -> anyhow::Result<()> {
         }
         Some(Command::Export { task, to, style }) => commands::export(paths, &task, &to, style),
         Some(Command::Import { task, files }) => commands::import(paths, &task, &files),
+        Some(Command::Extract {
+            task,
+            model,
+            input,
+            output,
+            concurrency,
+            resume,
+        }) => commands::extract(paths, &task, &model, &input, &output, concurrency, resume),
+        Some(Command::Models) => commands::models(paths),
         Some(Command::Completions { shell }) => {
             clap_complete::generate(shell, &mut Cli::command(), "retort", &mut std::io::stdout());
             Ok(())

@@ -22,6 +22,8 @@ pub struct Scored {
     pub prediction: Option<String>,
     /// NERRE doping decoded files: the decoded graph as recorded.
     pub decoded: Option<Json>,
+    /// The model's reply before the answer was cut out of it (Retort's `raw`), when known.
+    pub raw: Option<String>,
 }
 
 /// A prediction as read, before joining.
@@ -32,6 +34,7 @@ struct Prediction {
     line: usize,
     text: Option<String>,
     decoded: Option<Json>,
+    raw: Option<String>,
     /// The gold the file carries, if any.
     gold: Option<SourceExample>,
     /// Files that hold every sentence (NERRE decoded) are scored on the gold's sentences only.
@@ -81,6 +84,7 @@ pub fn load(
                     gold,
                     prediction: p.text,
                     decoded: p.decoded,
+                    raw: p.raw,
                 });
             }
             None if p.unmatched_is_fine => {}
@@ -137,6 +141,7 @@ fn read_notebook_csv(path: &Path, task: &Task) -> Result<(Vec<Prediction>, Vec<I
             line: row.line,
             text,
             decoded: None,
+            raw: None,
             gold,
             unmatched_is_fine: false,
         });
@@ -172,6 +177,7 @@ fn read_doping_decoded(path: &Path) -> Result<(Vec<Prediction>, Vec<InputError>)
                 id: Some(format!("{doi}#{j}")),
                 index: out.len(),
                 line: 0,
+                raw: text.clone(),
                 text,
                 decoded,
                 gold: None,
@@ -196,7 +202,7 @@ fn read_jsonl_predictions(path: &Path, task: &Task) -> Result<(Vec<Prediction>, 
     };
     let mut out = Vec::with_capacity(rows.len());
     for (index, (line, row)) in rows.into_iter().enumerate() {
-        let text = ["llm_completion", "raw", "output", "prediction"]
+        let text = ["llm_completion", "answer", "raw", "output", "prediction"]
             .iter()
             .find_map(|k| row.get(*k))
             .and_then(Json::as_str)
@@ -223,12 +229,18 @@ fn read_jsonl_predictions(path: &Path, task: &Task) -> Result<(Vec<Prediction>, 
             continue;
         }
         let gold = own_gold.iter().find(|e| e.line == line).cloned();
+        let raw = ["llm_completion", "raw"]
+            .iter()
+            .find_map(|k| row.get(*k))
+            .and_then(Json::as_str)
+            .map(String::from);
         out.push(Prediction {
             id: Some(id),
             index,
             line,
             text,
             decoded: None,
+            raw,
             gold,
             unmatched_is_fine: false,
         });

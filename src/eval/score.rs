@@ -139,7 +139,7 @@ fn doping_report(items: &[&Scored], schema: DopingSchema, report: &mut Report) {
                 .push(format!("{}: gold sentence without annotation", s.id));
             continue;
         };
-        let raw = s.prediction.clone().unwrap_or_default();
+        let raw = s.raw.clone().or_else(|| s.prediction.clone()).unwrap_or_default();
         let pred = match (&s.decoded, schema) {
             (Some(decoded), _) => DopingGraph::from_json(decoded),
             (None, DopingSchema::Json) => serde_json::from_str(&raw)

@@ -2,7 +2,7 @@
 //! built-ins are embedded in the binary and users add their own in `<config>/tasks/*.toml`.
 
 mod builtin;
-mod prompt;
+pub mod prompt;
 
 pub use prompt::{ChatMessage, FineTunedStyle, FineTunedTemplate, Prompts};
 

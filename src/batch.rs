@@ -1,0 +1,238 @@
+//! `retort extract`: a corpus through a model profile into prediction JSONL, with bounded
+//! concurrency spread round robin over the profile's endpoints, resumable, one whole line per
+//! paragraph (a failure is recorded with its error and the run goes on), a progress bar on
+//! stderr, and Ctrl-C leaving a valid file.
+
+use crate::dataset::papers::read_examples;
+use crate::dataset::table::{self, FileKind, InputError};
+use crate::llm::prompt::Shot;
+use crate::llm::{HttpEngine, ModelProfile, Run, RunRequest, execute};
+use crate::task::Task;
+use futures_util::StreamExt;
+use serde_json::{Value as Json, json};
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::Path;
+use tokio_util::sync::CancellationToken;
+
+/// One paragraph to extract from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paragraph {
+    pub id: String,
+    pub text: String,
+}
+
+/// Reads paragraphs: a directory of `.txt` files, one text file, JSONL `{"id", "text"}`, or the
+/// papers' CSV/JSON/JSONL (through the same readers as `retort eval`).
+pub fn read_input(path: &Path, task: &Task) -> Result<(Vec<Paragraph>, Vec<InputError>), InputError> {
+    if path.is_dir() {
+        let mut files: Vec<_> = std::fs::read_dir(path)
+            .map_err(|e| InputError::new(path, 0, format!("cannot read the directory: {e}")))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+            .collect();
+        files.sort();
+        let mut out = Vec::new();
+        for file in files {
+            out.push(text_file(&file)?);
+        }
+        return Ok((out, Vec::new()));
+    }
+    match table::file_kind(path) {
+        FileKind::Text => Ok((vec![text_file(path)?], Vec::new())),
+        FileKind::Jsonl if is_retort_jsonl(path)? => read_retort_jsonl(path),
+        _ => {
+            let (examples, problems) = read_examples(path, task)?;
+            Ok((
+                examples
+                    .into_iter()
+                    .map(|e| Paragraph {
+                        id: e.id,
+                        text: e.input,
+                    })
+                    .collect(),
+                problems,
+            ))
+        }
+    }
+}
+
+fn text_file(path: &Path) -> Result<Paragraph, InputError> {
+    let bytes = std::fs::read(path).map_err(|e| InputError::new(path, 0, format!("cannot read: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|_| InputError::new(path, 0, "not UTF-8 text; convert it first"))?;
+    let id = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("paragraph")
+        .to_string();
+    Ok(Paragraph {
+        id,
+        text: text.trim_end_matches('\n').to_string(),
+    })
+}
+
+fn is_retort_jsonl(path: &Path) -> Result<bool, InputError> {
+    let (rows, _) = table::read_jsonl(path)?;
+    Ok(rows.first().is_some_and(|(_, r)| r.get("text").is_some()))
+}
+
+fn read_retort_jsonl(path: &Path) -> Result<(Vec<Paragraph>, Vec<InputError>), InputError> {
+    let (rows, mut problems) = table::read_jsonl(path)?;
+    let mut out = Vec::new();
+    for (line, row) in rows {
+        let id = match row.get("id") {
+            Some(Json::String(s)) => s.clone(),
+            Some(Json::Number(n)) => n.to_string(),
+            _ => line.to_string(),
+        };
+        match row.get("text").and_then(Json::as_str) {
+            Some(text) => out.push(Paragraph {
+                id,
+                text: text.to_string(),
+            }),
+            None => problems.push(InputError::new(path, line, "expected a \"text\" string")),
+        }
+    }
+    Ok((out, problems))
+}
+
+/// One output line for a run.
+pub fn output_line(id: &str, paragraph: &str, run: &Run) -> Json {
+    json!({
+        "id": id,
+        "task": run.task,
+        "profile": run.profile,
+        "model": run.model,
+        "endpoint": run.endpoint,
+        "mode": run.mode,
+        "input": paragraph,
+        "raw": run.raw_reply,
+        "answer": run.answer,
+        "extraction": run.extraction,
+        "parse_error": run.parse_error,
+        "validation": run.validation,
+        "error": run.error,
+        "incomplete": run.incomplete,
+        "finish_reason": run.finish_reason,
+        "prompt_tokens": run.prompt_tokens,
+        "completion_tokens": run.completion_tokens,
+        "time_to_first_token_ms": run.time_to_first_token_ms,
+        "total_ms": run.total_ms,
+        "prompt_hash": run.prompt_hash,
+    })
+}
+
+/// Ids already in an output file; a torn last line (an interrupted write) is cut off so that
+/// appending continues a valid file.
+pub fn done_ids(output: &Path) -> std::io::Result<HashSet<String>> {
+    let Ok(text) = std::fs::read_to_string(output) else {
+        return Ok(HashSet::new());
+    };
+    if !text.is_empty() && !text.ends_with('\n') {
+        let keep = text.rfind('\n').map_or(0, |i| i + 1);
+        let file = std::fs::OpenOptions::new().write(true).open(output)?;
+        file.set_len(keep as u64)?;
+    }
+    Ok(text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Json>(l).ok())
+        .filter_map(|v| v.get("id").and_then(Json::as_str).map(String::from))
+        .collect())
+}
+
+pub struct BatchOptions {
+    pub concurrency: usize,
+    pub resume: bool,
+    pub progress: bool,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct BatchSummary {
+    pub written: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub interrupted: bool,
+}
+
+/// What a batch runs: a task through a profile into an output file.
+pub struct BatchJob<'a> {
+    pub task: &'a Task,
+    pub profile: &'a ModelProfile,
+    /// Worked examples for few-shot profiles.
+    pub pool: &'a [Shot],
+    pub output: &'a Path,
+    pub options: BatchOptions,
+}
+
+/// Runs every paragraph not yet in the output and appends one line per finished paragraph.
+pub async fn extract(
+    engine: &HttpEngine,
+    job: &BatchJob<'_>,
+    paragraphs: Vec<Paragraph>,
+    cancel: CancellationToken,
+) -> std::io::Result<BatchSummary> {
+    let BatchJob {
+        task,
+        profile,
+        pool,
+        output,
+        options,
+    } = job;
+    let done = if options.resume {
+        done_ids(output)?
+    } else {
+        HashSet::new()
+    };
+    if !options.resume && output.exists() {
+        std::fs::write(output, "")?;
+    }
+    let todo: Vec<Paragraph> = paragraphs.into_iter().filter(|p| !done.contains(&p.id)).collect();
+    let mut summary = BatchSummary {
+        skipped: done.len(),
+        ..BatchSummary::default()
+    };
+    let bar = progress_bar(todo.len(), options.progress);
+    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(output)?;
+    let jobs = todo.into_iter().enumerate().map(|(i, paragraph)| {
+        let cancel = cancel.clone();
+        async move {
+            let request = RunRequest {
+                task,
+                profile,
+                paragraph: &paragraph.text,
+                pool,
+                endpoint: i,
+                stream: false,
+            };
+            let run = execute(engine, &request, None, &cancel).await;
+            (paragraph, run)
+        }
+    });
+    let mut results = futures_util::stream::iter(jobs).buffer_unordered(options.concurrency.max(1));
+    while let Some((paragraph, run)) = results.next().await {
+        if cancel.is_cancelled() && run.error.as_deref().is_some_and(|e| e.starts_with("cancelled")) {
+            summary.interrupted = true;
+            continue;
+        }
+        let line = output_line(&paragraph.id, &paragraph.text, &run).to_string();
+        file.write_all(format!("{line}\n").as_bytes())?;
+        summary.written += 1;
+        summary.failed += usize::from(run.error.is_some());
+        bar.inc(1);
+    }
+    file.sync_data()?;
+    bar.finish_and_clear();
+    summary.interrupted |= cancel.is_cancelled();
+    Ok(summary)
+}
+
+fn progress_bar(len: usize, visible: bool) -> indicatif::ProgressBar {
+    if !visible {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(Some(len as u64), indicatif::ProgressDrawTarget::stderr());
+    let style = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} paragraphs  {per_sec}  eta {eta}  {msg}")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar
+}

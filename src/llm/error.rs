@@ -1,0 +1,89 @@
+//! What can go wrong with a model call, each case with what to do about it.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LlmError {
+    #[error("cannot connect to {url}: is the server running there? ({detail})")]
+    Connect { url: String, detail: String },
+    #[error("{status} from {url}: the server refused the credentials; {hint}")]
+    Unauthorized { status: u16, url: String, hint: String },
+    #[error("model {model:?} is not served at {url}; it serves: {}", if available.is_empty() { "(could not list models)".to_string() } else { available.join(", ") })]
+    ModelNotFound {
+        model: String,
+        url: String,
+        available: Vec<String>,
+    },
+    #[error("the prompt is longer than the model's context: {message}")]
+    ContextTooLong { message: String },
+    #[error(
+        "no complete reply within {seconds} s from {url}; raise `timeout` in the profile or check the server's load"
+    )]
+    Timeout { url: String, seconds: u64 },
+    #[error("rate limited by {url} after {attempts} attempts; try again later or lower the concurrency")]
+    RateLimited { url: String, attempts: u32 },
+    #[error("server error {status} from {url} after {attempts} attempts: {message}")]
+    Server {
+        status: u16,
+        url: String,
+        attempts: u32,
+        message: String,
+    },
+    #[error("request rejected with {status} by {url}: {message}")]
+    Rejected { status: u16, url: String, message: String },
+    #[error("the server's reply is not JSON ({status} from {url}): {snippet}")]
+    NonJson { status: u16, url: String, snippet: String },
+    #[error("the stream from {url} broke off before the end; the text that arrived is kept ({detail})")]
+    StreamCut {
+        url: String,
+        detail: String,
+        partial: String,
+    },
+    #[error("the stream from {url} sent an event that is not JSON: {snippet}")]
+    MalformedStream {
+        url: String,
+        snippet: String,
+        partial: String,
+    },
+    #[error("cancelled")]
+    Cancelled { partial: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+impl LlmError {
+    /// The reply text that arrived before the failure.
+    pub fn partial(&self) -> Option<&str> {
+        match self {
+            LlmError::StreamCut { partial, .. }
+            | LlmError::MalformedStream { partial, .. }
+            | LlmError::Cancelled { partial } => Some(partial),
+            _ => None,
+        }
+    }
+}
+
+/// A server's error message: `error.message`, `error` or `message` of a JSON body, else the text.
+pub fn server_message(body: &str) -> String {
+    let json: Option<serde_json::Value> = serde_json::from_str(body).ok();
+    let message = json.as_ref().and_then(|v| {
+        v.pointer("/error/message")
+            .or_else(|| v.get("error"))
+            .or_else(|| v.get("message"))
+            .or_else(|| v.get("detail"))
+            .map(|m| m.as_str().map_or_else(|| m.to_string(), String::from))
+    });
+    snippet(&message.unwrap_or_else(|| body.to_string()))
+}
+
+/// At most 300 characters of `text`, on one line.
+pub fn snippet(text: &str) -> String {
+    let flat: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let cut: String = flat.chars().take(300).collect();
+    if flat.chars().count() > 300 {
+        format!("{cut}…")
+    } else {
+        cut
+    }
+}

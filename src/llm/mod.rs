@@ -1,0 +1,13 @@
+//! The model layer: profiles, prompts in each mode, OpenAI-compatible engines with streaming,
+//! structured-output dialects and client-side validation, and the Run record.
+
+pub mod client;
+pub mod dialect;
+pub mod error;
+pub mod profile;
+pub mod prompt;
+pub mod run;
+
+pub use client::HttpEngine;
+pub use profile::{ModelProfile, Profiles};
+pub use run::{Run, RunRequest, execute};

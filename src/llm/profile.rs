@@ -1,0 +1,250 @@
+//! Model profiles: a named way to get a reply (engine, endpoint, model id, prompting mode,
+//! structured-output dialect, sampling). Shipped defaults plus the user's `models.toml`.
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EngineKind {
+    /// An OpenAI-compatible HTTP server: OpenAI, vLLM, SGLang, llama.cpp server, Ollama.
+    Openai,
+    /// A GGUF model run inside the Retort process.
+    Embedded,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    ZeroShot,
+    FewShot,
+    FineTuned,
+}
+
+/// How the server is asked to keep its reply to the task's JSON Schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Dialect {
+    /// `response_format: {type: json_schema, ...}`
+    Openai,
+    /// `structured_outputs: {json: schema}` (vLLM ≥ 0.12)
+    Vllm,
+    /// `json_schema: schema` (llama.cpp server)
+    LlamaCpp,
+    /// `format: schema`
+    Ollama,
+    None,
+}
+
+fn default_temperature() -> f64 {
+    0.0
+}
+fn default_max_tokens() -> u32 {
+    1024
+}
+fn default_timeout() -> u64 {
+    120
+}
+fn default_retries() -> u32 {
+    3
+}
+fn default_few_shot() -> usize {
+    3
+}
+fn default_context() -> usize {
+    8192
+}
+fn default_mode() -> Mode {
+    Mode::FewShot
+}
+fn default_dialect() -> Dialect {
+    Dialect::None
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelProfile {
+    pub name: String,
+    pub engine: EngineKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    /// Several replicas to spread a batch over (round robin).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub base_urls: Vec<String>,
+    #[serde(default)]
+    pub model: String,
+    #[serde(default = "default_mode")]
+    pub mode: Mode,
+    #[serde(default = "default_dialect")]
+    pub structured: Dialect,
+    /// The name of the environment variable holding the API key; never the key itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_env: Option<String>,
+    #[serde(default = "default_temperature")]
+    pub temperature: f64,
+    #[serde(default = "default_max_tokens")]
+    pub max_tokens: u32,
+    /// Seconds for one whole request.
+    #[serde(default = "default_timeout")]
+    pub timeout: u64,
+    #[serde(default = "default_retries")]
+    pub retries: u32,
+    /// Examples in a few-shot prompt, at most (fewer when the context is short).
+    #[serde(default = "default_few_shot")]
+    pub few_shot: usize,
+    /// The model's context window in tokens.
+    #[serde(default = "default_context")]
+    pub context: usize,
+    /// Embedded engine: the GGUF file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu_layers: Option<u32>,
+    /// Only listed when this environment variable is set (the OpenAI default needs its key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requires_env: Option<String>,
+}
+
+impl ModelProfile {
+    /// Every endpoint of the profile, `base_urls` first.
+    pub fn endpoints(&self) -> Vec<String> {
+        let mut urls = self.base_urls.clone();
+        if let Some(url) = &self.base_url
+            && !urls.contains(url)
+        {
+            urls.push(url.clone());
+        }
+        urls.iter().map(|u| u.trim_end_matches('/').to_string()).collect()
+    }
+
+    /// The API key from the environment, if the profile names a variable and it is set.
+    pub fn api_key(&self) -> Option<String> {
+        self.api_key_env
+            .as_ref()
+            .and_then(|var| std::env::var(var).ok())
+            .filter(|k| !k.is_empty())
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.engine == EngineKind::Openai && self.endpoints().is_empty() {
+            return Err(format!(
+                "model {:?}: an \"openai\" engine needs base_url or base_urls",
+                self.name
+            ));
+        }
+        if self.engine == EngineKind::Embedded && self.path.is_none() {
+            return Err(format!(
+                "model {:?}: an \"embedded\" engine needs path = \"…gguf\"",
+                self.name
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModelsFile {
+    #[serde(default)]
+    model: Vec<ModelProfile>,
+}
+
+/// The shipped profiles (see the README for each).
+pub const DEFAULTS: &str = include_str!("default_models.toml");
+
+/// The profiles in use and the problem with the user's file, if any (the defaults then stay).
+#[derive(Debug, Clone)]
+pub struct Profiles {
+    pub profiles: Vec<ModelProfile>,
+    pub error: Option<String>,
+}
+
+impl Profiles {
+    /// The defaults, then `models.toml` in `config_dir` (a profile with a default's name
+    /// replaces it). Profiles whose `requires_env` is unset are left out.
+    pub fn load(config_dir: &Path) -> Profiles {
+        let mut profiles = parse(DEFAULTS).unwrap_or_default();
+        let path = config_dir.join("models.toml");
+        let mut error = None;
+        match std::fs::read_to_string(&path) {
+            Ok(text) => match parse(&text) {
+                Ok(user) => {
+                    for profile in user {
+                        match profiles.iter_mut().find(|p| p.name == profile.name) {
+                            Some(existing) => *existing = profile,
+                            None => profiles.push(profile),
+                        }
+                    }
+                }
+                Err(e) => error = Some(format!("{}: {}", path.display(), e.trim_end())),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => error = Some(format!("{}: {e}", path.display())),
+        }
+        profiles.retain(|p| {
+            p.requires_env
+                .as_ref()
+                .is_none_or(|var| std::env::var_os(var).is_some())
+        });
+        Profiles { profiles, error }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&ModelProfile> {
+        self.profiles.iter().find(|p| p.name == name)
+    }
+
+    pub fn require(&self, name: &str) -> Result<&ModelProfile, String> {
+        self.get(name).ok_or_else(|| {
+            let names: Vec<&str> = self.profiles.iter().map(|p| p.name.as_str()).collect();
+            format!("unknown model profile {name:?}; profiles: {}", names.join(", "))
+        })
+    }
+}
+
+pub fn parse(text: &str) -> Result<Vec<ModelProfile>, String> {
+    let file: ModelsFile = toml::from_str(text).map_err(|e| e.to_string())?;
+    for profile in &file.model {
+        profile.check()?;
+    }
+    Ok(file.model)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_parse_and_user_file_overrides() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("models.toml"),
+            "[[model]]\nname = \"local-vllm\"\nengine = \"openai\"\nbase_urls = [\"http://a:1/v1\", \"http://b:2/v1/\"]\nmodel = \"m\"\nmode = \"fine-tuned\"\nstructured = \"vllm\"\n",
+        )
+        .unwrap();
+        let profiles = Profiles::load(dir.path());
+        assert!(profiles.error.is_none());
+        let vllm = profiles.get("local-vllm").unwrap();
+        assert_eq!(vllm.endpoints(), vec!["http://a:1/v1", "http://b:2/v1"]);
+        assert_eq!(vllm.mode, Mode::FineTuned);
+        assert!(profiles.get("local-llamacpp").is_some());
+    }
+
+    #[test]
+    fn broken_file_names_file_and_line_and_keeps_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("models.toml"),
+            "[[model]]\nname = \"x\"\nengine = \"openai\"\nbase_url = \"http://x\"\ntemprature = 1\n",
+        )
+        .unwrap();
+        let profiles = Profiles::load(dir.path());
+        let error = profiles.error.clone().unwrap();
+        assert!(
+            error.contains("models.toml") && error.contains("line 5") && error.contains("temprature"),
+            "{error}"
+        );
+        assert!(profiles.get("local-llamacpp").is_some());
+    }
+}

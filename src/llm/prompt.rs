@@ -1,0 +1,266 @@
+//! Building the prompt for a paragraph in each prompting mode.
+//!
+//! - zero-shot: the task's instruction and the paragraph;
+//! - few-shot: the instruction, up to k worked examples (saved corrections first, then the given
+//!   pool) that fit the context, and the paragraph; the paragraph is never cut;
+//! - fine-tuned: exactly the task's fine-tuned template (chat with a system message, or a raw
+//!   completion prompt with the NERRE separators).
+
+use super::profile::{Mode, ModelProfile};
+use crate::task::prompt::fill;
+use crate::task::{ChatMessage, FineTunedStyle, Task};
+use serde::{Deserialize, Serialize};
+
+/// What is sent to the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Prompt {
+    Chat { messages: Vec<ChatMessage> },
+    Completion { text: String },
+}
+
+impl Prompt {
+    /// All the text of the prompt, for hashing and token estimates.
+    pub fn text(&self) -> String {
+        match self {
+            Prompt::Chat { messages } => messages
+                .iter()
+                .map(|m| format!("{}: {}", m.role, m.content))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Prompt::Completion { text } => text.clone(),
+        }
+    }
+
+    /// A short stable hash of the prompt (FNV-1a, hex), to tell runs with the same prompt apart.
+    pub fn hash(&self) -> String {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in self.text().bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        format!("{hash:016x}")
+    }
+}
+
+/// A worked example for few-shot prompts: a paragraph and its answer in canonical text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shot {
+    pub input: String,
+    pub output: String,
+}
+
+/// A prompt with what the model should stop at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuiltPrompt {
+    pub prompt: Prompt,
+    pub stop: Vec<String>,
+    pub shots_used: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PromptError {
+    #[error(
+        "the paragraph needs about {needed} tokens with the instruction and reply, but the model's context is {context}; use a model with a longer context or split the paragraph"
+    )]
+    TooLong { needed: usize, context: usize },
+}
+
+/// A rough token count (about four characters a token), enough to choose how many examples fit.
+pub fn approx_tokens(text: &str) -> usize {
+    text.chars().count().div_ceil(4)
+}
+
+pub fn build(task: &Task, profile: &ModelProfile, paragraph: &str, pool: &[Shot]) -> Result<BuiltPrompt, PromptError> {
+    let budget = profile.context.saturating_sub(profile.max_tokens as usize);
+    match profile.mode {
+        Mode::FineTuned => {
+            let template = &task.prompt.fine_tuned;
+            let prompt = match template.style {
+                FineTunedStyle::Chat => Prompt::Chat {
+                    messages: template.messages(paragraph),
+                },
+                FineTunedStyle::Completion => Prompt::Completion {
+                    text: fill(&template.user, paragraph, ""),
+                },
+            };
+            check_fits(&prompt, budget, profile.context)?;
+            Ok(BuiltPrompt {
+                prompt,
+                stop: template.stop.clone(),
+                shots_used: 0,
+            })
+        }
+        Mode::ZeroShot | Mode::FewShot => {
+            let instruction = task.prompt.instruction.trim_end();
+            let query = fill(&task.prompt.query, paragraph, "");
+            let fixed = approx_tokens(instruction) + approx_tokens(&query) + 8;
+            if fixed > budget {
+                return Err(PromptError::TooLong {
+                    needed: fixed + profile.max_tokens as usize,
+                    context: profile.context,
+                });
+            }
+            let mut shots = String::new();
+            let mut used = 0;
+            if profile.mode == Mode::FewShot {
+                let mut left = budget - fixed;
+                for shot in pool.iter().filter(|s| s.input.trim() != paragraph.trim()) {
+                    if used == profile.few_shot {
+                        break;
+                    }
+                    let text = fill(&task.prompt.example, &shot.input, &shot.output);
+                    let cost = approx_tokens(&text);
+                    if cost > left {
+                        continue;
+                    }
+                    left -= cost;
+                    shots.push_str(&text);
+                    used += 1;
+                }
+            }
+            let content = format!("{instruction}\n{shots}{query}");
+            Ok(BuiltPrompt {
+                prompt: Prompt::Chat {
+                    messages: vec![ChatMessage::new("user", content)],
+                },
+                stop: Vec::new(),
+                shots_used: used,
+            })
+        }
+    }
+}
+
+fn check_fits(prompt: &Prompt, budget: usize, context: usize) -> Result<(), PromptError> {
+    let needed = approx_tokens(&prompt.text());
+    if needed > budget {
+        return Err(PromptError::TooLong {
+            needed: needed + (context - budget),
+            context,
+        });
+    }
+    Ok(())
+}
+
+/// The answer inside a reply: the template's prefix and anything from a stop string on removed,
+/// and for prompt-only modes a surrounding Markdown code fence dropped.
+pub fn answer_from_reply(task: &Task, mode: Mode, raw: &str) -> String {
+    let template = &task.prompt.fine_tuned;
+    let mut text = raw;
+    for stop in template
+        .stop
+        .iter()
+        .chain(std::iter::once(&template.answer_suffix))
+        .filter(|s| !s.is_empty())
+    {
+        if let Some(at) = text.find(stop.as_str()) {
+            text = &text[..at];
+        }
+    }
+    if mode == Mode::FineTuned {
+        let text = text.strip_prefix(template.answer_prefix.as_str()).unwrap_or(text);
+        return restore_final_newline(task, text);
+    }
+    let trimmed = text.trim();
+    let unfenced = trimmed
+        .strip_prefix("```")
+        .map(|rest| rest.split_once('\n').map_or(rest, |(_, body)| body))
+        .and_then(|body| body.trim_end().strip_suffix("```"))
+        .unwrap_or(trimmed);
+    restore_final_newline(task, unfenced.trim())
+}
+
+/// The doping sentences end every statement with a newline; models often drop the last one.
+fn restore_final_newline(task: &Task, text: &str) -> String {
+    if matches!(task.format, crate::format::Format::DopingEnglish) && !text.is_empty() && !text.ends_with('\n') {
+        return format!("{}\n", text.trim_end());
+    }
+    text.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::task::Registry;
+
+    fn profile(mode: Mode, context: usize) -> ModelProfile {
+        let mut p =
+            super::super::profile::parse("[[model]]\nname = \"t\"\nengine = \"openai\"\nbase_url = \"http://x\"\n")
+                .unwrap()
+                .remove(0);
+        p.mode = mode;
+        p.context = context;
+        p.max_tokens = 100;
+        p
+    }
+
+    #[test]
+    fn few_shot_takes_what_fits_and_skips_the_paragraph_itself() {
+        let registry = Registry::builtin();
+        let task = registry.get("compound").unwrap();
+        let pool = vec![
+            Shot {
+                input: "Water was added.".into(),
+                output: "Water".into(),
+            },
+            Shot {
+                input: "The paragraph.".into(),
+                output: "x".into(),
+            },
+            Shot {
+                input: "long ".repeat(2000),
+                output: "y".into(),
+            },
+            Shot {
+                input: "THF was used.".into(),
+                output: "THF".into(),
+            },
+        ];
+        let built = build(task, &profile(Mode::FewShot, 1000), "The paragraph.", &pool).unwrap();
+        assert_eq!(built.shots_used, 2);
+        let text = built.prompt.text();
+        assert!(text.contains("Input:\nWater was added.\nOutput:\nWater\n"));
+        assert!(text.ends_with("Input:\nThe paragraph.\nOutput:\n"));
+        assert!(!text.contains("long long"));
+    }
+
+    #[test]
+    fn the_paragraph_is_never_cut() {
+        let registry = Registry::builtin();
+        let task = registry.get("compound").unwrap();
+        let err = build(task, &profile(Mode::ZeroShot, 300), &"word ".repeat(1000), &[]).unwrap_err();
+        assert!(matches!(err, PromptError::TooLong { .. }));
+    }
+
+    #[test]
+    fn fine_tuned_completion_uses_the_nerre_template() {
+        let registry = Registry::builtin();
+        let task = registry.get("general-materials").unwrap();
+        let built = build(task, &profile(Mode::FineTuned, 4096), "Abstract.", &[]).unwrap();
+        assert_eq!(
+            built.prompt,
+            Prompt::Completion {
+                text: "Abstract.\n\n###\n\n".into()
+            }
+        );
+        assert_eq!(built.stop, vec!["\n\nEND\n\n".to_string()]);
+        assert_eq!(answer_from_reply(task, Mode::FineTuned, " []\n\nEND\n\n"), "[]");
+    }
+
+    #[test]
+    fn replies_lose_fences_and_stop_marks() {
+        let registry = Registry::builtin();
+        let nmr = registry.get("nmr").unwrap();
+        assert_eq!(
+            answer_from_reply(nmr, Mode::FewShot, "```json\n{\"IUPAC\":\"x\"}\n```\n"),
+            "{\"IUPAC\":\"x\"}"
+        );
+        let compound = registry.get("compound").unwrap();
+        assert_eq!(answer_from_reply(compound, Mode::FineTuned, "a | b!!! </s>"), "a | b");
+        let doping = registry.get("doping-eng").unwrap();
+        assert_eq!(
+            answer_from_reply(doping, Mode::FineTuned, " The host 'A' was doped.\nEND"),
+            "The host 'A' was doped.\n"
+        );
+    }
+}

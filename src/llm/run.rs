@@ -1,0 +1,207 @@
+//! A Run: one model call for one paragraph, with everything needed to inspect and reproduce it:
+//! the prompt and request body as sent, the raw reply, timings, token counts, finish reason, the
+//! parsed and grounded extraction (or where parsing stopped) and the schema validation.
+
+use super::client::{CallSpec, HttpEngine, Reply};
+use super::dialect::{self, Validation};
+use super::error::LlmError;
+use super::profile::{EngineKind, Mode, ModelProfile};
+use super::prompt::{self, Prompt, Shot};
+use crate::extraction::Extraction;
+use crate::format::FormatError;
+use crate::task::Task;
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc::UnboundedSender;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    pub task: String,
+    pub profile: String,
+    pub model: String,
+    pub endpoint: String,
+    pub mode: Mode,
+    pub prompt: Prompt,
+    pub prompt_hash: String,
+    /// The request body as sent (the API key is never in it: it travels in a header).
+    pub request: serde_json::Value,
+    pub raw_reply: String,
+    /// The answer inside the reply (stop marks, fences and prefixes removed).
+    pub answer: String,
+    pub finish_reason: Option<String>,
+    pub prompt_tokens: Option<u64>,
+    pub completion_tokens: Option<u64>,
+    /// Whether `completion_tokens` was counted here because the server gave no usage.
+    pub tokens_counted: bool,
+    pub time_to_first_token_ms: Option<f64>,
+    pub total_ms: f64,
+    /// The reply stopped early (stream cut, cancelled): what arrived is kept.
+    pub incomplete: bool,
+    pub error: Option<String>,
+    pub extraction: Option<Extraction>,
+    pub parse_error: Option<FormatError>,
+    pub validation: Validation,
+    pub started_at: String,
+}
+
+impl Run {
+    pub fn tokens_per_second(&self) -> Option<f64> {
+        let tokens = self.completion_tokens? as f64;
+        let ttft = self.time_to_first_token_ms.unwrap_or(0.0);
+        let generating = (self.total_ms - ttft).max(1.0) / 1000.0;
+        Some(tokens / generating)
+    }
+}
+
+/// What to run.
+pub struct RunRequest<'a> {
+    pub task: &'a Task,
+    pub profile: &'a ModelProfile,
+    pub paragraph: &'a str,
+    /// Worked examples for few-shot prompts.
+    pub pool: &'a [Shot],
+    /// Which of the profile's endpoints to use (batch runs spread over them).
+    pub endpoint: usize,
+    pub stream: bool,
+}
+
+/// Runs the model on the paragraph. Never fails: a failed run carries its error and whatever
+/// text arrived, so that it can be shown and inspected.
+pub async fn execute(
+    engine: &HttpEngine,
+    request: &RunRequest<'_>,
+    pieces: Option<&UnboundedSender<String>>,
+    cancel: &CancellationToken,
+) -> Run {
+    let started = Instant::now();
+    let profile = request.profile;
+    let endpoints = profile.endpoints();
+    let endpoint = endpoints
+        .get(request.endpoint % endpoints.len().max(1))
+        .cloned()
+        .unwrap_or_default();
+    let mut run = Run {
+        task: request.task.name.clone(),
+        profile: profile.name.clone(),
+        model: profile.model.clone(),
+        endpoint: endpoint.clone(),
+        mode: profile.mode,
+        prompt: Prompt::Completion { text: String::new() },
+        prompt_hash: String::new(),
+        request: serde_json::Value::Null,
+        raw_reply: String::new(),
+        answer: String::new(),
+        finish_reason: None,
+        prompt_tokens: None,
+        completion_tokens: None,
+        tokens_counted: false,
+        time_to_first_token_ms: None,
+        total_ms: 0.0,
+        incomplete: false,
+        error: None,
+        extraction: None,
+        parse_error: None,
+        validation: Validation::NotApplicable,
+        started_at: crate::dataset::store::now(),
+    };
+    if profile.engine == EngineKind::Embedded {
+        run.error = Some("the embedded engine is not part of this build yet; pick an HTTP profile".into());
+        return run;
+    }
+    let built = match prompt::build(request.task, profile, request.paragraph, request.pool) {
+        Ok(built) => built,
+        Err(e) => {
+            run.error = Some(e.to_string());
+            return run;
+        }
+    };
+    run.prompt_hash = built.prompt.hash();
+    run.prompt = built.prompt.clone();
+    let api_key = profile.api_key();
+    let model = match engine
+        .resolve_model(&endpoint, &profile.model, api_key.as_deref())
+        .await
+    {
+        Ok(model) => model,
+        Err(e) => {
+            run.error = Some(e.to_string());
+            run.total_ms = ms(started.elapsed());
+            return run;
+        }
+    };
+    run.model = model.clone();
+    let schema: Option<serde_json::Value> = request
+        .task
+        .schema
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok());
+    let mut extra = serde_json::Value::Object(Default::default());
+    let schema_sent = schema
+        .as_ref()
+        .is_some_and(|s| dialect::apply(&mut extra, profile.structured, &request.task.name, s));
+    let spec = CallSpec {
+        base_url: endpoint,
+        model,
+        prompt: built.prompt,
+        stop: built.stop,
+        temperature: profile.temperature,
+        max_tokens: profile.max_tokens,
+        extra: extra.as_object().cloned().unwrap_or_default(),
+        api_key,
+        api_key_env: profile.api_key_env.clone(),
+        timeout: Duration::from_secs(profile.timeout),
+        retries: profile.retries,
+        stream: request.stream,
+    };
+    run.request = HttpEngine::body(&spec);
+    let result = engine.call(&spec, pieces, cancel).await;
+    run.total_ms = ms(started.elapsed());
+    match result {
+        Ok(reply) => record_reply(&mut run, reply),
+        Err(e) => {
+            tracing::warn!("run {} on {}: {e}", run.profile, run.endpoint);
+            run.raw_reply = e.partial().unwrap_or_default().to_string();
+            run.incomplete = e.partial().is_some();
+            run.error = Some(e.to_string());
+            if matches!(e, LlmError::Cancelled { .. }) {
+                run.error = Some("cancelled; the text that arrived is kept".into());
+            }
+        }
+    }
+    finish(&mut run, request, schema.as_ref(), schema_sent);
+    run
+}
+
+fn record_reply(run: &mut Run, reply: Reply) {
+    run.raw_reply = reply.text;
+    run.finish_reason = reply.finish_reason;
+    run.prompt_tokens = reply.prompt_tokens;
+    run.completion_tokens = reply.completion_tokens.or_else(|| {
+        run.tokens_counted = true;
+        Some(if reply.pieces > 0 {
+            reply.pieces
+        } else {
+            prompt::approx_tokens(&run.raw_reply) as u64
+        })
+    });
+    run.time_to_first_token_ms = reply.time_to_first_token.map(ms);
+    run.incomplete = run.finish_reason.as_deref() == Some("length");
+}
+
+/// Parses, grounds and validates whatever reply text the run has.
+fn finish(run: &mut Run, request: &RunRequest<'_>, schema: Option<&serde_json::Value>, schema_sent: bool) {
+    if run.raw_reply.is_empty() && run.error.is_some() {
+        return;
+    }
+    run.answer = prompt::answer_from_reply(request.task, run.mode, &run.raw_reply);
+    match request.task.parse_grounded(&run.answer, request.paragraph) {
+        Ok(extraction) => run.extraction = Some(extraction),
+        Err(e) => run.parse_error = Some(e),
+    }
+    run.validation = dialect::validate(schema, &run.answer, schema_sent);
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
