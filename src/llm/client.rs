@@ -339,12 +339,13 @@ async fn backoff(attempt: u32, retry_after: Option<Duration>) {
     tokio::time::sleep(wait).await;
 }
 
+/// Streams are read as server-sent events unless the server plainly answered with JSON.
 fn is_event_stream(response: &reqwest::Response) -> bool {
-    response
+    let content_type = response
         .headers()
         .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/event-stream"))
+        .and_then(|v| v.to_str().ok());
+    content_type.is_none_or(|v| v.contains("text/event-stream") || !v.contains("json"))
 }
 
 /// Reads the text, finish reason and usage of a non-streamed reply (chat or completion).
