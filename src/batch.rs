@@ -119,6 +119,7 @@ pub fn output_line(id: &str, paragraph: &str, run: &Run) -> Json {
         "time_to_first_token_ms": run.time_to_first_token_ms,
         "total_ms": run.total_ms,
         "prompt_hash": run.prompt_hash,
+        "prompt": run.prompt,
     })
 }
 
