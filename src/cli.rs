@@ -11,7 +11,11 @@ use std::path::PathBuf;
     version,
     about = "A terminal workbench for chemical text mining with LLMs"
 )]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
+    /// Open the workbench on this paragraph file (`-` reads standard input). Without it the
+    /// workbench opens on your last draft, or on a sample paragraph.
+    pub file: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

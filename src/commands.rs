@@ -136,7 +136,10 @@ fn profiles(paths: &Paths) -> crate::llm::Profiles {
 
 /// Few-shot examples: the task's saved corrections, newest first.
 pub fn few_shot_pool(paths: &Paths, task: &str) -> Vec<crate::llm::prompt::Shot> {
-    let store = Store::new(paths.examples_dir());
+    few_shot_pool_from(&Store::new(paths.examples_dir()), task)
+}
+
+pub fn few_shot_pool_from(store: &Store, task: &str) -> Vec<crate::llm::prompt::Shot> {
     let (examples, _) = store.read(task).unwrap_or_default();
     examples
         .into_iter()

@@ -12,3 +12,4 @@ pub mod ground;
 pub mod llm;
 pub mod metrics;
 pub mod task;
+pub mod tui;

@@ -20,8 +20,12 @@ fn main() -> std::process::ExitCode {
 fn run(cli: Cli, paths: &Paths) -> anyhow::Result<()> {
     match cli.command {
         None => {
-            Cli::command().print_help()?;
-            Ok(())
+            let opening = match cli.file.as_deref() {
+                Some(path) if path.as_os_str() == "-" => retort::tui::Opening::Stdin,
+                Some(path) => retort::tui::Opening::File(path),
+                None => retort::tui::Opening::Resume,
+            };
+            retort::tui::launch(paths, opening)
         }
         Some(Command::Eval {
             task,

@@ -8,4 +8,5 @@ pub mod fields;
 pub mod nerre;
 pub mod pandas_cell;
 pub mod roles;
+pub mod single;
 pub mod text;

@@ -1,0 +1,281 @@
+//! The driver: terminal setup, the event loop, and the effects (model runs, files, clipboard)
+//! run on tokio off the render path, their results fed back as actions. Draws only after
+//! something changed; ticks only while a model runs, so an idle workbench uses no CPU.
+
+use super::action::{Action, Draft, Effect};
+use super::state::State;
+use super::theme::Theme;
+use super::{clipboard, draft, update::update, view};
+use crate::config::Paths;
+use crate::dataset::export::{ExportStyle, write_export};
+use crate::dataset::store::Store;
+use crate::llm::{HttpEngine, execute};
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, Event, EventStream, KeyEventKind};
+use futures_util::StreamExt;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+use tokio_util::sync::CancellationToken;
+
+/// How long after a change the draft is written at the latest.
+const DRAFT_DELAY: Duration = Duration::from_millis(700);
+
+pub struct Driver {
+    paths: Paths,
+    engine: Arc<HttpEngine>,
+    actions: UnboundedSender<Action>,
+    cancels: [Option<CancellationToken>; 2],
+}
+
+pub async fn run(mut state: State, theme: Theme, paths: Paths) -> anyhow::Result<()> {
+    let mut terminal = ratatui::init();
+    crossterm::execute!(std::io::stdout(), EnableBracketedPaste)?;
+    let draft_path = draft::path(&paths.state);
+    let previous_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        draft::save_latest();
+        previous_hook(info);
+    }));
+    let (tx, mut rx) = unbounded_channel();
+    spawn_input(tx.clone());
+    let mut driver = Driver {
+        paths,
+        engine: Arc::new(HttpEngine::new()),
+        actions: tx,
+        cancels: [None, None],
+    };
+    let size = terminal.size()?;
+    let mut effects = update(&mut state, Action::Resize(size.width, size.height));
+    effects.push(Effect::LoadPool(state.task().name.clone()));
+    effects.push(super::update::list_models(&state));
+    for effect in effects {
+        driver.apply(effect);
+    }
+    let mut saved_version = state.draft_version;
+    let mut draft_due: Option<Instant> = None;
+    let mut ticker = tokio::time::interval(Duration::from_millis(250));
+    let result = loop {
+        if let Err(e) = terminal.draw(|frame| view::render(frame, &state, &theme)) {
+            break Err(e.into());
+        }
+        let running = state.runs.iter().any(|r| r.running);
+        let wait_draft = draft_due.map(tokio::time::Instant::from_std);
+        let action = tokio::select! {
+            action = rx.recv() => match action { Some(a) => a, None => break Ok(()) },
+            _ = ticker.tick(), if running => Action::Tick(Instant::now()),
+            _ = sleep_until(wait_draft), if wait_draft.is_some() => Action::Tick(Instant::now()),
+        };
+        let mut batch = vec![action];
+        while let Ok(more) = rx.try_recv() {
+            batch.push(more);
+        }
+        for action in batch {
+            for effect in update(&mut state, action) {
+                driver.apply(effect);
+            }
+        }
+        if state.draft_version != saved_version {
+            draft::remember(&draft_path, &state.draft());
+            saved_version = state.draft_version;
+            draft_due.get_or_insert(Instant::now() + DRAFT_DELAY);
+        }
+        if draft_due.is_some_and(|due| Instant::now() >= due) {
+            save_draft(&draft_path, &state.draft());
+            draft_due = None;
+        }
+        if state.quit {
+            break Ok(());
+        }
+    };
+    save_draft(&draft_path, &state.draft());
+    let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
+    ratatui::restore();
+    result
+}
+
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn save_draft(path: &std::path::Path, draft: &Draft) {
+    if let Err(e) = draft::save(path, draft) {
+        tracing::error!("could not save the draft to {}: {e}", path.display());
+    }
+}
+
+/// Terminal events become actions (key presses only, pastes whole, resizes).
+fn spawn_input(tx: UnboundedSender<Action>) {
+    tokio::spawn(async move {
+        let mut events = EventStream::new();
+        while let Some(Ok(event)) = events.next().await {
+            let action = match event {
+                Event::Key(key) if key.kind != KeyEventKind::Release => Action::Key(key),
+                Event::Paste(text) => Action::Paste(text),
+                Event::Resize(w, h) => Action::Resize(w, h),
+                _ => continue,
+            };
+            if tx.send(action).is_err() {
+                break;
+            }
+        }
+    });
+}
+
+impl Driver {
+    fn notice(&self, text: String, error: bool) {
+        let _ = self.actions.send(Action::Notice { text, error });
+    }
+
+    pub fn apply(&mut self, effect: Effect) {
+        match effect {
+            Effect::StartRun(job) => self.start_run(*job),
+            Effect::CancelRun(slot) => {
+                if let Some(token) = self.cancels[slot].take() {
+                    token.cancel();
+                }
+            }
+            Effect::SaveExample(example) => {
+                let store = Store::new(self.paths.examples_dir());
+                let tx = self.actions.clone();
+                tokio::task::spawn_blocking(move || {
+                    let (text, error) = match store.append(&example) {
+                        Ok(()) => (format!("saved to {}", store.path(&example.task).display()), false),
+                        Err(e) => (format!("not saved: {e}"), true),
+                    };
+                    let _ = tx.send(Action::Notice { text, error });
+                    let pool = crate::commands::few_shot_pool_from(&store, &example.task);
+                    let _ = tx.send(Action::PoolLoaded {
+                        task: example.task.clone(),
+                        shots: pool,
+                    });
+                });
+            }
+            Effect::LoadExamples(task) => {
+                let store = Store::new(self.paths.examples_dir());
+                let tx = self.actions.clone();
+                tokio::task::spawn_blocking(move || match store.read(&task) {
+                    Ok((examples, _)) => {
+                        let _ = tx.send(Action::ExamplesLoaded { task, examples });
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Action::Notice {
+                            text: e.to_string(),
+                            error: true,
+                        });
+                    }
+                });
+            }
+            Effect::LoadPool(task) => {
+                let store = Store::new(self.paths.examples_dir());
+                let tx = self.actions.clone();
+                tokio::task::spawn_blocking(move || {
+                    let shots = crate::commands::few_shot_pool_from(&store, &task);
+                    let _ = tx.send(Action::PoolLoaded { task, shots });
+                });
+            }
+            Effect::Export(task) => self.export(task),
+            Effect::Copy { text, what } => {
+                let sequence = clipboard::osc52(&text, std::env::var_os("TMUX").is_some());
+                let mut out = std::io::stdout();
+                let sent = out.write_all(sequence.as_bytes()).and_then(|()| out.flush());
+                match sent {
+                    Ok(()) => self.notice(
+                        format!("sent {what} to the clipboard (OSC 52, {} bytes)", text.len()),
+                        false,
+                    ),
+                    Err(e) => self.notice(format!("could not write to the terminal: {e}"), true),
+                }
+            }
+            Effect::SaveDraft(draft) => save_draft(&draft::path(&self.paths.state), &draft),
+            Effect::ListModels(profiles) => list_models(self.engine.clone(), profiles, self.actions.clone()),
+            Effect::Quit => {
+                for token in self.cancels.iter().flatten() {
+                    token.cancel();
+                }
+            }
+        }
+    }
+
+    fn start_run(&mut self, job: super::action::RunJob) {
+        let slot = job.slot;
+        if let Some(old) = self.cancels[slot].take() {
+            old.cancel();
+        }
+        let cancel = CancellationToken::new();
+        self.cancels[slot] = Some(cancel.clone());
+        let engine = self.engine.clone();
+        let tx = self.actions.clone();
+        tokio::spawn(async move {
+            let _ = tx.send(Action::RunStarted {
+                slot,
+                at: Instant::now(),
+            });
+            let (pieces_tx, mut pieces_rx) = unbounded_channel::<String>();
+            let forward = tx.clone();
+            let forwarder = tokio::spawn(async move {
+                while let Some(piece) = pieces_rx.recv().await {
+                    let _ = forward.send(Action::RunPiece {
+                        slot,
+                        piece,
+                        at: Instant::now(),
+                    });
+                }
+            });
+            let run = execute(&engine, &job.request(), Some(&pieces_tx), &cancel).await;
+            drop(pieces_tx);
+            let _ = forwarder.await;
+            let _ = tx.send(Action::RunFinished {
+                slot,
+                run: Box::new(run),
+            });
+        });
+    }
+
+    fn export(&self, task: String) {
+        let paths = self.paths.clone();
+        let tx = self.actions.clone();
+        tokio::task::spawn_blocking(move || {
+            let registry = crate::task::Registry::load(Some(&paths.tasks_dir()));
+            let store = Store::new(paths.examples_dir());
+            let result = (|| -> anyhow::Result<String> {
+                let task = registry.require(&task).map_err(anyhow::Error::msg)?;
+                let (examples, _) = store.read(&task.name)?;
+                if examples.is_empty() {
+                    anyhow::bail!("no saved examples for {} yet", task.name);
+                }
+                let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
+                let to = paths.data.join("exports").join(format!("{}-{stamp}.jsonl", task.name));
+                let count = write_export(task, &examples, ExportStyle::Chat, &to)?;
+                Ok(format!("exported {count} examples to {}", to.display()))
+            })();
+            let (text, error) = match result {
+                Ok(text) => (text, false),
+                Err(e) => (format!("export failed: {e}"), true),
+            };
+            let _ = tx.send(Action::Notice { text, error });
+        });
+    }
+}
+
+/// Asks every HTTP profile's endpoint which models it serves (for the model picker).
+fn list_models(engine: Arc<HttpEngine>, profiles: Vec<(usize, crate::llm::ModelProfile)>, tx: UnboundedSender<Action>) {
+    for (index, profile) in profiles {
+        if profile.engine != crate::llm::profile::EngineKind::Openai {
+            continue;
+        }
+        let engine = engine.clone();
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            let Some(url) = profile.endpoints().into_iter().next() else {
+                return;
+            };
+            if let Ok(ids) = engine.list_models(&url, profile.api_key().as_deref()).await {
+                let _ = tx.send(Action::ModelsListed { profile: index, ids });
+            }
+        });
+    }
+}

@@ -1,0 +1,197 @@
+//! Key bindings per pane, from TOML (the default in `themes/keymap.toml`, user overrides laid
+//! over it). The help overlay and the key hints are generated from this same map.
+
+use super::action::Command;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::BTreeMap;
+
+pub const DEFAULT: &str = include_str!("../../themes/keymap.toml");
+
+/// Where a key is pressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Scope {
+    Global,
+    Source,
+    Result,
+    Compare,
+    Editor,
+    Browser,
+}
+
+impl Scope {
+    fn from_name(name: &str) -> Option<Scope> {
+        Some(match name {
+            "global" => Scope::Global,
+            "source" => Scope::Source,
+            "result" => Scope::Result,
+            "compare" => Scope::Compare,
+            "editor" => Scope::Editor,
+            "browser" => Scope::Browser,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keymap {
+    /// (scope, key text) → command, in key order for listings.
+    bindings: BTreeMap<(Scope, String), Command>,
+}
+
+impl Keymap {
+    /// The default map with `user` (the text of a user file) laid over it. A problem with the user
+    /// file is returned beside the default map.
+    pub fn load(user: Option<&str>) -> (Keymap, Option<String>) {
+        let mut map = Keymap {
+            bindings: BTreeMap::new(),
+        };
+        if let Err(e) = map.lay_over(DEFAULT) {
+            // The default is tested; this cannot happen in a released build.
+            return (map, Some(format!("built-in key map: {e}")));
+        }
+        let error = user.and_then(|text| map.lay_over(text).err());
+        (map, error)
+    }
+
+    fn lay_over(&mut self, text: &str) -> Result<(), String> {
+        let table: BTreeMap<String, BTreeMap<String, String>> = toml::from_str(text).map_err(|e| e.to_string())?;
+        for (scope_name, keys) in table {
+            let scope = Scope::from_name(&scope_name).ok_or_else(|| format!("unknown section [{scope_name}]"))?;
+            for (key, command) in keys {
+                parse_key(&key).ok_or_else(|| format!("[{scope_name}] unknown key {key:?}"))?;
+                let command = Command::from_name(&command)
+                    .ok_or_else(|| format!("[{scope_name}] {key:?}: unknown command {command:?}"))?;
+                self.bindings.insert((scope, key), command);
+            }
+        }
+        Ok(())
+    }
+
+    /// The command bound to `key` in `scope`, falling back to the global bindings.
+    pub fn command(&self, scope: Scope, key: &KeyEvent) -> Option<Command> {
+        let text = key_text(key)?;
+        self.bindings
+            .get(&(scope, text.clone()))
+            .or_else(|| self.bindings.get(&(Scope::Global, text)))
+            .copied()
+    }
+
+    /// The bindings of a scope, for help and hints: (key, command).
+    pub fn bindings(&self, scope: Scope) -> Vec<(String, Command)> {
+        self.bindings
+            .iter()
+            .filter(|((s, _), _)| *s == scope)
+            .map(|((_, k), c)| (k.clone(), *c))
+            .collect()
+    }
+
+    /// The first key bound to `command` in `scope` or globally, for hints.
+    pub fn key_for(&self, scope: Scope, command: Command) -> Option<String> {
+        let find = |s: Scope| {
+            self.bindings
+                .iter()
+                .find(|((sc, _), c)| *sc == s && **c == command)
+                .map(|((_, k), _)| k.clone())
+        };
+        find(scope).or_else(|| find(Scope::Global))
+    }
+}
+
+/// The text form of a key event, as written in the key map.
+pub fn key_text(key: &KeyEvent) -> Option<String> {
+    let base = match key.code {
+        KeyCode::Char(c) => c.to_string(),
+        KeyCode::Enter => "enter".into(),
+        KeyCode::Esc => "esc".into(),
+        KeyCode::Tab => "tab".into(),
+        KeyCode::BackTab => "backtab".into(),
+        KeyCode::Up => "up".into(),
+        KeyCode::Down => "down".into(),
+        KeyCode::Left => "left".into(),
+        KeyCode::Right => "right".into(),
+        KeyCode::PageUp => "pgup".into(),
+        KeyCode::PageDown => "pgdn".into(),
+        KeyCode::Home => "home".into(),
+        KeyCode::End => "end".into(),
+        KeyCode::Backspace => "backspace".into(),
+        KeyCode::Delete => "delete".into(),
+        KeyCode::F(n) => format!("f{n}"),
+        _ => return None,
+    };
+    let mut text = String::new();
+    if key.modifiers.contains(KeyModifiers::CONTROL) {
+        text.push_str("ctrl-");
+    }
+    if key.modifiers.contains(KeyModifiers::ALT) {
+        text.push_str("alt-");
+    }
+    text.push_str(&base);
+    Some(text)
+}
+
+/// Parses a key as written in the key map.
+pub fn parse_key(text: &str) -> Option<KeyEvent> {
+    let mut modifiers = KeyModifiers::NONE;
+    let mut rest = text;
+    loop {
+        if let Some(r) = rest.strip_prefix("ctrl-") {
+            modifiers |= KeyModifiers::CONTROL;
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix("alt-") {
+            modifiers |= KeyModifiers::ALT;
+            rest = r;
+        } else {
+            break;
+        }
+    }
+    let code = match rest {
+        "enter" => KeyCode::Enter,
+        "esc" => KeyCode::Esc,
+        "tab" => KeyCode::Tab,
+        "backtab" => KeyCode::BackTab,
+        "up" => KeyCode::Up,
+        "down" => KeyCode::Down,
+        "left" => KeyCode::Left,
+        "right" => KeyCode::Right,
+        "pgup" => KeyCode::PageUp,
+        "pgdn" => KeyCode::PageDown,
+        "home" => KeyCode::Home,
+        "end" => KeyCode::End,
+        "backspace" => KeyCode::Backspace,
+        "delete" => KeyCode::Delete,
+        f if f.starts_with('f') && f.len() > 1 => KeyCode::F(f[1..].parse().ok()?),
+        c if c.chars().count() == 1 => KeyCode::Char(c.chars().next()?),
+        _ => return None,
+    };
+    Some(KeyEvent::new(code, modifiers))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_map_loads_and_user_overrides() {
+        let (map, error) = Keymap::load(Some("[global]\n\"g\" = \"run\"\n"));
+        assert_eq!(error, None);
+        assert_eq!(map.command(Scope::Result, &parse_key("g").unwrap()), Some(Command::Run));
+        assert_eq!(
+            map.command(Scope::Result, &parse_key("ctrl-q").unwrap()),
+            Some(Command::Quit)
+        );
+        assert_eq!(
+            map.command(Scope::Result, &parse_key("j").unwrap()),
+            Some(Command::SelectNext)
+        );
+    }
+
+    #[test]
+    fn bad_user_map_is_reported_and_defaults_stay() {
+        let (map, error) = Keymap::load(Some("[global]\n\"q\" = \"launch\"\n"));
+        assert!(error.unwrap().contains("launch"));
+        assert_eq!(
+            map.command(Scope::Global, &parse_key("ctrl-q").unwrap()),
+            Some(Command::Quit)
+        );
+    }
+}

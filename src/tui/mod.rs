@@ -1,0 +1,141 @@
+//! The workbench: a full-screen terminal UI over the same core as the headless commands.
+//! `update` is pure (actions in, effects out); `app` is the driver; `view` draws from state.
+
+pub mod action;
+pub mod app;
+pub mod clipboard;
+pub mod draft;
+pub mod keymap;
+pub mod picker;
+pub mod state;
+pub mod theme;
+pub mod update;
+pub mod view;
+
+use crate::config::Paths;
+use anyhow::{Context, Result, bail};
+use ratatui_textarea::TextArea;
+use std::io::{IsTerminal, Read};
+use std::path::Path;
+
+/// The paragraph the workbench opens on first start.
+const SAMPLE: &str = include_str!("../../sample_paragraphs/compound.jsonl");
+
+/// Where the opening paragraph comes from.
+pub enum Opening<'a> {
+    File(&'a Path),
+    Stdin,
+    /// The last draft, or a sample paragraph.
+    Resume,
+}
+
+/// Reads a paragraph file, refusing what is not UTF-8 text.
+pub fn read_paragraph(opening: &Opening) -> Result<Option<String>> {
+    let bytes = match opening {
+        Opening::File(path) => std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
+        Opening::Stdin => {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .context("cannot read standard input")?;
+            bytes
+        }
+        Opening::Resume => return Ok(None),
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Some(text.replace("\r\n", "\n").trim_end_matches('\n').to_string())),
+        Err(e) => {
+            let name = match opening {
+                Opening::File(path) => path.display().to_string(),
+                _ => "standard input".into(),
+            };
+            bail!(
+                "{name} is not UTF-8 text (invalid byte at offset {}); convert it first, e.g. `iconv -f latin1 -t utf-8`",
+                e.utf8_error().valid_up_to()
+            )
+        }
+    }
+}
+
+fn sample_paragraph() -> String {
+    SAMPLE
+        .lines()
+        .next()
+        .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .and_then(|v| v["text"].as_str().map(String::from))
+        .unwrap_or_default()
+}
+
+/// Builds the opening state: tasks, profiles, key map and theme from the config directory
+/// (problems become a notice, defaults stay), the paragraph and the draft.
+pub fn initial_state(paths: &Paths, paragraph: Option<String>) -> (state::State, theme::Theme) {
+    let registry = crate::task::Registry::load(Some(&paths.tasks_dir()));
+    let profiles = crate::llm::Profiles::load(&paths.config);
+    let keymap_text = std::fs::read_to_string(paths.config.join("keymap.toml")).ok();
+    let (keymap, keymap_error) = keymap::Keymap::load(keymap_text.as_deref());
+    let theme_text = std::fs::read_to_string(paths.config.join("theme.toml")).ok();
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let (theme, theme_error) = theme::Theme::load(theme_text.as_deref(), no_color);
+    let saved = draft::load(&draft::path(&paths.state));
+    let from_draft = paragraph.is_none() && saved.is_some();
+    let text = paragraph
+        .or_else(|| saved.as_ref().map(|d| d.paragraph.clone()))
+        .unwrap_or_else(sample_paragraph);
+    let mut state = state::State::new(registry.tasks.clone(), profiles.profiles.clone(), keymap, &text);
+    if let Some(d) = &saved {
+        if let Some(i) = state.tasks.iter().position(|t| t.name == d.task) {
+            state.task = i;
+        }
+        if let Some(i) = state.profiles.iter().position(|p| p.name == d.model) {
+            state.model = i;
+        }
+        if from_draft {
+            restore_edits(&mut state, d);
+        }
+    }
+    let problems: Vec<String> = registry
+        .errors
+        .iter()
+        .map(ToString::to_string)
+        .chain(profiles.error)
+        .chain(keymap_error.map(|e| format!("{}: {e}", paths.config.join("keymap.toml").display())))
+        .chain(theme_error.map(|e| format!("{}: {e}", paths.config.join("theme.toml").display())))
+        .collect();
+    match problems.first() {
+        Some(problem) => state.notify(format!("{problem} — using the defaults"), true),
+        None if from_draft => state.notify("restored your draft", false),
+        None => {}
+    }
+    (state, theme)
+}
+
+fn restore_edits(state: &mut state::State, draft: &action::Draft) {
+    let paragraph = state.paragraph();
+    let task = state.task().clone();
+    if let Some(text) = &draft.gold
+        && let Ok(extraction) = task.parse_grounded(text, &paragraph)
+    {
+        state.gold = Some((extraction, text.clone()));
+    }
+    if let Some(text) = &draft.editor {
+        let parsed = task.parse_grounded(text, &paragraph);
+        state.editor = Some(state::EditorState {
+            area: TextArea::new(text.split('\n').map(String::from).collect()),
+            parsed,
+        });
+    }
+}
+
+/// Opens the workbench.
+pub fn launch(paths: &Paths, opening: Opening) -> Result<()> {
+    let paragraph = read_paragraph(&opening)?;
+    if !std::io::stdout().is_terminal() {
+        bail!("the workbench needs a terminal; for scripts use `retort extract` and `retort eval`");
+    }
+    let (state, theme) = initial_state(paths, paragraph);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(app::run(state, theme, paths.clone()))
+}

@@ -1,0 +1,238 @@
+//! Everything the workbench shows, as plain data. Changed only by `update`; read by the views.
+
+use super::action::{Draft, Slot};
+use super::keymap::{Keymap, Scope};
+use crate::dataset::store::SavedExample;
+use crate::extraction::Extraction;
+use crate::format::FormatError;
+use crate::llm::prompt::Shot;
+use crate::llm::{ModelProfile, Run};
+use crate::task::Task;
+use ratatui_textarea::TextArea;
+use std::time::Instant;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Source,
+    Result,
+    Compare,
+    Editor,
+    Browser,
+}
+
+impl Pane {
+    pub fn scope(self) -> Scope {
+        match self {
+            Pane::Source => Scope::Source,
+            Pane::Result => Scope::Result,
+            Pane::Compare => Scope::Compare,
+            Pane::Editor => Scope::Editor,
+            Pane::Browser => Scope::Browser,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Source => "Source",
+            Pane::Result => "Result",
+            Pane::Compare => "Compare",
+            Pane::Editor => "Edit",
+            Pane::Browser => "Saved",
+        }
+    }
+}
+
+/// One model run as it streams and after it finished.
+#[derive(Debug, Clone, Default)]
+pub struct RunSlot {
+    pub profile: Option<usize>,
+    pub running: bool,
+    pub streamed: String,
+    pub started: Option<Instant>,
+    pub first_piece: Option<Instant>,
+    pub now: Option<Instant>,
+    pub pieces: u64,
+    pub run: Option<Run>,
+}
+
+impl RunSlot {
+    pub fn extraction(&self) -> Option<&Extraction> {
+        self.run.as_ref().and_then(|r| r.extraction.as_ref())
+    }
+
+    /// Seconds since the start, while running (from the last tick or piece).
+    pub fn elapsed(&self) -> Option<f64> {
+        Some(self.now?.saturating_duration_since(self.started?).as_secs_f64())
+    }
+}
+
+pub struct EditorState {
+    pub area: TextArea<'static>,
+    pub parsed: Result<Extraction, FormatError>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PickerKind {
+    Task,
+    Model,
+    CompareModel,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Picker {
+    pub kind: PickerKind,
+    pub query: String,
+    pub items: Vec<String>,
+    /// Indices into `items` that match the query, best first.
+    pub matches: Vec<usize>,
+    pub selected: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    Help,
+    Inspector(Slot),
+    Picker(Picker),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ResultView {
+    #[default]
+    Structured,
+    Raw,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    pub error: bool,
+}
+
+pub struct State {
+    pub tasks: Vec<Task>,
+    pub task: usize,
+    pub profiles: Vec<ModelProfile>,
+    pub model: usize,
+    pub compare_model: Option<usize>,
+    pub source: TextArea<'static>,
+    pub source_editing: bool,
+    pub source_scroll: u16,
+    pub focus: Pane,
+    pub runs: [RunSlot; 2],
+    pub result_view: ResultView,
+    /// The selected value (index into the highlighted extraction's values).
+    pub selected: usize,
+    pub editor: Option<EditorState>,
+    /// The accepted correction and its canonical text.
+    pub gold: Option<(Extraction, String)>,
+    pub compare_open: bool,
+    pub overlay: Option<Overlay>,
+    pub browser: Vec<SavedExample>,
+    pub browser_selected: usize,
+    pub pool: Vec<Shot>,
+    pub keymap: Keymap,
+    pub notice: Option<Notice>,
+    pub width: u16,
+    pub height: u16,
+    /// Bumped on every change the draft holds; the driver saves when it moves.
+    pub draft_version: u64,
+    pub quit: bool,
+}
+
+/// Below this width the panes become tabs.
+pub const WIDE: u16 = 100;
+
+impl State {
+    pub fn new(tasks: Vec<Task>, profiles: Vec<ModelProfile>, keymap: Keymap, paragraph: &str) -> State {
+        let mut source = TextArea::new(paragraph.split('\n').map(String::from).collect());
+        source.set_max_histories(200);
+        State {
+            tasks,
+            task: 0,
+            profiles,
+            model: 0,
+            compare_model: None,
+            source,
+            source_editing: false,
+            source_scroll: 0,
+            focus: Pane::Source,
+            runs: [RunSlot::default(), RunSlot::default()],
+            result_view: ResultView::Structured,
+            selected: 0,
+            editor: None,
+            gold: None,
+            compare_open: false,
+            overlay: None,
+            browser: Vec::new(),
+            browser_selected: 0,
+            pool: Vec::new(),
+            keymap,
+            notice: None,
+            width: 80,
+            height: 24,
+            draft_version: 0,
+            quit: false,
+        }
+    }
+
+    pub fn task(&self) -> &Task {
+        &self.tasks[self.task.min(self.tasks.len() - 1)]
+    }
+
+    pub fn profile(&self) -> Option<&ModelProfile> {
+        self.profiles.get(self.model)
+    }
+
+    pub fn paragraph(&self) -> String {
+        self.source.lines().join("\n")
+    }
+
+    pub fn wide(&self) -> bool {
+        self.width >= WIDE
+    }
+
+    /// The extraction whose spans the source shows: the text being edited, else the accepted
+    /// correction, else the main run's.
+    pub fn highlighted(&self) -> Option<&Extraction> {
+        if let Some(Ok(extraction)) = self.editor.as_ref().map(|e| &e.parsed) {
+            return Some(extraction);
+        }
+        self.gold.as_ref().map(|(e, _)| e).or_else(|| self.runs[0].extraction())
+    }
+
+    pub fn value_count(&self) -> usize {
+        self.highlighted().map_or(0, |e| e.values().len())
+    }
+
+    /// The panes in focus order for the current layout.
+    pub fn panes(&self) -> Vec<Pane> {
+        let mut panes = vec![Pane::Source, Pane::Result];
+        if self.compare_open {
+            panes.push(Pane::Compare);
+        }
+        if self.editor.is_some() {
+            panes.push(Pane::Editor);
+        }
+        if !self.browser.is_empty() || self.focus == Pane::Browser {
+            panes.push(Pane::Browser);
+        }
+        panes
+    }
+
+    pub fn draft(&self) -> Draft {
+        Draft {
+            paragraph: self.paragraph(),
+            task: self.task().name.clone(),
+            model: self.profile().map(|p| p.name.clone()).unwrap_or_default(),
+            editor: self.editor.as_ref().map(|e| e.area.lines().join("\n")),
+            gold: self.gold.as_ref().map(|(_, text)| text.clone()),
+        }
+    }
+
+    pub fn notify(&mut self, text: impl Into<String>, error: bool) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            error,
+        });
+    }
+}

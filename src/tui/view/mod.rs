@@ -1,0 +1,208 @@
+//! Drawing: every pane is a plain function of the state and the theme.
+
+mod compare;
+mod highlight;
+mod overlay;
+mod panels;
+mod result;
+mod source;
+pub mod wrap;
+
+use super::action::Command;
+use super::state::{Pane, State};
+use super::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+
+pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
+    let [main, status, hints] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(1), Constraint::Length(1)]).areas(frame.area());
+    if state.wide() {
+        let panes = visible_panes(state);
+        let constraints: Vec<Constraint> = panes
+            .iter()
+            .map(|p| {
+                if *p == Pane::Source {
+                    Constraint::Percentage(if panes.len() > 2 { 34 } else { 45 })
+                } else {
+                    Constraint::Fill(1)
+                }
+            })
+            .collect();
+        let areas = Layout::horizontal(constraints).split(main);
+        for (pane, area) in panes.iter().zip(areas.iter()) {
+            render_pane(frame, *area, state, theme, *pane);
+        }
+    } else {
+        let [tabs, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(main);
+        render_tabs(frame, tabs, state, theme);
+        render_pane(frame, body, state, theme, state.focus);
+    }
+    render_status(frame, status, state, theme);
+    render_hints(frame, hints, state, theme);
+    overlay::render(frame, state, theme);
+}
+
+/// Side by side when wide: the source, then the focused right-hand pane (or the result), and the
+/// comparison when it is open.
+fn visible_panes(state: &State) -> Vec<Pane> {
+    let main_right = match state.focus {
+        Pane::Editor | Pane::Browser => state.focus,
+        _ if state.editor.is_some() => Pane::Editor,
+        _ => Pane::Result,
+    };
+    let mut panes = vec![Pane::Source, main_right];
+    if state.compare_open {
+        panes.push(Pane::Compare);
+    }
+    panes
+}
+
+fn render_pane(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, pane: Pane) {
+    match pane {
+        Pane::Source => source::render(frame, area, state, theme),
+        Pane::Result => result::render(frame, area, state, theme, 0),
+        Pane::Compare => compare::render(frame, area, state, theme),
+        Pane::Editor => panels::editor(frame, area, state, theme),
+        Pane::Browser => panels::browser(frame, area, state, theme),
+    }
+}
+
+/// A pane's border and title; the focused pane stands out.
+pub fn pane_block<'a>(title: &str, focused: bool, theme: &Theme) -> Block<'a> {
+    let title_style = if focused {
+        theme.fg(theme.focused).add_modifier(Modifier::BOLD)
+    } else {
+        theme.fg(theme.title)
+    };
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Rounded
+        })
+        .border_style(theme.border(focused))
+        .title(Span::styled(format!(" {title} "), title_style))
+}
+
+fn render_tabs(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let mut spans = Vec::new();
+    for pane in state.panes() {
+        let style = if pane == state.focus {
+            theme
+                .fg(theme.focused)
+                .add_modifier(Modifier::BOLD | Modifier::REVERSED)
+        } else {
+            theme.fg(theme.dim)
+        };
+        spans.push(Span::styled(format!(" {} ", pane.title()), style));
+        spans.push(Span::raw(" "));
+    }
+    spans.push(Span::styled("Tab switches", theme.fg(theme.dim)));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Task, model, the run's progress (first token, elapsed, tokens/s) and the last notice.
+fn render_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let bar = if theme.color {
+        Style::default().bg(theme.status)
+    } else {
+        Style::default().add_modifier(Modifier::REVERSED)
+    };
+    let profile = state.profile().map_or("no model", |p| p.name.as_str());
+    let mut spans = vec![Span::styled(
+        format!(" {} · {} ", state.task().name, profile),
+        bar.add_modifier(Modifier::BOLD),
+    )];
+    let run = &state.runs[0];
+    let progress = if run.running {
+        let ttft = match (run.first_piece, run.started) {
+            (Some(first), Some(start)) => format!(
+                "first token {:.2} s · ",
+                first.saturating_duration_since(start).as_secs_f64()
+            ),
+            _ => String::new(),
+        };
+        let elapsed = run.elapsed().unwrap_or(0.0);
+        let rate = if elapsed > 0.0 {
+            run.pieces as f64 / elapsed
+        } else {
+            0.0
+        };
+        format!(" running: {ttft}{elapsed:.1} s · {rate:.1} tok/s ")
+    } else if let Some(done) = &run.run {
+        let ttft = done
+            .time_to_first_token_ms
+            .map_or(String::new(), |t| format!("first token {:.2} s · ", t / 1000.0));
+        let rate = done
+            .tokens_per_second()
+            .map_or(String::new(), |r| format!(" · {r:.1} tok/s"));
+        format!(
+            " {ttft}{:.1} s{rate} · {} ",
+            done.total_ms / 1000.0,
+            done.validation.badge()
+        )
+    } else {
+        String::new()
+    };
+    spans.push(Span::raw(progress));
+    if let Some(notice) = &state.notice {
+        let style = if notice.error {
+            theme.fg(theme.error)
+        } else {
+            theme.fg(theme.ok)
+        };
+        spans.push(Span::styled(notice.text.clone(), style));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The key hints of the focused pane, generated from the key map.
+fn render_hints(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let scope = state.focus.scope();
+    let wanted: &[Command] = match state.focus {
+        _ if state.source_editing => &[Command::Cancel, Command::Quit],
+        Pane::Source => &[
+            Command::Run,
+            Command::EditSource,
+            Command::PickTask,
+            Command::PickModel,
+            Command::Save,
+            Command::Help,
+            Command::Quit,
+        ],
+        Pane::Result => &[
+            Command::Run,
+            Command::SelectNext,
+            Command::ToggleRaw,
+            Command::Edit,
+            Command::Save,
+            Command::Help,
+            Command::Quit,
+        ],
+        Pane::Compare => &[
+            Command::RunCompare,
+            Command::AdoptLeft,
+            Command::AdoptRight,
+            Command::PickCompareModel,
+            Command::Help,
+        ],
+        Pane::Editor => &[Command::Accept, Command::Close, Command::Help],
+        Pane::Browser => &[Command::Open, Command::Close, Command::SelectNext],
+    };
+    let mut spans = Vec::new();
+    for command in wanted {
+        if let Some(key) = state.keymap.key_for(scope, *command) {
+            spans.push(Span::styled(
+                format!(" {key} "),
+                theme.fg(theme.focused).add_modifier(Modifier::BOLD),
+            ));
+            spans.push(Span::styled(format!("{} ", command.name()), theme.fg(theme.dim)));
+        }
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

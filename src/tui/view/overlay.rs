@@ -1,0 +1,144 @@
+//! Overlays: help (generated from the key map), the run inspector, and the pickers.
+
+use super::super::keymap::Scope;
+use super::super::state::{Overlay, Picker, State};
+use super::super::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
+
+pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
+    let Some(overlay) = &state.overlay else { return };
+    let area = centered(frame.area(), 90, 80);
+    frame.render_widget(Clear, area);
+    match overlay {
+        Overlay::Help => help(frame, area, state, theme),
+        Overlay::Inspector(slot) => inspector(frame, area, state, theme, *slot),
+        Overlay::Picker(picker) => picker_view(frame, centered(frame.area(), 70, 60), picker, theme),
+    }
+}
+
+fn centered(area: Rect, percent_x: u16, percent_y: u16) -> Rect {
+    let [v] = Layout::vertical([Constraint::Percentage(percent_y)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [h] = Layout::horizontal([Constraint::Percentage(percent_x)])
+        .flex(Flex::Center)
+        .areas(v);
+    h
+}
+
+fn block<'a>(title: &str, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border(true))
+        .title(Span::styled(
+            format!(" {title} "),
+            theme.fg(theme.title).add_modifier(Modifier::BOLD),
+        ))
+}
+
+fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let scope = state.focus.scope();
+    let mut lines = vec![Line::styled(
+        format!("{} pane", state.focus.title()),
+        theme.fg(theme.focused).add_modifier(Modifier::BOLD),
+    )];
+    for (key, command) in state.keymap.bindings(scope) {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {key:<12}"), theme.fg(theme.ok)),
+            Span::raw(command.describe()),
+        ]));
+    }
+    lines.push(Line::styled(
+        "Everywhere",
+        theme.fg(theme.focused).add_modifier(Modifier::BOLD),
+    ));
+    for (key, command) in state.keymap.bindings(Scope::Global) {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {key:<12}"), theme.fg(theme.ok)),
+            Span::raw(command.describe()),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines).block(block("Keys — Esc closes", theme)), area);
+}
+
+fn inspector(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, slot: usize) {
+    let Some(run) = &state.runs[slot].run else { return };
+    let heading = |text: &str| Line::styled(text.to_string(), theme.fg(theme.focused).add_modifier(Modifier::BOLD));
+    let mut lines = vec![
+        heading("Run"),
+        Line::raw(format!(
+            "profile {} · model {} · {} · mode {:?} · prompt hash {}",
+            run.profile, run.model, run.endpoint, run.mode, run.prompt_hash
+        )),
+        Line::raw(format!(
+            "first token {} · total {:.0} ms · prompt tokens {} · completion tokens {}{} · finish {}",
+            run.time_to_first_token_ms.map_or("—".into(), |t| format!("{t:.0} ms")),
+            run.total_ms,
+            run.prompt_tokens.map_or("—".into(), |t| t.to_string()),
+            run.completion_tokens.map_or("—".into(), |t| t.to_string()),
+            if run.tokens_counted { " (counted)" } else { "" },
+            run.finish_reason.as_deref().unwrap_or("—"),
+        )),
+        Line::from(vec![
+            Span::raw("validation: "),
+            Span::styled(run.validation.badge(), theme.fg(theme.warning)),
+        ]),
+    ];
+    if let Some(error) = &run.error {
+        lines.push(Line::styled(format!("error: {error}"), theme.fg(theme.error)));
+    }
+    lines.push(heading("Prompt as sent"));
+    lines.extend(run.prompt.text().lines().map(|l| Line::raw(l.to_string())));
+    lines.push(heading(
+        "Request body (the API key travels in a header and is never shown)",
+    ));
+    let body = serde_json::to_string_pretty(&run.request).unwrap_or_default();
+    lines.extend(body.lines().map(|l| Line::raw(l.to_string())));
+    lines.push(heading("Raw reply"));
+    lines.extend(run.raw_reply.lines().map(|l| Line::raw(l.to_string())));
+    let paragraph = Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .block(block("Inspector — Esc closes", theme));
+    frame.render_widget(paragraph, area);
+}
+
+fn picker_view(frame: &mut Frame, area: Rect, picker: &Picker, theme: &Theme) {
+    frame.render_widget(Clear, area);
+    let title = match picker.kind {
+        super::super::state::PickerKind::Task => "Task",
+        super::super::state::PickerKind::Model => "Model",
+        super::super::state::PickerKind::CompareModel => "Model to compare with",
+    };
+    let outer = block(&format!("{title} — type to filter, ↑↓, Enter, Esc"), theme);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    if inner.height < 2 {
+        return;
+    }
+    let query = Line::from(vec![
+        Span::styled("› ", theme.fg(theme.focused)),
+        Span::raw(picker.query.clone()),
+    ]);
+    frame.render_widget(Paragraph::new(query), Rect { height: 1, ..inner });
+    let items: Vec<ListItem> = picker
+        .matches
+        .iter()
+        .map(|i| ListItem::new(picker.items[*i].clone()))
+        .collect();
+    let list = List::new(items).highlight_style(theme.fg(theme.focused).add_modifier(Modifier::REVERSED));
+    let mut list_state = ListState::default().with_selected(Some(picker.selected));
+    frame.render_stateful_widget(
+        list,
+        Rect {
+            y: inner.y + 1,
+            height: inner.height - 1,
+            ..inner
+        },
+        &mut list_state,
+    );
+}

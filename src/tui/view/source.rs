@@ -1,0 +1,142 @@
+//! The source pane: the paragraph with every grounded value in its field's colour, the selected
+//! value marked, a legend, and the text editor while editing.
+
+use super::super::state::{Pane, State};
+use super::super::theme::Theme;
+use super::{pane_block, wrap};
+use crate::extraction::Alignment;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use std::ops::Range;
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let focused = state.focus == Pane::Source;
+    let hint = if state.source_editing {
+        " editing — Esc to stop "
+    } else {
+        ""
+    };
+    let block = pane_block("Source", focused, theme).title_bottom(Line::from(hint).right_aligned());
+    if state.source_editing {
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        frame.render_widget(&state.source, inner);
+        return;
+    }
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    let text = state.paragraph();
+    let legend = legend(state, theme);
+    let body_height = inner.height.saturating_sub(u16::from(!legend.spans.is_empty())) as usize;
+    let rows = wrap::rows(&text, inner.width as usize);
+    let marks = marks(state, theme, &text);
+    let top = scroll_top(state, &rows, body_height);
+    let lines: Vec<Line> = if text.is_empty() {
+        vec![Line::styled(
+            "Paste or type a paragraph (e to edit, or paste now).",
+            theme.fg(theme.dim),
+        )]
+    } else {
+        rows.iter()
+            .skip(top)
+            .take(body_height)
+            .map(|row| wrap::styled_row(&text, row, &marks, Style::default()))
+            .collect()
+    };
+    frame.render_widget(
+        Paragraph::new(lines),
+        Rect {
+            height: body_height as u16,
+            ..inner
+        },
+    );
+    if !legend.spans.is_empty() {
+        let at = Rect {
+            y: inner.y + inner.height - 1,
+            height: 1,
+            ..inner
+        };
+        frame.render_widget(Paragraph::new(legend), at);
+    }
+}
+
+/// The rows scrolled past: following the selected value, or where the user scrolled.
+fn scroll_top(state: &State, rows: &[Range<usize>], height: usize) -> usize {
+    let max = rows.len().saturating_sub(height);
+    if state.source_scroll != u16::MAX {
+        return (state.source_scroll as usize).min(max);
+    }
+    let selected = state
+        .highlighted()
+        .and_then(|e| e.values().get(state.selected).and_then(|(_, v)| v.span.clone()));
+    match selected {
+        Some(span) => wrap::row_of(rows, span.bytes.start).saturating_sub(height / 3).min(max),
+        None => 0,
+    }
+}
+
+/// Byte ranges to colour, sorted and without overlaps (an earlier value wins).
+fn marks(state: &State, theme: &Theme, text: &str) -> Vec<(Range<usize>, Style)> {
+    let Some(extraction) = state.highlighted() else {
+        return Vec::new();
+    };
+    let task = state.task();
+    let mut marks: Vec<(Range<usize>, Style)> = Vec::new();
+    for (index, (field, value)) in extraction.values().into_iter().enumerate() {
+        let Some(span) = &value.span else { continue };
+        if span.bytes.end > text.len()
+            || !text.is_char_boundary(span.bytes.start)
+            || !text.is_char_boundary(span.bytes.end)
+        {
+            continue;
+        }
+        let color = task.field(field).map_or("gray", |f| f.color.as_str());
+        let style = theme.span(color, index == state.selected);
+        if index == state.selected {
+            marks.retain(|(r, _)| r.end <= span.bytes.start || r.start >= span.bytes.end);
+        } else if marks
+            .iter()
+            .any(|(r, _)| r.start < span.bytes.end && r.end > span.bytes.start)
+        {
+            continue;
+        }
+        marks.push((span.bytes.clone(), style));
+    }
+    marks.sort_by_key(|(r, _)| r.start);
+    marks
+}
+
+/// The fields present, in their colours, and how many values could not be found.
+fn legend<'a>(state: &'a State, theme: &Theme) -> Line<'a> {
+    let Some(extraction) = state.highlighted() else {
+        return Line::default();
+    };
+    let values = extraction.values();
+    let mut spans = Vec::new();
+    for field in &state.task().fields {
+        if values.iter().any(|(f, _)| *f == field.name) {
+            spans.push(Span::styled(
+                format!(" {} ", field.name),
+                theme.span(&field.color, false),
+            ));
+            spans.push(Span::raw(" "));
+        }
+    }
+    let unaligned = values
+        .iter()
+        .filter(|(_, v)| v.alignment == Alignment::Unaligned)
+        .count();
+    if unaligned > 0 {
+        spans.push(Span::styled(
+            format!("⚠ {unaligned} not in source"),
+            theme.fg(theme.warning),
+        ));
+    }
+    Line::from(spans)
+}
