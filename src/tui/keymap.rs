@@ -90,8 +90,9 @@ impl Keymap {
         let find = |s: Scope| {
             self.bindings
                 .iter()
-                .find(|((sc, _), c)| *sc == s && **c == command)
+                .filter(|((sc, _), c)| *sc == s && **c == command)
                 .map(|((_, k), _)| k.clone())
+                .min_by_key(|k| k.chars().count())
         };
         find(scope).or_else(|| find(Scope::Global))
     }

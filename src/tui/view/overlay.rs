@@ -12,7 +12,9 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, List, ListItem, ListSt
 pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
     let Some(overlay) = &state.overlay else { return };
     let area = centered(frame.area(), 90, 80);
-    frame.render_widget(Clear, area);
+    if !matches!(overlay, Overlay::Picker(_)) {
+        frame.render_widget(Clear, area);
+    }
     match overlay {
         Overlay::Help => help(frame, area, state, theme),
         Overlay::Inspector(slot) => inspector(frame, area, state, theme, *slot),

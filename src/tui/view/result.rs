@@ -31,7 +31,15 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, slot:
     let selected = if slot == 0 { Some(state.selected) } else { None };
     if run.running || show_raw || extraction.is_none() {
         lines.extend(raw_lines(state.task(), run, theme));
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+        let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+        // While streaming, keep the newest text in view.
+        let rows = paragraph.line_count(inner.width) as u16;
+        let top = if run.running {
+            rows.saturating_sub(inner.height)
+        } else {
+            0
+        };
+        frame.render_widget(paragraph.scroll((top, 0)), inner);
         return;
     }
     let Some(extraction) = extraction else { return };
@@ -56,7 +64,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, slot:
         let list = list_lines(state.task(), extraction, selected, theme);
         let top = selected_line_top(&list, body.height);
         frame.render_widget(
-            Paragraph::new(list.into_iter().map(|(l, _)| l).collect::<Vec<_>>()).scroll((top, 0)),
+            Paragraph::new(list.into_iter().map(|(l, _)| l).collect::<Vec<_>>())
+                .wrap(Wrap { trim: false })
+                .scroll((top, 0)),
             body,
         );
     }
