@@ -10,4 +10,4 @@ pub mod run;
 
 pub use client::HttpEngine;
 pub use profile::{ModelProfile, Profiles};
-pub use run::{Run, RunRequest, execute};
+pub use run::{Run, RunRequest, execute, from_reply};

@@ -66,27 +66,14 @@ pub struct RunRequest<'a> {
     pub stream: bool,
 }
 
-/// Runs the model on the paragraph. Never fails: a failed run carries its error and whatever
-/// text arrived, so that it can be shown and inspected.
-pub async fn execute(
-    engine: &HttpEngine,
-    request: &RunRequest<'_>,
-    pieces: Option<&UnboundedSender<String>>,
-    cancel: &CancellationToken,
-) -> Run {
-    let started = Instant::now();
-    let profile = request.profile;
-    let endpoints = profile.endpoints();
-    let endpoint = endpoints
-        .get(request.endpoint % endpoints.len().max(1))
-        .cloned()
-        .unwrap_or_default();
-    let mut run = Run {
+/// A run record before any call: who, where, when.
+fn blank(request: &RunRequest<'_>, endpoint: &str) -> Run {
+    Run {
         task: request.task.name.clone(),
-        profile: profile.name.clone(),
-        model: profile.model.clone(),
-        endpoint: endpoint.clone(),
-        mode: profile.mode,
+        profile: request.profile.name.clone(),
+        model: request.profile.model.clone(),
+        endpoint: endpoint.to_string(),
+        mode: request.profile.mode,
         prompt: Prompt::Completion { text: String::new() },
         prompt_hash: String::new(),
         request: serde_json::Value::Null,
@@ -104,7 +91,47 @@ pub async fn execute(
         parse_error: None,
         validation: Validation::NotApplicable,
         started_at: crate::dataset::store::now(),
-    };
+    }
+}
+
+/// The run a reply would make, without calling a model: the prompt that would be sent, then the
+/// reply parsed, grounded and validated as a real run's. For replaying recorded replies and for
+/// tests of what consumes runs.
+pub fn from_reply(request: &RunRequest<'_>, raw: &str) -> Run {
+    let endpoint = request.profile.endpoints().into_iter().next().unwrap_or_default();
+    let mut run = blank(request, &endpoint);
+    if let Ok(built) = prompt::build(request.task, request.profile, request.paragraph, request.pool) {
+        run.prompt_hash = built.prompt.hash();
+        run.prompt = built.prompt;
+    }
+    run.raw_reply = raw.to_string();
+    run.finish_reason = Some("stop".into());
+    let schema: Option<serde_json::Value> = request
+        .task
+        .schema
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok());
+    let schema_sent = schema.is_some() && request.profile.structured != super::profile::Dialect::None;
+    finish(&mut run, request, schema.as_ref(), schema_sent);
+    run
+}
+
+/// Runs the model on the paragraph. Never fails: a failed run carries its error and whatever
+/// text arrived, so that it can be shown and inspected.
+pub async fn execute(
+    engine: &HttpEngine,
+    request: &RunRequest<'_>,
+    pieces: Option<&UnboundedSender<String>>,
+    cancel: &CancellationToken,
+) -> Run {
+    let started = Instant::now();
+    let profile = request.profile;
+    let endpoints = profile.endpoints();
+    let endpoint = endpoints
+        .get(request.endpoint % endpoints.len().max(1))
+        .cloned()
+        .unwrap_or_default();
+    let mut run = blank(request, &endpoint);
     if profile.engine == EngineKind::Embedded {
         run.error = Some("the embedded engine is not part of this build yet; pick an HTTP profile".into());
         return run;

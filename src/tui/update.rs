@@ -6,7 +6,7 @@ use super::state::{EditorState, Overlay, Pane, PickerKind, ResultView, State};
 use crate::dataset::store::{SavedExample, new_id, now};
 use crate::extraction::Extraction;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui_textarea::TextArea;
+use ratatui_textarea::{CursorMove, TextArea};
 
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
@@ -277,6 +277,10 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         Command::EditSource => {
             state.focus = Pane::Source;
             state.source_editing = true;
+            if state.source.cursor() == (0, 0) {
+                state.source.move_cursor(CursorMove::Bottom);
+                state.source.move_cursor(CursorMove::End);
+            }
             Vec::new()
         }
         Command::ClearSource => {
@@ -494,6 +498,8 @@ fn open_editor(state: &mut State, slot: Slot) -> Vec<Effect> {
     let text = text.unwrap_or_default();
     let mut area = TextArea::new(text.split('\n').map(String::from).collect());
     area.set_max_histories(200);
+    area.move_cursor(CursorMove::Bottom);
+    area.move_cursor(CursorMove::End);
     state.editor = Some(EditorState {
         area,
         parsed: Ok(Extraction::default()),

@@ -31,3 +31,45 @@ pub fn assert_figure(report: &retort::eval::Report, at: (&str, &str, &str), expe
         "{table} / {row} / {column}: {value} vs {expected}"
     );
 }
+
+/// A workbench state on `paragraph` for `task`, with one HTTP profile named "smol" (and a second,
+/// "tuned", for comparisons), sized `width` × `height`.
+pub fn tui_state(task: &str, paragraph: &str, width: u16, height: u16) -> retort::tui::state::State {
+    let registry = retort::task::Registry::builtin();
+    let profiles = retort::llm::profile::parse(
+        "[[model]]\nname = \"smol\"\nengine = \"openai\"\nbase_url = \"http://127.0.0.1:9/v1\"\nmodel = \"smollm2\"\nmode = \"few-shot\"\nstructured = \"llama-cpp\"\n\n[[model]]\nname = \"tuned\"\nengine = \"openai\"\nbase_url = \"http://127.0.0.1:9/v1\"\nmodel = \"mistral-ft\"\nmode = \"fine-tuned\"\n",
+    )
+    .unwrap();
+    let (keymap, _) = retort::tui::keymap::Keymap::load(None);
+    let mut state = retort::tui::state::State::new(registry.tasks.clone(), profiles, keymap, paragraph);
+    state.task = state.tasks.iter().position(|t| t.name == task).unwrap();
+    let _ = retort::tui::update::update(&mut state, retort::tui::action::Action::Resize(width, height));
+    state
+}
+
+/// A finished run of profile `profile` that replied `raw`, as the driver would deliver it.
+pub fn finished_run(state: &retort::tui::state::State, profile: usize, raw: &str) -> retort::llm::Run {
+    let paragraph = state.paragraph();
+    let request = retort::llm::RunRequest {
+        task: state.task(),
+        profile: &state.profiles[profile],
+        paragraph: &paragraph,
+        pool: &[],
+        endpoint: 0,
+        stream: true,
+    };
+    let mut run = retort::llm::from_reply(&request, raw);
+    run.started_at = "2026-01-01T00:00:00.000Z".into();
+    run
+}
+
+/// (task, paragraph, gold) of the first bundled sample of `task`.
+pub fn sample(task: &str) -> (String, String) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("sample_paragraphs/{task}.jsonl"));
+    let line: serde_json::Value =
+        serde_json::from_str(std::fs::read_to_string(path).unwrap().lines().next().unwrap()).unwrap();
+    (
+        line["text"].as_str().unwrap().to_string(),
+        line["gold"].as_str().unwrap().to_string(),
+    )
+}

@@ -1,0 +1,248 @@
+//! Whole workbench scenarios through the pure update: actions in, effects and state out.
+
+mod common;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use retort::extraction::Alignment;
+use retort::tui::action::{Action, Command, Effect};
+use retort::tui::state::{Overlay, Pane, ResultView};
+use retort::tui::update::update;
+use std::time::{Duration, Instant};
+
+fn key(c: char) -> Action {
+    Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn ctrl(c: char) -> Action {
+    Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+fn code(code: KeyCode) -> Action {
+    Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+#[test]
+fn paste_run_stream_parse_edit_accept_save() {
+    let mut state = common::tui_state("compound", "", 120, 40);
+    // A 50 kB paste is one edit.
+    let paragraph = "Ethanol (5 mL) and THF were stirred; µL of water was added. ".repeat(850);
+    assert!(paragraph.len() > 50_000);
+    assert!(update(&mut state, Action::Paste(paragraph.clone())).is_empty());
+    assert_eq!(state.paragraph(), paragraph);
+    update(&mut state, Action::Command(Command::ClearSource));
+    assert_eq!(state.paragraph(), "");
+    update(&mut state, Action::Command(Command::Undo));
+    assert_eq!(state.paragraph(), paragraph, "one undo brings the whole paste back");
+    update(&mut state, Action::Command(Command::ClearSource));
+    update(
+        &mut state,
+        Action::Paste("Ethanol and THF were stirred with µL of water.".into()),
+    );
+
+    let effects = update(&mut state, key('r'));
+    let job = match effects.as_slice() {
+        [Effect::StartRun(job)] => job.clone(),
+        other => panic!("expected one run, got {other:?}"),
+    };
+    assert_eq!(job.paragraph, "Ethanol and THF were stirred with µL of water.");
+    assert!(state.runs[0].running);
+
+    let t0 = Instant::now();
+    update(&mut state, Action::RunStarted { slot: 0, at: t0 });
+    for (i, piece) in ["Ethanol", " | ", "THF", " | ", "water", " | ", "unobtainium"]
+        .iter()
+        .enumerate()
+    {
+        update(
+            &mut state,
+            Action::RunPiece {
+                slot: 0,
+                piece: piece.to_string(),
+                at: t0 + Duration::from_millis(100 * (i as u64 + 1)),
+            },
+        );
+    }
+    assert_eq!(state.runs[0].streamed, "Ethanol | THF | water | unobtainium");
+    assert_eq!(state.runs[0].pieces, 7);
+    let run = common::finished_run(&state, 0, "Ethanol | THF | water | unobtainium");
+    update(
+        &mut state,
+        Action::RunFinished {
+            slot: 0,
+            run: Box::new(run),
+        },
+    );
+    assert!(!state.runs[0].running);
+    let values = state.highlighted().unwrap().values();
+    assert_eq!(values.len(), 4);
+    assert_eq!(
+        values[3].1.alignment,
+        Alignment::Unaligned,
+        "a hallucinated value is marked, not dropped"
+    );
+
+    // Select a value: the source follows it.
+    update(&mut state, Action::Command(Command::FocusNext));
+    assert_eq!(state.focus, Pane::Result);
+    update(&mut state, key('j'));
+    assert_eq!(state.selected, 1);
+    assert_eq!(state.source_scroll, u16::MAX);
+
+    // Edit: drop the hallucination; parse errors and grounding update as one types.
+    update(&mut state, key('e'));
+    assert_eq!(state.focus, Pane::Editor);
+    assert_eq!(
+        state.editor.as_ref().unwrap().area.lines().join("\n"),
+        "Ethanol | THF | water | unobtainium"
+    );
+    for _ in 0.." | unobtainium".len() {
+        update(&mut state, code(KeyCode::Backspace));
+    }
+    let parsed = state.editor.as_ref().unwrap().parsed.as_ref().unwrap();
+    assert!(parsed.values().iter().all(|(_, v)| v.alignment != Alignment::Unaligned));
+    update(&mut state, ctrl('s'));
+    let (gold, text) = state.gold.clone().unwrap();
+    assert_eq!(text, "Ethanol | THF | water");
+    assert_eq!(gold.values().len(), 3);
+    assert_eq!(state.editor.is_none(), true);
+
+    let effects = update(&mut state, key('s'));
+    let saved = match effects.as_slice() {
+        [Effect::SaveExample(example)] => example.clone(),
+        other => panic!("expected a save, got {other:?}"),
+    };
+    assert_eq!(saved.answer, "Ethanol | THF | water");
+    assert_eq!(saved.paragraph, "Ethanol and THF were stirred with µL of water.");
+    assert_eq!(saved.runs.len(), 1);
+    assert_eq!(saved.runs[0]["model"], "smollm2");
+    assert_eq!(saved.task, "compound");
+}
+
+#[test]
+fn a_malformed_reply_shows_raw_with_the_error_and_can_be_fixed_by_hand() {
+    let (paragraph, _) = common::sample("nmr");
+    let mut state = common::tui_state("nmr", &paragraph, 120, 40);
+    update(&mut state, key('r'));
+    let run = common::finished_run(&state, 0, "{\"IUPAC\": \"broken");
+    update(
+        &mut state,
+        Action::RunFinished {
+            slot: 0,
+            run: Box::new(run),
+        },
+    );
+    assert_eq!(state.result_view, ResultView::Raw);
+    assert!(state.notice.as_ref().unwrap().error);
+    assert!(state.notice.as_ref().unwrap().text.contains("does not parse"));
+    update(&mut state, Action::Command(Command::Edit));
+    assert_eq!(
+        state.editor.as_ref().unwrap().area.lines().join("\n"),
+        "{\"IUPAC\": \"broken",
+        "the raw answer is the starting point"
+    );
+    assert!(state.editor.as_ref().unwrap().parsed.is_err());
+}
+
+#[test]
+fn escape_cancels_a_run_and_ctrl_c_quits_when_idle() {
+    let mut state = common::tui_state("compound", "THF", 80, 24);
+    update(&mut state, key('r'));
+    let effects = update(&mut state, code(KeyCode::Esc));
+    assert!(matches!(effects.as_slice(), [Effect::CancelRun(0)]));
+    let run = common::finished_run(&state, 0, "");
+    update(
+        &mut state,
+        Action::RunFinished {
+            slot: 0,
+            run: Box::new(run),
+        },
+    );
+    let effects = update(&mut state, ctrl('c'));
+    assert!(state.quit);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::SaveDraft(d) if d.paragraph == "THF"))
+    );
+}
+
+#[test]
+fn compare_two_models_and_adopt_the_right_side() {
+    let (paragraph, gold) = common::sample("action");
+    let mut state = common::tui_state("action", &paragraph, 160, 48);
+    let effects = update(&mut state, key('R'));
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::ListModels(_))),
+        "no second model yet: the picker opens"
+    );
+    assert!(matches!(state.overlay, Some(Overlay::Picker(_))));
+    update(&mut state, code(KeyCode::Down));
+    update(&mut state, code(KeyCode::Enter));
+    assert_eq!(state.compare_model, Some(1));
+    let effects = update(&mut state, key('R'));
+    assert_eq!(effects.iter().filter(|e| matches!(e, Effect::StartRun(_))).count(), 2);
+    let left = common::finished_run(&state, 0, "STIR for 1 h.");
+    let right = common::finished_run(&state, 1, &gold);
+    update(
+        &mut state,
+        Action::RunFinished {
+            slot: 0,
+            run: Box::new(left),
+        },
+    );
+    update(
+        &mut state,
+        Action::RunFinished {
+            slot: 1,
+            run: Box::new(right),
+        },
+    );
+    assert!(state.compare_open);
+    update(&mut state, Action::Command(Command::AdoptRight));
+    assert_eq!(state.editor.as_ref().unwrap().area.lines().join("\n"), gold);
+}
+
+#[test]
+fn pickers_filter_and_help_lists_the_focused_panes_keys() {
+    let mut state = common::tui_state("compound", "THF", 80, 24);
+    update(&mut state, key('t'));
+    for c in "nmr".chars() {
+        update(&mut state, key(c));
+    }
+    let effects = update(&mut state, code(KeyCode::Enter));
+    assert_eq!(state.task().name, "nmr");
+    assert!(matches!(effects.as_slice(), [Effect::LoadPool(name)] if name == "nmr"));
+    update(&mut state, key('?'));
+    assert_eq!(state.overlay, Some(Overlay::Help));
+    update(&mut state, code(KeyCode::Esc));
+    assert_eq!(state.overlay, None);
+    let copied = update(&mut state, key('y'));
+    assert!(copied.is_empty(), "nothing to copy before a run");
+    assert!(state.notice.as_ref().unwrap().error);
+}
+
+#[test]
+fn the_source_regrounds_after_an_edit() {
+    let mut state = common::tui_state("compound", "water and THF", 80, 24);
+    update(&mut state, key('r'));
+    let run = common::finished_run(&state, 0, "water | ethanol");
+    update(
+        &mut state,
+        Action::RunFinished {
+            slot: 0,
+            run: Box::new(run),
+        },
+    );
+    assert_eq!(
+        state.highlighted().unwrap().values()[1].1.alignment,
+        Alignment::Unaligned
+    );
+    update(&mut state, key('e'));
+    assert!(state.source_editing);
+    for c in " ethanol".chars() {
+        update(&mut state, key(c));
+    }
+    update(&mut state, code(KeyCode::Esc));
+    assert_eq!(state.paragraph(), "water and THF ethanol");
+    assert_eq!(state.highlighted().unwrap().values()[1].1.alignment, Alignment::Exact);
+}
