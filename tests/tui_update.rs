@@ -104,7 +104,7 @@ fn paste_run_stream_parse_edit_accept_save() {
     let (gold, text) = state.gold.clone().unwrap();
     assert_eq!(text, "Ethanol | THF | water");
     assert_eq!(gold.values().len(), 3);
-    assert_eq!(state.editor.is_none(), true);
+    assert!(state.editor.is_none());
 
     let effects = update(&mut state, key('s'));
     let saved = match effects.as_slice() {

@@ -202,7 +202,11 @@ fn list_lines<'a>(
         let mut has_selected = false;
         match task.format {
             Format::ActionSequence => spans.push(Span::styled(format!("{:>2}. ", r + 1), theme.fg(theme.dim))),
-            Format::DopingEnglish => {}
+            Format::DopingEnglish => {
+                if let Some(label) = doping_label(record) {
+                    spans.push(Span::styled(label, theme.fg(theme.dim)));
+                }
+            }
             _ => {}
         }
         for field in &record.fields {
@@ -234,7 +238,7 @@ fn list_lines<'a>(
                 }
                 index += 1;
             }
-            if matches!(task.format, Format::ActionSequence) {
+            if matches!(task.format, Format::ActionSequence) && !record.texts("details").concat().starts_with('.') {
                 spans.push(Span::raw(" "));
             }
             if matches!(task.format, Format::RoleTags) {
@@ -250,6 +254,20 @@ fn list_lines<'a>(
         out.push((Line::styled("(nothing extracted)", theme.fg(theme.dim)), false));
     }
     out
+}
+
+/// What a one-sided doping statement is (a linked pair needs no label).
+fn doping_label(record: &crate::extraction::Record) -> Option<&'static str> {
+    use crate::format::doping_english::{DOPANT, HOST, MODIFIERS, RESULT};
+    let has = |name: &str| !record.texts(name).is_empty();
+    match (has(HOST), has(DOPANT)) {
+        (true, true) => None,
+        (true, false) => Some("host, no dopant named: "),
+        (false, true) => Some("dopant, no host named: "),
+        _ if has(RESULT) => Some("likely solid solution: "),
+        _ if has(MODIFIERS) => Some("modifiers: "),
+        _ => None,
+    }
 }
 
 fn selected_line_top(lines: &[(Line, bool)], height: u16) -> u16 {

@@ -1,0 +1,120 @@
+//! Render snapshots of every pane and the full screen at 80×24 and 160×48 (ratatui TestBackend;
+//! the snapshots hold the cells and their styles: span colours, selection, warnings).
+
+mod common;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use retort::tui::action::{Action, Command};
+use retort::tui::state::State;
+use retort::tui::theme::Theme;
+use retort::tui::update::update;
+
+fn draw(state: &State, no_color: bool) -> String {
+    let (theme, _) = Theme::load(None, no_color);
+    let mut terminal = Terminal::new(TestBackend::new(state.width, state.height)).unwrap();
+    terminal.draw(|frame| retort::tui::view::render(frame, state, &theme)).unwrap();
+    format!("{:?}", terminal.backend().buffer())
+}
+
+fn with_run(task: &str, raw: Option<&str>, width: u16, height: u16) -> State {
+    let (paragraph, gold) = common::sample(task);
+    let mut state = common::tui_state(task, &paragraph, width, height);
+    update(&mut state, Action::Command(Command::Run));
+    let run = common::finished_run(&state, 0, raw.unwrap_or(&gold));
+    update(&mut state, Action::RunFinished { slot: 0, run: Box::new(run) });
+    state
+}
+
+#[test]
+fn start_screen_narrow_and_wide() {
+    let (paragraph, _) = common::sample("compound");
+    insta::assert_snapshot!("start_80x24", draw(&common::tui_state("compound", &paragraph, 80, 24), false));
+    insta::assert_snapshot!("start_160x48", draw(&common::tui_state("compound", &paragraph, 160, 48), false));
+}
+
+#[test]
+fn compound_spans_with_a_hallucination() {
+    let (_, gold) = common::sample("compound");
+    let raw = format!("{gold} | palladium on unicorn");
+    let mut state = with_run("compound", Some(&raw), 160, 48);
+    update(&mut state, Action::Command(Command::FocusNext));
+    update(&mut state, Action::Command(Command::SelectNext));
+    insta::assert_snapshot!("compound_160x48", draw(&state, false));
+    state.width = 80;
+    state.height = 24;
+    insta::assert_snapshot!("compound_result_80x24", draw(&state, false));
+    insta::assert_snapshot!("compound_160x48_no_color", draw(&{
+        let mut s = state;
+        s.width = 160;
+        s.height = 48;
+        s
+    }, true));
+}
+
+#[test]
+fn mof_table_and_raw_json() {
+    let mut state = with_run("mof-synthesis", None, 160, 48);
+    insta::assert_snapshot!("mof_table_160x48", draw(&state, false));
+    update(&mut state, Action::Command(Command::ToggleRaw));
+    insta::assert_snapshot!("mof_raw_160x48", draw(&state, false));
+}
+
+#[test]
+fn nmr_action_roles_doping() {
+    insta::assert_snapshot!("nmr_160x48", draw(&with_run("nmr", None, 160, 48), false));
+    insta::assert_snapshot!("action_80x24", draw(&{
+        let mut s = with_run("action", None, 80, 24);
+        update(&mut s, Action::Command(Command::FocusNext));
+        s
+    }, false));
+    insta::assert_snapshot!("rxn_role_160x48", draw(&with_run("rxn-role", None, 160, 48), false));
+    insta::assert_snapshot!("doping_160x48", draw(&with_run("doping-engextra", None, 160, 48), false));
+}
+
+#[test]
+fn editor_with_a_parse_error_and_compare() {
+    let mut state = with_run("nmr", None, 160, 48);
+    update(&mut state, Action::Command(Command::Edit));
+    update(&mut state, Action::Paste("\"oops".into()));
+    insta::assert_snapshot!("editor_error_160x48", draw(&state, false));
+
+    let (_, gold) = common::sample("action");
+    let mut state = with_run("action", Some("STIR for 1 h; CONCENTRATE."), 160, 48);
+    state.compare_model = Some(1);
+    update(&mut state, Action::Command(Command::RunCompare));
+    let left = common::finished_run(&state, 0, "STIR for 1 h; CONCENTRATE.");
+    let right = common::finished_run(&state, 1, &gold);
+    update(&mut state, Action::RunFinished { slot: 0, run: Box::new(left) });
+    update(&mut state, Action::RunFinished { slot: 1, run: Box::new(right) });
+    insta::assert_snapshot!("compare_160x48", draw(&state, false));
+}
+
+#[test]
+fn overlays() {
+    let mut state = with_run("compound", None, 160, 48);
+    update(&mut state, Action::Command(Command::Help));
+    insta::assert_snapshot!("help_160x48", draw(&state, false));
+    update(&mut state, Action::Command(Command::Close));
+    update(&mut state, Action::Command(Command::Inspector));
+    insta::assert_snapshot!("inspector_160x48", draw(&state, false));
+    update(&mut state, Action::Command(Command::Close));
+    update(&mut state, Action::Command(Command::PickTask));
+    insta::assert_snapshot!("task_picker_80x24", draw(&{
+        state.width = 80;
+        state.height = 24;
+        state
+    }, false));
+}
+
+#[test]
+fn streaming_status() {
+    let mut state = common::tui_state("compound", "THF and water", 80, 24);
+    update(&mut state, Action::Command(Command::Run));
+    let t0 = std::time::Instant::now();
+    update(&mut state, Action::RunStarted { slot: 0, at: t0 });
+    update(&mut state, Action::RunPiece { slot: 0, piece: "THF | wa".into(), at: t0 + std::time::Duration::from_millis(500) });
+    update(&mut state, Action::Tick(t0 + std::time::Duration::from_millis(2000)));
+    update(&mut state, Action::Command(Command::FocusNext));
+    insta::assert_snapshot!("streaming_80x24", draw(&state, false));
+}
