@@ -13,7 +13,9 @@ use retort::tui::update::update;
 fn draw(state: &State, no_color: bool) -> String {
     let (theme, _) = Theme::load(None, no_color);
     let mut terminal = Terminal::new(TestBackend::new(state.width, state.height)).unwrap();
-    terminal.draw(|frame| retort::tui::view::render(frame, state, &theme)).unwrap();
+    terminal
+        .draw(|frame| retort::tui::view::render(frame, state, &theme))
+        .unwrap();
     format!("{:?}", terminal.backend().buffer())
 }
 
@@ -22,15 +24,27 @@ fn with_run(task: &str, raw: Option<&str>, width: u16, height: u16) -> State {
     let mut state = common::tui_state(task, &paragraph, width, height);
     update(&mut state, Action::Command(Command::Run));
     let run = common::finished_run(&state, 0, raw.unwrap_or(&gold));
-    update(&mut state, Action::RunFinished { slot: 0, run: Box::new(run) });
+    update(
+        &mut state,
+        Action::RunFinished {
+            slot: 0,
+            run: Box::new(run),
+        },
+    );
     state
 }
 
 #[test]
 fn start_screen_narrow_and_wide() {
     let (paragraph, _) = common::sample("compound");
-    insta::assert_snapshot!("start_80x24", draw(&common::tui_state("compound", &paragraph, 80, 24), false));
-    insta::assert_snapshot!("start_160x48", draw(&common::tui_state("compound", &paragraph, 160, 48), false));
+    insta::assert_snapshot!(
+        "start_80x24",
+        draw(&common::tui_state("compound", &paragraph, 80, 24), false)
+    );
+    insta::assert_snapshot!(
+        "start_160x48",
+        draw(&common::tui_state("compound", &paragraph, 160, 48), false)
+    );
 }
 
 #[test]
@@ -44,12 +58,18 @@ fn compound_spans_with_a_hallucination() {
     state.width = 80;
     state.height = 24;
     insta::assert_snapshot!("compound_result_80x24", draw(&state, false));
-    insta::assert_snapshot!("compound_160x48_no_color", draw(&{
-        let mut s = state;
-        s.width = 160;
-        s.height = 48;
-        s
-    }, true));
+    insta::assert_snapshot!(
+        "compound_160x48_no_color",
+        draw(
+            &{
+                let mut s = state;
+                s.width = 160;
+                s.height = 48;
+                s
+            },
+            true
+        )
+    );
 }
 
 #[test]
@@ -63,13 +83,22 @@ fn mof_table_and_raw_json() {
 #[test]
 fn nmr_action_roles_doping() {
     insta::assert_snapshot!("nmr_160x48", draw(&with_run("nmr", None, 160, 48), false));
-    insta::assert_snapshot!("action_80x24", draw(&{
-        let mut s = with_run("action", None, 80, 24);
-        update(&mut s, Action::Command(Command::FocusNext));
-        s
-    }, false));
+    insta::assert_snapshot!(
+        "action_80x24",
+        draw(
+            &{
+                let mut s = with_run("action", None, 80, 24);
+                update(&mut s, Action::Command(Command::FocusNext));
+                s
+            },
+            false
+        )
+    );
     insta::assert_snapshot!("rxn_role_160x48", draw(&with_run("rxn-role", None, 160, 48), false));
-    insta::assert_snapshot!("doping_160x48", draw(&with_run("doping-engextra", None, 160, 48), false));
+    insta::assert_snapshot!(
+        "doping_160x48",
+        draw(&with_run("doping-engextra", None, 160, 48), false)
+    );
 }
 
 #[test]
@@ -85,8 +114,20 @@ fn editor_with_a_parse_error_and_compare() {
     update(&mut state, Action::Command(Command::RunCompare));
     let left = common::finished_run(&state, 0, "STIR for 1 h; CONCENTRATE.");
     let right = common::finished_run(&state, 1, &gold);
-    update(&mut state, Action::RunFinished { slot: 0, run: Box::new(left) });
-    update(&mut state, Action::RunFinished { slot: 1, run: Box::new(right) });
+    update(
+        &mut state,
+        Action::RunFinished {
+            slot: 0,
+            run: Box::new(left),
+        },
+    );
+    update(
+        &mut state,
+        Action::RunFinished {
+            slot: 1,
+            run: Box::new(right),
+        },
+    );
     insta::assert_snapshot!("compare_160x48", draw(&state, false));
 }
 
@@ -100,11 +141,17 @@ fn overlays() {
     insta::assert_snapshot!("inspector_160x48", draw(&state, false));
     update(&mut state, Action::Command(Command::Close));
     update(&mut state, Action::Command(Command::PickTask));
-    insta::assert_snapshot!("task_picker_80x24", draw(&{
-        state.width = 80;
-        state.height = 24;
-        state
-    }, false));
+    insta::assert_snapshot!(
+        "task_picker_80x24",
+        draw(
+            &{
+                state.width = 80;
+                state.height = 24;
+                state
+            },
+            false
+        )
+    );
 }
 
 #[test]
@@ -113,7 +160,14 @@ fn streaming_status() {
     update(&mut state, Action::Command(Command::Run));
     let t0 = std::time::Instant::now();
     update(&mut state, Action::RunStarted { slot: 0, at: t0 });
-    update(&mut state, Action::RunPiece { slot: 0, piece: "THF | wa".into(), at: t0 + std::time::Duration::from_millis(500) });
+    update(
+        &mut state,
+        Action::RunPiece {
+            slot: 0,
+            piece: "THF | wa".into(),
+            at: t0 + std::time::Duration::from_millis(500),
+        },
+    );
     update(&mut state, Action::Tick(t0 + std::time::Duration::from_millis(2000)));
     update(&mut state, Action::Command(Command::FocusNext));
     insta::assert_snapshot!("streaming_80x24", draw(&state, false));

@@ -220,7 +220,10 @@ fn list_lines<'a>(
                     theme.field(task.field(&field.name).map_or("gray", |f| &f.color)),
                 ));
             }
-            if matches!(task.format, Format::DopingEnglish) && !spans.is_empty() {
+            if matches!(task.format, Format::DopingEnglish)
+                && field.name == "dopant"
+                && !record.texts("host").is_empty()
+            {
                 spans.push(Span::styled(" ⟶ ", theme.fg(theme.dim)));
             }
             for (i, value) in values.iter().enumerate() {
