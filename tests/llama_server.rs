@@ -6,6 +6,8 @@
 //! `.ci/run` starts the server and sets `RETORT_TEST_LLAMA_URL`; without it this test starts one
 //! itself with `../shared/scripts/llama-server.sh` (the first build takes 10–15 minutes).
 
+mod common;
+
 use retort::llm::client::{CallSpec, HttpEngine};
 use retort::llm::dialect::Validation;
 use retort::llm::profile::parse;
@@ -18,44 +20,6 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 const OWN_PORT: u16 = 18391;
-
-/// The server's `/v1` URL, and a guard that stops a server this test started.
-struct Server {
-    url: String,
-    started_here: bool,
-}
-
-impl Server {
-    fn get() -> Server {
-        if let Ok(url) = std::env::var("RETORT_TEST_LLAMA_URL") {
-            return Server {
-                url,
-                started_here: false,
-            };
-        }
-        let status = Command::new(script())
-            .args(["start", &OWN_PORT.to_string()])
-            .status()
-            .expect("llama-server.sh");
-        assert!(status.success(), "could not start llama-server");
-        Server {
-            url: format!("http://127.0.0.1:{OWN_PORT}/v1"),
-            started_here: true,
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if self.started_here {
-            let _ = Command::new(script()).args(["stop", &OWN_PORT.to_string()]).status();
-        }
-    }
-}
-
-fn script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/scripts/llama-server.sh")
-}
 
 fn spec(url: &str, prompt: Prompt, stream: bool) -> CallSpec {
     CallSpec {
@@ -76,7 +40,7 @@ fn spec(url: &str, prompt: Prompt, stream: bool) -> CallSpec {
 
 #[test]
 fn real_llama_server() {
-    let server = Server::get();
+    let server = common::LlamaServer::get(OWN_PORT);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let engine = HttpEngine::new();

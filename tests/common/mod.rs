@@ -73,3 +73,41 @@ pub fn sample(task: &str) -> (String, String) {
         line["gold"].as_str().unwrap().to_string(),
     )
 }
+
+/// A llama.cpp server for tests: the one `.ci/run` started (`RETORT_TEST_LLAMA_URL`), or one this
+/// test starts on `port` with `../shared/scripts/llama-server.sh` and stops when dropped.
+pub struct LlamaServer {
+    pub url: String,
+    port: Option<u16>,
+}
+
+impl LlamaServer {
+    pub fn get(port: u16) -> LlamaServer {
+        if let Ok(url) = std::env::var("RETORT_TEST_LLAMA_URL") {
+            return LlamaServer { url, port: None };
+        }
+        let status = std::process::Command::new(llama_script())
+            .args(["start", &port.to_string()])
+            .status()
+            .expect("llama-server.sh");
+        assert!(status.success(), "could not start llama-server");
+        LlamaServer {
+            url: format!("http://127.0.0.1:{port}/v1"),
+            port: Some(port),
+        }
+    }
+}
+
+impl Drop for LlamaServer {
+    fn drop(&mut self) {
+        if let Some(port) = self.port {
+            let _ = std::process::Command::new(llama_script())
+                .args(["stop", &port.to_string()])
+                .status();
+        }
+    }
+}
+
+fn llama_script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/scripts/llama-server.sh")
+}

@@ -1,0 +1,127 @@
+//! The real binary in a real terminal (tmux): open a paragraph, run it against a local llama.cpp
+//! server, see the result, save, quit; then check the saved JSONL line and the draft.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux must be installed (apt-get install tmux)")
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "w"]).stdout).into_owned()
+    }
+
+    fn screen_with_styles(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-e", "-t", "w"]).stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "w"];
+        args.extend_from_slice(keys);
+        assert!(self.run(&args).status.success());
+    }
+
+    /// Waits until the screen shows `text`, returning the screen.
+    fn wait_for(&self, text: &str, seconds: u64) -> String {
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {text:?}; the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+fn env_line(dir: &Path) -> String {
+    format!(
+        "RETORT_CONFIG_DIR={0}/config RETORT_DATA_DIR={0}/data RETORT_STATE_DIR={0}/state",
+        dir.display()
+    )
+}
+
+#[test]
+fn open_run_save_quit_in_tmux() {
+    let server = common::LlamaServer::get(18392);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("config")).unwrap();
+    // The first profile is the one the workbench starts with.
+    std::fs::write(
+        dir.path().join("config/models.toml"),
+        format!("[[model]]\nname = \"local-llamacpp\"\nengine = \"openai\"\nbase_url = \"{}\"\nmode = \"zero-shot\"\nmax_tokens = 40\n", server.url),
+    )
+    .unwrap();
+    let paragraph = "The residue was dissolved in ethanol (20 mL) and THF (5 mL) at 25 °C.";
+    std::fs::write(dir.path().join("paragraph.txt"), paragraph).unwrap();
+    let tmux = Tmux {
+        socket: format!("retort-e2e-{}", std::process::id()),
+    };
+    let command = format!(
+        "{} {} {}",
+        env_line(dir.path()),
+        env!("CARGO_BIN_EXE_retort"),
+        dir.path().join("paragraph.txt").display()
+    );
+    assert!(
+        tmux.run(&["new-session", "-d", "-s", "w", "-x", "120", "-y", "30", &command])
+            .status
+            .success()
+    );
+    tmux.wait_for("dissolved in ethanol", 20);
+    tmux.keys(&["r"]);
+    let screen = tmux.wait_for("tok/s ·", 120);
+    assert!(screen.contains("Result — local-llamacpp"), "{screen}");
+    assert!(screen.contains("compound · local-llamacpp"), "{screen}");
+    let styled = tmux.screen_with_styles();
+    assert!(styled.contains("\x1b["), "the terminal receives colours");
+    tmux.keys(&["s"]);
+    tmux.wait_for("saved to", 20);
+    tmux.keys(&["C-q"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tmux.run(&["has-session", "-t", "w"]).status.success() {
+        assert!(Instant::now() < deadline, "the workbench did not quit");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    let saved = std::fs::read_to_string(dir.path().join("data/examples/compound.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = saved.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["paragraph"], paragraph);
+    assert_eq!(lines[0]["task"], "compound");
+    assert_eq!(lines[0]["runs"][0]["profile"], "local-llamacpp");
+    assert!(
+        lines[0]["runs"][0]["prompt"]["messages"][0]["content"]
+            .as_str()
+            .unwrap()
+            .contains(paragraph)
+    );
+    let draft: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("state/draft.json")).unwrap()).unwrap();
+    assert_eq!(draft["paragraph"], paragraph);
+    assert!(dir.path().join("state/retort.log").exists());
+}
