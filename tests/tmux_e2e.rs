@@ -70,10 +70,10 @@ fn open_run_save_quit_in_tmux() {
     let server = common::LlamaServer::get(18392);
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("config")).unwrap();
-    // The first profile is the one the workbench starts with.
+    // The first profile is the one the workbench starts with: replace the default (embedded) one.
     std::fs::write(
         dir.path().join("config/models.toml"),
-        format!("[[model]]\nname = \"local-llamacpp\"\nengine = \"openai\"\nbase_url = \"{}\"\nmode = \"zero-shot\"\nmax_tokens = 40\n", server.url),
+        format!("[[model]]\nname = \"embedded\"\nengine = \"openai\"\nbase_url = \"{}\"\nmode = \"zero-shot\"\nmax_tokens = 40\n", server.url),
     )
     .unwrap();
     let paragraph = "The residue was dissolved in ethanol (20 mL) and THF (5 mL) at 25 °C.";
@@ -95,8 +95,8 @@ fn open_run_save_quit_in_tmux() {
     tmux.wait_for("dissolved in ethanol", 20);
     tmux.keys(&["r"]);
     let screen = tmux.wait_for("tok/s ·", 120);
-    assert!(screen.contains("Result — local-llamacpp"), "{screen}");
-    assert!(screen.contains("compound · local-llamacpp"), "{screen}");
+    assert!(screen.contains("Result — embedded"), "{screen}");
+    assert!(screen.contains("compound · embedded"), "{screen}");
     let styled = tmux.screen_with_styles();
     assert!(styled.contains("\x1b["), "the terminal receives colours");
     tmux.keys(&["s"]);
@@ -113,7 +113,7 @@ fn open_run_save_quit_in_tmux() {
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["paragraph"], paragraph);
     assert_eq!(lines[0]["task"], "compound");
-    assert_eq!(lines[0]["runs"][0]["profile"], "local-llamacpp");
+    assert_eq!(lines[0]["runs"][0]["profile"], "embedded");
     assert!(
         lines[0]["runs"][0]["prompt"]["messages"][0]["content"]
             .as_str()

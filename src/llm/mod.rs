@@ -3,7 +3,9 @@
 
 pub mod client;
 pub mod dialect;
+pub mod embedded;
 pub mod error;
+pub mod fetch;
 pub mod profile;
 pub mod prompt;
 pub mod run;

@@ -191,6 +191,18 @@ impl Profiles {
         Profiles { profiles, error }
     }
 
+    /// Makes relative embedded model paths absolute under `models_dir`.
+    pub fn resolve_paths(mut self, models_dir: &Path) -> Profiles {
+        for profile in &mut self.profiles {
+            if let Some(path) = &profile.path
+                && path.is_relative()
+            {
+                profile.path = Some(models_dir.join(path));
+            }
+        }
+        self
+    }
+
     pub fn get(&self, name: &str) -> Option<&ModelProfile> {
         self.profiles.iter().find(|p| p.name == name)
     }

@@ -132,10 +132,6 @@ pub async fn execute(
         .cloned()
         .unwrap_or_default();
     let mut run = blank(request, &endpoint);
-    if profile.engine == EngineKind::Embedded {
-        run.error = Some("the embedded engine is not part of this build yet; pick an HTTP profile".into());
-        return run;
-    }
     let built = match prompt::build(request.task, profile, request.paragraph, request.pool) {
         Ok(built) => built,
         Err(e) => {
@@ -145,44 +141,15 @@ pub async fn execute(
     };
     run.prompt_hash = built.prompt.hash();
     run.prompt = built.prompt.clone();
-    let api_key = profile.api_key();
-    let model = match engine
-        .resolve_model(&endpoint, &profile.model, api_key.as_deref())
-        .await
-    {
-        Ok(model) => model,
-        Err(e) => {
-            run.error = Some(e.to_string());
-            run.total_ms = ms(started.elapsed());
-            return run;
-        }
-    };
-    run.model = model.clone();
     let schema: Option<serde_json::Value> = request
         .task
         .schema
         .as_deref()
         .and_then(|s| serde_json::from_str(s).ok());
-    let mut extra = serde_json::Value::Object(Default::default());
-    let schema_sent = schema
-        .as_ref()
-        .is_some_and(|s| dialect::apply(&mut extra, profile.structured, &request.task.name, s));
-    let spec = CallSpec {
-        base_url: endpoint,
-        model,
-        prompt: built.prompt,
-        stop: built.stop,
-        temperature: profile.temperature,
-        max_tokens: profile.max_tokens,
-        extra: extra.as_object().cloned().unwrap_or_default(),
-        api_key,
-        api_key_env: profile.api_key_env.clone(),
-        timeout: Duration::from_secs(profile.timeout),
-        retries: profile.retries,
-        stream: request.stream,
+    let (result, schema_sent) = match profile.engine {
+        EngineKind::Embedded => call_embedded(&mut run, request, built, pieces, cancel).await,
+        EngineKind::Openai => call_http(engine, &mut run, request, built, schema.as_ref(), pieces, cancel).await,
     };
-    run.request = HttpEngine::body(&spec);
-    let result = engine.call(&spec, pieces, cancel).await;
     run.total_ms = ms(started.elapsed());
     match result {
         Ok(reply) => record_reply(&mut run, reply),
@@ -198,6 +165,97 @@ pub async fn execute(
     }
     finish(&mut run, request, schema.as_ref(), schema_sent);
     run
+}
+
+/// The OpenAI-compatible call; returns the reply and whether a schema was sent.
+async fn call_http(
+    engine: &HttpEngine,
+    run: &mut Run,
+    request: &RunRequest<'_>,
+    built: prompt::BuiltPrompt,
+    schema: Option<&serde_json::Value>,
+    pieces: Option<&UnboundedSender<String>>,
+    cancel: &CancellationToken,
+) -> (Result<Reply, LlmError>, bool) {
+    let profile = request.profile;
+    let api_key = profile.api_key();
+    let model = match engine
+        .resolve_model(&run.endpoint, &profile.model, api_key.as_deref())
+        .await
+    {
+        Ok(model) => model,
+        Err(e) => return (Err(e), false),
+    };
+    run.model = model.clone();
+    let mut extra = serde_json::Value::Object(Default::default());
+    let schema_sent = schema.is_some_and(|s| dialect::apply(&mut extra, profile.structured, &request.task.name, s));
+    let spec = CallSpec {
+        base_url: run.endpoint.clone(),
+        model,
+        prompt: built.prompt,
+        stop: built.stop,
+        temperature: profile.temperature,
+        max_tokens: profile.max_tokens,
+        extra: extra.as_object().cloned().unwrap_or_default(),
+        api_key,
+        api_key_env: profile.api_key_env.clone(),
+        timeout: Duration::from_secs(profile.timeout),
+        retries: profile.retries,
+        stream: request.stream,
+    };
+    run.request = HttpEngine::body(&spec);
+    (engine.call(&spec, pieces, cancel).await, schema_sent)
+}
+
+/// The in-process call; decoding is constrained by the task's schema whenever it has one.
+async fn call_embedded(
+    run: &mut Run,
+    request: &RunRequest<'_>,
+    built: prompt::BuiltPrompt,
+    pieces: Option<&UnboundedSender<String>>,
+    cancel: &CancellationToken,
+) -> (Result<Reply, LlmError>, bool) {
+    let profile = request.profile;
+    let path = profile.path.clone().unwrap_or_default();
+    let grammar = request.task.schema.as_deref().and_then(super::embedded::schema_grammar);
+    let threads = profile
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get() as u32));
+    let call = super::embedded::EmbeddedCall {
+        path: path.clone(),
+        threads,
+        context: profile.context as u32,
+        gpu_layers: profile.gpu_layers.unwrap_or(0),
+        prompt: built.prompt,
+        stop: built.stop,
+        max_tokens: profile.max_tokens,
+        temperature: profile.temperature,
+        grammar: grammar.clone(),
+    };
+    run.endpoint = format!("embedded:{}", path.display());
+    run.request = serde_json::json!({
+        "engine": "embedded",
+        "path": path,
+        "threads": threads,
+        "context": call.context,
+        "max_tokens": call.max_tokens,
+        "temperature": call.temperature,
+        "stop": call.stop,
+        "grammar": grammar.is_some(),
+    });
+    // Pieces go through a channel the inference thread owns a clone of.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let forward = pieces.cloned();
+    let forwarder = tokio::spawn(async move {
+        while let Some(piece) = rx.recv().await {
+            if let Some(out) = &forward {
+                let _ = out.send(piece);
+            }
+        }
+    });
+    let result = super::embedded::call(call, Some(tx), cancel.clone()).await;
+    let _ = forwarder.await;
+    (result, grammar.is_some())
 }
 
 fn record_reply(run: &mut Run, reply: Reply) {

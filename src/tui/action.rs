@@ -44,6 +44,7 @@ pub enum Command {
     AdoptRight,
     Open,
     Close,
+    FetchModel,
 }
 
 /// (command, name in the key map, what it does).
@@ -101,6 +102,11 @@ const COMMANDS: &[(Command, &str, &str)] = &[
     ),
     (Command::Open, "open", "open"),
     (Command::Close, "close", "close"),
+    (
+        Command::FetchModel,
+        "fetch-model",
+        "download the default embedded model",
+    ),
 ];
 
 impl Command {
@@ -211,5 +217,7 @@ pub enum Effect {
     SaveDraft(Draft),
     /// Ask these profiles' servers which models they serve: (index, profile).
     ListModels(Vec<(usize, ModelProfile)>),
+    /// Download the default embedded model.
+    FetchModel,
     Quit,
 }

@@ -190,6 +190,21 @@ impl Driver {
                     Err(e) => self.notice(format!("could not write to the terminal: {e}"), true),
                 }
             }
+            Effect::FetchModel => {
+                let dir = self.paths.models_dir();
+                let tx = self.actions.clone();
+                tokio::task::spawn_blocking(move || {
+                    let say = |step: &str| {
+                        let _ = tx.send(Action::Notice {
+                            text: step.to_string(),
+                            error: false,
+                        });
+                    };
+                    if let Err(e) = crate::llm::fetch::fetch_default(&dir, true, &say) {
+                        let _ = tx.send(Action::Notice { text: e, error: true });
+                    }
+                });
+            }
             Effect::SaveDraft(draft) => save_draft(&draft::path(&self.paths.state), &draft),
             Effect::ListModels(profiles) => list_models(self.engine.clone(), profiles, self.actions.clone()),
             Effect::Quit => {

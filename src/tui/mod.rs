@@ -70,7 +70,7 @@ fn sample_paragraph() -> String {
 /// (problems become a notice, defaults stay), the paragraph and the draft.
 pub fn initial_state(paths: &Paths, paragraph: Option<String>) -> (state::State, theme::Theme) {
     let registry = crate::task::Registry::load(Some(&paths.tasks_dir()));
-    let profiles = crate::llm::Profiles::load(&paths.config);
+    let profiles = crate::llm::Profiles::load(&paths.config).resolve_paths(&paths.models_dir());
     let keymap_text = std::fs::read_to_string(paths.config.join("keymap.toml")).ok();
     let (keymap, keymap_error) = keymap::Keymap::load(keymap_text.as_deref());
     let theme_text = std::fs::read_to_string(paths.config.join("theme.toml")).ok();
@@ -101,8 +101,20 @@ pub fn initial_state(paths: &Paths, paragraph: Option<String>) -> (state::State,
         .chain(keymap_error.map(|e| format!("{}: {e}", paths.config.join("keymap.toml").display())))
         .chain(theme_error.map(|e| format!("{}: {e}", paths.config.join("theme.toml").display())))
         .collect();
+    let missing_model = state
+        .profile()
+        .filter(|p| p.engine == crate::llm::profile::EngineKind::Embedded)
+        .and_then(|p| p.path.as_deref())
+        .is_some_and(|path| !path.exists());
     match problems.first() {
         Some(problem) => state.notify(format!("{problem} — using the defaults"), true),
+        None if missing_model => state.notify(
+            format!(
+                "the default model is not downloaded yet: F fetches SmolLM2-135M (94 MB; runs {}), m picks a server instead",
+                crate::llm::fetch::describe(&paths.models_dir())
+            ),
+            false,
+        ),
         None if from_draft => state.notify("restored your draft", false),
         None => {}
     }

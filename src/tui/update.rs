@@ -302,6 +302,10 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Command::FetchModel => {
+            state.notify("fetching the default model…", false);
+            vec![Effect::FetchModel]
+        }
         Command::Open => open_saved(state),
         Command::Close => close(state),
     }

@@ -111,3 +111,14 @@ impl Drop for LlamaServer {
 fn llama_script() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/scripts/llama-server.sh")
 }
+
+/// The small real GGUF model (SmolLM2-135M-Instruct) from `../shared/scripts/fetch-model.sh`.
+pub fn test_gguf() -> PathBuf {
+    if let Ok(path) = std::env::var("RETORT_TEST_GGUF") {
+        return PathBuf::from(path);
+    }
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/scripts/fetch-model.sh");
+    let output = std::process::Command::new(script).output().expect("fetch-model.sh");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    PathBuf::from(String::from_utf8_lossy(&output.stdout).trim())
+}

@@ -1,0 +1,86 @@
+//! Embedded engine throughput on the SmolLM2-135M GGUF: prompt processing and generation tokens/s
+//! (unconstrained and grammar-constrained), model load time and peak RSS. Compare with
+//! `llama-bench -m MODEL -t THREADS -p 512 -n 128` (scripts/bench-embedded.sh runs both).
+//! Usage: cargo bench --bench embedded -- [THREADS]   (model from ../shared/scripts/fetch-model.sh
+//! or RETORT_TEST_GGUF)
+
+use retort::llm::embedded::{EmbeddedCall, call, schema_grammar};
+use retort::llm::prompt::Prompt;
+use std::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+fn model_path() -> std::path::PathBuf {
+    if let Ok(p) = std::env::var("RETORT_TEST_GGUF") {
+        return p.into();
+    }
+    let out = std::process::Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/scripts/fetch-model.sh"))
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().into()
+}
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+fn main() {
+    let threads: u32 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(2);
+    let path = model_path();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let job = |prompt: String, max_tokens: u32, grammar: Option<String>| EmbeddedCall {
+        path: path.clone(),
+        threads,
+        context: 4096,
+        gpu_layers: 0,
+        prompt: Prompt::Completion { text: prompt },
+        stop: Vec::new(),
+        max_tokens,
+        temperature: 0.0,
+        grammar,
+    };
+    runtime.block_on(async {
+        let started = Instant::now();
+        call(job("Hello".into(), 1, None), None, CancellationToken::new()).await.unwrap();
+        println!("model load + first token: {:.0} ms", started.elapsed().as_secs_f64() * 1000.0);
+
+        // Prompt processing: a ~512-token prompt, one generated token.
+        let prompt = "The mixture of copper nitrate and the linker was heated in DMF at 120 °C for 24 h. ".repeat(24);
+        let mut pp = Vec::new();
+        for _ in 0..3 {
+            let t = Instant::now();
+            let reply = call(job(prompt.clone(), 1, None), None, CancellationToken::new()).await.unwrap();
+            let secs = reply.time_to_first_token.unwrap_or(t.elapsed()).as_secs_f64();
+            pp.push(reply.prompt_tokens.unwrap_or(0) as f64 / secs);
+        }
+        let pp_best = pp.iter().cloned().fold(0.0, f64::max);
+        println!("prompt processing: {pp_best:.1} tok/s ({} threads)", threads);
+
+        let generate = |grammar: Option<String>| {
+            let job = job("List the solvents in: ethanol, THF, water, DMF, toluene.".into(), 128, grammar);
+            async move {
+                let mut best = 0.0f64;
+                for _ in 0..3 {
+                    let t = Instant::now();
+                    let reply = call(job.clone(), None, CancellationToken::new()).await.unwrap();
+                    let total = t.elapsed().as_secs_f64();
+                    let first = reply.time_to_first_token.map_or(0.0, |d| d.as_secs_f64());
+                    let n = reply.completion_tokens.unwrap_or(0).saturating_sub(1) as f64;
+                    best = best.max(n / (total - first).max(1e-6));
+                }
+                best
+            }
+        };
+        let free = generate(None).await;
+        println!("generation: {free:.1} tok/s");
+        let schema = r#"{"type":"object","properties":{"solvents":{"type":"array","items":{"type":"string"}}},"required":["solvents"]}"#;
+        let constrained = generate(schema_grammar(schema)).await;
+        println!("generation, JSON-schema constrained: {constrained:.1} tok/s ({:.2}× unconstrained)", constrained / free);
+    });
+    println!("peak RSS: {:.0} MB", peak_rss_mb());
+}

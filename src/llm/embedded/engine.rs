@@ -1,0 +1,301 @@
+//! The llama.cpp side of the embedded engine: one inference thread that owns the backend and
+//! the loaded model, and takes generation jobs from a channel.
+
+use super::EmbeddedCall;
+use crate::llm::client::Reply;
+use crate::llm::error::LlmError;
+use crate::llm::prompt::Prompt;
+use llama_cpp_2::context::params::LlamaContextParams;
+use llama_cpp_2::llama_backend::LlamaBackend;
+use llama_cpp_2::llama_batch::LlamaBatch;
+use llama_cpp_2::model::params::LlamaModelParams;
+use llama_cpp_2::model::{LlamaChatMessage, LlamaModel};
+use llama_cpp_2::sampling::LlamaSampler;
+use llama_cpp_2::token::LlamaToken;
+use llama_cpp_2::token::data::LlamaTokenData;
+use llama_cpp_2::token::data_array::LlamaTokenDataArray;
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::sync::mpsc::{Sender, channel};
+use std::time::Instant;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::oneshot;
+use tokio_util::sync::CancellationToken;
+
+struct Job {
+    call: EmbeddedCall,
+    pieces: Option<UnboundedSender<String>>,
+    cancel: CancellationToken,
+    reply: oneshot::Sender<Result<Reply, LlmError>>,
+}
+
+static WORKER: OnceLock<Sender<Job>> = OnceLock::new();
+
+fn worker() -> &'static Sender<Job> {
+    WORKER.get_or_init(|| {
+        let (tx, rx) = channel::<Job>();
+        std::thread::Builder::new()
+            .name("retort-inference".into())
+            .spawn(move || {
+                llama_cpp_2::send_logs_to_tracing(llama_cpp_2::LogOptions::default());
+                let backend = LlamaBackend::init();
+                let mut loaded: Option<(PathBuf, u32, LlamaModel)> = None;
+                for job in rx {
+                    let result = match &backend {
+                        Ok(backend) => run_job(backend, &mut loaded, &job),
+                        Err(e) => Err(LlmError::Other(format!("llama.cpp could not start: {e}"))),
+                    };
+                    let _ = job.reply.send(result);
+                }
+            })
+            .expect("spawning the inference thread");
+        tx
+    })
+}
+
+pub async fn submit(
+    call: EmbeddedCall,
+    pieces: Option<UnboundedSender<String>>,
+    cancel: CancellationToken,
+) -> Result<Reply, LlmError> {
+    let (reply, result) = oneshot::channel();
+    worker()
+        .send(Job {
+            call,
+            pieces,
+            cancel,
+            reply,
+        })
+        .map_err(|_| LlmError::Other("the inference thread has stopped".into()))?;
+    result
+        .await
+        .map_err(|_| LlmError::Other("the inference thread stopped during the run".into()))?
+}
+
+fn run_job(
+    backend: &LlamaBackend,
+    loaded: &mut Option<(PathBuf, u32, LlamaModel)>,
+    job: &Job,
+) -> Result<Reply, LlmError> {
+    let call = &job.call;
+    let reusable = loaded
+        .as_ref()
+        .is_some_and(|(path, layers, _)| *path == call.path && *layers == call.gpu_layers);
+    if !reusable {
+        *loaded = None;
+        let started = Instant::now();
+        let params = LlamaModelParams::default().with_n_gpu_layers(call.gpu_layers);
+        let model = LlamaModel::load_from_file(backend, &call.path, &params).map_err(|_| load_error(&call.path))?;
+        tracing::info!(
+            "loaded {} in {:.0} ms",
+            call.path.display(),
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+        *loaded = Some((call.path.clone(), call.gpu_layers, model));
+    }
+    let (_, _, model) = loaded.as_ref().expect("model loaded above");
+    generate(backend, model, job)
+}
+
+fn load_error(path: &std::path::Path) -> LlmError {
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let arch = llama_cpp_2::gguf::GgufContext::from_file(path).and_then(|g| {
+        let index = g.find_key("general.architecture");
+        (index >= 0).then(|| g.val_str(index).map(String::from)).flatten()
+    });
+    match arch {
+        None => LlmError::Other(format!(
+            "llama.cpp could not read {} ({size} bytes): the file is truncated or corrupt; download it again",
+            path.display()
+        )),
+        Some(arch) => LlmError::Other(format!(
+            "llama.cpp could not load {} ({size} bytes, architecture {arch:?}): the file is truncated, or this llama.cpp does not know the architecture; download it again or use a newer retort",
+            path.display()
+        )),
+    }
+}
+
+fn prompt_text(model: &LlamaModel, prompt: &Prompt) -> Result<String, LlmError> {
+    match prompt {
+        Prompt::Completion { text } => Ok(text.clone()),
+        Prompt::Chat { messages } => {
+            let chat: Vec<LlamaChatMessage> = messages
+                .iter()
+                .map(|m| LlamaChatMessage::new(m.role.clone(), m.content.clone()))
+                .collect::<Result<_, _>>()
+                .map_err(|e| LlmError::Other(format!("a message could not be passed to llama.cpp: {e}")))?;
+            let template = model.chat_template(None).map_err(|_| {
+                LlmError::Other(
+                    "the model has no chat template in its GGUF metadata; use a fine-tuned completion profile".into(),
+                )
+            })?;
+            model
+                .apply_chat_template(&template, &chat, true)
+                .map_err(|e| LlmError::Other(format!("applying the chat template failed: {e}")))
+        }
+    }
+}
+
+fn generate(backend: &LlamaBackend, model: &LlamaModel, job: &Job) -> Result<Reply, LlmError> {
+    let call = &job.call;
+    let started = Instant::now();
+    let vocab = model.vocab();
+    let text = prompt_text(model, &call.prompt)?;
+    let tokens = vocab.tokenize(text.as_bytes(), true, true);
+    let needed = tokens.len() as u32 + call.max_tokens;
+    if needed > call.context {
+        return Err(LlmError::ContextTooLong {
+            message: format!(
+                "the prompt has {} tokens and up to {} may be generated, more than the context of {}; raise `context` (or lower `max_tokens`) in the profile",
+                tokens.len(),
+                call.max_tokens,
+                call.context
+            ),
+        });
+    }
+    let threads = call.threads.max(1) as i32;
+    let params = LlamaContextParams::default()
+        .with_n_ctx(NonZeroU32::new(call.context))
+        .with_n_batch(call.context.min(2048))
+        .with_n_threads(threads)
+        .with_n_threads_batch(threads);
+    let mut ctx = model
+        .new_context(backend, params)
+        .map_err(|e| LlmError::Other(format!("llama.cpp context: {e}")))?;
+    let mut batch = LlamaBatch::new(call.context.min(2048) as usize, 1);
+    let last = tokens.len().saturating_sub(1);
+    for chunk_start in (0..tokens.len()).step_by(batch_size(call)) {
+        batch.clear();
+        let end = (chunk_start + batch_size(call)).min(tokens.len());
+        for (i, token) in tokens.iter().enumerate().take(end).skip(chunk_start) {
+            batch
+                .add(*token, i as i32, &[0], i == last)
+                .map_err(|e| LlmError::Other(format!("batch: {e}")))?;
+        }
+        ctx.decode(&mut batch)
+            .map_err(|e| LlmError::Other(format!("llama.cpp decode: {e}")))?;
+    }
+    let mut grammar = match &call.grammar {
+        Some(g) => Some(
+            LlamaSampler::grammar(model, g, "root")
+                .map_err(|e| LlmError::Other(format!("the schema's grammar: {e}")))?,
+        ),
+        None => None,
+    };
+    let mut sampler = if call.temperature > 0.0 {
+        Some(LlamaSampler::chain_simple([
+            LlamaSampler::temp(call.temperature as f32),
+            LlamaSampler::dist(1234),
+        ]))
+    } else {
+        None
+    };
+    let mut reply = Reply {
+        prompt_tokens: Some(tokens.len() as u64),
+        attempts: 1,
+        ..Reply::default()
+    };
+    let mut pending: Vec<u8> = Vec::new();
+    let mut position = tokens.len() as i32;
+    let mut logits_index = batch.n_tokens() - 1;
+    let mut generated = 0u32;
+    reply.finish_reason = Some("length".into());
+    while generated < call.max_tokens {
+        if job.cancel.is_cancelled() {
+            return Err(LlmError::Cancelled { partial: reply.text });
+        }
+        let token = next_token(&ctx, logits_index, grammar.as_mut(), sampler.as_mut());
+        if let Some(g) = grammar.as_mut() {
+            g.accept(token);
+        }
+        if vocab.is_eog(token) {
+            reply.finish_reason = Some("stop".into());
+            break;
+        }
+        generated += 1;
+        pending.extend(vocab.token_to_piece(token, false, None));
+        let piece = take_utf8(&mut pending);
+        if !piece.is_empty() {
+            reply.time_to_first_token.get_or_insert_with(|| started.elapsed());
+            reply.text.push_str(&piece);
+            reply.pieces += 1;
+            if let Some(tx) = &job.pieces {
+                let _ = tx.send(piece);
+            }
+        }
+        if let Some(at) = call
+            .stop
+            .iter()
+            .filter(|s| !s.is_empty())
+            .filter_map(|s| reply.text.find(s.as_str()))
+            .min()
+        {
+            reply.text.truncate(at);
+            reply.finish_reason = Some("stop".into());
+            break;
+        }
+        batch.clear();
+        batch
+            .add(token, position, &[0], true)
+            .map_err(|e| LlmError::Other(format!("batch: {e}")))?;
+        position += 1;
+        ctx.decode(&mut batch)
+            .map_err(|e| LlmError::Other(format!("llama.cpp decode: {e}")))?;
+        logits_index = batch.n_tokens() - 1;
+    }
+    reply.completion_tokens = Some(u64::from(generated));
+    Ok(reply)
+}
+
+fn batch_size(call: &EmbeddedCall) -> usize {
+    call.context.min(2048) as usize
+}
+
+/// The next token. With a grammar, the greedy choice is checked first and the whole vocabulary
+/// is filtered only when the grammar rejects it: most tokens pass, and filtering 49k candidates
+/// for every token is what makes naive constrained decoding slow.
+fn next_token(
+    ctx: &llama_cpp_2::context::LlamaContext,
+    index: i32,
+    grammar: Option<&mut LlamaSampler>,
+    sampler: Option<&mut LlamaSampler>,
+) -> LlamaToken {
+    if let Some(sampler) = sampler {
+        let mut candidates = ctx.token_data_array_ith(index);
+        if let Some(g) = grammar {
+            candidates.apply_sampler(g);
+        }
+        candidates.apply_sampler(sampler);
+        return candidates
+            .selected_token()
+            .unwrap_or_else(|| candidates.sample_token_greedy());
+    }
+    let logits = ctx.get_logits_ith(index);
+    let best = logits.iter().enumerate().fold(
+        (0usize, f32::NEG_INFINITY),
+        |acc, (i, l)| if *l > acc.1 { (i, *l) } else { acc },
+    );
+    let greedy = LlamaToken::new(best.0 as i32);
+    let Some(g) = grammar else { return greedy };
+    let mut single = LlamaTokenDataArray::new(vec![LlamaTokenData::new(greedy, best.1, 0.0)], false);
+    single.apply_sampler(g);
+    if single.data.first().is_some_and(|d| d.logit().is_finite()) {
+        return greedy;
+    }
+    let mut all = ctx.token_data_array_ith(index);
+    all.apply_sampler(g);
+    all.sample_token_greedy()
+}
+
+/// The longest valid UTF-8 prefix of `pending`, leaving an incomplete character for the next token.
+fn take_utf8(pending: &mut Vec<u8>) -> String {
+    let valid = match std::str::from_utf8(pending) {
+        Ok(_) => pending.len(),
+        Err(e) if e.error_len().is_none() => e.valid_up_to(),
+        Err(e) => e.valid_up_to() + e.error_len().unwrap_or(1),
+    };
+    let piece = String::from_utf8_lossy(&pending[..valid]).into_owned();
+    pending.drain(..valid);
+    piece
+}

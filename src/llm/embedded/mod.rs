@@ -1,0 +1,110 @@
+//! The embedded engine: a GGUF model run inside the Retort process through llama.cpp
+//! (`llama-cpp-2`), behind the same call interface as the HTTP engine. The model is loaded once
+//! and kept; inference runs on its own thread, never on the async reactor or the render path.
+//! Without the `embedded` cargo feature this module only says so.
+
+use super::client::Reply;
+use super::error::LlmError;
+use super::prompt::Prompt;
+use std::path::{Path, PathBuf};
+use tokio::sync::mpsc::UnboundedSender;
+use tokio_util::sync::CancellationToken;
+
+/// One generation request for the embedded engine.
+#[derive(Debug, Clone)]
+pub struct EmbeddedCall {
+    pub path: PathBuf,
+    pub threads: u32,
+    pub context: u32,
+    pub gpu_layers: u32,
+    pub prompt: Prompt,
+    pub stop: Vec<String>,
+    pub max_tokens: u32,
+    pub temperature: f64,
+    /// GBNF grammar that constrains decoding (from the task's JSON Schema).
+    pub grammar: Option<String>,
+}
+
+/// Checks that `path` looks like a loadable GGUF before llama.cpp sees it, so that each problem
+/// gets its own message naming the file and what to do.
+pub fn check_file(path: &Path) -> Result<(), LlmError> {
+    let shown = path.display();
+    let metadata = std::fs::metadata(path).map_err(|_| {
+        LlmError::Other(format!(
+            "model file {shown} does not exist; run `retort models fetch-default` for the default model, or set `path` in models.toml"
+        ))
+    })?;
+    if metadata.is_dir() {
+        return Err(LlmError::Other(format!(
+            "{shown} is a directory; `path` must name a .gguf file"
+        )));
+    }
+    let mut magic = [0u8; 8];
+    let read = std::io::Read::read(
+        &mut std::fs::File::open(path).map_err(|e| LlmError::Other(format!("cannot open {shown}: {e}")))?,
+        &mut magic,
+    )
+    .unwrap_or(0);
+    if read < 8 || &magic[..4] != b"GGUF" {
+        return Err(LlmError::Other(format!(
+            "{shown} is not a GGUF model file (it does not start with the GGUF signature); convert the model to GGUF with llama.cpp's convert script"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(feature = "embedded")]
+mod engine;
+
+/// Runs the call on the inference thread; pieces stream to `pieces`; cancelling stops within one token.
+pub async fn call(
+    call: EmbeddedCall,
+    pieces: Option<UnboundedSender<String>>,
+    cancel: CancellationToken,
+) -> Result<Reply, LlmError> {
+    check_file(&call.path)?;
+    #[cfg(feature = "embedded")]
+    {
+        engine::submit(call, pieces, cancel).await
+    }
+    #[cfg(not(feature = "embedded"))]
+    {
+        let _ = (pieces, cancel);
+        Err(LlmError::Other(
+            "this build of retort has no embedded engine (built without the `embedded` feature); rebuild with default features or pick an HTTP profile".into(),
+        ))
+    }
+}
+
+/// Converts a JSON Schema to a llama.cpp grammar (GBNF), when the engine is built in.
+pub fn schema_grammar(schema: &str) -> Option<String> {
+    #[cfg(feature = "embedded")]
+    {
+        llama_cpp_2::json_schema_to_grammar(schema).ok()
+    }
+    #[cfg(not(feature = "embedded"))]
+    {
+        let _ = schema;
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_that_are_not_gguf_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = check_file(&dir.path().join("none.gguf")).unwrap_err().to_string();
+        assert!(
+            missing.contains("none.gguf") && missing.contains("fetch-default"),
+            "{missing}"
+        );
+        let text = dir.path().join("model.gguf");
+        std::fs::write(&text, "this is not a model").unwrap();
+        let wrong = check_file(&text).unwrap_err().to_string();
+        assert!(wrong.contains("not a GGUF"), "{wrong}");
+        assert!(check_file(dir.path()).is_err());
+    }
+}

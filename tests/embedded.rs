@@ -1,0 +1,222 @@
+//! The embedded engine with the real SmolLM2-135M GGUF: load, generate, stream, cancel,
+//! schema-constrained extraction, `retort extract --model embedded`, and clear errors for corrupt
+//! and truncated files. One thread (the tests run beside other work). Protocol, structure and
+//! validation are checked, not extraction quality.
+
+#![cfg(feature = "embedded")]
+
+mod common;
+
+use retort::llm::dialect::Validation;
+use retort::llm::profile::parse;
+use retort::llm::{HttpEngine, ModelProfile, RunRequest, execute};
+use retort::task::Registry;
+use std::path::Path;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+fn profile(path: &Path, mode: &str, max_tokens: u32) -> ModelProfile {
+    let toml = format!(
+        "[[model]]\nname = \"embedded\"\nengine = \"embedded\"\npath = \"{}\"\nmode = \"{mode}\"\nthreads = 1\ncontext = 2048\nmax_tokens = {max_tokens}\n",
+        path.display()
+    );
+    parse(&toml).unwrap().remove(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generate_stream_cancel_and_constrain() {
+    let gguf = common::test_gguf();
+    let registry = Registry::builtin();
+    let engine = HttpEngine::new();
+    let cancel = CancellationToken::new();
+
+    // Load once, generate, stream.
+    let compound = registry.get("compound").unwrap();
+    let smol = profile(&gguf, "zero-shot", 24);
+    let request = RunRequest {
+        task: compound,
+        profile: &smol,
+        paragraph: "Ethanol and THF were mixed.",
+        pool: &[],
+        endpoint: 0,
+        stream: true,
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let run = execute(&engine, &request, Some(&tx), &cancel).await;
+    drop(tx);
+    assert_eq!(run.error, None);
+    let mut pieces = Vec::new();
+    while let Some(piece) = rx.recv().await {
+        pieces.push(piece);
+    }
+    assert!(pieces.len() > 1, "tokens stream one by one");
+    assert_eq!(pieces.concat(), run.raw_reply);
+    assert!(run.completion_tokens.is_some_and(|n| (1..=24).contains(&n)));
+    assert!(
+        run.prompt_tokens.is_some_and(|n| n > 10),
+        "the chat template from the GGUF was applied"
+    );
+    assert!(run.time_to_first_token_ms.is_some());
+    assert!(run.endpoint.starts_with("embedded:"));
+
+    // Cancel mid-way: the run stops early and keeps what arrived.
+    let long = profile(&gguf, "zero-shot", 400);
+    let request = RunRequest {
+        task: compound,
+        profile: &long,
+        paragraph: "Write a very long list of solvents.",
+        pool: &[],
+        endpoint: 0,
+        stream: true,
+    };
+    let cancel_soon = CancellationToken::new();
+    let trigger = cancel_soon.clone();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let watcher = tokio::spawn(async move {
+        let mut n = 0;
+        while rx.recv().await.is_some() {
+            n += 1;
+            if n == 5 {
+                trigger.cancel();
+            }
+        }
+        n
+    });
+    let run = execute(&engine, &request, Some(&tx), &cancel_soon).await;
+    drop(tx);
+    let streamed = watcher.await.unwrap();
+    assert!(
+        run.error.as_deref().is_some_and(|e| e.starts_with("cancelled")),
+        "{:?}",
+        run.error
+    );
+    assert!(run.incomplete);
+    assert!(
+        (5..=7).contains(&streamed),
+        "stopped within a token or two of the cancel: {streamed}"
+    );
+
+    // A JSON task: the grammar from its schema keeps the reply parsable and valid.
+    let nmr = registry.get("nmr").unwrap();
+    let constrained = profile(&gguf, "zero-shot", 600);
+    let request = RunRequest {
+        task: nmr,
+        profile: &constrained,
+        paragraph: "1H NMR (400 MHz, CDCl3) δ 7.26 (s, 1H).",
+        pool: &[],
+        endpoint: 0,
+        stream: false,
+    };
+    let run = execute(&engine, &request, None, &cancel).await;
+    assert_eq!(run.error, None);
+    assert_eq!(run.validation, Validation::Constrained, "{}", run.raw_reply);
+    assert!(run.extraction.is_some(), "{:?}", run.parse_error);
+    assert_eq!(run.request["grammar"], true);
+}
+
+#[tokio::test]
+async fn broken_model_files_get_clear_errors_and_nothing_crashes() {
+    let gguf = common::test_gguf();
+    let dir = tempfile::tempdir().unwrap();
+    let truncated = dir.path().join("truncated.gguf");
+    let bytes = std::fs::read(&gguf).unwrap();
+    std::fs::write(&truncated, &bytes[..bytes.len() / 3]).unwrap();
+    let not_gguf = dir.path().join("notes.gguf");
+    std::fs::write(&not_gguf, "these are notes, not weights").unwrap();
+    let registry = Registry::builtin();
+    let task = registry.get("compound").unwrap();
+    let engine = HttpEngine::new();
+    for (path, expected) in [
+        (dir.path().join("missing.gguf"), "does not exist"),
+        (not_gguf, "not a GGUF"),
+        (truncated.clone(), "truncated"),
+    ] {
+        let p = profile(&path, "zero-shot", 8);
+        let request = RunRequest {
+            task,
+            profile: &p,
+            paragraph: "THF",
+            pool: &[],
+            endpoint: 0,
+            stream: false,
+        };
+        let run = execute(&engine, &request, None, &CancellationToken::new()).await;
+        let error = run.error.unwrap_or_default();
+        assert!(
+            error.contains(expected) && error.contains(path.file_name().unwrap().to_str().unwrap()),
+            "{error}"
+        );
+    }
+    // The engine still works after the failures.
+    let p = profile(&gguf, "zero-shot", 4);
+    let request = RunRequest {
+        task,
+        profile: &p,
+        paragraph: "THF",
+        pool: &[],
+        endpoint: 0,
+        stream: false,
+    };
+    let run = tokio::time::timeout(
+        Duration::from_secs(120),
+        execute(&engine, &request, None, &CancellationToken::new()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(run.error, None);
+
+    // A prompt longer than the context is refused before generation.
+    let mut tiny = profile(&gguf, "zero-shot", 8);
+    tiny.context = 64;
+    tiny.max_tokens = 8;
+    let long = "ethanol ".repeat(100);
+    let request = RunRequest {
+        task,
+        profile: &tiny,
+        paragraph: &long,
+        pool: &[],
+        endpoint: 0,
+        stream: false,
+    };
+    let run = execute(&engine, &request, None, &CancellationToken::new()).await;
+    assert!(
+        run.error.as_deref().is_some_and(|e| e.contains("context")),
+        "{:?}",
+        run.error
+    );
+}
+
+#[test]
+fn extract_with_the_embedded_model_writes_valid_jsonl() {
+    let gguf = common::test_gguf();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("config")).unwrap();
+    std::fs::write(
+        dir.path().join("config/models.toml"),
+        format!("[[model]]\nname = \"embedded\"\nengine = \"embedded\"\npath = \"{}\"\nmode = \"zero-shot\"\nthreads = 1\ncontext = 2048\nmax_tokens = 24\n", gguf.display()),
+    )
+    .unwrap();
+    let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_paragraphs/compound.jsonl");
+    let output = dir.path().join("out.jsonl");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_retort"))
+        .args(["extract", "--task", "compound", "--model", "embedded", "--input"])
+        .arg(&input)
+        .arg("--output")
+        .arg(&output)
+        .env("RETORT_CONFIG_DIR", dir.path().join("config"))
+        .env("RETORT_DATA_DIR", dir.path().join("data"))
+        .env("RETORT_STATE_DIR", dir.path().join("state"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&output)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    for line in lines {
+        assert!(line["error"].is_null(), "{line}");
+        assert!(line["completion_tokens"].as_u64().is_some_and(|n| n > 0));
+    }
+}
