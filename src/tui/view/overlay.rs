@@ -45,27 +45,42 @@ fn block<'a>(title: &str, theme: &Theme) -> Block<'a> {
 
 fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let scope = state.focus.scope();
-    let mut lines = vec![Line::styled(
-        format!("{} pane", state.focus.title()),
-        theme.fg(theme.focused).add_modifier(Modifier::BOLD),
-    )];
-    for (key, command) in state.keymap.bindings(scope) {
-        lines.push(Line::from(vec![
+    let heading = |text: String| Line::styled(text, theme.fg(theme.focused).add_modifier(Modifier::BOLD));
+    let entry = |key: &str, what: &str| {
+        Line::from(vec![
             Span::styled(format!("  {key:<12}"), theme.fg(theme.ok)),
-            Span::raw(command.describe()),
-        ]));
+            Span::raw(what.to_string()),
+        ])
+    };
+    let mut lines = vec![heading(format!("{} pane", state.focus.title()))];
+    lines.extend(
+        state
+            .keymap
+            .bindings(scope)
+            .iter()
+            .map(|(key, command)| entry(key, command.describe())),
+    );
+    lines.push(heading("Everywhere".into()));
+    lines.extend(
+        state
+            .keymap
+            .bindings(Scope::Global)
+            .iter()
+            .map(|(key, command)| entry(key, command.describe())),
+    );
+    let outer = block("Keys — Esc closes", theme);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    // Two columns when one does not hold every key.
+    if lines.len() > inner.height as usize {
+        let half = lines.len().div_ceil(2);
+        let right = lines.split_off(half);
+        let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(inner);
+        frame.render_widget(Paragraph::new(lines), l);
+        frame.render_widget(Paragraph::new(right), r);
+    } else {
+        frame.render_widget(Paragraph::new(lines), inner);
     }
-    lines.push(Line::styled(
-        "Everywhere",
-        theme.fg(theme.focused).add_modifier(Modifier::BOLD),
-    ));
-    for (key, command) in state.keymap.bindings(Scope::Global) {
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {key:<12}"), theme.fg(theme.ok)),
-            Span::raw(command.describe()),
-        ]));
-    }
-    frame.render_widget(Paragraph::new(lines).block(block("Keys — Esc closes", theme)), area);
 }
 
 fn inspector(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, slot: usize) {
