@@ -5,6 +5,7 @@ use super::EmbeddedCall;
 use crate::llm::client::Reply;
 use crate::llm::error::LlmError;
 use crate::llm::prompt::Prompt;
+use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::context::params::LlamaContextParams;
 use llama_cpp_2::llama_backend::LlamaBackend;
 use llama_cpp_2::llama_batch::LlamaBatch;
@@ -40,10 +41,10 @@ fn worker() -> &'static Sender<Job> {
             .spawn(move || {
                 llama_cpp_2::send_logs_to_tracing(llama_cpp_2::LogOptions::default());
                 let backend = LlamaBackend::init();
-                let mut loaded: Option<(PathBuf, u32, LlamaModel)> = None;
+                let mut cache = Cache::default();
                 for job in rx {
                     let result = match &backend {
-                        Ok(backend) => run_job(backend, &mut loaded, &job),
+                        Ok(backend) => run_job(backend, &mut cache, &job),
                         Err(e) => Err(LlmError::Other(format!("llama.cpp could not start: {e}"))),
                     };
                     let _ = job.reply.send(result);
@@ -73,17 +74,24 @@ pub async fn submit(
         .map_err(|_| LlmError::Other("the inference thread stopped during the run".into()))?
 }
 
-fn run_job(
-    backend: &LlamaBackend,
-    loaded: &mut Option<(PathBuf, u32, LlamaModel)>,
-    job: &Job,
-) -> Result<Reply, LlmError> {
+/// The loaded model and a context for it, kept between runs. Models live for the rest of the
+/// process once loaded (a context borrows its model); switching models is rare, and an unused
+/// model costs only its memory.
+#[derive(Default)]
+struct Cache {
+    model: Option<(PathBuf, u32, &'static LlamaModel)>,
+    context: Option<((u32, u32), LlamaContext<'static>)>,
+}
+
+fn run_job(backend: &LlamaBackend, cache: &mut Cache, job: &Job) -> Result<Reply, LlmError> {
     let call = &job.call;
-    let reusable = loaded
+    let reusable = cache
+        .model
         .as_ref()
         .is_some_and(|(path, layers, _)| *path == call.path && *layers == call.gpu_layers);
     if !reusable {
-        *loaded = None;
+        cache.context = None;
+        cache.model = None;
         let started = Instant::now();
         let params = LlamaModelParams::default().with_n_gpu_layers(call.gpu_layers);
         let model = LlamaModel::load_from_file(backend, &call.path, &params).map_err(|_| load_error(&call.path))?;
@@ -92,10 +100,27 @@ fn run_job(
             call.path.display(),
             started.elapsed().as_secs_f64() * 1000.0
         );
-        *loaded = Some((call.path.clone(), call.gpu_layers, model));
+        cache.model = Some((call.path.clone(), call.gpu_layers, Box::leak(Box::new(model))));
     }
-    let (_, _, model) = loaded.as_ref().expect("model loaded above");
-    generate(backend, model, job)
+    let (_, _, model) = cache.model.as_ref().expect("model loaded above");
+    let model: &'static LlamaModel = model;
+    let key = (call.context, call.threads.max(1));
+    if cache.context.as_ref().is_none_or(|(k, _)| *k != key) {
+        cache.context = None;
+        let threads = key.1 as i32;
+        let params = LlamaContextParams::default()
+            .with_n_ctx(NonZeroU32::new(call.context))
+            .with_n_batch(call.context.min(2048))
+            .with_n_threads(threads)
+            .with_n_threads_batch(threads);
+        let ctx = model
+            .new_context(backend, params)
+            .map_err(|e| LlmError::Other(format!("llama.cpp context: {e}")))?;
+        cache.context = Some((key, ctx));
+    }
+    let (_, ctx) = cache.context.as_mut().expect("context made above");
+    ctx.clear_kv_cache();
+    generate(model, ctx, job)
 }
 
 fn load_error(path: &std::path::Path) -> LlmError {
@@ -137,7 +162,7 @@ fn prompt_text(model: &LlamaModel, prompt: &Prompt) -> Result<String, LlmError> 
     }
 }
 
-fn generate(backend: &LlamaBackend, model: &LlamaModel, job: &Job) -> Result<Reply, LlmError> {
+fn generate(model: &LlamaModel, ctx: &mut LlamaContext, job: &Job) -> Result<Reply, LlmError> {
     let call = &job.call;
     let started = Instant::now();
     let vocab = model.vocab();
@@ -154,15 +179,6 @@ fn generate(backend: &LlamaBackend, model: &LlamaModel, job: &Job) -> Result<Rep
             ),
         });
     }
-    let threads = call.threads.max(1) as i32;
-    let params = LlamaContextParams::default()
-        .with_n_ctx(NonZeroU32::new(call.context))
-        .with_n_batch(call.context.min(2048))
-        .with_n_threads(threads)
-        .with_n_threads_batch(threads);
-    let mut ctx = model
-        .new_context(backend, params)
-        .map_err(|e| LlmError::Other(format!("llama.cpp context: {e}")))?;
     let mut batch = LlamaBatch::new(call.context.min(2048) as usize, 1);
     let last = tokens.len().saturating_sub(1);
     for chunk_start in (0..tokens.len()).step_by(batch_size(call)) {
@@ -205,7 +221,7 @@ fn generate(backend: &LlamaBackend, model: &LlamaModel, job: &Job) -> Result<Rep
         if job.cancel.is_cancelled() {
             return Err(LlmError::Cancelled { partial: reply.text });
         }
-        let token = next_token(&ctx, logits_index, grammar.as_mut(), sampler.as_mut());
+        let token = next_token(ctx, logits_index, grammar.as_mut(), sampler.as_mut());
         if let Some(g) = grammar.as_mut() {
             g.accept(token);
         }
