@@ -4,6 +4,7 @@
 pub mod action;
 pub mod app;
 pub mod clipboard;
+mod correction;
 pub mod draft;
 pub mod keymap;
 pub mod picker;

@@ -1,12 +1,11 @@
 //! The workbench's state update: actions in, effects out, no I/O.
 
 use super::action::{Action, Command, Effect, RunJob, Slot};
+use super::correction::{accept, copy, open_editor, open_saved, save};
 use super::picker::{self, PickerOutcome};
-use super::state::{EditorState, Overlay, Pane, PickerKind, ResultView, State};
-use crate::dataset::store::{SavedExample, new_id, now};
-use crate::extraction::Extraction;
+use super::state::{Overlay, Pane, PickerKind, ResultView, State};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui_textarea::{CursorMove, TextArea};
+use ratatui_textarea::CursorMove;
 
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
@@ -467,7 +466,7 @@ fn on_run_finished(state: &mut State, slot: Slot, mut run: crate::llm::Run) {
 }
 
 /// Grounds the shown extractions again after the paragraph changed.
-fn reground(state: &mut State) {
+pub(super) fn reground(state: &mut State) {
     let paragraph = state.paragraph();
     let task = state.task().clone();
     let verbatim = |f: &str| task.is_verbatim(f);
@@ -482,109 +481,12 @@ fn reground(state: &mut State) {
     reparse_editor(state);
 }
 
-fn reparse_editor(state: &mut State) {
+pub(super) fn reparse_editor(state: &mut State) {
     let paragraph = state.paragraph();
     let task = state.task().clone();
     if let Some(editor) = &mut state.editor {
         editor.parsed = task.parse_grounded(&editor.area.lines().join("\n"), &paragraph);
     }
-}
-
-fn open_editor(state: &mut State, slot: Slot) -> Vec<Effect> {
-    let task = state.task().clone();
-    let text = match (&state.gold, slot) {
-        (Some((_, text)), 0) => Some(text.clone()),
-        _ => state.runs[slot].run.as_ref().map(|run| match &run.extraction {
-            Some(extraction) => task.render(extraction),
-            None => run.answer.clone(),
-        }),
-    };
-    let text = text.unwrap_or_default();
-    let mut area = TextArea::new(text.split('\n').map(String::from).collect());
-    area.set_max_histories(200);
-    area.move_cursor(CursorMove::Bottom);
-    area.move_cursor(CursorMove::End);
-    state.editor = Some(EditorState {
-        area,
-        parsed: Ok(Extraction::default()),
-    });
-    reparse_editor(state);
-    state.focus = Pane::Editor;
-    state.draft_version += 1;
-    Vec::new()
-}
-
-fn accept(state: &mut State) -> Vec<Effect> {
-    let task = state.task().clone();
-    if let Some(editor) = &state.editor {
-        match &editor.parsed {
-            Ok(extraction) => {
-                let text = editor.area.lines().join("\n");
-                state.gold = Some((extraction.clone(), text));
-                state.editor = None;
-                state.focus = Pane::Result;
-                state.notify("accepted as the corrected gold (s saves it)", false);
-            }
-            Err(e) => state.notify(format!("fix the text first: {e}"), true),
-        }
-    } else if let Some(extraction) = state.runs[0].extraction().cloned() {
-        let text = task.render(&extraction);
-        state.gold = Some((extraction, text));
-        state.notify("the run's extraction is accepted as gold", false);
-    } else {
-        state.notify("nothing to accept: run or edit first", true);
-    }
-    state.draft_version += 1;
-    Vec::new()
-}
-
-fn save(state: &mut State) -> Vec<Effect> {
-    let task = state.task().clone();
-    let (extraction, answer) = match (&state.gold, state.runs[0].extraction()) {
-        (Some((extraction, text)), _) => (extraction.clone(), text.clone()),
-        (None, Some(extraction)) => (extraction.clone(), task.render(extraction)),
-        (None, None) => {
-            state.notify("nothing to save: run the model or write the answer (e) first", true);
-            return Vec::new();
-        }
-    };
-    let runs = state
-        .runs
-        .iter()
-        .filter_map(|s| s.run.as_ref())
-        .filter_map(|r| serde_json::to_value(r).ok())
-        .collect();
-    let example = SavedExample {
-        id: new_id(),
-        task: task.name.clone(),
-        paragraph: state.paragraph(),
-        answer,
-        extraction,
-        runs,
-        saved_at: now(),
-        provenance: if state.gold.is_some() {
-            "workbench: corrected".into()
-        } else {
-            "workbench: accepted run".into()
-        },
-    };
-    vec![Effect::SaveExample(Box::new(example))]
-}
-
-fn copy(state: &mut State, as_json: bool) -> Vec<Effect> {
-    let Some(extraction) = state.highlighted() else {
-        state.notify("nothing to copy yet", true);
-        return Vec::new();
-    };
-    let (text, what) = if as_json {
-        (
-            serde_json::to_string_pretty(extraction).unwrap_or_default(),
-            "the extraction as JSON",
-        )
-    } else {
-        (state.task().render(extraction), "the canonical text")
-    };
-    vec![Effect::Copy { text, what }]
 }
 
 fn select(state: &mut State, forward: bool) -> Vec<Effect> {
@@ -607,24 +509,6 @@ fn select(state: &mut State, forward: bool) -> Vec<Effect> {
         (state.selected + count - 1) % count
     };
     state.source_scroll = u16::MAX; // follow the selection
-    Vec::new()
-}
-
-fn open_saved(state: &mut State) -> Vec<Effect> {
-    let Some(example) = state.browser.get(state.browser_selected).cloned() else {
-        return Vec::new();
-    };
-    let mut source = TextArea::new(example.paragraph.split('\n').map(String::from).collect());
-    source.set_max_histories(200);
-    state.source = source;
-    state.gold = Some((example.extraction, example.answer));
-    state.runs = Default::default();
-    state.editor = None;
-    state.browser.clear();
-    state.focus = Pane::Source;
-    reground(state);
-    state.draft_version += 1;
-    state.notify(format!("opened the example saved {}", example.saved_at), false);
     Vec::new()
 }
 
