@@ -49,23 +49,28 @@ fn main() {
         call(job("Hello".into(), 1, None), None, CancellationToken::new()).await.unwrap();
         println!("model load + first token: {:.0} ms", started.elapsed().as_secs_f64() * 1000.0);
 
-        // Prompt processing: a ~512-token prompt, one generated token.
-        let prompt = "The mixture of copper nitrate and the linker was heated in DMF at 120 °C for 24 h. ".repeat(24);
-        let mut pp = Vec::new();
-        for _ in 0..3 {
+        // Prompt processing: a prompt of about 512 tokens (llama-bench's pp512), one generated token.
+        let sentence = "The mixture of copper nitrate and the linker was heated in DMF at 120 °C for 24 h. ";
+        let probe = call(job(sentence.repeat(10), 1, None), None, CancellationToken::new()).await.unwrap();
+        let per_sentence = probe.prompt_tokens.unwrap_or(250) as f64 / 10.0;
+        let prompt = sentence.repeat((512.0 / per_sentence).round() as usize);
+        let mut pp_best = 0.0f64;
+        for _ in 0..5 {
             let t = Instant::now();
             let reply = call(job(prompt.clone(), 1, None), None, CancellationToken::new()).await.unwrap();
-            let secs = reply.time_to_first_token.unwrap_or(t.elapsed()).as_secs_f64();
-            pp.push(reply.prompt_tokens.unwrap_or(0) as f64 / secs);
+            let tokens = reply.prompt_tokens.unwrap_or(0) as f64;
+            pp_best = pp_best.max(tokens / reply.time_to_first_token.unwrap_or(t.elapsed()).as_secs_f64());
         }
-        let pp_best = pp.iter().cloned().fold(0.0, f64::max);
-        println!("prompt processing: {pp_best:.1} tok/s ({} threads)", threads);
+        let n = call(job(prompt.clone(), 1, None), None, CancellationToken::new()).await.unwrap().prompt_tokens.unwrap_or(0);
+        println!(
+            "prompt processing: {pp_best:.1} tok/s, prompt tokens / time to the first token ({threads} threads, {n}-token prompt)"
+        );
 
         let generate = |grammar: Option<String>| {
             let job = job("List the solvents in: ethanol, THF, water, DMF, toluene.".into(), 128, grammar);
             async move {
                 let mut best = 0.0f64;
-                for _ in 0..3 {
+                for _ in 0..5 {
                     let t = Instant::now();
                     let reply = call(job.clone(), None, CancellationToken::new()).await.unwrap();
                     let total = t.elapsed().as_secs_f64();
