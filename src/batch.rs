@@ -237,3 +237,25 @@ fn progress_bar(len: usize, visible: bool) -> indicatif::ProgressBar {
     bar.set_style(style);
     bar
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_torn_last_line_is_cut_before_resuming() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("out.jsonl");
+        std::fs::write(
+            &output,
+            "{\"id\": \"a\"}\n{\"id\": \"b\"}\n{\"id\": \"c\", \"raw\": \"hal",
+        )
+        .unwrap();
+        let done = done_ids(&output).unwrap();
+        assert_eq!(done, HashSet::from(["a".to_string(), "b".to_string()]));
+        assert_eq!(
+            std::fs::read_to_string(&output).unwrap(),
+            "{\"id\": \"a\"}\n{\"id\": \"b\"}\n"
+        );
+    }
+}

@@ -3,16 +3,10 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn retort(args: &[&str], state: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_retort"))
-        .args(args)
-        .env("RETORT_CONFIG_DIR", state.join("config"))
-        .env("RETORT_DATA_DIR", state.join("data"))
-        .env("RETORT_STATE_DIR", state.join("state"))
-        .output()
-        .unwrap()
+    common::retort_in(state).args(args).output().unwrap()
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -198,14 +198,11 @@ fn extract_with_the_embedded_model_writes_valid_jsonl() {
     .unwrap();
     let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_paragraphs/compound.jsonl");
     let output = dir.path().join("out.jsonl");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_retort"))
+    let out = common::retort_in(dir.path())
         .args(["extract", "--task", "compound", "--model", "embedded", "--input"])
         .arg(&input)
         .arg("--output")
         .arg(&output)
-        .env("RETORT_CONFIG_DIR", dir.path().join("config"))
-        .env("RETORT_DATA_DIR", dir.path().join("data"))
-        .env("RETORT_STATE_DIR", dir.path().join("state"))
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

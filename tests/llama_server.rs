@@ -15,7 +15,6 @@ use retort::llm::prompt::Prompt;
 use retort::llm::{RunRequest, execute};
 use retort::task::{ChatMessage, Registry};
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -107,15 +106,7 @@ fn extract_batch_and_evaluate(url: &str) {
     .unwrap();
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let output = dir.path().join("pred.jsonl");
-    let retort = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_retort"))
-            .args(args)
-            .env("RETORT_CONFIG_DIR", dir.path().join("config"))
-            .env("RETORT_DATA_DIR", dir.path().join("data"))
-            .env("RETORT_STATE_DIR", dir.path().join("state"))
-            .output()
-            .unwrap()
-    };
+    let retort = |args: &[&str]| common::retort_in(dir.path()).args(args).output().unwrap();
     let input = manifest.join("sample_paragraphs/compound.jsonl");
     let out = retort(&[
         "extract",

@@ -1,6 +1,8 @@
 //! The API key is used (sent as a bearer header) and appears nowhere else: not in the log, the
 //! predictions, saved examples or exports.
 
+mod common;
+
 use std::path::Path;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -58,14 +60,11 @@ async fn the_key_reaches_only_the_server() {
     let run_root = root.clone();
     let statuses = tokio::task::spawn_blocking(move || {
         let run = |model: &str, out: &str| {
-            std::process::Command::new(env!("CARGO_BIN_EXE_retort"))
+            common::retort_in(&run_root)
                 .args(["extract", "--task", "compound", "--model", model, "--input"])
                 .arg(run_root.join("input.jsonl"))
                 .arg("--output")
                 .arg(run_root.join(out))
-                .env("RETORT_CONFIG_DIR", run_root.join("config"))
-                .env("RETORT_DATA_DIR", run_root.join("data"))
-                .env("RETORT_STATE_DIR", run_root.join("state"))
                 .env("RETORT_LOG", "trace")
                 .env("RETORT_TEST_API_KEY", KEY)
                 .output()

@@ -8,7 +8,7 @@ use crate::extraction::{Extraction, Field, FieldContent, Record, Value};
 use serde_json::{Map, Value as Json};
 
 pub fn parse(text: &str, specs: &[FieldSpec], top: JsonTop) -> Result<Extraction, FormatError> {
-    let json: Json = serde_json::from_str(text).map_err(|e| syntax_error(text, &e))?;
+    let json: Json = serde_json::from_str(text).map_err(|e| syntax_error(&e))?;
     let records = match (json, top) {
         (Json::Array(items), JsonTop::List | JsonTop::Any) => items
             .into_iter()
@@ -33,13 +33,12 @@ pub fn parse(text: &str, specs: &[FieldSpec], top: JsonTop) -> Result<Extraction
     Ok(Extraction::from_records(records))
 }
 
-fn syntax_error(text: &str, e: &serde_json::Error) -> FormatError {
+fn syntax_error(e: &serde_json::Error) -> FormatError {
     let (line, column) = (e.line().max(1), e.column().max(1));
     let message = e.to_string();
     let message = message
         .rsplit_once(" at line")
         .map_or(message.clone(), |(m, _)| m.to_string());
-    let _ = text;
     FormatError {
         line,
         column,

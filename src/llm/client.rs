@@ -111,9 +111,8 @@ impl HttpEngine {
         let body = Self::body(spec);
         let partial = std::sync::Arc::new(Mutex::new(String::new()));
         let work = self.call_inner(spec, &url, &body, pieces, partial.clone());
-        let taken = |p: &std::sync::Arc<Mutex<String>>| p.lock().map(|s| s.clone()).unwrap_or_default();
         tokio::select! {
-            _ = cancel.cancelled() => Err(LlmError::Cancelled { partial: taken(&partial) }),
+            _ = cancel.cancelled() => Err(LlmError::Cancelled { partial: taken(partial.as_ref()) }),
             result = tokio::time::timeout(spec.timeout, work) => match result {
                 Ok(result) => result,
                 Err(_) => Err(LlmError::Timeout { url, seconds: spec.timeout.as_secs() }),
@@ -394,7 +393,6 @@ async fn read_stream(
     let mut events = response.bytes_stream().eventsource();
     let mut reply = Reply::default();
     let mut done = false;
-    let taken = |p: &std::sync::Arc<Mutex<String>>| p.lock().map(|s| s.clone()).unwrap_or_default();
     while let Some(event) = events.next().await {
         let event = match event {
             Ok(event) => event,
@@ -402,7 +400,7 @@ async fn read_stream(
                 return Err(LlmError::StreamCut {
                     url: url.into(),
                     detail: e.to_string(),
-                    partial: taken(&partial),
+                    partial: taken(partial.as_ref()),
                 });
             }
         };
@@ -417,13 +415,13 @@ async fn read_stream(
         let json: Json = serde_json::from_str(data).map_err(|_| LlmError::MalformedStream {
             url: url.into(),
             snippet: snippet(data),
-            partial: taken(&partial),
+            partial: taken(partial.as_ref()),
         })?;
         if let Some(error) = json.get("error") {
             return Err(LlmError::StreamCut {
                 url: url.into(),
                 detail: server_message(&error.to_string()),
-                partial: taken(&partial),
+                partial: taken(partial.as_ref()),
             });
         }
         let piece = json
@@ -452,4 +450,9 @@ async fn read_stream(
         });
     }
     Ok(reply)
+}
+
+/// The text streamed so far (kept when a run fails or is cancelled).
+fn taken(partial: &Mutex<String>) -> String {
+    partial.lock().map(|s| s.clone()).unwrap_or_default()
 }

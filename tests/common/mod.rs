@@ -122,3 +122,13 @@ pub fn test_gguf() -> PathBuf {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     PathBuf::from(String::from_utf8_lossy(&output.stdout).trim())
 }
+
+/// The `retort` binary with its config, data and state directories under `root`.
+pub fn retort_in(root: &std::path::Path) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_retort"));
+    command
+        .env("RETORT_CONFIG_DIR", root.join("config"))
+        .env("RETORT_DATA_DIR", root.join("data"))
+        .env("RETORT_STATE_DIR", root.join("state"));
+    command
+}
