@@ -29,6 +29,20 @@ fn peak_rss_mb() -> f64 {
         / 1024.0
 }
 
+/// " (0.97× llama-bench)" when scripts/bench-embedded.sh passed llama-bench's figures
+/// (`RETORT_BENCH_REFERENCE="PP TG"`).
+fn versus_reference(rate: f64, which: usize) -> String {
+    let reference = std::env::var("RETORT_BENCH_REFERENCE").unwrap_or_default();
+    match reference
+        .split_whitespace()
+        .nth(which)
+        .and_then(|r| r.parse::<f64>().ok())
+    {
+        Some(r) if r > 0.0 => format!(" ({:.2}× llama-bench)", rate / r),
+        _ => String::new(),
+    }
+}
+
 fn main() {
     let threads: u32 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(2);
     let path = model_path();
@@ -63,7 +77,8 @@ fn main() {
         }
         let n = call(job(prompt.clone(), 1, None), None, CancellationToken::new()).await.unwrap().prompt_tokens.unwrap_or(0);
         println!(
-            "prompt processing: {pp_best:.1} tok/s, prompt tokens / time to the first token ({threads} threads, {n}-token prompt)"
+            "prompt processing: {pp_best:.1} tok/s, prompt tokens / time to the first token ({threads} threads, {n}-token prompt){}",
+            versus_reference(pp_best, 0)
         );
 
         let generate = |grammar: Option<String>| {
@@ -82,7 +97,7 @@ fn main() {
             }
         };
         let free = generate(None).await;
-        println!("generation: {free:.1} tok/s");
+        println!("generation: {free:.1} tok/s{}", versus_reference(free, 1));
         let schema = r#"{"type":"object","properties":{"solvents":{"type":"array","items":{"type":"string"}}},"required":["solvents"]}"#;
         let constrained = generate(schema_grammar(schema)).await;
         println!("generation, JSON-schema constrained: {constrained:.1} tok/s ({:.2}× unconstrained)", constrained / free);
