@@ -268,9 +268,10 @@ fn batch_size(call: &EmbeddedCall) -> usize {
     call.context.min(2048) as usize
 }
 
-/// The next token. With a grammar, the greedy choice is checked first and the whole vocabulary
-/// is filtered only when the grammar rejects it: most tokens pass, and filtering 49k candidates
-/// for every token is what makes naive constrained decoding slow.
+/// The next token. With a grammar, the greedy choice is checked first, then the best
+/// `SHORTLIST` tokens, and the whole vocabulary is filtered only when the grammar rejects them
+/// all: filtering 49k candidates costs 4-9 ms, checking a few costs microseconds. The result is
+/// the same as filtering first: the best allowed token.
 fn next_token(
     ctx: &llama_cpp_2::context::LlamaContext,
     index: i32,
@@ -294,14 +295,44 @@ fn next_token(
     );
     let greedy = LlamaToken::new(best.0 as i32);
     let Some(g) = grammar else { return greedy };
-    let mut single = LlamaTokenDataArray::new(vec![LlamaTokenData::new(greedy, best.1, 0.0)], false);
-    single.apply_sampler(g);
-    if single.data.first().is_some_and(|d| d.logit().is_finite()) {
-        return greedy;
+    let single = vec![LlamaTokenData::new(greedy, best.1, 0.0)];
+    if let Some(token) = best_allowed(single, g) {
+        return token;
+    }
+    if let Some(token) = best_allowed(shortlist(logits), g) {
+        return token;
     }
     let mut all = ctx.token_data_array_ith(index);
     all.apply_sampler(g);
     all.sample_token_greedy()
+}
+
+const SHORTLIST: usize = 64;
+
+/// The `SHORTLIST` highest-scoring tokens, in no particular order.
+fn shortlist(logits: &[f32]) -> Vec<LlamaTokenData> {
+    let mut scored: Vec<(usize, f32)> = logits.iter().copied().enumerate().collect();
+    let k = SHORTLIST.min(scored.len());
+    if k < scored.len() {
+        scored.select_nth_unstable_by(k, |a, b| b.1.total_cmp(&a.1));
+        scored.truncate(k);
+    }
+    scored
+        .into_iter()
+        .map(|(i, logit)| LlamaTokenData::new(LlamaToken::new(i as i32), logit, 0.0))
+        .collect()
+}
+
+/// The highest-scoring candidate the grammar allows, if any.
+fn best_allowed(candidates: Vec<LlamaTokenData>, grammar: &mut LlamaSampler) -> Option<LlamaToken> {
+    let mut array = LlamaTokenDataArray::new(candidates, false);
+    array.apply_sampler(grammar);
+    array
+        .data
+        .iter()
+        .filter(|d| d.logit().is_finite())
+        .max_by(|a, b| a.logit().total_cmp(&b.logit()))
+        .map(|d| d.id())
 }
 
 /// The longest valid UTF-8 prefix of `pending`, leaving an incomplete character for the next token.
@@ -314,4 +345,31 @@ fn take_utf8(pending: &mut Vec<u8>) -> String {
     let piece = String::from_utf8_lossy(&pending[..valid]).into_owned();
     pending.drain(..valid);
     piece
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shortlist_holds_the_best_tokens() {
+        let logits: Vec<f32> = (0..1000).map(|i| ((i * 7919) % 1000) as f32).collect();
+        let list = shortlist(&logits);
+        assert_eq!(list.len(), SHORTLIST);
+        let lowest_kept = list.iter().map(|d| d.logit()).fold(f32::INFINITY, f32::min);
+        assert_eq!(lowest_kept, (1000 - SHORTLIST) as f32);
+        for d in &list {
+            assert_eq!(logits[d.id().0 as usize], d.logit());
+        }
+        assert_eq!(shortlist(&logits[..10]).len(), 10);
+    }
+
+    #[test]
+    fn utf8_split_across_tokens_waits_for_the_rest() {
+        let mut pending = "é".as_bytes()[..1].to_vec();
+        assert_eq!(take_utf8(&mut pending), "");
+        pending.push("é".as_bytes()[1]);
+        assert_eq!(take_utf8(&mut pending), "é");
+        assert!(pending.is_empty());
+    }
 }
