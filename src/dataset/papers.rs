@@ -135,19 +135,33 @@ pub fn nmr_answer(row: &CsvRow) -> String {
     json_style::write(&Json::Object(map), JsonStyle::Compact, false)
 }
 
+/// The abstracts of a NERRE doping file (a JSON list).
+pub fn doping_abstracts(path: &Path) -> Result<Vec<Json>, InputError> {
+    match table::read_json(path)? {
+        Json::Array(abstracts) => Ok(abstracts),
+        _ => Err(InputError::new(path, 1, "expected a JSON list of abstracts")),
+    }
+}
+
+/// An abstract's DOI, or its position in the file when it has none.
+pub fn abstract_doi(abstract_: &Json, index: usize) -> String {
+    abstract_
+        .get("doi")
+        .and_then(Json::as_str)
+        .map_or_else(|| index.to_string(), String::from)
+}
+
+/// The id of a doping sentence, `DOI#sentence`: gold and predictions join on it.
+pub fn doping_sentence_id(doi: &str, sentence: usize) -> String {
+    format!("{doi}#{sentence}")
+}
+
 /// NERRE doping abstracts (`test.json`, `train.json`, decoded predictions, `raw_data.json`):
 /// one example per relevant sentence, id `DOI#sentence`; unannotated abstracts as paragraphs.
 fn read_doping_json(path: &Path, schema: DopingSchema) -> Result<Read, InputError> {
-    let json = table::read_json(path)?;
-    let Json::Array(abstracts) = json else {
-        return Err(InputError::new(path, 1, "expected a JSON list of abstracts"));
-    };
     let mut examples = Vec::new();
-    for (i, abstract_) in abstracts.iter().enumerate() {
-        let doi = abstract_
-            .get("doi")
-            .and_then(Json::as_str)
-            .map_or_else(|| i.to_string(), String::from);
+    for (i, abstract_) in doping_abstracts(path)?.iter().enumerate() {
+        let doi = abstract_doi(abstract_, i);
         let Some(Json::Array(sentences)) = abstract_.get("doping_sentences") else {
             let title = abstract_.get("title").and_then(Json::as_str).unwrap_or_default();
             let text = abstract_
@@ -176,7 +190,7 @@ fn read_doping_json(path: &Path, schema: DopingSchema) -> Result<Read, InputErro
                 let completion = doping::gold_completion(sentence, schema);
                 completion.strip_prefix(' ').unwrap_or(&completion).to_string()
             });
-            let mut example = SourceExample::new(format!("{doi}#{j}"), 0, input, gold);
+            let mut example = SourceExample::new(doping_sentence_id(&doi, j), 0, input, gold);
             example.record = Some(sentence.clone());
             examples.push(example);
         }

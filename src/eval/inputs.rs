@@ -5,7 +5,9 @@
 //! own JSONL (`id` plus `raw`, `output` or `prediction`). Files that carry their gold need no
 //! `--gold`; the others are joined with the gold file by id.
 
-use crate::dataset::papers::{SourceExample, nmr_answer, read_examples};
+use crate::dataset::papers::{
+    SourceExample, abstract_doi, doping_abstracts, doping_sentence_id, nmr_answer, read_examples,
+};
 use crate::dataset::table::{self, FileKind, InputError};
 use crate::metrics::fields::NMR_FIELDS;
 use crate::task::{MetricSet, Task};
@@ -152,19 +154,9 @@ fn read_notebook_csv(path: &Path, task: &Task) -> Result<(Vec<Prediction>, Vec<I
 /// NERRE decoded doping files: sentences in the gold file's order, each with `llm_completion`
 /// and the decoded `entity_graph_raw`.
 fn read_doping_decoded(path: &Path) -> Result<(Vec<Prediction>, Vec<InputError>), InputError> {
-    let Json::Array(abstracts) = table::read_json(path)? else {
-        return Err(InputError::new(
-            path,
-            1,
-            "expected a JSON list of abstracts with doping_sentences",
-        ));
-    };
     let mut out = Vec::new();
-    for (i, abstract_) in abstracts.iter().enumerate() {
-        let doi = abstract_
-            .get("doi")
-            .and_then(Json::as_str)
-            .map_or_else(|| i.to_string(), String::from);
+    for (i, abstract_) in doping_abstracts(path)?.iter().enumerate() {
+        let doi = abstract_doi(abstract_, i);
         let sentences = abstract_
             .get("doping_sentences")
             .and_then(Json::as_array)
@@ -174,7 +166,7 @@ fn read_doping_decoded(path: &Path) -> Result<(Vec<Prediction>, Vec<InputError>)
             let text = sentence.get("llm_completion").and_then(Json::as_str).map(String::from);
             let decoded = sentence.get("entity_graph_raw").cloned();
             out.push(Prediction {
-                id: Some(format!("{doi}#{j}")),
+                id: Some(doping_sentence_id(&doi, j)),
                 index: out.len(),
                 line: 0,
                 raw: text.clone(),

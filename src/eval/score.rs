@@ -164,12 +164,18 @@ fn doping_report(items: &[&Scored], schema: DopingSchema, report: &mut Report) {
         &[s.triplets.precision, s.triplets.recall, s.triplets.f1],
     );
     report.tables.push(table);
-    let mut seq = Table::new("sequences", &["value"]);
-    seq.row("exact match", &[s.exact])
-        .row("Jaro-Winkler similarity", &[s.jaro_winkler])
-        .row("parsable", &[s.parsable]);
-    report.tables.push(seq);
+    report.tables.push(sequences_table(s.exact, s.jaro_winkler, s.parsable));
     report.counts.push(("sentences".into(), s.sequences));
+}
+
+/// The whole-sequence measures both NERRE scorers print.
+fn sequences_table(exact: f64, jaro_winkler: f64, parsable: f64) -> Table {
+    let mut table = Table::new("sequences", &["value"]);
+    table
+        .row("exact match", &[exact])
+        .row("Jaro-Winkler similarity", &[jaro_winkler])
+        .row("parsable", &[parsable]);
+    table
 }
 
 fn nerre_report(folds: &[Vec<Scored>], schema: nerre::NerreSchema, report: &mut Report) -> Result<(), String> {
@@ -199,11 +205,7 @@ fn nerre_report(folds: &[Vec<Scored>], schema: nerre::NerreSchema, report: &mut 
         );
     }
     report.tables.push(links);
-    let mut seq = Table::new("sequences", &["value"]);
-    seq.row("exact match", &[s.exact])
-        .row("Jaro-Winkler similarity", &[s.jaro_winkler])
-        .row("parsable", &[s.parsable]);
-    report.tables.push(seq);
+    report.tables.push(sequences_table(s.exact, s.jaro_winkler, s.parsable));
     report
         .counts
         .extend([("folds".into(), s.folds), ("abstracts".into(), s.samples)]);
