@@ -4,20 +4,13 @@
 //! Usage: cargo bench --bench embedded -- [THREADS]   (model from ../shared/scripts/fetch-model.sh
 //! or RETORT_TEST_GGUF)
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use retort::llm::embedded::{EmbeddedCall, call, schema_grammar};
 use retort::llm::prompt::Prompt;
 use std::time::Instant;
 use tokio_util::sync::CancellationToken;
-
-fn model_path() -> std::path::PathBuf {
-    if let Ok(p) = std::env::var("RETORT_TEST_GGUF") {
-        return p.into();
-    }
-    let out = std::process::Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/scripts/fetch-model.sh"))
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).trim().into()
-}
 
 fn peak_rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -45,7 +38,7 @@ fn versus_reference(rate: f64, which: usize) -> String {
 
 fn main() {
     let threads: u32 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(2);
-    let path = model_path();
+    let path = common::test_gguf();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let job = |prompt: String, max_tokens: u32, grammar: Option<String>| EmbeddedCall {
         path: path.clone(),

@@ -169,11 +169,7 @@ fn import_then_export_builds_fine_tuning_data() {
         dir.path(),
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&to)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = common::read_jsonl(&to);
     assert_eq!(lines.len(), 10);
     assert_eq!(
         lines[0]["messages"][2]["content"],

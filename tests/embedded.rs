@@ -15,12 +15,16 @@ use std::path::Path;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-fn profile(path: &Path, mode: &str, max_tokens: u32) -> ModelProfile {
-    let toml = format!(
+/// A one-thread `embedded` profile on the GGUF at `path`, as models.toml text.
+fn profile_toml(path: &Path, mode: &str, max_tokens: u32) -> String {
+    format!(
         "[[model]]\nname = \"embedded\"\nengine = \"embedded\"\npath = \"{}\"\nmode = \"{mode}\"\nthreads = 1\ncontext = 2048\nmax_tokens = {max_tokens}\n",
         path.display()
-    );
-    parse(&toml).unwrap().remove(0)
+    )
+}
+
+fn profile(path: &Path, mode: &str, max_tokens: u32) -> ModelProfile {
+    parse(&profile_toml(path, mode, max_tokens)).unwrap().remove(0)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -34,12 +38,8 @@ async fn generate_stream_cancel_and_constrain() {
     let compound = registry.get("compound").unwrap();
     let smol = profile(&gguf, "zero-shot", 24);
     let request = RunRequest {
-        task: compound,
-        profile: &smol,
-        paragraph: "Ethanol and THF were mixed.",
-        pool: &[],
-        endpoint: 0,
         stream: true,
+        ..RunRequest::new(compound, &smol, "Ethanol and THF were mixed.")
     };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let run = execute(&engine, &request, Some(&tx), &cancel).await;
@@ -62,12 +62,8 @@ async fn generate_stream_cancel_and_constrain() {
     // Cancel mid-way: the run stops early and keeps what arrived.
     let long = profile(&gguf, "zero-shot", 400);
     let request = RunRequest {
-        task: compound,
-        profile: &long,
-        paragraph: "Write a very long list of solvents.",
-        pool: &[],
-        endpoint: 0,
         stream: true,
+        ..RunRequest::new(compound, &long, "Write a very long list of solvents.")
     };
     let cancel_soon = CancellationToken::new();
     let trigger = cancel_soon.clone();
@@ -99,14 +95,7 @@ async fn generate_stream_cancel_and_constrain() {
     // A JSON task: the grammar from its schema keeps the reply parsable and valid.
     let nmr = registry.get("nmr").unwrap();
     let constrained = profile(&gguf, "zero-shot", 600);
-    let request = RunRequest {
-        task: nmr,
-        profile: &constrained,
-        paragraph: "1H NMR (400 MHz, CDCl3) δ 7.26 (s, 1H).",
-        pool: &[],
-        endpoint: 0,
-        stream: false,
-    };
+    let request = RunRequest::new(nmr, &constrained, "1H NMR (400 MHz, CDCl3) δ 7.26 (s, 1H).");
     let run = execute(&engine, &request, None, &cancel).await;
     assert_eq!(run.error, None);
     assert_eq!(run.validation, Validation::Constrained, "{}", run.raw_reply);
@@ -132,14 +121,7 @@ async fn broken_model_files_get_clear_errors_and_nothing_crashes() {
         (truncated.clone(), "truncated"),
     ] {
         let p = profile(&path, "zero-shot", 8);
-        let request = RunRequest {
-            task,
-            profile: &p,
-            paragraph: "THF",
-            pool: &[],
-            endpoint: 0,
-            stream: false,
-        };
+        let request = RunRequest::new(task, &p, "THF");
         let run = execute(&engine, &request, None, &CancellationToken::new()).await;
         let error = run.error.unwrap_or_default();
         assert!(
@@ -149,14 +131,7 @@ async fn broken_model_files_get_clear_errors_and_nothing_crashes() {
     }
     // The engine still works after the failures.
     let p = profile(&gguf, "zero-shot", 4);
-    let request = RunRequest {
-        task,
-        profile: &p,
-        paragraph: "THF",
-        pool: &[],
-        endpoint: 0,
-        stream: false,
-    };
+    let request = RunRequest::new(task, &p, "THF");
     let run = tokio::time::timeout(
         Duration::from_secs(120),
         execute(&engine, &request, None, &CancellationToken::new()),
@@ -170,14 +145,7 @@ async fn broken_model_files_get_clear_errors_and_nothing_crashes() {
     tiny.context = 64;
     tiny.max_tokens = 8;
     let long = "ethanol ".repeat(100);
-    let request = RunRequest {
-        task,
-        profile: &tiny,
-        paragraph: &long,
-        pool: &[],
-        endpoint: 0,
-        stream: false,
-    };
+    let request = RunRequest::new(task, &tiny, &long);
     let run = execute(&engine, &request, None, &CancellationToken::new()).await;
     assert!(
         run.error.as_deref().is_some_and(|e| e.contains("context")),
@@ -190,12 +158,7 @@ async fn broken_model_files_get_clear_errors_and_nothing_crashes() {
 fn extract_with_the_embedded_model_writes_valid_jsonl() {
     let gguf = common::test_gguf();
     let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("config")).unwrap();
-    std::fs::write(
-        dir.path().join("config/models.toml"),
-        format!("[[model]]\nname = \"embedded\"\nengine = \"embedded\"\npath = \"{}\"\nmode = \"zero-shot\"\nthreads = 1\ncontext = 2048\nmax_tokens = 24\n", gguf.display()),
-    )
-    .unwrap();
+    common::write_models(dir.path(), &profile_toml(&gguf, "zero-shot", 24));
     let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_paragraphs/compound.jsonl");
     let output = dir.path().join("out.jsonl");
     let out = common::retort_in(dir.path())
@@ -206,11 +169,7 @@ fn extract_with_the_embedded_model_writes_valid_jsonl() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&output)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = common::read_jsonl(&output);
     assert_eq!(lines.len(), 3);
     for line in lines {
         assert!(line["error"].is_null(), "{line}");

@@ -74,22 +74,19 @@ fn real_llama_server() {
 
         // Schema-constrained extraction: the reply must parse and validate.
         let registry = Registry::builtin();
-        for task_name in ["nmr"] {
-            let task = registry.get(task_name).unwrap();
-            let toml = format!(
-                "[[model]]\nname = \"smol\"\nengine = \"openai\"\nbase_url = \"{}\"\nmodel = \"\"\nmode = \"zero-shot\"\nstructured = \"llama-cpp\"\nmax_tokens = 600\n",
-                server.url
-            );
-            let profile = parse(&toml).unwrap().remove(0);
-            let paragraph = "The ZnO films were doped with Al (1H NMR, CDCl3, 400 MHz).";
-            let request = RunRequest { task, profile: &profile, paragraph, pool: &[], endpoint: 0, stream: true };
-            let run = execute(&engine, &request, None, &cancel).await;
-            assert_eq!(run.error, None, "{task_name}");
-            assert_eq!(run.validation, Validation::Constrained, "{task_name}: {}", run.raw_reply);
-            assert!(run.extraction.is_some(), "{task_name}: {:?}", run.parse_error);
-            assert!(run.request.get("json_schema").is_some());
-            assert!(!run.model.is_empty(), "the empty model id was resolved from /v1/models");
-        }
+        let toml = format!(
+            "[[model]]\nname = \"smol\"\nengine = \"openai\"\nbase_url = \"{}\"\nmodel = \"\"\nmode = \"zero-shot\"\nstructured = \"llama-cpp\"\nmax_tokens = 600\n",
+            server.url
+        );
+        let profile = parse(&toml).unwrap().remove(0);
+        let paragraph = "The ZnO films were doped with Al (1H NMR, CDCl3, 400 MHz).";
+        let request = RunRequest { stream: true, ..RunRequest::new(registry.get("nmr").unwrap(), &profile, paragraph) };
+        let run = execute(&engine, &request, None, &cancel).await;
+        assert_eq!(run.error, None);
+        assert_eq!(run.validation, Validation::Constrained, "{}", run.raw_reply);
+        assert!(run.extraction.is_some(), "{:?}", run.parse_error);
+        assert!(run.request.get("json_schema").is_some());
+        assert!(!run.model.is_empty(), "the empty model id was resolved from /v1/models");
     });
 
     extract_batch_and_evaluate(&server.url);
@@ -98,35 +95,25 @@ fn real_llama_server() {
 /// `retort extract` over the bundled compound samples, then `retort eval` on its output.
 fn extract_batch_and_evaluate(url: &str) {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("config")).unwrap();
-    std::fs::write(
-        dir.path().join("config/models.toml"),
-        format!("[[model]]\nname = \"smol\"\nengine = \"openai\"\nbase_url = \"{url}\"\nmode = \"zero-shot\"\nmax_tokens = 48\n"),
-    )
-    .unwrap();
+    common::write_models(
+        dir.path(),
+        &format!(
+            "[[model]]\nname = \"smol\"\nengine = \"openai\"\nbase_url = \"{url}\"\nmode = \"zero-shot\"\nmax_tokens = 48\n"
+        ),
+    );
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let output = dir.path().join("pred.jsonl");
     let retort = |args: &[&str]| common::retort_in(dir.path()).args(args).output().unwrap();
     let input = manifest.join("sample_paragraphs/compound.jsonl");
-    let out = retort(&[
-        "extract",
-        "--task",
-        "compound",
-        "--model",
-        "smol",
-        "--input",
-        input.to_str().unwrap(),
-        "--output",
-        output.to_str().unwrap(),
-        "--concurrency",
-        "2",
-    ]);
+    let extract = |more: &[&str]| {
+        let mut args = vec!["extract", "--task", "compound", "--model", "smol", "--input"];
+        args.extend([input.to_str().unwrap(), "--output", output.to_str().unwrap()]);
+        args.extend(more);
+        retort(&args)
+    };
+    let out = extract(&["--concurrency", "2"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&output)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = common::read_jsonl(&output);
     assert_eq!(lines.len(), 3);
     for line in &lines {
         assert!(line["error"].is_null(), "{line}");
@@ -134,18 +121,7 @@ fn extract_batch_and_evaluate(url: &str) {
         assert!(line["total_ms"].as_f64().is_some_and(|t| t > 0.0));
     }
     // Resuming skips what is there.
-    let out = retort(&[
-        "extract",
-        "--task",
-        "compound",
-        "--model",
-        "smol",
-        "--input",
-        input.to_str().unwrap(),
-        "--output",
-        output.to_str().unwrap(),
-        "--resume",
-    ]);
+    let out = extract(&["--resume"]);
     assert!(out.status.success());
     assert_eq!(std::fs::read_to_string(&output).unwrap().lines().count(), 3);
 

@@ -290,14 +290,7 @@ async fn a_server_that_ignores_the_schema_is_caught() {
         server.uri()
     );
     let profile = parse(&toml).unwrap().remove(0);
-    let request = RunRequest {
-        task,
-        profile: &profile,
-        paragraph: "1H NMR (CDCl3, 400 MHz)",
-        pool: &[],
-        endpoint: 0,
-        stream: false,
-    };
+    let request = RunRequest::new(task, &profile, "1H NMR (CDCl3, 400 MHz)");
     let run = execute(&HttpEngine::new(), &request, None, &CancellationToken::new()).await;
     assert!(
         matches!(&run.validation, Validation::Violated(_)),

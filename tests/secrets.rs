@@ -45,13 +45,12 @@ async fn the_key_reaches_only_the_server() {
         .await;
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().to_path_buf();
-    std::fs::create_dir_all(root.join("config")).unwrap();
     let models = format!(
         "[[model]]\nname = \"keyed\"\nengine = \"openai\"\nbase_url = \"{}/v1\"\nmodel = \"m\"\nmode = \"zero-shot\"\napi_key_env = \"RETORT_TEST_API_KEY\"\n\n[[model]]\nname = \"refused\"\nengine = \"openai\"\nbase_url = \"{}/nowhere/v1\"\nmodel = \"m\"\nretries = 0\napi_key_env = \"RETORT_TEST_API_KEY\"\n",
         server.uri(),
         server.uri()
     );
-    std::fs::write(root.join("config/models.toml"), models).unwrap();
+    common::write_models(&root, &models);
     std::fs::write(
         root.join("input.jsonl"),
         "{\"id\": \"a\", \"text\": \"dissolved in ethanol\"}\n{\"id\": \"b\", \"text\": \"ethanol again\"}\n",

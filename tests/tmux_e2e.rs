@@ -69,13 +69,14 @@ fn env_line(dir: &Path) -> String {
 fn open_run_save_quit_in_tmux() {
     let server = common::LlamaServer::get(18392);
     let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("config")).unwrap();
     // The first profile is the one the workbench starts with: replace the default (embedded) one.
-    std::fs::write(
-        dir.path().join("config/models.toml"),
-        format!("[[model]]\nname = \"embedded\"\nengine = \"openai\"\nbase_url = \"{}\"\nmode = \"zero-shot\"\nmax_tokens = 40\n", server.url),
-    )
-    .unwrap();
+    common::write_models(
+        dir.path(),
+        &format!(
+            "[[model]]\nname = \"embedded\"\nengine = \"openai\"\nbase_url = \"{}\"\nmode = \"zero-shot\"\nmax_tokens = 40\n",
+            server.url
+        ),
+    );
     let paragraph = "The residue was dissolved in ethanol (20 mL) and THF (5 mL) at 25 °C.";
     std::fs::write(dir.path().join("paragraph.txt"), paragraph).unwrap();
     let tmux = Tmux {

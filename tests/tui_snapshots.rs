@@ -23,14 +23,7 @@ fn with_run(task: &str, raw: Option<&str>, width: u16, height: u16) -> State {
     let (paragraph, gold) = common::sample(task);
     let mut state = common::tui_state(task, &paragraph, width, height);
     update(&mut state, Action::Command(Command::Run));
-    let run = common::finished_run(&state, 0, raw.unwrap_or(&gold));
-    update(
-        &mut state,
-        Action::RunFinished {
-            slot: 0,
-            run: Box::new(run),
-        },
-    );
+    common::finish_run(&mut state, 0, raw.unwrap_or(&gold));
     state
 }
 
@@ -112,22 +105,8 @@ fn editor_with_a_parse_error_and_compare() {
     let mut state = with_run("action", Some("STIR for 1 h; CONCENTRATE."), 160, 48);
     state.compare_model = Some(1);
     update(&mut state, Action::Command(Command::RunCompare));
-    let left = common::finished_run(&state, 0, "STIR for 1 h; CONCENTRATE.");
-    let right = common::finished_run(&state, 1, &gold);
-    update(
-        &mut state,
-        Action::RunFinished {
-            slot: 0,
-            run: Box::new(left),
-        },
-    );
-    update(
-        &mut state,
-        Action::RunFinished {
-            slot: 1,
-            run: Box::new(right),
-        },
-    );
+    common::finish_run(&mut state, 0, "STIR for 1 h; CONCENTRATE.");
+    common::finish_run(&mut state, 1, &gold);
     insta::assert_snapshot!("compare_160x48", draw(&state, false));
 }
 

@@ -64,14 +64,7 @@ fn paste_run_stream_parse_edit_accept_save() {
     }
     assert_eq!(state.runs[0].streamed, "Ethanol | THF | water | unobtainium");
     assert_eq!(state.runs[0].pieces, 7);
-    let run = common::finished_run(&state, 0, "Ethanol | THF | water | unobtainium");
-    update(
-        &mut state,
-        Action::RunFinished {
-            slot: 0,
-            run: Box::new(run),
-        },
-    );
+    common::finish_run(&mut state, 0, "Ethanol | THF | water | unobtainium");
     assert!(!state.runs[0].running);
     let values = state.highlighted().unwrap().values();
     assert_eq!(values.len(), 4);
@@ -123,14 +116,7 @@ fn a_malformed_reply_shows_raw_with_the_error_and_can_be_fixed_by_hand() {
     let (paragraph, _) = common::sample("nmr");
     let mut state = common::tui_state("nmr", &paragraph, 120, 40);
     update(&mut state, key('r'));
-    let run = common::finished_run(&state, 0, "{\"IUPAC\": \"broken");
-    update(
-        &mut state,
-        Action::RunFinished {
-            slot: 0,
-            run: Box::new(run),
-        },
-    );
+    common::finish_run(&mut state, 0, "{\"IUPAC\": \"broken");
     assert_eq!(state.result_view, ResultView::Raw);
     assert!(state.notice.as_ref().unwrap().error);
     assert!(state.notice.as_ref().unwrap().text.contains("does not parse"));
@@ -149,14 +135,7 @@ fn escape_cancels_a_run_and_ctrl_c_quits_when_idle() {
     update(&mut state, key('r'));
     let effects = update(&mut state, code(KeyCode::Esc));
     assert!(matches!(effects.as_slice(), [Effect::CancelRun(0)]));
-    let run = common::finished_run(&state, 0, "");
-    update(
-        &mut state,
-        Action::RunFinished {
-            slot: 0,
-            run: Box::new(run),
-        },
-    );
+    common::finish_run(&mut state, 0, "");
     let effects = update(&mut state, ctrl('c'));
     assert!(state.quit);
     assert!(
@@ -181,22 +160,8 @@ fn compare_two_models_and_adopt_the_right_side() {
     assert_eq!(state.compare_model, Some(1));
     let effects = update(&mut state, key('R'));
     assert_eq!(effects.iter().filter(|e| matches!(e, Effect::StartRun(_))).count(), 2);
-    let left = common::finished_run(&state, 0, "STIR for 1 h.");
-    let right = common::finished_run(&state, 1, &gold);
-    update(
-        &mut state,
-        Action::RunFinished {
-            slot: 0,
-            run: Box::new(left),
-        },
-    );
-    update(
-        &mut state,
-        Action::RunFinished {
-            slot: 1,
-            run: Box::new(right),
-        },
-    );
+    common::finish_run(&mut state, 0, "STIR for 1 h.");
+    common::finish_run(&mut state, 1, &gold);
     assert!(state.compare_open);
     update(&mut state, Action::Command(Command::AdoptRight));
     assert_eq!(state.editor.as_ref().unwrap().area.lines().join("\n"), gold);
@@ -225,14 +190,7 @@ fn pickers_filter_and_help_lists_the_focused_panes_keys() {
 fn the_source_regrounds_after_an_edit() {
     let mut state = common::tui_state("compound", "water and THF", 80, 24);
     update(&mut state, key('r'));
-    let run = common::finished_run(&state, 0, "water | ethanol");
-    update(
-        &mut state,
-        Action::RunFinished {
-            slot: 0,
-            run: Box::new(run),
-        },
-    );
+    common::finish_run(&mut state, 0, "water | ethanol");
     assert_eq!(
         state.highlighted().unwrap().values()[1].1.alignment,
         Alignment::Unaligned

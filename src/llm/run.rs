@@ -66,6 +66,20 @@ pub struct RunRequest<'a> {
     pub stream: bool,
 }
 
+impl<'a> RunRequest<'a> {
+    /// One paragraph with no worked examples, on the profile's first endpoint, not streamed.
+    pub fn new(task: &'a Task, profile: &'a ModelProfile, paragraph: &'a str) -> Self {
+        RunRequest {
+            task,
+            profile,
+            paragraph,
+            pool: &[],
+            endpoint: 0,
+            stream: false,
+        }
+    }
+}
+
 /// A run record before any call: who, where, when.
 fn blank(request: &RunRequest<'_>, endpoint: &str) -> Run {
     Run {

@@ -48,15 +48,11 @@ pub fn tui_state(task: &str, paragraph: &str, width: u16, height: u16) -> retort
 }
 
 /// A finished run of profile `profile` that replied `raw`, as the driver would deliver it.
-pub fn finished_run(state: &retort::tui::state::State, profile: usize, raw: &str) -> retort::llm::Run {
+fn finished_run(state: &retort::tui::state::State, profile: usize, raw: &str) -> retort::llm::Run {
     let paragraph = state.paragraph();
     let request = retort::llm::RunRequest {
-        task: state.task(),
-        profile: &state.profiles[profile],
-        paragraph: &paragraph,
-        pool: &[],
-        endpoint: 0,
         stream: true,
+        ..retort::llm::RunRequest::new(state.task(), &state.profiles[profile], &paragraph)
     };
     let mut run = retort::llm::from_reply(&request, raw);
     run.started_at = "2026-01-01T00:00:00.000Z".into();
@@ -131,4 +127,32 @@ pub fn retort_in(root: &std::path::Path) -> std::process::Command {
         .env("RETORT_DATA_DIR", root.join("data"))
         .env("RETORT_STATE_DIR", root.join("state"));
     command
+}
+
+/// Writes `toml` as the `models.toml` of the config directory under `root` (see `retort_in`).
+pub fn write_models(root: &std::path::Path, toml: &str) {
+    std::fs::create_dir_all(root.join("config")).unwrap();
+    std::fs::write(root.join("config/models.toml"), toml).unwrap();
+}
+
+/// Every line of a JSONL file, parsed (a line that is not JSON fails the test).
+pub fn read_jsonl(path: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Delivers to `slot` a finished run that replied `raw`. Slot 0 runs profile 0 and slot 1 (the
+/// comparison) profile 1, as `tui_state` sets them up.
+pub fn finish_run(state: &mut retort::tui::state::State, slot: usize, raw: &str) {
+    let run = finished_run(state, slot, raw);
+    let _ = retort::tui::update::update(
+        state,
+        retort::tui::action::Action::RunFinished {
+            slot,
+            run: Box::new(run),
+        },
+    );
 }
