@@ -1,12 +1,12 @@
 //! The headless commands, each a thin driver of the library.
 
 use crate::config::Paths;
-use crate::dataset::export::{ExportStyle, write_export};
+use crate::dataset::export::{ExportStyle, export_saved};
 use crate::dataset::papers::read_examples;
 use crate::dataset::store::{SavedExample, Store, new_id, now};
 use crate::eval::{EvalRequest, OutputFormat, evaluate, render};
 use crate::task::Registry;
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use std::path::{Path, PathBuf};
 
 pub fn registry(paths: &Paths) -> Registry {
@@ -67,19 +67,10 @@ pub fn tasks(paths: &Paths, show: Option<&str>) -> Result<()> {
 pub fn export(paths: &Paths, task: &str, to: &Path, style: ExportStyle) -> Result<()> {
     let registry = registry(paths);
     let task = registry.require(task).map_err(|e| anyhow!(e))?;
-    let store = Store::new(paths.examples_dir());
-    let (examples, warnings) = store.read(&task.name)?;
+    let (count, warnings) = export_saved(&Store::new(paths.examples_dir()), task, style, to)?;
     for warning in &warnings {
         eprintln!("warning: {warning}");
     }
-    if examples.is_empty() {
-        bail!(
-            "no saved examples for task {} in {}",
-            task.name,
-            store.path(&task.name).display()
-        );
-    }
-    let count = write_export(task, &examples, style, to).with_context(|| format!("writing {}", to.display()))?;
     eprintln!("wrote {count} examples to {}", to.display());
     Ok(())
 }

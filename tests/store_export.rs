@@ -1,7 +1,7 @@
 //! The example store on real files: appends never truncate, torn lines are skipped, exports are
 //! valid fine-tuning JSONL; user task files with errors are named, the rest still load.
 
-use retort::dataset::export::{ExportStyle, export_line, write_export};
+use retort::dataset::export::{ExportStyle, export_line, export_saved, write_export};
 use retort::dataset::store::{SavedExample, Store, new_id, now};
 use retort::task::Registry;
 use std::io::Write;
@@ -48,6 +48,31 @@ fn reading_a_task_without_examples_is_empty() {
     let dir = tempfile::tempdir().unwrap();
     let (examples, warnings) = Store::new(dir.path().join("missing")).read("nmr").unwrap();
     assert!(examples.is_empty() && warnings.is_empty());
+}
+
+#[test]
+fn exporting_saved_examples_writes_them_all_and_nothing_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::new(dir.path().join("examples"));
+    let registry = Registry::builtin();
+    let task = registry.get("compound").unwrap();
+    let to = dir.path().join("out/compound.jsonl");
+    let error = export_saved(&store, task, ExportStyle::Chat, &to)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("no saved examples") && error.contains("compound.jsonl"),
+        "{error}"
+    );
+    assert!(!to.exists());
+
+    store
+        .append(&example("compound", "Ethanol and THF were mixed.", "Ethanol | THF"))
+        .unwrap();
+    store.append(&example("compound", "Water was added.", "Water")).unwrap();
+    let (count, warnings) = export_saved(&store, task, ExportStyle::Chat, &to).unwrap();
+    assert_eq!((count, warnings.len()), (2, 0));
+    assert_eq!(std::fs::read_to_string(&to).unwrap().lines().count(), 2);
 }
 
 #[test]

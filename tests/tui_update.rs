@@ -109,6 +109,10 @@ fn paste_run_stream_parse_edit_accept_save() {
     assert_eq!(saved.runs.len(), 1);
     assert_eq!(saved.runs[0]["model"], "smollm2");
     assert_eq!(saved.task, "compound");
+
+    // Export hands the driver the task as the workbench holds it.
+    let effects = update(&mut state, Action::Command(Command::Export));
+    assert!(matches!(effects.as_slice(), [Effect::Export(task)] if task.name == "compound"));
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Fine-tuning exports of saved examples: chat `messages` JSONL (OpenAI fine-tuning and most
 //! open-source trainers) or raw prompt/completion JSONL (the NERRE GPT-3 style).
 
-use super::store::SavedExample;
+use super::store::{SavedExample, Store};
 use crate::task::{ChatMessage, Task};
 use serde_json::json;
 use std::io::Write;
@@ -54,4 +54,20 @@ pub fn write_export(task: &Task, examples: &[SavedExample], style: ExportStyle, 
     file.sync_all()?;
     std::fs::rename(&tmp, to)?;
     Ok(examples.len())
+}
+
+/// Exports every saved example of `task` from `store` to `to`: the count written and a warning
+/// for each damaged line skipped. Having nothing to export is an error that names the store file.
+pub fn export_saved(store: &Store, task: &Task, style: ExportStyle, to: &Path) -> anyhow::Result<(usize, Vec<String>)> {
+    let (examples, warnings) = store.read(&task.name)?;
+    if examples.is_empty() {
+        anyhow::bail!(
+            "no saved examples for task {} in {}",
+            task.name,
+            store.path(&task.name).display()
+        );
+    }
+    let count =
+        write_export(task, &examples, style, to).map_err(|e| anyhow::anyhow!("writing {}: {e}", to.display()))?;
+    Ok((count, warnings))
 }

@@ -209,7 +209,8 @@ pub enum Effect {
     SaveExample(Box<SavedExample>),
     LoadExamples(String),
     LoadPool(String),
-    Export(String),
+    /// Export the saved examples of this task (as the workbench holds it).
+    Export(Box<Task>),
     Copy {
         text: String,
         what: &'static str,

@@ -7,9 +7,10 @@ use super::state::State;
 use super::theme::Theme;
 use super::{clipboard, draft, update::update, view};
 use crate::config::Paths;
-use crate::dataset::export::{ExportStyle, write_export};
+use crate::dataset::export::{ExportStyle, export_saved};
 use crate::dataset::store::Store;
 use crate::llm::{HttpEngine, execute};
+use crate::task::Task;
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, Event, EventStream, KeyEventKind};
 use futures_util::StreamExt;
 use std::io::Write;
@@ -177,7 +178,7 @@ impl Driver {
                     let _ = tx.send(Action::PoolLoaded { task, shots });
                 });
             }
-            Effect::Export(task) => self.export(task),
+            Effect::Export(task) => self.export(*task),
             Effect::Copy { text, what } => {
                 let sequence = clipboard::osc52(&text, std::env::var_os("TMUX").is_some());
                 let mut out = std::io::stdout();
@@ -250,25 +251,18 @@ impl Driver {
         });
     }
 
-    fn export(&self, task: String) {
-        let paths = self.paths.clone();
+    fn export(&self, task: Task) {
+        let store = Store::new(self.paths.examples_dir());
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
+        let to = self
+            .paths
+            .data
+            .join("exports")
+            .join(format!("{}-{stamp}.jsonl", task.name));
         let tx = self.actions.clone();
         tokio::task::spawn_blocking(move || {
-            let registry = crate::task::Registry::load(Some(&paths.tasks_dir()));
-            let store = Store::new(paths.examples_dir());
-            let result = (|| -> anyhow::Result<String> {
-                let task = registry.require(&task).map_err(anyhow::Error::msg)?;
-                let (examples, _) = store.read(&task.name)?;
-                if examples.is_empty() {
-                    anyhow::bail!("no saved examples for {} yet", task.name);
-                }
-                let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
-                let to = paths.data.join("exports").join(format!("{}-{stamp}.jsonl", task.name));
-                let count = write_export(task, &examples, ExportStyle::Chat, &to)?;
-                Ok(format!("exported {count} examples to {}", to.display()))
-            })();
-            let (text, error) = match result {
-                Ok(text) => (text, false),
+            let (text, error) = match export_saved(&store, &task, ExportStyle::Chat, &to) {
+                Ok((count, _)) => (format!("exported {count} examples to {}", to.display()), false),
                 Err(e) => (format!("export failed: {e}"), true),
             };
             let _ = tx.send(Action::Notice { text, error });

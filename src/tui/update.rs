@@ -263,7 +263,7 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
             Vec::new()
         }
         Command::Browser => vec![Effect::LoadExamples(state.task().name.clone())],
-        Command::Export => vec![Effect::Export(state.task().name.clone())],
+        Command::Export => vec![Effect::Export(Box::new(state.task().clone()))],
         Command::SelectNext | Command::SelectPrev => select(state, command == Command::SelectNext),
         Command::ScrollDown => {
             state.source_scroll = state.source_scroll.saturating_add(1);
