@@ -9,7 +9,13 @@ model=$(../shared/scripts/fetch-model.sh)
 bench=$(../shared/scripts/llama-server.sh bench-path)
 echo "== llama-bench (-t $threads, pp512 / tg128, 3 repetitions)"
 reference=$("$bench" -m "$model" -t "$threads" -p 512 -n 128 -r 3 -o jsonl 2>/dev/null)
-rate() { grep "\"n_prompt\": *$1, *\"n_gen\": *$2," <<<"$reference" | grep -o '"avg_ts": *[0-9.]*' | grep -o '[0-9.]*$'; }
+rate() {
+  python3 -c 'import json, sys
+for line in sys.stdin:
+    r = json.loads(line)
+    if (r["n_prompt"], r["n_gen"]) == (int(sys.argv[1]), int(sys.argv[2])):
+        print(r["avg_ts"])' "$1" "$2" <<<"$reference"
+}
 pp=$(rate 512 0)
 tg=$(rate 0 128)
 echo "prompt processing: $pp tok/s"
