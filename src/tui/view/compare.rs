@@ -4,7 +4,7 @@
 
 use super::super::state::{Pane, State};
 use super::super::theme::Theme;
-use super::pane_block;
+use super::{lines_on_top, pane_block};
 use crate::extraction::{FieldDiff, diff};
 use crate::metrics::single::score_pair;
 use ratatui::Frame;
@@ -34,15 +34,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         frame.render_widget(Paragraph::new(Line::styled(text, theme.fg(theme.dim))), inner);
         return;
     };
-    let measures = measures(state, theme);
-    let top = measures.len() as u16;
-    frame.render_widget(
-        Paragraph::new(measures),
-        Rect {
-            height: top.min(inner.height),
-            ..inner
-        },
-    );
+    let body = lines_on_top(frame, measures(state, theme), inner);
     let rows: Vec<Row> = diff(left, right)
         .into_iter()
         .map(|d| {
@@ -71,11 +63,6 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Constraint::Fill(1),
     ];
     let header = Row::new(vec!["", "field", "left", "right"]).style(theme.fg(theme.dim).add_modifier(Modifier::BOLD));
-    let body = Rect {
-        y: inner.y + top,
-        height: inner.height.saturating_sub(top),
-        ..inner
-    };
     frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), body);
 }
 

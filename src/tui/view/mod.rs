@@ -89,6 +89,17 @@ pub fn pane_block<'a>(title: &str, focused: bool, theme: &Theme) -> Block<'a> {
         .title(Span::styled(format!(" {title} "), title_style))
 }
 
+/// Draws `lines` at the top of `area` and returns the rest of it.
+pub fn lines_on_top(frame: &mut Frame, lines: Vec<Line>, area: Rect) -> Rect {
+    let height = (lines.len() as u16).min(area.height);
+    frame.render_widget(Paragraph::new(lines), Rect { height, ..area });
+    Rect {
+        y: area.y + height,
+        height: area.height - height,
+        ..area
+    }
+}
+
 fn render_tabs(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let mut spans = Vec::new();
     for pane in state.panes() {

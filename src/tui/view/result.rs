@@ -4,7 +4,7 @@
 
 use super::super::state::{Pane, ResultView, RunSlot, State};
 use super::super::theme::Theme;
-use super::{highlight, pane_block};
+use super::{highlight, lines_on_top, pane_block};
 use crate::extraction::{Alignment, Extraction, FieldContent, Value};
 use crate::format::Format;
 use crate::task::Task;
@@ -44,19 +44,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, slot:
     }
     let Some(extraction) = extraction else { return };
     let footer = unaligned_lines(extraction, theme);
-    let header_height = lines.len() as u16;
-    frame.render_widget(
-        Paragraph::new(lines),
-        Rect {
-            height: header_height.min(inner.height),
-            ..inner
-        },
-    );
-    let footer_height = (footer.len() as u16).min(inner.height.saturating_sub(header_height) / 2);
+    let rest = lines_on_top(frame, lines, inner);
+    let footer_height = (footer.len() as u16).min(rest.height / 2);
     let body = Rect {
-        y: inner.y + header_height,
-        height: inner.height.saturating_sub(header_height + footer_height),
-        ..inner
+        height: rest.height - footer_height,
+        ..rest
     };
     if matches!(state.task().format, Format::Json { .. }) {
         frame.render_widget(table(state.task(), extraction, selected, theme), body);
