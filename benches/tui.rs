@@ -1,5 +1,9 @@
 //! The workbench's hot paths: drawing the full screen (160×48) with a 5 kB paragraph and 100
-//! highlighted spans, and the update for one streamed token.
+//! highlighted spans, the same with the comparison open (its measures are computed as it is
+//! drawn), and the update for one streamed token.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
@@ -27,14 +31,7 @@ fn state() -> State {
     let mut state = State::new(registry.tasks.clone(), profiles, keymap, &paragraph);
     update(&mut state, Action::Resize(160, 48));
     update(&mut state, Action::Command(Command::Run));
-    let request = retort::llm::RunRequest {
-        task: state.task(),
-        profile: &state.profiles[0],
-        paragraph: &paragraph,
-        pool: &[],
-        endpoint: 0,
-        stream: true,
-    };
+    let request = retort::llm::RunRequest::new(state.task(), &state.profiles[0], &paragraph);
     let run = retort::llm::from_reply(&request, &compounds.join(" | "));
     update(
         &mut state,
@@ -52,6 +49,28 @@ fn render(c: &mut Criterion) {
     let (theme, _) = Theme::load(None, false);
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
     c.bench_function("render 160x48, 5 kB paragraph, 100 spans", |b| {
+        b.iter(|| {
+            terminal
+                .draw(|frame| retort::tui::view::render(frame, black_box(&state), &theme))
+                .unwrap();
+        })
+    });
+}
+
+fn render_compare(c: &mut Criterion) {
+    let base = state();
+    let paragraph = base.paragraph();
+    let mut state = common::tui_state("compound", &paragraph, 160, 48);
+    let left = base.runs[0].extraction().map(|e| base.task().render(e)).unwrap();
+    let right = left.replacen("compound-7 |", "", 1);
+    state.compare_model = Some(1);
+    update(&mut state, Action::Command(Command::RunCompare));
+    common::finish_run(&mut state, 0, &left);
+    common::finish_run(&mut state, 1, &right);
+    assert!(state.compare_open);
+    let (theme, _) = Theme::load(None, false);
+    let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
+    c.bench_function("render 160x48 with the comparison of two 100-value runs", |b| {
         b.iter(|| {
             terminal
                 .draw(|frame| retort::tui::view::render(frame, black_box(&state), &theme))
@@ -78,5 +97,5 @@ fn stream_token(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, render, stream_token);
+criterion_group!(benches, render, render_compare, stream_token);
 criterion_main!(benches);
