@@ -1,6 +1,7 @@
 //! The workbench's hot paths: drawing the full screen (160×48) with a 5 kB paragraph and 100
 //! highlighted spans, the same with the comparison open (its measures are computed as it is
-//! drawn), and the update for one streamed token.
+//! drawn), a JSON reply being streamed (highlighted again on every draw), and the update for one
+//! streamed token.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -79,6 +80,44 @@ fn render_compare(c: &mut Criterion) {
     });
 }
 
+fn render_streaming_json(c: &mut Criterion) {
+    let (paragraph, gold) = common::sample("nmr");
+    let mut state = common::tui_state("nmr", &paragraph, 160, 48);
+    update(&mut state, Action::Command(Command::Run));
+    update(
+        &mut state,
+        Action::RunPiece {
+            slot: 0,
+            piece: gold.clone(),
+            at: Instant::now(),
+        },
+    );
+    let (theme, _) = Theme::load(None, false);
+    let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
+    let started = Instant::now();
+    terminal
+        .draw(|frame| retort::tui::view::render(frame, &state, &theme))
+        .unwrap();
+    println!(
+        "first draw of a JSON reply: {:.1} ms",
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    let name = format!(
+        "render 160x48 while a {} B JSON reply streams (new text, highlighted again, every draw)",
+        gold.len()
+    );
+    let mut n = 0usize;
+    c.bench_function(&name, |b| {
+        b.iter(|| {
+            n += 1;
+            state.runs[0].streamed = format!("{gold}{}", " ".repeat(n % 2));
+            terminal
+                .draw(|frame| retort::tui::view::render(frame, black_box(&state), &theme))
+                .unwrap();
+        })
+    });
+}
+
 fn stream_token(c: &mut Criterion) {
     let mut state = state();
     update(&mut state, Action::Command(Command::Run));
@@ -97,5 +136,5 @@ fn stream_token(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, render, render_compare, stream_token);
+criterion_group!(benches, render, render_compare, render_streaming_json, stream_token);
 criterion_main!(benches);
