@@ -47,10 +47,6 @@ impl Paths {
     pub fn models_dir(&self) -> PathBuf {
         self.data.join("models")
     }
-
-    pub fn log_file(&self) -> PathBuf {
-        self.state.join("retort.log")
-    }
 }
 
 /// Sends `tracing` output to the log file in the state directory (never to the terminal). The
