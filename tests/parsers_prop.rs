@@ -110,10 +110,20 @@ fn huge_and_binary_inputs_are_handled() {
     let binary = String::from_utf8_lossy(&(0u8..=255).cycle().take(100_000).collect::<Vec<_>>()).into_owned();
     let deep = "[".repeat(10_000);
     for task in tasks() {
-        let _ = task.parse(&huge);
-        let _ = task.parse(&binary);
-        let _ = task.parse(&deep);
+        let huge_result = task.parse(&huge);
+        let binary_result = task.parse(&binary);
+        let deep_result = task.parse(&deep);
         let _ = task.parse("");
+        if matches!(task.format, retort::format::Format::Json { .. }) {
+            assert!(binary_result.is_err() && deep_result.is_err(), "{}", task.name);
+            let error = deep_result.unwrap_err();
+            assert!(error.line >= 1 && error.column >= 1, "{}: {error:?}", task.name);
+        }
+        if task.name == "compound" {
+            let values = huge_result.unwrap().values().len();
+            // 200 000 names and the empty piece after the trailing separator, as a split gives.
+            assert_eq!(values, 200_001);
+        }
     }
 }
 
