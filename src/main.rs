@@ -52,6 +52,15 @@ fn run(cli: Cli, paths: &Paths) -> anyhow::Result<()> {
         Some(Command::Models {
             action: Some(ModelsAction::FetchDefault),
         }) => commands::fetch_default(paths),
+        Some(Command::Models {
+            action:
+                Some(ModelsAction::Fetch {
+                    url,
+                    sha256,
+                    name,
+                    mode,
+                }),
+        }) => commands::fetch_model(paths, &url, sha256.as_deref(), name.as_deref(), mode),
         Some(Command::Completions { shell }) => {
             clap_complete::generate(shell, &mut Cli::command(), "retort", &mut std::io::stdout());
             Ok(())

@@ -126,3 +126,72 @@ fn open_run_save_quit_in_tmux() {
     assert_eq!(draft["paragraph"], paragraph);
     assert!(dir.path().join("state/retort.log").exists());
 }
+
+/// A server that accepts connections and never answers: a run against it stays in progress.
+fn silent_server() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/v1", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    url
+}
+
+#[test]
+fn a_run_killed_mid_way_is_reported_on_the_next_start_and_the_draft_restored() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write_models(
+        dir.path(),
+        &format!(
+            "[[model]]\nname = \"embedded\"\nengine = \"openai\"\nbase_url = \"{}\"\nmodel = \"m\"\nmode = \"zero-shot\"\ntimeout = 600\nretries = 0\n",
+            silent_server()
+        ),
+    );
+    let paragraph = "Triethylamine (2.0 mL) was added to the stirred solution in dichloromethane.";
+    let file = dir.path().join("paragraph.txt");
+    std::fs::write(&file, paragraph).unwrap();
+    let tmux = Tmux {
+        socket: format!("retort-e2e-kill-{}", std::process::id()),
+    };
+    let binary = env!("CARGO_BIN_EXE_retort");
+    let first = format!("{} {binary} {}", env_line(dir.path()), file.display());
+    assert!(
+        tmux.run(&["new-session", "-d", "-s", "w", "-x", "120", "-y", "30", &first])
+            .status
+            .success()
+    );
+    tmux.wait_for("Triethylamine", 20);
+    tmux.keys(&["r"]);
+    let marker = dir.path().join("state/run-in-progress-0.json");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !marker.exists() {
+        assert!(Instant::now() < deadline, "no run marker:\n{}", tmux.screen());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let killed = Command::new("pkill")
+        .args(["-9", "-f", &file.display().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tmux.run(&["has-session", "-t", "w"]).status.success() {
+        assert!(Instant::now() < deadline, "the killed workbench's pane stayed");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(marker.exists(), "a killed process leaves its marker");
+
+    // Started again without a file: the dead run is reported, the draft comes back.
+    let second = format!("{} {binary}", env_line(dir.path()));
+    assert!(
+        tmux.run(&["new-session", "-d", "-s", "w", "-x", "200", "-y", "30", &second])
+            .status
+            .success()
+    );
+    let screen = tmux.wait_for("the last run died", 20);
+    assert!(screen.contains("Triethylamine (2.0 mL)"), "{screen}");
+    assert!(!marker.exists(), "the marker is read once");
+    tmux.keys(&["C-q"]);
+}

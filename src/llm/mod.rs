@@ -3,9 +3,11 @@
 
 pub mod client;
 pub mod dialect;
+pub mod download;
 pub mod embedded;
 pub mod error;
 pub mod fetch;
+pub mod models_file;
 pub mod profile;
 pub mod prompt;
 pub mod run;

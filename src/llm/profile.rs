@@ -108,6 +108,30 @@ pub struct ModelProfile {
 }
 
 impl ModelProfile {
+    /// An embedded profile for a GGUF file, every other key at its default.
+    pub fn embedded(name: &str, path: &Path, mode: Mode) -> ModelProfile {
+        ModelProfile {
+            name: name.to_string(),
+            engine: EngineKind::Embedded,
+            base_url: None,
+            base_urls: Vec::new(),
+            model: String::new(),
+            mode,
+            structured: default_dialect(),
+            api_key_env: None,
+            temperature: default_temperature(),
+            max_tokens: default_max_tokens(),
+            timeout: default_timeout(),
+            retries: default_retries(),
+            few_shot: default_few_shot(),
+            context: default_context(),
+            path: Some(path.to_path_buf()),
+            threads: None,
+            gpu_layers: None,
+            requires_env: None,
+        }
+    }
+
     /// Every endpoint of the profile, `base_urls` first.
     pub fn endpoints(&self) -> Vec<String> {
         let mut urls = self.base_urls.clone();

@@ -269,6 +269,9 @@ async fn call_embedded(
     });
     let result = super::embedded::call(call, Some(tx), cancel.clone()).await;
     let _ = forwarder.await;
+    if let Some(backend) = super::embedded::loaded_backend() {
+        run.request["backend"] = serde_json::Value::String(backend);
+    }
     (result, grammar.is_some())
 }
 

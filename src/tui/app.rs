@@ -3,6 +3,7 @@
 //! something changed; ticks only while a model runs, so an idle workbench uses no CPU.
 
 use super::action::{Action, Draft, Effect};
+use super::run_marker::{self, RunMarker};
 use super::state::State;
 use super::theme::Theme;
 use super::{clipboard, draft, update::update, view};
@@ -71,10 +72,16 @@ pub async fn run(mut state: State, theme: Theme, paths: Paths) -> anyhow::Result
         while let Ok(more) = rx.try_recv() {
             batch.push(more);
         }
+        let mut run_started = false;
         for action in batch {
             for effect in update(&mut state, action) {
+                run_started |= matches!(effect, Effect::StartRun(_));
                 driver.apply(effect);
             }
+        }
+        if run_started {
+            // A run may take the process down (see run_marker): nothing typed waits for the timer.
+            save_draft(&draft_path, &state.draft());
         }
         if state.draft_version != saved_version {
             draft::remember(&draft_path, &state.draft());
@@ -225,6 +232,10 @@ impl Driver {
         self.cancels[slot] = Some(cancel.clone());
         let engine = self.engine.clone();
         let tx = self.actions.clone();
+        let state_dir = self.paths.state.clone();
+        if let Err(e) = run_marker::begin(&state_dir, slot, &marker_for(&job)) {
+            tracing::warn!("could not write the run marker in {}: {e}", state_dir.display());
+        }
         tokio::spawn(async move {
             let _ = tx.send(Action::RunStarted {
                 slot,
@@ -242,6 +253,7 @@ impl Driver {
                 }
             });
             let run = execute(&engine, &job.request(), Some(&pieces_tx), &cancel).await;
+            run_marker::end(&state_dir, slot);
             drop(pieces_tx);
             let _ = forwarder.await;
             let _ = tx.send(Action::RunFinished {
@@ -267,6 +279,27 @@ impl Driver {
             };
             let _ = tx.send(Action::Notice { text, error });
         });
+    }
+}
+
+fn marker_for(job: &super::action::RunJob) -> RunMarker {
+    let profile = &job.profile;
+    let model = match &profile.path {
+        Some(path) if profile.engine == crate::llm::profile::EngineKind::Embedded => path.display().to_string(),
+        _ => format!("{} {}", profile.endpoints().join(" "), profile.model)
+            .trim()
+            .to_string(),
+    };
+    RunMarker {
+        profile: profile.name.clone(),
+        engine: serde_json::to_value(profile.engine)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default(),
+        model,
+        task: job.task.name.clone(),
+        started_at: crate::dataset::store::now(),
+        pid: std::process::id(),
     }
 }
 

@@ -8,6 +8,7 @@ mod correction;
 pub mod draft;
 pub mod keymap;
 pub mod picker;
+pub mod run_marker;
 pub mod state;
 pub mod theme;
 pub mod update;
@@ -107,7 +108,12 @@ pub fn initial_state(paths: &Paths, paragraph: Option<String>) -> (state::State,
         .filter(|p| p.engine == crate::llm::profile::EngineKind::Embedded)
         .and_then(|p| p.path.as_deref())
         .is_some_and(|path| !path.exists());
+    let died = run_marker::take_dead(&paths.state);
+    for marker in &died {
+        tracing::error!("{}", marker.report());
+    }
     match problems.first() {
+        _ if !died.is_empty() => state.notify(died[0].report(), true),
         Some(problem) => state.notify(format!("{problem} — using the defaults"), true),
         None if missing_model => state.notify(
             format!(

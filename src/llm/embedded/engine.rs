@@ -39,13 +39,14 @@ fn worker() -> &'static Sender<Job> {
         std::thread::Builder::new()
             .name("retort-inference".into())
             .spawn(move || {
-                llama_cpp_2::send_logs_to_tracing(llama_cpp_2::LogOptions::default());
-                let backend = LlamaBackend::init();
+                let backend = super::backends::ensure_loaded()
+                    .map_err(|e| e.to_string())
+                    .and_then(|_| LlamaBackend::init().map_err(|e| e.to_string()));
                 let mut cache = Cache::default();
                 for job in rx {
                     let result = match &backend {
                         Ok(backend) => run_job(backend, &mut cache, &job),
-                        Err(e) => Err(LlmError::Other(format!("llama.cpp could not start: {e}"))),
+                        Err(e) => Err(LlmError::Other(format!("the embedded engine could not start: {e}"))),
                     };
                     let _ = job.reply.send(result);
                 }

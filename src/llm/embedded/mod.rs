@@ -54,7 +54,36 @@ pub fn check_file(path: &Path) -> Result<(), LlmError> {
 }
 
 #[cfg(feature = "embedded")]
+pub mod backends;
+#[cfg(feature = "embedded")]
+pub mod cpu;
+#[cfg(feature = "embedded")]
 mod engine;
+
+/// Loads llama.cpp's backend modules (once) and says which CPU variant runs and what this CPU
+/// has; an error names the directories searched. HTTP engines never need this.
+pub fn backend_summary() -> Result<String, String> {
+    #[cfg(feature = "embedded")]
+    {
+        backends::ensure_loaded().map(|report| report.summary())
+    }
+    #[cfg(not(feature = "embedded"))]
+    {
+        Err("this build of retort has no embedded engine (built without the `embedded` feature)".into())
+    }
+}
+
+/// The backend summary if the engine has loaded its modules in this process, without loading them.
+pub fn loaded_backend() -> Option<String> {
+    #[cfg(feature = "embedded")]
+    {
+        backends::loaded().map(|report| report.summary())
+    }
+    #[cfg(not(feature = "embedded"))]
+    {
+        None
+    }
+}
 
 /// Runs the call on the inference thread; pieces stream to `pieces`; cancelling stops within one token.
 pub async fn call(
