@@ -90,6 +90,47 @@ fn under_qemu_nehalem_without_avx() {
     assert_finished(&line, Some("sse42"));
 }
 
+/// `retort models` run from `binary` with the directories under `root`.
+fn models_from(binary: &Path, root: &Path, backends: Option<&Path>) -> (bool, String) {
+    let mut command = Command::new(binary);
+    command
+        .env("RETORT_CONFIG_DIR", root.join("config"))
+        .env("RETORT_DATA_DIR", root.join("data"))
+        .env("RETORT_STATE_DIR", root.join("state"))
+        .arg("models");
+    if let Some(dir) = backends {
+        command.env("RETORT_BACKENDS_DIR", dir);
+    }
+    let output = command.output().unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn a_copied_install_finds_its_libraries_and_backends_in_lib_retort() {
+    let root = tempfile::tempdir().unwrap();
+    let (bin, lib) = (root.path().join("bin"), root.path().join("lib/retort"));
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::create_dir_all(&lib).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_retort"), bin.join("retort")).unwrap();
+    let built = Path::new(env!("CARGO_BIN_EXE_retort")).parent().unwrap();
+    for entry in std::fs::read_dir(built).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".so.0") || name.starts_with("libggml-cpu-") {
+            std::fs::copy(entry.path(), lib.join(&name)).unwrap();
+        }
+    }
+    let (ok, stdout) = models_from(&bin.join("retort"), root.path(), None);
+    assert!(ok, "{stdout}");
+    assert!(stdout.contains("embedded engine: CPU backend "), "{stdout}");
+    assert!(
+        stdout.contains(&format!("from {}", bin.join("../lib/retort").display())),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn without_backends_the_error_names_where_it_looked() {
     let root = tempfile::tempdir().unwrap();
@@ -109,16 +150,8 @@ fn without_backends_the_error_names_where_it_looked() {
     ] {
         std::fs::copy(built.join(lib), copy.join(lib)).unwrap();
     }
-    let output = Command::new(&binary)
-        .env("RETORT_CONFIG_DIR", root.path().join("config"))
-        .env("RETORT_DATA_DIR", root.path().join("data"))
-        .env("RETORT_STATE_DIR", root.path().join("state"))
-        .env("RETORT_BACKENDS_DIR", &empty)
-        .arg("models")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}");
+    let (ok, stdout) = models_from(&binary, root.path(), Some(&empty));
+    assert!(ok, "{stdout}");
     assert!(
         stdout.contains("embedded engine: unavailable") && stdout.contains(&empty.display().to_string()),
         "{stdout}"

@@ -29,12 +29,13 @@ pub struct BackendReport {
 }
 
 impl BackendReport {
-    /// One line: `CPU haswell (AVX2 FMA F16C …) from DIR`.
+    /// One line: `CPU backend haswell for <CPU> (AVX2 FMA …); from DIR`.
     pub fn summary(&self) -> String {
         let mut line = format!("CPU backend {} for {}", self.cpu_variant, self.cpu.describe());
         if !self.devices.is_empty() {
             line.push_str(&format!("; devices: {}", self.devices.join(", ")));
         }
+        line.push_str(&format!("; from {}", self.dir.display()));
         line
     }
 }
