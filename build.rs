@@ -2,9 +2,10 @@
 //! as shared libraries (libllama, libggml, libggml-base) plus one CPU backend module per x86-64
 //! level (libggml-cpu-haswell.so, …). The binary finds the libraries through its RPATH
 //! (`$ORIGIN`, then `$ORIGIN/../lib/retort`), and the backend modules in the same places at run
-//! time (src/llm/embedded/backends.rs). Here the modules are copied beside the binary in
-//! `target/<profile>/`, so that directory is complete and can be copied elsewhere; under
-//! `cargo install` everything is also copied to `<install root>/lib/retort/`.
+//! time (src/llm/embedded/backends.rs); the build's own directory is the last resort of both.
+//! Here the modules are copied beside the binary in `target/<profile>/`, so that directory is
+//! complete and can be copied elsewhere; under a temporary-directory `cargo install` everything
+//! is also copied to `<install root>/lib/retort/`.
 
 use std::path::{Path, PathBuf};
 
@@ -15,15 +16,19 @@ fn main() {
     if std::env::var_os("CARGO_FEATURE_EMBEDDED").is_none() || !linux {
         return;
     }
-    // DT_RPATH rather than DT_RUNPATH: it also applies to the libraries' own dependencies
-    // (libllama needs libggml), which RUNPATH would not cover.
-    println!("cargo:rustc-link-arg=-Wl,--disable-new-dtags,-rpath,$ORIGIN:$ORIGIN/../lib/retort");
-    let Some(backends) = std::env::var_os("DEP_LLAMA_BACKENDS_DIR").map(PathBuf::from) else {
-        println!("cargo:warning=llama-cpp-sys-2 did not report its backends directory");
-        return;
-    };
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let Some(profile_dir) = out_dir.ancestors().nth(3) else {
+        return;
+    };
+    // DT_RPATH rather than DT_RUNPATH: it also applies to the libraries' own dependencies
+    // (libllama needs libggml), which RUNPATH would not cover. The build's own directory comes
+    // last: `cargo install --path .` builds in the checkout's target/ and copies only the binary.
+    println!(
+        "cargo:rustc-link-arg=-Wl,--disable-new-dtags,-rpath,$ORIGIN:$ORIGIN/../lib/retort:{}",
+        profile_dir.display()
+    );
+    let Some(backends) = std::env::var_os("DEP_LLAMA_BACKENDS_DIR").map(PathBuf::from) else {
+        println!("cargo:warning=llama-cpp-sys-2 did not report its backends directory");
         return;
     };
     let libraries = backends.with_file_name("lib");
@@ -45,8 +50,10 @@ fn main() {
     }
 }
 
-/// Under `cargo install`, cargo builds in a temporary `cargo-install…` directory and copies only
-/// the binary to `<root>/bin`; the root is `CARGO_INSTALL_ROOT`, else `CARGO_HOME`, else `~/.cargo`.
+/// `cargo install NAME` (from a registry or git) builds in a temporary `cargo-install…`
+/// directory, deleted afterwards, and copies only the binary to `<root>/bin`; the root is
+/// `CARGO_INSTALL_ROOT`, else `CARGO_HOME`, else `~/.cargo`. (`cargo install --path .` builds in
+/// the checkout's target/, which stays, so the RPATH above finds the libraries there.)
 fn install_root(out_dir: &Path) -> Option<PathBuf> {
     let installing = out_dir
         .components()
