@@ -1,9 +1,10 @@
 //! The headless commands, each a thin driver of the library.
 
+use crate::clock::now;
 use crate::config::Paths;
 use crate::dataset::export::{ExportStyle, export_saved};
 use crate::dataset::papers::read_examples;
-use crate::dataset::store::{SavedExample, Store, new_id, now};
+use crate::dataset::store::{SavedExample, Store, new_id};
 use crate::eval::{EvalRequest, OutputFormat, evaluate, render};
 use crate::task::Registry;
 use anyhow::{Context, Result, anyhow};
@@ -125,23 +126,6 @@ fn profiles(paths: &Paths) -> crate::llm::Profiles {
     profiles
 }
 
-/// Few-shot examples: the task's saved corrections, newest first.
-pub fn few_shot_pool(paths: &Paths, task: &str) -> Vec<crate::llm::prompt::Shot> {
-    few_shot_pool_from(&Store::new(paths.examples_dir()), task)
-}
-
-pub fn few_shot_pool_from(store: &Store, task: &str) -> Vec<crate::llm::prompt::Shot> {
-    let (examples, _) = store.read(task).unwrap_or_default();
-    examples
-        .into_iter()
-        .rev()
-        .map(|e| crate::llm::prompt::Shot {
-            input: e.paragraph,
-            output: e.answer,
-        })
-        .collect()
-}
-
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -166,7 +150,7 @@ pub fn extract(
     for problem in &problems {
         eprintln!("skipped: {problem}");
     }
-    let pool = few_shot_pool(paths, &task.name);
+    let pool = crate::llm::prompt::few_shot_pool(&Store::new(paths.examples_dir()), &task.name);
     let total = paragraphs.len();
     let options = crate::batch::BatchOptions {
         concurrency,

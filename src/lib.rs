@@ -2,6 +2,7 @@
 
 pub mod batch;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod dataset;

@@ -1,8 +1,9 @@
 //! The example store on real files: appends never truncate, torn lines are skipped, exports are
 //! valid fine-tuning JSONL; user task files with errors are named, the rest still load.
 
+use retort::clock::now;
 use retort::dataset::export::{ExportStyle, export_line, export_saved, write_export};
-use retort::dataset::store::{SavedExample, Store, new_id, now};
+use retort::dataset::store::{SavedExample, Store, new_id};
 use retort::task::Registry;
 use std::io::Write;
 

@@ -47,7 +47,7 @@ pub fn read_examples(path: &Path, task: &Task) -> Result<Read, InputError> {
     match (table::file_kind(path), task.metrics) {
         (FileKind::Csv, _) => read_csv_examples(path, task),
         (FileKind::Json, MetricSet::DopingEnglish | MetricSet::DopingEnglishExtra | MetricSet::DopingJson) => {
-            read_doping_json(path, doping_schema(task.metrics))
+            read_doping_json(path, DopingSchema::for_metrics(task.metrics))
         }
         (FileKind::Jsonl, _) => read_prompt_completion(path, task),
         (kind, metrics) => Err(InputError::new(
@@ -58,14 +58,6 @@ pub fn read_examples(path: &Path, task: &Task) -> Result<Read, InputError> {
                 task.name
             ),
         )),
-    }
-}
-
-pub fn doping_schema(metrics: MetricSet) -> DopingSchema {
-    match metrics {
-        MetricSet::DopingEnglishExtra => DopingSchema::EnglishExtra,
-        MetricSet::DopingJson => DopingSchema::Json,
-        _ => DopingSchema::English,
     }
 }
 

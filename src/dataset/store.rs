@@ -130,7 +130,3 @@ pub fn new_id() -> String {
         COUNTER.fetch_add(1, Ordering::Relaxed) % 10_000
     )
 }
-
-pub fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}

@@ -2,7 +2,6 @@
 
 use super::inputs::Scored;
 use super::report::{Report, Table};
-use crate::dataset::papers::doping_schema;
 use crate::metrics::doping::{self, DopingGraph, DopingPair, DopingSchema};
 use crate::metrics::fields::{self, NMR_FIELDS};
 use crate::metrics::nerre::{self, NerreSample};
@@ -25,7 +24,7 @@ pub fn score(task: &Task, folds: &[Vec<Scored>], report: &mut Report) -> Result<
         MetricSet::Nmr => nmr_report(&all, report),
         MetricSet::Action => action_report(&all, report),
         MetricSet::DopingEnglish | MetricSet::DopingEnglishExtra | MetricSet::DopingJson => {
-            doping_report(&all, doping_schema(task.metrics), report)
+            doping_report(&all, DopingSchema::for_metrics(task.metrics), report)
         }
         MetricSet::NerreGeneral => nerre_report(folds, nerre::GENERAL, report)?,
         MetricSet::NerreMof => nerre_report(folds, nerre::MOF, report)?,

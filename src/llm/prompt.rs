@@ -11,6 +11,19 @@ use crate::task::prompt::fill;
 use crate::task::{ChatMessage, FineTunedStyle, Task};
 use serde::{Deserialize, Serialize};
 
+/// Few-shot examples from the task's saved examples (corrections and imports), newest first.
+pub fn few_shot_pool(store: &crate::dataset::store::Store, task: &str) -> Vec<Shot> {
+    let (examples, _) = store.read(task).unwrap_or_default();
+    examples
+        .into_iter()
+        .rev()
+        .map(|e| Shot {
+            input: e.paragraph,
+            output: e.answer,
+        })
+        .collect()
+}
+
 /// What is sent to the model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]

@@ -104,7 +104,7 @@ fn blank(request: &RunRequest<'_>, endpoint: &str) -> Run {
         extraction: None,
         parse_error: None,
         validation: Validation::NotApplicable,
-        started_at: crate::dataset::store::now(),
+        started_at: crate::clock::now(),
     }
 }
 

@@ -15,6 +15,18 @@ pub enum DopingSchema {
     Json,
 }
 
+impl DopingSchema {
+    /// The schema a doping task's measures read its answers in.
+    pub fn for_metrics(metrics: crate::task::MetricSet) -> DopingSchema {
+        use crate::task::MetricSet;
+        match metrics {
+            MetricSet::DopingEnglishExtra => DopingSchema::EnglishExtra,
+            MetricSet::DopingJson => DopingSchema::Json,
+            _ => DopingSchema::English,
+        }
+    }
+}
+
 /// One sentence's annotation, in the key order of the data.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DopingGraph {

@@ -3,7 +3,6 @@
 
 use super::doping::{self, DopingGraph, DopingPair};
 use super::{action, compound, fields, nerre, roles};
-use crate::dataset::papers::doping_schema;
 use crate::metrics::doping::DopingSchema;
 use crate::task::{MetricSet, Task};
 
@@ -55,7 +54,7 @@ pub fn score_pair(task: &Task, gold: &str, pred: &str, paragraph: &str) -> Vec<(
             ])
         }
         MetricSet::DopingEnglish | MetricSet::DopingEnglishExtra | MetricSet::DopingJson => {
-            let schema = doping_schema(task.metrics);
+            let schema = DopingSchema::for_metrics(task.metrics);
             let graph = |text: &str| match schema {
                 DopingSchema::Json => serde_json::from_str(text)
                     .map(|v| DopingGraph::from_json(&v))

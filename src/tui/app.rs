@@ -155,7 +155,7 @@ impl Driver {
                         Err(e) => (format!("not saved: {e}"), true),
                     };
                     let _ = tx.send(Action::Notice { text, error });
-                    let pool = crate::commands::few_shot_pool_from(&store, &example.task);
+                    let pool = crate::llm::prompt::few_shot_pool(&store, &example.task);
                     let _ = tx.send(Action::PoolLoaded {
                         task: example.task.clone(),
                         shots: pool,
@@ -181,7 +181,7 @@ impl Driver {
                 let store = Store::new(self.paths.examples_dir());
                 let tx = self.actions.clone();
                 tokio::task::spawn_blocking(move || {
-                    let shots = crate::commands::few_shot_pool_from(&store, &task);
+                    let shots = crate::llm::prompt::few_shot_pool(&store, &task);
                     let _ = tx.send(Action::PoolLoaded { task, shots });
                 });
             }
@@ -298,7 +298,7 @@ fn marker_for(job: &super::action::RunJob) -> RunMarker {
             .unwrap_or_default(),
         model,
         task: job.task.name.clone(),
-        started_at: crate::dataset::store::now(),
+        started_at: crate::clock::now(),
         pid: std::process::id(),
     }
 }

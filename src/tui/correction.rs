@@ -3,8 +3,8 @@
 
 use super::action::{Effect, Slot};
 use super::state::{EditorState, Pane, State};
-use super::update::{reground, reparse_editor};
-use crate::dataset::store::{SavedExample, new_id, now};
+use crate::clock::now;
+use crate::dataset::store::{SavedExample, new_id};
 use crate::extraction::Extraction;
 use ratatui_textarea::{CursorMove, TextArea};
 
@@ -26,7 +26,7 @@ pub(super) fn open_editor(state: &mut State, slot: Slot) -> Vec<Effect> {
         area,
         parsed: Ok(Extraction::default()),
     });
-    reparse_editor(state);
+    state.reparse_editor();
     state.focus = Pane::Editor;
     state.draft_version += 1;
     Vec::new()
@@ -117,7 +117,7 @@ pub(super) fn open_saved(state: &mut State) -> Vec<Effect> {
     state.editor = None;
     state.browser.clear();
     state.focus = Pane::Source;
-    reground(state);
+    state.reground();
     state.draft_version += 1;
     state.notify(format!("opened the example saved {}", example.saved_at), false);
     Vec::new()

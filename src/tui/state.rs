@@ -229,6 +229,31 @@ impl State {
         }
     }
 
+    /// Grounds the shown extractions again after the paragraph changed.
+    pub fn reground(&mut self) {
+        let paragraph = self.paragraph();
+        let task = self.task().clone();
+        let verbatim = |f: &str| task.is_verbatim(f);
+        for slot in self.runs.iter_mut() {
+            if let Some(extraction) = slot.run.as_mut().and_then(|r| r.extraction.as_mut()) {
+                crate::ground::ground(extraction, &paragraph, &verbatim);
+            }
+        }
+        if let Some((extraction, _)) = &mut self.gold {
+            crate::ground::ground(extraction, &paragraph, &verbatim);
+        }
+        self.reparse_editor();
+    }
+
+    /// Parses the editor's text again (after it or the paragraph changed).
+    pub fn reparse_editor(&mut self) {
+        let paragraph = self.paragraph();
+        let task = self.task().clone();
+        if let Some(editor) = &mut self.editor {
+            editor.parsed = task.parse_grounded(&editor.area.lines().join("\n"), &paragraph);
+        }
+    }
+
     pub fn notify(&mut self, text: impl Into<String>, error: bool) {
         self.notice = Some(Notice {
             text: text.into(),

@@ -101,7 +101,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if state.focus == Pane::Source && state.source_editing {
         if key.code == KeyCode::Esc || (ctrl && key.code == KeyCode::Char('c')) {
             state.source_editing = false;
-            reground(state);
+            state.reground();
             return Vec::new();
         }
         if state.source.input(key) {
@@ -120,7 +120,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         if let Some(editor) = &mut state.editor
             && editor.area.input(key)
         {
-            reparse_editor(state);
+            state.reparse_editor();
             state.draft_version += 1;
         }
         return Vec::new();
@@ -151,14 +151,14 @@ fn on_paste(state: &mut State, text: &str) -> Vec<Effect> {
         && let Some(editor) = &mut state.editor
     {
         editor.area.insert_str(&text);
-        reparse_editor(state);
+        state.reparse_editor();
         state.draft_version += 1;
         return Vec::new();
     }
     state.focus = Pane::Source;
     state.source.insert_str(&text);
     source_changed(state);
-    reground(state);
+    state.reground();
     state.notify(format!("pasted {} characters", text.chars().count()), false);
     Vec::new()
 }
@@ -286,7 +286,7 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
             state.source.select_all();
             state.source.cut();
             source_changed(state);
-            reground(state);
+            state.reground();
             Vec::new()
         }
         Command::Undo | Command::Redo => {
@@ -297,7 +297,7 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
             };
             if changed {
                 source_changed(state);
-                reground(state);
+                state.reground();
             }
             Vec::new()
         }
@@ -462,30 +462,6 @@ fn on_run_finished(state: &mut State, slot: Slot, mut run: crate::llm::Run) {
     match message {
         Some((text, error)) => state.notify(text, error),
         None => state.notice = None,
-    }
-}
-
-/// Grounds the shown extractions again after the paragraph changed.
-pub(super) fn reground(state: &mut State) {
-    let paragraph = state.paragraph();
-    let task = state.task().clone();
-    let verbatim = |f: &str| task.is_verbatim(f);
-    for slot in state.runs.iter_mut() {
-        if let Some(extraction) = slot.run.as_mut().and_then(|r| r.extraction.as_mut()) {
-            crate::ground::ground(extraction, &paragraph, &verbatim);
-        }
-    }
-    if let Some((extraction, _)) = &mut state.gold {
-        crate::ground::ground(extraction, &paragraph, &verbatim);
-    }
-    reparse_editor(state);
-}
-
-pub(super) fn reparse_editor(state: &mut State) {
-    let paragraph = state.paragraph();
-    let task = state.task().clone();
-    if let Some(editor) = &mut state.editor {
-        editor.parsed = task.parse_grounded(&editor.area.lines().join("\n"), &paragraph);
     }
 }
 
