@@ -1,7 +1,7 @@
 //! Retort: chemical text mining with large language models, from paragraph to checked record.
 //!
 //! A paragraph goes source → prompt ([`llm::prompt`]) → run ([`llm::run`]) → parse
-//! ([`format`], by the [`task`]'s format) → ground ([`ground`]) → view ([`tui`]), store
+//! ([`format`](mod@format), by the [`task`]'s format) → ground ([`ground`]) → view ([`tui`]), store
 //! ([`dataset::store`]) or eval ([`eval`] over [`metrics`]). Layers, lowest first; imports point
 //! down only (`tests/layers.rs`): `extraction`, `clock`, `config` → `format`, `ground` → `task` →
 //! `metrics` → `dataset` → `llm` → `eval`, `batch` → `cli` → the drivers `commands` and `tui`.

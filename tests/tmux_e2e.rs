@@ -102,6 +102,19 @@ fn open_run_save_quit_in_tmux() {
     assert!(styled.contains("\x1b["), "the terminal receives colours");
     tmux.keys(&["s"]);
     tmux.wait_for("saved to", 20);
+    // Copy with tmux's common setting: the plain OSC 52 makes a paste buffer.
+    assert!(tmux.run(&["set", "-g", "set-clipboard", "on"]).status.success());
+    tmux.keys(&["y"]);
+    tmux.wait_for("sent the extraction as JSON", 20);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let buffer = String::from_utf8_lossy(&tmux.run(&["show-buffer"]).stdout).into_owned();
+        if buffer.contains("\"records\"") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no tmux buffer from the copy: {buffer:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
     tmux.keys(&["C-q"]);
     let deadline = Instant::now() + Duration::from_secs(10);
     while tmux.run(&["has-session", "-t", "w"]).status.success() {
