@@ -43,7 +43,10 @@ impl Theme {
         let mut error = None;
         if let Some(text) = user {
             match toml::from_str::<ThemeFile>(text) {
-                Ok(file) => theme = Theme::from_file(&file, Some(theme)),
+                Ok(file) => {
+                    error = unknown_colors(&file);
+                    theme = Theme::from_file(&file, Some(theme));
+                }
                 Err(e) => error = Some(e.to_string()),
             }
         }
@@ -128,6 +131,34 @@ impl Theme {
     }
 }
 
+/// The keys whose value is not a colour, as one message (the defaults stand for them).
+fn unknown_colors(file: &ThemeFile) -> Option<String> {
+    let keys = [
+        ("border", &file.border),
+        ("focused", &file.focused),
+        ("title", &file.title),
+        ("dim", &file.dim),
+        ("status", &file.status),
+        ("ok", &file.ok),
+        ("warning", &file.warning),
+        ("error", &file.error),
+        ("span_text", &file.span_text),
+    ];
+    let bad: Vec<String> = keys
+        .iter()
+        .filter_map(|(key, value)| {
+            let value = value.as_deref()?;
+            parse_color(value).is_none().then(|| format!("{key} = {value:?}"))
+        })
+        .collect();
+    (!bad.is_empty()).then(|| {
+        format!(
+            "not a colour: {} (use a name such as cyan or light-blue, #rrggbb, or 0-255)",
+            bad.join(", ")
+        )
+    })
+}
+
 pub fn parse_color(text: &str) -> Option<Color> {
     Color::from_str(text.trim()).ok()
 }
@@ -149,5 +180,9 @@ mod tests {
         );
         let (_, error) = Theme::load(Some("colour = 1\n"), false);
         assert!(error.unwrap().contains("colour"));
+        let (theme, error) = Theme::load(Some("focused = \"cyna\"\nok = \"green\"\n"), false);
+        let error = error.unwrap();
+        assert!(error.contains("focused = \"cyna\"") && !error.contains("ok ="), "{error}");
+        assert_eq!(theme.focused, Color::Cyan, "the default stands");
     }
 }
