@@ -122,7 +122,7 @@ fn a_malformed_reply_shows_raw_with_the_error_and_can_be_fixed_by_hand() {
     update(&mut state, key('r'));
     common::finish_run(&mut state, 0, "{\"IUPAC\": \"broken");
     assert_eq!(state.result_view, ResultView::Raw);
-    assert!(state.notice.as_ref().unwrap().error);
+    assert_eq!(state.notice.as_ref().unwrap().level, retort::tui::state::Level::Error);
     assert!(state.notice.as_ref().unwrap().text.contains("does not parse"));
     update(&mut state, Action::Command(Command::Edit));
     assert_eq!(
@@ -187,7 +187,7 @@ fn pickers_filter_and_help_lists_the_focused_panes_keys() {
     assert_eq!(state.overlay, None);
     let copied = update(&mut state, key('y'));
     assert!(copied.is_empty(), "nothing to copy before a run");
-    assert!(state.notice.as_ref().unwrap().error);
+    assert_eq!(state.notice.as_ref().unwrap().level, retort::tui::state::Level::Error);
 }
 
 #[test]

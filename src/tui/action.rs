@@ -163,7 +163,7 @@ pub enum Action {
     /// A message from the driver (saved, exported, copied, failed).
     Notice {
         text: String,
-        error: bool,
+        level: super::state::Level,
     },
 }
 

@@ -4,7 +4,7 @@
 
 use super::action::{Action, Draft, Effect};
 use super::run_marker::{self, RunMarker};
-use super::state::State;
+use super::state::{Level, State};
 use super::theme::Theme;
 use super::{clipboard, draft, update::update, view};
 use crate::config::Paths;
@@ -134,8 +134,8 @@ fn spawn_input(tx: UnboundedSender<Action>) {
 }
 
 impl Driver {
-    fn notice(&self, text: String, error: bool) {
-        let _ = self.actions.send(Action::Notice { text, error });
+    fn notice(&self, text: String, level: Level) {
+        let _ = self.actions.send(Action::Notice { text, level });
     }
 
     pub fn apply(&mut self, effect: Effect) {
@@ -150,11 +150,11 @@ impl Driver {
                 let store = Store::new(self.paths.examples_dir());
                 let tx = self.actions.clone();
                 tokio::task::spawn_blocking(move || {
-                    let (text, error) = match store.append(&example) {
-                        Ok(()) => (format!("saved to {}", store.path(&example.task).display()), false),
-                        Err(e) => (format!("not saved: {e}"), true),
+                    let (text, level) = match store.append(&example) {
+                        Ok(()) => (format!("saved to {}", store.path(&example.task).display()), Level::Info),
+                        Err(e) => (format!("not saved: {e}"), Level::Error),
                     };
-                    let _ = tx.send(Action::Notice { text, error });
+                    let _ = tx.send(Action::Notice { text, level });
                     let pool = crate::llm::prompt::few_shot_pool(&store, &example.task);
                     let _ = tx.send(Action::PoolLoaded {
                         task: example.task.clone(),
@@ -172,7 +172,7 @@ impl Driver {
                     Err(e) => {
                         let _ = tx.send(Action::Notice {
                             text: e.to_string(),
-                            error: true,
+                            level: Level::Error,
                         });
                     }
                 });
@@ -193,9 +193,9 @@ impl Driver {
                 match sent {
                     Ok(()) => self.notice(
                         format!("sent {what} to the clipboard (OSC 52, {} bytes)", text.len()),
-                        false,
+                        Level::Info,
                     ),
-                    Err(e) => self.notice(format!("could not write to the terminal: {e}"), true),
+                    Err(e) => self.notice(format!("could not write to the terminal: {e}"), Level::Error),
                 }
             }
             Effect::FetchModel => {
@@ -205,11 +205,14 @@ impl Driver {
                     let say = |step: &str| {
                         let _ = tx.send(Action::Notice {
                             text: step.to_string(),
-                            error: false,
+                            level: Level::Info,
                         });
                     };
                     if let Err(e) = crate::llm::fetch::fetch_default(&dir, true, &say) {
-                        let _ = tx.send(Action::Notice { text: e, error: true });
+                        let _ = tx.send(Action::Notice {
+                            text: e,
+                            level: Level::Error,
+                        });
                     }
                 });
             }
@@ -273,11 +276,11 @@ impl Driver {
             .join(format!("{}-{stamp}.jsonl", task.name));
         let tx = self.actions.clone();
         tokio::task::spawn_blocking(move || {
-            let (text, error) = match export_saved(&store, &task, ExportStyle::Chat, &to) {
-                Ok((count, _)) => (format!("exported {count} examples to {}", to.display()), false),
-                Err(e) => (format!("export failed: {e}"), true),
+            let (text, level) = match export_saved(&store, &task, ExportStyle::Chat, &to) {
+                Ok((count, _)) => (format!("exported {count} examples to {}", to.display()), Level::Info),
+                Err(e) => (format!("export failed: {e}"), Level::Error),
             };
-            let _ = tx.send(Action::Notice { text, error });
+            let _ = tx.send(Action::Notice { text, level });
         });
     }
 }

@@ -2,7 +2,7 @@
 //! copying it, and reopening saved examples.
 
 use super::action::{Effect, Slot};
-use super::state::{EditorState, Pane, State};
+use super::state::{EditorState, Level, Pane, State};
 use crate::clock::now;
 use crate::dataset::store::{SavedExample, new_id};
 use crate::extraction::Extraction;
@@ -41,16 +41,16 @@ pub(super) fn accept(state: &mut State) -> Vec<Effect> {
                 state.gold = Some((extraction.clone(), text));
                 state.editor = None;
                 state.focus = Pane::Result;
-                state.notify("accepted as the corrected gold (s saves it)", false);
+                state.notify("accepted as the corrected gold (s saves it)", Level::Info);
             }
-            Err(e) => state.notify(format!("fix the text first: {e}"), true),
+            Err(e) => state.notify(format!("fix the text first: {e}"), Level::Error),
         }
     } else if let Some(extraction) = state.runs[0].extraction().cloned() {
         let text = task.render(&extraction);
         state.gold = Some((extraction, text));
-        state.notify("the run's extraction is accepted as gold", false);
+        state.notify("the run's extraction is accepted as gold", Level::Info);
     } else {
-        state.notify("nothing to accept: run or edit first", true);
+        state.notify("nothing to accept: run or edit first", Level::Error);
     }
     state.draft_version += 1;
     Vec::new()
@@ -62,7 +62,10 @@ pub(super) fn save(state: &mut State) -> Vec<Effect> {
         (Some((extraction, text)), _) => (extraction.clone(), text.clone()),
         (None, Some(extraction)) => (extraction.clone(), task.render(extraction)),
         (None, None) => {
-            state.notify("nothing to save: run the model or write the answer (e) first", true);
+            state.notify(
+                "nothing to save: run the model or write the answer (e) first",
+                Level::Error,
+            );
             return Vec::new();
         }
     };
@@ -91,7 +94,7 @@ pub(super) fn save(state: &mut State) -> Vec<Effect> {
 
 pub(super) fn copy(state: &mut State, as_json: bool) -> Vec<Effect> {
     let Some(extraction) = state.highlighted() else {
-        state.notify("nothing to copy yet", true);
+        state.notify("nothing to copy yet", Level::Error);
         return Vec::new();
     };
     let (text, what) = if as_json {
@@ -119,6 +122,6 @@ pub(super) fn open_saved(state: &mut State) -> Vec<Effect> {
     state.focus = Pane::Source;
     state.reground();
     state.draft_version += 1;
-    state.notify(format!("opened the example saved {}", example.saved_at), false);
+    state.notify(format!("opened the example saved {}", example.saved_at), Level::Info);
     Vec::new()
 }

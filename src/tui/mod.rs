@@ -17,6 +17,7 @@ pub mod view;
 use crate::config::Paths;
 use anyhow::{Context, Result, bail};
 use ratatui_textarea::TextArea;
+use state::Level;
 use std::io::{IsTerminal, Read};
 use std::path::Path;
 
@@ -113,16 +114,16 @@ pub fn initial_state(paths: &Paths, paragraph: Option<String>) -> (state::State,
         tracing::error!("{}", marker.report());
     }
     match problems.first() {
-        _ if !died.is_empty() => state.notify(died[0].report(), true),
-        Some(problem) => state.notify(format!("{problem} — using the defaults"), true),
+        _ if !died.is_empty() => state.notify(died[0].report(), Level::Error),
+        Some(problem) => state.notify(format!("{problem} — using the defaults"), Level::Error),
         None if missing_model => state.notify(
             format!(
                 "the default model is not downloaded yet: F fetches SmolLM2-135M (94 MB; runs {}), m picks a server instead",
                 crate::llm::fetch::describe(&paths.models_dir())
             ),
-            false,
+            Level::Info,
         ),
-        None if from_draft => state.notify("restored your draft", false),
+        None if from_draft => state.notify("restored your draft", Level::Info),
         None => {}
     }
     (state, theme)

@@ -102,10 +102,17 @@ pub enum ResultView {
     Raw,
 }
 
+/// How a notice in the status bar is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Error,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notice {
     pub text: String,
-    pub error: bool,
+    pub level: Level,
 }
 
 pub struct State {
@@ -254,10 +261,10 @@ impl State {
         }
     }
 
-    pub fn notify(&mut self, text: impl Into<String>, error: bool) {
+    pub fn notify(&mut self, text: impl Into<String>, level: Level) {
         self.notice = Some(Notice {
             text: text.into(),
-            error,
+            level,
         });
     }
 }

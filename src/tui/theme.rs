@@ -182,7 +182,10 @@ mod tests {
         assert!(error.unwrap().contains("colour"));
         let (theme, error) = Theme::load(Some("focused = \"cyna\"\nok = \"green\"\n"), false);
         let error = error.unwrap();
-        assert!(error.contains("focused = \"cyna\"") && !error.contains("ok ="), "{error}");
+        assert!(
+            error.contains("focused = \"cyna\"") && !error.contains("ok ="),
+            "{error}"
+        );
         assert_eq!(theme.focused, Color::Cyan, "the default stands");
     }
 }

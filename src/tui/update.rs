@@ -3,7 +3,7 @@
 use super::action::{Action, Command, Effect, RunJob, Slot};
 use super::correction::{accept, copy, open_editor, open_saved, save};
 use super::picker::{self, PickerOutcome};
-use super::state::{Overlay, Pane, PickerKind, ResultView, State};
+use super::state::{Level, Overlay, Pane, PickerKind, ResultView, State};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::CursorMove;
 
@@ -53,7 +53,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 state.browser_selected = state.browser.len().saturating_sub(1);
                 state.focus = Pane::Browser;
                 if state.browser.is_empty() {
-                    state.notify(format!("no saved examples for {task} yet"), false);
+                    state.notify(format!("no saved examples for {task} yet"), Level::Info);
                     state.focus = Pane::Source;
                 }
             }
@@ -63,8 +63,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             add_discovered_models(state, profile, ids);
             Vec::new()
         }
-        Action::Notice { text, error } => {
-            state.notify(text, error);
+        Action::Notice { text, level } => {
+            state.notify(text, level);
             Vec::new()
         }
     }
@@ -159,7 +159,7 @@ fn on_paste(state: &mut State, text: &str) -> Vec<Effect> {
     state.source.insert_str(&text);
     source_changed(state);
     state.reground();
-    state.notify(format!("pasted {} characters", text.chars().count()), false);
+    state.notify(format!("pasted {} characters", text.chars().count()), Level::Info);
     Vec::new()
 }
 
@@ -221,7 +221,7 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         Command::Run => start_runs(state, &[0]),
         Command::RunCompare => {
             if state.compare_model.is_none() {
-                state.notify("choose the model to compare with first", false);
+                state.notify("choose the model to compare with first", Level::Info);
                 return on_command(state, Command::PickCompareModel);
             }
             state.compare_open = true;
@@ -258,7 +258,7 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
             if state.runs[slot].run.is_some() {
                 state.overlay = Some(Overlay::Inspector(slot));
             } else {
-                state.notify("no run to inspect yet: run the extraction first", false);
+                state.notify("no run to inspect yet: run the extraction first", Level::Info);
             }
             Vec::new()
         }
@@ -302,7 +302,7 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
             Vec::new()
         }
         Command::FetchModel => {
-            state.notify("fetching the default model…", false);
+            state.notify("fetching the default model…", Level::Info);
             vec![Effect::FetchModel]
         }
         Command::Open => open_saved(state),
@@ -330,7 +330,7 @@ fn running_slots(state: &State) -> Vec<Slot> {
 fn cancel(state: &mut State) -> Vec<Effect> {
     let running = running_slots(state);
     if !running.is_empty() {
-        state.notify("cancelled", false);
+        state.notify("cancelled", Level::Info);
         return running.into_iter().map(Effect::CancelRun).collect();
     }
     close(state)
@@ -382,7 +382,7 @@ fn choose(state: &mut State, kind: PickerKind, index: usize) -> Vec<Effect> {
                 state.focus = Pane::Result;
             }
             let name = state.task().name.clone();
-            state.notify(format!("task: {}", state.task().title), false);
+            state.notify(format!("task: {}", state.task().title), Level::Info);
             vec![Effect::LoadPool(name)]
         }
         PickerKind::Task => Vec::new(),
@@ -402,7 +402,7 @@ fn choose(state: &mut State, kind: PickerKind, index: usize) -> Vec<Effect> {
 fn start_runs(state: &mut State, slots: &[Slot]) -> Vec<Effect> {
     let paragraph = state.paragraph();
     if paragraph.trim().is_empty() {
-        state.notify("the paragraph is empty: paste or type one first", true);
+        state.notify("the paragraph is empty: paste or type one first", Level::Error);
         return Vec::new();
     }
     let mut effects = Vec::new();
@@ -413,7 +413,7 @@ fn start_runs(state: &mut State, slots: &[Slot]) -> Vec<Effect> {
             state.compare_model
         };
         let Some(profile) = index.and_then(|i| state.profiles.get(i)).cloned() else {
-            state.notify("no model profile: add one to models.toml", true);
+            state.notify("no model profile: add one to models.toml", Level::Error);
             continue;
         };
         if state.runs[slot].running {
@@ -448,8 +448,11 @@ fn on_run_finished(state: &mut State, slot: Slot, mut run: crate::llm::Run) {
     runs.running = false;
     runs.streamed = run.raw_reply.clone();
     let message = match (&run.error, &run.parse_error) {
-        (Some(error), _) => Some((format!("run failed: {error}"), true)),
-        (None, Some(e)) => Some((format!("the reply does not parse ({e}); the raw reply is shown"), true)),
+        (Some(error), _) => Some((format!("run failed: {error}"), Level::Error)),
+        (None, Some(e)) => Some((
+            format!("the reply does not parse ({e}); the raw reply is shown"),
+            Level::Error,
+        )),
         _ => None,
     };
     runs.run = Some(run);
@@ -460,7 +463,7 @@ fn on_run_finished(state: &mut State, slot: Slot, mut run: crate::llm::Run) {
         }
     }
     match message {
-        Some((text, error)) => state.notify(text, error),
+        Some((text, level)) => state.notify(text, level),
         None => state.notice = None,
     }
 }

@@ -9,7 +9,7 @@ mod source;
 pub mod wrap;
 
 use super::action::Command;
-use super::state::{Pane, State};
+use super::state::{Level, Pane, State};
 use super::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -162,10 +162,9 @@ fn render_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     };
     spans.push(Span::raw(progress));
     if let Some(notice) = &state.notice {
-        let style = if notice.error {
-            theme.fg(theme.error)
-        } else {
-            theme.fg(theme.ok)
+        let style = match notice.level {
+            Level::Error => theme.fg(theme.error),
+            Level::Info => theme.fg(theme.ok),
         };
         spans.push(Span::styled(notice.text.clone(), style));
     }
