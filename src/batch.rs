@@ -213,7 +213,7 @@ pub async fn extract(
     });
     let mut results = futures_util::stream::iter(jobs).buffer_unordered(options.concurrency.max(1));
     while let Some((paragraph, run)) = results.next().await {
-        if cancel.is_cancelled() && run.error.as_deref().is_some_and(|e| e.starts_with("cancelled")) {
+        if cancel.is_cancelled() && run.cancelled {
             summary.interrupted = true;
             continue;
         }

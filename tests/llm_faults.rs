@@ -186,8 +186,8 @@ async fn streams_deliver_pieces_and_broken_streams_keep_what_arrived() {
         .unwrap();
     assert_eq!(reply.text, "EtOH");
     assert_eq!(
-        (reply.finish_reason.as_deref(), reply.completion_tokens),
-        (Some("stop"), Some(2))
+        (reply.finish_reason.clone(), reply.completion_tokens),
+        (Some(retort::llm::finish::FinishReason::Stop), Some(2))
     );
     assert_eq!(rx.recv().await.as_deref(), Some("Et"));
     assert_eq!(rx.recv().await.as_deref(), Some("OH"));

@@ -37,7 +37,7 @@ pub struct CallSpec {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Reply {
     pub text: String,
-    pub finish_reason: Option<String>,
+    pub finish_reason: Option<super::finish::FinishReason>,
     pub prompt_tokens: Option<u64>,
     pub completion_tokens: Option<u64>,
     /// Content pieces received (streaming), a token count when the server gives no usage.
@@ -369,7 +369,7 @@ fn read_meta(json: &Json, reply: &mut Reply) {
         .and_then(Json::as_str)
         .filter(|r| !r.is_empty())
     {
-        reply.finish_reason = Some(reason.to_string());
+        reply.finish_reason = Some(reason.to_string().into());
     }
     if let Some(usage) = json.get("usage").filter(|u| u.is_object()) {
         reply.prompt_tokens = usage

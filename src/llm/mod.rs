@@ -7,6 +7,7 @@ pub mod download;
 pub mod embedded;
 pub mod error;
 pub mod fetch;
+pub mod finish;
 pub mod models_file;
 pub mod profile;
 pub mod prompt;

@@ -29,7 +29,7 @@ pub struct Run {
     pub raw_reply: String,
     /// The answer inside the reply (stop marks, fences and prefixes removed).
     pub answer: String,
-    pub finish_reason: Option<String>,
+    pub finish_reason: Option<super::finish::FinishReason>,
     pub prompt_tokens: Option<u64>,
     pub completion_tokens: Option<u64>,
     /// Whether `completion_tokens` was counted here because the server gave no usage.
@@ -39,6 +39,9 @@ pub struct Run {
     /// The reply stopped early (stream cut, cancelled): what arrived is kept.
     pub incomplete: bool,
     pub error: Option<String>,
+    /// The run was cancelled (by the user, or a batch being interrupted).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cancelled: bool,
     pub extraction: Option<Extraction>,
     pub parse_error: Option<FormatError>,
     pub validation: Validation,
@@ -101,6 +104,7 @@ fn blank(request: &RunRequest<'_>, endpoint: &str) -> Run {
         total_ms: 0.0,
         incomplete: false,
         error: None,
+        cancelled: false,
         extraction: None,
         parse_error: None,
         validation: Validation::NotApplicable,
@@ -119,7 +123,7 @@ pub fn from_reply(request: &RunRequest<'_>, raw: &str) -> Run {
         run.prompt = built.prompt;
     }
     run.raw_reply = raw.to_string();
-    run.finish_reason = Some("stop".into());
+    run.finish_reason = Some(super::finish::FinishReason::Stop);
     let schema: Option<serde_json::Value> = request
         .task
         .schema
@@ -173,6 +177,7 @@ pub async fn execute(
             run.incomplete = e.partial().is_some();
             run.error = Some(e.to_string());
             if matches!(e, LlmError::Cancelled { .. }) {
+                run.cancelled = true;
                 run.error = Some("cancelled; the text that arrived is kept".into());
             }
         }
@@ -288,7 +293,7 @@ fn record_reply(run: &mut Run, reply: Reply) {
         })
     });
     run.time_to_first_token_ms = reply.time_to_first_token.map(ms);
-    run.incomplete = run.finish_reason.as_deref() == Some("length");
+    run.incomplete = run.finish_reason == Some(super::finish::FinishReason::Length);
 }
 
 /// Parses, grounds and validates whatever reply text the run has.

@@ -4,6 +4,7 @@
 use super::EmbeddedCall;
 use crate::llm::client::Reply;
 use crate::llm::error::LlmError;
+use crate::llm::finish::FinishReason;
 use crate::llm::prompt::Prompt;
 use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::context::params::LlamaContextParams;
@@ -215,7 +216,7 @@ fn generate(model: &LlamaModel, ctx: &mut LlamaContext, job: &Job) -> Result<Rep
     let mut position = tokens.len();
     let mut logits_index = batch.n_tokens() - 1;
     let mut generated = 0u32;
-    reply.finish_reason = Some("length".into());
+    reply.finish_reason = Some(FinishReason::Length);
     while generated < call.max_tokens {
         if job.cancel.is_cancelled() {
             return Err(LlmError::Cancelled { partial: reply.text });
@@ -225,7 +226,7 @@ fn generate(model: &LlamaModel, ctx: &mut LlamaContext, job: &Job) -> Result<Rep
             g.accept(token);
         }
         if vocab.is_eog(token) {
-            reply.finish_reason = Some("stop".into());
+            reply.finish_reason = Some(FinishReason::Stop);
             break;
         }
         generated += 1;
@@ -247,7 +248,7 @@ fn generate(model: &LlamaModel, ctx: &mut LlamaContext, job: &Job) -> Result<Rep
             .min()
         {
             reply.text.truncate(at);
-            reply.finish_reason = Some("stop".into());
+            reply.finish_reason = Some(FinishReason::Stop);
             break;
         }
         batch.clear();

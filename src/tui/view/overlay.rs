@@ -99,7 +99,7 @@ fn inspector(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, slot: 
             run.prompt_tokens.map_or("—".into(), |t| t.to_string()),
             run.completion_tokens.map_or("—".into(), |t| t.to_string()),
             if run.tokens_counted { " (counted)" } else { "" },
-            run.finish_reason.as_deref().unwrap_or("—"),
+            run.finish_reason.as_ref().map_or("—", |r| r.as_str()),
         )),
         Line::from(vec![
             Span::raw("validation: "),

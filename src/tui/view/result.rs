@@ -108,11 +108,12 @@ fn header(run: &RunSlot, theme: &Theme) -> Vec<Line<'static>> {
         ));
         return lines;
     };
+    use crate::llm::dialect::Validation;
     let badge = result.validation.badge();
-    let color = match badge {
-        "constrained" => theme.ok,
-        "violated" => theme.error,
-        _ => theme.dim,
+    let color = match result.validation {
+        Validation::Constrained => theme.ok,
+        Validation::Violated(_) => theme.error,
+        Validation::NotApplicable | Validation::Unconstrained => theme.dim,
     };
     let mut spans = vec![Span::styled(
         format!("[{badge}]"),
@@ -121,7 +122,7 @@ fn header(run: &RunSlot, theme: &Theme) -> Vec<Line<'static>> {
     if result.incomplete {
         spans.push(Span::styled(" incomplete", theme.fg(theme.warning)));
     }
-    if let crate::llm::dialect::Validation::Violated(detail) = &result.validation {
+    if let Validation::Violated(detail) = &result.validation {
         spans.push(Span::styled(format!(" {detail}"), theme.fg(theme.error)));
     }
     lines.push(Line::from(spans));
