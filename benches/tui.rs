@@ -9,7 +9,7 @@ mod common;
 use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use retort::tui::action::{Action, Command};
+use retort::tui::action::{Action, Command, Side};
 use retort::tui::state::State;
 use retort::tui::theme::Theme;
 use retort::tui::update::update;
@@ -37,7 +37,7 @@ fn state() -> State {
     update(
         &mut state,
         Action::RunFinished {
-            slot: 0,
+            slot: Side::Main,
             run: Box::new(run),
         },
     );
@@ -62,12 +62,15 @@ fn render_compare(c: &mut Criterion) {
     let base = state();
     let paragraph = base.paragraph();
     let mut state = common::tui_state("compound", &paragraph, 160, 48);
-    let left = base.runs[0].extraction().map(|e| base.task().render(e)).unwrap();
+    let left = base.runs[Side::Main]
+        .extraction()
+        .map(|e| base.task().render(e))
+        .unwrap();
     let right = left.replacen("compound-7 |", "", 1);
     state.compare_model = Some(1);
     update(&mut state, Action::Command(Command::RunCompare));
-    common::finish_run(&mut state, 0, &left);
-    common::finish_run(&mut state, 1, &right);
+    common::finish_run(&mut state, Side::Main, &left);
+    common::finish_run(&mut state, Side::Compare, &right);
     assert!(state.compare_open);
     let (theme, _) = Theme::load(None, false);
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
@@ -87,7 +90,7 @@ fn render_streaming_json(c: &mut Criterion) {
     update(
         &mut state,
         Action::RunPiece {
-            slot: 0,
+            slot: Side::Main,
             piece: gold.clone(),
             at: Instant::now(),
         },
@@ -110,7 +113,7 @@ fn render_streaming_json(c: &mut Criterion) {
     c.bench_function(&name, |b| {
         b.iter(|| {
             n += 1;
-            state.runs[0].streamed = format!("{gold}{}", " ".repeat(n % 2));
+            state.runs[Side::Main].streamed = format!("{gold}{}", " ".repeat(n % 2));
             terminal
                 .draw(|frame| retort::tui::view::render(frame, black_box(&state), &theme))
                 .unwrap();
@@ -127,7 +130,7 @@ fn stream_token(c: &mut Criterion) {
             update(
                 &mut state,
                 Action::RunPiece {
-                    slot: 0,
+                    slot: Side::Main,
                     piece: black_box(" tok".into()),
                     at,
                 },

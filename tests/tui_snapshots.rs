@@ -5,7 +5,7 @@ mod common;
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use retort::tui::action::{Action, Command};
+use retort::tui::action::{Action, Command, Side};
 use retort::tui::state::State;
 use retort::tui::theme::Theme;
 use retort::tui::update::update;
@@ -23,7 +23,7 @@ fn with_run(task: &str, raw: Option<&str>, width: u16, height: u16) -> State {
     let (paragraph, gold) = common::sample(task);
     let mut state = common::tui_state(task, &paragraph, width, height);
     update(&mut state, Action::Command(Command::Run));
-    common::finish_run(&mut state, 0, raw.unwrap_or(&gold));
+    common::finish_run(&mut state, Side::Main, raw.unwrap_or(&gold));
     state
 }
 
@@ -105,8 +105,8 @@ fn editor_with_a_parse_error_and_compare() {
     let mut state = with_run("action", Some("STIR for 1 h; CONCENTRATE."), 160, 48);
     state.compare_model = Some(1);
     update(&mut state, Action::Command(Command::RunCompare));
-    common::finish_run(&mut state, 0, "STIR for 1 h; CONCENTRATE.");
-    common::finish_run(&mut state, 1, &gold);
+    common::finish_run(&mut state, Side::Main, "STIR for 1 h; CONCENTRATE.");
+    common::finish_run(&mut state, Side::Compare, &gold);
     insta::assert_snapshot!("compare_160x48", draw(&state, false));
 }
 
@@ -138,11 +138,17 @@ fn streaming_status() {
     let mut state = common::tui_state("compound", "THF and water", 80, 24);
     update(&mut state, Action::Command(Command::Run));
     let t0 = std::time::Instant::now();
-    update(&mut state, Action::RunStarted { slot: 0, at: t0 });
+    update(
+        &mut state,
+        Action::RunStarted {
+            slot: Side::Main,
+            at: t0,
+        },
+    );
     update(
         &mut state,
         Action::RunPiece {
-            slot: 0,
+            slot: Side::Main,
             piece: "THF | wa".into(),
             at: t0 + std::time::Duration::from_millis(500),
         },

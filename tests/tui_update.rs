@@ -4,7 +4,7 @@ mod common;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use retort::extraction::Alignment;
-use retort::tui::action::{Action, Command, Effect};
+use retort::tui::action::{Action, Command, Effect, Side};
 use retort::tui::state::{Overlay, Pane, ResultView};
 use retort::tui::update::update;
 use std::time::{Duration, Instant};
@@ -45,10 +45,16 @@ fn paste_run_stream_parse_edit_accept_save() {
         other => panic!("expected one run, got {other:?}"),
     };
     assert_eq!(job.paragraph, "Ethanol and THF were stirred with µL of water.");
-    assert!(state.runs[0].running);
+    assert!(state.runs[Side::Main].running);
 
     let t0 = Instant::now();
-    update(&mut state, Action::RunStarted { slot: 0, at: t0 });
+    update(
+        &mut state,
+        Action::RunStarted {
+            slot: Side::Main,
+            at: t0,
+        },
+    );
     for (i, piece) in ["Ethanol", " | ", "THF", " | ", "water", " | ", "unobtainium"]
         .iter()
         .enumerate()
@@ -56,16 +62,16 @@ fn paste_run_stream_parse_edit_accept_save() {
         update(
             &mut state,
             Action::RunPiece {
-                slot: 0,
+                slot: Side::Main,
                 piece: piece.to_string(),
                 at: t0 + Duration::from_millis(100 * (i as u64 + 1)),
             },
         );
     }
-    assert_eq!(state.runs[0].streamed, "Ethanol | THF | water | unobtainium");
-    assert_eq!(state.runs[0].pieces, 7);
-    common::finish_run(&mut state, 0, "Ethanol | THF | water | unobtainium");
-    assert!(!state.runs[0].running);
+    assert_eq!(state.runs[Side::Main].streamed, "Ethanol | THF | water | unobtainium");
+    assert_eq!(state.runs[Side::Main].pieces, 7);
+    common::finish_run(&mut state, Side::Main, "Ethanol | THF | water | unobtainium");
+    assert!(!state.runs[Side::Main].running);
     let values = state.highlighted().unwrap().values();
     assert_eq!(values.len(), 4);
     assert_eq!(
@@ -120,7 +126,7 @@ fn a_malformed_reply_shows_raw_with_the_error_and_can_be_fixed_by_hand() {
     let (paragraph, _) = common::sample("nmr");
     let mut state = common::tui_state("nmr", &paragraph, 120, 40);
     update(&mut state, key('r'));
-    common::finish_run(&mut state, 0, "{\"IUPAC\": \"broken");
+    common::finish_run(&mut state, Side::Main, "{\"IUPAC\": \"broken");
     assert_eq!(state.result_view, ResultView::Raw);
     assert_eq!(state.notice.as_ref().unwrap().level, retort::tui::state::Level::Error);
     assert!(state.notice.as_ref().unwrap().text.contains("does not parse"));
@@ -138,8 +144,8 @@ fn escape_cancels_a_run_and_ctrl_c_quits_when_idle() {
     let mut state = common::tui_state("compound", "THF", 80, 24);
     update(&mut state, key('r'));
     let effects = update(&mut state, code(KeyCode::Esc));
-    assert!(matches!(effects.as_slice(), [Effect::CancelRun(0)]));
-    common::finish_run(&mut state, 0, "");
+    assert!(matches!(effects.as_slice(), [Effect::CancelRun(Side::Main)]));
+    common::finish_run(&mut state, Side::Main, "");
     let effects = update(&mut state, ctrl('c'));
     assert!(state.quit);
     assert!(
@@ -164,8 +170,8 @@ fn compare_two_models_and_adopt_the_right_side() {
     assert_eq!(state.compare_model, Some(1));
     let effects = update(&mut state, key('R'));
     assert_eq!(effects.iter().filter(|e| matches!(e, Effect::StartRun(_))).count(), 2);
-    common::finish_run(&mut state, 0, "STIR for 1 h.");
-    common::finish_run(&mut state, 1, &gold);
+    common::finish_run(&mut state, Side::Main, "STIR for 1 h.");
+    common::finish_run(&mut state, Side::Compare, &gold);
     assert!(state.compare_open);
     update(&mut state, Action::Command(Command::AdoptRight));
     assert_eq!(state.editor.as_ref().unwrap().area.lines().join("\n"), gold);
@@ -194,7 +200,7 @@ fn pickers_filter_and_help_lists_the_focused_panes_keys() {
 fn the_source_regrounds_after_an_edit() {
     let mut state = common::tui_state("compound", "water and THF", 80, 24);
     update(&mut state, key('r'));
-    common::finish_run(&mut state, 0, "water | ethanol");
+    common::finish_run(&mut state, Side::Main, "water | ethanol");
     assert_eq!(
         state.highlighted().unwrap().values()[1].1.alignment,
         Alignment::Unaligned

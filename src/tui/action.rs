@@ -124,7 +124,23 @@ impl Command {
 }
 
 /// Which run: the main one, or the one it is compared with.
-pub type Slot = usize;
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    Main,
+    Compare,
+}
+
+impl Side {
+    pub const BOTH: [Side; 2] = [Side::Main, Side::Compare];
+
+    /// Position in per-side arrays (runs, cancellation tokens, run markers).
+    pub fn index(self) -> usize {
+        match self {
+            Side::Main => 0,
+            Side::Compare => 1,
+        }
+    }
+}
 
 #[derive(Debug)]
 pub enum Action {
@@ -135,16 +151,16 @@ pub enum Action {
     Tick(Instant),
     Command(Command),
     RunStarted {
-        slot: Slot,
+        slot: Side,
         at: Instant,
     },
     RunPiece {
-        slot: Slot,
+        slot: Side,
         piece: String,
         at: Instant,
     },
     RunFinished {
-        slot: Slot,
+        slot: Side,
         run: Box<Run>,
     },
     PoolLoaded {
@@ -170,7 +186,7 @@ pub enum Action {
 /// Everything a run needs, owned, so the driver can move it to a task.
 #[derive(Debug, Clone)]
 pub struct RunJob {
-    pub slot: Slot,
+    pub slot: Side,
     pub task: Task,
     pub profile: ModelProfile,
     pub paragraph: String,
@@ -205,7 +221,7 @@ pub struct Draft {
 #[derive(Debug, Clone)]
 pub enum Effect {
     StartRun(Box<RunJob>),
-    CancelRun(Slot),
+    CancelRun(Side),
     SaveExample(Box<SavedExample>),
     LoadExamples(String),
     LoadPool(String),

@@ -142,7 +142,7 @@ impl Driver {
         match effect {
             Effect::StartRun(job) => self.start_run(*job),
             Effect::CancelRun(slot) => {
-                if let Some(token) = self.cancels[slot].take() {
+                if let Some(token) = self.cancels[slot.index()].take() {
                     token.cancel();
                 }
             }
@@ -228,15 +228,15 @@ impl Driver {
 
     fn start_run(&mut self, job: super::action::RunJob) {
         let slot = job.slot;
-        if let Some(old) = self.cancels[slot].take() {
+        if let Some(old) = self.cancels[slot.index()].take() {
             old.cancel();
         }
         let cancel = CancellationToken::new();
-        self.cancels[slot] = Some(cancel.clone());
+        self.cancels[slot.index()] = Some(cancel.clone());
         let engine = self.engine.clone();
         let tx = self.actions.clone();
         let state_dir = self.paths.state.clone();
-        if let Err(e) = run_marker::begin(&state_dir, slot, &marker_for(&job)) {
+        if let Err(e) = run_marker::begin(&state_dir, slot.index(), &marker_for(&job)) {
             tracing::warn!("could not write the run marker in {}: {e}", state_dir.display());
         }
         tokio::spawn(async move {
@@ -256,7 +256,7 @@ impl Driver {
                 }
             });
             let run = execute(&engine, &job.request(), Some(&pieces_tx), &cancel).await;
-            run_marker::end(&state_dir, slot);
+            run_marker::end(&state_dir, slot.index());
             drop(pieces_tx);
             let _ = forwarder.await;
             let _ = tx.send(Action::RunFinished {

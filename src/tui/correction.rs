@@ -1,17 +1,17 @@
 //! Corrections: opening the editor on a run, accepting the edit as gold, saving the example,
 //! copying it, and reopening saved examples.
 
-use super::action::{Effect, Slot};
+use super::action::{Effect, Side};
 use super::state::{EditorState, Level, Pane, State};
 use crate::clock::now;
 use crate::dataset::store::{SavedExample, new_id};
 use crate::extraction::Extraction;
 use ratatui_textarea::{CursorMove, TextArea};
 
-pub(super) fn open_editor(state: &mut State, slot: Slot) -> Vec<Effect> {
+pub(super) fn open_editor(state: &mut State, slot: Side) -> Vec<Effect> {
     let task = state.task().clone();
     let text = match (&state.gold, slot) {
-        (Some((_, text)), 0) => Some(text.clone()),
+        (Some((_, text)), Side::Main) => Some(text.clone()),
         _ => state.runs[slot].run.as_ref().map(|run| match &run.extraction {
             Some(extraction) => task.render(extraction),
             None => run.answer.clone(),
@@ -45,7 +45,7 @@ pub(super) fn accept(state: &mut State) -> Vec<Effect> {
             }
             Err(e) => state.notify(format!("fix the text first: {e}"), Level::Error),
         }
-    } else if let Some(extraction) = state.runs[0].extraction().cloned() {
+    } else if let Some(extraction) = state.runs[Side::Main].extraction().cloned() {
         let text = task.render(&extraction);
         state.gold = Some((extraction, text));
         state.notify("the run's extraction is accepted as gold", Level::Info);
@@ -58,7 +58,7 @@ pub(super) fn accept(state: &mut State) -> Vec<Effect> {
 
 pub(super) fn save(state: &mut State) -> Vec<Effect> {
     let task = state.task().clone();
-    let (extraction, answer) = match (&state.gold, state.runs[0].extraction()) {
+    let (extraction, answer) = match (&state.gold, state.runs[Side::Main].extraction()) {
         (Some((extraction, text)), _) => (extraction.clone(), text.clone()),
         (None, Some(extraction)) => (extraction.clone(), task.render(extraction)),
         (None, None) => {

@@ -1,6 +1,6 @@
 //! Everything the workbench shows, as plain data. Changed only by `update`; read by the views.
 
-use super::action::{Draft, Slot};
+use super::action::{Draft, Side};
 use super::keymap::{Keymap, Scope};
 use crate::dataset::store::SavedExample;
 use crate::extraction::Extraction;
@@ -66,6 +66,34 @@ impl RunSlot {
     }
 }
 
+/// The main run and the one it is compared with.
+#[derive(Debug, Clone, Default)]
+pub struct Runs([RunSlot; 2]);
+
+impl Runs {
+    pub fn iter(&self) -> impl Iterator<Item = &RunSlot> {
+        self.0.iter()
+    }
+
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut RunSlot> {
+        self.0.iter_mut()
+    }
+}
+
+impl std::ops::Index<Side> for Runs {
+    type Output = RunSlot;
+
+    fn index(&self, side: Side) -> &RunSlot {
+        &self.0[side.index()]
+    }
+}
+
+impl std::ops::IndexMut<Side> for Runs {
+    fn index_mut(&mut self, side: Side) -> &mut RunSlot {
+        &mut self.0[side.index()]
+    }
+}
+
 pub struct EditorState {
     pub area: TextArea<'static>,
     pub parsed: Result<Extraction, FormatError>,
@@ -91,7 +119,7 @@ pub struct Picker {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
     Help,
-    Inspector(Slot),
+    Inspector(Side),
     Picker(Picker),
 }
 
@@ -125,7 +153,7 @@ pub struct State {
     pub source_editing: bool,
     pub source_scroll: u16,
     pub focus: Pane,
-    pub runs: [RunSlot; 2],
+    pub runs: Runs,
     pub result_view: ResultView,
     /// The selected value (index into the highlighted extraction's values).
     pub selected: usize,
@@ -163,7 +191,7 @@ impl State {
             source_editing: false,
             source_scroll: 0,
             focus: Pane::Source,
-            runs: [RunSlot::default(), RunSlot::default()],
+            runs: Runs::default(),
             result_view: ResultView::Structured,
             selected: 0,
             editor: None,
@@ -204,7 +232,10 @@ impl State {
         if let Some(Ok(extraction)) = self.editor.as_ref().map(|e| &e.parsed) {
             return Some(extraction);
         }
-        self.gold.as_ref().map(|(e, _)| e).or_else(|| self.runs[0].extraction())
+        self.gold
+            .as_ref()
+            .map(|(e, _)| e)
+            .or_else(|| self.runs[Side::Main].extraction())
     }
 
     pub fn value_count(&self) -> usize {

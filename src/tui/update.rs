@@ -1,6 +1,6 @@
 //! The workbench's state update: actions in, effects out, no I/O.
 
-use super::action::{Action, Command, Effect, RunJob, Slot};
+use super::action::{Action, Command, Effect, RunJob, Side};
 use super::correction::{accept, copy, open_editor, open_saved, save};
 use super::picker::{self, PickerOutcome};
 use super::state::{Level, Overlay, Pane, PickerKind, ResultView, State};
@@ -218,14 +218,14 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
             state.overlay = Some(Overlay::Picker(picker::open(kind, items, current)));
             vec![list_models(state)]
         }
-        Command::Run => start_runs(state, &[0]),
+        Command::Run => start_runs(state, &[Side::Main]),
         Command::RunCompare => {
             if state.compare_model.is_none() {
                 state.notify("choose the model to compare with first", Level::Info);
                 return on_command(state, Command::PickCompareModel);
             }
             state.compare_open = true;
-            start_runs(state, &[0, 1])
+            start_runs(state, &Side::BOTH)
         }
         Command::ToggleCompare => {
             state.compare_open = !state.compare_open;
@@ -243,17 +243,17 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
             };
             Vec::new()
         }
-        Command::Edit => open_editor(state, 0),
-        Command::AdoptLeft => open_editor(state, 0),
-        Command::AdoptRight => open_editor(state, 1),
+        Command::Edit => open_editor(state, Side::Main),
+        Command::AdoptLeft => open_editor(state, Side::Main),
+        Command::AdoptRight => open_editor(state, Side::Compare),
         Command::Accept => accept(state),
         Command::Save => save(state),
         Command::CopyJson | Command::CopyText => copy(state, command == Command::CopyJson),
         Command::Inspector => {
-            let slot = if state.focus == Pane::Compare && state.runs[1].run.is_some() {
-                1
+            let slot = if state.focus == Pane::Compare && state.runs[Side::Compare].run.is_some() {
+                Side::Compare
             } else {
-                0
+                Side::Main
             };
             if state.runs[slot].run.is_some() {
                 state.overlay = Some(Overlay::Inspector(slot));
@@ -323,8 +323,8 @@ pub fn list_models(state: &State) -> Effect {
     )
 }
 
-fn running_slots(state: &State) -> Vec<Slot> {
-    (0..2).filter(|s| state.runs[*s].running).collect()
+fn running_slots(state: &State) -> Vec<Side> {
+    Side::BOTH.into_iter().filter(|s| state.runs[*s].running).collect()
 }
 
 fn cancel(state: &mut State) -> Vec<Effect> {
@@ -399,7 +399,7 @@ fn choose(state: &mut State, kind: PickerKind, index: usize) -> Vec<Effect> {
     }
 }
 
-fn start_runs(state: &mut State, slots: &[Slot]) -> Vec<Effect> {
+fn start_runs(state: &mut State, slots: &[Side]) -> Vec<Effect> {
     let paragraph = state.paragraph();
     if paragraph.trim().is_empty() {
         state.notify("the paragraph is empty: paste or type one first", Level::Error);
@@ -407,7 +407,7 @@ fn start_runs(state: &mut State, slots: &[Slot]) -> Vec<Effect> {
     }
     let mut effects = Vec::new();
     for &slot in slots {
-        let index = if slot == 0 {
+        let index = if slot == Side::Main {
             Some(state.model)
         } else {
             state.compare_model
@@ -438,7 +438,7 @@ fn start_runs(state: &mut State, slots: &[Slot]) -> Vec<Effect> {
     effects
 }
 
-fn on_run_finished(state: &mut State, slot: Slot, mut run: crate::llm::Run) {
+fn on_run_finished(state: &mut State, slot: Side, mut run: crate::llm::Run) {
     // The paragraph may have changed while the model ran: ground against what is there now.
     if let Some(extraction) = &mut run.extraction {
         let task = state.task().clone();
@@ -456,7 +456,7 @@ fn on_run_finished(state: &mut State, slot: Slot, mut run: crate::llm::Run) {
         _ => None,
     };
     runs.run = Some(run);
-    if slot == 0 {
+    if slot == Side::Main {
         state.selected = 0;
         if message.is_some() {
             state.result_view = ResultView::Raw;

@@ -7,6 +7,7 @@ use super::super::theme::Theme;
 use super::{lines_on_top, pane_block};
 use crate::extraction::{FieldDiff, diff};
 use crate::metrics::single::score_pair;
+use crate::tui::action::Side;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Modifier;
@@ -14,17 +15,20 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let name = |slot: usize| {
+    let name = |slot: Side| {
         state.runs[slot]
             .profile
             .and_then(|i| state.profiles.get(i))
             .map_or("—".to_string(), |p| p.name.clone())
     };
-    let title = format!("Compare — {} ⟷ {}", name(0), name(1));
+    let title = format!("Compare — {} ⟷ {}", name(Side::Main), name(Side::Compare));
     let block = pane_block(&title, state.focus == Pane::Compare, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let (left, right) = (state.runs[0].extraction(), state.runs[1].extraction());
+    let (left, right) = (
+        state.runs[Side::Main].extraction(),
+        state.runs[Side::Compare].extraction(),
+    );
     let (Some(left), Some(right)) = (left, right) else {
         let text = if state.runs.iter().any(|r| r.running) {
             "running both models…"
@@ -70,7 +74,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 fn measures<'a>(state: &State, theme: &Theme) -> Vec<Line<'a>> {
     let task = state.task();
     let paragraph = state.paragraph();
-    let text = |slot: usize| {
+    let text = |slot: Side| {
         state.runs[slot]
             .extraction()
             .map(|e| task.render(e))
@@ -87,16 +91,21 @@ fn measures<'a>(state: &State, theme: &Theme) -> Vec<Line<'a>> {
         Some((_, gold)) => vec![
             Line::from(vec![
                 Span::styled("left vs gold:  ", theme.fg(theme.dim)),
-                Span::raw(format(score_pair(task, gold, &text(0), &paragraph))),
+                Span::raw(format(score_pair(task, gold, &text(Side::Main), &paragraph))),
             ]),
             Line::from(vec![
                 Span::styled("right vs gold: ", theme.fg(theme.dim)),
-                Span::raw(format(score_pair(task, gold, &text(1), &paragraph))),
+                Span::raw(format(score_pair(task, gold, &text(Side::Compare), &paragraph))),
             ]),
         ],
         None => vec![Line::from(vec![
             Span::styled("right vs left (no gold yet): ", theme.fg(theme.dim)),
-            Span::raw(format(score_pair(task, &text(0), &text(1), &paragraph))),
+            Span::raw(format(score_pair(
+                task,
+                &text(Side::Main),
+                &text(Side::Compare),
+                &paragraph,
+            ))),
         ])],
     }
 }

@@ -64,7 +64,7 @@ fn visible_panes(state: &State) -> Vec<Pane> {
 fn render_pane(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, pane: Pane) {
     match pane {
         Pane::Source => source::render(frame, area, state, theme),
-        Pane::Result => result::render(frame, area, state, theme, 0),
+        Pane::Result => result::render(frame, area, state, theme, super::action::Side::Main),
         Pane::Compare => compare::render(frame, area, state, theme),
         Pane::Editor => panels::editor(frame, area, state, theme),
         Pane::Browser => panels::browser(frame, area, state, theme),
@@ -129,7 +129,7 @@ fn render_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         format!(" {} · {} ", state.task().name, profile),
         bar.add_modifier(Modifier::BOLD),
     )];
-    let run = &state.runs[0];
+    let run = &state.runs[super::action::Side::Main];
     let progress = if run.running {
         let ttft = match (run.first_piece, run.started) {
             (Some(first), Some(start)) => format!(

@@ -83,7 +83,7 @@ fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     }
 }
 
-fn inspector(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, slot: usize) {
+fn inspector(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, slot: super::super::action::Side) {
     let Some(run) = &state.runs[slot].run else { return };
     let heading = |text: &str| Line::styled(text.to_string(), theme.fg(theme.focused).add_modifier(Modifier::BOLD));
     let mut lines = vec![

@@ -8,27 +8,32 @@ use super::{highlight, lines_on_top, pane_block};
 use crate::extraction::{Alignment, Extraction, FieldContent, Value};
 use crate::format::Format;
 use crate::task::Task;
+use crate::tui::action::Side;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 
-pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, slot: usize) {
-    let pane = if slot == 0 { Pane::Result } else { Pane::Compare };
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, slot: Side) {
+    let pane = if slot == Side::Main {
+        Pane::Result
+    } else {
+        Pane::Compare
+    };
     let run = &state.runs[slot];
     let title = title(state, run, slot);
     let block = pane_block(&title, state.focus == pane, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let mut lines = header(run, theme);
-    let show_raw = slot == 0 && state.result_view == ResultView::Raw;
-    let extraction = if slot == 0 {
+    let show_raw = slot == Side::Main && state.result_view == ResultView::Raw;
+    let extraction = if slot == Side::Main {
         state.highlighted()
     } else {
         run.extraction()
     };
-    let selected = if slot == 0 { Some(state.selected) } else { None };
+    let selected = if slot == Side::Main { Some(state.selected) } else { None };
     if run.running || show_raw || extraction.is_none() {
         lines.extend(raw_lines(state.task(), run, theme));
         let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
@@ -72,20 +77,20 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, slot:
     }
 }
 
-fn title(state: &State, run: &RunSlot, slot: usize) -> String {
+fn title(state: &State, run: &RunSlot, slot: Side) -> String {
     let profile = run
         .profile
         .and_then(|i| state.profiles.get(i))
         .map_or("", |p| p.name.as_str());
-    let gold = if slot == 0 && state.gold.is_some() {
+    let gold = if slot == Side::Main && state.gold.is_some() {
         " · gold ✓"
     } else {
         ""
     };
     match (slot, profile.is_empty()) {
-        (0, true) => format!("Result{gold}"),
-        (0, false) => format!("Result — {profile}{gold}"),
-        (_, _) => format!("Compare — {profile}"),
+        (Side::Main, true) => format!("Result{gold}"),
+        (Side::Main, false) => format!("Result — {profile}{gold}"),
+        (Side::Compare, _) => format!("Compare — {profile}"),
     }
 }
 
