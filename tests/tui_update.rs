@@ -85,7 +85,7 @@ fn paste_run_stream_parse_edit_accept_save() {
     assert_eq!(state.focus, Pane::Result);
     update(&mut state, key('j'));
     assert_eq!(state.selected, 1);
-    assert_eq!(state.source_scroll, u16::MAX);
+    assert_eq!(state.source_scroll, retort::tui::state::SourceScroll::FollowSelection);
 
     // Edit: drop the hallucination; parse errors and grounding update as one types.
     update(&mut state, key('e'));

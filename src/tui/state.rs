@@ -66,6 +66,32 @@ impl RunSlot {
     }
 }
 
+/// Where the source pane is scrolled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceScroll {
+    /// Rows scrolled past, as the user scrolled (the view stops at the end).
+    Rows(u16),
+    /// Keep the selected value in view.
+    FollowSelection,
+}
+
+impl SourceScroll {
+    pub fn down(self) -> SourceScroll {
+        match self {
+            SourceScroll::Rows(n) => SourceScroll::Rows(n.saturating_add(1)),
+            SourceScroll::FollowSelection => SourceScroll::FollowSelection,
+        }
+    }
+
+    pub fn up(self) -> SourceScroll {
+        match self {
+            SourceScroll::Rows(n) => SourceScroll::Rows(n.saturating_sub(1)),
+            // From wherever the selection put it: the view clamps to the last screenful.
+            SourceScroll::FollowSelection => SourceScroll::Rows(u16::MAX - 1),
+        }
+    }
+}
+
 /// The main run and the one it is compared with.
 #[derive(Debug, Clone, Default)]
 pub struct Runs([RunSlot; 2]);
@@ -151,7 +177,7 @@ pub struct State {
     pub compare_model: Option<usize>,
     pub source: TextArea<'static>,
     pub source_editing: bool,
-    pub source_scroll: u16,
+    pub source_scroll: SourceScroll,
     pub focus: Pane,
     pub runs: Runs,
     pub result_view: ResultView,
@@ -189,7 +215,7 @@ impl State {
             compare_model: None,
             source,
             source_editing: false,
-            source_scroll: 0,
+            source_scroll: SourceScroll::Rows(0),
             focus: Pane::Source,
             runs: Runs::default(),
             result_view: ResultView::Structured,

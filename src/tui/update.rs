@@ -3,7 +3,7 @@
 use super::action::{Action, Command, Effect, RunJob, Side};
 use super::correction::{accept, copy, open_editor, open_saved, save};
 use super::picker::{self, PickerOutcome};
-use super::state::{Level, Overlay, Pane, PickerKind, ResultView, State};
+use super::state::{Level, Overlay, Pane, PickerKind, ResultView, SourceScroll, State};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::CursorMove;
 
@@ -266,11 +266,11 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         Command::Export => vec![Effect::Export(Box::new(state.task().clone()))],
         Command::SelectNext | Command::SelectPrev => select(state, command == Command::SelectNext),
         Command::ScrollDown => {
-            state.source_scroll = state.source_scroll.saturating_add(1);
+            state.source_scroll = state.source_scroll.down();
             Vec::new()
         }
         Command::ScrollUp => {
-            state.source_scroll = state.source_scroll.saturating_sub(1);
+            state.source_scroll = state.source_scroll.up();
             Vec::new()
         }
         Command::EditSource => {
@@ -487,7 +487,7 @@ fn select(state: &mut State, forward: bool) -> Vec<Effect> {
     } else {
         (state.selected + count - 1) % count
     };
-    state.source_scroll = u16::MAX; // follow the selection
+    state.source_scroll = SourceScroll::FollowSelection;
     Vec::new()
 }
 

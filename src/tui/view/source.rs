@@ -1,7 +1,7 @@
 //! The source pane: the paragraph with every grounded value in its field's colour, the selected
 //! value marked, a legend, and the text editor while editing.
 
-use super::super::state::{Pane, State};
+use super::super::state::{Pane, SourceScroll, State};
 use super::super::theme::Theme;
 use super::{pane_block, wrap};
 use crate::extraction::Alignment;
@@ -69,8 +69,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 /// The rows scrolled past: following the selected value, or where the user scrolled.
 fn scroll_top(state: &State, rows: &[Range<usize>], height: usize) -> usize {
     let max = rows.len().saturating_sub(height);
-    if state.source_scroll != u16::MAX {
-        return (state.source_scroll as usize).min(max);
+    if let SourceScroll::Rows(rows_past) = state.source_scroll {
+        return (rows_past as usize).min(max);
     }
     let selected = state
         .highlighted()
