@@ -164,7 +164,7 @@ fn compare_two_models_and_adopt_the_right_side() {
         effects.iter().any(|e| matches!(e, Effect::ListModels(_))),
         "no second model yet: the picker opens"
     );
-    assert!(matches!(state.overlay, Some(Overlay::Picker(_))));
+    assert!(matches!(state.overlay(), Some(Overlay::Picker(_))));
     update(&mut state, code(KeyCode::Down));
     update(&mut state, code(KeyCode::Enter));
     assert_eq!(state.compare_model, Some(1));
@@ -188,9 +188,9 @@ fn pickers_filter_and_help_lists_the_focused_panes_keys() {
     assert_eq!(state.task().name, "nmr");
     assert!(matches!(effects.as_slice(), [Effect::LoadPool(name)] if name == "nmr"));
     update(&mut state, key('?'));
-    assert_eq!(state.overlay, Some(Overlay::Help));
+    assert_eq!(state.overlay(), Some(&Overlay::Help));
     update(&mut state, code(KeyCode::Esc));
-    assert_eq!(state.overlay, None);
+    assert_eq!(state.overlay(), None);
     let copied = update(&mut state, key('y'));
     assert!(copied.is_empty(), "nothing to copy before a run");
     assert_eq!(state.notice.as_ref().unwrap().level, retort::tui::state::Level::Error);
@@ -206,7 +206,7 @@ fn the_source_regrounds_after_an_edit() {
         Alignment::Unaligned
     );
     update(&mut state, key('e'));
-    assert!(state.source_editing);
+    assert!(state.editing_source());
     for c in " ethanol".chars() {
         update(&mut state, key(c));
     }

@@ -8,8 +8,12 @@ use crate::task::Task;
 use crossterm::event::KeyEvent;
 use std::time::Instant;
 
-/// A named command, bound to keys in the key map.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A named command, bound to keys in the key map. Its name there is derived from the variant
+/// (`PickCompareModel` → `pick-compare-model`), so every command has one.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, strum::EnumString, strum::IntoStaticStr, strum::EnumIter,
+)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Command {
     Quit,
     Interrupt,
@@ -44,82 +48,58 @@ pub enum Command {
     AdoptRight,
     Open,
     Close,
+    Choose,
     FetchModel,
 }
 
-/// (command, name in the key map, what it does).
-const COMMANDS: &[(Command, &str, &str)] = &[
-    (Command::Quit, "quit", "quit (the draft is saved)"),
-    (
-        Command::Interrupt,
-        "interrupt",
-        "cancel the running extraction; quit when none runs",
-    ),
-    (Command::Cancel, "cancel", "cancel the running extraction, or close"),
-    (Command::Help, "help", "show the keys of this pane"),
-    (Command::FocusNext, "focus-next", "next pane"),
-    (Command::FocusPrev, "focus-prev", "previous pane"),
-    (Command::PickTask, "pick-task", "choose the task"),
-    (Command::PickModel, "pick-model", "choose the model"),
-    (
-        Command::PickCompareModel,
-        "pick-compare-model",
-        "choose the model to compare with",
-    ),
-    (Command::Run, "run", "run the extraction"),
-    (Command::RunCompare, "run-compare", "run both models side by side"),
-    (Command::ToggleCompare, "toggle-compare", "show or hide the comparison"),
-    (Command::ToggleRaw, "toggle-raw", "structured view / raw reply"),
-    (Command::Edit, "edit", "edit the extraction as text"),
-    (Command::Accept, "accept", "accept as the corrected gold"),
-    (Command::Save, "save", "save the example to the dataset"),
-    (Command::CopyJson, "copy-json", "copy the extraction as JSON (OSC 52)"),
-    (Command::CopyText, "copy-text", "copy the canonical text (OSC 52)"),
-    (Command::Inspector, "inspector", "inspect the last run"),
-    (Command::Browser, "browser", "browse saved examples"),
-    (Command::Export, "export", "export fine-tuning JSONL"),
-    (Command::SelectNext, "select-next", "next value"),
-    (Command::SelectPrev, "select-prev", "previous value"),
-    (Command::ScrollDown, "scroll-down", "scroll down"),
-    (Command::ScrollUp, "scroll-up", "scroll up"),
-    (Command::EditSource, "edit-source", "edit the paragraph (Esc to stop)"),
-    (
-        Command::ClearSource,
-        "clear-source",
-        "clear the paragraph (undo brings it back)",
-    ),
-    (Command::Undo, "undo", "undo"),
-    (Command::Redo, "redo", "redo"),
-    (
-        Command::AdoptLeft,
-        "adopt-left",
-        "start the correction from the left run",
-    ),
-    (
-        Command::AdoptRight,
-        "adopt-right",
-        "start the correction from the right run",
-    ),
-    (Command::Open, "open", "open"),
-    (Command::Close, "close", "close"),
-    (
-        Command::FetchModel,
-        "fetch-model",
-        "download the default embedded model",
-    ),
-];
-
 impl Command {
     pub fn from_name(name: &str) -> Option<Command> {
-        COMMANDS.iter().find(|(_, n, _)| *n == name).map(|(c, _, _)| *c)
+        name.parse().ok()
     }
 
     pub fn name(self) -> &'static str {
-        COMMANDS.iter().find(|(c, _, _)| *c == self).map_or("?", |(_, n, _)| n)
+        self.into()
     }
 
+    /// What the command does, for the help overlay.
     pub fn describe(self) -> &'static str {
-        COMMANDS.iter().find(|(c, _, _)| *c == self).map_or("", |(_, _, d)| d)
+        match self {
+            Command::Quit => "quit (the draft is saved)",
+            Command::Interrupt => "cancel the running extraction; quit when none runs",
+            Command::Cancel => "cancel the running extraction, or close",
+            Command::Help => "show the keys of this pane",
+            Command::FocusNext => "next pane",
+            Command::FocusPrev => "previous pane",
+            Command::PickTask => "choose the task",
+            Command::PickModel => "choose the model",
+            Command::PickCompareModel => "choose the model to compare with",
+            Command::Run => "run the extraction",
+            Command::RunCompare => "run both models side by side",
+            Command::ToggleCompare => "show or hide the comparison",
+            Command::ToggleRaw => "structured view / raw reply",
+            Command::Edit => "edit the extraction as text",
+            Command::Accept => "accept as the corrected gold",
+            Command::Save => "save the example to the dataset",
+            Command::CopyJson => "copy the extraction as JSON (OSC 52)",
+            Command::CopyText => "copy the canonical text (OSC 52)",
+            Command::Inspector => "inspect the last run",
+            Command::Browser => "browse saved examples",
+            Command::Export => "export fine-tuning JSONL",
+            Command::SelectNext => "next value",
+            Command::SelectPrev => "previous value",
+            Command::ScrollDown => "scroll down",
+            Command::ScrollUp => "scroll up",
+            Command::EditSource => "edit the paragraph (Esc to stop)",
+            Command::ClearSource => "clear the paragraph (undo brings it back)",
+            Command::Undo => "undo",
+            Command::Redo => "redo",
+            Command::AdoptLeft => "start the correction from the left run",
+            Command::AdoptRight => "start the correction from the right run",
+            Command::Open => "open",
+            Command::Close => "close",
+            Command::Choose => "choose the highlighted item",
+            Command::FetchModel => "download the default embedded model",
+        }
     }
 }
 

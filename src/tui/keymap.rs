@@ -16,6 +16,11 @@ pub enum Scope {
     Compare,
     Editor,
     Browser,
+    /// Typing into the paragraph.
+    SourceInput,
+    /// Help and the inspector.
+    Overlay,
+    Picker,
 }
 
 impl Scope {
@@ -27,8 +32,20 @@ impl Scope {
             "compare" => Scope::Compare,
             "editor" => Scope::Editor,
             "browser" => Scope::Browser,
+            "source-input" => Scope::SourceInput,
+            "overlay" => Scope::Overlay,
+            "picker" => Scope::Picker,
             _ => return None,
         })
+    }
+
+    /// Scopes that own every key: only their own bindings count (no global fallback), and the
+    /// other keys type (paragraph, editor, picker query) or do nothing (overlay).
+    pub fn is_modal(self) -> bool {
+        matches!(
+            self,
+            Scope::SourceInput | Scope::Editor | Scope::Overlay | Scope::Picker
+        )
     }
 }
 
@@ -67,13 +84,15 @@ impl Keymap {
         Ok(())
     }
 
-    /// The command bound to `key` in `scope`, falling back to the global bindings.
+    /// The command bound to `key` in `scope`, falling back to the global bindings unless the
+    /// scope is modal.
     pub fn command(&self, scope: Scope, key: &KeyEvent) -> Option<Command> {
         let text = key_text(key)?;
-        self.bindings
-            .get(&(scope, text.clone()))
-            .or_else(|| self.bindings.get(&(Scope::Global, text)))
-            .copied()
+        let own = self.bindings.get(&(scope, text.clone()));
+        if scope.is_modal() {
+            return own.copied();
+        }
+        own.or_else(|| self.bindings.get(&(Scope::Global, text))).copied()
     }
 
     /// The bindings of a scope, for help and hints: (key, command).
@@ -85,7 +104,8 @@ impl Keymap {
             .collect()
     }
 
-    /// The first key bound to `command` in `scope` or globally, for hints.
+    /// The shortest key bound to `command` in `scope` (or globally, unless the scope is modal),
+    /// for hints.
     pub fn key_for(&self, scope: Scope, command: Command) -> Option<String> {
         let find = |s: Scope| {
             self.bindings
@@ -94,7 +114,18 @@ impl Keymap {
                 .map(|((_, k), _)| k.clone())
                 .min_by_key(|k| k.chars().count())
         };
-        find(scope).or_else(|| find(Scope::Global))
+        find(scope).or_else(|| if scope.is_modal() { None } else { find(Scope::Global) })
+    }
+
+    /// The commands bound in `scope`, each once, in the order of their first key.
+    pub fn commands(&self, scope: Scope) -> Vec<Command> {
+        let mut commands = Vec::new();
+        for ((s, _), command) in &self.bindings {
+            if *s == scope && !commands.contains(command) {
+                commands.push(*command);
+            }
+        }
+        commands
     }
 }
 
@@ -183,6 +214,29 @@ mod tests {
         assert_eq!(
             map.command(Scope::Result, &parse_key("j").unwrap()),
             Some(Command::SelectNext)
+        );
+    }
+
+    #[test]
+    fn every_command_has_a_name_that_round_trips() {
+        use strum::IntoEnumIterator;
+        for command in Command::iter() {
+            assert_eq!(Command::from_name(command.name()), Some(command));
+            assert!(!command.describe().is_empty());
+        }
+        assert_eq!(Command::PickCompareModel.name(), "pick-compare-model");
+    }
+
+    #[test]
+    fn modal_scopes_do_not_fall_back_to_global_keys() {
+        let (map, _) = Keymap::load(None);
+        let r = parse_key("r").unwrap();
+        assert_eq!(map.command(Scope::Result, &r), Some(Command::Run));
+        assert_eq!(map.command(Scope::SourceInput, &r), None);
+        assert_eq!(map.command(Scope::Editor, &parse_key("?").unwrap()), None);
+        assert_eq!(
+            map.command(Scope::Picker, &parse_key("ctrl-q").unwrap()),
+            Some(Command::Quit)
         );
     }
 

@@ -1,18 +1,10 @@
-//! The fuzzy pickers for task and model: typing filters (nucleo), arrows move, Enter chooses.
+//! The fuzzy pickers for task and model: typing filters (nucleo); moving and choosing are
+//! commands of the key map's `[picker]` scope.
 
 use super::state::{Picker, PickerKind};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher};
-
-/// What a key did to an open picker.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PickerOutcome {
-    Open,
-    Closed,
-    /// The chosen item's index into the picker's items.
-    Chosen(usize),
-}
 
 pub fn open(kind: PickerKind, items: Vec<String>, current: usize) -> Picker {
     let matches: Vec<usize> = (0..items.len()).collect();
@@ -25,37 +17,30 @@ pub fn open(kind: PickerKind, items: Vec<String>, current: usize) -> Picker {
     }
 }
 
-pub fn handle_key(picker: &mut Picker, key: &KeyEvent) -> PickerOutcome {
+/// Moves the highlight one item down or up.
+pub fn move_selection(picker: &mut Picker, forward: bool) {
+    picker.selected = if forward {
+        (picker.selected + 1).min(picker.matches.len().saturating_sub(1))
+    } else {
+        picker.selected.saturating_sub(1)
+    };
+}
+
+/// The highlighted item's index into the picker's items.
+pub fn chosen(picker: &Picker) -> Option<usize> {
+    picker.matches.get(picker.selected).copied()
+}
+
+/// A key that is not a command edits the filter: a character, or Backspace.
+pub fn type_key(picker: &mut Picker, key: &KeyEvent) {
     match key.code {
-        KeyCode::Esc => return PickerOutcome::Closed,
-        KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => return PickerOutcome::Closed,
-        KeyCode::Enter => {
-            return picker
-                .matches
-                .get(picker.selected)
-                .map_or(PickerOutcome::Closed, |i| PickerOutcome::Chosen(*i));
-        }
-        KeyCode::Down | KeyCode::Tab => {
-            picker.selected = (picker.selected + 1).min(picker.matches.len().saturating_sub(1))
-        }
-        KeyCode::Up | KeyCode::BackTab => picker.selected = picker.selected.saturating_sub(1),
-        KeyCode::Char('n') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-            picker.selected = (picker.selected + 1).min(picker.matches.len().saturating_sub(1))
-        }
-        KeyCode::Char('p') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-            picker.selected = picker.selected.saturating_sub(1)
-        }
         KeyCode::Backspace => {
             picker.query.pop();
-            refilter(picker);
         }
-        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-            picker.query.push(c);
-            refilter(picker);
-        }
-        _ => {}
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => picker.query.push(c),
+        _ => return,
     }
-    PickerOutcome::Open
+    refilter(picker);
 }
 
 fn refilter(picker: &mut Picker) {
@@ -98,16 +83,13 @@ mod tests {
         ];
         let mut picker = open(PickerKind::Task, items, 0);
         for c in "mfnr".chars() {
-            assert_eq!(handle_key(&mut picker, &key(c)), PickerOutcome::Open);
+            type_key(&mut picker, &key(c));
         }
         assert_eq!(picker.matches, vec![2]);
-        assert_eq!(
-            handle_key(&mut picker, &KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
-            PickerOutcome::Chosen(2)
-        );
-        assert_eq!(
-            handle_key(&mut picker, &KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
-            PickerOutcome::Closed
-        );
+        assert_eq!(chosen(&picker), Some(2));
+        type_key(&mut picker, &KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE));
+        assert_eq!(picker.query, "mfn");
+        move_selection(&mut picker, true);
+        assert!(picker.selected < picker.matches.len());
     }
 }

@@ -149,6 +149,18 @@ pub enum Overlay {
     Picker(Picker),
 }
 
+/// Who has the keys: the panes, the paragraph being typed, or an overlay. `update` routes every
+/// key by this and the focused pane (`State::key_scope`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    /// The focused pane's commands; in the editor pane, other keys type.
+    Panes,
+    /// Keys type into the paragraph.
+    EditingSource,
+    /// Help, the inspector or a picker over the panes.
+    Overlay(Overlay),
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ResultView {
     #[default]
@@ -176,7 +188,6 @@ pub struct State {
     pub model: usize,
     pub compare_model: Option<usize>,
     pub source: TextArea<'static>,
-    pub source_editing: bool,
     pub source_scroll: SourceScroll,
     pub focus: Pane,
     pub runs: Runs,
@@ -187,7 +198,8 @@ pub struct State {
     /// The accepted correction and its canonical text.
     pub gold: Option<(Extraction, String)>,
     pub compare_open: bool,
-    pub overlay: Option<Overlay>,
+    /// Who has the keys.
+    pub mode: Mode,
     pub browser: Vec<SavedExample>,
     pub browser_selected: usize,
     pub pool: Vec<Shot>,
@@ -214,7 +226,6 @@ impl State {
             model: 0,
             compare_model: None,
             source,
-            source_editing: false,
             source_scroll: SourceScroll::Rows(0),
             focus: Pane::Source,
             runs: Runs::default(),
@@ -223,7 +234,7 @@ impl State {
             editor: None,
             gold: None,
             compare_open: false,
-            overlay: None,
+            mode: Mode::Panes,
             browser: Vec::new(),
             browser_selected: 0,
             pool: Vec::new(),
@@ -266,6 +277,27 @@ impl State {
 
     pub fn value_count(&self) -> usize {
         self.highlighted().map_or(0, |e| e.values().len())
+    }
+
+    pub fn overlay(&self) -> Option<&Overlay> {
+        match &self.mode {
+            Mode::Overlay(overlay) => Some(overlay),
+            _ => None,
+        }
+    }
+
+    pub fn editing_source(&self) -> bool {
+        self.mode == Mode::EditingSource
+    }
+
+    /// The key-map scope that gets the next key.
+    pub fn key_scope(&self) -> Scope {
+        match (&self.mode, self.focus) {
+            (Mode::Overlay(Overlay::Picker(_)), _) => Scope::Picker,
+            (Mode::Overlay(_), _) => Scope::Overlay,
+            (Mode::EditingSource, _) => Scope::SourceInput,
+            (Mode::Panes, pane) => pane.scope(),
+        }
     }
 
     /// The panes in focus order for the current layout.

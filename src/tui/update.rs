@@ -2,10 +2,10 @@
 
 use super::action::{Action, Command, Effect, RunJob, Side};
 use super::correction::{accept, copy, open_editor, open_saved, save};
-use super::picker::{self, PickerOutcome};
-use super::state::{Level, Overlay, Pane, PickerKind, ResultView, SourceScroll, State};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui_textarea::CursorMove;
+use super::navigate;
+use super::picker;
+use super::state::{Level, Mode, Overlay, Pane, PickerKind, ResultView, State};
+use crossterm::event::KeyEvent;
 
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
@@ -70,79 +70,27 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     }
 }
 
+/// Routes a key by who has the keys (`State::key_scope`): a bound key is a command; otherwise
+/// it types where typing goes (paragraph, editor, picker filter) or does nothing.
 fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    if ctrl && key.code == KeyCode::Char('q') {
-        return on_command(state, Command::Quit);
+    let scope = state.key_scope();
+    if let Some(command) = state.keymap.command(scope, &key) {
+        return on_command(state, command);
     }
-    if let Some(Overlay::Picker(picker)) = &mut state.overlay {
-        return match picker::handle_key(picker, &key) {
-            PickerOutcome::Open => Vec::new(),
-            PickerOutcome::Closed => {
-                state.overlay = None;
-                Vec::new()
+    match (&mut state.mode, state.focus) {
+        (Mode::Overlay(Overlay::Picker(picker)), _) => picker::type_key(picker, &key),
+        (Mode::EditingSource, _) if state.source.input(key) => source_changed(state),
+        (Mode::Panes, Pane::Editor) => {
+            if let Some(editor) = &mut state.editor
+                && editor.area.input(key)
+            {
+                state.reparse_editor();
+                state.draft_version += 1;
             }
-            PickerOutcome::Chosen(index) => {
-                let kind = picker.kind;
-                state.overlay = None;
-                choose(state, kind, index)
-            }
-        };
-    }
-    if state.overlay.is_some() {
-        if matches!(
-            key.code,
-            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('?') | KeyCode::Enter
-        ) {
-            state.overlay = None;
         }
-        return Vec::new();
+        _ => {}
     }
-    if state.focus == Pane::Source && state.source_editing {
-        if key.code == KeyCode::Esc || (ctrl && key.code == KeyCode::Char('c')) {
-            state.source_editing = false;
-            state.reground();
-            return Vec::new();
-        }
-        if state.source.input(key) {
-            source_changed(state);
-        }
-        return Vec::new();
-    }
-    if state.focus == Pane::Editor {
-        if let Some(command) = state
-            .keymap
-            .command(Pane::Editor.scope(), &key)
-            .filter(|c| editor_command(*c))
-        {
-            return on_command(state, command);
-        }
-        if let Some(editor) = &mut state.editor
-            && editor.area.input(key)
-        {
-            state.reparse_editor();
-            state.draft_version += 1;
-        }
-        return Vec::new();
-    }
-    match state.keymap.command(state.focus.scope(), &key) {
-        Some(command) => on_command(state, command),
-        None => Vec::new(),
-    }
-}
-
-/// Commands that still act while the editor has the keys.
-fn editor_command(command: Command) -> bool {
-    matches!(
-        command,
-        Command::Accept
-            | Command::Close
-            | Command::Quit
-            | Command::Interrupt
-            | Command::FocusNext
-            | Command::FocusPrev
-            | Command::Help
-    )
+    Vec::new()
 }
 
 fn on_paste(state: &mut State, text: &str) -> Vec<Effect> {
@@ -163,150 +111,81 @@ fn on_paste(state: &mut State, text: &str) -> Vec<Effect> {
     Vec::new()
 }
 
-fn source_changed(state: &mut State) {
+pub(super) fn source_changed(state: &mut State) {
     state.draft_version += 1;
 }
 
 fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
+    use navigate::*;
     match command {
-        Command::Quit => {
-            state.quit = true;
-            let mut effects: Vec<Effect> = running_slots(state).into_iter().map(Effect::CancelRun).collect();
-            effects.push(Effect::SaveDraft(state.draft()));
-            effects.push(Effect::Quit);
-            effects
-        }
-        Command::Interrupt if running_slots(state).is_empty() => on_command(state, Command::Quit),
+        Command::Quit => quit(state),
+        Command::Interrupt if running_slots(state).is_empty() => quit(state),
         Command::Interrupt | Command::Cancel => cancel(state),
-        Command::Help => {
-            state.overlay = Some(Overlay::Help);
-            Vec::new()
-        }
-        Command::FocusNext | Command::FocusPrev => {
-            let panes = state.panes();
-            let at = panes.iter().position(|p| *p == state.focus).unwrap_or(0);
-            let step = if command == Command::FocusNext {
-                1
-            } else {
-                panes.len() - 1
-            };
-            state.focus = panes[(at + step) % panes.len()];
-            state.source_editing = false;
-            Vec::new()
-        }
-        Command::PickTask => {
-            let items = state
-                .tasks
-                .iter()
-                .map(|t| format!("{} — {}", t.name, t.title))
-                .collect();
-            state.overlay = Some(Overlay::Picker(picker::open(PickerKind::Task, items, state.task)));
-            Vec::new()
-        }
-        Command::PickModel | Command::PickCompareModel => {
-            let kind = if command == Command::PickModel {
-                PickerKind::Model
-            } else {
-                PickerKind::CompareModel
-            };
-            let current = if kind == PickerKind::Model {
-                state.model
-            } else {
-                state.compare_model.unwrap_or(0)
-            };
-            let items = state.profiles.iter().map(profile_label).collect();
-            state.overlay = Some(Overlay::Picker(picker::open(kind, items, current)));
-            vec![list_models(state)]
-        }
+        Command::Help => open_overlay(state, Overlay::Help),
+        Command::FocusNext => move_focus(state, true),
+        Command::FocusPrev => move_focus(state, false),
+        Command::PickTask => open_task_picker(state),
+        Command::PickModel => open_model_picker(state, PickerKind::Model),
+        Command::PickCompareModel => open_model_picker(state, PickerKind::CompareModel),
         Command::Run => start_runs(state, &[Side::Main]),
-        Command::RunCompare => {
-            if state.compare_model.is_none() {
-                state.notify("choose the model to compare with first", Level::Info);
-                return on_command(state, Command::PickCompareModel);
-            }
-            state.compare_open = true;
-            start_runs(state, &Side::BOTH)
-        }
-        Command::ToggleCompare => {
-            state.compare_open = !state.compare_open;
-            if state.compare_open {
-                state.focus = Pane::Compare;
-            } else if state.focus == Pane::Compare {
-                state.focus = Pane::Result;
-            }
-            Vec::new()
-        }
-        Command::ToggleRaw => {
-            state.result_view = match state.result_view {
-                ResultView::Structured => ResultView::Raw,
-                ResultView::Raw => ResultView::Structured,
-            };
-            Vec::new()
-        }
-        Command::Edit => open_editor(state, Side::Main),
-        Command::AdoptLeft => open_editor(state, Side::Main),
+        Command::RunCompare => run_compare(state),
+        Command::ToggleCompare => toggle_compare(state),
+        Command::ToggleRaw => toggle_raw(state),
+        Command::Edit | Command::AdoptLeft => open_editor(state, Side::Main),
         Command::AdoptRight => open_editor(state, Side::Compare),
         Command::Accept => accept(state),
         Command::Save => save(state),
-        Command::CopyJson | Command::CopyText => copy(state, command == Command::CopyJson),
-        Command::Inspector => {
-            let slot = if state.focus == Pane::Compare && state.runs[Side::Compare].run.is_some() {
-                Side::Compare
-            } else {
-                Side::Main
-            };
-            if state.runs[slot].run.is_some() {
-                state.overlay = Some(Overlay::Inspector(slot));
-            } else {
-                state.notify("no run to inspect yet: run the extraction first", Level::Info);
-            }
-            Vec::new()
-        }
+        Command::CopyJson => copy(state, true),
+        Command::CopyText => copy(state, false),
+        Command::Inspector => open_inspector(state),
         Command::Browser => vec![Effect::LoadExamples(state.task().name.clone())],
         Command::Export => vec![Effect::Export(Box::new(state.task().clone()))],
-        Command::SelectNext | Command::SelectPrev => select(state, command == Command::SelectNext),
-        Command::ScrollDown => {
-            state.source_scroll = state.source_scroll.down();
-            Vec::new()
-        }
-        Command::ScrollUp => {
-            state.source_scroll = state.source_scroll.up();
-            Vec::new()
-        }
-        Command::EditSource => {
-            state.focus = Pane::Source;
-            state.source_editing = true;
-            if state.source.cursor() == (0, 0) {
-                state.source.move_cursor(CursorMove::Bottom);
-                state.source.move_cursor(CursorMove::End);
-            }
-            Vec::new()
-        }
-        Command::ClearSource => {
-            state.source.select_all();
-            state.source.cut();
-            source_changed(state);
-            state.reground();
-            Vec::new()
-        }
-        Command::Undo | Command::Redo => {
-            let changed = if command == Command::Undo {
-                state.source.undo()
-            } else {
-                state.source.redo()
-            };
-            if changed {
-                source_changed(state);
-                state.reground();
-            }
-            Vec::new()
-        }
-        Command::FetchModel => {
-            state.notify("fetching the default model…", Level::Info);
-            vec![Effect::FetchModel]
-        }
+        Command::SelectNext => select(state, true),
+        Command::SelectPrev => select(state, false),
+        Command::ScrollDown => scroll(state, true),
+        Command::ScrollUp => scroll(state, false),
+        Command::EditSource => edit_source(state),
+        Command::ClearSource => clear_source(state),
+        Command::Undo => undo(state, true),
+        Command::Redo => undo(state, false),
+        Command::FetchModel => fetch_model(state),
         Command::Open => open_saved(state),
         Command::Close => close(state),
+        Command::Choose => choose_in_picker(state),
+    }
+}
+
+fn quit(state: &mut State) -> Vec<Effect> {
+    state.quit = true;
+    let mut effects: Vec<Effect> = running_slots(state).into_iter().map(Effect::CancelRun).collect();
+    effects.push(Effect::SaveDraft(state.draft()));
+    effects.push(Effect::Quit);
+    effects
+}
+
+fn run_compare(state: &mut State) -> Vec<Effect> {
+    if state.compare_model.is_none() {
+        state.notify("choose the model to compare with first", Level::Info);
+        return navigate::open_model_picker(state, PickerKind::CompareModel);
+    }
+    state.compare_open = true;
+    start_runs(state, &Side::BOTH)
+}
+
+fn fetch_model(state: &mut State) -> Vec<Effect> {
+    state.notify("fetching the default model…", Level::Info);
+    vec![Effect::FetchModel]
+}
+
+fn choose_in_picker(state: &mut State) -> Vec<Effect> {
+    let Some(Overlay::Picker(picker)) = state.overlay() else {
+        return Vec::new();
+    };
+    let (kind, chosen) = (picker.kind, picker::chosen(picker));
+    state.mode = Mode::Panes;
+    match chosen {
+        Some(index) => choose(state, kind, index),
+        None => Vec::new(),
     }
 }
 
@@ -323,39 +202,11 @@ pub fn list_models(state: &State) -> Effect {
     )
 }
 
-fn running_slots(state: &State) -> Vec<Side> {
+pub(super) fn running_slots(state: &State) -> Vec<Side> {
     Side::BOTH.into_iter().filter(|s| state.runs[*s].running).collect()
 }
 
-fn cancel(state: &mut State) -> Vec<Effect> {
-    let running = running_slots(state);
-    if !running.is_empty() {
-        state.notify("cancelled", Level::Info);
-        return running.into_iter().map(Effect::CancelRun).collect();
-    }
-    close(state)
-}
-
-fn close(state: &mut State) -> Vec<Effect> {
-    if state.overlay.take().is_some() {
-        return Vec::new();
-    }
-    match state.focus {
-        Pane::Editor => {
-            state.editor = None;
-            state.focus = Pane::Result;
-            state.draft_version += 1;
-        }
-        Pane::Browser => {
-            state.browser.clear();
-            state.focus = Pane::Source;
-        }
-        _ => state.source_editing = false,
-    }
-    Vec::new()
-}
-
-fn profile_label(profile: &crate::llm::ModelProfile) -> String {
+pub(super) fn profile_label(profile: &crate::llm::ModelProfile) -> String {
     let mode = serde_json::to_value(profile.mode)
         .ok()
         .and_then(|v| v.as_str().map(String::from))
@@ -433,7 +284,9 @@ fn start_runs(state: &mut State, slots: &[Side]) -> Vec<Effect> {
         };
         effects.push(Effect::StartRun(Box::new(job)));
     }
-    state.source_editing = false;
+    if state.mode == Mode::EditingSource {
+        state.mode = Mode::Panes;
+    }
     state.result_view = ResultView::Structured;
     effects
 }
@@ -468,29 +321,6 @@ fn on_run_finished(state: &mut State, slot: Side, mut run: crate::llm::Run) {
     }
 }
 
-fn select(state: &mut State, forward: bool) -> Vec<Effect> {
-    if state.focus == Pane::Browser {
-        let last = state.browser.len().saturating_sub(1);
-        state.browser_selected = if forward {
-            (state.browser_selected + 1).min(last)
-        } else {
-            state.browser_selected.saturating_sub(1)
-        };
-        return Vec::new();
-    }
-    let count = state.value_count();
-    if count == 0 {
-        return Vec::new();
-    }
-    state.selected = if forward {
-        (state.selected + 1) % count
-    } else {
-        (state.selected + count - 1) % count
-    };
-    state.source_scroll = SourceScroll::FollowSelection;
-    Vec::new()
-}
-
 fn add_discovered_models(state: &mut State, profile: usize, ids: Vec<String>) {
     let Some(base) = state.profiles.get(profile).cloned() else {
         return;
@@ -508,7 +338,7 @@ fn add_discovered_models(state: &mut State, profile: usize, ids: Vec<String>) {
         discovered.model = id;
         state.profiles.push(discovered);
     }
-    if let Some(Overlay::Picker(picker)) = &mut state.overlay
+    if let Mode::Overlay(Overlay::Picker(picker)) = &mut state.mode
         && matches!(picker.kind, PickerKind::Model | PickerKind::CompareModel)
         && picker.query.is_empty()
     {

@@ -8,7 +8,6 @@ mod result;
 mod source;
 pub mod wrap;
 
-use super::action::Command;
 use super::state::{Level, Pane, State};
 use super::theme::Theme;
 use ratatui::Frame;
@@ -171,48 +170,15 @@ fn render_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// The key hints of the focused pane, generated from the key map.
+/// The key hints for who has the keys, from the key map and what can run now.
 fn render_hints(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let scope = state.focus.scope();
-    let wanted: &[Command] = match state.focus {
-        _ if state.source_editing => &[Command::Cancel, Command::Quit],
-        Pane::Source => &[
-            Command::Run,
-            Command::EditSource,
-            Command::PickTask,
-            Command::PickModel,
-            Command::Save,
-            Command::Help,
-            Command::Quit,
-        ],
-        Pane::Result => &[
-            Command::Run,
-            Command::SelectNext,
-            Command::ToggleRaw,
-            Command::Edit,
-            Command::Save,
-            Command::Help,
-            Command::Quit,
-        ],
-        Pane::Compare => &[
-            Command::RunCompare,
-            Command::AdoptLeft,
-            Command::AdoptRight,
-            Command::PickCompareModel,
-            Command::Help,
-        ],
-        Pane::Editor => &[Command::Accept, Command::Close, Command::Help],
-        Pane::Browser => &[Command::Open, Command::Close, Command::SelectNext],
-    };
     let mut spans = Vec::new();
-    for command in wanted {
-        if let Some(key) = state.keymap.key_for(scope, *command) {
-            spans.push(Span::styled(
-                format!(" {key} "),
-                theme.fg(theme.focused).add_modifier(Modifier::BOLD),
-            ));
-            spans.push(Span::styled(format!("{} ", command.name()), theme.fg(theme.dim)));
-        }
+    for (key, command) in super::hints::hints(state) {
+        spans.push(Span::styled(
+            format!(" {key} "),
+            theme.fg(theme.focused).add_modifier(Modifier::BOLD),
+        ));
+        spans.push(Span::styled(format!("{} ", command.name()), theme.fg(theme.dim)));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

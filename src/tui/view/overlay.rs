@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
 pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
-    let Some(overlay) = &state.overlay else { return };
+    let Some(overlay) = state.overlay() else { return };
     let area = centered(frame.area(), 90, 80);
     if !matches!(overlay, Overlay::Picker(_)) {
         frame.render_widget(Clear, area);

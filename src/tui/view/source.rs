@@ -14,13 +14,13 @@ use std::ops::Range;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let focused = state.focus == Pane::Source;
-    let hint = if state.source_editing {
+    let hint = if state.editing_source() {
         " editing — Esc to stop "
     } else {
         ""
     };
     let block = pane_block("Source", focused, theme).title_bottom(Line::from(hint).right_aligned());
-    if state.source_editing {
+    if state.editing_source() {
         let inner = block.inner(area);
         frame.render_widget(block, area);
         frame.render_widget(&state.source, inner);

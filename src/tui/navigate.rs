@@ -1,0 +1,171 @@
+//! Moving around the workbench: focus, overlays and pickers, scrolling, selecting values, typing
+//! into the paragraph, closing things. Pure handlers of `update`'s commands.
+
+use super::action::{Effect, Side};
+use super::picker;
+use super::state::{Level, Mode, Overlay, Pane, PickerKind, ResultView, State};
+use super::update::{list_models, profile_label, running_slots, source_changed};
+use ratatui_textarea::CursorMove;
+
+pub(super) fn open_overlay(state: &mut State, overlay: Overlay) -> Vec<Effect> {
+    state.mode = Mode::Overlay(overlay);
+    Vec::new()
+}
+
+pub(super) fn move_focus(state: &mut State, forward: bool) -> Vec<Effect> {
+    let panes = state.panes();
+    let at = panes.iter().position(|p| *p == state.focus).unwrap_or(0);
+    let step = if forward { 1 } else { panes.len() - 1 };
+    state.focus = panes[(at + step) % panes.len()];
+    state.mode = Mode::Panes;
+    Vec::new()
+}
+
+pub(super) fn open_task_picker(state: &mut State) -> Vec<Effect> {
+    let items = state
+        .tasks
+        .iter()
+        .map(|t| format!("{} — {}", t.name, t.title))
+        .collect();
+    open_overlay(
+        state,
+        Overlay::Picker(picker::open(PickerKind::Task, items, state.task)),
+    )
+}
+
+pub(super) fn open_model_picker(state: &mut State, kind: PickerKind) -> Vec<Effect> {
+    let current = match kind {
+        PickerKind::CompareModel => state.compare_model.unwrap_or(0),
+        _ => state.model,
+    };
+    let items = state.profiles.iter().map(profile_label).collect();
+    open_overlay(state, Overlay::Picker(picker::open(kind, items, current)));
+    vec![list_models(state)]
+}
+
+pub(super) fn toggle_compare(state: &mut State) -> Vec<Effect> {
+    state.compare_open = !state.compare_open;
+    if state.compare_open {
+        state.focus = Pane::Compare;
+    } else if state.focus == Pane::Compare {
+        state.focus = Pane::Result;
+    }
+    Vec::new()
+}
+
+pub(super) fn toggle_raw(state: &mut State) -> Vec<Effect> {
+    state.result_view = match state.result_view {
+        ResultView::Structured => ResultView::Raw,
+        ResultView::Raw => ResultView::Structured,
+    };
+    Vec::new()
+}
+
+pub(super) fn open_inspector(state: &mut State) -> Vec<Effect> {
+    let side = if state.focus == Pane::Compare && state.runs[Side::Compare].run.is_some() {
+        Side::Compare
+    } else {
+        Side::Main
+    };
+    if state.runs[side].run.is_some() {
+        return open_overlay(state, Overlay::Inspector(side));
+    }
+    state.notify("no run to inspect yet: run the extraction first", Level::Info);
+    Vec::new()
+}
+
+pub(super) fn scroll(state: &mut State, down: bool) -> Vec<Effect> {
+    state.source_scroll = if down {
+        state.source_scroll.down()
+    } else {
+        state.source_scroll.up()
+    };
+    Vec::new()
+}
+
+pub(super) fn edit_source(state: &mut State) -> Vec<Effect> {
+    state.focus = Pane::Source;
+    state.mode = Mode::EditingSource;
+    if state.source.cursor() == (0, 0) {
+        state.source.move_cursor(CursorMove::Bottom);
+        state.source.move_cursor(CursorMove::End);
+    }
+    Vec::new()
+}
+
+pub(super) fn clear_source(state: &mut State) -> Vec<Effect> {
+    state.source.select_all();
+    state.source.cut();
+    source_changed(state);
+    state.reground();
+    Vec::new()
+}
+
+pub(super) fn undo(state: &mut State, undo: bool) -> Vec<Effect> {
+    let changed = if undo { state.source.undo() } else { state.source.redo() };
+    if changed {
+        source_changed(state);
+        state.reground();
+    }
+    Vec::new()
+}
+
+/// Cancels what runs; with nothing running, closes.
+pub(super) fn cancel(state: &mut State) -> Vec<Effect> {
+    let running = running_slots(state);
+    if !running.is_empty() {
+        state.notify("cancelled", Level::Info);
+        return running.into_iter().map(Effect::CancelRun).collect();
+    }
+    close(state)
+}
+
+/// Closes the innermost thing: an overlay, typing into the paragraph, the editor, the browser.
+pub(super) fn close(state: &mut State) -> Vec<Effect> {
+    match (&state.mode, state.focus) {
+        (Mode::Overlay(_), _) => state.mode = Mode::Panes,
+        (Mode::EditingSource, _) => {
+            state.mode = Mode::Panes;
+            state.reground();
+        }
+        (Mode::Panes, Pane::Editor) => {
+            state.editor = None;
+            state.focus = Pane::Result;
+            state.draft_version += 1;
+        }
+        (Mode::Panes, Pane::Browser) => {
+            state.browser.clear();
+            state.focus = Pane::Source;
+        }
+        (Mode::Panes, _) => {}
+    }
+    Vec::new()
+}
+
+/// The next or previous item: in an open picker, in the browser, or among the values.
+pub(super) fn select(state: &mut State, forward: bool) -> Vec<Effect> {
+    if let Mode::Overlay(Overlay::Picker(picker)) = &mut state.mode {
+        picker::move_selection(picker, forward);
+        return Vec::new();
+    }
+    if state.focus == Pane::Browser {
+        let last = state.browser.len().saturating_sub(1);
+        state.browser_selected = if forward {
+            (state.browser_selected + 1).min(last)
+        } else {
+            state.browser_selected.saturating_sub(1)
+        };
+        return Vec::new();
+    }
+    let count = state.value_count();
+    if count == 0 {
+        return Vec::new();
+    }
+    state.selected = if forward {
+        (state.selected + 1) % count
+    } else {
+        (state.selected + count - 1) % count
+    };
+    state.source_scroll = super::state::SourceScroll::FollowSelection;
+    Vec::new()
+}
