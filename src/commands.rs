@@ -6,17 +6,16 @@ use crate::dataset::export::{ExportStyle, export_saved};
 use crate::dataset::papers::read_examples;
 use crate::dataset::store::{SavedExample, Store, new_id};
 use crate::eval::{EvalRequest, OutputFormat, evaluate, render};
-use crate::task::Registry;
 use anyhow::{Context, Result, anyhow};
 use std::path::{Path, PathBuf};
 
-pub fn registry(paths: &Paths) -> Registry {
-    let registry = Registry::load(Some(&paths.tasks_dir()));
-    for error in &registry.errors {
-        eprintln!("warning: task file skipped: {error}");
-        tracing::warn!("task file skipped: {error}");
+/// Tasks and profiles, each problem printed as a warning.
+fn setup(paths: &Paths) -> crate::setup::Setup {
+    let setup = crate::setup::Setup::load(paths);
+    for problem in &setup.problems {
+        eprintln!("warning: {problem}");
     }
-    registry
+    setup
 }
 
 pub fn eval(
@@ -27,7 +26,7 @@ pub fn eval(
     format: OutputFormat,
     strict: bool,
 ) -> Result<()> {
-    let registry = registry(paths);
+    let registry = setup(paths).registry;
     let task = registry.require(task).map_err(|e| anyhow!(e))?;
     let reports = evaluate(&EvalRequest {
         task,
@@ -49,7 +48,7 @@ pub fn eval(
 }
 
 pub fn tasks(paths: &Paths, show: Option<&str>) -> Result<()> {
-    let registry = registry(paths);
+    let registry = setup(paths).registry;
     match show {
         Some(name) => {
             let task = registry.require(name).map_err(|e| anyhow!(e))?;
@@ -66,7 +65,7 @@ pub fn tasks(paths: &Paths, show: Option<&str>) -> Result<()> {
 }
 
 pub fn export(paths: &Paths, task: &str, to: &Path, style: ExportStyle) -> Result<()> {
-    let registry = registry(paths);
+    let registry = setup(paths).registry;
     let task = registry.require(task).map_err(|e| anyhow!(e))?;
     let (count, warnings) = export_saved(&Store::new(paths.examples_dir()), task, style, to)?;
     for warning in &warnings {
@@ -77,7 +76,7 @@ pub fn export(paths: &Paths, task: &str, to: &Path, style: ExportStyle) -> Resul
 }
 
 pub fn import(paths: &Paths, task: &str, files: &[PathBuf]) -> Result<()> {
-    let registry = registry(paths);
+    let registry = setup(paths).registry;
     let task = registry.require(task).map_err(|e| anyhow!(e))?;
     let store = Store::new(paths.examples_dir());
     for file in files {
@@ -117,15 +116,6 @@ pub fn import(paths: &Paths, task: &str, files: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
-fn profiles(paths: &Paths) -> crate::llm::Profiles {
-    let profiles = crate::llm::Profiles::load(&paths.config).resolve_paths(&paths.models_dir());
-    if let Some(error) = &profiles.error {
-        eprintln!("warning: {error}; using the default profiles");
-        tracing::warn!("{error}");
-    }
-    profiles
-}
-
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -142,9 +132,8 @@ pub fn extract(
     concurrency: usize,
     resume: bool,
 ) -> Result<()> {
-    let registry = registry(paths);
+    let crate::setup::Setup { registry, profiles, .. } = setup(paths);
     let task = registry.require(task).map_err(|e| anyhow!(e))?;
-    let profiles = profiles(paths);
     let profile = profiles.require(model).map_err(|e| anyhow!(e))?;
     let (paragraphs, problems) = crate::batch::read_input(input, task)?;
     for problem in &problems {
@@ -192,7 +181,7 @@ pub fn extract(
 }
 
 pub fn models(paths: &Paths) -> Result<()> {
-    let profiles = profiles(paths);
+    let profiles = setup(paths).profiles;
     let uses_embedded = profiles
         .profiles
         .iter()

@@ -13,7 +13,7 @@ const LAYERS: &[&[&str]] = &[
     &["metrics"],
     &["dataset"],
     &["llm"],
-    &["eval", "batch"],
+    &["eval", "batch", "setup"],
     &["cli"],
     &["commands", "tui"],
 ];

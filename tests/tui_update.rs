@@ -214,3 +214,23 @@ fn the_source_regrounds_after_an_edit() {
     assert_eq!(state.paragraph(), "water and THF ethanol");
     assert_eq!(state.highlighted().unwrap().values()[1].1.alignment, Alignment::Exact);
 }
+
+#[test]
+fn the_workbench_reports_every_config_problem_not_only_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = retort::config::Paths {
+        config: dir.path().join("config"),
+        data: dir.path().join("data"),
+        state: dir.path().join("state"),
+    };
+    std::fs::create_dir_all(paths.tasks_dir()).unwrap();
+    std::fs::write(paths.tasks_dir().join("polymer.toml"), "name = [").unwrap();
+    std::fs::write(paths.config.join("models.toml"), "[[model]]\nname = 1\n").unwrap();
+    std::fs::write(paths.config.join("keymap.toml"), "[global]\n\"r\" = \"launch\"\n").unwrap();
+    let (state, _) = retort::tui::initial_state(&paths, Some("THF".into()));
+    let notice = state.notice.unwrap();
+    assert_eq!(notice.level, retort::tui::state::Level::Error);
+    for file in ["polymer.toml", "models.toml", "keymap.toml"] {
+        assert!(notice.text.contains(file), "{file} missing from: {}", notice.text);
+    }
+}

@@ -74,8 +74,11 @@ fn sample_paragraph() -> String {
 /// Builds the opening state: tasks, profiles, key map and theme from the config directory
 /// (problems become a notice, defaults stay), the paragraph and the draft.
 pub fn initial_state(paths: &Paths, paragraph: Option<String>) -> (state::State, theme::Theme) {
-    let registry = crate::task::Registry::load(Some(&paths.tasks_dir()));
-    let profiles = crate::llm::Profiles::load(&paths.config).resolve_paths(&paths.models_dir());
+    let crate::setup::Setup {
+        registry,
+        profiles,
+        problems,
+    } = crate::setup::Setup::load(paths);
     let keymap_text = std::fs::read_to_string(paths.config.join("keymap.toml")).ok();
     let (keymap, keymap_error) = keymap::Keymap::load(keymap_text.as_deref());
     let theme_text = std::fs::read_to_string(paths.config.join("theme.toml")).ok();
@@ -98,13 +101,15 @@ pub fn initial_state(paths: &Paths, paragraph: Option<String>) -> (state::State,
             restore_edits(&mut state, d);
         }
     }
-    let problems: Vec<String> = registry
-        .errors
-        .iter()
-        .map(ToString::to_string)
-        .chain(profiles.error)
-        .chain(keymap_error.map(|e| format!("{}: {e}", paths.config.join("keymap.toml").display())))
-        .chain(theme_error.map(|e| format!("{}: {e}", paths.config.join("theme.toml").display())))
+    let problems: Vec<String> = problems
+        .into_iter()
+        .chain(keymap_error.map(|e| {
+            format!(
+                "{}: {e}; using the default keys",
+                paths.config.join("keymap.toml").display()
+            )
+        }))
+        .chain(theme_error.map(|e| format!("{}: {e}; the defaults stand", paths.config.join("theme.toml").display())))
         .collect();
     let missing_model = state
         .profile()
@@ -117,7 +122,7 @@ pub fn initial_state(paths: &Paths, paragraph: Option<String>) -> (state::State,
     }
     match problems.first() {
         _ if !died.is_empty() => state.notify(died[0].report(), Level::Error),
-        Some(problem) => state.notify(format!("{problem} — using the defaults"), Level::Error),
+        Some(_) => state.notify(problems.join(" · "), Level::Error),
         None if missing_model => state.notify(
             format!(
                 "the default model is not downloaded yet: F fetches SmolLM2-135M (94 MB; runs {}), m picks a server instead",
