@@ -234,3 +234,21 @@ fn the_workbench_reports_every_config_problem_not_only_the_first() {
         assert!(notice.text.contains(file), "{file} missing from: {}", notice.text);
     }
 }
+
+#[test]
+fn comparison_measures_are_computed_when_runs_finish_and_when_the_gold_changes() {
+    let (paragraph, gold) = common::sample("compound");
+    let mut state = common::tui_state("compound", &paragraph, 160, 48);
+    common::finish_run(&mut state, Side::Main, &gold);
+    assert!(state.comparison.is_empty(), "nothing to compare with one run");
+    common::finish_run(&mut state, Side::Compare, &gold);
+    assert_eq!(state.comparison.len(), 1);
+    assert!(state.comparison[0].label.starts_with("right vs left"));
+    let render = |side: Side| state.task().render(state.runs[side].extraction().unwrap());
+    let expected =
+        retort::metrics::single::score_pair(state.task(), &render(Side::Main), &render(Side::Compare), &paragraph);
+    assert_eq!(state.comparison[0].scores, expected);
+    update(&mut state, Action::Command(Command::Accept));
+    assert_eq!(state.comparison.len(), 2, "each side against the accepted gold");
+    assert!(state.comparison[1].label.starts_with("right vs gold"));
+}

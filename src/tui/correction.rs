@@ -38,7 +38,7 @@ pub(super) fn accept(state: &mut State) -> Vec<Effect> {
         match &editor.parsed {
             Ok(extraction) => {
                 let text = editor.area.lines().join("\n");
-                state.gold = Some((extraction.clone(), text));
+                state.set_gold(Some((extraction.clone(), text)));
                 state.editor = None;
                 state.focus = Pane::Result;
                 state.notify("accepted as the corrected gold (s saves it)", Level::Info);
@@ -47,7 +47,7 @@ pub(super) fn accept(state: &mut State) -> Vec<Effect> {
         }
     } else if let Some(extraction) = state.runs[Side::Main].extraction().cloned() {
         let text = task.render(&extraction);
-        state.gold = Some((extraction, text));
+        state.set_gold(Some((extraction, text)));
         state.notify("the run's extraction is accepted as gold", Level::Info);
     } else {
         state.notify("nothing to accept: run or edit first", Level::Error);
@@ -115,7 +115,7 @@ pub(super) fn open_saved(state: &mut State) -> Vec<Effect> {
     let mut source = TextArea::new(example.paragraph.split('\n').map(String::from).collect());
     source.set_max_histories(200);
     state.source = source;
-    state.gold = Some((example.extraction, example.answer));
+    state.set_gold(Some((example.extraction, example.answer)));
     state.runs = Default::default();
     state.editor = None;
     state.browser.clear();

@@ -142,7 +142,7 @@ fn restore_edits(state: &mut state::State, draft: &action::Draft) {
     if let Some(text) = &draft.gold
         && let Ok(extraction) = task.parse_grounded(text, &paragraph)
     {
-        state.gold = Some((extraction, text.clone()));
+        state.set_gold(Some((extraction, text.clone())));
     }
     if let Some(text) = &draft.editor {
         let parsed = task.parse_grounded(text, &paragraph);

@@ -92,6 +92,13 @@ impl SourceScroll {
     }
 }
 
+/// One line of the comparison's measures: which pair, and the task's measures for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComparisonLine {
+    pub label: &'static str,
+    pub scores: Vec<(String, f64)>,
+}
+
 /// The main run and the one it is compared with.
 #[derive(Debug, Clone, Default)]
 pub struct Runs([RunSlot; 2]);
@@ -198,6 +205,9 @@ pub struct State {
     /// The accepted correction and its canonical text.
     pub gold: Option<(Extraction, String)>,
     pub compare_open: bool,
+    /// The comparison's measures, computed when a run finishes, the gold or the paragraph
+    /// changes (`refresh_comparison`), never while drawing.
+    pub comparison: Vec<ComparisonLine>,
     /// Who has the keys.
     pub mode: Mode,
     pub browser: Vec<SavedExample>,
@@ -234,6 +244,7 @@ impl State {
             editor: None,
             gold: None,
             compare_open: false,
+            comparison: Vec::new(),
             mode: Mode::Panes,
             browser: Vec::new(),
             browser_selected: 0,
@@ -339,6 +350,44 @@ impl State {
             crate::ground::ground(extraction, &paragraph, &verbatim);
         }
         self.reparse_editor();
+        self.refresh_comparison();
+    }
+
+    /// Sets (or clears) the accepted correction, and the measures that depend on it.
+    pub fn set_gold(&mut self, gold: Option<(Extraction, String)>) {
+        self.gold = gold;
+        self.refresh_comparison();
+    }
+
+    /// Each side against the gold, or right against left without one; nothing until both sides
+    /// have run.
+    pub fn refresh_comparison(&mut self) {
+        self.comparison.clear();
+        let (left, right) = (&self.runs[Side::Main], &self.runs[Side::Compare]);
+        if left.run.is_none() || right.run.is_none() {
+            return;
+        }
+        let task = self.task();
+        let paragraph = self.paragraph();
+        let text = |slot: &RunSlot| slot.extraction().map(|e| task.render(e)).unwrap_or_default();
+        let score = |gold: &str, pred: &str| crate::metrics::single::score_pair(task, gold, pred, &paragraph);
+        let lines = match &self.gold {
+            Some((_, gold)) => vec![
+                ComparisonLine {
+                    label: "left vs gold:  ",
+                    scores: score(gold, &text(left)),
+                },
+                ComparisonLine {
+                    label: "right vs gold: ",
+                    scores: score(gold, &text(right)),
+                },
+            ],
+            None => vec![ComparisonLine {
+                label: "right vs left (no gold yet): ",
+                scores: score(&text(left), &text(right)),
+            }],
+        };
+        self.comparison = lines;
     }
 
     /// Parses the editor's text again (after it or the paragraph changed).

@@ -224,7 +224,7 @@ fn choose(state: &mut State, kind: PickerKind, index: usize) -> Vec<Effect> {
         PickerKind::Task if index != state.task => {
             state.task = index;
             state.runs = Default::default();
-            state.gold = None;
+            state.set_gold(None);
             state.editor = None;
             state.selected = 0;
             state.pool.clear();
@@ -287,6 +287,7 @@ fn start_runs(state: &mut State, slots: &[Side]) -> Vec<Effect> {
     if state.mode == Mode::EditingSource {
         state.mode = Mode::Panes;
     }
+    state.refresh_comparison();
     state.result_view = ResultView::Structured;
     effects
 }
@@ -315,6 +316,7 @@ fn on_run_finished(state: &mut State, slot: Side, mut run: crate::llm::Run) {
             state.result_view = ResultView::Raw;
         }
     }
+    state.refresh_comparison();
     match message {
         Some((text, level)) => state.notify(text, level),
         None => state.notice = None,

@@ -6,7 +6,6 @@ use super::super::state::{Pane, State};
 use super::super::theme::Theme;
 use super::{lines_on_top, pane_block};
 use crate::extraction::{FieldDiff, diff};
-use crate::metrics::single::score_pair;
 use crate::tui::action::Side;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -70,42 +69,17 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), body);
 }
 
-/// One line per side: its measures against the gold, or left against right.
+/// One line per side: its measures against the gold, or left against right (computed in state).
 fn measures<'a>(state: &State, theme: &Theme) -> Vec<Line<'a>> {
-    let task = state.task();
-    let paragraph = state.paragraph();
-    let text = |slot: Side| {
-        state.runs[slot]
-            .extraction()
-            .map(|e| task.render(e))
-            .unwrap_or_default()
-    };
-    let format = |scores: Vec<(String, f64)>| {
-        scores
-            .iter()
-            .map(|(n, v)| format!("{n} {v:.3}"))
-            .collect::<Vec<_>>()
-            .join("  ")
-    };
-    match &state.gold {
-        Some((_, gold)) => vec![
+    state
+        .comparison
+        .iter()
+        .map(|line| {
+            let scores: Vec<String> = line.scores.iter().map(|(n, v)| format!("{n} {v:.3}")).collect();
             Line::from(vec![
-                Span::styled("left vs gold:  ", theme.fg(theme.dim)),
-                Span::raw(format(score_pair(task, gold, &text(Side::Main), &paragraph))),
-            ]),
-            Line::from(vec![
-                Span::styled("right vs gold: ", theme.fg(theme.dim)),
-                Span::raw(format(score_pair(task, gold, &text(Side::Compare), &paragraph))),
-            ]),
-        ],
-        None => vec![Line::from(vec![
-            Span::styled("right vs left (no gold yet): ", theme.fg(theme.dim)),
-            Span::raw(format(score_pair(
-                task,
-                &text(Side::Main),
-                &text(Side::Compare),
-                &paragraph,
-            ))),
-        ])],
-    }
+                Span::styled(line.label, theme.fg(theme.dim)),
+                Span::raw(scores.join("  ")),
+            ])
+        })
+        .collect()
 }
