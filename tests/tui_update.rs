@@ -252,3 +252,33 @@ fn comparison_measures_are_computed_when_runs_finish_and_when_the_gold_changes()
     assert_eq!(state.comparison.len(), 2, "each side against the accepted gold");
     assert!(state.comparison[1].label.starts_with("right vs gold"));
 }
+
+#[test]
+fn the_model_picker_shows_which_servers_answer() {
+    let mut state = common::tui_state("compound", "THF", 120, 40);
+    let effects = update(&mut state, Action::Command(Command::PickModel));
+    assert!(effects.iter().any(|e| matches!(e, Effect::ListModels(_))));
+    let items = |state: &retort::tui::state::State| match state.overlay() {
+        Some(Overlay::Picker(picker)) => picker.items.clone(),
+        _ => panic!("the picker is open"),
+    };
+    assert!(items(&state)[0].ends_with("… asking"), "{:?}", items(&state));
+    let refused = "cannot connect to http://127.0.0.1:9/v1".to_string();
+    update(
+        &mut state,
+        Action::ModelsUnreachable {
+            profile: 0,
+            error: refused,
+        },
+    );
+    update(
+        &mut state,
+        Action::ModelsListed {
+            profile: 1,
+            ids: vec!["mistral-ft".into()],
+        },
+    );
+    let labels = items(&state);
+    assert!(labels[0].ends_with("✗ not answering"), "{labels:?}");
+    assert!(labels[1].ends_with("● serves 1"), "{labels:?}");
+}

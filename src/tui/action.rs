@@ -152,6 +152,11 @@ pub enum Action {
         examples: Vec<SavedExample>,
     },
     /// A profile's server lists these model ids.
+    /// A profile's server did not answer the model listing.
+    ModelsUnreachable {
+        profile: usize,
+        error: String,
+    },
     ModelsListed {
         profile: usize,
         ids: Vec<String>,

@@ -318,9 +318,14 @@ fn list_models(engine: Arc<HttpEngine>, profiles: Vec<(usize, crate::llm::ModelP
             let Some(url) = profile.endpoints().into_iter().next() else {
                 return;
             };
-            if let Ok(ids) = engine.list_models(&url, profile.api_key().as_deref()).await {
-                let _ = tx.send(Action::ModelsListed { profile: index, ids });
-            }
+            let action = match engine.list_models(&url, profile.api_key().as_deref()).await {
+                Ok(ids) => Action::ModelsListed { profile: index, ids },
+                Err(e) => Action::ModelsUnreachable {
+                    profile: index,
+                    error: e.to_string(),
+                },
+            };
+            let _ = tx.send(action);
         });
     }
 }

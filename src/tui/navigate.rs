@@ -4,7 +4,7 @@
 use super::action::{Effect, Side};
 use super::picker;
 use super::state::{Level, Mode, Overlay, Pane, PickerKind, ResultView, State};
-use super::update::{list_models, profile_label, running_slots, source_changed};
+use super::update::{list_models, model_labels, running_slots, source_changed};
 use ratatui_textarea::CursorMove;
 
 pub(super) fn open_overlay(state: &mut State, overlay: Overlay) -> Vec<Effect> {
@@ -38,7 +38,7 @@ pub(super) fn open_model_picker(state: &mut State, kind: PickerKind) -> Vec<Effe
         PickerKind::CompareModel => state.compare_model.unwrap_or(0),
         _ => state.model,
     };
-    let items = state.profiles.iter().map(profile_label).collect();
+    let items = model_labels(state);
     open_overlay(state, Overlay::Picker(picker::open(kind, items, current)));
     vec![list_models(state)]
 }

@@ -92,6 +92,15 @@ impl SourceScroll {
     }
 }
 
+/// Whether a profile's server answers, as the model picker shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reach {
+    /// It listed these model ids.
+    Serves(Vec<String>),
+    /// It did not answer (the reason as the engine gave it).
+    Unreachable(String),
+}
+
 /// One line of the comparison's measures: which pair, and the task's measures for it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ComparisonLine {
@@ -194,6 +203,8 @@ pub struct State {
     pub profiles: Vec<ModelProfile>,
     pub model: usize,
     pub compare_model: Option<usize>,
+    /// What each profile's server said when asked for its models, by profile name.
+    pub reach: std::collections::HashMap<String, Reach>,
     pub source: TextArea<'static>,
     pub source_scroll: SourceScroll,
     pub focus: Pane,
@@ -235,6 +246,7 @@ impl State {
             profiles,
             model: 0,
             compare_model: None,
+            reach: std::collections::HashMap::new(),
             source,
             source_scroll: SourceScroll::Rows(0),
             focus: Pane::Source,

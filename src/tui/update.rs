@@ -4,7 +4,7 @@ use super::action::{Action, Command, Effect, RunJob, Side};
 use super::correction::{accept, copy, open_editor, open_saved, save};
 use super::navigate;
 use super::picker;
-use super::state::{Level, Mode, Overlay, Pane, PickerKind, ResultView, State};
+use super::state::{Level, Mode, Overlay, Pane, PickerKind, Reach, ResultView, State};
 use crossterm::event::KeyEvent;
 
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
@@ -60,7 +60,17 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::ModelsListed { profile, ids } => {
+            if let Some(name) = state.profiles.get(profile).map(|p| p.name.clone()) {
+                state.reach.insert(name, Reach::Serves(ids.clone()));
+            }
             add_discovered_models(state, profile, ids);
+            Vec::new()
+        }
+        Action::ModelsUnreachable { profile, error } => {
+            if let Some(name) = state.profiles.get(profile).map(|p| p.name.clone()) {
+                state.reach.insert(name, Reach::Unreachable(error));
+            }
+            refresh_model_picker(state);
             Vec::new()
         }
         Action::Notice { text, level } => {
@@ -206,7 +216,9 @@ pub(super) fn running_slots(state: &State) -> Vec<Side> {
     Side::BOTH.into_iter().filter(|s| state.runs[*s].running).collect()
 }
 
-pub(super) fn profile_label(profile: &crate::llm::ModelProfile) -> String {
+/// A profile in the model picker: name, model, mode, and what its server said (`retort
+/// models` says the same): serving, not answering, or not asked yet.
+pub(super) fn profile_label(state: &State, profile: &crate::llm::ModelProfile) -> String {
     let mode = serde_json::to_value(profile.mode)
         .ok()
         .and_then(|v| v.as_str().map(String::from))
@@ -216,7 +228,18 @@ pub(super) fn profile_label(profile: &crate::llm::ModelProfile) -> String {
     } else {
         &profile.model
     };
-    format!("{} — {model} ({mode})", profile.name)
+    let base = profile.name.split('/').next().unwrap_or_default();
+    let reach = match (profile.engine, state.reach.get(base)) {
+        (crate::llm::profile::EngineKind::Embedded, _) => "in-process".to_string(),
+        (_, Some(Reach::Serves(ids))) => format!("● serves {}", ids.len()),
+        (_, Some(Reach::Unreachable(_))) => "✗ not answering".to_string(),
+        (_, None) => "… asking".to_string(),
+    };
+    format!("{} — {model} ({mode}) {reach}", profile.name)
+}
+
+pub(super) fn model_labels(state: &State) -> Vec<String> {
+    state.profiles.iter().map(|p| profile_label(state, p)).collect()
 }
 
 fn choose(state: &mut State, kind: PickerKind, index: usize) -> Vec<Effect> {
@@ -340,11 +363,17 @@ fn add_discovered_models(state: &mut State, profile: usize, ids: Vec<String>) {
         discovered.model = id;
         state.profiles.push(discovered);
     }
+    refresh_model_picker(state);
+}
+
+/// An open model picker shows the newest labels (unless the user is filtering).
+fn refresh_model_picker(state: &mut State) {
+    let labels = model_labels(state);
     if let Mode::Overlay(Overlay::Picker(picker)) = &mut state.mode
         && matches!(picker.kind, PickerKind::Model | PickerKind::CompareModel)
         && picker.query.is_empty()
     {
-        picker.items = state.profiles.iter().map(profile_label).collect();
+        picker.items = labels;
         picker.matches = (0..picker.items.len()).collect();
     }
 }

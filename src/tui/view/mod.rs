@@ -165,7 +165,10 @@ fn render_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             Level::Error => theme.fg(theme.error),
             Level::Info => theme.fg(theme.ok),
         };
-        spans.push(Span::styled(notice.text.clone(), style));
+        // What does not fit is abbreviated at a word rather than cut at the screen's edge.
+        let used: usize = spans.iter().map(|s| s.width()).sum();
+        let room = (area.width as usize).saturating_sub(used);
+        spans.push(Span::styled(wrap::abbreviate(&notice.text, room), style));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -11,7 +11,18 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, List, ListItem, ListSt
 
 pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
     let Some(overlay) = state.overlay() else { return };
-    let area = centered(frame.area(), 90, 80);
+    // On a short terminal the overlay takes the height above the status and hint bars: every
+    // key of the help then fits in two columns at 24 rows.
+    let screen = frame.area();
+    let area = if screen.height < 40 {
+        let above_bars = Rect {
+            height: screen.height.saturating_sub(2),
+            ..screen
+        };
+        centered(above_bars, 90, 100)
+    } else {
+        centered(screen, 90, 80)
+    };
     if !matches!(overlay, Overlay::Picker(_)) {
         frame.render_widget(Clear, area);
     }
@@ -45,36 +56,28 @@ fn block<'a>(title: &str, theme: &Theme) -> Block<'a> {
 
 fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let scope = state.focus.scope();
+    let pane_keys = state.keymap.bindings(scope);
+    let global_keys = state.keymap.bindings(Scope::Global);
+    let outer = block("Keys — Esc closes", theme);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    // Two columns when one does not hold every key; descriptions are abbreviated to fit.
+    let count = pane_keys.len() + global_keys.len() + 2;
+    let two_columns = count > inner.height as usize;
+    let column = if two_columns { inner.width / 2 } else { inner.width } as usize;
     let heading = |text: String| Line::styled(text, theme.fg(theme.focused).add_modifier(Modifier::BOLD));
     let entry = |key: &str, what: &str| {
         Line::from(vec![
             Span::styled(format!("  {key:<12}"), theme.fg(theme.ok)),
-            Span::raw(what.to_string()),
+            Span::raw(super::wrap::abbreviate(what, column.saturating_sub(15))),
         ])
     };
     let mut lines = vec![heading(format!("{} pane", state.focus.title()))];
-    lines.extend(
-        state
-            .keymap
-            .bindings(scope)
-            .iter()
-            .map(|(key, command)| entry(key, command.describe())),
-    );
+    lines.extend(pane_keys.iter().map(|(key, command)| entry(key, command.describe())));
     lines.push(heading("Everywhere".into()));
-    lines.extend(
-        state
-            .keymap
-            .bindings(Scope::Global)
-            .iter()
-            .map(|(key, command)| entry(key, command.describe())),
-    );
-    let outer = block("Keys — Esc closes", theme);
-    let inner = outer.inner(area);
-    frame.render_widget(outer, area);
-    // Two columns when one does not hold every key.
-    if lines.len() > inner.height as usize {
-        let half = lines.len().div_ceil(2);
-        let right = lines.split_off(half);
+    lines.extend(global_keys.iter().map(|(key, command)| entry(key, command.describe())));
+    if two_columns {
+        let right = lines.split_off(lines.len().div_ceil(2));
         let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(inner);
         frame.render_widget(Paragraph::new(lines), l);
         frame.render_widget(Paragraph::new(right), r);

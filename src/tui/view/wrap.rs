@@ -39,6 +39,32 @@ fn wrap_line(line: &str, offset: usize, width: usize, out: &mut Vec<Range<usize>
 }
 
 /// The row holding byte `at`.
+/// `text` cut to `width` columns at a word boundary, with `…` where it was cut (a deliberate
+/// abbreviation instead of a cut mid-word at the edge of the screen).
+pub fn abbreviate(text: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    if text.width() <= width {
+        return text.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut fitted = String::new();
+    let mut used = 0;
+    for ch in text.chars() {
+        used += ch.width().unwrap_or(0);
+        if used > width - 1 {
+            break;
+        }
+        fitted.push(ch);
+    }
+    let cut = match fitted.rfind(' ') {
+        Some(at) if at > fitted.len() / 2 => &fitted[..at],
+        _ => fitted.as_str(),
+    };
+    format!("{}…", cut.trim_end())
+}
+
 pub fn row_of(rows: &[Range<usize>], at: usize) -> usize {
     rows.iter()
         .position(|r| at < r.end || (at == r.end && r.is_empty()))
@@ -69,6 +95,18 @@ pub fn styled_row<'a>(text: &'a str, row: &Range<usize>, marks: &[(Range<usize>,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn abbreviations_end_at_a_word_with_an_ellipsis() {
+        assert_eq!(abbreviate("run the extraction", 40), "run the extraction");
+        assert_eq!(
+            abbreviate("copy the canonical text (OSC 52)", 20),
+            "copy the canonical…"
+        );
+        assert!(abbreviate("copy the canonical text (OSC 52)", 20).chars().count() <= 20);
+        assert_eq!(abbreviate("abcdefghij", 5), "abcd…");
+        assert_eq!(abbreviate("abc", 0), "");
+    }
 
     #[test]
     fn wraps_at_spaces_and_keeps_offsets() {
