@@ -18,14 +18,24 @@ pub struct EvalRequest<'a> {
     pub strict: bool,
 }
 
+/// Why an evaluation stopped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EvalError {
+    /// A file could not be read or, with `strict`, had a bad row (file and line named).
+    #[error("{0}")]
+    Input(String),
+    #[error(transparent)]
+    GoldNotJson(#[from] crate::metrics::nerre::GoldNotJson),
+}
+
 /// One report per prediction file; for the NERRE JSON tasks the files are cross-validation folds
 /// and give one report averaged over them.
-pub fn evaluate(request: &EvalRequest) -> Result<Vec<Report>, String> {
+pub fn evaluate(request: &EvalRequest) -> Result<Vec<Report>, EvalError> {
     let folds_together = matches!(request.task.metrics, MetricSet::NerreGeneral | MetricSet::NerreMof);
     let mut loaded = Vec::new();
     for path in request.predictions {
-        let (scored, skipped) =
-            inputs::load(request.task, request.gold, path, request.strict).map_err(|e| e.to_string())?;
+        let (scored, skipped) = inputs::load(request.task, request.gold, path, request.strict)
+            .map_err(|e| EvalError::Input(e.to_string()))?;
         loaded.push((path, scored, skipped));
     }
     if folds_together {

@@ -12,7 +12,7 @@ use crate::task::{MetricSet, Task};
 const PRF: [&str; 3] = ["precision", "recall", "f1"];
 
 /// Scores one prediction file (or, for NERRE JSON tasks, all folds at once).
-pub fn score(task: &Task, folds: &[Vec<Scored>], report: &mut Report) -> Result<(), String> {
+pub fn score(task: &Task, folds: &[Vec<Scored>], report: &mut Report) -> Result<(), super::EvalError> {
     let all: Vec<&Scored> = folds.iter().flatten().collect();
     match task.metrics {
         MetricSet::Compound => compound_report(&all, report),
@@ -177,7 +177,11 @@ fn sequences_table(exact: f64, jaro_winkler: f64, parsable: f64) -> Table {
     table
 }
 
-fn nerre_report(folds: &[Vec<Scored>], schema: nerre::NerreSchema, report: &mut Report) -> Result<(), String> {
+fn nerre_report(
+    folds: &[Vec<Scored>],
+    schema: nerre::NerreSchema,
+    report: &mut Report,
+) -> Result<(), nerre::GoldNotJson> {
     let samples: Vec<Vec<NerreSample>> = folds
         .iter()
         .map(|fold| {

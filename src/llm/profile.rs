@@ -151,18 +151,12 @@ impl ModelProfile {
             .filter(|k| !k.is_empty())
     }
 
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), ProfileError> {
         if self.engine == EngineKind::Openai && self.endpoints().is_empty() {
-            return Err(format!(
-                "model {:?}: an \"openai\" engine needs base_url or base_urls",
-                self.name
-            ));
+            return Err(ProfileError::NoEndpoint(self.name.clone()));
         }
         if self.engine == EngineKind::Embedded && self.path.is_none() {
-            return Err(format!(
-                "model {:?}: an \"embedded\" engine needs path = \"…gguf\"",
-                self.name
-            ));
+            return Err(ProfileError::NoPath(self.name.clone()));
         }
         Ok(())
     }
@@ -202,7 +196,7 @@ impl Profiles {
                         }
                     }
                 }
-                Err(e) => error = Some(format!("{}: {}", path.display(), e.trim_end())),
+                Err(e) => error = Some(format!("{}: {}", path.display(), e.to_string().trim_end())),
             },
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => error = Some(format!("{}: {e}", path.display())),
@@ -231,16 +225,29 @@ impl Profiles {
         self.profiles.iter().find(|p| p.name == name)
     }
 
-    pub fn require(&self, name: &str) -> Result<&ModelProfile, String> {
-        self.get(name).ok_or_else(|| {
-            let names: Vec<&str> = self.profiles.iter().map(|p| p.name.as_str()).collect();
-            format!("unknown model profile {name:?}; profiles: {}", names.join(", "))
+    pub fn require(&self, name: &str) -> Result<&ModelProfile, crate::task::UnknownName> {
+        self.get(name).ok_or_else(|| crate::task::UnknownName {
+            kind: "model profile",
+            name: name.to_string(),
+            known: self.profiles.iter().map(|p| p.name.clone()).collect(),
         })
     }
 }
 
-pub fn parse(text: &str) -> Result<Vec<ModelProfile>, String> {
-    let file: ModelsFile = toml::from_str(text).map_err(|e| e.to_string())?;
+/// Why a models file does not load.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProfileError {
+    /// Not TOML, or not a profile's keys (the message names line and key).
+    #[error("{0}")]
+    Toml(String),
+    #[error("model {0:?}: an \"openai\" engine needs base_url or base_urls")]
+    NoEndpoint(String),
+    #[error("model {0:?}: an \"embedded\" engine needs path = \"…gguf\"")]
+    NoPath(String),
+}
+
+pub fn parse(text: &str) -> Result<Vec<ModelProfile>, ProfileError> {
+    let file: ModelsFile = toml::from_str(text).map_err(|e| ProfileError::Toml(e.to_string()))?;
     for profile in &file.model {
         profile.check()?;
     }

@@ -62,12 +62,25 @@ pub struct NerreScores {
     pub samples: usize,
 }
 
+/// A gold completion that is not JSON, where it is (1-based fold and line).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("fold {fold}, line {line}: {message}")]
+pub struct GoldNotJson {
+    pub fold: usize,
+    pub line: usize,
+    pub message: String,
+}
+
 /// Scores folds (one list of samples each) and averages them. A gold completion that is not JSON
 /// is an error naming the fold and line (1-based).
-pub fn score_folds(folds: &[Vec<NerreSample>], schema: NerreSchema) -> Result<NerreScores, String> {
+pub fn score_folds(folds: &[Vec<NerreSample>], schema: NerreSchema) -> Result<NerreScores, GoldNotJson> {
     let mut per_fold = Vec::new();
     for (f, fold) in folds.iter().enumerate() {
-        per_fold.push(score_fold(fold, schema).map_err(|(line, e)| format!("fold {}, line {line}: {e}", f + 1))?);
+        per_fold.push(score_fold(fold, schema).map_err(|(line, e)| GoldNotJson {
+            fold: f + 1,
+            line,
+            message: e.to_string(),
+        })?);
     }
     let mean = |xs: &[f64]| {
         if xs.is_empty() {

@@ -73,20 +73,41 @@ impl Task {
     }
 
     /// Loads one task file.
-    pub fn from_toml(text: &str) -> Result<Task, String> {
-        let task: Task = toml::from_str(text).map_err(|e| e.to_string())?;
+    pub fn from_toml(text: &str) -> Result<Task, TaskError> {
+        let task: Task = toml::from_str(text).map_err(|e| TaskError::Toml(e.to_string()))?;
         task.check().map(|()| task)
     }
 
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), TaskError> {
         if self.fields.is_empty() {
-            return Err("a task needs at least one [[field]]".into());
+            return Err(TaskError::NoFields);
         }
         if let Some(schema) = &self.schema {
-            serde_json::from_str::<serde_json::Value>(schema).map_err(|e| format!("schema is not valid JSON: {e}"))?;
+            serde_json::from_str::<serde_json::Value>(schema).map_err(|e| TaskError::Schema(e.to_string()))?;
         }
         Ok(())
     }
+}
+
+/// Why a task file does not load.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TaskError {
+    /// Not TOML, or not a task's keys (the message names line and key).
+    #[error("{0}")]
+    Toml(String),
+    #[error("a task needs at least one [[field]]")]
+    NoFields,
+    #[error("schema is not valid JSON: {0}")]
+    Schema(String),
+}
+
+/// A name that is not among the tasks or profiles, with the names there are.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} {name:?}; known {kind}s: {}", known.join(", "))]
+pub struct UnknownName {
+    pub kind: &'static str,
+    pub name: String,
+    pub known: Vec<String>,
 }
 
 /// A user task file that could not be loaded.
@@ -137,7 +158,7 @@ impl Registry {
         for path in paths {
             match std::fs::read_to_string(&path)
                 .map_err(|e| e.to_string())
-                .and_then(|t| Task::from_toml(&t))
+                .and_then(|t| Task::from_toml(&t).map_err(|e| e.to_string()))
             {
                 Ok(task) => registry.insert(task),
                 Err(message) => registry.errors.push(TaskFileError { path, message }),
@@ -158,10 +179,11 @@ impl Registry {
     }
 
     /// The task called `name`, or an error listing the known names.
-    pub fn require(&self, name: &str) -> Result<&Task, String> {
-        self.get(name).ok_or_else(|| {
-            let names: Vec<&str> = self.tasks.iter().map(|t| t.name.as_str()).collect();
-            format!("unknown task {name:?}; known tasks: {}", names.join(", "))
+    pub fn require(&self, name: &str) -> Result<&Task, UnknownName> {
+        self.get(name).ok_or_else(|| UnknownName {
+            kind: "task",
+            name: name.to_string(),
+            known: self.tasks.iter().map(|t| t.name.clone()).collect(),
         })
     }
 }

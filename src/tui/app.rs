@@ -210,7 +210,7 @@ impl Driver {
                     };
                     if let Err(e) = crate::llm::fetch::fetch_default(&dir, true, &say) {
                         let _ = tx.send(Action::Notice {
-                            text: e,
+                            text: e.to_string(),
                             level: Level::Error,
                         });
                     }

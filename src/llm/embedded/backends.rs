@@ -40,10 +40,26 @@ impl BackendReport {
     }
 }
 
-static LOADED: OnceLock<Result<BackendReport, String>> = OnceLock::new();
+/// Why the engine has no CPU backend.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BackendError {
+    #[error(
+        "no llama.cpp CPU backend (libggml-cpu-*.so) found; looked in {}. Put the files that the build left beside the binary next to it (or in ../lib/retort), or set RETORT_BACKENDS_DIR to their directory; HTTP profiles work without them",
+        searched.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", ")
+    )]
+    NotFound { searched: Vec<PathBuf> },
+    #[error("RETORT_CPU_VARIANT={variant}: no such CPU backend in {} that this CPU runs ({cpu})", dir.display())]
+    ForcedVariantUnusable { variant: String, dir: PathBuf, cpu: String },
+    #[error("no CPU backend in {} runs on this CPU ({cpu}); rebuild retort on this machine", dir.display())]
+    NoneRuns { dir: PathBuf, cpu: String },
+    #[error("cannot load {}: {reason}", path.display())]
+    Load { path: PathBuf, reason: String },
+}
+
+static LOADED: OnceLock<Result<BackendReport, BackendError>> = OnceLock::new();
 
 /// Loads the backend modules once per process and says what was loaded (or why nothing was).
-pub fn ensure_loaded() -> Result<&'static BackendReport, String> {
+pub fn ensure_loaded() -> Result<&'static BackendReport, BackendError> {
     LOADED.get_or_init(load).as_ref().map_err(Clone::clone)
 }
 
@@ -52,16 +68,12 @@ pub fn loaded() -> Option<&'static BackendReport> {
     LOADED.get().and_then(|r| r.as_ref().ok())
 }
 
-fn load() -> Result<BackendReport, String> {
+fn load() -> Result<BackendReport, BackendError> {
     // llama.cpp logs to stderr unless told otherwise; in the workbench stderr is the screen.
     llama_cpp_2::send_logs_to_tracing(llama_cpp_2::LogOptions::default());
     let searched = search_dirs();
     let Some(dir) = searched.iter().find(|d| !cpu_modules(d).is_empty()).cloned() else {
-        let list: Vec<String> = searched.iter().map(|d| d.display().to_string()).collect();
-        return Err(format!(
-            "no llama.cpp CPU backend (libggml-cpu-*.so) found; looked in {}. Put the files that the build left beside the binary next to it (or in ../lib/retort), or set RETORT_BACKENDS_DIR to their directory; HTTP profiles work without them",
-            list.join(", ")
-        ));
+        return Err(BackendError::NotFound { searched });
     };
     let cpu = cpu::detect();
     let choice = choose(&dir, &cpu)?;
@@ -141,7 +153,7 @@ fn uses_amx(variant: &str) -> bool {
     variant.contains("sapphirerapids") || variant.contains("amx")
 }
 
-fn choose(dir: &Path, cpu: &CpuFeatures) -> Result<Choice, String> {
+fn choose(dir: &Path, cpu: &CpuFeatures) -> Result<Choice, BackendError> {
     let forced = std::env::var("RETORT_CPU_VARIANT").ok().filter(|v| !v.is_empty());
     let mut best: Option<Choice> = None;
     let mut passed_over = Vec::new();
@@ -177,16 +189,15 @@ fn choose(dir: &Path, cpu: &CpuFeatures) -> Result<Choice, String> {
         }
     }
     let mut choice = best.ok_or_else(|| match &forced {
-        Some(f) => format!(
-            "RETORT_CPU_VARIANT={f}: no such CPU backend in {} that this CPU runs ({})",
-            dir.display(),
-            cpu.describe()
-        ),
-        None => format!(
-            "no CPU backend in {} runs on this CPU ({}); rebuild retort on this machine",
-            dir.display(),
-            cpu.describe()
-        ),
+        Some(variant) => BackendError::ForcedVariantUnusable {
+            variant: variant.clone(),
+            dir: dir.to_path_buf(),
+            cpu: cpu.describe(),
+        },
+        None => BackendError::NoneRuns {
+            dir: dir.to_path_buf(),
+            cpu: cpu.describe(),
+        },
     })?;
     choice.passed_over = passed_over;
     Ok(choice)
@@ -195,8 +206,11 @@ fn choose(dir: &Path, cpu: &CpuFeatures) -> Result<Choice, String> {
 /// The module's own verdict on this CPU. Loading a module for scoring is safe on any CPU: its
 /// score function is compiled without the module's instruction sets (as llama.cpp's own loader
 /// relies on).
-fn module_score(path: &Path) -> Result<i32, String> {
-    let fail = |e: libloading::Error| format!("cannot load {}: {e}", path.display());
+fn module_score(path: &Path) -> Result<i32, BackendError> {
+    let fail = |e: libloading::Error| BackendError::Load {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
     // SAFETY: a ggml backend module; `ggml_backend_score` takes nothing and returns an int.
     unsafe {
         let library = libloading::Library::new(path).map_err(fail)?;
@@ -207,12 +221,16 @@ fn module_score(path: &Path) -> Result<i32, String> {
     }
 }
 
-fn register(path: &Path) -> Result<(), String> {
-    let c_path = CString::new(path.to_string_lossy().as_bytes()).map_err(|e| e.to_string())?;
+fn register(path: &Path) -> Result<(), BackendError> {
+    let fail = |reason: String| BackendError::Load {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let c_path = CString::new(path.to_string_lossy().as_bytes()).map_err(|e| fail(e.to_string()))?;
     // SAFETY: a NUL-terminated path; ggml keeps the module loaded for the life of the process.
     let registered = unsafe { llama_cpp_sys_2::ggml_backend_load(c_path.as_ptr()) };
     if registered.is_null() {
-        return Err(format!("llama.cpp could not load {}", path.display()));
+        return Err(fail("llama.cpp refused the module".into()));
     }
     Ok(())
 }

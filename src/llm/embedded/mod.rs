@@ -60,16 +60,26 @@ pub mod cpu;
 #[cfg(feature = "embedded")]
 mod engine;
 
+/// Why the embedded engine cannot run here: the backend's reason, or a build without it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unavailable {
+    #[cfg(feature = "embedded")]
+    #[error(transparent)]
+    Backend(#[from] backends::BackendError),
+    #[error("this build of retort has no embedded engine (built without the `embedded` feature)")]
+    NotBuilt,
+}
+
 /// Loads llama.cpp's backend modules (once) and says which CPU variant runs and what this CPU
 /// has; an error names the directories searched. HTTP engines never need this.
-pub fn backend_summary() -> Result<String, String> {
+pub fn backend_summary() -> Result<String, Unavailable> {
     #[cfg(feature = "embedded")]
     {
-        backends::ensure_loaded().map(|report| report.summary())
+        Ok(backends::ensure_loaded()?.summary())
     }
     #[cfg(not(feature = "embedded"))]
     {
-        Err("this build of retort has no embedded engine (built without the `embedded` feature)".into())
+        Err(Unavailable::NotBuilt)
     }
 }
 
