@@ -144,3 +144,42 @@ fn a_broken_user_task_is_named_and_the_others_load() {
     assert!(message.contains("line 3"), "{message}");
     assert!(message.contains("colour"), "{message}");
 }
+
+/// The prompt inside an export is exactly what the fine-tuned mode sends at inference, for every
+/// built-in task and both export styles.
+#[test]
+fn exports_carry_the_inference_prompt_of_every_task() {
+    use retort::llm::prompt::{Prompt, build};
+    let registry = Registry::builtin();
+    for task in &registry.tasks {
+        let paragraph = "The residue was dissolved in ethanol (20 mL) and THF {input} (5 mL).";
+        // The export renders the answer as saved; only the prompt around it matters here.
+        let example = SavedExample {
+            answer: "ethanol".into(),
+            extraction: Default::default(),
+            ..example("compound", paragraph, "ethanol")
+        };
+        let profile = retort::llm::ModelProfile::embedded(
+            "ft",
+            std::path::Path::new("m.gguf"),
+            retort::llm::profile::Mode::FineTuned,
+        );
+        let sent = build(task, &profile, paragraph, &[]).unwrap().prompt;
+        let chat: serde_json::Value = serde_json::from_str(&export_line(task, &example, ExportStyle::Chat)).unwrap();
+        let completion: serde_json::Value =
+            serde_json::from_str(&export_line(task, &example, ExportStyle::Completion)).unwrap();
+        match sent {
+            Prompt::Chat { messages } => {
+                let exported = &chat["messages"].as_array().unwrap()[..messages.len()];
+                assert_eq!(
+                    serde_json::to_value(&messages).unwrap().as_array().unwrap(),
+                    exported,
+                    "{}",
+                    task.name
+                );
+                assert_eq!(completion["prompt"], messages.last().unwrap().content, "{}", task.name);
+            }
+            Prompt::Completion { text } => assert_eq!(completion["prompt"], text, "{}", task.name),
+        }
+    }
+}

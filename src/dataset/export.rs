@@ -25,11 +25,7 @@ pub fn export_line(task: &Task, example: &SavedExample, style: ExportStyle) -> S
             json!({ "messages": messages })
         }
         ExportStyle::Completion => {
-            let prompt = template
-                .messages(&example.paragraph)
-                .pop()
-                .map(|m| m.content)
-                .unwrap_or_default();
+            let prompt = template.prompt_text(&example.paragraph);
             json!({ "prompt": prompt, "completion": template.completion(&example.answer) })
         }
     };

@@ -7,7 +7,6 @@
 //!   completion prompt with the NERRE separators).
 
 use super::profile::{Mode, ModelProfile};
-use crate::task::prompt::fill;
 use crate::task::{ChatMessage, FineTunedStyle, Task};
 use serde::{Deserialize, Serialize};
 
@@ -94,7 +93,7 @@ pub fn build(task: &Task, profile: &ModelProfile, paragraph: &str, pool: &[Shot]
                     messages: template.messages(paragraph),
                 },
                 FineTunedStyle::Completion => Prompt::Completion {
-                    text: fill(&template.user, paragraph, ""),
+                    text: template.prompt_text(paragraph),
                 },
             };
             check_fits(&prompt, budget, profile.context)?;
@@ -106,7 +105,7 @@ pub fn build(task: &Task, profile: &ModelProfile, paragraph: &str, pool: &[Shot]
         }
         Mode::ZeroShot | Mode::FewShot => {
             let instruction = task.prompt.instruction.trim_end();
-            let query = fill(&task.prompt.query, paragraph, "");
+            let query = task.prompt.query_text(paragraph);
             let fixed = approx_tokens(instruction) + approx_tokens(&query) + 8;
             if fixed > budget {
                 return Err(PromptError::TooLong {
@@ -122,7 +121,7 @@ pub fn build(task: &Task, profile: &ModelProfile, paragraph: &str, pool: &[Shot]
                     if used == profile.few_shot {
                         break;
                     }
-                    let text = fill(&task.prompt.example, &shot.input, &shot.output);
+                    let text = task.prompt.example_text(&shot.input, &shot.output);
                     let cost = approx_tokens(&text);
                     if cost > left {
                         continue;

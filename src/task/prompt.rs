@@ -1,4 +1,10 @@
 //! The three ways a task is put to a model: zero-shot, few-shot and the fine-tuned template.
+//!
+//! This module owns the *words*: the templates and their filling (`{input}`, `{output}`), the
+//! fine-tuned messages and training completions. `llm::prompt` owns the *request*: which mode,
+//! which few-shot examples fit the context, what goes on the wire, and the answer inside a reply.
+//! Export (`dataset::export`) renders the same words, so a model trained on an export is served
+//! with exactly the prompt it was trained on.
 
 use serde::{Deserialize, Serialize};
 
@@ -68,8 +74,20 @@ impl ChatMessage {
     }
 }
 
+impl Prompts {
+    /// One worked example as a few-shot prompt shows it.
+    pub fn example_text(&self, input: &str, output: &str) -> String {
+        fill(&self.example, input, output)
+    }
+
+    /// The paragraph as put after the instruction and examples.
+    pub fn query_text(&self, paragraph: &str) -> String {
+        fill(&self.query, paragraph, "")
+    }
+}
+
 /// Fills `{input}` and `{output}`; other braces are left alone.
-pub fn fill(template: &str, input: &str, output: &str) -> String {
+fn fill(template: &str, input: &str, output: &str) -> String {
     // One pass, so an `{output}` inside the input is not expanded.
     let mut out = String::with_capacity(template.len() + input.len() + output.len());
     let mut rest = template;
@@ -99,8 +117,13 @@ impl FineTunedTemplate {
         if self.style == FineTunedStyle::Chat && !self.system.is_empty() {
             messages.push(ChatMessage::new("system", self.system.clone()));
         }
-        messages.push(ChatMessage::new("user", fill(&self.user, paragraph, "")));
+        messages.push(ChatMessage::new("user", self.prompt_text(paragraph)));
         messages
+    }
+
+    /// The raw prompt of a completion-style template.
+    pub fn prompt_text(&self, paragraph: &str) -> String {
+        fill(&self.user, paragraph, "")
     }
 
     /// The training target for `answer` (its canonical text).
