@@ -33,6 +33,15 @@ impl Paths {
         }
     }
 
+    /// Config, data and state in `config/`, `data/` and `state/` under `root` (tests, sandboxes).
+    pub fn under(root: &std::path::Path) -> Paths {
+        Paths {
+            config: root.join("config"),
+            data: root.join("data"),
+            state: root.join("state"),
+        }
+    }
+
     /// User task files live here.
     pub fn tasks_dir(&self) -> PathBuf {
         self.config.join("tasks")

@@ -45,11 +45,7 @@ mod tests {
     #[test]
     fn every_problem_is_collected_and_loading_goes_on() {
         let dir = tempfile::tempdir().unwrap();
-        let paths = Paths {
-            config: dir.path().join("config"),
-            data: dir.path().join("data"),
-            state: dir.path().join("state"),
-        };
+        let paths = Paths::under(dir.path());
         std::fs::create_dir_all(paths.tasks_dir()).unwrap();
         std::fs::write(paths.tasks_dir().join("broken.toml"), "name = [").unwrap();
         std::fs::write(paths.config.join("models.toml"), "[[model]]\nname = 1\n").unwrap();

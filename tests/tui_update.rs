@@ -218,11 +218,7 @@ fn the_source_regrounds_after_an_edit() {
 #[test]
 fn the_workbench_reports_every_config_problem_not_only_the_first() {
     let dir = tempfile::tempdir().unwrap();
-    let paths = retort::config::Paths {
-        config: dir.path().join("config"),
-        data: dir.path().join("data"),
-        state: dir.path().join("state"),
-    };
+    let paths = retort::config::Paths::under(dir.path());
     std::fs::create_dir_all(paths.tasks_dir()).unwrap();
     std::fs::write(paths.tasks_dir().join("polymer.toml"), "name = [").unwrap();
     std::fs::write(paths.config.join("models.toml"), "[[model]]\nname = 1\n").unwrap();
