@@ -3,26 +3,20 @@
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 use std::str::FromStr;
+use struct_patch::Patch;
 
 pub const DEFAULT: &str = include_str!("../../themes/default.toml");
 
-#[derive(Debug, Clone, Deserialize)]
+/// The colours. A user's `theme.toml` is a `ThemePatch` (derived: every field optional) laid
+/// over the default; a misspelt colour or key is an error with its line, and the default stands.
+#[derive(Debug, Clone, PartialEq, Deserialize, struct_patch::Patch)]
+#[patch(attribute(derive(Debug, Default, Deserialize)))]
+#[patch(attribute(serde(deny_unknown_fields)))]
 #[serde(deny_unknown_fields)]
-struct ThemeFile {
-    border: Option<String>,
-    focused: Option<String>,
-    title: Option<String>,
-    dim: Option<String>,
-    status: Option<String>,
-    ok: Option<String>,
-    warning: Option<String>,
-    error: Option<String>,
-    span_text: Option<String>,
-    syntax: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
 pub struct Theme {
+    /// Off with `NO_COLOR`; not a theme file key.
+    #[serde(skip, default = "colour_on")]
+    #[patch(skip)]
     pub color: bool,
     pub border: Color,
     pub focused: Color,
@@ -36,56 +30,23 @@ pub struct Theme {
     pub syntax: String,
 }
 
+fn colour_on() -> bool {
+    true
+}
+
 impl Theme {
     /// The default theme with `user` (a theme file's text) over it; problems come back beside it.
     pub fn load(user: Option<&str>, no_color: bool) -> (Theme, Option<String>) {
-        let mut theme = Theme::from_file(&toml::from_str(DEFAULT).expect("built-in theme"), None);
+        let mut theme: Theme = toml::from_str(DEFAULT).expect("the built-in theme is tested");
         let mut error = None;
         if let Some(text) = user {
-            match toml::from_str::<ThemeFile>(text) {
-                Ok(file) => {
-                    error = unknown_colors(&file);
-                    theme = Theme::from_file(&file, Some(theme));
-                }
+            match toml::from_str::<ThemePatch>(text) {
+                Ok(patch) => theme.apply(patch),
                 Err(e) => error = Some(e.to_string()),
             }
         }
         theme.color = !no_color;
         (theme, error)
-    }
-
-    fn from_file(file: &ThemeFile, base: Option<Theme>) -> Theme {
-        let base = base.unwrap_or(Theme {
-            color: true,
-            border: Color::DarkGray,
-            focused: Color::Cyan,
-            title: Color::White,
-            dim: Color::DarkGray,
-            status: Color::Blue,
-            ok: Color::Green,
-            warning: Color::Yellow,
-            error: Color::Red,
-            span_text: Color::Black,
-            syntax: "base16-ocean.dark".into(),
-        });
-        let pick = |value: &Option<String>, fallback: Color| {
-            value
-                .as_deref()
-                .map_or(fallback, |v| parse_color(v).unwrap_or(fallback))
-        };
-        Theme {
-            color: base.color,
-            border: pick(&file.border, base.border),
-            focused: pick(&file.focused, base.focused),
-            title: pick(&file.title, base.title),
-            dim: pick(&file.dim, base.dim),
-            status: pick(&file.status, base.status),
-            ok: pick(&file.ok, base.ok),
-            warning: pick(&file.warning, base.warning),
-            error: pick(&file.error, base.error),
-            span_text: pick(&file.span_text, base.span_text),
-            syntax: file.syntax.clone().unwrap_or(base.syntax),
-        }
     }
 
     /// A foreground style, or plain when colour is off.
@@ -131,34 +92,6 @@ impl Theme {
     }
 }
 
-/// The keys whose value is not a colour, as one message (the defaults stand for them).
-fn unknown_colors(file: &ThemeFile) -> Option<String> {
-    let keys = [
-        ("border", &file.border),
-        ("focused", &file.focused),
-        ("title", &file.title),
-        ("dim", &file.dim),
-        ("status", &file.status),
-        ("ok", &file.ok),
-        ("warning", &file.warning),
-        ("error", &file.error),
-        ("span_text", &file.span_text),
-    ];
-    let bad: Vec<String> = keys
-        .iter()
-        .filter_map(|(key, value)| {
-            let value = value.as_deref()?;
-            parse_color(value).is_none().then(|| format!("{key} = {value:?}"))
-        })
-        .collect();
-    (!bad.is_empty()).then(|| {
-        format!(
-            "not a colour: {} (use a name such as cyan or light-blue, #rrggbb, or 0-255)",
-            bad.join(", ")
-        )
-    })
-}
-
 pub fn parse_color(text: &str) -> Option<Color> {
     Color::from_str(text.trim()).ok()
 }
@@ -180,12 +113,9 @@ mod tests {
         );
         let (_, error) = Theme::load(Some("colour = 1\n"), false);
         assert!(error.unwrap().contains("colour"));
-        let (theme, error) = Theme::load(Some("focused = \"cyna\"\nok = \"green\"\n"), false);
+        let (theme, error) = Theme::load(Some("ok = \"green\"\nfocused = \"cyna\"\n"), false);
         let error = error.unwrap();
-        assert!(
-            error.contains("focused = \"cyna\"") && !error.contains("ok ="),
-            "{error}"
-        );
+        assert!(error.contains("line 2") && error.contains("cyna"), "{error}");
         assert_eq!(theme.focused, Color::Cyan, "the default stands");
     }
 }
