@@ -155,6 +155,8 @@ pub struct BatchSummary {
     pub failed: usize,
     pub skipped: usize,
     pub interrupted: bool,
+    /// Each distinct error (it names the URL or file it concerns) and how many paragraphs it hit.
+    pub errors: std::collections::BTreeMap<String, usize>,
 }
 
 /// What a batch runs: a task through a profile into an output file.
@@ -220,7 +222,10 @@ pub async fn extract(
         let line = output_line(&paragraph.id, &paragraph.text, &run).to_string();
         file.write_all(format!("{line}\n").as_bytes())?;
         summary.written += 1;
-        summary.failed += usize::from(run.error.is_some());
+        if let Some(error) = &run.error {
+            summary.failed += 1;
+            *summary.errors.entry(error.clone()).or_default() += 1;
+        }
         bar.inc(1);
     }
     file.sync_data()?;

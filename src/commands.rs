@@ -123,6 +123,74 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
+/// A command that ends with a particular exit status (see `retort extract --help`).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+/// `retort extract`'s exit statuses.
+pub mod exit {
+    /// Some paragraphs failed; their lines record the error.
+    pub const SOME_FAILED: u8 = 3;
+    /// A usage or configuration error (unknown task or profile, unreadable input).
+    pub const CONFIG: u8 = 2;
+    /// No endpoint of the profile answers (or the embedded model cannot run): nothing written.
+    pub const UNREACHABLE: u8 = 4;
+    /// Interrupted (Ctrl-C): the lines in flight were finished; `--resume` continues.
+    pub const INTERRUPTED: u8 = 130;
+}
+
+fn config_error(message: impl std::fmt::Display) -> anyhow::Error {
+    Failure {
+        code: exit::CONFIG,
+        message: message.to_string(),
+    }
+    .into()
+}
+
+/// Checks, before anything is written, that the profile can answer at all: each server's
+/// `/v1/models`, or the embedded model file and engine. Servers that do not answer are named;
+/// when none does, the run stops.
+async fn preflight(engine: &crate::llm::HttpEngine, profile: &crate::llm::ModelProfile) -> Result<()> {
+    let unreachable = |message: String| -> anyhow::Error {
+        Failure {
+            code: exit::UNREACHABLE,
+            message: format!("{message}; nothing was written"),
+        }
+        .into()
+    };
+    if profile.engine == crate::llm::profile::EngineKind::Embedded {
+        let path = profile.path.clone().unwrap_or_default();
+        crate::llm::embedded::check_file(&path).map_err(|e| unreachable(e.to_string()))?;
+        crate::llm::embedded::backend_summary().map_err(|e| unreachable(e.to_string()))?;
+        return Ok(());
+    }
+    let mut problems = Vec::new();
+    let key = profile.api_key();
+    for url in profile.endpoints() {
+        let asked = engine.list_models(&url, key.as_deref());
+        match tokio::time::timeout(std::time::Duration::from_secs(10), asked).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => problems.push(format!("{url}: {e}")),
+            Err(_) => problems.push(format!("{url}: no answer within 10 s")),
+        }
+    }
+    if problems.len() == profile.endpoints().len() {
+        return Err(unreachable(format!(
+            "no endpoint of profile {:?} answers: {}",
+            profile.name,
+            problems.join("; ")
+        )));
+    }
+    for problem in problems {
+        eprintln!("warning: {problem}");
+    }
+    Ok(())
+}
+
 pub fn extract(
     paths: &Paths,
     task: &str,
@@ -133,9 +201,9 @@ pub fn extract(
     resume: bool,
 ) -> Result<()> {
     let crate::setup::Setup { registry, profiles, .. } = setup(paths);
-    let task = registry.require(task).map_err(|e| anyhow!(e))?;
-    let profile = profiles.require(model).map_err(|e| anyhow!(e))?;
-    let (paragraphs, problems) = crate::batch::read_input(input, task)?;
+    let task = registry.require(task).map_err(config_error)?;
+    let profile = profiles.require(model).map_err(config_error)?;
+    let (paragraphs, problems) = crate::batch::read_input(input, task).map_err(config_error)?;
     for problem in &problems {
         eprintln!("skipped: {problem}");
     }
@@ -156,6 +224,7 @@ pub fn extract(
             }
         });
         let engine = crate::llm::HttpEngine::new();
+        preflight(&engine, profile).await?;
         let job = crate::batch::BatchJob {
             task,
             profile,
@@ -163,7 +232,7 @@ pub fn extract(
             output,
             options,
         };
-        crate::batch::extract(&engine, &job, paragraphs, cancel).await
+        Ok::<_, anyhow::Error>(crate::batch::extract(&engine, &job, paragraphs, cancel).await?)
     })?;
     eprintln!(
         "{} of {total} paragraphs written to {} ({} failed, {} already there{})",
@@ -177,7 +246,22 @@ pub fn extract(
             ""
         }
     );
-    Ok(())
+    for (error, count) in &summary.errors {
+        eprintln!("  {count} × {error}");
+    }
+    match (summary.interrupted, summary.failed) {
+        (true, _) => Err(Failure {
+            code: exit::INTERRUPTED,
+            message: "interrupted".into(),
+        }
+        .into()),
+        (false, 0) => Ok(()),
+        (false, failed) => Err(Failure {
+            code: exit::SOME_FAILED,
+            message: format!("{failed} of {total} paragraphs failed (their lines record the error)"),
+        }
+        .into()),
+    }
 }
 
 pub fn models(paths: &Paths) -> Result<()> {

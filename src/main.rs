@@ -12,7 +12,10 @@ fn main() -> std::process::ExitCode {
         Err(e) => {
             tracing::error!("{e:#}");
             eprintln!("error: {e:#}");
-            std::process::ExitCode::FAILURE
+            match e.downcast_ref::<commands::Failure>() {
+                Some(failure) => std::process::ExitCode::from(failure.code),
+                None => std::process::ExitCode::FAILURE,
+            }
         }
     }
 }

@@ -184,3 +184,52 @@ fn completions_are_generated() {
     assert!(out.status.success());
     assert!(text(&out.stdout).contains("retort"));
 }
+
+/// A profile whose server is down: the run stops before writing anything, names the URL, and
+/// exits with its own status (4) instead of 0.
+#[test]
+fn extract_against_a_dead_endpoint_stops_loudly_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/v1", dead.local_addr().unwrap());
+    drop(dead);
+    common::write_models(
+        dir.path(),
+        &format!("[[model]]\nname = \"down\"\nengine = \"openai\"\nbase_url = \"{url}\"\nmodel = \"m\"\n"),
+    );
+    std::fs::write(dir.path().join("in.txt"), "Ethanol was added.\n\nTHF was added.\n").unwrap();
+    let output = dir.path().join("out.jsonl");
+    std::fs::write(&output, "{\"id\": \"kept\"}\n").unwrap();
+    let started = std::time::Instant::now();
+    let run = common::retort_in(dir.path())
+        .args(["extract", "--task", "compound", "--model", "down", "--input"])
+        .arg(dir.path().join("in.txt"))
+        .arg("--output")
+        .arg(&output)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains(&url) && stderr.contains("nothing was written"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&output).unwrap(), "{\"id\": \"kept\"}\n");
+    assert!(
+        started.elapsed().as_secs() < 10,
+        "no per-paragraph retries: {:?}",
+        started.elapsed()
+    );
+
+    let unknown = common::retort_in(dir.path())
+        .args([
+            "extract", "--task", "polymer", "--model", "down", "--input", "x", "--output", "y",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        unknown.status.code(),
+        Some(2),
+        "a configuration error has its own status"
+    );
+}

@@ -28,6 +28,14 @@ fn files_containing(dir: &Path, needle: &str) -> Vec<String> {
 #[tokio::test]
 async fn the_key_reaches_only_the_server() {
     let server = MockServer::start().await;
+    // Both servers are up (retort extract checks before it starts); one refuses the key.
+    for listing in ["/v1/models", "/nowhere/v1/models"] {
+        Mock::given(method("GET"))
+            .and(path(listing))
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"data": [{"id": "m"}]})))
+            .mount(&server)
+            .await;
+    }
     Mock::given(method("POST"))
         .and(path("/nowhere/v1/chat/completions"))
         .respond_with(ResponseTemplate::new(401).set_body_string("{\"error\": \"bad key\"}"))
@@ -74,10 +82,24 @@ async fn the_key_reaches_only_the_server() {
     .await
     .unwrap();
     for output in [&statuses.0, &statuses.1] {
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
         assert!(!String::from_utf8_lossy(&output.stderr).contains(KEY));
         assert!(!String::from_utf8_lossy(&output.stdout).contains(KEY));
     }
+    assert!(
+        statuses.0.status.success(),
+        "{}",
+        String::from_utf8_lossy(&statuses.0.stderr)
+    );
+    let refused_stderr = String::from_utf8_lossy(&statuses.1.stderr);
+    assert_eq!(
+        statuses.1.status.code(),
+        Some(3),
+        "some paragraphs failed: {refused_stderr}"
+    );
+    assert!(
+        refused_stderr.contains("2 × "),
+        "distinct errors are counted: {refused_stderr}"
+    );
     let ok = std::fs::read_to_string(root.join("ok.jsonl")).unwrap();
     assert_eq!(ok.lines().count(), 2);
     assert!(ok.contains("\"answer\":\"ethanol\""));
