@@ -125,8 +125,9 @@ pub fn output_line(id: &str, paragraph: &str, run: &Run) -> Json {
     })
 }
 
-/// Ids already in an output file; a torn last line (an interrupted write) is cut off so that
-/// appending continues a valid file.
+/// Ids already done in an output file: written without a transport or server error (a line whose
+/// `error` is set is retried; a reply that arrived but does not parse is done). A torn last line
+/// (an interrupted write) is cut off so that appending continues a valid file.
 pub fn done_ids(output: &Path) -> std::io::Result<HashSet<String>> {
     let Ok(text) = std::fs::read_to_string(output) else {
         return Ok(HashSet::new());
@@ -136,11 +137,60 @@ pub fn done_ids(output: &Path) -> std::io::Result<HashSet<String>> {
         let file = std::fs::OpenOptions::new().write(true).open(output)?;
         file.set_len(keep as u64)?;
     }
-    Ok(text
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Json>(l).ok())
-        .filter_map(|v| v.get("id").and_then(Json::as_str).map(String::from))
-        .collect())
+    let mut done = HashSet::new();
+    for line in text.lines().filter_map(|l| serde_json::from_str::<Json>(l).ok()) {
+        let Some(id) = line.get("id").and_then(Json::as_str) else {
+            continue;
+        };
+        match line.get("error") {
+            Some(error) if !error.is_null() => done.remove(id),
+            _ => done.insert(id.to_string()),
+        };
+    }
+    Ok(done)
+}
+
+/// Rewrites `output` with one line per id, the newest, in the order ids first appear (after a
+/// `--resume` retried failed lines). Atomic: a temporary file, then rename. Lines that are not
+/// JSON with an id are kept where they were.
+pub fn keep_newest_per_id(output: &Path) -> std::io::Result<()> {
+    let text = std::fs::read_to_string(output)?;
+    let mut order: Vec<Option<String>> = Vec::new();
+    let mut newest: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+    let mut others = Vec::new();
+    for line in text.lines() {
+        let id = serde_json::from_str::<Json>(line)
+            .ok()
+            .and_then(|v| v.get("id").and_then(Json::as_str).map(String::from));
+        match id {
+            Some(id) => {
+                if newest.insert(id.clone(), line).is_none() {
+                    order.push(Some(id));
+                }
+            }
+            None => {
+                order.push(None);
+                others.push(line);
+            }
+        }
+    }
+    if newest.len() + others.len() == text.lines().count() {
+        return Ok(());
+    }
+    let mut others = others.into_iter();
+    let mut compact = String::with_capacity(text.len());
+    for entry in order {
+        let line = match entry {
+            Some(id) => newest[&id],
+            None => others.next().unwrap_or_default(),
+        };
+        compact.push_str(line);
+        compact.push('\n');
+    }
+    let temporary = output.with_extension("jsonl.tmp");
+    std::fs::write(&temporary, compact)?;
+    std::fs::File::open(&temporary)?.sync_all()?;
+    std::fs::rename(&temporary, output)
 }
 
 pub struct BatchOptions {
@@ -229,6 +279,10 @@ pub async fn extract(
         bar.inc(1);
     }
     file.sync_data()?;
+    drop(file);
+    if options.resume {
+        keep_newest_per_id(output)?;
+    }
     bar.finish_and_clear();
     summary.interrupted |= cancel.is_cancelled();
     Ok(summary)
@@ -263,6 +317,23 @@ mod tests {
         assert_eq!(
             std::fs::read_to_string(&output).unwrap(),
             "{\"id\": \"a\"}\n{\"id\": \"b\"}\n"
+        );
+    }
+
+    #[test]
+    fn failed_lines_are_retried_and_the_newest_line_per_id_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("out.jsonl");
+        let failed = r#"{"id":"a","error":"cannot connect to http://127.0.0.1:9/v1"}"#;
+        let unparsable = r#"{"id":"b","error":null,"parse_error":{"line":1}}"#;
+        std::fs::write(&output, format!("{failed}\n{unparsable}\n")).unwrap();
+        assert_eq!(done_ids(&output).unwrap(), HashSet::from(["b".to_string()]));
+        let retried = r#"{"id":"a","error":null}"#;
+        std::fs::write(&output, format!("{failed}\n{unparsable}\n{retried}\n")).unwrap();
+        keep_newest_per_id(&output).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&output).unwrap(),
+            format!("{retried}\n{unparsable}\n")
         );
     }
 }

@@ -80,7 +80,8 @@ pub enum Command {
         /// Requests in flight at once (spread over the profile's base_urls).
         #[arg(long, default_value_t = 4)]
         concurrency: usize,
-        /// Skip ids already in the output file.
+        /// Skip ids already done in the output file; retry those whose line records a transport or
+        /// server error (the file then keeps the newest line per id).
         #[arg(long)]
         resume: bool,
     },

@@ -1,6 +1,8 @@
 //! What a real server will not do on demand, with wiremock: rate limits, server errors, broken and
 //! malformed streams, non-JSON bodies, ignored schemas, slow first bytes, refused credentials.
 
+mod common;
+
 use retort::llm::client::{CallSpec, HttpEngine};
 use retort::llm::dialect::Validation;
 use retort::llm::error::LlmError;
@@ -321,4 +323,70 @@ async fn the_key_goes_in_the_header_only() {
         "ok"
     );
     assert!(!HttpEngine::body(&s).to_string().contains("sk-test-123"));
+}
+
+/// A server that fails every chat request: `retort extract` exits 3 with the distinct error
+/// counted; when the server is healthy again, `--resume` retries exactly the failed paragraphs
+/// and leaves one line per paragraph.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_retries_failed_paragraphs_and_keeps_one_line_each() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/models"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"data": [{"id": "m"}]})))
+        .mount(&server)
+        .await;
+    let failing = Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(500).set_body_string("overloaded"))
+        .mount_as_scoped(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    common::write_models(
+        &root,
+        &format!(
+            "[[model]]\nname = \"flaky\"\nengine = \"openai\"\nbase_url = \"{}/v1\"\nmodel = \"m\"\nmode = \"zero-shot\"\nretries = 0\n",
+            server.uri()
+        ),
+    );
+    std::fs::write(
+        root.join("in.jsonl"),
+        "{\"id\": \"a\", \"text\": \"Ethanol was added.\"}\n{\"id\": \"b\", \"text\": \"THF was added.\"}\n",
+    )
+    .unwrap();
+    let extract = |resume: bool| {
+        let root = root.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut command = common::retort_in(&root);
+            command.args(["extract", "--task", "compound", "--model", "flaky", "--input"]);
+            command
+                .arg(root.join("in.jsonl"))
+                .arg("--output")
+                .arg(root.join("out.jsonl"));
+            if resume {
+                command.arg("--resume");
+            }
+            command.output().unwrap()
+        })
+    };
+    let first = extract(false).await.unwrap();
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    assert_eq!(first.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("2 × ") && stderr.contains("500"), "{stderr}");
+    drop(failing);
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(chat_json("Ethanol")))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let second = extract(true).await.unwrap();
+    assert!(second.status.success(), "{}", String::from_utf8_lossy(&second.stderr));
+    let lines = common::read_jsonl(&root.join("out.jsonl"));
+    assert_eq!(lines.len(), 2, "one line per paragraph: {lines:?}");
+    assert!(
+        lines.iter().all(|l| l["error"].is_null() && l["answer"] == "Ethanol"),
+        "{lines:?}"
+    );
 }
