@@ -52,6 +52,15 @@ impl Tmux {
     }
 }
 
+impl Tmux {
+    /// Starts session `w` of `width` × `height` running `command`.
+    fn start(&self, width: u16, height: u16, command: &str) {
+        let (w, h) = (width.to_string(), height.to_string());
+        let started = self.run(&["new-session", "-d", "-s", "w", "-x", &w, "-y", &h, command]);
+        assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
+    }
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.run(&["kill-server"]);
@@ -88,11 +97,7 @@ fn open_run_save_quit_in_tmux() {
         env!("CARGO_BIN_EXE_retort"),
         dir.path().join("paragraph.txt").display()
     );
-    assert!(
-        tmux.run(&["new-session", "-d", "-s", "w", "-x", "120", "-y", "30", &command])
-            .status
-            .success()
-    );
+    tmux.start(120, 30, &command);
     tmux.wait_for("dissolved in ethanol", 20);
     tmux.keys(&["r"]);
     let screen = tmux.wait_for("tok/s ·", 120);
@@ -171,11 +176,7 @@ fn a_run_killed_mid_way_is_reported_on_the_next_start_and_the_draft_restored() {
     };
     let binary = env!("CARGO_BIN_EXE_retort");
     let first = format!("{} {binary} {}", env_line(dir.path()), file.display());
-    assert!(
-        tmux.run(&["new-session", "-d", "-s", "w", "-x", "120", "-y", "30", &first])
-            .status
-            .success()
-    );
+    tmux.start(120, 30, &first);
     tmux.wait_for("Triethylamine", 20);
     tmux.keys(&["r"]);
     let marker = dir.path().join("state/run-in-progress-0.json");
@@ -198,11 +199,7 @@ fn a_run_killed_mid_way_is_reported_on_the_next_start_and_the_draft_restored() {
 
     // Started again without a file: the dead run is reported, the draft comes back.
     let second = format!("{} {binary}", env_line(dir.path()));
-    assert!(
-        tmux.run(&["new-session", "-d", "-s", "w", "-x", "200", "-y", "30", &second])
-            .status
-            .success()
-    );
+    tmux.start(200, 30, &second);
     let screen = tmux.wait_for("the last run died", 20);
     assert!(screen.contains("Triethylamine (2.0 mL)"), "{screen}");
     assert!(!marker.exists(), "the marker is read once");
