@@ -129,25 +129,36 @@ pub fn output_line(id: &str, paragraph: &str, run: &Run) -> Json {
 /// `error` is set is retried; a reply that arrived but does not parse is done). A torn last line
 /// (an interrupted write) is cut off so that appending continues a valid file.
 pub fn done_ids(output: &Path) -> std::io::Result<HashSet<String>> {
+    Ok(read_done(output)?.0)
+}
+
+/// (ids done, ids whose newest line records a failure) of an output file.
+fn read_done(output: &Path) -> std::io::Result<(HashSet<String>, HashSet<String>)> {
     let Ok(text) = std::fs::read_to_string(output) else {
-        return Ok(HashSet::new());
+        return Ok(Default::default());
     };
     if !text.is_empty() && !text.ends_with('\n') {
         let keep = text.rfind('\n').map_or(0, |i| i + 1);
         let file = std::fs::OpenOptions::new().write(true).open(output)?;
         file.set_len(keep as u64)?;
     }
-    let mut done = HashSet::new();
+    let (mut done, mut failed) = (HashSet::new(), HashSet::new());
     for line in text.lines().filter_map(|l| serde_json::from_str::<Json>(l).ok()) {
         let Some(id) = line.get("id").and_then(Json::as_str) else {
             continue;
         };
         match line.get("error") {
-            Some(error) if !error.is_null() => done.remove(id),
-            _ => done.insert(id.to_string()),
-        };
+            Some(error) if !error.is_null() => {
+                done.remove(id);
+                failed.insert(id.to_string());
+            }
+            _ => {
+                failed.remove(id);
+                done.insert(id.to_string());
+            }
+        }
     }
-    Ok(done)
+    Ok((done, failed))
 }
 
 /// Rewrites `output` with one line per id, the newest, in the order ids first appear (after a
@@ -233,15 +244,17 @@ pub async fn extract(
         output,
         options,
     } = job;
-    let done = if options.resume {
-        done_ids(output)?
+    let (done, failed_before) = if options.resume {
+        read_done(output)?
     } else {
-        HashSet::new()
+        Default::default()
     };
     if !options.resume && output.exists() {
         std::fs::write(output, "")?;
     }
     let todo: Vec<Paragraph> = paragraphs.into_iter().filter(|p| !done.contains(&p.id)).collect();
+    // Only a retried paragraph leaves two lines for one id; then the file is compacted.
+    let retrying = todo.iter().any(|p| failed_before.contains(&p.id));
     let mut summary = BatchSummary {
         skipped: done.len(),
         ..BatchSummary::default()
@@ -280,7 +293,7 @@ pub async fn extract(
     }
     file.sync_data()?;
     drop(file);
-    if options.resume {
+    if retrying {
         keep_newest_per_id(output)?;
     }
     bar.finish_and_clear();
