@@ -85,6 +85,38 @@ pub enum Command {
         #[arg(long)]
         resume: bool,
     },
+    /// Review a corpus one key per paragraph: accept, correct, skip or reject the model's
+    /// extraction; decisions are kept at once and corrected answers become saved examples.
+    #[command(
+        after_help = "FILE is a `retort extract` output (its runs are shown, nothing is re-run) or any input `retort extract` reads (the model pre-annotates a few paragraphs ahead). Reopening the same file continues where you stopped. Keys: a accept, e edit, x reject, Space skip, Backspace undo, g jump, S summary (rebind them in keymap.toml, [review])."
+    )]
+    Review {
+        file: PathBuf,
+        /// The task (default: the one recorded in an extract output).
+        #[arg(long)]
+        task: Option<String>,
+        /// The profile that pre-annotates paragraphs without a run (default: the workbench's).
+        #[arg(long)]
+        model: Option<String>,
+        /// A second extract output of the same paragraphs, shown on the right.
+        #[arg(long, conflicts_with = "compare_model")]
+        compare: Option<PathBuf>,
+        /// A second profile that pre-annotates every paragraph, shown on the right.
+        #[arg(long)]
+        compare_model: Option<String>,
+        /// Walk the queue in input order, or riskiest first (run failed, does not parse, schema
+        /// violated, values not in the source, runs that disagree).
+        #[arg(long, value_enum, default_value = "input")]
+        order: crate::review::risk::Order,
+        /// Paragraphs pre-annotated ahead of the one on screen.
+        #[arg(long, default_value_t = crate::review::LOOKAHEAD)]
+        lookahead: usize,
+        /// Print the queue's summary instead of opening it.
+        #[arg(long)]
+        summary: bool,
+        #[arg(long, value_enum, default_value = "table", requires = "summary")]
+        format: SummaryFormat,
+    },
     /// List the model profiles, whether their servers answer, and the models they serve.
     Models {
         #[command(subcommand)]
@@ -113,6 +145,12 @@ pub enum ModelsAction {
         #[arg(long, value_enum, default_value = "few-shot")]
         mode: crate::llm::profile::Mode,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SummaryFormat {
+    Table,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

@@ -52,6 +52,11 @@ impl Paths {
         self.data.join("examples")
     }
 
+    /// Review queues' decision logs and look-ahead runs.
+    pub fn reviews_dir(&self) -> PathBuf {
+        self.data.join("reviews")
+    }
+
     /// GGUF models for the embedded engine.
     pub fn models_dir(&self) -> PathBuf {
         self.data.join("models")

@@ -4,7 +4,7 @@
 //! ([`format`](mod@format), by the [`task`]'s format) → ground ([`ground`]) → view ([`tui`]), store
 //! ([`dataset::store`]) or eval ([`eval`] over [`metrics`]). Layers, lowest first; imports point
 //! down only (`tests/layers.rs`): `extraction`, `clock`, `config` → `format`, `ground` → `task` →
-//! `metrics` → `dataset` → `llm` → `eval`, `batch`, `setup` → `cli` → the drivers `commands` and `tui`.
+//! `metrics` → `dataset` → `llm` → `eval`, `batch`, `setup` → `review` → `cli` → the drivers `commands` and `tui`.
 //! ARCHITECTURE.md has the full map and recipes.
 
 pub mod batch;
@@ -19,6 +19,7 @@ pub mod format;
 pub mod ground;
 pub mod llm;
 pub mod metrics;
+pub mod review;
 pub mod setup;
 pub mod task;
 pub mod tui;

@@ -51,6 +51,31 @@ fn run(cli: Cli, paths: &Paths) -> anyhow::Result<()> {
             concurrency,
             resume,
         }) => commands::extract(paths, &task, &model, &input, &output, concurrency, resume),
+        Some(Command::Review {
+            file,
+            task,
+            model,
+            compare,
+            compare_model,
+            order,
+            lookahead,
+            summary,
+            format,
+        }) => {
+            let options = retort::review::open::ReviewOptions {
+                task,
+                model,
+                compare,
+                compare_model,
+                order,
+                lookahead,
+            };
+            if summary {
+                commands::review_summary(paths, &file, &options, format)
+            } else {
+                retort::tui::launch_review(paths, &file, &options)
+            }
+        }
         Some(Command::Models { action: None }) => commands::models(paths),
         Some(Command::Models {
             action: Some(ModelsAction::FetchDefault),

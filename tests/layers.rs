@@ -14,6 +14,7 @@ const LAYERS: &[&[&str]] = &[
     &["dataset"],
     &["llm"],
     &["eval", "batch", "setup"],
+    &["review"],
     &["cli"],
     &["commands", "tui"],
 ];

@@ -63,26 +63,43 @@ impl Store {
             return Ok(());
         };
         let path = self.path(&first.task);
+        let mut lines = Vec::with_capacity(examples.len());
+        for example in examples {
+            lines.push(serde_json::to_string(example).map_err(|e| store_error(&path, e))?);
+        }
+        self.append_lines(&path, &lines)
+    }
+
+    /// Takes an example out of the dataset (a review decision undone): a line naming its id is
+    /// appended; the example's own line stays in the file, superseded.
+    pub fn withdraw(&self, task: &str, id: &str) -> Result<(), StoreError> {
+        let line =
+            serde_json::json!({ "id": id, "task": task, "withdrawn": true, "withdrawn_at": crate::clock::now() });
+        self.append_lines(&self.path(task), &[line.to_string()])
+    }
+
+    fn append_lines(&self, path: &Path, lines: &[String]) -> Result<(), StoreError> {
         std::fs::create_dir_all(&self.dir).map_err(|e| store_error(&self.dir, e))?;
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .read(true)
             .append(true)
-            .open(&path)
-            .map_err(|e| store_error(&path, e))?;
+            .open(path)
+            .map_err(|e| store_error(path, e))?;
         let mut text = String::new();
-        if !ends_with_newline(&mut file).map_err(|e| store_error(&path, e))? {
+        if !ends_with_newline(&mut file).map_err(|e| store_error(path, e))? {
             text.push('\n');
         }
-        for example in examples {
-            text.push_str(&serde_json::to_string(example).map_err(|e| store_error(&path, e))?);
+        for line in lines {
+            text.push_str(line);
             text.push('\n');
         }
-        file.write_all(text.as_bytes()).map_err(|e| store_error(&path, e))?;
-        file.sync_data().map_err(|e| store_error(&path, e))
+        file.write_all(text.as_bytes()).map_err(|e| store_error(path, e))?;
+        file.sync_data().map_err(|e| store_error(path, e))
     }
 
-    /// Every readable example of `task`, and a warning for each line that is not one.
+    /// Every readable example of `task` not withdrawn since, and a warning for each line that is
+    /// not one.
     pub fn read(&self, task: &str) -> Result<(Vec<SavedExample>, Vec<String>), StoreError> {
         let path = self.path(task);
         let text = match std::fs::read_to_string(&path) {
@@ -92,17 +109,25 @@ impl Store {
             }
             Err(e) => return Err(store_error(&path, e)),
         };
-        let mut examples = Vec::new();
+        let mut examples: Vec<SavedExample> = Vec::new();
         let mut warnings = Vec::new();
+        let mut withdrawn = std::collections::HashSet::new();
         for (i, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
                 continue;
             }
-            match serde_json::from_str(line) {
-                Ok(example) => examples.push(example),
+            match serde_json::from_str::<serde_json::Value>(line) {
+                Ok(value) if value["withdrawn"] == true => {
+                    withdrawn.insert(value["id"].as_str().unwrap_or_default().to_string());
+                }
+                Ok(value) => match serde_json::from_value(value) {
+                    Ok(example) => examples.push(example),
+                    Err(e) => warnings.push(format!("{}:{}: skipped a damaged line ({e})", path.display(), i + 1)),
+                },
                 Err(e) => warnings.push(format!("{}:{}: skipped a damaged line ({e})", path.display(), i + 1)),
             }
         }
+        examples.retain(|e| !withdrawn.contains(&e.id));
         Ok((examples, warnings))
     }
 }

@@ -28,6 +28,28 @@ pub struct Scored {
     pub raw: Option<String>,
 }
 
+impl Scored {
+    /// A pair of canonical texts, with what the measures need derived from the gold text (the
+    /// BIO labels of role tags).
+    pub fn from_answers(task: &Task, pair: &super::AnswerPair) -> Scored {
+        let labels = (task.metrics == MetricSet::Roles).then(|| crate::metrics::roles::bio_labels(&pair.gold));
+        Scored {
+            id: pair.id.clone(),
+            gold: SourceExample {
+                id: pair.id.clone(),
+                line: 0,
+                input: pair.paragraph.clone(),
+                gold: Some(pair.gold.clone()),
+                labels,
+                record: None,
+            },
+            prediction: Some(pair.prediction.clone()),
+            decoded: None,
+            raw: None,
+        }
+    }
+}
+
 /// A prediction as read, before joining.
 struct Prediction {
     /// `None` for files without ids (the notebooks' CSVs): joined with the gold by position.

@@ -28,6 +28,26 @@ pub enum EvalError {
     GoldNotJson(#[from] crate::metrics::nerre::GoldNotJson),
 }
 
+/// A model's answer and the corrected one for a paragraph, both in the task's canonical text.
+pub struct AnswerPair {
+    pub id: String,
+    pub paragraph: String,
+    pub gold: String,
+    pub prediction: String,
+}
+
+/// The task's measures over answer pairs (a review queue's model runs against its corrections).
+pub fn score_answers(task: &Task, source: &str, pairs: &[AnswerPair]) -> Result<Report, EvalError> {
+    let scored: Vec<inputs::Scored> = pairs.iter().map(|p| inputs::Scored::from_answers(task, p)).collect();
+    let mut report = Report {
+        task: task.name.clone(),
+        source: source.to_string(),
+        ..Report::default()
+    };
+    score::score(task, &[scored], &mut report)?;
+    Ok(report)
+}
+
 /// One report per prediction file; for the NERRE JSON tasks the files are cross-validation folds
 /// and give one report averaged over them.
 pub fn evaluate(request: &EvalRequest) -> Result<Vec<Report>, EvalError> {

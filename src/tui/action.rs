@@ -50,6 +50,13 @@ pub enum Command {
     Close,
     Choose,
     FetchModel,
+    OpenQueue,
+    ReviewAccept,
+    ReviewReject,
+    ReviewSkip,
+    ReviewUndo,
+    ReviewJump,
+    ReviewSummary,
 }
 
 impl Command {
@@ -99,6 +106,13 @@ impl Command {
             Command::Close => "close",
             Command::Choose => "choose the highlighted item",
             Command::FetchModel => "download the default embedded model",
+            Command::OpenQueue => "open a review queue from a file",
+            Command::ReviewAccept => "accept (the edit, or the model's answer as is) and go to the next",
+            Command::ReviewReject => "reject the paragraph with a reason",
+            Command::ReviewSkip => "skip: the paragraph comes back at the end",
+            Command::ReviewUndo => "undo the last decision",
+            Command::ReviewJump => "jump to any paragraph of the queue",
+            Command::ReviewSummary => "the queue's summary: decisions, speed, the model's measures",
         }
     }
 }
@@ -161,6 +175,16 @@ pub enum Action {
         profile: usize,
         ids: Vec<String>,
     },
+    /// A review queue was read from its files.
+    QueueOpened(Box<super::review::ReviewState>, Vec<String>),
+    /// Files a queue could be opened from (for the picker).
+    QueueFilesListed(Vec<String>),
+    /// A look-ahead run finished.
+    PreAnnotated {
+        item: usize,
+        side: Side,
+        run: Box<Run>,
+    },
     /// A message from the driver (saved, exported, copied, failed).
     Notice {
         text: String,
@@ -189,6 +213,16 @@ impl RunJob {
             stream: true,
         }
     }
+}
+
+/// A look-ahead run: an item of the queue through a profile; the run is also appended to
+/// `output` (extract's format) so a reopened queue does not run it again.
+#[derive(Debug, Clone)]
+pub struct PreAnnotation {
+    pub item: usize,
+    pub id: String,
+    pub output: std::path::PathBuf,
+    pub job: RunJob,
 }
 
 /// The draft that survives crashes: what the user typed and chose.
@@ -221,5 +255,25 @@ pub enum Effect {
     ListModels(Vec<(usize, ModelProfile)>),
     /// Download the default embedded model.
     FetchModel,
+    /// Append a review decision to the queue's log (one fsync).
+    RecordDecision {
+        path: std::path::PathBuf,
+        decision: Box<crate::review::decisions::Decision>,
+    },
+    /// Take a saved example back out of the dataset.
+    WithdrawExample {
+        task: String,
+        id: String,
+    },
+    PreAnnotate(Box<PreAnnotation>),
+    /// List the files a queue could be opened from.
+    ListQueueFiles,
+    /// Open a queue from a file for this task (the file's own task wins for extract outputs).
+    OpenQueue {
+        path: std::path::PathBuf,
+        task: Box<Task>,
+        /// Every task, for extract outputs that name theirs.
+        tasks: Vec<Task>,
+    },
     Quit,
 }

@@ -6,7 +6,7 @@ use super::action::{Action, Draft, Effect};
 use super::run_marker::{self, RunMarker};
 use super::state::{Level, State};
 use super::theme::Theme;
-use super::{clipboard, draft, update::update, view};
+use super::{clipboard, draft, queue_io, update::update, view};
 use crate::config::Paths;
 use crate::dataset::export::{ExportStyle, export_saved};
 use crate::dataset::store::Store;
@@ -28,9 +28,13 @@ pub struct Driver {
     engine: Arc<HttpEngine>,
     actions: UnboundedSender<Action>,
     cancels: [Option<CancellationToken>; 2],
+    decisions: queue_io::DecisionWriter,
+    /// Cancels the review queue's look-ahead runs (on quit).
+    lookahead: CancellationToken,
 }
 
-pub async fn run(mut state: State, theme: Theme, paths: Paths) -> anyhow::Result<()> {
+/// Runs the workbench; `opening` actions (a queue to open) are handled first.
+pub async fn run(mut state: State, theme: Theme, paths: Paths, opening: Vec<Action>) -> anyhow::Result<()> {
     let mut terminal = ratatui::init();
     crossterm::execute!(std::io::stdout(), EnableBracketedPaste)?;
     let draft_path = draft::path(&paths.state);
@@ -44,11 +48,17 @@ pub async fn run(mut state: State, theme: Theme, paths: Paths) -> anyhow::Result
     let mut driver = Driver {
         paths,
         engine: Arc::new(HttpEngine::new()),
+        decisions: queue_io::DecisionWriter::start(tx.clone()),
         actions: tx,
         cancels: [None, None],
+        lookahead: CancellationToken::new(),
     };
     let size = terminal.size()?;
-    let mut effects = update(&mut state, Action::Resize(size.width, size.height));
+    let mut effects = update(&mut state, Action::Tick(Instant::now()));
+    effects.extend(update(&mut state, Action::Resize(size.width, size.height)));
+    for action in opening {
+        effects.extend(update(&mut state, action));
+    }
     effects.push(Effect::LoadPool(state.task().name.clone()));
     effects.push(super::update::list_models(&state));
     for effect in effects {
@@ -68,7 +78,8 @@ pub async fn run(mut state: State, theme: Theme, paths: Paths) -> anyhow::Result
             _ = ticker.tick(), if running => Action::Tick(Instant::now()),
             _ = sleep_until(wait_draft), if wait_draft.is_some() => Action::Tick(Instant::now()),
         };
-        let mut batch = vec![action];
+        // The clock every action of this batch sees (time spent per queue item).
+        let mut batch = vec![Action::Tick(Instant::now()), action];
         while let Ok(more) = rx.try_recv() {
             batch.push(more);
         }
@@ -218,10 +229,20 @@ impl Driver {
             }
             Effect::SaveDraft(draft) => save_draft(&draft::path(&self.paths.state), &draft),
             Effect::ListModels(profiles) => list_models(self.engine.clone(), profiles, self.actions.clone()),
+            Effect::RecordDecision { path, decision } => self.decisions.write(path, *decision),
+            Effect::WithdrawExample { task, id } => queue_io::withdraw(&self.paths, task, id, self.actions.clone()),
+            Effect::PreAnnotate(pre) => {
+                queue_io::pre_annotate(self.engine.clone(), *pre, self.lookahead.clone(), self.actions.clone())
+            }
+            Effect::ListQueueFiles => queue_io::list_files(self.actions.clone()),
+            Effect::OpenQueue { path, task, tasks } => {
+                queue_io::open_queue(&self.paths, path, *task, tasks, self.actions.clone())
+            }
             Effect::Quit => {
                 for token in self.cancels.iter().flatten() {
                     token.cancel();
                 }
+                self.lookahead.cancel();
             }
         }
     }

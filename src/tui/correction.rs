@@ -24,6 +24,7 @@ pub(super) fn open_editor(state: &mut State, slot: Side) -> Vec<Effect> {
     area.move_cursor(CursorMove::End);
     state.editor = Some(EditorState {
         area,
+        from: slot,
         parsed: Ok(Extraction::default()),
     });
     state.reparse_editor();

@@ -17,6 +17,15 @@ fn wanted(scope: Scope) -> &'static [Command] {
         Scope::SourceInput => &[Close, Quit],
         Scope::Overlay => &[Close],
         Scope::Picker => &[Choose, SelectNext, Close],
+        Scope::Review => &[
+            ReviewAccept,
+            Edit,
+            ReviewReject,
+            ReviewSkip,
+            ReviewUndo,
+            ReviewJump,
+            Help,
+        ],
     }
 }
 
@@ -35,6 +44,8 @@ pub fn available(state: &State, command: Command) -> bool {
             (_, Pane::Browser) => !state.browser.is_empty(),
             _ => state.value_count() > 0,
         },
+        Command::ReviewAccept => editor_parses(state) || state.gold.is_some() || main.extraction().is_some(),
+        Command::ReviewUndo => state.review.as_ref().is_some_and(|r| !r.queue.log.is_empty()),
         Command::Choose => matches!(state.overlay(), Some(Overlay::Picker(p)) if !p.matches.is_empty()),
         _ => true,
     }
@@ -46,7 +57,11 @@ fn editor_parses(state: &State) -> bool {
 
 /// (key, command) pairs for the hint bar.
 pub fn hints(state: &State) -> Vec<(String, Command)> {
-    let scope = state.key_scope();
+    let scope = if state.review_keys() {
+        Scope::Review
+    } else {
+        state.key_scope()
+    };
     wanted(scope)
         .iter()
         .filter(|c| available(state, **c))

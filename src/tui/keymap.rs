@@ -21,6 +21,8 @@ pub enum Scope {
     /// Help and the inspector.
     Overlay,
     Picker,
+    /// The review queue's keys, before the pane's when a queue is open.
+    Review,
 }
 
 impl Scope {
@@ -35,6 +37,7 @@ impl Scope {
             "source-input" => Scope::SourceInput,
             "overlay" => Scope::Overlay,
             "picker" => Scope::Picker,
+            "review" => Scope::Review,
             _ => return None,
         })
     }
@@ -132,6 +135,7 @@ impl Keymap {
 /// The text form of a key event, as written in the key map.
 pub fn key_text(key: &KeyEvent) -> Option<String> {
     let base = match key.code {
+        KeyCode::Char(' ') => "space".into(),
         KeyCode::Char(c) => c.to_string(),
         KeyCode::Enter => "enter".into(),
         KeyCode::Esc => "esc".into(),
@@ -191,6 +195,7 @@ pub fn parse_key(text: &str) -> Option<KeyEvent> {
         "end" => KeyCode::End,
         "backspace" => KeyCode::Backspace,
         "delete" => KeyCode::Delete,
+        "space" => KeyCode::Char(' '),
         f if f.starts_with('f') && f.len() > 1 => KeyCode::F(f[1..].parse().ok()?),
         c if c.chars().count() == 1 => KeyCode::Char(c.chars().next()?),
         _ => return None,

@@ -10,6 +10,8 @@ pub mod hints;
 pub mod keymap;
 mod navigate;
 pub mod picker;
+pub mod queue_io;
+pub mod review;
 pub mod run_marker;
 pub mod state;
 pub mod theme;
@@ -148,6 +150,7 @@ fn restore_edits(state: &mut state::State, draft: &action::Draft) {
         let parsed = task.parse_grounded(text, &paragraph);
         state.editor = Some(state::EditorState {
             area: TextArea::new(text.split('\n').map(String::from).collect()),
+            from: action::Side::Main,
             parsed,
         });
     }
@@ -164,5 +167,34 @@ pub fn launch(paths: &Paths, opening: Opening) -> Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    runtime.block_on(app::run(state, theme, paths.clone()))
+    runtime.block_on(app::run(state, theme, paths.clone(), Vec::new()))
+}
+
+/// Opens the workbench on a review queue (`retort review FILE`).
+pub fn launch_review(paths: &Paths, file: &Path, options: &crate::review::open::ReviewOptions) -> Result<()> {
+    if !std::io::stdout().is_terminal() {
+        bail!("the review queue needs a terminal; `retort review FILE --summary` prints the summary");
+    }
+    let (mut state, theme) = initial_state(paths, None);
+    let opened = crate::review::open::open_file(file, options, &state.tasks, &paths.reviews_dir())?;
+    let problems = opened.problems.clone();
+    let mut review = review::ReviewState::new(opened, [None, None], options.lookahead);
+    let find = |name: &str| state.profiles.iter().position(|p| p.name == name);
+    if let Some(name) = &options.model {
+        state.model =
+            find(name).with_context(|| format!("no model profile named {name:?} (retort models lists them)"))?;
+        review.annotators[0] = Some(state.model);
+    }
+    if let Some(name) = &options.compare_model {
+        let index =
+            find(name).with_context(|| format!("no model profile named {name:?} (retort models lists them)"))?;
+        state.compare_model = Some(index);
+        review.annotators[1] = Some(index);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let opening = vec![action::Action::QueueOpened(Box::new(review), problems)];
+    runtime.block_on(app::run(state, theme, paths.clone(), opening))
 }

@@ -43,6 +43,15 @@ pub(super) fn open_model_picker(state: &mut State, kind: PickerKind) -> Vec<Effe
     vec![list_models(state)]
 }
 
+/// Files a queue could be opened from; typing a path that is not listed works too.
+pub(super) fn open_queue_picker(state: &mut State, files: Vec<String>) -> Vec<Effect> {
+    state.notify(
+        "open a review queue: an extract output, or paragraphs to pre-annotate; type a path if it is not listed",
+        Level::Info,
+    );
+    open_overlay(state, Overlay::Picker(picker::open(PickerKind::QueueFile, files, 0)))
+}
+
 pub(super) fn toggle_compare(state: &mut State) -> Vec<Effect> {
     state.compare_open = !state.compare_open;
     if state.compare_open {

@@ -138,6 +138,8 @@ impl std::ops::IndexMut<Side> for Runs {
 
 pub struct EditorState {
     pub area: TextArea<'static>,
+    /// The run the text started from.
+    pub from: Side,
     pub parsed: Result<Extraction, FormatError>,
 }
 
@@ -146,6 +148,12 @@ pub enum PickerKind {
     Task,
     Model,
     CompareModel,
+    /// Why a queue item is rejected (a typed reason is taken as is).
+    RejectReason,
+    /// An item of the review queue, by walking position.
+    QueueItem,
+    /// A file to open as a review queue (a typed path is taken as is).
+    QueueFile,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -163,6 +171,8 @@ pub enum Overlay {
     Help,
     Inspector(Side),
     Picker(Picker),
+    /// The review queue's summary, as text.
+    Summary(String),
 }
 
 /// Who has the keys: the panes, the paragraph being typed, or an overlay. `update` routes every
@@ -228,6 +238,10 @@ pub struct State {
     pub notice: Option<Notice>,
     pub width: u16,
     pub height: u16,
+    /// The open review queue.
+    pub review: Option<Box<super::review::ReviewState>>,
+    /// The driver's clock at the last action (for the time spent per queue item).
+    pub now: Option<Instant>,
     /// Bumped on every change the draft holds; the driver saves when it moves.
     pub draft_version: u64,
     pub quit: bool,
@@ -265,6 +279,8 @@ impl State {
             notice: None,
             width: 80,
             height: 24,
+            review: None,
+            now: None,
             draft_version: 0,
             quit: false,
         }
@@ -311,6 +327,11 @@ impl State {
 
     pub fn editing_source(&self) -> bool {
         self.mode == Mode::EditingSource
+    }
+
+    /// Whether the review queue's keys come first: a queue is open and no modal scope has the keys.
+    pub fn review_keys(&self) -> bool {
+        self.review.is_some() && !self.key_scope().is_modal()
     }
 
     /// The key-map scope that gets the next key.

@@ -4,7 +4,9 @@ use super::action::{Action, Command, Effect, RunJob, Side};
 use super::correction::{accept, copy, open_editor, open_saved, save};
 use super::navigate;
 use super::picker;
+use super::review;
 use super::state::{Level, Mode, Overlay, Pane, PickerKind, Reach, ResultView, State};
+use crate::review::REJECT_REASONS;
 use crossterm::event::KeyEvent;
 
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
@@ -17,6 +19,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Tick(at) => {
+            state.now = Some(at);
             for slot in state.runs.iter_mut().filter(|s| s.running) {
                 slot.now = Some(at);
             }
@@ -73,6 +76,12 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             refresh_model_picker(state);
             Vec::new()
         }
+        Action::QueueOpened(review, problems) => {
+            state.mode = Mode::Panes;
+            review::opened(state, *review, problems)
+        }
+        Action::QueueFilesListed(files) => navigate::open_queue_picker(state, files),
+        Action::PreAnnotated { item, side, run } => review::pre_annotated(state, item, side, *run),
         Action::Notice { text, level } => {
             state.notify(text, level);
             Vec::new()
@@ -84,7 +93,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
 /// it types where typing goes (paragraph, editor, picker filter) or does nothing.
 fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let scope = state.key_scope();
-    if let Some(command) = state.keymap.command(scope, &key) {
+    let review_command = state
+        .review_keys()
+        .then(|| state.keymap.command(super::keymap::Scope::Review, &key))
+        .flatten();
+    if let Some(command) = review_command.or_else(|| state.keymap.command(scope, &key)) {
         return on_command(state, command);
     }
     match (&mut state.mode, state.focus) {
@@ -143,6 +156,7 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         Command::ToggleRaw => toggle_raw(state),
         Command::Edit | Command::AdoptLeft => open_editor(state, Side::Main),
         Command::AdoptRight => open_editor(state, Side::Compare),
+        Command::Accept if state.review.is_some() && state.focus == Pane::Editor => review::accept(state),
         Command::Accept => accept(state),
         Command::Save => save(state),
         Command::CopyJson => copy(state, true),
@@ -162,6 +176,13 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         Command::Open => open_saved(state),
         Command::Close => close(state),
         Command::Choose => choose_in_picker(state),
+        Command::OpenQueue => vec![Effect::ListQueueFiles],
+        Command::ReviewAccept => review::accept(state),
+        Command::ReviewReject => review::open_reject_reasons(state),
+        Command::ReviewSkip => review::skip(state),
+        Command::ReviewUndo => review::undo(state),
+        Command::ReviewJump => review::open_jump(state),
+        Command::ReviewSummary => review::open_summary(state),
     }
 }
 
@@ -191,11 +212,26 @@ fn choose_in_picker(state: &mut State) -> Vec<Effect> {
     let Some(Overlay::Picker(picker)) = state.overlay() else {
         return Vec::new();
     };
-    let (kind, chosen) = (picker.kind, picker::chosen(picker));
+    let (kind, chosen, query) = (picker.kind, picker::chosen(picker), picker.query.clone());
+    let chosen_text = chosen.and_then(|i| picker.items.get(i).cloned());
+    let typed = || (!query.trim().is_empty()).then(|| query.trim().to_string());
     state.mode = Mode::Panes;
-    match chosen {
-        Some(index) => choose(state, kind, index),
-        None => Vec::new(),
+    match (kind, chosen) {
+        (PickerKind::RejectReason, Some(index)) => review::reject(state, REJECT_REASONS[index].to_string()),
+        (PickerKind::RejectReason, None) => typed().map_or_else(Vec::new, |reason| review::reject(state, reason)),
+        (PickerKind::QueueItem, Some(position)) => review::jump(state, position),
+        (PickerKind::QueueFile, _) => {
+            let path = chosen_text.or_else(typed);
+            path.map_or_else(Vec::new, |path| {
+                vec![Effect::OpenQueue {
+                    path: path.into(),
+                    task: Box::new(state.task().clone()),
+                    tasks: state.tasks.clone(),
+                }]
+            })
+        }
+        (_, Some(index)) => choose(state, kind, index),
+        (_, None) => Vec::new(),
     }
 }
 
@@ -270,6 +306,7 @@ fn choose(state: &mut State, kind: PickerKind, index: usize) -> Vec<Effect> {
             state.compare_open = true;
             Vec::new()
         }
+        PickerKind::RejectReason | PickerKind::QueueItem | PickerKind::QueueFile => Vec::new(),
     }
 }
 
@@ -315,7 +352,7 @@ fn start_runs(state: &mut State, slots: &[Side]) -> Vec<Effect> {
     effects
 }
 
-fn on_run_finished(state: &mut State, slot: Side, mut run: crate::llm::Run) {
+pub(super) fn on_run_finished(state: &mut State, slot: Side, mut run: crate::llm::Run) {
     // The paragraph may have changed while the model ran: ground against what is there now.
     if let Some(extraction) = &mut run.extraction {
         let task = state.task().clone();

@@ -4,6 +4,7 @@ mod compare;
 mod highlight;
 mod overlay;
 mod panels;
+mod queue_bar;
 mod result;
 mod source;
 pub mod wrap;
@@ -17,8 +18,17 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
 pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
-    let [main, status, hints] =
-        Layout::vertical([Constraint::Fill(1), Constraint::Length(1), Constraint::Length(1)]).areas(frame.area());
+    let bar = u16::from(state.review.is_some());
+    let [main, queue, status, hints] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(bar),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    if let Some(review) = &state.review {
+        queue_bar::render(frame, queue, review, theme);
+    }
     if state.wide() {
         let panes = visible_panes(state);
         let constraints: Vec<Constraint> = panes

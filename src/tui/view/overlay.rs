@@ -30,6 +30,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
         Overlay::Help => help(frame, area, state, theme),
         Overlay::Inspector(slot) => inspector(frame, area, state, theme, *slot),
         Overlay::Picker(picker) => picker_view(frame, centered(frame.area(), 70, 60), picker, theme),
+        Overlay::Summary(text) => summary(frame, area, text, theme),
     }
 }
 
@@ -62,7 +63,14 @@ fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
     // Two columns when one does not hold every key; descriptions are abbreviated to fit.
-    let count = pane_keys.len() + global_keys.len() + 2;
+    let count = pane_keys.len()
+        + global_keys.len()
+        + 2
+        + if state.review.is_some() {
+            review_keys_len(state) + 1
+        } else {
+            0
+        };
     let two_columns = count > inner.height as usize;
     let column = if two_columns { inner.width / 2 } else { inner.width } as usize;
     let heading = |text: String| Line::styled(text, theme.fg(theme.focused).add_modifier(Modifier::BOLD));
@@ -72,7 +80,13 @@ fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             Span::raw(super::wrap::abbreviate(what, column.saturating_sub(15))),
         ])
     };
-    let mut lines = vec![heading(format!("{} pane", state.focus.title()))];
+    let mut lines = Vec::new();
+    let review_keys = state.keymap.bindings(Scope::Review);
+    if state.review.is_some() {
+        lines.push(heading("Review queue (before the pane's keys)".into()));
+        lines.extend(review_keys.iter().map(|(key, command)| entry(key, command.describe())));
+    }
+    lines.push(heading(format!("{} pane", state.focus.title())));
     lines.extend(pane_keys.iter().map(|(key, command)| entry(key, command.describe())));
     lines.push(heading("Everywhere".into()));
     lines.extend(global_keys.iter().map(|(key, command)| entry(key, command.describe())));
@@ -127,12 +141,26 @@ fn inspector(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, slot: 
     frame.render_widget(paragraph, area);
 }
 
+fn review_keys_len(state: &State) -> usize {
+    state.keymap.bindings(Scope::Review).len()
+}
+
+fn summary(frame: &mut Frame, area: Rect, text: &str, theme: &Theme) {
+    let lines: Vec<Line> = text.lines().map(|l| Line::raw(l.to_string())).collect();
+    let paragraph = Paragraph::new(lines).block(block("Queue summary — Esc closes", theme));
+    frame.render_widget(paragraph, area);
+}
+
 fn picker_view(frame: &mut Frame, area: Rect, picker: &Picker, theme: &Theme) {
     frame.render_widget(Clear, area);
+    use super::super::state::PickerKind;
     let title = match picker.kind {
-        super::super::state::PickerKind::Task => "Task",
-        super::super::state::PickerKind::Model => "Model",
-        super::super::state::PickerKind::CompareModel => "Model to compare with",
+        PickerKind::Task => "Task",
+        PickerKind::Model => "Model",
+        PickerKind::CompareModel => "Model to compare with",
+        PickerKind::RejectReason => "Reject: why? (or type a reason)",
+        PickerKind::QueueItem => "Jump to paragraph",
+        PickerKind::QueueFile => "Open a review queue (or type a path)",
     };
     let outer = block(&format!("{title} — type to filter, ↑↓, Enter, Esc"), theme);
     let inner = outer.inner(area);
@@ -145,13 +173,18 @@ fn picker_view(frame: &mut Frame, area: Rect, picker: &Picker, theme: &Theme) {
         Span::raw(picker.query.clone()),
     ]);
     frame.render_widget(Paragraph::new(query), Rect { height: 1, ..inner });
+    // Only the screenful around the highlight is built: a queue's jump list has thousands.
+    let rows = (inner.height - 1) as usize;
+    let first = picker.selected.saturating_sub(rows.saturating_sub(1));
     let items: Vec<ListItem> = picker
         .matches
         .iter()
+        .skip(first)
+        .take(rows)
         .map(|i| ListItem::new(picker.items[*i].clone()))
         .collect();
     let list = List::new(items).highlight_style(theme.fg(theme.focused).add_modifier(Modifier::REVERSED));
-    let mut list_state = ListState::default().with_selected(Some(picker.selected));
+    let mut list_state = ListState::default().with_selected(Some(picker.selected - first));
     frame.render_stateful_widget(
         list,
         Rect {

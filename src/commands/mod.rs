@@ -9,8 +9,11 @@ use crate::eval::{EvalRequest, OutputFormat, evaluate, render};
 use anyhow::{Context, Result, anyhow};
 use std::path::{Path, PathBuf};
 
+mod review;
+pub use review::review_summary;
+
 /// Tasks and profiles, each problem printed as a warning.
-fn setup(paths: &Paths) -> crate::setup::Setup {
+pub(crate) fn setup(paths: &Paths) -> crate::setup::Setup {
     let setup = crate::setup::Setup::load(paths);
     for problem in &setup.problems {
         eprintln!("warning: {problem}");
@@ -143,7 +146,7 @@ pub mod exit {
     pub const INTERRUPTED: u8 = 130;
 }
 
-fn config_error(message: impl std::fmt::Display) -> anyhow::Error {
+pub(crate) fn config_error(message: impl std::fmt::Display) -> anyhow::Error {
     Failure {
         code: exit::CONFIG,
         message: message.to_string(),

@@ -1,0 +1,27 @@
+//! `retort review FILE --summary`: a queue's decisions, speed and the model's measures against
+//! the corrections, printed (the queue itself opens in the workbench).
+
+use super::{config_error, setup};
+use crate::cli::SummaryFormat;
+use crate::config::Paths;
+use crate::review::open::{ReviewOptions, open_file};
+use anyhow::{Result, anyhow};
+use std::path::Path;
+
+pub fn review_summary(paths: &Paths, file: &Path, options: &ReviewOptions, format: SummaryFormat) -> Result<()> {
+    let registry = setup(paths).registry;
+    let opened = open_file(file, options, &registry.tasks, &paths.reviews_dir()).map_err(config_error)?;
+    for problem in opened.problems.iter().take(10) {
+        eprintln!("skipped: {problem}");
+    }
+    if opened.problems.len() > 10 {
+        eprintln!("skipped {} more", opened.problems.len() - 10);
+    }
+    let task = registry.require(&opened.queue.task).map_err(config_error)?;
+    let summary = crate::review::summary::summarize(&opened.queue, task);
+    match format {
+        SummaryFormat::Table => print!("{}", crate::review::summary::render_text(&summary)),
+        SummaryFormat::Json => println!("{}", serde_json::to_string_pretty(&summary).map_err(|e| anyhow!(e))?),
+    }
+    Ok(())
+}

@@ -1,0 +1,258 @@
+//! The paragraphs of a queue and the runs already made on them: read from a `retort extract`
+//! output (runs kept as recorded, nothing re-run) or from any input `retort extract` reads (no
+//! runs yet: the queue pre-annotates them).
+
+use crate::batch::{self, Paragraph};
+use crate::dataset::table::{self, FileKind, InputError};
+use crate::llm::Run;
+use crate::llm::dialect::Validation;
+use crate::llm::finish::FinishReason;
+use crate::llm::profile::Mode;
+use crate::llm::prompt::Prompt;
+use crate::task::Task;
+use serde::Deserialize;
+use serde_json::Value as Json;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+/// One paragraph to review, with the runs to start from: left (the main model) and right (the
+/// compared one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub id: String,
+    pub paragraph: String,
+    pub runs: [Option<Run>; 2],
+}
+
+/// The items of a file and the lines that were skipped (named with their line numbers).
+pub struct Loaded {
+    pub items: Vec<Item>,
+    pub problems: Vec<String>,
+    /// The task the file's runs were made for, when it is a `retort extract` output.
+    pub task: Option<String>,
+}
+
+/// Whether `path` is a `retort extract` output (its first JSON line has `input` and a run's keys).
+pub fn is_extract_output(path: &Path) -> bool {
+    if table::file_kind(path) != FileKind::Jsonl || path.is_dir() {
+        return false;
+    }
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return false;
+    };
+    let first = text.lines().find(|l| !l.trim().is_empty());
+    first
+        .and_then(|l| serde_json::from_str::<Json>(l).ok())
+        .is_some_and(|v| v.get("input").is_some() && (v.get("raw").is_some() || v.get("error").is_some()))
+}
+
+/// Reads the task name recorded in an extract output (its first line's `task`).
+pub fn recorded_task(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let first = text.lines().find(|l| !l.trim().is_empty())?;
+    let value: Json = serde_json::from_str(first).ok()?;
+    value.get("task")?.as_str().map(String::from)
+}
+
+/// Reads a queue's paragraphs: an extract output gives its runs (newest line per id), anything
+/// else gives paragraphs without runs. Ids that repeat get `#2`, `#3`…; missing ones `line-N`.
+pub fn load(path: &Path, task: &Task) -> Result<Loaded, InputError> {
+    if is_extract_output(path) {
+        let (runs, problems) = read_runs(path, task)?;
+        let task = recorded_task(path);
+        let items = runs
+            .into_iter()
+            .map(|r| Item {
+                id: r.id,
+                paragraph: r.paragraph,
+                runs: [Some(r.run), None],
+            })
+            .collect();
+        return Ok(Loaded { items, problems, task });
+    }
+    let (paragraphs, problems) = batch::read_input(path, task)?;
+    Ok(Loaded {
+        items: unique_ids(paragraphs)
+            .into_iter()
+            .map(|p| Item {
+                id: p.id,
+                paragraph: p.text,
+                runs: [None, None],
+            })
+            .collect(),
+        problems: problems.iter().map(ToString::to_string).collect(),
+        task: None,
+    })
+}
+
+/// Attaches the runs of a second extract output as the right-hand runs, by id.
+pub fn attach_compare(items: &mut [Item], path: &Path, task: &Task) -> Result<Vec<String>, InputError> {
+    let (runs, mut problems) = read_runs(path, task)?;
+    let mut by_id: HashMap<String, Run> = runs.into_iter().map(|r| (r.id, r.run)).collect();
+    for item in items.iter_mut() {
+        item.runs[1] = by_id.remove(&item.id);
+    }
+    if !by_id.is_empty() {
+        problems.push(format!(
+            "{}: {} paragraph(s) are not in the queue and are left out",
+            path.display(),
+            by_id.len()
+        ));
+    }
+    Ok(problems)
+}
+
+/// Makes ids unique and present, stably: the same file always gives the same ids.
+fn unique_ids(paragraphs: Vec<Paragraph>) -> Vec<Paragraph> {
+    let mut seen: HashSet<String> = HashSet::new();
+    paragraphs
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut p)| {
+            if p.id.trim().is_empty() {
+                p.id = format!("line-{}", i + 1);
+            }
+            let base = p.id.clone();
+            let mut n = 1;
+            while !seen.insert(p.id.clone()) {
+                n += 1;
+                p.id = format!("{base}#{n}");
+            }
+            p
+        })
+        .collect()
+}
+
+/// A line of an extract output: the paragraph and the run made on it.
+pub struct RecordedRun {
+    pub id: String,
+    pub paragraph: String,
+    pub run: Run,
+}
+
+/// The runs of an extract output in first-appearance order, newest line per id, and the bad lines.
+pub fn read_runs(path: &Path, task: &Task) -> Result<(Vec<RecordedRun>, Vec<String>), InputError> {
+    let (rows, bad) = table::read_jsonl(path)?;
+    let mut problems: Vec<String> = bad.iter().map(ToString::to_string).collect();
+    let mut order: Vec<String> = Vec::new();
+    let mut newest: HashMap<String, (String, Run)> = HashMap::new();
+    for (line, row) in rows {
+        match serde_json::from_value::<OutputLine>(row) {
+            Ok(output) => {
+                let id = output.id.clone().unwrap_or_else(|| format!("line-{line}"));
+                let paragraph = output.input.clone();
+                let run = output.into_run(task);
+                if newest.insert(id.clone(), (paragraph, run)).is_none() {
+                    order.push(id);
+                }
+            }
+            Err(e) => problems.push(format!("{}:{line}: not an extract output line ({e})", path.display())),
+        }
+    }
+    let runs = order
+        .into_iter()
+        .filter_map(|id| {
+            let (paragraph, run) = newest.remove(&id)?;
+            Some(RecordedRun { id, paragraph, run })
+        })
+        .collect();
+    Ok((runs, problems))
+}
+
+/// A line of `retort extract`'s output (`batch::output_line`), read leniently.
+#[derive(Deserialize)]
+struct OutputLine {
+    #[serde(default, deserialize_with = "id_text")]
+    id: Option<String>,
+    input: String,
+    #[serde(default)]
+    task: String,
+    #[serde(default)]
+    profile: String,
+    #[serde(default)]
+    model: String,
+    #[serde(default)]
+    endpoint: String,
+    #[serde(default)]
+    backend: Option<Json>,
+    mode: Option<Mode>,
+    prompt: Option<Prompt>,
+    #[serde(default)]
+    prompt_hash: String,
+    #[serde(default)]
+    raw: String,
+    #[serde(default)]
+    answer: String,
+    extraction: Option<crate::extraction::Extraction>,
+    parse_error: Option<crate::format::FormatError>,
+    validation: Option<Validation>,
+    error: Option<String>,
+    #[serde(default)]
+    incomplete: bool,
+    finish_reason: Option<FinishReason>,
+    prompt_tokens: Option<u64>,
+    completion_tokens: Option<u64>,
+    time_to_first_token_ms: Option<f64>,
+    #[serde(default)]
+    total_ms: f64,
+}
+
+fn id_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Json::deserialize(d)? {
+        Json::String(s) => Some(s),
+        Json::Number(n) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
+impl OutputLine {
+    fn into_run(self, task: &Task) -> Run {
+        let mut extraction = self.extraction;
+        if let Some(extraction) = &mut extraction {
+            crate::ground::ground(extraction, &self.input, &|f| task.is_verbatim(f));
+        }
+        Run {
+            task: self.task,
+            profile: self.profile,
+            model: self.model,
+            endpoint: self.endpoint,
+            mode: self.mode.unwrap_or(Mode::ZeroShot),
+            prompt: self.prompt.unwrap_or(Prompt::Completion { text: String::new() }),
+            prompt_hash: self.prompt_hash,
+            request: serde_json::json!({ "backend": self.backend }),
+            raw_reply: self.raw,
+            answer: self.answer,
+            finish_reason: self.finish_reason,
+            prompt_tokens: self.prompt_tokens,
+            completion_tokens: self.completion_tokens,
+            tokens_counted: false,
+            time_to_first_token_ms: self.time_to_first_token_ms,
+            total_ms: self.total_ms,
+            incomplete: self.incomplete,
+            error: self.error,
+            cancelled: false,
+            extraction,
+            parse_error: self.parse_error,
+            validation: self.validation.unwrap_or(Validation::NotApplicable),
+            started_at: String::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_and_missing_ids_become_unique_and_stable() {
+        let p = |id: &str| Paragraph {
+            id: id.into(),
+            text: "x".into(),
+        };
+        let ids: Vec<String> = unique_ids(vec![p("a"), p("a"), p(""), p("a#2")])
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        assert_eq!(ids, ["a", "a#2", "line-3", "a#2#2"]);
+    }
+}

@@ -1,0 +1,119 @@
+//! Opening a queue from files: its paragraphs and runs, the compared runs, the runs its
+//! look-ahead made in earlier sessions, and its decision log.
+
+use super::decisions;
+use super::items::{self, Item};
+use super::risk::Order;
+use super::{Queue, QueueFiles};
+use crate::dataset::table::InputError;
+use crate::task::Task;
+use std::path::{Path, PathBuf};
+
+/// What to open.
+pub struct OpenSpec<'a> {
+    pub file: &'a Path,
+    pub task: &'a Task,
+    /// A second extract output whose runs are shown on the right.
+    pub compare: Option<&'a Path>,
+    pub order: Order,
+    /// `<data>/reviews`.
+    pub reviews_dir: &'a Path,
+}
+
+/// A queue ready to review, where it keeps its files, and what was wrong with its inputs.
+pub struct Opened {
+    pub queue: Queue,
+    pub files: QueueFiles,
+    pub problems: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("{0}")]
+    Input(#[from] InputError),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{0} holds no paragraphs")]
+    Empty(PathBuf),
+    #[error("{0} is not a `retort extract` output: name its task with --task (retort tasks lists them)")]
+    NoTask(PathBuf),
+    #[error("no task named {0:?} (retort tasks lists them)")]
+    UnknownTask(String),
+}
+
+/// What `retort review` was asked for.
+pub struct ReviewOptions {
+    pub task: Option<String>,
+    pub model: Option<String>,
+    pub compare: Option<PathBuf>,
+    pub compare_model: Option<String>,
+    pub order: Order,
+    pub lookahead: usize,
+}
+
+/// Opens `file` as a queue: the task is the one asked for, else the one an extract output
+/// records.
+pub fn open_file(
+    file: &Path,
+    options: &ReviewOptions,
+    tasks: &[Task],
+    reviews_dir: &Path,
+) -> Result<Opened, OpenError> {
+    let recorded = items::recorded_task(file).filter(|_| items::is_extract_output(file));
+    let name = options
+        .task
+        .clone()
+        .or(recorded)
+        .ok_or_else(|| OpenError::NoTask(file.to_path_buf()))?;
+    let task = tasks
+        .iter()
+        .find(|t| t.name == name)
+        .ok_or(OpenError::UnknownTask(name))?;
+    open(&OpenSpec {
+        file,
+        task,
+        compare: options.compare.as_deref(),
+        order: options.order,
+        reviews_dir,
+    })
+}
+
+pub fn open(spec: &OpenSpec) -> Result<Opened, OpenError> {
+    let loaded = items::load(spec.file, spec.task)?;
+    let mut problems = loaded.problems;
+    let mut items = loaded.items;
+    if items.is_empty() {
+        return Err(OpenError::Empty(spec.file.to_path_buf()));
+    }
+    if let Some(compare) = spec.compare {
+        problems.extend(items::attach_compare(&mut items, compare, spec.task)?);
+    }
+    let files = QueueFiles::new(spec.reviews_dir, spec.file, &spec.task.name);
+    for (side, path) in files.runs.iter().enumerate() {
+        if path.exists() {
+            let (runs, bad) = items::read_runs(path, spec.task)?;
+            problems.extend(bad);
+            fill_missing_runs(&mut items, side, runs);
+        }
+    }
+    let log = decisions::read(&files.decisions).map_err(|source| OpenError::Io {
+        path: files.decisions.clone(),
+        source,
+    })?;
+    problems.extend(log.problems);
+    let name = spec
+        .file
+        .file_name()
+        .map_or("queue".into(), |n| n.to_string_lossy().into_owned());
+    let queue = Queue::new(name, spec.task.name.clone(), items, spec.order, log.decisions);
+    Ok(Opened { queue, files, problems })
+}
+
+/// Runs the look-ahead made earlier fill the items that have none on that side.
+fn fill_missing_runs(items: &mut [Item], side: usize, runs: Vec<items::RecordedRun>) {
+    let mut by_id: std::collections::HashMap<String, crate::llm::Run> =
+        runs.into_iter().map(|r| (r.id, r.run)).collect();
+    for item in items.iter_mut().filter(|i| i.runs[side].is_none()) {
+        item.runs[side] = by_id.remove(&item.id);
+    }
+}

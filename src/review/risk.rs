@@ -1,0 +1,114 @@
+//! Why an item deserves a look: what went wrong with its runs, and the order that puts the
+//! riskiest first.
+
+use super::items::Item;
+use crate::extraction::Alignment;
+use crate::extraction::{FieldDiff, diff};
+use crate::llm::Run;
+use crate::llm::dialect::Validation;
+
+/// One reason an item is risky.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Risk {
+    /// The model call failed (transport or server).
+    RunFailed,
+    /// A reply arrived but does not parse.
+    ParseError,
+    /// The reply breaks the task's JSON Schema.
+    SchemaViolated,
+    /// This many values are not found in the paragraph (⚠).
+    NotFound(usize),
+    /// The two runs disagree on this many fields.
+    Disagree(usize),
+}
+
+impl Risk {
+    /// How much the reason weighs in the riskiest-first order.
+    fn weight(&self) -> u64 {
+        match self {
+            Risk::RunFailed => 1000,
+            Risk::ParseError => 900,
+            Risk::SchemaViolated => 500,
+            Risk::NotFound(n) => 20 * *n as u64,
+            Risk::Disagree(n) => 10 * *n as u64,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Risk::RunFailed => "run failed".into(),
+            Risk::ParseError => "does not parse".into(),
+            Risk::SchemaViolated => "schema violated".into(),
+            Risk::NotFound(n) => format!("{n} ⚠ not in source"),
+            Risk::Disagree(n) => format!("runs disagree on {n}"),
+        }
+    }
+}
+
+/// The reasons of an item, worst first; none for an item without runs.
+pub fn assess(item: &Item) -> Vec<Risk> {
+    let mut risks = Vec::new();
+    for run in item.runs.iter().flatten() {
+        for risk in run_risks(run) {
+            if !risks.contains(&risk) {
+                risks.push(risk);
+            }
+        }
+    }
+    if let [Some(left), Some(right)] = &item.runs
+        && let (Some(l), Some(r)) = (&left.extraction, &right.extraction)
+    {
+        let disagreeing = diff(l, r).iter().filter(|d| d.status != FieldDiff::Same).count();
+        if disagreeing > 0 {
+            risks.push(Risk::Disagree(disagreeing));
+        }
+    }
+    risks.sort_by_key(|r| std::cmp::Reverse(r.weight()));
+    risks
+}
+
+fn run_risks(run: &Run) -> Vec<Risk> {
+    let mut risks = Vec::new();
+    if run.error.is_some() {
+        risks.push(Risk::RunFailed);
+    } else if run.parse_error.is_some() {
+        risks.push(Risk::ParseError);
+    }
+    if matches!(run.validation, Validation::Violated(_)) {
+        risks.push(Risk::SchemaViolated);
+    }
+    let not_found = run.extraction.as_ref().map_or(0, |e| {
+        e.values()
+            .iter()
+            .filter(|(_, v)| v.alignment == Alignment::Unaligned)
+            .count()
+    });
+    if not_found > 0 {
+        risks.push(Risk::NotFound(not_found));
+    }
+    risks
+}
+
+pub fn score(risks: &[Risk]) -> u64 {
+    risks.iter().map(Risk::weight).sum()
+}
+
+/// How the queue is walked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Order {
+    /// As the file lists them.
+    #[default]
+    Input,
+    /// Highest risk first (ties in input order).
+    Risk,
+}
+
+/// Item indices in review order.
+pub fn order(risks: &[Vec<Risk>], how: Order) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..risks.len()).collect();
+    if how == Order::Risk {
+        order.sort_by_key(|&i| std::cmp::Reverse(score(&risks[i])));
+    }
+    order
+}

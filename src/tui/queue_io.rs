@@ -1,0 +1,148 @@
+//! The review queue's effects, run by the driver: opening a queue, writing its decisions in
+//! order (one writer thread, one fsync each), withdrawing examples, and the look-ahead runs.
+
+use super::action::{Action, PreAnnotation};
+use super::review::ReviewState;
+use super::state::Level;
+use crate::config::Paths;
+use crate::dataset::store::Store;
+use crate::llm::{HttpEngine, execute};
+use crate::review::decisions::{self, Decision};
+use crate::review::open::{ReviewOptions, open_file};
+use crate::review::risk::Order;
+use crate::task::Task;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio_util::sync::CancellationToken;
+
+/// Writes decisions one after the other on its own thread, so the log keeps their order.
+pub struct DecisionWriter {
+    lines: std::sync::mpsc::Sender<(PathBuf, Decision)>,
+}
+
+impl DecisionWriter {
+    pub fn start(actions: UnboundedSender<Action>) -> DecisionWriter {
+        let (tx, rx) = std::sync::mpsc::channel::<(PathBuf, Decision)>();
+        std::thread::spawn(move || {
+            for (path, mut decision) in rx {
+                decision.at = crate::clock::now();
+                if let Err(e) = decisions::append(&path, &decision) {
+                    tracing::error!("decision {} not written to {}: {e}", decision.seq, path.display());
+                    let _ = actions.send(Action::Notice {
+                        text: format!("the decision was NOT written to {}: {e}", path.display()),
+                        level: Level::Error,
+                    });
+                }
+            }
+        });
+        DecisionWriter { lines: tx }
+    }
+
+    pub fn write(&self, path: PathBuf, decision: Decision) {
+        let _ = self.lines.send((path, decision));
+    }
+}
+
+pub fn withdraw(paths: &Paths, task: String, id: String, actions: UnboundedSender<Action>) {
+    let store = Store::new(paths.examples_dir());
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = store.withdraw(&task, &id) {
+            let _ = actions.send(Action::Notice {
+                text: format!("the undone example stays in the dataset: {e}"),
+                level: Level::Error,
+            });
+        }
+    });
+}
+
+/// Runs a look-ahead job; a run that succeeded is appended to the queue's runs file so that a
+/// reopened queue does not run it again.
+pub fn pre_annotate(
+    engine: Arc<HttpEngine>,
+    pre: PreAnnotation,
+    cancel: CancellationToken,
+    actions: UnboundedSender<Action>,
+) {
+    tokio::spawn(async move {
+        let mut request = pre.job.request();
+        request.stream = false;
+        let run = execute(&engine, &request, None, &cancel).await;
+        if run.cancelled {
+            return;
+        }
+        if run.error.is_none() {
+            let line = crate::batch::output_line(&pre.id, &pre.job.paragraph, &run).to_string();
+            let output = pre.output.clone();
+            let written = tokio::task::spawn_blocking(move || append_line(&output, &line)).await;
+            if let Ok(Err(e)) = written {
+                tracing::warn!("look-ahead run not kept in {}: {e}", pre.output.display());
+            }
+        }
+        let _ = actions.send(Action::PreAnnotated {
+            item: pre.item,
+            side: pre.job.slot,
+            run: Box::new(run),
+        });
+    });
+}
+
+fn append_line(path: &Path, line: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    file.write_all(format!("{line}\n").as_bytes())?;
+    file.sync_data()
+}
+
+/// Opens a queue on a blocking thread and reports it (or why not) as an action. An extract
+/// output's recorded task wins over `task`.
+pub fn open_queue(paths: &Paths, path: PathBuf, task: Task, tasks: Vec<Task>, actions: UnboundedSender<Action>) {
+    let reviews = paths.reviews_dir();
+    tokio::task::spawn_blocking(move || {
+        let recorded = crate::review::items::recorded_task(&path).filter(|name| tasks.iter().any(|t| &t.name == name));
+        let options = ReviewOptions {
+            task: Some(recorded.unwrap_or(task.name)),
+            model: None,
+            compare: None,
+            compare_model: None,
+            order: Order::Input,
+            lookahead: crate::review::LOOKAHEAD,
+        };
+        let action = match open_file(&path, &options, &tasks, &reviews) {
+            Ok(opened) => {
+                let problems = opened.problems.clone();
+                Action::QueueOpened(
+                    Box::new(ReviewState::new(opened, [None, None], options.lookahead)),
+                    problems,
+                )
+            }
+            Err(e) => Action::Notice {
+                text: format!("cannot open {} as a queue: {e}", path.display()),
+                level: Level::Error,
+            },
+        };
+        let _ = actions.send(action);
+    });
+}
+
+/// Files in the working directory a queue could be opened from.
+pub fn list_files(actions: UnboundedSender<Action>) {
+    tokio::task::spawn_blocking(move || {
+        let mut files: Vec<String> = std::fs::read_dir(".")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.extension()
+                    .is_some_and(|x| ["jsonl", "csv", "json", "txt"].iter().any(|k| x == *k))
+            })
+            .map(|p| p.display().to_string())
+            .collect();
+        files.sort();
+        let _ = actions.send(Action::QueueFilesListed(files));
+    });
+}

@@ -1,0 +1,413 @@
+//! The review queue in the workbench: the item on screen is loaded into the panes (paragraph,
+//! left and right runs), one key decides and moves on, every decision is an effect the driver
+//! writes at once, and the look-ahead asks for the runs of the next items. Pure handlers.
+
+use super::action::{Effect, PreAnnotation, RunJob, Side};
+use super::picker;
+use super::state::{Level, Mode, Overlay, Pane, PickerKind, ResultView, RunSlot, SourceScroll, State};
+use crate::clock::now;
+use crate::dataset::store::{SavedExample, new_id};
+use crate::extraction::Extraction;
+use crate::review::decisions::{Decision, Verdict, edit_distance};
+use crate::review::open::Opened;
+use crate::review::{Queue, QueueFiles, REJECT_REASONS};
+use ratatui_textarea::TextArea;
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+pub struct ReviewState {
+    pub queue: Queue,
+    pub files: QueueFiles,
+    /// The profiles that pre-annotate items without runs: left and right.
+    pub annotators: [Option<usize>; 2],
+    /// How many items after the one on screen are pre-annotated.
+    pub lookahead: usize,
+    /// (item, side) runs being made.
+    pub in_flight: BTreeSet<(usize, usize)>,
+    /// When the item on screen was shown (the driver's clock).
+    pub shown_at: Option<Instant>,
+    /// Items shown, and how many of them had their left run ready when shown.
+    pub shown: usize,
+    pub shown_ready: usize,
+}
+
+impl std::fmt::Debug for ReviewState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReviewState")
+            .field("queue", &self.queue.name)
+            .field("items", &self.queue.items.len())
+            .field("position", &self.queue.position)
+            .finish()
+    }
+}
+
+impl ReviewState {
+    pub fn new(opened: Opened, annotators: [Option<usize>; 2], lookahead: usize) -> ReviewState {
+        ReviewState {
+            queue: opened.queue,
+            files: opened.files,
+            annotators,
+            lookahead,
+            in_flight: BTreeSet::new(),
+            shown_at: None,
+            shown: 0,
+            shown_ready: 0,
+        }
+    }
+
+    /// How many of the next items (after the one on screen) have their left run ready.
+    pub fn ready_ahead(&self) -> usize {
+        self.queue
+            .upcoming(self.lookahead + 1)
+            .iter()
+            .skip(1)
+            .filter(|&&i| self.queue.items[i].runs[0].is_some())
+            .count()
+    }
+}
+
+/// A queue was opened: the workbench switches to its task and shows its first open item.
+pub(super) fn opened(state: &mut State, mut review: ReviewState, problems: Vec<String>) -> Vec<Effect> {
+    if let Some(i) = state.tasks.iter().position(|t| t.name == review.queue.task) {
+        state.task = i;
+    }
+    if review.annotators[0].is_none() && review.queue.items.iter().any(|i| i.runs[0].is_none()) {
+        review.annotators[0] = state.profile().is_some().then_some(state.model);
+    }
+    let counts = review.queue.counts();
+    let name = review.queue.name.clone();
+    state.review = Some(Box::new(review));
+    let mut effects = show_current(state);
+    let mut text = format!(
+        "queue {name}: {} paragraphs, {} left",
+        state.review.as_ref().map_or(0, |r| r.queue.items.len()),
+        counts.left
+    );
+    if !problems.is_empty() {
+        text.push_str(&format!(" · {} problem(s): {}", problems.len(), problems[0]));
+    }
+    let level = if problems.is_empty() { Level::Info } else { Level::Error };
+    state.notify(text, level);
+    effects.push(Effect::LoadPool(state.task().name.clone()));
+    effects
+}
+
+/// Loads the queue's current item into the panes and asks for the runs the look-ahead wants.
+pub(super) fn show_current(state: &mut State) -> Vec<Effect> {
+    let Some(review) = state.review.as_deref_mut() else {
+        return Vec::new();
+    };
+    let Some(index) = review.queue.current() else {
+        return Vec::new();
+    };
+    let item = &review.queue.items[index];
+    let mut source = TextArea::new(item.paragraph.split('\n').map(String::from).collect());
+    source.set_max_histories(200);
+    state.source = source;
+    for side in Side::BOTH {
+        let run = item.runs[side.index()].clone();
+        state.runs[side] = RunSlot {
+            profile: review.annotators[side.index()],
+            running: run.is_none() && review.in_flight.contains(&(index, side.index())),
+            streamed: run.as_ref().map(|r| r.raw_reply.clone()).unwrap_or_default(),
+            run,
+            ..RunSlot::default()
+        };
+    }
+    state.compare_open = item.runs[1].is_some() || review.annotators[1].is_some();
+    review.shown += 1;
+    review.shown_ready += usize::from(item.runs[0].is_some());
+    review.shown_at = state.now;
+    let gold = review
+        .queue
+        .decision(index)
+        .and_then(|d| Some((d.extraction.clone()?, d.answer.clone()?)));
+    let failed = item.runs[0]
+        .as_ref()
+        .is_some_and(|r| r.error.is_some() || r.parse_error.is_some());
+    state.editor = None;
+    state.selected = 0;
+    state.source_scroll = SourceScroll::Rows(0);
+    state.result_view = if failed {
+        ResultView::Raw
+    } else {
+        ResultView::Structured
+    };
+    if state.focus == Pane::Editor || state.focus == Pane::Browser {
+        state.focus = Pane::Result;
+    }
+    state.set_gold(gold);
+    state.reground();
+    state.draft_version += 1;
+    lookahead(state)
+}
+
+/// Asks for the runs of the current and next items that have none and are not being made.
+pub(super) fn lookahead(state: &mut State) -> Vec<Effect> {
+    let task = state.task().clone();
+    let pool = state.pool.clone();
+    let Some(review) = state.review.as_deref_mut() else {
+        return Vec::new();
+    };
+    let mut effects = Vec::new();
+    for item in review.queue.upcoming(review.lookahead + 1) {
+        for side in 0..2 {
+            let Some(profile) = review.annotators[side].and_then(|p| state.profiles.get(p)) else {
+                continue;
+            };
+            if review.queue.items[item].runs[side].is_some() || !review.in_flight.insert((item, side)) {
+                continue;
+            }
+            let entry = &review.queue.items[item];
+            effects.push(Effect::PreAnnotate(Box::new(PreAnnotation {
+                item,
+                id: entry.id.clone(),
+                output: review.files.runs[side].clone(),
+                job: RunJob {
+                    slot: if side == 0 { Side::Main } else { Side::Compare },
+                    task: task.clone(),
+                    profile: profile.clone(),
+                    paragraph: entry.paragraph.clone(),
+                    pool: pool.clone(),
+                },
+            })));
+        }
+    }
+    effects
+}
+
+/// A look-ahead run came back: kept in the queue, and shown if its item is on screen.
+pub(super) fn pre_annotated(state: &mut State, item: usize, side: Side, run: crate::llm::Run) -> Vec<Effect> {
+    let Some(review) = state.review.as_deref_mut() else {
+        return Vec::new();
+    };
+    review.in_flight.remove(&(item, side.index()));
+    review.queue.set_run(item, side.index(), run.clone());
+    if review.queue.current() == Some(item) {
+        super::update::on_run_finished(state, side, run);
+    }
+    lookahead(state)
+}
+
+/// `a`: the editor's text if open, else the accepted gold, else the model's run as is.
+pub(super) fn accept(state: &mut State) -> Vec<Effect> {
+    let task = state.task().clone();
+    let chosen = match (&state.editor, &state.gold, state.runs[Side::Main].extraction()) {
+        (Some(editor), _, _) => match &editor.parsed {
+            Ok(extraction) => Some(extraction.clone()),
+            Err(e) => {
+                state.notify(format!("fix the text first: {e}"), Level::Error);
+                return Vec::new();
+            }
+        },
+        (None, Some((extraction, _)), _) => Some(extraction.clone()),
+        (None, None, Some(extraction)) => Some(extraction.clone()),
+        (None, None, None) => None,
+    };
+    let Some(extraction) = chosen else {
+        state.notify(
+            "nothing to accept: e writes the answer, x rejects the paragraph",
+            Level::Error,
+        );
+        return Vec::new();
+    };
+    let text = task.render(&extraction);
+    let model_text = model_answer(state).map(|(_, text)| text);
+    let verdict = if model_text.as_deref() == Some(text.as_str()) {
+        Verdict::Accepted
+    } else {
+        Verdict::Corrected
+    };
+    decide(state, verdict, Some((extraction, text)), None)
+}
+
+/// The run the correction started from (the side the editor adopted, else the left): its
+/// extraction and canonical text, or the raw answer when it did not parse.
+fn model_answer(state: &State) -> Option<(Option<Extraction>, String)> {
+    let side = state.editor.as_ref().map_or(Side::Main, |e| e.from);
+    let run = state.runs[side].run.as_ref()?;
+    if run.error.is_some() {
+        return None;
+    }
+    Some(match &run.extraction {
+        Some(extraction) => (Some(extraction.clone()), state.task().render(extraction)),
+        None => (None, run.answer.clone()),
+    })
+}
+
+pub(super) fn skip(state: &mut State) -> Vec<Effect> {
+    decide(state, Verdict::Skipped, None, None)
+}
+
+pub(super) fn open_reject_reasons(state: &mut State) -> Vec<Effect> {
+    if state.review.is_none() {
+        return Vec::new();
+    }
+    let items = REJECT_REASONS.iter().map(|r| r.to_string()).collect();
+    state.mode = Mode::Overlay(Overlay::Picker(picker::open(PickerKind::RejectReason, items, 0)));
+    state.notify("why? pick a reason or type your own, Enter rejects", Level::Info);
+    Vec::new()
+}
+
+pub(super) fn reject(state: &mut State, reason: String) -> Vec<Effect> {
+    decide(state, Verdict::Rejected, None, Some(reason))
+}
+
+/// Records a decision on the item on screen, saves accepted and corrected answers as examples,
+/// and shows the next item (or the summary when none is left).
+fn decide(
+    state: &mut State,
+    verdict: Verdict,
+    answer: Option<(Extraction, String)>,
+    reason: Option<String>,
+) -> Vec<Effect> {
+    let model = model_answer(state);
+    let paragraph = state.paragraph();
+    let task = state.task().name.clone();
+    let runs: Vec<serde_json::Value> = state
+        .runs
+        .iter()
+        .filter_map(|s| s.run.as_ref())
+        .filter_map(|r| serde_json::to_value(r).ok())
+        .collect();
+    let now_instant = state.now;
+    let Some(review) = state.review.as_deref_mut() else {
+        return Vec::new();
+    };
+    let Some(index) = review.queue.current() else {
+        return Vec::new();
+    };
+    let item_id = review.queue.items[index].id.clone();
+    let seconds = match (now_instant, review.shown_at) {
+        (Some(now), Some(shown)) => now.saturating_duration_since(shown).as_secs_f64(),
+        _ => 0.0,
+    };
+    let (model_extraction, model_text) = match model {
+        Some((extraction, text)) => (extraction, Some(text)),
+        None => (None, None),
+    };
+    let example = answer.as_ref().map(|(extraction, text)| SavedExample {
+        id: new_id(),
+        task: task.clone(),
+        paragraph: paragraph.clone(),
+        answer: text.clone(),
+        extraction: extraction.clone(),
+        runs,
+        saved_at: now(),
+        provenance: format!("review:{} {verdict:?} #{item_id}", review.queue.name).to_lowercase(),
+    });
+    let decision = Decision {
+        seq: 0,
+        item: item_id.clone(),
+        verdict,
+        reason,
+        edit_distance: match (&model_text, &answer) {
+            (Some(from), Some((_, to))) => Some(edit_distance(from, to)),
+            _ => None,
+        },
+        model_answer: model_text,
+        model_extraction,
+        answer: answer.as_ref().map(|(_, t)| t.clone()),
+        extraction: answer.map(|(e, _)| e),
+        seconds,
+        example: example.as_ref().map(|e| e.id.clone()),
+        undoes: None,
+        at: String::new(),
+    };
+    let recorded = review.queue.decide(decision);
+    let mut effects = vec![Effect::RecordDecision {
+        path: review.files.decisions.clone(),
+        decision: Box::new(recorded),
+    }];
+    effects.extend(example.map(|e| Effect::SaveExample(Box::new(e))));
+    let counts = review.queue.counts();
+    let finished = review.queue.finished();
+    state.notify(
+        format!("{} {item_id} · {} left", verdict.label(), counts.left),
+        Level::Info,
+    );
+    if finished {
+        state.notify("the queue is done: every paragraph has a decision", Level::Info);
+        effects.extend(open_summary(state));
+        return effects;
+    }
+    effects.extend(show_current(state));
+    effects
+}
+
+/// `Backspace`: takes back the newest decision; its item comes back on screen and its saved
+/// example is withdrawn (superseded in the store, not deleted).
+pub(super) fn undo(state: &mut State) -> Vec<Effect> {
+    let task = state.task().name.clone();
+    let Some(review) = state.review.as_deref_mut() else {
+        return Vec::new();
+    };
+    let Some((undo, taken_back)) = review.queue.undo() else {
+        state.notify("no decision to undo", Level::Info);
+        return Vec::new();
+    };
+    let mut effects = vec![Effect::RecordDecision {
+        path: review.files.decisions.clone(),
+        decision: Box::new(undo),
+    }];
+    if let Some(id) = &taken_back.example {
+        effects.push(Effect::WithdrawExample { task, id: id.clone() });
+    }
+    effects.extend(show_current(state));
+    state.notify(
+        format!("undid: {} {}", taken_back.verdict.label(), taken_back.item),
+        Level::Info,
+    );
+    effects
+}
+
+/// `g`: a fuzzy list of the queue's items in walking order.
+pub(super) fn open_jump(state: &mut State) -> Vec<Effect> {
+    let Some(review) = state.review.as_deref() else {
+        return Vec::new();
+    };
+    let queue = &review.queue;
+    let items = queue
+        .order
+        .iter()
+        .enumerate()
+        .map(|(p, &i)| {
+            let mark = queue.verdict(i).map_or("·", |v| v.label());
+            let text: String = queue.items[i].paragraph.chars().take(70).collect();
+            format!(
+                "{:>5} {mark:<9} {} — {}",
+                p + 1,
+                queue.items[i].id,
+                text.replace('\n', " ")
+            )
+        })
+        .collect();
+    state.mode = Mode::Overlay(Overlay::Picker(picker::open(
+        PickerKind::QueueItem,
+        items,
+        queue.position,
+    )));
+    Vec::new()
+}
+
+/// Shows the item at `position` of the walking order.
+pub(super) fn jump(state: &mut State, position: usize) -> Vec<Effect> {
+    let Some(review) = state.review.as_deref_mut() else {
+        return Vec::new();
+    };
+    if let Some(&item) = review.queue.order.get(position) {
+        review.queue.jump(item);
+    }
+    show_current(state)
+}
+
+pub(super) fn open_summary(state: &mut State) -> Vec<Effect> {
+    let Some(review) = state.review.as_deref() else {
+        state.notify("no queue open: o opens one", Level::Info);
+        return Vec::new();
+    };
+    let summary = crate::review::summary::summarize(&review.queue, state.task());
+    let text = crate::review::summary::render_text(&summary);
+    state.mode = Mode::Overlay(Overlay::Summary(text));
+    Vec::new()
+}
