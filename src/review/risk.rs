@@ -26,10 +26,10 @@ impl Risk {
     /// How much the reason weighs in the riskiest-first order.
     fn weight(&self) -> u64 {
         match self {
-            Risk::RunFailed => 1000,
-            Risk::ParseError => 900,
+            Risk::RunFailed => 2000,
+            Risk::ParseError => 1000,
             Risk::SchemaViolated => 500,
-            Risk::NotFound(n) => 20 * *n as u64,
+            Risk::NotFound(n) => 30 * *n as u64,
             Risk::Disagree(n) => 10 * *n as u64,
         }
     }
@@ -74,7 +74,8 @@ fn run_risks(run: &Run) -> Vec<Risk> {
     } else if run.parse_error.is_some() {
         risks.push(Risk::ParseError);
     }
-    if matches!(run.validation, Validation::Violated(_)) {
+    // A reply that does not parse breaks the schema too: one reason is enough.
+    if run.parse_error.is_none() && matches!(run.validation, Validation::Violated(_)) {
         risks.push(Risk::SchemaViolated);
     }
     let not_found = run.extraction.as_ref().map_or(0, |e| {

@@ -108,7 +108,6 @@ pub(super) fn show_current(state: &mut State) -> Vec<Effect> {
         let run = item.runs[side.index()].clone();
         state.runs[side] = RunSlot {
             profile: review.annotators[side.index()],
-            running: run.is_none() && review.in_flight.contains(&(index, side.index())),
             streamed: run.as_ref().map(|r| r.raw_reply.clone()).unwrap_or_default(),
             run,
             ..RunSlot::default()
@@ -139,7 +138,23 @@ pub(super) fn show_current(state: &mut State) -> Vec<Effect> {
     state.set_gold(gold);
     state.reground();
     state.draft_version += 1;
-    lookahead(state)
+    let effects = lookahead(state);
+    mark_waiting(state);
+    effects
+}
+
+/// The item on screen shows as running on each side whose run is being made.
+fn mark_waiting(state: &mut State) {
+    let Some(review) = state.review.as_deref() else { return };
+    let Some(item) = review.queue.current() else { return };
+    for side in Side::BOTH {
+        let slot = &mut state.runs[side];
+        slot.running = slot.run.is_none() && review.in_flight.contains(&(item, side.index()));
+        if slot.running {
+            slot.started = state.now;
+            slot.now = state.now;
+        }
+    }
 }
 
 /// Asks for the runs of the current and next items that have none and are not being made.

@@ -191,7 +191,9 @@ fn render_hints(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             format!(" {key} "),
             theme.fg(theme.focused).add_modifier(Modifier::BOLD),
         ));
-        spans.push(Span::styled(format!("{} ", command.name()), theme.fg(theme.dim)));
+        // In the queue's own bar the prefix says nothing.
+        let name = command.name().trim_start_matches("review-");
+        spans.push(Span::styled(format!("{name} "), theme.fg(theme.dim)));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -55,22 +55,25 @@ fn block<'a>(title: &str, theme: &Theme) -> Block<'a> {
         ))
 }
 
+/// The keys of the scopes that apply now, one line per command with all its keys.
 fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let scope = state.focus.scope();
-    let pane_keys = state.keymap.bindings(scope);
-    let global_keys = state.keymap.bindings(Scope::Global);
+    let mut sections: Vec<(String, Vec<(String, &'static str)>)> = Vec::new();
+    if state.review.is_some() {
+        sections.push((
+            "Review queue (before the pane's keys)".into(),
+            keys_by_command(state, Scope::Review),
+        ));
+    }
+    sections.push((
+        format!("{} pane", state.focus.title()),
+        keys_by_command(state, state.focus.scope()),
+    ));
+    sections.push(("Everywhere".into(), keys_by_command(state, Scope::Global)));
     let outer = block("Keys — Esc closes", theme);
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
     // Two columns when one does not hold every key; descriptions are abbreviated to fit.
-    let count = pane_keys.len()
-        + global_keys.len()
-        + 2
-        + if state.review.is_some() {
-            review_keys_len(state) + 1
-        } else {
-            0
-        };
+    let count: usize = sections.iter().map(|(_, keys)| keys.len() + 1).sum();
     let two_columns = count > inner.height as usize;
     let column = if two_columns { inner.width / 2 } else { inner.width } as usize;
     let heading = |text: String| Line::styled(text, theme.fg(theme.focused).add_modifier(Modifier::BOLD));
@@ -81,15 +84,10 @@ fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         ])
     };
     let mut lines = Vec::new();
-    let review_keys = state.keymap.bindings(Scope::Review);
-    if state.review.is_some() {
-        lines.push(heading("Review queue (before the pane's keys)".into()));
-        lines.extend(review_keys.iter().map(|(key, command)| entry(key, command.describe())));
+    for (title, keys) in sections {
+        lines.push(heading(title));
+        lines.extend(keys.iter().map(|(key, what)| entry(key, what)));
     }
-    lines.push(heading(format!("{} pane", state.focus.title())));
-    lines.extend(pane_keys.iter().map(|(key, command)| entry(key, command.describe())));
-    lines.push(heading("Everywhere".into()));
-    lines.extend(global_keys.iter().map(|(key, command)| entry(key, command.describe())));
     if two_columns {
         let right = lines.split_off(lines.len().div_ceil(2));
         let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(inner);
@@ -141,8 +139,29 @@ fn inspector(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, slot: 
     frame.render_widget(paragraph, area);
 }
 
-fn review_keys_len(state: &State) -> usize {
-    state.keymap.bindings(Scope::Review).len()
+/// Each command of `scope` once, with as many of its keys as fit in the key column.
+fn keys_by_command(state: &State, scope: Scope) -> Vec<(String, &'static str)> {
+    let bindings = state.keymap.bindings(scope);
+    state
+        .keymap
+        .commands(scope)
+        .into_iter()
+        .map(|command| {
+            let mut keys = String::new();
+            for (key, _) in bindings.iter().filter(|(_, c)| *c == command) {
+                let joined = if keys.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{keys} {key}")
+                };
+                if joined.chars().count() > 11 && !keys.is_empty() {
+                    break;
+                }
+                keys = joined;
+            }
+            (keys, command.describe())
+        })
+        .collect()
 }
 
 fn summary(frame: &mut Frame, area: Rect, text: &str, theme: &Theme) {

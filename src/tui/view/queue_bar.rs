@@ -24,8 +24,8 @@ pub fn render(frame: &mut Frame, area: Rect, review: &ReviewState, theme: &Theme
         Span::raw(format!("· {} left ", c.left)),
     ];
     if let Some(median) = queue.median_seconds() {
-        let minutes = median * c.left as f64 / 60.0;
-        spans.push(Span::raw(format!("· {median:.1} s/¶ · ~{minutes:.0} min left ")));
+        let left = duration(median * c.left as f64);
+        spans.push(Span::raw(format!("· {median:.1} s/¶ · ~{left} left ")));
     }
     if review.annotators.iter().any(Option::is_some) {
         let running = review.in_flight.len();
@@ -59,4 +59,14 @@ pub fn render(frame: &mut Frame, area: Rect, review: &ReviewState, theme: &Theme
         }
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Seconds as people say them: 40 s, 12 min, 3 h 05.
+fn duration(seconds: f64) -> String {
+    let s = seconds.round() as u64;
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min", s / 60),
+        _ => format!("{} h {:02}", s / 3600, (s % 3600) / 60),
+    }
 }
