@@ -3,75 +3,13 @@
 
 mod common;
 
+use common::tmux::Tmux;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux must be installed (apt-get install tmux)")
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "w"]).stdout).into_owned()
-    }
-
-    fn screen_with_styles(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-e", "-t", "w"]).stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "w"];
-        args.extend_from_slice(keys);
-        assert!(self.run(&args).status.success());
-    }
-
-    /// Waits until the screen shows `text`, returning the screen.
-    fn wait_for(&self, text: &str, seconds: u64) -> String {
-        let deadline = Instant::now() + Duration::from_secs(seconds);
-        loop {
-            let screen = self.screen();
-            if screen.contains(text) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {text:?}; the screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-}
-
-impl Tmux {
-    /// Starts session `w` of `width` × `height` running `command`.
-    fn start(&self, width: u16, height: u16, command: &str) {
-        let (w, h) = (width.to_string(), height.to_string());
-        let started = self.run(&["new-session", "-d", "-s", "w", "-x", &w, "-y", &h, command]);
-        assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
-
 fn env_line(dir: &Path) -> String {
-    format!(
-        "RETORT_CONFIG_DIR={0}/config RETORT_DATA_DIR={0}/data RETORT_STATE_DIR={0}/state",
-        dir.display()
-    )
+    common::tmux::env_line(dir)
 }
 
 #[test]

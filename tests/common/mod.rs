@@ -1,4 +1,6 @@
 #![allow(dead_code)]
+pub mod tmux;
+
 use std::path::PathBuf;
 
 /// `../shared/data` beside the project (read-only).
