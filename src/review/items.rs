@@ -32,26 +32,29 @@ pub struct Loaded {
     pub task: Option<String>,
 }
 
+/// The first non-blank line of a file, as JSON (read without reading the rest).
+fn first_json_line(path: &Path) -> Option<Json> {
+    use std::io::BufRead;
+    let file = std::fs::File::open(path).ok()?;
+    let line = std::io::BufReader::new(file)
+        .lines()
+        .map_while(Result::ok)
+        .find(|l| !l.trim().is_empty())?;
+    serde_json::from_str(&line).ok()
+}
+
 /// Whether `path` is a `retort extract` output (its first JSON line has `input` and a run's keys).
 pub fn is_extract_output(path: &Path) -> bool {
     if table::file_kind(path) != FileKind::Jsonl || path.is_dir() {
         return false;
     }
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return false;
-    };
-    let first = text.lines().find(|l| !l.trim().is_empty());
-    first
-        .and_then(|l| serde_json::from_str::<Json>(l).ok())
+    first_json_line(path)
         .is_some_and(|v| v.get("input").is_some() && (v.get("raw").is_some() || v.get("error").is_some()))
 }
 
 /// Reads the task name recorded in an extract output (its first line's `task`).
 pub fn recorded_task(path: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let first = text.lines().find(|l| !l.trim().is_empty())?;
-    let value: Json = serde_json::from_str(first).ok()?;
-    value.get("task")?.as_str().map(String::from)
+    first_json_line(path)?.get("task")?.as_str().map(String::from)
 }
 
 /// Reads a queue's paragraphs: an extract output gives its runs (newest line per id), anything
@@ -132,21 +135,29 @@ pub struct RecordedRun {
 
 /// The runs of an extract output in first-appearance order, newest line per id, and the bad lines.
 pub fn read_runs(path: &Path, task: &Task) -> Result<(Vec<RecordedRun>, Vec<String>), InputError> {
-    let (rows, bad) = table::read_jsonl(path)?;
-    let mut problems: Vec<String> = bad.iter().map(ToString::to_string).collect();
+    let text = std::fs::read_to_string(path).map_err(|e| InputError::new(path, 0, format!("cannot read: {e}")))?;
+    let mut problems = Vec::new();
     let mut order: Vec<String> = Vec::new();
     let mut newest: HashMap<String, (String, Run)> = HashMap::new();
-    for (line, row) in rows {
-        match serde_json::from_value::<OutputLine>(row) {
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        // Straight into the line's shape: a corpus of runs is tens of megabytes.
+        match serde_json::from_str::<OutputLine>(line) {
             Ok(output) => {
-                let id = output.id.clone().unwrap_or_else(|| format!("line-{line}"));
+                let id = output.id.clone().unwrap_or_else(|| format!("line-{}", index + 1));
                 let paragraph = output.input.clone();
                 let run = output.into_run(task);
                 if newest.insert(id.clone(), (paragraph, run)).is_none() {
                     order.push(id);
                 }
             }
-            Err(e) => problems.push(format!("{}:{line}: not an extract output line ({e})", path.display())),
+            Err(e) => problems.push(format!(
+                "{}:{}: not an extract output line ({e})",
+                path.display(),
+                index + 1
+            )),
         }
     }
     let runs = order
@@ -208,7 +219,13 @@ fn id_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::
 impl OutputLine {
     fn into_run(self, task: &Task) -> Run {
         let mut extraction = self.extraction;
-        if let Some(extraction) = &mut extraction {
+        // Extract grounded its values when it wrote them; only a file without spans is grounded here.
+        if let Some(extraction) = &mut extraction
+            && extraction
+                .values()
+                .iter()
+                .any(|(_, v)| v.alignment == crate::extraction::Alignment::Unchecked)
+        {
             crate::ground::ground(extraction, &self.input, &|f| task.is_verbatim(f));
         }
         Run {
