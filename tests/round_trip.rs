@@ -83,6 +83,12 @@ fn every_gold_record_round_trips() {
                             example.id
                         ));
                     }
+                    // The editor's layout (JSON over several lines) is written back exactly.
+                    let edited = task.render_for_editing(&extraction);
+                    match task.parse(&edited).map(|e| task.render(&e)) {
+                        Ok(back) if &back == gold => {}
+                        other => exceptions.push(format!("{}: the editor's text gives {other:?}", example.id)),
+                    }
                 }
                 Err(e) => exceptions.push(format!("{}: {e}\n  gold: {gold:?}", example.id)),
             }

@@ -127,6 +127,15 @@ impl Format {
         }
     }
 
+    /// The text people edit: JSON over several lines with two-space indents and characters as
+    /// they are; the other formats as written. It parses to the same extraction as `render`'s.
+    pub fn render_for_editing(&self, extraction: &Extraction, fields: &[FieldSpec]) -> String {
+        match self {
+            Format::Json { top, .. } => json::render(extraction, fields, json_style::JsonStyle::Pretty, false, *top),
+            _ => self.render(extraction, fields),
+        }
+    }
+
     /// A short name for listings.
     pub fn name(&self) -> &'static str {
         match self {

@@ -55,6 +55,11 @@ impl Task {
         self.format.render(extraction, &self.fields)
     }
 
+    /// The answer as the editor shows it (JSON over several lines); `render` is what is saved.
+    pub fn render_for_editing(&self, extraction: &Extraction) -> String {
+        self.format.render_for_editing(extraction, &self.fields)
+    }
+
     pub fn field(&self, name: &str) -> Option<&FieldSpec> {
         self.fields.iter().find(|f| f.name == name)
     }

@@ -11,9 +11,9 @@ use ratatui_textarea::{CursorMove, TextArea};
 pub(super) fn open_editor(state: &mut State, slot: Side) -> Vec<Effect> {
     let task = state.task().clone();
     let text = match (&state.gold, slot) {
-        (Some((_, text)), Side::Main) => Some(text.clone()),
+        (Some((extraction, _)), Side::Main) => Some(task.render_for_editing(extraction)),
         _ => state.runs[slot].run.as_ref().map(|run| match &run.extraction {
-            Some(extraction) => task.render(extraction),
+            Some(extraction) => task.render_for_editing(extraction),
             None => run.answer.clone(),
         }),
     };
@@ -38,7 +38,8 @@ pub(super) fn accept(state: &mut State) -> Vec<Effect> {
     if let Some(editor) = &state.editor {
         match &editor.parsed {
             Ok(extraction) => {
-                let text = editor.area.lines().join("\n");
+                // Saved in the task's exact format, whatever the layout typed.
+                let text = task.render(extraction);
                 state.set_gold(Some((extraction.clone(), text)));
                 state.editor = None;
                 state.focus = Pane::Result;
