@@ -159,8 +159,8 @@ fn accept_correct_skip_reject_undo_and_resume() {
     );
     assert_eq!(bench.current_id(), "p2");
 
-    // e, fix the text, ctrl-s: corrected, and the written answer re-parses to the same extraction.
-    bench.after(1, char_key('e'));
+    // E, fix the text, ctrl-s: corrected, and the written answer re-parses to the same extraction.
+    bench.after(1, char_key('E'));
     assert_eq!(bench.state.focus, Pane::Editor);
     for _ in 0.." | unobtainium".len() {
         bench.send(key(KeyCode::Backspace));
@@ -257,7 +257,7 @@ fn undoing_an_accept_withdraws_its_example_from_the_dataset() {
 fn the_summary_counts_decisions_time_kept_values_and_scores_the_model() {
     let mut bench = Bench::open();
     bench.after(4, char_key('a')); // p1: Ethanol | THF kept
-    bench.after(1, char_key('e'));
+    bench.after(1, char_key('E'));
     for _ in 0.." | unobtainium".len() {
         bench.send(key(KeyCode::Backspace));
     }
@@ -453,4 +453,27 @@ fn queue_screen_at_160x48_and_80x24() {
     insta::assert_snapshot!("queue_80x24", screen(&bench.state));
     bench.send(char_key('?'));
     insta::assert_snapshot!("queue_help_80x24", screen(&bench.state));
+}
+
+#[test]
+fn e_corrects_value_by_value_and_a_decides() {
+    let mut bench = Bench::open();
+    bench.after(1, char_key('a'));
+    assert_eq!(bench.current_id(), "p2");
+    bench.send(char_key('e'));
+    assert_eq!(bench.state.focus, Pane::Form);
+    // Down to "unobtainium", remove it; the screen shows the form beside the source.
+    bench.send(char_key('j'));
+    bench.send(char_key('j'));
+    bench.send(char_key('d'));
+    insta::assert_snapshot!("queue_form_160x48", screen(&bench.state));
+    bench.send(char_key('v'));
+    bench.send(char_key('W'));
+    insta::assert_snapshot!("queue_form_selecting_160x48", screen(&bench.state));
+    bench.send(key(KeyCode::Esc));
+    let [decision] = recorded(&bench.after(4, char_key('a'))).try_into().unwrap();
+    assert_eq!(decision.verdict, Verdict::Corrected);
+    assert_eq!(decision.answer.as_deref(), Some("Toluene | benzene"));
+    assert_eq!(bench.current_id(), "p3");
+    assert!(bench.state.form.is_none(), "the next paragraph starts without a form");
 }

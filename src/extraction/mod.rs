@@ -5,8 +5,10 @@
 //! metrics and export only ever see this type.
 
 mod diff;
+mod edit;
 
 pub use diff::{FieldDiff, RecordDiff, diff};
+pub use edit::Slot;
 
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
@@ -108,6 +110,14 @@ impl Field {
 
     pub fn texts<S: Into<String>>(name: impl Into<String>, texts: impl IntoIterator<Item = S>) -> Field {
         Field::values(name, texts.into_iter().map(Value::new).collect())
+    }
+
+    /// How many values the field holds, nested records' included.
+    pub fn value_count(&self) -> usize {
+        match &self.content {
+            FieldContent::Values(values) => values.len(),
+            FieldContent::Records(records) => records.iter().flat_map(|r| &r.fields).map(Field::value_count).sum(),
+        }
     }
 
     /// The texts of a value field; empty for nested records.

@@ -57,6 +57,19 @@ pub enum Command {
     ReviewUndo,
     ReviewJump,
     ReviewSummary,
+    EditFields,
+    NextRecord,
+    PrevRecord,
+    EditValue,
+    ClearValue,
+    AddValue,
+    AddRecord,
+    RemoveRecord,
+    SelectSpan,
+    WordNext,
+    WordPrev,
+    ExtendSelection,
+    ShrinkSelection,
 }
 
 impl Command {
@@ -113,6 +126,19 @@ impl Command {
             Command::ReviewUndo => "undo the last decision",
             Command::ReviewJump => "jump to any paragraph of the queue",
             Command::ReviewSummary => "the queue's summary: decisions, speed, the model's measures",
+            Command::EditFields => "correct the extraction field by field",
+            Command::NextRecord => "next record",
+            Command::PrevRecord => "previous record",
+            Command::EditValue => "type the value (Enter keeps it, Esc drops it)",
+            Command::ClearValue => "remove the value (an empty field is missing)",
+            Command::AddValue => "add a value to the field",
+            Command::AddRecord => "add a record",
+            Command::RemoveRecord => "remove this record",
+            Command::SelectSpan => "take the value from the source: choose its words",
+            Command::WordNext => "the next word",
+            Command::WordPrev => "the previous word",
+            Command::ExtendSelection => "one more word",
+            Command::ShrinkSelection => "one word less",
         }
     }
 }

@@ -17,7 +17,12 @@ pub(super) fn open_editor(state: &mut State, slot: Side) -> Vec<Effect> {
             None => run.answer.clone(),
         }),
     };
-    let text = text.unwrap_or_default();
+    open_editor_with(state, slot, &text.unwrap_or_default());
+    Vec::new()
+}
+
+/// Opens the text editor on `text`, a correction that started from the `slot` run.
+pub(super) fn open_editor_with(state: &mut State, slot: Side, text: &str) {
     let mut area = TextArea::new(text.split('\n').map(String::from).collect());
     area.set_max_histories(200);
     area.move_cursor(CursorMove::Bottom);
@@ -30,12 +35,17 @@ pub(super) fn open_editor(state: &mut State, slot: Side) -> Vec<Effect> {
     state.reparse_editor();
     state.focus = Pane::Editor;
     state.draft_version += 1;
-    Vec::new()
 }
 
 pub(super) fn accept(state: &mut State) -> Vec<Effect> {
     let task = state.task().clone();
-    if let Some(editor) = &state.editor {
+    if let Some(extraction) = super::form::accepted(state) {
+        let text = task.render(&extraction);
+        state.set_gold(Some((extraction, text)));
+        state.form = None;
+        state.focus = Pane::Result;
+        state.notify("accepted as the corrected gold (s saves it)", Level::Info);
+    } else if let Some(editor) = &state.editor {
         match &editor.parsed {
             Ok(extraction) => {
                 // Saved in the task's exact format, whatever the layout typed.

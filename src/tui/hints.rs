@@ -17,9 +17,14 @@ fn wanted(scope: Scope) -> &'static [Command] {
         Scope::SourceInput => &[Close, Quit],
         Scope::Overlay => &[Close],
         Scope::Picker => &[Choose, SelectNext, Close],
+        Scope::Form => &[
+            Accept, EditValue, SelectSpan, ClearValue, AddValue, NextRecord, Edit, Close,
+        ],
+        Scope::FormInput => &[Choose, Close],
+        Scope::Select => &[WordNext, ExtendSelection, Choose, Close],
         Scope::Review => &[
             ReviewAccept,
-            Edit,
+            EditFields,
             ReviewReject,
             ReviewSkip,
             ReviewUndo,
@@ -35,7 +40,7 @@ pub fn available(state: &State, command: Command) -> bool {
     match command {
         Command::Run => !state.paragraph().trim().is_empty() && state.profile().is_some(),
         Command::Save => state.gold.is_some() || main.extraction().is_some() || editor_parses(state),
-        Command::Accept => editor_parses(state) || main.extraction().is_some(),
+        Command::Accept => state.form.is_some() || editor_parses(state) || main.extraction().is_some(),
         Command::AdoptLeft => main.run.is_some(),
         Command::AdoptRight => state.runs[Side::Compare].run.is_some(),
         Command::Open => !state.browser.is_empty(),
@@ -45,8 +50,15 @@ pub fn available(state: &State, command: Command) -> bool {
             _ => state.value_count() > 0,
         },
         Command::ReviewAccept => editor_parses(state) || state.gold.is_some() || main.extraction().is_some(),
+        Command::NextRecord => state.form.as_ref().is_some_and(|f| f.extraction.records.len() > 1),
         Command::ReviewUndo => state.review.as_ref().is_some_and(|r| !r.queue.log.is_empty()),
-        Command::Choose => matches!(state.overlay(), Some(Overlay::Picker(p)) if !p.matches.is_empty()),
+        Command::Choose => {
+            matches!(state.overlay(), Some(Overlay::Picker(p)) if !p.matches.is_empty())
+                || state
+                    .form
+                    .as_ref()
+                    .is_some_and(|f| f.input.is_some() || f.selecting.is_some())
+        }
         _ => true,
     }
 }

@@ -23,6 +23,12 @@ pub enum Scope {
     Picker,
     /// The review queue's keys, before the pane's when a queue is open.
     Review,
+    /// The field editor.
+    Form,
+    /// Typing a value in the field editor.
+    FormInput,
+    /// Choosing a value's words in the source.
+    Select,
 }
 
 impl Scope {
@@ -38,6 +44,9 @@ impl Scope {
             "overlay" => Scope::Overlay,
             "picker" => Scope::Picker,
             "review" => Scope::Review,
+            "form" => Scope::Form,
+            "form-input" => Scope::FormInput,
+            "select" => Scope::Select,
             _ => return None,
         })
     }
@@ -47,7 +56,13 @@ impl Scope {
     pub fn is_modal(self) -> bool {
         matches!(
             self,
-            Scope::SourceInput | Scope::Editor | Scope::Overlay | Scope::Picker
+            Scope::SourceInput
+                | Scope::Editor
+                | Scope::Overlay
+                | Scope::Picker
+                | Scope::Form
+                | Scope::FormInput
+                | Scope::Select
         )
     }
 }

@@ -6,6 +6,7 @@ pub mod app;
 pub mod clipboard;
 mod correction;
 pub mod draft;
+pub mod form;
 pub mod hints;
 pub mod keymap;
 mod navigate;

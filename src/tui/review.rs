@@ -125,6 +125,7 @@ pub(super) fn show_current(state: &mut State) -> Vec<Effect> {
         .as_ref()
         .is_some_and(|r| r.error.is_some() || r.parse_error.is_some());
     state.editor = None;
+    state.form = None;
     state.selected = 0;
     state.source_scroll = SourceScroll::Rows(0);
     state.result_view = if failed {
@@ -132,7 +133,7 @@ pub(super) fn show_current(state: &mut State) -> Vec<Effect> {
     } else {
         ResultView::Structured
     };
-    if state.focus == Pane::Editor || state.focus == Pane::Browser {
+    if matches!(state.focus, Pane::Editor | Pane::Browser | Pane::Form) {
         state.focus = Pane::Result;
     }
     state.set_gold(gold);
@@ -207,7 +208,9 @@ pub(super) fn pre_annotated(state: &mut State, item: usize, side: Side, run: cra
 /// `a`: the editor's text if open, else the accepted gold, else the model's run as is.
 pub(super) fn accept(state: &mut State) -> Vec<Effect> {
     let task = state.task().clone();
+    let from_form = super::form::accepted(state);
     let chosen = match (&state.editor, &state.gold, state.runs[Side::Main].extraction()) {
+        _ if from_form.is_some() => from_form,
         (Some(editor), _, _) => match &editor.parsed {
             Ok(extraction) => Some(extraction.clone()),
             Err(e) => {
@@ -239,7 +242,11 @@ pub(super) fn accept(state: &mut State) -> Vec<Effect> {
 /// The run the correction started from (the side the editor adopted, else the left): its
 /// extraction and canonical text, or the raw answer when it did not parse.
 fn model_answer(state: &State) -> Option<(Option<Extraction>, String)> {
-    let side = state.editor.as_ref().map_or(Side::Main, |e| e.from);
+    let side = match (&state.form, &state.editor) {
+        (Some(form), _) => form.from,
+        (None, Some(editor)) => editor.from,
+        (None, None) => Side::Main,
+    };
     let run = state.runs[side].run.as_ref()?;
     if run.error.is_some() {
         return None;

@@ -18,6 +18,8 @@ pub enum Pane {
     Compare,
     Editor,
     Browser,
+    /// The field editor.
+    Form,
 }
 
 impl Pane {
@@ -28,6 +30,7 @@ impl Pane {
             Pane::Compare => Scope::Compare,
             Pane::Editor => Scope::Editor,
             Pane::Browser => Scope::Browser,
+            Pane::Form => Scope::Form,
         }
     }
 
@@ -38,6 +41,7 @@ impl Pane {
             Pane::Compare => "Compare",
             Pane::Editor => "Edit",
             Pane::Browser => "Saved",
+            Pane::Form => "Fields",
         }
     }
 }
@@ -223,6 +227,8 @@ pub struct State {
     /// The selected value (index into the highlighted extraction's values).
     pub selected: usize,
     pub editor: Option<EditorState>,
+    /// The field editor, when open.
+    pub form: Option<super::form::FormState>,
     /// The accepted correction and its canonical text.
     pub gold: Option<(Extraction, String)>,
     pub compare_open: bool,
@@ -268,6 +274,7 @@ impl State {
             result_view: ResultView::Structured,
             selected: 0,
             editor: None,
+            form: None,
             gold: None,
             compare_open: false,
             comparison: Vec::new(),
@@ -305,6 +312,9 @@ impl State {
     /// The extraction whose spans the source shows: the text being edited, else the accepted
     /// correction, else the main run's.
     pub fn highlighted(&self) -> Option<&Extraction> {
+        if let Some(form) = &self.form {
+            return Some(&form.extraction);
+        }
         if let Some(Ok(extraction)) = self.editor.as_ref().map(|e| &e.parsed) {
             return Some(extraction);
         }
@@ -340,6 +350,11 @@ impl State {
             (Mode::Overlay(Overlay::Picker(_)), _) => Scope::Picker,
             (Mode::Overlay(_), _) => Scope::Overlay,
             (Mode::EditingSource, _) => Scope::SourceInput,
+            (Mode::Panes, Pane::Form) => match &self.form {
+                Some(form) if form.input.is_some() => Scope::FormInput,
+                Some(form) if form.selecting.is_some() => Scope::Select,
+                _ => Scope::Form,
+            },
             (Mode::Panes, pane) => pane.scope(),
         }
     }
@@ -352,6 +367,9 @@ impl State {
         }
         if self.editor.is_some() {
             panes.push(Pane::Editor);
+        }
+        if self.form.is_some() {
+            panes.push(Pane::Form);
         }
         if !self.browser.is_empty() || self.focus == Pane::Browser {
             panes.push(Pane::Browser);

@@ -2,6 +2,7 @@
 
 use super::action::{Action, Command, Effect, RunJob, Side};
 use super::correction::{accept, copy, open_editor, open_saved, save};
+use super::form;
 use super::navigate;
 use super::picker;
 use super::review;
@@ -103,6 +104,11 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match (&mut state.mode, state.focus) {
         (Mode::Overlay(Overlay::Picker(picker)), _) => picker::type_key(picker, &key),
         (Mode::EditingSource, _) if state.source.input(key) => source_changed(state),
+        (Mode::Panes, Pane::Form) => {
+            if let Some(input) = state.form.as_mut().and_then(|f| f.input.as_mut()) {
+                input.input(key);
+            }
+        }
         (Mode::Panes, Pane::Editor) => {
             if let Some(editor) = &mut state.editor
                 && editor.area.input(key)
@@ -118,6 +124,10 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 
 fn on_paste(state: &mut State, text: &str) -> Vec<Effect> {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    if let Some(input) = state.form.as_mut().and_then(|f| f.input.as_mut()) {
+        input.insert_str(text.replace('\n', " "));
+        return Vec::new();
+    }
     if state.focus == Pane::Editor
         && let Some(editor) = &mut state.editor
     {
@@ -140,6 +150,11 @@ pub(super) fn source_changed(state: &mut State) {
 
 fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
     use navigate::*;
+    if state.focus == Pane::Form
+        && let Some(effects) = on_form_command(state, command)
+    {
+        return effects;
+    }
     match command {
         Command::Quit => quit(state),
         Command::Interrupt if running_slots(state).is_empty() => quit(state),
@@ -157,6 +172,7 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         Command::Edit | Command::AdoptLeft => open_editor(state, Side::Main),
         Command::AdoptRight => open_editor(state, Side::Compare),
         Command::Accept if state.review.is_some() && state.focus == Pane::Editor => review::accept(state),
+        Command::EditFields => form::open(state, Side::Main),
         Command::Accept => accept(state),
         Command::Save => save(state),
         Command::CopyJson => copy(state, true),
@@ -183,7 +199,51 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         Command::ReviewUndo => review::undo(state),
         Command::ReviewJump => review::open_jump(state),
         Command::ReviewSummary => review::open_summary(state),
+        Command::NextRecord
+        | Command::PrevRecord
+        | Command::EditValue
+        | Command::ClearValue
+        | Command::AddValue
+        | Command::AddRecord
+        | Command::RemoveRecord
+        | Command::SelectSpan
+        | Command::WordNext
+        | Command::WordPrev
+        | Command::ExtendSelection
+        | Command::ShrinkSelection => Vec::new(),
     }
+}
+
+/// The field editor's meaning of a command, when it has one.
+fn on_form_command(state: &mut State, command: Command) -> Option<Vec<Effect>> {
+    let (typing, selecting) = state
+        .form
+        .as_ref()
+        .map_or((false, false), |f| (f.input.is_some(), f.selecting.is_some()));
+    Some(match command {
+        Command::Choose if typing => form::commit_input(state),
+        Command::Choose if selecting => form::commit_selection(state),
+        Command::Close if typing || selecting => form::cancel_input(state),
+        Command::Close => form::close(state),
+        Command::SelectNext => form::move_row(state, true),
+        Command::SelectPrev => form::move_row(state, false),
+        Command::NextRecord => form::move_record(state, true),
+        Command::PrevRecord => form::move_record(state, false),
+        Command::EditValue => form::edit_value(state),
+        Command::ClearValue => form::clear(state),
+        Command::AddValue => form::add_value(state),
+        Command::AddRecord => form::add_record(state),
+        Command::RemoveRecord => form::remove_record(state),
+        Command::SelectSpan => form::start_selection(state),
+        Command::WordNext => form::move_selection(state, true, false),
+        Command::WordPrev => form::move_selection(state, false, false),
+        Command::ExtendSelection => form::move_selection(state, true, true),
+        Command::ShrinkSelection => form::move_selection(state, false, true),
+        Command::Edit => form::to_text(state),
+        Command::Accept if state.review.is_some() => review::accept(state),
+        Command::Accept => accept(state),
+        _ => return None,
+    })
 }
 
 fn quit(state: &mut State) -> Vec<Effect> {

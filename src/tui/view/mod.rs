@@ -1,6 +1,7 @@
 //! Drawing: every pane is a plain function of the state and the theme.
 
 mod compare;
+mod form;
 mod highlight;
 mod overlay;
 mod panels;
@@ -59,7 +60,8 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
 /// comparison when it is open.
 fn visible_panes(state: &State) -> Vec<Pane> {
     let main_right = match state.focus {
-        Pane::Editor | Pane::Browser => state.focus,
+        Pane::Editor | Pane::Browser | Pane::Form => state.focus,
+        _ if state.form.is_some() => Pane::Form,
         _ if state.editor.is_some() => Pane::Editor,
         _ => Pane::Result,
     };
@@ -77,6 +79,7 @@ fn render_pane(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, pane
         Pane::Compare => compare::render(frame, area, state, theme),
         Pane::Editor => panels::editor(frame, area, state, theme),
         Pane::Browser => panels::browser(frame, area, state, theme),
+        Pane::Form => form::render(frame, area, state, theme),
     }
 }
 

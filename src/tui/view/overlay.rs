@@ -72,29 +72,32 @@ fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let outer = block("Keys — Esc closes", theme);
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
-    // Two columns when one does not hold every key; descriptions are abbreviated to fit.
+    // As many columns as it takes to show every key; descriptions are abbreviated to fit.
     let count: usize = sections.iter().map(|(_, keys)| keys.len() + 1).sum();
-    let two_columns = count > inner.height as usize;
-    let column = if two_columns { inner.width / 2 } else { inner.width } as usize;
+    let columns = count.div_ceil(inner.height.max(1) as usize).clamp(1, 3);
+    let width = (inner.width as usize) / columns;
+    let key_width = sections
+        .iter()
+        .flat_map(|(_, keys)| keys.iter().map(|(k, _)| k.chars().count()))
+        .max()
+        .unwrap_or(0)
+        .min(12);
     let heading = |text: String| Line::styled(text, theme.fg(theme.focused).add_modifier(Modifier::BOLD));
     let entry = |key: &str, what: &str| {
         Line::from(vec![
-            Span::styled(format!("  {key:<12}"), theme.fg(theme.ok)),
-            Span::raw(super::wrap::abbreviate(what, column.saturating_sub(15))),
+            Span::styled(format!("  {key:<key_width$} "), theme.fg(theme.ok)),
+            Span::raw(super::wrap::abbreviate(what, width.saturating_sub(key_width + 4))),
         ])
     };
     let mut lines = Vec::new();
     for (title, keys) in sections {
-        lines.push(heading(title));
+        lines.push(heading(super::wrap::abbreviate(&title, width.saturating_sub(1))));
         lines.extend(keys.iter().map(|(key, what)| entry(key, what)));
     }
-    if two_columns {
-        let right = lines.split_off(lines.len().div_ceil(2));
-        let [l, r] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(inner);
-        frame.render_widget(Paragraph::new(lines), l);
-        frame.render_widget(Paragraph::new(right), r);
-    } else {
-        frame.render_widget(Paragraph::new(lines), inner);
+    let per_column = lines.len().div_ceil(columns);
+    let areas = Layout::horizontal(vec![Constraint::Fill(1); columns]).split(inner);
+    for (chunk, area) in lines.chunks(per_column.max(1)).zip(areas.iter()) {
+        frame.render_widget(Paragraph::new(chunk.to_vec()), *area);
     }
 }
 

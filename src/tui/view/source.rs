@@ -7,7 +7,7 @@ use super::{pane_block, wrap};
 use crate::extraction::Alignment;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use std::ops::Range;
@@ -72,11 +72,20 @@ fn scroll_top(state: &State, rows: &[Range<usize>], height: usize) -> usize {
     if let SourceScroll::Rows(rows_past) = state.source_scroll {
         return (rows_past as usize).min(max);
     }
-    let selected = state
-        .highlighted()
-        .and_then(|e| e.values().get(state.selected).and_then(|(_, v)| v.span.clone()));
+    let choosing = state
+        .form
+        .as_ref()
+        .and_then(|f| f.selecting.as_ref())
+        .map(|s| s.bytes());
+    let selected = choosing.or_else(|| {
+        state.highlighted().and_then(|e| {
+            e.values()
+                .get(state.selected)
+                .and_then(|(_, v)| v.span.as_ref().map(|s| s.bytes.clone()))
+        })
+    });
     match selected {
-        Some(span) => wrap::row_of(rows, span.bytes.start).saturating_sub(height / 3).min(max),
+        Some(bytes) => wrap::row_of(rows, bytes.start).saturating_sub(height / 3).min(max),
         None => 0,
     }
 }
@@ -107,6 +116,17 @@ fn marks(state: &State, theme: &Theme, text: &str) -> Vec<(Range<usize>, Style)>
             continue;
         }
         marks.push((span.bytes.clone(), style));
+    }
+    // The words being chosen as a value stand out over everything else.
+    if let Some(selection) = state.form.as_ref().and_then(|f| f.selecting.as_ref()) {
+        let bytes = selection.bytes();
+        marks.retain(|(r, _)| r.end <= bytes.start || r.start >= bytes.end);
+        marks.push((
+            bytes,
+            theme
+                .fg(theme.warning)
+                .add_modifier(Modifier::REVERSED | Modifier::UNDERLINED),
+        ));
     }
     marks.sort_by_key(|(r, _)| r.start);
     marks

@@ -1,0 +1,209 @@
+//! The field editor through the pure update: change, clear, add and remove values and records,
+//! set a value by choosing its words in the source; the accepted answer is written in the task's
+//! format and parses back to the same values.
+
+mod common;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use retort::extraction::{Alignment, Extraction};
+use retort::tui::action::{Action, Command, Side};
+use retort::tui::form::{Row, rows};
+use retort::tui::state::{Pane, State};
+use retort::tui::update::update;
+
+fn key(code: KeyCode) -> Action {
+    Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn press(state: &mut State, keys: &str) {
+    for c in keys.chars() {
+        update(state, key(KeyCode::Char(c)));
+    }
+}
+
+fn typed(state: &mut State, text: &str) {
+    for c in text.chars() {
+        update(state, key(KeyCode::Char(c)));
+    }
+}
+
+fn open(task: &str, paragraph: &str, reply: &str) -> State {
+    let mut state = common::tui_state(task, paragraph, 160, 48);
+    update(&mut state, Action::Command(Command::Run));
+    common::finish_run(&mut state, Side::Main, reply);
+    update(&mut state, Action::Command(Command::EditFields));
+    assert_eq!(state.focus, Pane::Form);
+    state
+}
+
+fn form(state: &State) -> &Extraction {
+    &state.form.as_ref().expect("the form is open").extraction
+}
+
+/// Moves the cursor to the first row that is `row`.
+fn go_to(state: &mut State, row: &Row) {
+    let form = state.form.as_ref().unwrap();
+    let at = rows(state.task(), &form.extraction, form.record)
+        .iter()
+        .position(|r| r == row)
+        .unwrap_or_else(|| panic!("no row {row:?}"));
+    let from = form.row;
+    let (steps, down) = if at >= from { (at - from, 'j') } else { (from - at, 'k') };
+    for _ in 0..steps {
+        press(state, &down.to_string());
+    }
+}
+
+/// Accepts the form and returns the gold text, checking it parses back to the form's values.
+fn accept(state: &mut State) -> String {
+    let expected: Vec<(String, String)> = form(state)
+        .values()
+        .iter()
+        .map(|(f, v)| (f.to_string(), v.text.clone()))
+        .collect();
+    press(state, "a");
+    assert!(state.form.is_none());
+    let (_, text) = state.gold.clone().expect("accepted as gold");
+    let reparsed = state.task().parse(&text).expect("the written answer parses");
+    let back: Vec<(String, String)> = reparsed
+        .values()
+        .iter()
+        .map(|(f, v)| (f.to_string(), v.text.clone()))
+        .collect();
+    assert_eq!(back, expected, "written as {text:?}");
+    text
+}
+
+#[test]
+fn compound_list_remove_a_value_and_take_one_from_the_source() {
+    let paragraph = "Ethanol and THF were stirred with acetone.";
+    let mut state = open("compound", paragraph, "Ethanol | THF | unobtainium");
+    go_to(
+        &mut state,
+        &Row::Value {
+            field: "compound".into(),
+            index: 2,
+        },
+    );
+    press(&mut state, "d");
+    assert_eq!(form(&state).records[0].texts("compound"), ["Ethanol", "THF"]);
+    // o: a new value; v: its words from the source, moved to "acetone" word by word.
+    press(&mut state, "v");
+    assert!(state.form.as_ref().unwrap().selecting.is_some());
+    press(&mut state, "wwwwww");
+    update(&mut state, key(KeyCode::Enter));
+    let values = form(&state).field_values(0, "compound");
+    assert_eq!(values[2].text, "acetone");
+    assert_eq!(values[2].alignment, Alignment::Exact, "grounded by construction");
+    assert_eq!(&paragraph[values[2].span.as_ref().unwrap().bytes.clone()], "acetone");
+    // A typed value is grounded as it is kept.
+    press(&mut state, "o");
+    typed(&mut state, "thf");
+    update(&mut state, key(KeyCode::Enter));
+    assert_eq!(
+        form(&state).field_values(0, "compound")[3].alignment,
+        Alignment::CaseInsensitive
+    );
+    assert_eq!(accept(&mut state), "Ethanol | THF | acetone | thf");
+}
+
+#[test]
+fn mof_records_change_clear_add_and_remove() {
+    let (paragraph, gold) = common::sample("mof-synthesis");
+    let mut state = open("mof-synthesis", &paragraph, &gold);
+    let records = form(&state).records.len();
+    assert!(records >= 1);
+    // Clear a value: the field is missing, written as the task's marker.
+    go_to(
+        &mut state,
+        &Row::Value {
+            field: "metal amount".into(),
+            index: 0,
+        },
+    );
+    press(&mut state, "d");
+    assert!(form(&state).field_values(0, "metal amount").is_empty());
+    // Type it back in place.
+    update(&mut state, key(KeyCode::Enter));
+    typed(&mut state, "0.5 g");
+    update(&mut state, key(KeyCode::Enter));
+    assert_eq!(form(&state).records[0].texts("metal amount"), ["0.5 g"]);
+    // Change a value in place: Enter shows the old text, typing goes on from its end.
+    go_to(
+        &mut state,
+        &Row::Value {
+            field: "compound name".into(),
+            index: 0,
+        },
+    );
+    update(&mut state, key(KeyCode::Enter));
+    typed(&mut state, " (1)");
+    update(&mut state, key(KeyCode::Enter));
+    let name = form(&state).records[0].texts("compound name")[0].to_string();
+    assert!(name.ends_with(" (1)"), "{name}");
+    // A new record, then a value in it; a record removed.
+    press(&mut state, "N");
+    assert_eq!(form(&state).records.len(), records + 1);
+    assert_eq!(state.form.as_ref().unwrap().record, records);
+    update(&mut state, key(KeyCode::Enter));
+    typed(&mut state, "MOF-5");
+    update(&mut state, key(KeyCode::Enter));
+    assert_eq!(form(&state).records[records].texts("compound name"), ["MOF-5"]);
+    // Another record, removed again.
+    press(&mut state, "N");
+    assert_eq!(form(&state).records.len(), records + 2);
+    press(&mut state, "X");
+    assert_eq!(form(&state).records.len(), records + 1);
+    assert_eq!(state.form.as_ref().unwrap().record, records);
+    // Back to the first record: a cleared field is written as the task's missing marker.
+    for _ in 0..records {
+        press(&mut state, "h");
+    }
+    assert_eq!(state.form.as_ref().unwrap().record, 0);
+    go_to(
+        &mut state,
+        &Row::Value {
+            field: "metal source".into(),
+            index: 0,
+        },
+    );
+    press(&mut state, "d");
+    let text = accept(&mut state);
+    assert!(text.starts_with("[{\"compound name\": "), "{text}");
+    assert!(text.contains("\"metal source\": \"NaN\""), "{text}");
+    assert!(text.contains("\"metal amount\": \"0.5 g\""), "{text}");
+    assert!(text.contains("MOF-5"), "{text}");
+}
+
+#[test]
+fn doping_statements_add_a_statement_with_host_from_the_source() {
+    let (paragraph, gold) = common::sample("doping-eng");
+    let mut state = open("doping-eng", &paragraph, &gold);
+    assert_eq!(form(&state).records.len(), 1);
+    press(&mut state, "N");
+    go_to(&mut state, &Row::Add { field: "host".into() });
+    press(&mut state, "v");
+    // The first words of the paragraph, extended to two.
+    press(&mut state, "W");
+    update(&mut state, key(KeyCode::Enter));
+    assert_eq!(form(&state).records[1].texts("host"), ["We report"]);
+    go_to(&mut state, &Row::Add { field: "dopant".into() });
+    update(&mut state, key(KeyCode::Enter));
+    typed(&mut state, "Er3+");
+    update(&mut state, key(KeyCode::Enter));
+    let text = accept(&mut state);
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(text.contains("'We report'") && text.contains("'Er3+'"), "{text}");
+}
+
+#[test]
+fn esc_drops_a_value_being_typed_then_closes_the_form() {
+    let mut state = open("compound", "Ethanol was added.", "Ethanol");
+    update(&mut state, key(KeyCode::Enter));
+    typed(&mut state, "xyz");
+    update(&mut state, key(KeyCode::Esc));
+    assert_eq!(form(&state).records[0].texts("compound"), ["Ethanol"]);
+    update(&mut state, key(KeyCode::Esc));
+    assert!(state.form.is_none());
+    assert_eq!(state.focus, Pane::Result);
+}
