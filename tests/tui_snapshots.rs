@@ -189,3 +189,24 @@ fn help_and_status_abbreviate_at_100_and_80_columns() {
         insta::assert_snapshot!(format!("help_{width}x{height}"), screen);
     }
 }
+
+#[test]
+fn eight_reactions_are_shown_one_at_a_time() {
+    let (paragraph, gold) = common::sample("mof-synthesis");
+    let record = gold.trim().trim_start_matches('[').trim_end_matches(']').to_string();
+    let first_record_end = record.find("}, {").map_or(record.len(), |i| i + 1);
+    let one = &record[..first_record_end];
+    let reply = format!("[{}]", [one; 8].join(", "));
+    let mut state = common::tui_state("mof-synthesis", &paragraph, 160, 48);
+    update(&mut state, Action::Command(Command::Run));
+    common::finish_run(&mut state, Side::Main, &reply);
+    assert_eq!(state.highlighted().unwrap().records.len(), 8);
+    state.focus = retort::tui::state::Pane::Result;
+    let screen = draw(&state, true);
+    assert!(screen.contains("record 1 of 8"), "{screen}");
+    update(&mut state, Action::Command(Command::NextRecord));
+    let screen = draw(&state, true);
+    assert!(screen.contains("record 2 of 8"), "{screen}");
+    assert!(screen.contains("#2"), "{screen}");
+    insta::assert_snapshot!("mof_8_reactions_160x48", screen);
+}

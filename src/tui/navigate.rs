@@ -151,6 +151,32 @@ pub(super) fn close(state: &mut State) -> Vec<Effect> {
     Vec::new()
 }
 
+/// Selects the first value of the next or previous record (the result shows records one at a
+/// time when they do not fit side by side).
+pub(super) fn step_record(state: &mut State, forward: bool) -> Vec<Effect> {
+    let Some(extraction) = state.highlighted() else {
+        return Vec::new();
+    };
+    let counts: Vec<usize> = extraction
+        .records
+        .iter()
+        .map(|r| r.fields.iter().map(|f| f.value_count()).sum())
+        .collect();
+    let current = super::view::record_of_value(extraction, state.selected);
+    let target = if forward {
+        (current + 1).min(counts.len().saturating_sub(1))
+    } else {
+        current.saturating_sub(1)
+    };
+    // An empty record has no value to select: the nearest value before it stands in.
+    state.selected = counts[..target]
+        .iter()
+        .sum::<usize>()
+        .min(state.value_count().saturating_sub(1));
+    state.source_scroll = super::state::SourceScroll::FollowSelection;
+    Vec::new()
+}
+
 /// The next or previous item: in an open picker, in the browser, or among the values.
 pub(super) fn select(state: &mut State, forward: bool) -> Vec<Effect> {
     if let Mode::Overlay(Overlay::Picker(picker)) = &mut state.mode {

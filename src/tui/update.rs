@@ -199,9 +199,9 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         Command::ReviewUndo => review::undo(state),
         Command::ReviewJump => review::open_jump(state),
         Command::ReviewSummary => review::open_summary(state),
-        Command::NextRecord
-        | Command::PrevRecord
-        | Command::EditValue
+        Command::NextRecord => step_record(state, true),
+        Command::PrevRecord => step_record(state, false),
+        Command::EditValue
         | Command::ClearValue
         | Command::AddValue
         | Command::AddRecord

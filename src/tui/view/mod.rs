@@ -10,6 +10,8 @@ mod result;
 mod source;
 pub mod wrap;
 
+pub use result::record_of_value;
+
 use super::state::{Level, Pane, State};
 use super::theme::Theme;
 use ratatui::Frame;

@@ -14,6 +14,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
+use std::ops::Range;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, slot: Side) {
     let pane = if slot == Side::Main {
@@ -56,7 +57,21 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, slot:
         ..rest
     };
     if matches!(state.task().format, Format::Json { .. }) {
-        frame.render_widget(table(state.task(), extraction, selected, theme), body);
+        let shown = shown_records(state.task(), extraction, selected, body.width);
+        let body = if shown.len() < extraction.records.len() {
+            let note = Line::styled(
+                format!(
+                    "record {} of {} — h/l or j/k move between records",
+                    shown.start + 1,
+                    extraction.records.len()
+                ),
+                theme.fg(theme.dim),
+            );
+            lines_on_top(frame, vec![note], body)
+        } else {
+            body
+        };
+        frame.render_widget(table(state.task(), extraction, selected, shown, theme), body);
     } else {
         let list = list_lines(state.task(), extraction, selected, theme);
         let top = selected_line_top(&list, body.height);
@@ -278,7 +293,40 @@ fn selected_line_top(lines: &[(Line, bool)], height: u16) -> u16 {
 }
 
 /// Fields × records: one row per field, one column per record (reaction, material, …).
-fn table<'a>(task: &Task, extraction: &'a Extraction, selected: Option<usize>, theme: &Theme) -> Table<'a> {
+/// Narrowest a record's column may be before records are shown one at a time.
+const MIN_COLUMN: usize = 18;
+
+/// The records that fit side by side in `width`: all of them, or the one holding the selected
+/// value.
+fn shown_records(task: &Task, extraction: &Extraction, selected: Option<usize>, width: u16) -> Range<usize> {
+    let count = extraction.records.len();
+    let label = field_names(task, extraction)
+        .iter()
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(8)
+        .min(26);
+    let room = (width as usize).saturating_sub(label + 1);
+    if count <= 1 || room / count >= MIN_COLUMN {
+        return 0..count;
+    }
+    let record = selected.map_or(0, |s| record_of_value(extraction, s));
+    record..record + 1
+}
+
+/// The record holding the `index`-th value (in `values()` order).
+pub fn record_of_value(extraction: &Extraction, index: usize) -> usize {
+    let mut seen = 0;
+    for (r, record) in extraction.records.iter().enumerate() {
+        seen += record.fields.iter().map(|f| f.value_count()).sum::<usize>();
+        if index < seen {
+            return r;
+        }
+    }
+    extraction.records.len().saturating_sub(1)
+}
+
+fn field_names(task: &Task, extraction: &Extraction) -> Vec<String> {
     let mut names: Vec<String> = task.fields.iter().map(|f| f.name.clone()).collect();
     for record in &extraction.records {
         for field in &record.fields {
@@ -287,6 +335,17 @@ fn table<'a>(task: &Task, extraction: &'a Extraction, selected: Option<usize>, t
             }
         }
     }
+    names
+}
+
+fn table<'a>(
+    task: &Task,
+    extraction: &'a Extraction,
+    selected: Option<usize>,
+    shown: Range<usize>,
+    theme: &Theme,
+) -> Table<'a> {
+    let names = field_names(task, extraction);
     // Value indices in `values()` order: record by record, field by field.
     let mut cells: Vec<Vec<Option<Vec<Span>>>> = vec![vec![None; extraction.records.len()]; names.len()];
     let mut index = 0;
@@ -304,6 +363,10 @@ fn table<'a>(task: &Task, extraction: &'a Extraction, selected: Option<usize>, t
             cells[row][r] = Some(spans);
         }
     }
+    let cells: Vec<Vec<Option<Vec<Span>>>> = cells
+        .into_iter()
+        .map(|cols| cols.into_iter().skip(shown.start).take(shown.len()).collect())
+        .collect();
     let rows: Vec<Row> = names
         .iter()
         .zip(cells)
@@ -317,12 +380,9 @@ fn table<'a>(task: &Task, extraction: &'a Extraction, selected: Option<usize>, t
         .collect();
     let label_width = names.iter().map(|n| n.chars().count()).max().unwrap_or(8).min(26) as u16;
     let mut widths = vec![Constraint::Length(label_width)];
-    widths.extend(std::iter::repeat_n(
-        Constraint::Fill(1),
-        extraction.records.len().max(1),
-    ));
+    widths.extend(std::iter::repeat_n(Constraint::Fill(1), shown.len().max(1)));
     let header: Vec<Cell> = std::iter::once(Cell::from(""))
-        .chain((1..=extraction.records.len()).map(|i| Cell::from(format!("#{i}"))))
+        .chain(shown.map(|i| Cell::from(format!("#{}", i + 1))))
         .collect();
     Table::new(rows, widths)
         .header(Row::new(header).style(theme.fg(theme.dim).add_modifier(Modifier::BOLD)))
