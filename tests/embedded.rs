@@ -176,3 +176,22 @@ fn extract_with_the_embedded_model_writes_valid_jsonl() {
         assert!(line["completion_tokens"].as_u64().is_some_and(|n| n > 0));
     }
 }
+
+/// The embedded engine's own logits give each value a confidence.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn values_carry_the_confidence_of_the_embedded_logits() {
+    let gguf = common::test_gguf();
+    let registry = Registry::builtin();
+    let smol = profile(&gguf, "zero-shot", 24);
+    let request = RunRequest::new(
+        registry.get("compound").unwrap(),
+        &smol,
+        "Ethanol and THF were stirred with acetone.",
+    );
+    let run = execute(&HttpEngine::new(), &request, None, &CancellationToken::new()).await;
+    assert_eq!(run.error, None);
+    let extraction = run.extraction.expect("a delimited reply always parses");
+    let confidences: Vec<f64> = extraction.values().iter().filter_map(|(_, v)| v.confidence).collect();
+    assert!(!confidences.is_empty(), "no confidence for {:?}", run.raw_reply);
+    assert!(confidences.iter().all(|c| *c > 0.0 && *c <= 1.0), "{confidences:?}");
+}

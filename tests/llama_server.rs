@@ -34,6 +34,7 @@ fn spec(url: &str, prompt: Prompt, stream: bool) -> CallSpec {
         timeout: Duration::from_secs(120),
         retries: 2,
         stream,
+        logprobs: false,
     }
 }
 
@@ -141,4 +142,43 @@ fn extract_batch_and_evaluate(url: &str) {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["counts"]["paragraphs"], 3);
+}
+
+/// Token log-probabilities from the real server become each value's confidence, streamed and not.
+#[test]
+fn values_carry_the_confidence_the_server_gives() {
+    let server = common::LlamaServer::get(OWN_PORT);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let engine = HttpEngine::new();
+        let registry = Registry::builtin();
+        let profile = parse(&format!(
+            "[[model]]\nname = \"smol\"\nengine = \"openai\"\nbase_url = \"{}\"\nmode = \"zero-shot\"\nmax_tokens = 32\n",
+            server.url
+        ))
+        .unwrap()
+        .remove(0);
+        assert!(profile.logprobs, "asked for by default");
+        for stream in [false, true] {
+            let request = RunRequest {
+                stream,
+                ..RunRequest::new(
+                    registry.get("compound").unwrap(),
+                    &profile,
+                    "Ethanol and THF were stirred with acetone.",
+                )
+            };
+            let run = execute(&engine, &request, None, &CancellationToken::new()).await;
+            assert_eq!(run.error, None);
+            assert_eq!(run.request["logprobs"], true);
+            let extraction = run.extraction.expect("a delimited reply always parses");
+            let confidences: Vec<f64> = extraction.values().iter().filter_map(|(_, v)| v.confidence).collect();
+            assert!(
+                !confidences.is_empty(),
+                "stream {stream}: no value got a confidence from {:?}",
+                run.raw_reply
+            );
+            assert!(confidences.iter().all(|c| *c > 0.0 && *c <= 1.0), "{confidences:?}");
+        }
+    });
 }

@@ -31,6 +31,7 @@ fn spec(base: &str, stream: bool) -> CallSpec {
         timeout: Duration::from_secs(10),
         retries: 3,
         stream,
+        logprobs: false,
     }
 }
 

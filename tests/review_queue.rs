@@ -341,6 +341,15 @@ fn riskiest_first_orders_by_failure_parse_schema_unaligned_and_disagreement() {
     assert_eq!(walked, ["failed", "unparsable", "unaligned", "disagree", "fine"]);
     let input: Vec<usize> = order(&risks, Order::Input);
     assert_eq!(input, [0, 1, 2, 3, 4]);
+
+    // Low confidence (token probabilities below 0.5) is a reason of its own.
+    let mut unsure = run(good);
+    for (_, value) in unsure.extraction.as_mut().unwrap().values_mut() {
+        value.confidence = Some(0.2);
+    }
+    let risks = assess(&item("unsure", unsure, None));
+    assert_eq!(risks, [Risk::Unsure(2)]);
+    assert!(risks[0].describe().contains("unsure"));
 }
 
 #[test]

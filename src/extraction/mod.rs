@@ -50,6 +50,9 @@ pub struct Value {
     pub span: Option<Span>,
     #[serde(default)]
     pub alignment: Alignment,
+    /// How sure the model was, from its tokens' probabilities (0–1), when the engine gave them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f64>,
 }
 
 /// Where a value sits in the source: a byte range on char boundaries, and the same range in chars.
@@ -95,6 +98,7 @@ impl Value {
             text: text.into(),
             span: None,
             alignment: Alignment::Unchecked,
+            confidence: None,
         }
     }
 }

@@ -33,6 +33,7 @@ pub fn parse(text: &str) -> Result<Extraction, FormatError> {
             text: plain[bytes.clone()].to_string(),
             span: Some(Span::from_bytes(&plain, bytes)),
             alignment: Alignment::Exact,
+            confidence: None,
         };
         match fields.iter_mut().find(|f| f.name == role) {
             Some(Field {

@@ -31,6 +31,8 @@ pub struct CallSpec {
     pub timeout: Duration,
     pub retries: u32,
     pub stream: bool,
+    /// Ask for each token's log-probability.
+    pub logprobs: bool,
 }
 
 /// What came back.
@@ -44,6 +46,8 @@ pub struct Reply {
     pub pieces: u64,
     pub time_to_first_token: Option<Duration>,
     pub attempts: u32,
+    /// The generated tokens with their log-probabilities, when the engine gave them.
+    pub tokens: Vec<super::logprobs::TokenProb>,
 }
 
 pub struct HttpEngine {
@@ -84,6 +88,17 @@ impl HttpEngine {
             Prompt::Chat { messages } => map.insert("messages".into(), json!(messages)),
             Prompt::Completion { text } => map.insert("prompt".into(), json!(text)),
         };
+        // The chosen token's log-probability only: one alternative is the fewest servers accept.
+        match (&spec.prompt, spec.logprobs) {
+            (Prompt::Chat { .. }, true) => {
+                map.insert("logprobs".into(), json!(true));
+                map.insert("top_logprobs".into(), json!(1));
+            }
+            (Prompt::Completion { .. }, true) => {
+                map.insert("logprobs".into(), json!(1));
+            }
+            (_, false) => {}
+        }
         if !spec.stop.is_empty() {
             map.insert("stop".into(), json!(spec.stop));
         }
@@ -357,6 +372,7 @@ fn reply_from_json(json: &Json) -> Reply {
         .to_string();
     let mut reply = Reply {
         text,
+        tokens: choice.map(super::logprobs::from_choice).unwrap_or_default(),
         ..Reply::default()
     };
     read_meta(json, &mut reply);
@@ -439,6 +455,9 @@ async fn read_stream(
             if let Some(tx) = pieces {
                 let _ = tx.send(piece.to_string());
             }
+        }
+        if let Some(choice) = json.pointer("/choices/0") {
+            reply.tokens.extend(super::logprobs::from_choice(choice));
         }
         read_meta(&json, &mut reply);
     }

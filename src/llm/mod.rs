@@ -8,6 +8,7 @@ pub mod embedded;
 pub mod error;
 pub mod fetch;
 pub mod finish;
+pub mod logprobs;
 pub mod models_file;
 pub mod profile;
 pub mod prompt;

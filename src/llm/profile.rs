@@ -105,6 +105,14 @@ pub struct ModelProfile {
     /// Only listed when this environment variable is set (the OpenAI default needs its key).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requires_env: Option<String>,
+    /// Ask the server for each token's log-probability (OpenAI `logprobs`), from which each
+    /// value's confidence is derived. Turn off for a server that refuses the field.
+    #[serde(default = "yes")]
+    pub logprobs: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl ModelProfile {
@@ -129,6 +137,7 @@ impl ModelProfile {
             threads: None,
             gpu_layers: None,
             requires_env: None,
+            logprobs: true,
         }
     }
 

@@ -46,6 +46,10 @@ pub struct Run {
     pub parse_error: Option<FormatError>,
     pub validation: Validation,
     pub started_at: String,
+    /// The reply's tokens with their log-probabilities (they become each value's confidence;
+    /// not written out).
+    #[serde(skip)]
+    pub tokens: Vec<super::logprobs::TokenProb>,
 }
 
 impl Run {
@@ -109,6 +113,7 @@ fn blank(request: &RunRequest<'_>, endpoint: &str) -> Run {
         parse_error: None,
         validation: Validation::NotApplicable,
         started_at: crate::clock::now(),
+        tokens: Vec::new(),
     }
 }
 
@@ -221,6 +226,7 @@ async fn call_http(
         timeout: Duration::from_secs(profile.timeout),
         retries: profile.retries,
         stream: request.stream,
+        logprobs: profile.logprobs,
     };
     run.request = HttpEngine::body(&spec);
     (engine.call(&spec, pieces, cancel).await, schema_sent)
@@ -282,6 +288,7 @@ async fn call_embedded(
 
 fn record_reply(run: &mut Run, reply: Reply) {
     run.raw_reply = reply.text;
+    run.tokens = reply.tokens;
     run.finish_reason = reply.finish_reason;
     run.prompt_tokens = reply.prompt_tokens;
     run.completion_tokens = reply.completion_tokens.or_else(|| {
@@ -303,7 +310,10 @@ fn finish(run: &mut Run, request: &RunRequest<'_>, schema: Option<&serde_json::V
     }
     run.answer = prompt::answer_from_reply(request.task, run.mode, &run.raw_reply);
     match request.task.parse_grounded(&run.answer, request.paragraph) {
-        Ok(extraction) => run.extraction = Some(extraction),
+        Ok(mut extraction) => {
+            super::logprobs::assign(&mut extraction, &run.tokens);
+            run.extraction = Some(extraction);
+        }
         Err(e) => run.parse_error = Some(e),
     }
     run.validation = dialect::validate(schema, &run.answer, schema_sent);

@@ -252,6 +252,7 @@ impl OutputLine {
             parse_error: self.parse_error,
             validation: self.validation.unwrap_or(Validation::NotApplicable),
             started_at: String::new(),
+            tokens: Vec::new(),
         }
     }
 }

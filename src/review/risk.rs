@@ -6,6 +6,7 @@ use crate::extraction::Alignment;
 use crate::extraction::{FieldDiff, diff};
 use crate::llm::Run;
 use crate::llm::dialect::Validation;
+use crate::llm::logprobs::LOW_CONFIDENCE;
 
 /// One reason an item is risky.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,6 +21,8 @@ pub enum Risk {
     NotFound(usize),
     /// The two runs disagree on this many fields.
     Disagree(usize),
+    /// This many values were written with low confidence (token probabilities).
+    Unsure(usize),
 }
 
 impl Risk {
@@ -31,6 +34,7 @@ impl Risk {
             Risk::SchemaViolated => 500,
             Risk::NotFound(n) => 30 * *n as u64,
             Risk::Disagree(n) => 10 * *n as u64,
+            Risk::Unsure(n) => 15 * *n as u64,
         }
     }
 
@@ -41,6 +45,7 @@ impl Risk {
             Risk::SchemaViolated => "schema violated".into(),
             Risk::NotFound(n) => format!("{n} ⚠ not in source"),
             Risk::Disagree(n) => format!("runs disagree on {n}"),
+            Risk::Unsure(n) => format!("{n} unsure (p < {LOW_CONFIDENCE})"),
         }
     }
 }
@@ -86,6 +91,15 @@ fn run_risks(run: &Run) -> Vec<Risk> {
     });
     if not_found > 0 {
         risks.push(Risk::NotFound(not_found));
+    }
+    let unsure = run.extraction.as_ref().map_or(0, |e| {
+        e.values()
+            .iter()
+            .filter(|(_, v)| v.confidence.is_some_and(|c| c < LOW_CONFIDENCE))
+            .count()
+    });
+    if unsure > 0 {
+        risks.push(Risk::Unsure(unsure));
     }
     risks
 }

@@ -389,6 +389,7 @@ pub(super) fn commit_selection(state: &mut State) -> Vec<Effect> {
         text: paragraph[bytes.clone()].to_string(),
         span: Some(Span::from_bytes(&paragraph, bytes)),
         alignment: Alignment::Exact,
+        confidence: None,
     };
     set(state, &slot, value);
     Vec::new()

@@ -5,6 +5,7 @@ use super::EmbeddedCall;
 use crate::llm::client::Reply;
 use crate::llm::error::LlmError;
 use crate::llm::finish::FinishReason;
+use crate::llm::logprobs::TokenProb;
 use crate::llm::prompt::Prompt;
 use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::context::params::LlamaContextParams;
@@ -222,6 +223,7 @@ fn generate(model: &LlamaModel, ctx: &mut LlamaContext, job: &Job) -> Result<Rep
             return Err(LlmError::Cancelled { partial: reply.text });
         }
         let token = next_token(ctx, logits_index, grammar.as_mut(), sampler.as_mut());
+        let logprob = token_logprob(ctx.get_logits_ith(logits_index), token);
         if let Some(g) = grammar.as_mut() {
             g.accept(token);
         }
@@ -230,7 +232,12 @@ fn generate(model: &LlamaModel, ctx: &mut LlamaContext, job: &Job) -> Result<Rep
             break;
         }
         generated += 1;
-        pending.extend(vocab.token_to_piece(token, false, None));
+        let bytes = vocab.token_to_piece(token, false, None);
+        reply.tokens.push(TokenProb {
+            bytes: bytes.clone(),
+            logprob,
+        });
+        pending.extend(bytes);
         let piece = take_utf8(&mut pending);
         if !piece.is_empty() {
             reply.time_to_first_token.get_or_insert_with(|| started.elapsed());
@@ -259,6 +266,17 @@ fn generate(model: &LlamaModel, ctx: &mut LlamaContext, job: &Job) -> Result<Rep
     }
     reply.completion_tokens = Some(u64::from(generated));
     Ok(reply)
+}
+
+/// The model's own log-probability of `token` (softmax over the raw logits, before any grammar
+/// or sampler): what the value confidences are made of.
+fn token_logprob(logits: &[f32], token: LlamaToken) -> f64 {
+    let Some(&chosen) = logits.get(token.0 as usize) else {
+        return f64::NEG_INFINITY;
+    };
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let sum: f64 = logits.iter().map(|l| f64::from(l - max).exp()).sum();
+    f64::from(chosen - max) - sum.ln()
 }
 
 fn add(batch: &mut LlamaBatch, token: LlamaToken, position: usize, logits: bool) -> Result<(), LlmError> {
@@ -358,6 +376,14 @@ fn take_utf8(pending: &mut Vec<u8>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_logprob_is_its_softmax_share() {
+        let logits = [0.0f32, 3f32.ln(), f32::NEG_INFINITY];
+        assert!((token_logprob(&logits, LlamaToken::new(1)) - 0.75f64.ln()).abs() < 1e-6);
+        assert!((token_logprob(&logits, LlamaToken::new(0)) - 0.25f64.ln()).abs() < 1e-6);
+        assert_eq!(token_logprob(&logits, LlamaToken::new(9)), f64::NEG_INFINITY);
+    }
 
     #[test]
     fn the_shortlist_holds_the_best_tokens() {

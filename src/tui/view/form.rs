@@ -92,7 +92,9 @@ fn row_spans<'a>(state: &'a State, row: &Row, theme: &Theme) -> Vec<Span<'a>> {
             } else {
                 theme.fg(theme.dim)
             };
-            vec![Span::raw(value.text.as_str()), Span::styled(mark(value), warn)]
+            let mut spans = vec![Span::raw(value.text.as_str()), Span::styled(mark(value), warn)];
+            spans.extend(super::result::confidence(value, theme));
+            spans
         }
         Row::Add { field } if form.extraction.field_values(form.record, field).is_empty() => {
             let missing = state.task().field(field).and_then(|f| f.missing.as_deref());

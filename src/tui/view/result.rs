@@ -194,10 +194,24 @@ fn value_span<'a>(task: &Task, field: &str, value: &'a Value, selected: bool, th
     } else {
         theme.fg(theme.dim)
     };
-    vec![
+    let mut spans = vec![
         Span::styled(value.text.as_str(), style),
         Span::styled(mark(value), warn),
-    ]
+    ];
+    spans.extend(confidence(value, theme));
+    spans
+}
+
+/// The model's confidence in a value, when the engine gave token probabilities; a low one
+/// stands out.
+pub fn confidence(value: &Value, theme: &Theme) -> Option<Span<'static>> {
+    let p = value.confidence?;
+    let style = if p < crate::llm::logprobs::LOW_CONFIDENCE {
+        theme.fg(theme.warning)
+    } else {
+        theme.fg(theme.dim)
+    };
+    Some(Span::styled(format!(" p{p:.2}"), style))
 }
 
 /// One line per record (per value for lists), each line tagged with whether it holds the
