@@ -486,3 +486,56 @@ fn e_corrects_value_by_value_and_a_decides() {
     assert_eq!(bench.current_id(), "p3");
     assert!(bench.state.form.is_none(), "the next paragraph starts without a form");
 }
+
+#[test]
+fn bad_lines_are_skipped_and_named_and_the_right_run_is_adopted() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = write_extract_output(dir.path());
+    let mut text = std::fs::read_to_string(&corpus).unwrap();
+    text.push_str("{\"id\": \"broken\", \"input\": 12}\nnot json at all\n");
+    std::fs::write(&corpus, text).unwrap();
+    // The compared file: the same paragraphs, another model's answers.
+    let state = common::tui_state("compound", "", 160, 48);
+    let mut other = String::new();
+    for (id, paragraph, _) in PARAGRAPHS {
+        let run = from_reply(&RunRequest::new(state.task(), &state.profiles[1], paragraph), "benzene");
+        other.push_str(&retort::batch::output_line(id, paragraph, &run).to_string());
+        other.push('\n');
+    }
+    let compare = dir.path().join("tuned.jsonl");
+    std::fs::write(&compare, other).unwrap();
+    let options = ReviewOptions {
+        task: None,
+        model: None,
+        compare: Some(compare),
+        compare_model: None,
+        order: Order::Input,
+        lookahead: 3,
+    };
+    let opened = open_file(&corpus, &options, &state.tasks.clone(), &dir.path().join("reviews")).unwrap();
+    assert_eq!(opened.queue.items.len(), 5);
+    assert_eq!(opened.problems.len(), 2, "{:?}", opened.problems);
+    assert!(opened.problems[0].contains(":6:"), "{:?}", opened.problems);
+    assert!(opened.problems[1].contains(":7:"), "{:?}", opened.problems);
+    let mut state = state;
+    update(
+        &mut state,
+        Action::QueueOpened(Box::new(ReviewState::new(opened, [None, None], 3)), Vec::new()),
+    );
+    assert!(state.compare_open, "both runs side by side");
+    // ] starts the correction from the right run; accepting it is a correction of the left's.
+    update(&mut state, char_key(']'));
+    assert_eq!(state.focus, Pane::Form);
+    assert_eq!(
+        state.form.as_ref().unwrap().extraction.records[0].texts("compound"),
+        ["benzene"]
+    );
+    let effects = update(&mut state, char_key('a'));
+    let [decision] = recorded(&effects).try_into().unwrap();
+    assert_eq!(
+        decision.verdict,
+        Verdict::Accepted,
+        "the right run's answer, kept as is"
+    );
+    assert_eq!(decision.model_answer.as_deref(), Some("benzene"));
+}

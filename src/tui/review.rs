@@ -396,8 +396,14 @@ pub(super) fn open_jump(state: &mut State) -> Vec<Effect> {
         .map(|(p, &i)| {
             let mark = queue.verdict(i).map_or("·", |v| v.label());
             let text: String = queue.items[i].paragraph.chars().take(70).collect();
+            let risks: Vec<String> = queue.risks[i].iter().map(|r| r.describe()).collect();
+            let risks = if risks.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", risks.join(", "))
+            };
             format!(
-                "{:>5} {mark:<9} {} — {}",
+                "{:>5} {mark:<9} {}{risks} — {}",
                 p + 1,
                 queue.items[i].id,
                 text.replace('\n', " ")

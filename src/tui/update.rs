@@ -169,6 +169,9 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         Command::RunCompare => run_compare(state),
         Command::ToggleCompare => toggle_compare(state),
         Command::ToggleRaw => toggle_raw(state),
+        // In the queue a correction starts in the field editor, from either side.
+        Command::AdoptLeft if state.review.is_some() => form::open(state, Side::Main),
+        Command::AdoptRight if state.review.is_some() => form::open(state, Side::Compare),
         Command::Edit | Command::AdoptLeft => open_editor(state, Side::Main),
         Command::AdoptRight => open_editor(state, Side::Compare),
         Command::Accept if state.review.is_some() && state.focus == Pane::Editor => review::accept(state),
