@@ -91,26 +91,10 @@ pub enum Command {
         after_help = "FILE is a `retort extract` output (its runs are shown, nothing is re-run) or any input `retort extract` reads (the model pre-annotates a few paragraphs ahead). Reopening the same file continues where you stopped. Keys: a accept, e edit, x reject, Space skip, Backspace undo, g jump, S summary (rebind them in keymap.toml, [review])."
     )]
     Review {
+        /// A `retort extract` output, or paragraphs (any input `retort extract` reads).
         file: PathBuf,
-        /// The task (default: the one recorded in an extract output).
-        #[arg(long)]
-        task: Option<String>,
-        /// The profile that pre-annotates paragraphs without a run (default: the workbench's).
-        #[arg(long)]
-        model: Option<String>,
-        /// A second extract output of the same paragraphs, shown on the right.
-        #[arg(long, conflicts_with = "compare_model")]
-        compare: Option<PathBuf>,
-        /// A second profile that pre-annotates every paragraph, shown on the right.
-        #[arg(long)]
-        compare_model: Option<String>,
-        /// Walk the queue in input order, or riskiest first (run failed, does not parse, schema
-        /// violated, values not in the source, runs that disagree).
-        #[arg(long, value_enum, default_value = "input")]
-        order: crate::review::risk::Order,
-        /// Paragraphs pre-annotated ahead of the one on screen.
-        #[arg(long, default_value_t = crate::review::LOOKAHEAD)]
-        lookahead: usize,
+        #[command(flatten)]
+        options: crate::review::open::ReviewOptions,
         /// Print the queue's summary instead of opening it.
         #[arg(long)]
         summary: bool,

@@ -53,23 +53,10 @@ fn run(cli: Cli, paths: &Paths) -> anyhow::Result<()> {
         }) => commands::extract(paths, &task, &model, &input, &output, concurrency, resume),
         Some(Command::Review {
             file,
-            task,
-            model,
-            compare,
-            compare_model,
-            order,
-            lookahead,
+            options,
             summary,
             format,
         }) => {
-            let options = retort::review::open::ReviewOptions {
-                task,
-                model,
-                compare,
-                compare_model,
-                order,
-                lookahead,
-            };
             if summary {
                 commands::review_summary(paths, &file, &options, format)
             } else {

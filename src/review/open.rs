@@ -41,13 +41,27 @@ pub enum OpenError {
     UnknownTask(String),
 }
 
-/// What `retort review` was asked for.
+/// What `retort review` was asked for (its command-line options).
+#[derive(Debug, Clone, clap::Args)]
 pub struct ReviewOptions {
+    /// The task (default: the one recorded in an extract output).
+    #[arg(long)]
     pub task: Option<String>,
+    /// The profile that pre-annotates paragraphs without a run (default: the workbench's).
+    #[arg(long)]
     pub model: Option<String>,
+    /// A second extract output of the same paragraphs, shown on the right.
+    #[arg(long, conflicts_with = "compare_model")]
     pub compare: Option<PathBuf>,
+    /// A second profile that pre-annotates every paragraph, shown on the right.
+    #[arg(long)]
     pub compare_model: Option<String>,
+    /// Walk the queue in input order, or riskiest first (run failed, does not parse, schema
+    /// violated, values not in the source, low confidence, runs that disagree).
+    #[arg(long, value_enum, default_value = "input")]
     pub order: Order,
+    /// Paragraphs pre-annotated ahead of the one on screen.
+    #[arg(long, default_value_t = super::LOOKAHEAD)]
     pub lookahead: usize,
 }
 
