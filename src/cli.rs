@@ -44,16 +44,12 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<TasksAction>,
     },
-    /// Write saved examples of a task as fine-tuning JSONL.
-    Export {
-        #[arg(long)]
-        task: String,
-        /// The JSONL file to write (replaced atomically).
-        #[arg(long)]
-        to: PathBuf,
-        #[arg(long, value_enum, default_value = "chat")]
-        style: ExportStyle,
-    },
+    /// Write saved examples of a task as fine-tuning data: split, leak-checked, in the shapes
+    /// trainers read, with a manifest and stanzas for LLaMA-Factory and axolotl.
+    #[command(
+        after_help = "Writes DIR/<split>.<style>.jsonl (and <split>-<N>.<style>.jsonl for --sizes), manifest.json, dataset_info.json (LLaMA-Factory) and axolotl.yaml. A --to ending in .jsonl with one style and no split writes that one file."
+    )]
+    Export(ExportArgs),
     /// Load gold examples from the papers' files into a task's saved examples.
     Import {
         #[arg(long)]
@@ -129,6 +125,32 @@ pub enum ModelsAction {
         #[arg(long, value_enum, default_value = "few-shot")]
         mode: crate::llm::profile::Mode,
     },
+}
+
+/// `retort export`'s options.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    #[arg(long)]
+    pub task: String,
+    /// The directory to write into (or one .jsonl file, see below).
+    #[arg(long)]
+    pub to: PathBuf,
+    /// One or more styles (repeat the option).
+    #[arg(long, value_enum, default_value = "chat")]
+    pub style: Vec<ExportStyle>,
+    /// Splits and their shares, e.g. train=0.8,val=0.1,test=0.1 (default: everything in train).
+    #[arg(long, default_value = "train=1")]
+    pub split: String,
+    /// The seed of the split (the same seed gives the same files).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Nested subsets of the training split for learning curves, e.g. 10,50,100.
+    #[arg(long, value_delimiter = ',')]
+    pub sizes: Vec<usize>,
+    /// Gold files (anything `retort eval` reads, e.g. the papers' test sets) whose paragraphs
+    /// are left out.
+    #[arg(long, num_args = 1..)]
+    pub exclude: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

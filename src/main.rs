@@ -41,7 +41,7 @@ fn run(cli: Cli, paths: &Paths) -> anyhow::Result<()> {
             let show = action.map(|TasksAction::Show { name }| name);
             commands::tasks(paths, show.as_deref())
         }
-        Some(Command::Export { task, to, style }) => commands::export(paths, &task, &to, style),
+        Some(Command::Export(args)) => commands::export(paths, args),
         Some(Command::Import { task, files }) => commands::import(paths, &task, &files),
         Some(Command::Extract {
             task,

@@ -2,7 +2,7 @@
 
 use crate::clock::now;
 use crate::config::Paths;
-use crate::dataset::export::{ExportStyle, export_saved};
+use crate::dataset::export::{ExportPlan, export_dir, export_saved, parse_shares};
 use crate::dataset::papers::read_examples;
 use crate::dataset::store::{SavedExample, Store, new_id};
 use crate::eval::{EvalRequest, OutputFormat, evaluate, render};
@@ -67,14 +67,49 @@ pub fn tasks(paths: &Paths, show: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-pub fn export(paths: &Paths, task: &str, to: &Path, style: ExportStyle) -> Result<()> {
+pub fn export(paths: &Paths, args: crate::cli::ExportArgs) -> Result<()> {
+    let crate::cli::ExportArgs {
+        task,
+        to,
+        style: styles,
+        split,
+        seed,
+        sizes,
+        exclude,
+    } = args;
+    let (task, to, split) = (task.as_str(), to.as_path(), split.as_str());
     let registry = setup(paths).registry;
-    let task = registry.require(task).map_err(|e| anyhow!(e))?;
-    let (count, warnings) = export_saved(&Store::new(paths.examples_dir()), task, style, to)?;
-    for warning in &warnings {
+    let task = registry.require(task).map_err(config_error)?;
+    let store = Store::new(paths.examples_dir());
+    let one_file = to.extension().is_some_and(|e| e == "jsonl") && styles.len() == 1 && split == "train=1";
+    if one_file && sizes.is_empty() && exclude.is_empty() {
+        let (count, warnings) = export_saved(&store, task, styles[0], to)?;
+        for warning in &warnings {
+            eprintln!("warning: {warning}");
+        }
+        eprintln!("wrote {count} lines to {}", to.display());
+        return Ok(());
+    }
+    let plan = ExportPlan {
+        styles,
+        shares: parse_shares(split).map_err(|e| config_error(format!("--split: {e}")))?,
+        seed,
+        sizes,
+        exclude,
+    };
+    let report = export_dir(&store, task, &plan, to)?;
+    for warning in &report.warnings {
         eprintln!("warning: {warning}");
     }
-    eprintln!("wrote {count} examples to {}", to.display());
+    let counts: Vec<String> = report.examples.iter().map(|(n, c)| format!("{n} {c}")).collect();
+    eprintln!(
+        "wrote {} files to {} (examples: {}; {} left out as in an excluded file, {} older saves superseded)",
+        report.files.len(),
+        to.display(),
+        counts.join(", "),
+        report.excluded,
+        report.superseded
+    );
     Ok(())
 }
 

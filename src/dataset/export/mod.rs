@@ -1,0 +1,180 @@
+//! Fine-tuning exports of saved examples: one JSONL file per split and style, in the shapes
+//! trainers read as they are (`styles`), split without leaks (`split`), with a manifest and
+//! ready stanzas for LLaMA-Factory and axolotl (`manifest`).
+
+mod manifest;
+pub mod split;
+pub mod styles;
+
+pub use split::{Share, parse_shares};
+pub use styles::ExportStyle;
+
+use super::store::{SavedExample, Store};
+use crate::task::Task;
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// One JSONL line for `example` (a demonstration style).
+pub fn export_line(task: &Task, example: &SavedExample, style: ExportStyle) -> String {
+    styles::demonstration(task, example, style).to_string()
+}
+
+/// The lines of `examples` in `style`: a demonstration per example, or a preference pair per
+/// model answer the correction differs from.
+pub fn rows(task: &Task, examples: &[SavedExample], style: ExportStyle) -> Vec<String> {
+    if !style.is_preference() {
+        return examples.iter().map(|e| export_line(task, e, style)).collect();
+    }
+    examples
+        .iter()
+        .flat_map(|e| {
+            styles::rejected_answers(task, e)
+                .into_iter()
+                .map(move |rejected| styles::preference(task, e, &rejected, style).to_string())
+        })
+        .collect()
+}
+
+/// Writes `lines` atomically (a temporary file beside `to`, then a rename); returns the sha256.
+fn write_lines(to: &Path, lines: &[String]) -> std::io::Result<String> {
+    use sha2::Digest;
+    let dir = to
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(
+        ".{}.tmp",
+        to.file_name().and_then(|n| n.to_str()).unwrap_or("export")
+    ));
+    let mut file = std::fs::File::create(&tmp)?;
+    let mut hash = sha2::Sha256::new();
+    for line in lines {
+        let line = format!("{line}\n");
+        hash.update(line.as_bytes());
+        file.write_all(line.as_bytes())?;
+    }
+    file.sync_all()?;
+    std::fs::rename(&tmp, to)?;
+    Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Writes one export file of `examples` in `style`; returns the number of lines.
+pub fn write_export(task: &Task, examples: &[SavedExample], style: ExportStyle, to: &Path) -> std::io::Result<usize> {
+    let lines = rows(task, examples, style);
+    write_lines(to, &lines)?;
+    Ok(lines.len())
+}
+
+/// Exports every saved example of `task` from `store` to one file: the count written and a
+/// warning for each damaged line skipped. Having nothing to export is an error that names the
+/// store file.
+pub fn export_saved(store: &Store, task: &Task, style: ExportStyle, to: &Path) -> anyhow::Result<(usize, Vec<String>)> {
+    let examples = saved(store, task)?;
+    let count =
+        write_export(task, &examples.0, style, to).map_err(|e| anyhow::anyhow!("writing {}: {e}", to.display()))?;
+    Ok((count, examples.1))
+}
+
+fn saved(store: &Store, task: &Task) -> anyhow::Result<(Vec<SavedExample>, Vec<String>)> {
+    let (examples, warnings) = store.read(&task.name)?;
+    if examples.is_empty() {
+        anyhow::bail!(
+            "no saved examples for task {} in {}",
+            task.name,
+            store.path(&task.name).display()
+        );
+    }
+    Ok((examples, warnings))
+}
+
+/// What to write into an export directory.
+#[derive(Debug, Clone)]
+pub struct ExportPlan {
+    pub styles: Vec<ExportStyle>,
+    pub shares: Vec<Share>,
+    pub seed: u64,
+    /// Nested subsets of the first split, for learning curves.
+    pub sizes: Vec<usize>,
+    /// Gold files whose paragraphs must not be trained on.
+    pub exclude: Vec<PathBuf>,
+}
+
+/// A file written.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ExportedFile {
+    pub file: String,
+    pub split: String,
+    pub style: ExportStyle,
+    pub rows: usize,
+    pub sha256: String,
+}
+
+/// What an export wrote and left out.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct ExportReport {
+    pub files: Vec<ExportedFile>,
+    /// Examples per split (and per nested subset), in order.
+    pub examples: Vec<(String, usize)>,
+    pub excluded: usize,
+    pub superseded: usize,
+    pub warnings: Vec<String>,
+}
+
+/// Splits, writes every style of every split (and the nested subsets), then the manifest and
+/// the trainers' stanzas.
+pub fn export_dir(store: &Store, task: &Task, plan: &ExportPlan, dir: &Path) -> anyhow::Result<ExportReport> {
+    let (examples, warnings) = saved(store, task)?;
+    let excluded = excluded_paragraphs(task, &plan.exclude)?;
+    let divided = split::divide(examples, &plan.shares, plan.seed, &excluded);
+    let mut report = ExportReport {
+        excluded: divided.excluded,
+        superseded: divided.superseded,
+        warnings,
+        ..ExportReport::default()
+    };
+    let mut sets: Vec<(String, &[SavedExample])> = Vec::new();
+    for (name, examples) in &divided.splits {
+        sets.push((name.clone(), examples));
+    }
+    if let Some((first, examples)) = divided.splits.first() {
+        for &size in &plan.sizes {
+            if size > examples.len() {
+                report.warnings.push(format!(
+                    "--sizes {size}: the {first} split has only {} examples; not written",
+                    examples.len()
+                ));
+                continue;
+            }
+            sets.push((format!("{first}-{size}"), &examples[..size]));
+        }
+    }
+    for (name, examples) in &sets {
+        report.examples.push((name.clone(), examples.len()));
+        for &style in &plan.styles {
+            let file = format!("{name}.{}.jsonl", style.name());
+            let lines = rows(task, examples, style);
+            let sha256 = write_lines(&dir.join(&file), &lines).map_err(|e| anyhow::anyhow!("writing {file}: {e}"))?;
+            report.files.push(ExportedFile {
+                file,
+                split: name.clone(),
+                style,
+                rows: lines.len(),
+                sha256,
+            });
+        }
+    }
+    manifest::write(task, plan, &report, dir)?;
+    Ok(report)
+}
+
+/// The normalised paragraphs of the gold files (any file `retort eval` reads as gold).
+fn excluded_paragraphs(task: &Task, files: &[PathBuf]) -> anyhow::Result<HashSet<String>> {
+    let mut out = HashSet::new();
+    for file in files {
+        let (examples, _) = super::papers::read_examples(file, task).map_err(|e| anyhow::anyhow!("--exclude: {e}"))?;
+        out.extend(examples.iter().map(|e| split::normalize(&e.input)));
+    }
+    Ok(out)
+}
