@@ -38,6 +38,10 @@ pub enum Command {
         /// Fail on the first bad row instead of skipping and counting it.
         #[arg(long)]
         strict: bool,
+        /// Doping tasks: compare hosts and dopants lowercased (the NERRE scorer's
+        /// --enforce-lowercase, with which the paper scores seq2rel).
+        #[arg(long)]
+        lowercase: bool,
     },
     /// List the tasks, or show one.
     Tasks {

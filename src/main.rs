@@ -36,7 +36,8 @@ fn run(cli: Cli, paths: &Paths) -> anyhow::Result<()> {
             predictions,
             format,
             strict,
-        }) => commands::eval(paths, &task, gold.as_deref(), &predictions, format, strict),
+            lowercase,
+        }) => commands::eval(paths, &task, gold.as_deref(), &predictions, format, strict, lowercase),
         Some(Command::Tasks { action }) => {
             let show = action.map(|TasksAction::Show { name }| name);
             commands::tasks(paths, show.as_deref())

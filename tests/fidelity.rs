@@ -95,3 +95,68 @@ fn gpt3_general_fold_0() {
     close(&report, SEQUENCES, "Jaro-Winkler similarity", "value", 0.9519);
     close(&report, SEQUENCES, "parsable", "value", 1.0);
 }
+
+/// `--lowercase` (the scorer's `--enforce-lowercase`): a model that writes every host and dopant
+/// in lowercase (as seq2rel does) scores as low as its case mismatches without it, and with it
+/// at least as well as the same predictions in their original case.
+#[test]
+fn lowercase_scores_a_lowercasing_model_as_the_paper_does() {
+    let original = common::data("natcomm2024/doping/predictions/gpt3/inference_decoded_eng.json");
+    let mut abstracts: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&original).unwrap()).unwrap();
+    for sentence in abstracts
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .flat_map(|a| a["doping_sentences"].as_array_mut().unwrap().iter_mut())
+    {
+        for key in ["basemats", "dopants"] {
+            if let Some(map) = sentence["entity_graph_raw"][key].as_object_mut() {
+                for value in map.values_mut() {
+                    *value = serde_json::Value::String(value.as_str().unwrap_or_default().to_lowercase());
+                }
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let lowered = dir.path().join("lowercase_decoded_eng.json");
+    std::fs::write(&lowered, abstracts.to_string()).unwrap();
+    let registry = retort::task::Registry::builtin();
+    let score = |lowercase: bool| {
+        let request = retort::eval::EvalRequest {
+            task: registry.get("doping-eng").unwrap(),
+            gold: Some(&common::data("natcomm2024/doping/test.json")),
+            predictions: std::slice::from_ref(&lowered),
+            strict: true,
+            lowercase,
+        };
+        retort::eval::evaluate(&request).unwrap().remove(0)
+    };
+    let f1 = |report: &Report, row: &str| report.table(ENTITIES).unwrap().get(row, "f1").unwrap();
+    let (plain, lowered) = (score(false), score(true));
+    assert!(f1(&plain, "link triplets") < 0.5, "{}", f1(&plain, "link triplets"));
+    assert!(
+        f1(&lowered, "basemats") >= 0.8939 - 0.0005,
+        "{}",
+        f1(&lowered, "basemats")
+    );
+    assert!(
+        f1(&lowered, "link triplets") >= 0.7783 - 0.0005,
+        "{}",
+        f1(&lowered, "link triplets")
+    );
+    // Only for the doping tasks.
+    let registry = retort::task::Registry::builtin();
+    let request = retort::eval::EvalRequest {
+        task: registry.get("compound").unwrap(),
+        gold: None,
+        predictions: &[common::data("chemsci2024/compound/test_1000.csv")],
+        strict: true,
+        lowercase: true,
+    };
+    assert!(
+        retort::eval::evaluate(&request)
+            .unwrap_err()
+            .to_string()
+            .contains("doping")
+    );
+}

@@ -28,6 +28,7 @@ pub fn eval(
     predictions: &[PathBuf],
     format: OutputFormat,
     strict: bool,
+    lowercase: bool,
 ) -> Result<()> {
     let registry = setup(paths).registry;
     let task = registry.require(task).map_err(|e| anyhow!(e))?;
@@ -36,6 +37,7 @@ pub fn eval(
         gold,
         predictions,
         strict,
+        lowercase,
     })
     .map_err(|e| anyhow!(e))?;
     for report in &reports {

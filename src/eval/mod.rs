@@ -16,6 +16,9 @@ pub struct EvalRequest<'a> {
     pub predictions: &'a [PathBuf],
     /// Fail on the first bad row instead of skipping and counting it.
     pub strict: bool,
+    /// Doping tasks: lowercase the gold hosts and dopants (the NERRE scorer's
+    /// `--enforce-lowercase`, with which the paper scores seq2rel).
+    pub lowercase: bool,
 }
 
 /// Why an evaluation stopped.
@@ -44,13 +47,19 @@ pub fn score_answers(task: &Task, source: &str, pairs: &[AnswerPair]) -> Result<
         source: source.to_string(),
         ..Report::default()
     };
-    score::score(task, &[scored], &mut report)?;
+    score::score(task, &[scored], false, &mut report)?;
     Ok(report)
 }
 
 /// One report per prediction file; for the NERRE JSON tasks the files are cross-validation folds
 /// and give one report averaged over them.
 pub fn evaluate(request: &EvalRequest) -> Result<Vec<Report>, EvalError> {
+    if request.lowercase && !request.task.metrics.is_doping() {
+        return Err(EvalError::Input(format!(
+            "--lowercase is for the doping tasks (the NERRE scorer's --enforce-lowercase), not {}",
+            request.task.name
+        )));
+    }
     let folds_together = matches!(request.task.metrics, MetricSet::NerreGeneral | MetricSet::NerreMof);
     let mut loaded = Vec::new();
     for path in request.predictions {
@@ -72,7 +81,7 @@ pub fn evaluate(request: &EvalRequest) -> Result<Vec<Report>, EvalError> {
         };
         let folds: Vec<_> = loaded.iter().map(|(_, scored, _)| scored.clone()).collect();
         report.skipped = loaded.iter().flat_map(|(_, _, skipped)| skipped.clone()).collect();
-        score::score(request.task, &folds, &mut report)?;
+        score::score(request.task, &folds, request.lowercase, &mut report)?;
         return Ok(vec![report]);
     }
     let mut reports = Vec::new();
@@ -83,7 +92,7 @@ pub fn evaluate(request: &EvalRequest) -> Result<Vec<Report>, EvalError> {
             skipped,
             ..Report::default()
         };
-        score::score(request.task, &[scored], &mut report)?;
+        score::score(request.task, &[scored], request.lowercase, &mut report)?;
         reports.push(report);
     }
     Ok(reports)

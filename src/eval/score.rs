@@ -12,7 +12,7 @@ use crate::task::{MetricSet, Task};
 const PRF: [&str; 3] = ["precision", "recall", "f1"];
 
 /// Scores one prediction file (or, for NERRE JSON tasks, all folds at once).
-pub fn score(task: &Task, folds: &[Vec<Scored>], report: &mut Report) -> Result<(), super::EvalError> {
+pub fn score(task: &Task, folds: &[Vec<Scored>], lowercase: bool, report: &mut Report) -> Result<(), super::EvalError> {
     let all: Vec<&Scored> = folds.iter().flatten().collect();
     match task.metrics {
         MetricSet::Compound => compound_report(&all, report),
@@ -24,7 +24,7 @@ pub fn score(task: &Task, folds: &[Vec<Scored>], report: &mut Report) -> Result<
         MetricSet::Nmr => nmr_report(&all, report),
         MetricSet::Action => action_report(&all, report),
         MetricSet::DopingEnglish | MetricSet::DopingEnglishExtra | MetricSet::DopingJson => {
-            doping_report(&all, DopingSchema::for_metrics(task.metrics), report)
+            doping_report(&all, DopingSchema::for_metrics(task.metrics), lowercase, report)
         }
         MetricSet::NerreGeneral => nerre_report(folds, nerre::GENERAL, report)?,
         MetricSet::NerreMof => nerre_report(folds, nerre::MOF, report)?,
@@ -129,7 +129,7 @@ fn action_report(items: &[&Scored], report: &mut Report) {
     report.counts.push(("sequences".into(), s.sequences));
 }
 
-fn doping_report(items: &[&Scored], schema: DopingSchema, report: &mut Report) {
+fn doping_report(items: &[&Scored], schema: DopingSchema, lowercase: bool, report: &mut Report) {
     let mut pairs = Vec::with_capacity(items.len());
     for s in items {
         let Some(record) = &s.gold.record else {
@@ -137,6 +137,13 @@ fn doping_report(items: &[&Scored], schema: DopingSchema, report: &mut Report) {
                 .skipped
                 .push(format!("{}: gold sentence without annotation", s.id));
             continue;
+        };
+        let lowered;
+        let record = if lowercase {
+            lowered = doping::lowercase_entities(record);
+            &lowered
+        } else {
+            record
         };
         let raw = s.raw.clone().or_else(|| s.prediction.clone()).unwrap_or_default();
         let pred = match (&s.decoded, schema) {

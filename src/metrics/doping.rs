@@ -245,6 +245,22 @@ pub fn gold_completion(sentence: &Json, schema: DopingSchema) -> String {
     format!(" {out}")
 }
 
+/// The gold sentence with its hosts' and dopants' names lowercased, as the NERRE scorer's
+/// `--enforce-lowercase` does (for models that write lowercase, such as seq2rel).
+pub fn lowercase_entities(sentence: &Json) -> Json {
+    let mut out = sentence.clone();
+    for key in ["basemats", "dopants"] {
+        if let Some(Json::Object(map)) = out.get_mut(key) {
+            for value in map.values_mut() {
+                if let Json::String(s) = value {
+                    *s = s.to_lowercase();
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Precision, recall and F1 of one category.
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
 pub struct Prf {

@@ -46,6 +46,16 @@ pub enum MetricSet {
     NerreMof,
 }
 
+impl MetricSet {
+    /// The NERRE doping measures (any of the three schemas).
+    pub fn is_doping(self) -> bool {
+        matches!(
+            self,
+            MetricSet::DopingEnglish | MetricSet::DopingEnglishExtra | MetricSet::DopingJson
+        )
+    }
+}
+
 impl Task {
     pub fn parse(&self, text: &str) -> Result<Extraction, FormatError> {
         self.format.parse(text, &self.fields)
