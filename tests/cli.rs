@@ -233,3 +233,74 @@ fn extract_against_a_dead_endpoint_stops_loudly_and_writes_nothing() {
         "a configuration error has its own status"
     );
 }
+
+#[test]
+fn models_add_keeps_a_commented_models_toml_and_registers_the_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = "# My servers\n[[model]]\nname = \"lab\"   # the GPU box\nengine = \"openai\"\nbase_url = \"http://gpu:8000/v1\"\n";
+    common::write_models(dir.path(), original);
+    let added = common::retort_in(dir.path())
+        .args([
+            "models",
+            "add",
+            "mistral-compound",
+            "--base-url",
+            "http://gpu:8000/v1",
+            "--model",
+            "mistral-7b-compound",
+            "--mode",
+            "fine-tuned",
+            "--task",
+            "compound",
+        ])
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let text = std::fs::read_to_string(dir.path().join("config/models.toml")).unwrap();
+    assert!(text.starts_with(original), "comments and order kept:\n{text}");
+    let profiles = retort::llm::profile::parse(&text).unwrap();
+    let new = profiles.iter().find(|p| p.name == "mistral-compound").unwrap();
+    assert_eq!(new.base_url.as_deref(), Some("http://gpu:8000/v1"));
+    assert_eq!(new.model, "mistral-7b-compound");
+    assert_eq!(new.mode, retort::llm::profile::Mode::FineTuned);
+    assert_eq!(new.task.as_deref(), Some("compound"));
+    // A GGUF; a taken name and an unknown task are configuration errors (exit 2).
+    let gguf = common::retort_in(dir.path())
+        .args([
+            "models",
+            "add",
+            "local",
+            "--gguf",
+            "/models/m.gguf",
+            "--mode",
+            "few-shot",
+        ])
+        .output()
+        .unwrap();
+    assert!(gguf.status.success(), "{}", String::from_utf8_lossy(&gguf.stderr));
+    let text = std::fs::read_to_string(dir.path().join("config/models.toml")).unwrap();
+    let local = retort::llm::profile::parse(&text)
+        .unwrap()
+        .into_iter()
+        .find(|p| p.name == "local")
+        .unwrap();
+    assert_eq!(local.engine, retort::llm::profile::EngineKind::Embedded);
+    for args in [
+        vec!["models", "add", "local", "--gguf", "/m.gguf", "--mode", "few-shot"],
+        vec![
+            "models", "add", "x", "--gguf", "/m.gguf", "--mode", "few-shot", "--task", "nope",
+        ],
+    ] {
+        let refused = common::retort_in(dir.path()).args(&args).output().unwrap();
+        assert_eq!(
+            refused.status.code(),
+            Some(2),
+            "{}",
+            String::from_utf8_lossy(&refused.stderr)
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("config/models.toml")).unwrap(),
+        text
+    );
+}

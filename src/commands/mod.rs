@@ -330,7 +330,11 @@ pub fn models(paths: &Paths) -> Result<()> {
             .ok()
             .and_then(|v| v.as_str().map(String::from))
             .unwrap_or_default();
-        println!("{:16} {:10} {:12} {}", profile.name, mode, structured, status);
+        let task = profile
+            .task
+            .as_ref()
+            .map_or(String::new(), |t| format!(" (fine-tuned for {t})"));
+        println!("{:16} {:10} {:12} {status}{task}", profile.name, mode, structured);
     }
     Ok(())
 }
@@ -375,6 +379,25 @@ pub fn fetch_default(paths: &Paths) -> Result<()> {
     let dir = paths.models_dir();
     eprintln!("this runs: {}", crate::llm::fetch::describe(&dir));
     crate::llm::fetch::fetch_default(&dir, false, &|step| eprintln!("{step}")).map_err(|e| anyhow!(e))?;
+    Ok(())
+}
+
+/// `retort models add`: the profile appended to models.toml after its task is checked.
+pub fn add_model(paths: &Paths, profile: crate::llm::ModelProfile) -> Result<()> {
+    if let Some(task) = &profile.task {
+        setup(paths).registry.require(task).map_err(config_error)?;
+    }
+    if let Some(path) = profile.path.as_ref().filter(|p| !p.exists()) {
+        eprintln!("warning: {} does not exist (yet)", path.display());
+    }
+    crate::llm::models_file::add_profile(&paths.config, &profile).map_err(config_error)?;
+    eprintln!(
+        "added profile {:?} to {}; pick it with `m` or `M` in the workbench, or --model {} / --compare-model {}",
+        profile.name,
+        paths.config.join("models.toml").display(),
+        profile.name,
+        profile.name
+    );
     Ok(())
 }
 

@@ -109,6 +109,9 @@ pub struct ModelProfile {
     /// value's confidence is derived. Turn off for a server that refuses the field.
     #[serde(default = "yes")]
     pub logprobs: bool,
+    /// The task the model was fine-tuned for, if it was (shown beside the profile).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
 }
 
 fn yes() -> bool {
@@ -138,6 +141,18 @@ impl ModelProfile {
             gpu_layers: None,
             requires_env: None,
             logprobs: true,
+            task: None,
+        }
+    }
+
+    /// A profile for an OpenAI-compatible server, every other key at its default.
+    pub fn openai(name: &str, base_url: &str, model: &str, mode: Mode) -> ModelProfile {
+        ModelProfile {
+            engine: EngineKind::Openai,
+            base_url: Some(base_url.to_string()),
+            model: model.to_string(),
+            path: None,
+            ..ModelProfile::embedded(name, Path::new(""), mode)
         }
     }
 
