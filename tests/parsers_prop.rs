@@ -144,3 +144,24 @@ fn rendering_the_parse_of_rendered_text_is_stable() {
         }
     }
 }
+
+proptest! {
+    /// Confidence from any tokens (cut mid-character, empty, odd bytes) never panics and stays
+    /// a probability.
+    #[test]
+    fn value_confidence_is_total(
+        tokens in prop::collection::vec((prop::collection::vec(any::<u8>(), 0..4), -20.0f64..0.0), 0..12),
+        values in prop::collection::vec("[a-z°µ ]{0,4}", 0..4),
+    ) {
+        use retort::extraction::{Extraction, Field, Record};
+        use retort::llm::logprobs::{TokenProb, assign};
+        let tokens: Vec<TokenProb> = tokens.into_iter().map(|(bytes, logprob)| TokenProb { bytes, logprob }).collect();
+        let mut extraction = Extraction::from_records(vec![Record::new(vec![Field::texts("compound", values)])]);
+        assign(&mut extraction, &tokens);
+        for (_, value) in extraction.values() {
+            if let Some(c) = value.confidence {
+                prop_assert!(c > 0.0 && c <= 1.0);
+            }
+        }
+    }
+}

@@ -75,8 +75,13 @@ pub fn assign(extraction: &mut Extraction, tokens: &[TokenProb]) {
         bytes.extend_from_slice(&token.bytes);
         ends.push(bytes.len());
     }
-    // Whole characters once joined; offsets stay byte offsets of the joined tokens.
-    let text = String::from_utf8_lossy(&bytes);
+    // Whole characters once joined (a reply cut mid-character loses that last piece), so that
+    // offsets in the text are offsets in the tokens' bytes.
+    let valid = match std::str::from_utf8(&bytes) {
+        Ok(_) => bytes.len(),
+        Err(e) => e.valid_up_to(),
+    };
+    let text = String::from_utf8_lossy(&bytes[..valid]);
     let mut from = 0;
     for (_, value) in extraction.values_mut() {
         value.confidence = None;
@@ -89,8 +94,10 @@ pub fn assign(extraction: &mut Extraction, tokens: &[TokenProb]) {
         let (start, end) = (from + at, from + at + value.text.len());
         from = end;
         let first = ends.partition_point(|&e| e <= start);
-        let last = ends.partition_point(|&e| e < end);
-        let chosen = &tokens[first..=last.min(tokens.len() - 1)];
+        let last = ends.partition_point(|&e| e < end).min(tokens.len() - 1);
+        let Some(chosen) = tokens.get(first..=last).filter(|c| !c.is_empty()) else {
+            continue;
+        };
         let mean = chosen.iter().map(|t| t.logprob).sum::<f64>() / chosen.len() as f64;
         value.confidence = Some(mean.exp());
     }
@@ -144,6 +151,21 @@ mod tests {
         assign(&mut e, &tokens);
         let confidence = e.values()[0].1.confidence.unwrap();
         assert!((confidence - 0.4).abs() < 1e-9, "{confidence}");
+    }
+
+    #[test]
+    fn a_reply_cut_mid_character_is_read_up_to_it() {
+        let tokens = [
+            token("25 ", 0.5),
+            TokenProb {
+                bytes: vec![0xC2],
+                logprob: 0.5f64.ln(),
+            },
+        ];
+        let mut e = Extraction::from_records(vec![Record::new(vec![Field::texts("compound", ["25", "°C"])])]);
+        assign(&mut e, &tokens);
+        assert!(e.values()[0].1.confidence.is_some());
+        assert_eq!(e.values()[1].1.confidence, None);
     }
 
     #[test]

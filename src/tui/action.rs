@@ -211,6 +211,12 @@ pub enum Action {
         side: Side,
         run: Box<Run>,
     },
+    /// A look-ahead run ended without a run (the task failed): the item can be run again.
+    PreAnnotationLost {
+        item: usize,
+        side: Side,
+        error: String,
+    },
     /// A message from the driver (saved, exported, copied, failed).
     Notice {
         text: String,

@@ -65,9 +65,27 @@ pub fn pre_annotate(
     actions: UnboundedSender<Action>,
 ) {
     tokio::spawn(async move {
-        let mut request = pre.job.request();
-        request.stream = false;
-        let run = execute(&engine, &request, None, &cancel).await;
+        let (item, side) = (pre.item, pre.job.slot);
+        let job = pre.job.clone();
+        let ran = tokio::spawn(async move {
+            let mut request = job.request();
+            request.stream = false;
+            execute(&engine, &request, None, &cancel).await
+        })
+        .await;
+        let run = match ran {
+            Ok(run) => run,
+            Err(e) => {
+                // A bug must not leave the paragraph waiting for ever: say so, let it be run again.
+                tracing::error!("look-ahead run of item {item} failed: {e}");
+                let _ = actions.send(Action::PreAnnotationLost {
+                    item,
+                    side,
+                    error: e.to_string(),
+                });
+                return;
+            }
+        };
         if run.cancelled {
             return;
         }

@@ -205,6 +205,22 @@ pub(super) fn pre_annotated(state: &mut State, item: usize, side: Side, run: cra
     lookahead(state)
 }
 
+/// A look-ahead run was lost: its item is no longer waited for (`r` runs it).
+pub(super) fn pre_annotation_lost(state: &mut State, item: usize, side: Side, error: &str) -> Vec<Effect> {
+    let Some(review) = state.review.as_deref_mut() else {
+        return Vec::new();
+    };
+    review.in_flight.remove(&(item, side.index()));
+    if review.queue.current() == Some(item) {
+        state.runs[side].running = false;
+    }
+    state.notify(
+        format!("the pre-annotation failed ({error}); r runs it again"),
+        Level::Error,
+    );
+    Vec::new()
+}
+
 /// `a`: the editor's text if open, else the accepted gold, else the model's run as is.
 pub(super) fn accept(state: &mut State) -> Vec<Effect> {
     let task = state.task().clone();
