@@ -101,6 +101,29 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "table", requires = "summary")]
         format: SummaryFormat,
     },
+    /// A learning curve: the task's measures of models trained on nested subsets, against the
+    /// number of training examples, as a table, an SVG and a PNG (and a chart in the terminal).
+    #[command(
+        after_help = "Each POINT is NAME@N=FILE: the `retort extract` output (or any file `retort eval` reads) of model NAME trained on N examples; NAME=FILE without N is a baseline (e.g. few-shot prompting) drawn as a flat line. Example: retort curve --task compound --gold test.csv few-shot=fs.jsonl mistral@10=m10.jsonl mistral@100=m100.jsonl mistral@1000=m1000.jsonl"
+    )]
+    Curve {
+        #[arg(long)]
+        task: String,
+        /// Gold answers, when the prediction files do not carry them.
+        #[arg(long)]
+        gold: Option<PathBuf>,
+        /// The measures to show: a piece of "table / row / column" (e.g. f1); the first table's
+        /// when empty. The plot shows the first.
+        #[arg(long, default_value = "")]
+        measure: String,
+        /// Where the plot goes: PREFIX.svg and PREFIX.png.
+        #[arg(long, default_value = "curve")]
+        out: PathBuf,
+        #[arg(long, value_enum, default_value = "table")]
+        format: SummaryFormat,
+        #[arg(required = true, value_name = "POINT")]
+        points: Vec<String>,
+    },
     /// List the model profiles, whether their servers answer, and the models they serve.
     Models {
         #[command(subcommand)]

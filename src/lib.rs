@@ -4,7 +4,7 @@
 //! ([`format`](mod@format), by the [`task`]'s format) → ground ([`ground`]) → view ([`tui`]), store
 //! ([`dataset::store`]) or eval ([`eval`] over [`metrics`]). Layers, lowest first; imports point
 //! down only (`tests/layers.rs`): `extraction`, `clock`, `config` → `format`, `ground` → `task` →
-//! `metrics` → `dataset` → `llm` → `eval`, `batch`, `setup` → `review` → `cli` → the drivers `commands` and `tui`.
+//! `metrics` → `dataset` → `llm` → `eval`, `batch`, `setup` → `review`, `curve` → `cli` → the drivers `commands` and `tui`.
 //! ARCHITECTURE.md has the full map and recipes.
 
 pub mod batch;
@@ -12,6 +12,7 @@ pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod curve;
 pub mod dataset;
 pub mod eval;
 pub mod extraction;

@@ -97,6 +97,14 @@ fn run(cli: Cli, paths: &Paths) -> anyhow::Result<()> {
                     mode,
                 }),
         }) => commands::fetch_model(paths, &url, sha256.as_deref(), name.as_deref(), mode),
+        Some(Command::Curve {
+            task,
+            gold,
+            measure,
+            out,
+            format,
+            points,
+        }) => commands::curve(paths, &task, gold.as_deref(), &measure, &out, format, &points),
         Some(Command::Completions { shell }) => {
             clap_complete::generate(shell, &mut Cli::command(), "retort", &mut std::io::stdout());
             Ok(())

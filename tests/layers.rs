@@ -14,7 +14,7 @@ const LAYERS: &[&[&str]] = &[
     &["dataset"],
     &["llm"],
     &["eval", "batch", "setup"],
-    &["review"],
+    &["review", "curve"],
     &["cli"],
     &["commands", "tui"],
 ];

@@ -9,7 +9,9 @@ use crate::eval::{EvalRequest, OutputFormat, evaluate, render};
 use anyhow::{Context, Result, anyhow};
 use std::path::{Path, PathBuf};
 
+mod curve;
 mod review;
+pub use curve::curve;
 pub use review::review_summary;
 
 /// Tasks and profiles, each problem printed as a warning.

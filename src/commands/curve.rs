@@ -1,0 +1,56 @@
+//! `retort curve`: points scored, the table printed, the plot written, and the chart drawn in
+//! the terminal when there is one.
+
+use super::{config_error, setup};
+use crate::cli::SummaryFormat;
+use crate::config::Paths;
+use crate::curve::{self, Curves};
+use anyhow::{Result, anyhow};
+use std::io::IsTerminal;
+use std::path::Path;
+
+pub fn curve(
+    paths: &Paths,
+    task: &str,
+    gold: Option<&Path>,
+    measure: &str,
+    out: &Path,
+    format: SummaryFormat,
+    points: &[String],
+) -> Result<()> {
+    let registry = setup(paths).registry;
+    let task = registry.require(task).map_err(config_error)?;
+    let specs = points
+        .iter()
+        .map(|p| curve::parse_point(p))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(config_error)?;
+    let curves = curve::score(task, gold, &specs, measure).map_err(|e| anyhow!(e))?;
+    if curves.measures.is_empty() {
+        return Err(config_error(format!("no measure of {} matches {measure:?}", task.name)));
+    }
+    let svg = out.with_extension("svg");
+    let png = out.with_extension("png");
+    curve::plot::write(&curves, 0, &svg, &png)?;
+    match format {
+        SummaryFormat::Table => print!("{}", curve::render_table(&curves)),
+        SummaryFormat::Json => println!("{}", serde_json::to_string_pretty(&curves)?),
+    }
+    eprintln!("wrote {} and {}", svg.display(), png.display());
+    if format == SummaryFormat::Table && std::io::stdout().is_terminal() {
+        show_chart(&curves)?;
+    }
+    Ok(())
+}
+
+/// Draws the chart below the table, in the terminal's own scrollback (an inline viewport).
+fn show_chart(curves: &Curves) -> Result<()> {
+    let data = curve::chart::series_points(curves, 0);
+    let mut terminal = ratatui::init_with_options(ratatui::TerminalOptions {
+        viewport: ratatui::Viewport::Inline(16),
+    });
+    let drawn = terminal.draw(|frame| frame.render_widget(curve::chart::chart(curves, 0, &data), frame.area()));
+    ratatui::restore();
+    println!();
+    drawn.map(|_| ()).map_err(|e| anyhow!("drawing the chart: {e}"))
+}
