@@ -42,6 +42,10 @@ pub enum Command {
         /// --enforce-lowercase, with which the paper scores seq2rel).
         #[arg(long)]
         lowercase: bool,
+        /// Score with the generic measures (fields, records, exact match) instead of the task's
+        /// paper measures (user tasks always use them).
+        #[arg(long)]
+        generic: bool,
     },
     /// List the tasks, or show one.
     Tasks {

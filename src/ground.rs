@@ -199,6 +199,12 @@ fn word_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
     out
 }
 
+/// `text` as grounding compares it: NFKC, lowercase, whitespace runs as one space, dashes as
+/// `-`, invisible characters dropped, trimmed.
+pub fn normalize(text: &str) -> String {
+    fold(text, Fold::Normalize).trim().to_string()
+}
+
 fn fold(text: &str, how: Fold) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {

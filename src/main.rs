@@ -37,7 +37,16 @@ fn run(cli: Cli, paths: &Paths) -> anyhow::Result<()> {
             format,
             strict,
             lowercase,
-        }) => commands::eval(paths, &task, gold.as_deref(), &predictions, format, strict, lowercase),
+            generic,
+        }) => commands::eval(
+            paths,
+            &task,
+            gold.as_deref(),
+            &predictions,
+            format,
+            strict,
+            (lowercase, generic),
+        ),
         Some(Command::Tasks { action }) => {
             let show = action.map(|TasksAction::Show { name }| name);
             commands::tasks(paths, show.as_deref())

@@ -127,7 +127,10 @@ fn lowercase_scores_a_lowercasing_model_as_the_paper_does() {
             gold: Some(&common::data("natcomm2024/doping/test.json")),
             predictions: std::slice::from_ref(&lowered),
             strict: true,
-            lowercase,
+            scoring: retort::eval::Scoring {
+                lowercase,
+                generic: false,
+            },
         };
         retort::eval::evaluate(&request).unwrap().remove(0)
     };
@@ -151,7 +154,10 @@ fn lowercase_scores_a_lowercasing_model_as_the_paper_does() {
         gold: None,
         predictions: &[common::data("chemsci2024/compound/test_1000.csv")],
         strict: true,
-        lowercase: true,
+        scoring: retort::eval::Scoring {
+            lowercase: true,
+            generic: false,
+        },
     };
     assert!(
         retort::eval::evaluate(&request)

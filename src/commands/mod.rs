@@ -30,8 +30,9 @@ pub fn eval(
     predictions: &[PathBuf],
     format: OutputFormat,
     strict: bool,
-    lowercase: bool,
+    scoring: (bool, bool),
 ) -> Result<()> {
+    let (lowercase, generic) = scoring;
     let registry = setup(paths).registry;
     let task = registry.require(task).map_err(|e| anyhow!(e))?;
     let reports = evaluate(&EvalRequest {
@@ -39,7 +40,7 @@ pub fn eval(
         gold,
         predictions,
         strict,
-        lowercase,
+        scoring: crate::eval::Scoring { lowercase, generic },
     })
     .map_err(|e| anyhow!(e))?;
     for report in &reports {

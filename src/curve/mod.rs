@@ -102,7 +102,7 @@ pub fn score(task: &Task, gold: Option<&Path>, points: &[PointSpec], filter: &st
             gold,
             predictions: std::slice::from_ref(&point.file),
             strict: false,
-            lowercase: false,
+            scoring: Default::default(),
         };
         reports.push(evaluate(&request)?.remove(0));
     }

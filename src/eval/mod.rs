@@ -16,9 +16,17 @@ pub struct EvalRequest<'a> {
     pub predictions: &'a [PathBuf],
     /// Fail on the first bad row instead of skipping and counting it.
     pub strict: bool,
+    pub scoring: Scoring,
+}
+
+/// How predictions are scored, beside the task's own measures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Scoring {
     /// Doping tasks: lowercase the gold hosts and dopants (the NERRE scorer's
     /// `--enforce-lowercase`, with which the paper scores seq2rel).
     pub lowercase: bool,
+    /// Score with the generic measures (`metrics::generic`) instead of the task's.
+    pub generic: bool,
 }
 
 /// Why an evaluation stopped.
@@ -47,20 +55,21 @@ pub fn score_answers(task: &Task, source: &str, pairs: &[AnswerPair]) -> Result<
         source: source.to_string(),
         ..Report::default()
     };
-    score::score(task, &[scored], false, &mut report)?;
+    score::score(task, &[scored], Scoring::default(), &mut report)?;
     Ok(report)
 }
 
 /// One report per prediction file; for the NERRE JSON tasks the files are cross-validation folds
 /// and give one report averaged over them.
 pub fn evaluate(request: &EvalRequest) -> Result<Vec<Report>, EvalError> {
-    if request.lowercase && !request.task.metrics.is_doping() {
+    if request.scoring.lowercase && !request.task.metrics.is_doping() {
         return Err(EvalError::Input(format!(
             "--lowercase is for the doping tasks (the NERRE scorer's --enforce-lowercase), not {}",
             request.task.name
         )));
     }
-    let folds_together = matches!(request.task.metrics, MetricSet::NerreGeneral | MetricSet::NerreMof);
+    let folds_together =
+        !request.scoring.generic && matches!(request.task.metrics, MetricSet::NerreGeneral | MetricSet::NerreMof);
     let mut loaded = Vec::new();
     for path in request.predictions {
         let (scored, skipped) = inputs::load(request.task, request.gold, path, request.strict)
@@ -81,7 +90,7 @@ pub fn evaluate(request: &EvalRequest) -> Result<Vec<Report>, EvalError> {
         };
         let folds: Vec<_> = loaded.iter().map(|(_, scored, _)| scored.clone()).collect();
         report.skipped = loaded.iter().flat_map(|(_, _, skipped)| skipped.clone()).collect();
-        score::score(request.task, &folds, request.lowercase, &mut report)?;
+        score::score(request.task, &folds, request.scoring, &mut report)?;
         return Ok(vec![report]);
     }
     let mut reports = Vec::new();
@@ -92,7 +101,7 @@ pub fn evaluate(request: &EvalRequest) -> Result<Vec<Report>, EvalError> {
             skipped,
             ..Report::default()
         };
-        score::score(request.task, &[scored], request.lowercase, &mut report)?;
+        score::score(request.task, &[scored], request.scoring, &mut report)?;
         reports.push(report);
     }
     Ok(reports)

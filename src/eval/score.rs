@@ -6,15 +6,23 @@ use crate::metrics::doping::{self, DopingGraph, DopingPair, DopingSchema};
 use crate::metrics::fields::{self, NMR_FIELDS};
 use crate::metrics::nerre::{self, NerreSample};
 use crate::metrics::roles::{self, RoleSentence};
-use crate::metrics::{action, compound};
+use crate::metrics::{action, compound, generic};
 use crate::task::{MetricSet, Task};
 
 const PRF: [&str; 3] = ["precision", "recall", "f1"];
 
 /// Scores one prediction file (or, for NERRE JSON tasks, all folds at once).
-pub fn score(task: &Task, folds: &[Vec<Scored>], lowercase: bool, report: &mut Report) -> Result<(), super::EvalError> {
+pub fn score(
+    task: &Task,
+    folds: &[Vec<Scored>],
+    scoring: super::Scoring,
+    report: &mut Report,
+) -> Result<(), super::EvalError> {
     let all: Vec<&Scored> = folds.iter().flatten().collect();
+    let lowercase = scoring.lowercase;
     match task.metrics {
+        _ if scoring.generic => generic_report(task, &all, report),
+        MetricSet::Generic => generic_report(task, &all, report),
         MetricSet::Compound => compound_report(&all, report),
         MetricSet::Roles => roles_report(&all, report),
         MetricSet::MofSynthesis => {
@@ -42,6 +50,53 @@ fn text_pairs(items: &[&Scored]) -> Vec<(String, String)> {
         .iter()
         .map(|s| (gold_text(s), s.prediction.clone().unwrap_or_default()))
         .collect()
+}
+
+/// Any task's measures from its answers' shape (see `metrics::generic`).
+fn generic_report(task: &Task, items: &[&Scored], report: &mut Report) {
+    let mut unparsable = 0;
+    let pairs: Vec<_> = items
+        .iter()
+        .map(|s| {
+            let gold = task.parse(&gold_text(s)).unwrap_or_default();
+            let pred = match s.prediction.as_deref().map(|p| task.parse(p)) {
+                Some(Ok(extraction)) => extraction,
+                Some(Err(_)) | None => {
+                    unparsable += 1;
+                    Default::default()
+                }
+            };
+            (gold, pred)
+        })
+        .collect();
+    let order: Vec<String> = task.fields.iter().map(|f| f.name.clone()).collect();
+    let s = generic::score(&pairs, &order);
+    let mut fields = Table::new(
+        "fields (micro over paragraphs)",
+        &["precision", "recall", "f1", "f1 normalised", "similarity"],
+    );
+    let row = |f: &generic::FieldScore| {
+        [
+            f.exact.precision(),
+            f.exact.recall(),
+            f.exact.f1(),
+            f.normalized.f1(),
+            f.similarity(),
+        ]
+    };
+    for (name, score) in &s.fields {
+        fields.row(name, &row(score));
+    }
+    fields.row("all fields", &row(&s.all));
+    report.tables.push(fields);
+    let mut records = Table::new("records", &PRF);
+    records.row("records", &[s.records.precision(), s.records.recall(), s.records.f1()]);
+    report.tables.push(records);
+    let mut paragraphs = Table::new("paragraphs", &["value"]);
+    paragraphs.row("exact match", &[s.exact_match()]);
+    report.tables.push(paragraphs);
+    report.counts.push(("paragraphs".into(), s.paragraphs));
+    report.counts.push(("predictions that do not parse".into(), unparsable));
 }
 
 fn compound_report(items: &[&Scored], report: &mut Report) {

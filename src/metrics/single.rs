@@ -11,6 +11,17 @@ pub fn score_pair(task: &Task, gold: &str, pred: &str, paragraph: &str) -> Vec<(
     let pair = || vec![(gold.to_string(), pred.to_string())];
     let named = |items: &[(&str, f64)]| items.iter().map(|(n, v)| (n.to_string(), *v)).collect();
     match task.metrics {
+        MetricSet::Generic => {
+            let parse = |text: &str| task.parse(text).unwrap_or_default();
+            let order: Vec<String> = task.fields.iter().map(|f| f.name.clone()).collect();
+            let s = super::generic::score(&[(parse(gold), parse(pred))], &order);
+            named(&[
+                ("field F1", s.all.exact.f1()),
+                ("normalised F1", s.all.normalized.f1()),
+                ("record F1", s.records.f1()),
+                ("exact", s.exact_match()),
+            ])
+        }
         MetricSet::Compound => {
             let s = compound::score_paragraph(gold, pred);
             named(&[

@@ -21,6 +21,8 @@ pub struct Task {
     pub source: String,
     pub description: String,
     pub format: Format,
+    /// The papers' measure set, or `generic` (the default) for any task.
+    #[serde(default)]
     pub metrics: MetricSet,
     #[serde(rename = "field")]
     pub fields: Vec<FieldSpec>,
@@ -31,9 +33,12 @@ pub struct Task {
 }
 
 /// The papers' measures a task is scored with (see `metrics`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum MetricSet {
+    /// Field, record and paragraph measures from the answers' shape (`metrics::generic`).
+    #[default]
+    Generic,
     Compound,
     Roles,
     MofSynthesis,

@@ -20,7 +20,7 @@ pub fn eval_report(task: &str, gold: Option<PathBuf>, predictions: Vec<PathBuf>)
         gold: gold.as_deref(),
         predictions: &predictions,
         strict: true,
-        lowercase: false,
+        scoring: Default::default(),
     };
     retort::eval::evaluate(&request).expect("evaluation").remove(0)
 }
