@@ -125,6 +125,9 @@ pub enum Command {
         out: PathBuf,
         #[arg(long, value_enum, default_value = "table")]
         format: SummaryFormat,
+        /// Score with the generic measures instead of the task's paper measures.
+        #[arg(long)]
+        generic: bool,
         #[arg(required = true, value_name = "POINT")]
         points: Vec<String>,
     },
@@ -211,6 +214,32 @@ pub enum SummaryFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum TasksAction {
+    /// Write a new task file into <config>/tasks (or --to FILE) from its fields, or from a
+    /// JSONL/CSV of gold answers; it loads as it is.
+    New {
+        name: String,
+        /// A field: NAME, or NAME:list for a list of values (repeat the option).
+        #[arg(long = "field", value_name = "NAME[:list]")]
+        fields: Vec<String>,
+        /// The answer is a list of records (one object per reaction, sample, entry).
+        #[arg(long)]
+        records: bool,
+        #[arg(long, value_enum, default_value = "json")]
+        format: crate::authoring::scaffold::NewFormat,
+        /// Derive the fields from a JSONL ({"answer": …} lines) or CSV of gold answers.
+        #[arg(long, conflicts_with = "fields")]
+        from: Option<PathBuf>,
+        /// Where to write (default: <config>/tasks/NAME.toml).
+        #[arg(long)]
+        to: Option<PathBuf>,
+    },
+    /// Check a task file (and its examples): each problem with its line and column.
+    Check {
+        file: PathBuf,
+        /// JSONL of examples {"id", "text", "answer"} to check against the task.
+        #[arg(long)]
+        examples: Option<PathBuf>,
+    },
     /// Print one task as TOML (the shape of a user task file).
     Show { name: String },
 }

@@ -4,9 +4,10 @@
 //! ([`format`](mod@format), by the [`task`]'s format) → ground ([`ground`]) → view ([`tui`]), store
 //! ([`dataset::store`]) or eval ([`eval`] over [`metrics`]). Layers, lowest first; imports point
 //! down only (`tests/layers.rs`): `extraction`, `clock`, `config` → `format`, `ground` → `task` →
-//! `metrics` → `dataset` → `llm` → `eval`, `batch`, `setup` → `review`, `curve` → `cli` → the drivers `commands` and `tui`.
+//! `metrics` → `dataset` → `llm` → `eval`, `batch`, `setup`, `authoring` → `review`, `curve` → `cli` → the drivers `commands` and `tui`.
 //! ARCHITECTURE.md has the full map and recipes.
 
+pub mod authoring;
 pub mod batch;
 pub mod cli;
 pub mod clock;

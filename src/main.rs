@@ -47,10 +47,19 @@ fn run(cli: Cli, paths: &Paths) -> anyhow::Result<()> {
             strict,
             (lowercase, generic),
         ),
-        Some(Command::Tasks { action }) => {
-            let show = action.map(|TasksAction::Show { name }| name);
-            commands::tasks(paths, show.as_deref())
-        }
+        Some(Command::Tasks { action }) => match action {
+            None => commands::tasks(paths, None),
+            Some(TasksAction::Show { name }) => commands::tasks(paths, Some(&name)),
+            Some(TasksAction::New {
+                name,
+                fields,
+                records,
+                format,
+                from,
+                to,
+            }) => commands::new_task(paths, &name, &fields, records, format, from.as_deref(), to.as_deref()),
+            Some(TasksAction::Check { file, examples }) => commands::check_task(&file, examples.as_deref()),
+        },
         Some(Command::Export(args)) => commands::export(paths, args),
         Some(Command::Import { task, files }) => commands::import(paths, &task, &files),
         Some(Command::Extract {
@@ -112,8 +121,17 @@ fn run(cli: Cli, paths: &Paths) -> anyhow::Result<()> {
             measure,
             out,
             format,
+            generic,
             points,
-        }) => commands::curve(paths, &task, gold.as_deref(), &measure, &out, format, &points),
+        }) => commands::curve(
+            paths,
+            &task,
+            gold.as_deref(),
+            (&measure, generic),
+            &out,
+            format,
+            &points,
+        ),
         Some(Command::Completions { shell }) => {
             clap_complete::generate(shell, &mut Cli::command(), "retort", &mut std::io::stdout());
             Ok(())

@@ -73,7 +73,7 @@ fn the_table_is_evals_the_svg_parses_the_png_has_its_size() {
             file: worse.clone(),
         },
     ];
-    let curves = curve::score(task, Some(&gold), &points, "f1").unwrap();
+    let curves = curve::score(task, Some(&gold), &points, "f1", Default::default()).unwrap();
     let labels: Vec<String> = curves.measures.iter().map(|m| m.label()).collect();
     assert_eq!(labels, ["basemats f1", "dopants f1", "link triplets f1"]);
     for point in &curves.points {

@@ -13,7 +13,7 @@ const LAYERS: &[&[&str]] = &[
     &["metrics"],
     &["dataset"],
     &["llm"],
-    &["eval", "batch", "setup"],
+    &["eval", "batch", "setup", "authoring"],
     &["review", "curve"],
     &["cli"],
     &["commands", "tui"],

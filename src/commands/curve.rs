@@ -13,7 +13,7 @@ pub fn curve(
     paths: &Paths,
     task: &str,
     gold: Option<&Path>,
-    measure: &str,
+    (measure, generic): (&str, bool),
     out: &Path,
     format: SummaryFormat,
     points: &[String],
@@ -25,7 +25,11 @@ pub fn curve(
         .map(|p| curve::parse_point(p))
         .collect::<Result<Vec<_>, _>>()
         .map_err(config_error)?;
-    let curves = curve::score(task, gold, &specs, measure).map_err(|e| anyhow!(e))?;
+    let scoring = crate::eval::Scoring {
+        lowercase: false,
+        generic,
+    };
+    let curves = curve::score(task, gold, &specs, measure, scoring).map_err(|e| anyhow!(e))?;
     if curves.measures.is_empty() {
         return Err(config_error(format!("no measure of {} matches {measure:?}", task.name)));
     }

@@ -9,8 +9,10 @@ use crate::eval::{EvalRequest, OutputFormat, evaluate, render};
 use anyhow::{Context, Result, anyhow};
 use std::path::{Path, PathBuf};
 
+mod authoring;
 mod curve;
 mod review;
+pub use authoring::{check_task, new_task};
 pub use curve::curve;
 pub use review::review_summary;
 
@@ -35,9 +37,13 @@ pub fn eval(
     let (lowercase, generic) = scoring;
     let registry = setup(paths).registry;
     let task = registry.require(task).map_err(|e| anyhow!(e))?;
+    let saved_gold = match gold {
+        Some(path) if path.as_os_str() == "saved" => Some(saved_as_gold(paths, task)?),
+        _ => None,
+    };
     let reports = evaluate(&EvalRequest {
         task,
-        gold,
+        gold: saved_gold.as_deref().or(gold),
         predictions,
         strict,
         scoring: crate::eval::Scoring { lowercase, generic },
@@ -53,6 +59,25 @@ pub fn eval(
     }
     print!("{}", render(&reports, format));
     Ok(())
+}
+
+/// The task's saved examples as a gold file (`--gold saved`), in the state directory.
+fn saved_as_gold(paths: &Paths, task: &crate::task::Task) -> Result<PathBuf> {
+    let (examples, _) = Store::new(paths.examples_dir()).read(&task.name)?;
+    if examples.is_empty() {
+        return Err(config_error(format!(
+            "--gold saved: no saved examples for task {} yet",
+            task.name
+        )));
+    }
+    let lines: Vec<String> = examples
+        .iter()
+        .map(|e| serde_json::json!({"id": e.id, "text": e.paragraph, "answer": e.answer}).to_string())
+        .collect();
+    std::fs::create_dir_all(&paths.state)?;
+    let path = paths.state.join(format!("gold-saved-{}.jsonl", task.name));
+    std::fs::write(&path, lines.join("\n") + "\n")?;
+    Ok(path)
 }
 
 pub fn tasks(paths: &Paths, show: Option<&str>) -> Result<()> {

@@ -6,7 +6,7 @@
 pub mod chart;
 pub mod plot;
 
-use crate::eval::{EvalError, EvalRequest, Report, evaluate};
+use crate::eval::{EvalError, EvalRequest, Report, Scoring, evaluate};
 use crate::task::Task;
 use std::path::{Path, PathBuf};
 
@@ -94,7 +94,13 @@ impl Curves {
 /// Scores every point with `retort eval`'s core and keeps the measures that match `filter`
 /// (a case-insensitive piece of "table / row / column"; every measure of the first table when
 /// empty).
-pub fn score(task: &Task, gold: Option<&Path>, points: &[PointSpec], filter: &str) -> Result<Curves, EvalError> {
+pub fn score(
+    task: &Task,
+    gold: Option<&Path>,
+    points: &[PointSpec],
+    filter: &str,
+    scoring: Scoring,
+) -> Result<Curves, EvalError> {
     let mut reports: Vec<Report> = Vec::new();
     for point in points {
         let request = EvalRequest {
@@ -102,7 +108,7 @@ pub fn score(task: &Task, gold: Option<&Path>, points: &[PointSpec], filter: &st
             gold,
             predictions: std::slice::from_ref(&point.file),
             strict: false,
-            scoring: Default::default(),
+            scoring,
         };
         reports.push(evaluate(&request)?.remove(0));
     }

@@ -49,6 +49,7 @@ pub fn read_examples(path: &Path, task: &Task) -> Result<Read, InputError> {
         (FileKind::Json, MetricSet::DopingEnglish | MetricSet::DopingEnglishExtra | MetricSet::DopingJson) => {
             read_doping_json(path, DopingSchema::for_metrics(task.metrics))
         }
+        (FileKind::Jsonl, _) if has_answers(path)? => read_answers(path, task),
         (FileKind::Jsonl, _) => read_prompt_completion(path, task),
         (kind, metrics) => Err(InputError::new(
             path,
@@ -61,6 +62,49 @@ pub fn read_examples(path: &Path, task: &Task) -> Result<Read, InputError> {
     }
 }
 
+/// Whether a JSONL file holds `{"id", "text", "answer"}` lines (gold for any task).
+fn has_answers(path: &Path) -> Result<bool, InputError> {
+    let (rows, _) = table::read_jsonl(path)?;
+    Ok(rows
+        .first()
+        .is_some_and(|(_, r)| r.get("answer").is_some() && r.get("text").is_some()))
+}
+
+/// Gold for any task: `{"id", "text", "answer"}` lines, the answer in the task's own format (a
+/// string) or, for JSON tasks, as JSON; it is checked to parse and kept in canonical form.
+fn read_answers(path: &Path, task: &Task) -> Result<Read, InputError> {
+    let (rows, mut problems) = table::read_jsonl(path)?;
+    let mut examples = Vec::new();
+    for (line, row) in rows {
+        let Some(text) = row.get("text").and_then(Json::as_str) else {
+            problems.push(InputError::new(path, line, "expected a \"text\" string"));
+            continue;
+        };
+        let answer = match row.get("answer") {
+            Some(Json::String(s)) => s.clone(),
+            Some(value) if !value.is_null() => value.to_string(),
+            _ => {
+                problems.push(InputError::new(path, line, "expected an \"answer\""));
+                continue;
+            }
+        };
+        let answer = match task.parse(&answer) {
+            Ok(extraction) => task.render(&extraction),
+            Err(e) => {
+                problems.push(InputError::new(path, line, format!("the answer does not parse: {e}")));
+                continue;
+            }
+        };
+        let id = match row.get("id") {
+            Some(Json::String(s)) => s.clone(),
+            Some(Json::Number(n)) => n.to_string(),
+            _ => line.to_string(),
+        };
+        examples.push(SourceExample::new(id, line, text.to_string(), Some(answer)));
+    }
+    Ok((examples, problems))
+}
+
 fn read_csv_examples(path: &Path, task: &Task) -> Result<Read, InputError> {
     let csv = table::read_csv(path)?;
     let notebook = csv.has("Actual Text");
@@ -71,6 +115,7 @@ fn read_csv_examples(path: &Path, task: &Task) -> Result<Read, InputError> {
         MetricSet::MofSynthesis => ("Paragraph", "MOFInfo"),
         MetricSet::Action => ("Paragraph", "Action"),
         MetricSet::Nmr => ("Paragraph", "IUPAC"),
+        MetricSet::Generic => ("text", "answer"),
         _ => {
             return Err(InputError::new(
                 path,
