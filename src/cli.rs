@@ -70,25 +70,7 @@ pub enum Command {
     #[command(
         after_help = "Exit status: 0 every paragraph written without error; 1 another failure (e.g. writing the output); 2 usage or configuration error (unknown task or profile, unreadable input); 3 some paragraphs failed (their lines record the error, a summary of distinct errors goes to stderr); 4 no endpoint of the profile answers, or the embedded model cannot run (checked before anything is written); 130 interrupted (--resume continues)."
     )]
-    Extract {
-        #[arg(long)]
-        task: String,
-        /// The model profile (see `retort models`).
-        #[arg(long)]
-        model: String,
-        /// A text file, a directory of .txt files, JSONL {"id","text"}, or the papers' files.
-        #[arg(long)]
-        input: PathBuf,
-        #[arg(long)]
-        output: PathBuf,
-        /// Requests in flight at once (spread over the profile's base_urls).
-        #[arg(long, default_value_t = 4)]
-        concurrency: usize,
-        /// Skip ids already done in the output file; retry those whose line records a transport or
-        /// server error (the file then keeps the newest line per id).
-        #[arg(long)]
-        resume: bool,
-    },
+    Extract(ExtractArgs),
     /// Review a corpus one key per paragraph: accept, correct, skip or reject the model's
     /// extraction; decisions are kept at once and corrected answers become saved examples.
     #[command(
@@ -178,6 +160,39 @@ pub enum ModelsAction {
         #[arg(long, value_enum, default_value = "few-shot")]
         mode: crate::llm::profile::Mode,
     },
+}
+
+/// `retort extract`'s options.
+#[derive(Debug, clap::Args)]
+pub struct ExtractArgs {
+    #[arg(long)]
+    pub task: String,
+    /// The model profile (see `retort models`).
+    #[arg(long)]
+    pub model: String,
+    /// A text file, a directory of .txt files, JSONL {"id","text"} (`-` reads it from standard
+    /// input), or the papers' files.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// The JSONL file to write (`-` writes to standard output).
+    #[arg(long)]
+    pub output: PathBuf,
+    /// Requests in flight at once (spread over the profile's base_urls).
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// Skip ids already done in the output file; retry those whose line records a transport or
+    /// server error (the file then keeps the newest line per id).
+    #[arg(long)]
+    pub resume: bool,
+    /// Also print the summary as JSON (on standard output, or on standard error when the lines
+    /// go to standard output).
+    #[arg(long, value_enum)]
+    pub summary: Option<SummaryOutput>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SummaryOutput {
+    Json,
 }
 
 /// `retort export`'s options.

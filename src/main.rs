@@ -62,14 +62,7 @@ fn run(cli: Cli, paths: &Paths) -> anyhow::Result<()> {
         },
         Some(Command::Export(args)) => commands::export(paths, args),
         Some(Command::Import { task, files }) => commands::import(paths, &task, &files),
-        Some(Command::Extract {
-            task,
-            model,
-            input,
-            output,
-            concurrency,
-            resume,
-        }) => commands::extract(paths, &task, &model, &input, &output, concurrency, resume),
+        Some(Command::Extract(args)) => commands::extract(paths, args),
         Some(Command::Review {
             file,
             options,

@@ -11,9 +11,11 @@ use std::path::{Path, PathBuf};
 
 mod authoring;
 mod curve;
+mod extract;
 mod review;
 pub use authoring::{check_task, new_task};
 pub use curve::curve;
+pub use extract::extract;
 pub use review::review_summary;
 
 /// Tasks and profiles, each problem printed as a warning.
@@ -184,7 +186,7 @@ pub fn import(paths: &Paths, task: &str, files: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -222,7 +224,7 @@ pub(crate) fn config_error(message: impl std::fmt::Display) -> anyhow::Error {
 /// Checks, before anything is written, that the profile can answer at all: each server's
 /// `/v1/models`, or the embedded model file and engine. Servers that do not answer are named;
 /// when none does, the run stops.
-async fn preflight(engine: &crate::llm::HttpEngine, profile: &crate::llm::ModelProfile) -> Result<()> {
+pub(crate) async fn preflight(engine: &crate::llm::HttpEngine, profile: &crate::llm::ModelProfile) -> Result<()> {
     let unreachable = |message: String| -> anyhow::Error {
         Failure {
             code: exit::UNREACHABLE,
@@ -257,79 +259,6 @@ async fn preflight(engine: &crate::llm::HttpEngine, profile: &crate::llm::ModelP
         eprintln!("warning: {problem}");
     }
     Ok(())
-}
-
-pub fn extract(
-    paths: &Paths,
-    task: &str,
-    model: &str,
-    input: &Path,
-    output: &Path,
-    concurrency: usize,
-    resume: bool,
-) -> Result<()> {
-    let crate::setup::Setup { registry, profiles, .. } = setup(paths);
-    let task = registry.require(task).map_err(config_error)?;
-    let profile = profiles.require(model).map_err(config_error)?;
-    let (paragraphs, problems) = crate::batch::read_input(input, task).map_err(config_error)?;
-    for problem in &problems {
-        eprintln!("skipped: {problem}");
-    }
-    let pool = crate::llm::prompt::few_shot_pool(&Store::new(paths.examples_dir()), &task.name);
-    let total = paragraphs.len();
-    let options = crate::batch::BatchOptions {
-        concurrency,
-        resume,
-        progress: true,
-    };
-    let summary = runtime()?.block_on(async {
-        let cancel = tokio_util::sync::CancellationToken::new();
-        let on_interrupt = cancel.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("interrupted: finishing the lines in flight");
-                on_interrupt.cancel();
-            }
-        });
-        let engine = crate::llm::HttpEngine::new();
-        preflight(&engine, profile).await?;
-        let job = crate::batch::BatchJob {
-            task,
-            profile,
-            pool: &pool,
-            output,
-            options,
-        };
-        Ok::<_, anyhow::Error>(crate::batch::extract(&engine, &job, paragraphs, cancel).await?)
-    })?;
-    eprintln!(
-        "{} of {total} paragraphs written to {} ({} failed, {} already there{})",
-        summary.written,
-        output.display(),
-        summary.failed,
-        summary.skipped,
-        if summary.interrupted {
-            "; interrupted: run again with --resume"
-        } else {
-            ""
-        }
-    );
-    for (error, count) in &summary.errors {
-        eprintln!("  {count} × {error}");
-    }
-    match (summary.interrupted, summary.failed) {
-        (true, _) => Err(Failure {
-            code: exit::INTERRUPTED,
-            message: "interrupted".into(),
-        }
-        .into()),
-        (false, 0) => Ok(()),
-        (false, failed) => Err(Failure {
-            code: exit::SOME_FAILED,
-            message: format!("{failed} of {total} paragraphs failed (their lines record the error)"),
-        }
-        .into()),
-    }
 }
 
 pub fn models(paths: &Paths) -> Result<()> {

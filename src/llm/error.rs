@@ -53,6 +53,15 @@ pub enum LlmError {
 }
 
 impl LlmError {
+    /// The endpoint failed rather than the request: it refused the connection, timed out,
+    /// broke a stream off or answered 5xx (another replica may serve the same request).
+    pub fn is_replica_failure(&self) -> bool {
+        matches!(
+            self,
+            LlmError::Connect { .. } | LlmError::Timeout { .. } | LlmError::StreamCut { .. } | LlmError::Server { .. }
+        )
+    }
+
     /// The reply text that arrived before the failure.
     pub fn partial(&self) -> Option<&str> {
         match self {

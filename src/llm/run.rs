@@ -50,6 +50,9 @@ pub struct Run {
     /// not written out).
     #[serde(skip)]
     pub tokens: Vec<super::logprobs::TokenProb>,
+    /// The endpoint itself failed (refused, timed out, broke off, 5xx): another replica may do.
+    #[serde(skip)]
+    pub replica_failed: bool,
 }
 
 impl Run {
@@ -114,6 +117,7 @@ fn blank(request: &RunRequest<'_>, endpoint: &str) -> Run {
         validation: Validation::NotApplicable,
         started_at: crate::clock::now(),
         tokens: Vec::new(),
+        replica_failed: false,
     }
 }
 
@@ -181,6 +185,7 @@ pub async fn execute(
             run.raw_reply = e.partial().unwrap_or_default().to_string();
             run.incomplete = e.partial().is_some();
             run.error = Some(e.to_string());
+            run.replica_failed = e.is_replica_failure();
             if matches!(e, LlmError::Cancelled { .. }) {
                 run.cancelled = true;
                 run.error = Some("cancelled; the text that arrived is kept".into());

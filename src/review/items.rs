@@ -253,6 +253,7 @@ impl OutputLine {
             validation: self.validation.unwrap_or(Validation::NotApplicable),
             started_at: String::new(),
             tokens: Vec::new(),
+            replica_failed: false,
         }
     }
 }

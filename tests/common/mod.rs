@@ -85,8 +85,10 @@ impl LlamaServer {
         if let Ok(url) = std::env::var("RETORT_TEST_LLAMA_URL") {
             return LlamaServer { url, port: None };
         }
+        // Cargo puts target/*/deps (Retort's own llama.cpp libraries) on LD_LIBRARY_PATH.
         let status = std::process::Command::new(llama_script())
             .args(["start", &port.to_string()])
+            .env_remove("LD_LIBRARY_PATH")
             .status()
             .expect("llama-server.sh");
         assert!(status.success(), "could not start llama-server");

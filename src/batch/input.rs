@@ -1,0 +1,194 @@
+//! Paragraphs in: a directory of `.txt` files, one text file, JSONL `{"id", "text"}` (a file or
+//! standard input, read line by line so a corpus of any size needs no more memory than a
+//! line), or the papers' CSV/JSON/JSONL (read whole: they are small).
+
+use crate::dataset::papers::read_examples;
+use crate::dataset::table::{self, FileKind, InputError};
+use crate::task::Task;
+use serde_json::Value as Json;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+/// One paragraph to extract from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paragraph {
+    pub id: String,
+    pub text: String,
+}
+
+/// Where paragraphs come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    File(PathBuf),
+    /// JSONL on standard input (`--input -`).
+    Stdin,
+}
+
+impl Source {
+    pub fn from_arg(path: &Path) -> Source {
+        if path.as_os_str() == "-" {
+            Source::Stdin
+        } else {
+            Source::File(path.to_path_buf())
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Source::File(path) => path.display().to_string(),
+            Source::Stdin => "standard input".into(),
+        }
+    }
+}
+
+/// Paragraphs as they are read (a bad line is an `Err` and the stream goes on), and how many
+/// there are when that is cheap to know.
+pub struct Paragraphs {
+    pub items: Box<dyn Iterator<Item = Result<Paragraph, InputError>> + Send>,
+    pub total: Option<usize>,
+}
+
+/// Opens `source` for streaming.
+pub fn stream(source: &Source, task: &Task) -> Result<Paragraphs, InputError> {
+    let path = match source {
+        Source::Stdin => {
+            let reader = std::io::BufReader::new(std::io::stdin());
+            return Ok(Paragraphs {
+                items: Box::new(jsonl_lines(reader, PathBuf::from("<stdin>"))),
+                total: None,
+            });
+        }
+        Source::File(path) => path,
+    };
+    if !path.is_dir() && table::file_kind(path) == FileKind::Jsonl && first_line_has_text(path)? {
+        let file = std::fs::File::open(path).map_err(|e| InputError::new(path, 0, format!("cannot read: {e}")))?;
+        return Ok(Paragraphs {
+            items: Box::new(jsonl_lines(std::io::BufReader::new(file), path.clone())),
+            total: count_lines(path),
+        });
+    }
+    let (paragraphs, problems) = read_input(path, task)?;
+    let total = Some(paragraphs.len());
+    let items = problems.into_iter().map(Err).chain(paragraphs.into_iter().map(Ok));
+    Ok(Paragraphs {
+        items: Box::new(items.collect::<Vec<_>>().into_iter()),
+        total,
+    })
+}
+
+/// Non-blank lines of a JSONL file, without reading it.
+fn count_lines(path: &Path) -> Option<usize> {
+    let file = std::fs::File::open(path).ok()?;
+    let mut count = 0;
+    for line in std::io::BufReader::new(file).split(b'\n') {
+        if line.ok()?.iter().any(|b| !b.is_ascii_whitespace()) {
+            count += 1;
+        }
+    }
+    Some(count)
+}
+
+fn first_line_has_text(path: &Path) -> Result<bool, InputError> {
+    let file = std::fs::File::open(path).map_err(|e| InputError::new(path, 0, format!("cannot read: {e}")))?;
+    let first = std::io::BufReader::new(file)
+        .lines()
+        .map_while(Result::ok)
+        .find(|l| !l.trim().is_empty());
+    Ok(first
+        .and_then(|l| serde_json::from_str::<Json>(&l).ok())
+        .is_some_and(|v| v.get("text").is_some()))
+}
+
+/// `{"id", "text"}` lines; a missing id is the line number.
+fn jsonl_lines(
+    reader: impl BufRead + Send + 'static,
+    name: PathBuf,
+) -> impl Iterator<Item = Result<Paragraph, InputError>> + Send {
+    reader.lines().enumerate().filter_map(move |(index, line)| {
+        let number = index + 1;
+        let line = match line {
+            Ok(line) => line,
+            Err(e) => return Some(Err(InputError::new(&name, number, format!("cannot read: {e}")))),
+        };
+        if line.trim().is_empty() {
+            return None;
+        }
+        Some(paragraph_of(&line, number, &name))
+    })
+}
+
+fn paragraph_of(line: &str, number: usize, name: &Path) -> Result<Paragraph, InputError> {
+    let row: Json =
+        serde_json::from_str(line).map_err(|e| InputError::new(name, number, format!("not a JSON line: {e}")))?;
+    let text = row
+        .get("text")
+        .and_then(Json::as_str)
+        .ok_or_else(|| InputError::new(name, number, "expected a \"text\" string"))?;
+    let id = match row.get("id") {
+        Some(Json::String(s)) => s.clone(),
+        Some(Json::Number(n)) => n.to_string(),
+        _ => number.to_string(),
+    };
+    Ok(Paragraph {
+        id,
+        text: text.to_string(),
+    })
+}
+
+/// Reads every paragraph at once (the review queue, the papers' files).
+pub fn read_input(path: &Path, task: &Task) -> Result<(Vec<Paragraph>, Vec<InputError>), InputError> {
+    if path.is_dir() {
+        let mut files: Vec<_> = std::fs::read_dir(path)
+            .map_err(|e| InputError::new(path, 0, format!("cannot read the directory: {e}")))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+            .collect();
+        files.sort();
+        let mut out = Vec::new();
+        for file in files {
+            out.push(text_file(&file)?);
+        }
+        return Ok((out, Vec::new()));
+    }
+    match table::file_kind(path) {
+        FileKind::Text => Ok((vec![text_file(path)?], Vec::new())),
+        FileKind::Jsonl if first_line_has_text(path)? => {
+            let file = std::fs::File::open(path).map_err(|e| InputError::new(path, 0, format!("cannot read: {e}")))?;
+            let (mut out, mut problems) = (Vec::new(), Vec::new());
+            for item in jsonl_lines(std::io::BufReader::new(file), path.to_path_buf()) {
+                match item {
+                    Ok(p) => out.push(p),
+                    Err(e) => problems.push(e),
+                }
+            }
+            Ok((out, problems))
+        }
+        _ => {
+            let (examples, problems) = read_examples(path, task)?;
+            Ok((
+                examples
+                    .into_iter()
+                    .map(|e| Paragraph {
+                        id: e.id,
+                        text: e.input,
+                    })
+                    .collect(),
+                problems,
+            ))
+        }
+    }
+}
+
+fn text_file(path: &Path) -> Result<Paragraph, InputError> {
+    let bytes = std::fs::read(path).map_err(|e| InputError::new(path, 0, format!("cannot read: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|_| InputError::new(path, 0, "not UTF-8 text; convert it first"))?;
+    let id = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("paragraph")
+        .to_string();
+    Ok(Paragraph {
+        id,
+        text: text.trim_end_matches('\n').to_string(),
+    })
+}

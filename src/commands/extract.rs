@@ -1,0 +1,105 @@
+//! `retort extract`: checks the profile answers, streams the corpus through it, and says what
+//! happened on stderr (and as JSON with `--summary json`) with an exit status to match.
+
+use super::{Failure, config_error, exit, preflight, runtime, setup};
+use crate::batch::{self, BatchSummary, Source, Target};
+use crate::cli::{ExtractArgs, SummaryOutput};
+use crate::config::Paths;
+use crate::dataset::store::Store;
+use anyhow::Result;
+
+pub fn extract(paths: &Paths, args: ExtractArgs) -> Result<()> {
+    let crate::setup::Setup { registry, profiles, .. } = setup(paths);
+    let task = registry.require(&args.task).map_err(config_error)?;
+    let profile = profiles.require(&args.model).map_err(config_error)?;
+    let (source, target) = (Source::from_arg(&args.input), Target::from_arg(&args.output));
+    if args.resume && target == Target::Stdout {
+        return Err(config_error("--resume needs an output file to resume from, not -"));
+    }
+    let paragraphs = batch::stream(&source, task).map_err(config_error)?;
+    let pool = crate::llm::prompt::few_shot_pool(&Store::new(paths.examples_dir()), &task.name);
+    let options = batch::BatchOptions {
+        concurrency: args.concurrency,
+        resume: args.resume,
+        progress: true,
+    };
+    let summary = runtime()?.block_on(async {
+        let cancel = tokio_util::sync::CancellationToken::new();
+        let on_interrupt = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("interrupted: finishing the lines in flight");
+                on_interrupt.cancel();
+            }
+        });
+        let engine = crate::llm::HttpEngine::new();
+        preflight(&engine, profile).await?;
+        let job = batch::BatchJob {
+            task,
+            profile,
+            pool: &pool,
+            output: &target,
+            options,
+        };
+        let bad_line = |e: &crate::dataset::table::InputError| eprintln!("skipped: {e}");
+        Ok::<_, anyhow::Error>(batch::extract(&engine, &job, paragraphs, cancel, &bad_line).await?)
+    })?;
+    report(&summary, &source, &target);
+    if args.summary == Some(SummaryOutput::Json) {
+        let json = serde_json::to_string_pretty(&summary)?;
+        match target {
+            Target::Stdout => eprintln!("{json}"),
+            Target::File(_) => println!("{json}"),
+        }
+    }
+    match (summary.interrupted, summary.failed) {
+        (true, _) => Err(Failure {
+            code: exit::INTERRUPTED,
+            message: "interrupted".into(),
+        }
+        .into()),
+        (false, 0) => Ok(()),
+        (false, failed) => Err(Failure {
+            code: exit::SOME_FAILED,
+            message: format!(
+                "{failed} of {} paragraphs failed (their lines record the error)",
+                summary.read
+            ),
+        }
+        .into()),
+    }
+}
+
+/// The summary for people, on stderr.
+fn report(summary: &BatchSummary, source: &Source, target: &Target) {
+    eprintln!(
+        "{} of {} paragraphs from {} written to {} ({} failed, {} already there{}{})",
+        summary.written,
+        summary.read,
+        source.describe(),
+        target.describe(),
+        summary.failed,
+        summary.skipped,
+        if summary.bad_lines > 0 {
+            format!(", {} input lines skipped", summary.bad_lines)
+        } else {
+            String::new()
+        },
+        if summary.interrupted {
+            "; interrupted: run again with --resume"
+        } else {
+            ""
+        }
+    );
+    for (error, count) in &summary.errors {
+        eprintln!("  {count} × {error}");
+    }
+    if summary.replicas.len() > 1 {
+        for replica in &summary.replicas {
+            eprintln!(
+                "  {}: served {}, failed {}, taken out of rotation {} time(s)",
+                replica.url, replica.served, replica.failed, replica.taken_out
+            );
+        }
+    }
+}
