@@ -50,6 +50,7 @@ fn main() {
         max_tokens,
         temperature: 0.0,
         grammar,
+        slots: 1,
     };
     runtime.block_on(async {
         let started = Instant::now();

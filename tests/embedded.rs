@@ -195,3 +195,59 @@ async fn values_carry_the_confidence_of_the_embedded_logits() {
     assert!(!confidences.is_empty(), "no confidence for {:?}", run.raw_reply);
     assert!(confidences.iter().all(|c| *c > 0.0 && *c <= 1.0), "{confidences:?}");
 }
+
+/// Several runs decoded together in one context: each constrained by its own grammar, each
+/// cancellable alone, and a batch of 4 gives the same replies as one at a time would parse to.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sequences_decode_together_each_constrained_and_cancellable() {
+    let gguf = common::test_gguf();
+    let registry = Registry::builtin();
+    let engine = HttpEngine::new();
+    let task = registry.get("general-materials").unwrap();
+    let smol = profile(&gguf, "zero-shot", 48);
+    let paragraphs = [
+        "BaTiO3 thin films were grown on SrTiO3 substrates.",
+        "LiFePO4 cathodes were coated with carbon.",
+        "ZnO nanowires were doped with Al for sensors.",
+        "Perovskite solar cells used a TiO2 scaffold.",
+    ];
+    let cancel_one = CancellationToken::new();
+    let runs = futures_util::future::join_all(paragraphs.iter().enumerate().map(|(i, paragraph)| {
+        let engine = &engine;
+        let smol = &smol;
+        let cancel = if i == 3 {
+            cancel_one.clone()
+        } else {
+            CancellationToken::new()
+        };
+        async move {
+            let request = RunRequest {
+                parallel: 4,
+                ..RunRequest::new(task, smol, paragraph)
+            };
+            execute(engine, &request, None, &cancel).await
+        }
+    }));
+    let cancelling = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        cancel_one.cancel();
+    };
+    let (runs, ()) = tokio::join!(runs, cancelling);
+    for run in &runs[..3] {
+        assert_eq!(run.error, None);
+        assert_eq!(run.request["slots"], 4, "decoded in a context of 4 slots");
+        if run.finish_reason == Some(retort::llm::finish::FinishReason::Stop) {
+            assert!(
+                run.extraction.is_some(),
+                "a constrained reply parses: {}",
+                run.raw_reply
+            );
+            assert_eq!(run.validation, Validation::Constrained, "{}", run.raw_reply);
+        }
+    }
+    assert!(
+        runs[3].cancelled,
+        "the cancelled one stops alone: {:?}",
+        runs[3].finish_reason
+    );
+}

@@ -141,7 +141,14 @@ pub async fn extract(
     let jobs = todo.map(|paragraph| {
         let (cancel, replicas) = (cancel.clone(), &replicas);
         async move {
-            let run = run_with_failover(engine, (task, profile, pool), &paragraph.text, replicas, &cancel).await;
+            let run = run_with_failover(
+                engine,
+                (task, profile, pool, options.concurrency),
+                &paragraph.text,
+                replicas,
+                &cancel,
+            )
+            .await;
             (paragraph, run)
         }
     });
@@ -182,7 +189,7 @@ pub async fn extract(
 /// taken out and the paragraph goes to another, until each has been tried once.
 async fn run_with_failover(
     engine: &HttpEngine,
-    (task, profile, pool): (&Task, &ModelProfile, &[Shot]),
+    (task, profile, pool, parallel): (&Task, &ModelProfile, &[Shot], usize),
     paragraph: &str,
     replicas: &Replicas,
     cancel: &CancellationToken,
@@ -197,6 +204,7 @@ async fn run_with_failover(
             pool,
             endpoint: index,
             stream: false,
+            parallel,
         };
         let run = execute(engine, &request, None, cancel).await;
         if !run.replica_failed {

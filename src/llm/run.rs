@@ -74,6 +74,9 @@ pub struct RunRequest<'a> {
     /// Which of the profile's endpoints to use (batch runs spread over them).
     pub endpoint: usize,
     pub stream: bool,
+    /// How many runs the caller keeps in flight: the embedded engine decodes that many
+    /// sequences together (servers batch on their own).
+    pub parallel: usize,
 }
 
 impl<'a> RunRequest<'a> {
@@ -86,6 +89,7 @@ impl<'a> RunRequest<'a> {
             pool: &[],
             endpoint: 0,
             stream: false,
+            parallel: 1,
         }
     }
 }
@@ -261,6 +265,7 @@ async fn call_embedded(
         max_tokens: profile.max_tokens,
         temperature: profile.temperature,
         grammar: grammar.clone(),
+        slots: request.parallel.max(1) as u32,
     };
     run.endpoint = format!("embedded:{}", path.display());
     run.request = serde_json::json!({
@@ -272,6 +277,7 @@ async fn call_embedded(
         "temperature": call.temperature,
         "stop": call.stop,
         "grammar": grammar.is_some(),
+        "slots": call.slots,
     });
     // Pieces go through a channel the inference thread owns a clone of.
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();

@@ -243,6 +243,7 @@ impl RunJob {
             pool: &self.pool,
             endpoint: 0,
             stream: true,
+            parallel: 1,
         }
     }
 }

@@ -1,36 +1,28 @@
 //! The llama.cpp side of the embedded engine: one inference thread that owns the backend and
-//! the loaded model, and takes generation jobs from a channel.
+//! the loaded model and takes generation jobs from a channel (decoded together by
+//! `scheduler`), and the per-token pieces: the prompt's text, the next token, its probability.
 
 use super::EmbeddedCall;
 use crate::llm::client::Reply;
 use crate::llm::error::LlmError;
-use crate::llm::finish::FinishReason;
-use crate::llm::logprobs::TokenProb;
 use crate::llm::prompt::Prompt;
-use llama_cpp_2::context::LlamaContext;
-use llama_cpp_2::context::params::LlamaContextParams;
 use llama_cpp_2::llama_backend::LlamaBackend;
-use llama_cpp_2::llama_batch::LlamaBatch;
-use llama_cpp_2::model::params::LlamaModelParams;
 use llama_cpp_2::model::{LlamaChatMessage, LlamaModel};
 use llama_cpp_2::sampling::LlamaSampler;
 use llama_cpp_2::token::LlamaToken;
 use llama_cpp_2::token::data::LlamaTokenData;
 use llama_cpp_2::token::data_array::LlamaTokenDataArray;
-use std::num::NonZeroU32;
-use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::sync::mpsc::{Sender, channel};
-use std::time::Instant;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
-struct Job {
-    call: EmbeddedCall,
-    pieces: Option<UnboundedSender<String>>,
-    cancel: CancellationToken,
-    reply: oneshot::Sender<Result<Reply, LlmError>>,
+pub(super) struct Job {
+    pub(super) call: EmbeddedCall,
+    pub(super) pieces: Option<UnboundedSender<String>>,
+    pub(super) cancel: CancellationToken,
+    pub(super) reply: oneshot::Sender<Result<Reply, LlmError>>,
 }
 
 static WORKER: OnceLock<Sender<Job>> = OnceLock::new();
@@ -44,14 +36,7 @@ fn worker() -> &'static Sender<Job> {
                 let backend = super::backends::ensure_loaded()
                     .map_err(|e| e.to_string())
                     .and_then(|_| LlamaBackend::init().map_err(|e| e.to_string()));
-                let mut cache = Cache::default();
-                for job in rx {
-                    let result = match &backend {
-                        Ok(backend) => run_job(backend, &mut cache, &job),
-                        Err(e) => Err(LlmError::Other(format!("the embedded engine could not start: {e}"))),
-                    };
-                    let _ = job.reply.send(result);
-                }
+                super::scheduler::run(rx, backend);
             })
             .expect("spawning the inference thread");
         tx
@@ -77,56 +62,7 @@ pub async fn submit(
         .map_err(|_| LlmError::Other("the inference thread stopped during the run".into()))?
 }
 
-/// The loaded model and a context for it, kept between runs. Models live for the rest of the
-/// process once loaded (a context borrows its model); switching models is rare, and an unused
-/// model costs only its memory.
-#[derive(Default)]
-struct Cache {
-    model: Option<(PathBuf, u32, &'static LlamaModel)>,
-    context: Option<((u32, u32), LlamaContext<'static>)>,
-}
-
-fn run_job(backend: &LlamaBackend, cache: &mut Cache, job: &Job) -> Result<Reply, LlmError> {
-    let call = &job.call;
-    let reusable = cache
-        .model
-        .as_ref()
-        .is_some_and(|(path, layers, _)| *path == call.path && *layers == call.gpu_layers);
-    if !reusable {
-        cache.context = None;
-        cache.model = None;
-        let started = Instant::now();
-        let params = LlamaModelParams::default().with_n_gpu_layers(call.gpu_layers);
-        let model = LlamaModel::load_from_file(backend, &call.path, &params).map_err(|_| load_error(&call.path))?;
-        tracing::info!(
-            "loaded {} in {:.0} ms",
-            call.path.display(),
-            started.elapsed().as_secs_f64() * 1000.0
-        );
-        cache.model = Some((call.path.clone(), call.gpu_layers, Box::leak(Box::new(model))));
-    }
-    let (_, _, model) = cache.model.as_ref().expect("model loaded above");
-    let model: &'static LlamaModel = model;
-    let key = (call.context, call.threads.max(1));
-    if cache.context.as_ref().is_none_or(|(k, _)| *k != key) {
-        cache.context = None;
-        let threads = key.1 as i32;
-        let params = LlamaContextParams::default()
-            .with_n_ctx(NonZeroU32::new(call.context))
-            .with_n_batch(batch_size(call) as u32)
-            .with_n_threads(threads)
-            .with_n_threads_batch(threads);
-        let ctx = model
-            .new_context(backend, params)
-            .map_err(|e| LlmError::Other(format!("llama.cpp context: {e}")))?;
-        cache.context = Some((key, ctx));
-    }
-    let (_, ctx) = cache.context.as_mut().expect("context made above");
-    ctx.clear_kv_cache();
-    generate(model, ctx, job)
-}
-
-fn load_error(path: &std::path::Path) -> LlmError {
+pub(super) fn load_error(path: &std::path::Path) -> LlmError {
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let arch = llama_cpp_2::gguf::GgufContext::from_file(path).and_then(|g| {
         let index = g.find_key("general.architecture");
@@ -144,7 +80,7 @@ fn load_error(path: &std::path::Path) -> LlmError {
     }
 }
 
-fn prompt_text(model: &LlamaModel, prompt: &Prompt) -> Result<String, LlmError> {
+pub(super) fn prompt_text(model: &LlamaModel, prompt: &Prompt) -> Result<String, LlmError> {
     match prompt {
         Prompt::Completion { text } => Ok(text.clone()),
         Prompt::Chat { messages } => {
@@ -165,112 +101,9 @@ fn prompt_text(model: &LlamaModel, prompt: &Prompt) -> Result<String, LlmError> 
     }
 }
 
-fn generate(model: &LlamaModel, ctx: &mut LlamaContext, job: &Job) -> Result<Reply, LlmError> {
-    let call = &job.call;
-    let started = Instant::now();
-    let vocab = model.vocab();
-    let text = prompt_text(model, &call.prompt)?;
-    let tokens = vocab.tokenize(text.as_bytes(), true, true);
-    let needed = tokens.len() as u32 + call.max_tokens;
-    if needed > call.context {
-        return Err(LlmError::ContextTooLong {
-            message: format!(
-                "the prompt has {} tokens and up to {} may be generated, more than the context of {}; raise `context` (or lower `max_tokens`) in the profile",
-                tokens.len(),
-                call.max_tokens,
-                call.context
-            ),
-        });
-    }
-    let size = batch_size(call);
-    let mut batch = LlamaBatch::new(size, 1);
-    let last = tokens.len().saturating_sub(1);
-    for (chunk_index, chunk) in tokens.chunks(size).enumerate() {
-        batch.clear();
-        for (offset, token) in chunk.iter().enumerate() {
-            let i = chunk_index * size + offset;
-            add(&mut batch, *token, i, i == last)?;
-        }
-        decode(ctx, &mut batch)?;
-    }
-    let mut grammar = match &call.grammar {
-        Some(g) => Some(
-            LlamaSampler::grammar(model, g, "root")
-                .map_err(|e| LlmError::Other(format!("the schema's grammar: {e}")))?,
-        ),
-        None => None,
-    };
-    let mut sampler = if call.temperature > 0.0 {
-        Some(LlamaSampler::chain_simple([
-            LlamaSampler::temp(call.temperature as f32),
-            LlamaSampler::dist(1234),
-        ]))
-    } else {
-        None
-    };
-    let mut reply = Reply {
-        prompt_tokens: Some(tokens.len() as u64),
-        attempts: 1,
-        ..Reply::default()
-    };
-    let mut pending: Vec<u8> = Vec::new();
-    let mut position = tokens.len();
-    let mut logits_index = batch.n_tokens() - 1;
-    let mut generated = 0u32;
-    reply.finish_reason = Some(FinishReason::Length);
-    while generated < call.max_tokens {
-        if job.cancel.is_cancelled() {
-            return Err(LlmError::Cancelled { partial: reply.text });
-        }
-        let token = next_token(ctx, logits_index, grammar.as_mut(), sampler.as_mut());
-        let logprob = token_logprob(ctx.get_logits_ith(logits_index), token);
-        if let Some(g) = grammar.as_mut() {
-            g.accept(token);
-        }
-        if vocab.is_eog(token) {
-            reply.finish_reason = Some(FinishReason::Stop);
-            break;
-        }
-        generated += 1;
-        let bytes = vocab.token_to_piece(token, false, None);
-        reply.tokens.push(TokenProb {
-            bytes: bytes.clone(),
-            logprob,
-        });
-        pending.extend(bytes);
-        let piece = take_utf8(&mut pending);
-        if !piece.is_empty() {
-            reply.time_to_first_token.get_or_insert_with(|| started.elapsed());
-            reply.text.push_str(&piece);
-            reply.pieces += 1;
-            if let Some(tx) = &job.pieces {
-                let _ = tx.send(piece);
-            }
-        }
-        if let Some(at) = call
-            .stop
-            .iter()
-            .filter(|s| !s.is_empty())
-            .filter_map(|s| reply.text.find(s.as_str()))
-            .min()
-        {
-            reply.text.truncate(at);
-            reply.finish_reason = Some(FinishReason::Stop);
-            break;
-        }
-        batch.clear();
-        add(&mut batch, token, position, true)?;
-        position += 1;
-        decode(ctx, &mut batch)?;
-        logits_index = batch.n_tokens() - 1;
-    }
-    reply.completion_tokens = Some(u64::from(generated));
-    Ok(reply)
-}
-
 /// The model's own log-probability of `token` (softmax over the raw logits, before any grammar
 /// or sampler): what the value confidences are made of.
-fn token_logprob(logits: &[f32], token: LlamaToken) -> f64 {
+pub(super) fn token_logprob(logits: &[f32], token: LlamaToken) -> f64 {
     let Some(&chosen) = logits.get(token.0 as usize) else {
         return f64::NEG_INFINITY;
     };
@@ -279,26 +112,11 @@ fn token_logprob(logits: &[f32], token: LlamaToken) -> f64 {
     f64::from(chosen - max) - sum.ln()
 }
 
-fn add(batch: &mut LlamaBatch, token: LlamaToken, position: usize, logits: bool) -> Result<(), LlmError> {
-    batch
-        .add(token, position as i32, &[0], logits)
-        .map_err(|e| LlmError::Other(format!("batch: {e}")))
-}
-
-fn decode(ctx: &mut LlamaContext, batch: &mut LlamaBatch) -> Result<(), LlmError> {
-    ctx.decode(batch)
-        .map_err(|e| LlmError::Other(format!("llama.cpp decode: {e}")))
-}
-
-fn batch_size(call: &EmbeddedCall) -> usize {
-    call.context.min(2048) as usize
-}
-
 /// The next token. With a grammar, the greedy choice is checked first, then the best
 /// `SHORTLIST` tokens, and the whole vocabulary is filtered only when the grammar rejects them
 /// all: filtering 49k candidates costs 4-9 ms, the shortlist 0.2-0.6 ms (measured). The result is
 /// the same as filtering first: the best allowed token.
-fn next_token(
+pub(super) fn next_token(
     ctx: &llama_cpp_2::context::LlamaContext,
     index: i32,
     grammar: Option<&mut LlamaSampler>,
@@ -362,7 +180,7 @@ fn best_allowed(candidates: Vec<LlamaTokenData>, grammar: &mut LlamaSampler) -> 
 }
 
 /// The longest valid UTF-8 prefix of `pending`, leaving an incomplete character for the next token.
-fn take_utf8(pending: &mut Vec<u8>) -> String {
+pub(super) fn take_utf8(pending: &mut Vec<u8>) -> String {
     let valid = match std::str::from_utf8(pending) {
         Ok(_) => pending.len(),
         Err(e) if e.error_len().is_none() => e.valid_up_to(),

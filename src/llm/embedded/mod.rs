@@ -23,6 +23,8 @@ pub struct EmbeddedCall {
     pub temperature: f64,
     /// GBNF grammar that constrains decoding (from the task's JSON Schema).
     pub grammar: Option<String>,
+    /// Sequences the engine should decode together (a batch's concurrency; 1 for one run).
+    pub slots: u32,
 }
 
 /// Checks that `path` looks like a loadable GGUF before llama.cpp sees it, so that each problem
@@ -59,6 +61,8 @@ pub mod backends;
 pub mod cpu;
 #[cfg(feature = "embedded")]
 mod engine;
+#[cfg(feature = "embedded")]
+mod scheduler;
 
 /// Why the embedded engine cannot run here: the backend's reason, or a build without it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
