@@ -149,7 +149,8 @@ fn admit(backend: &LlamaBackend, loaded: &mut Loaded, waiting: &mut VecDeque<Job
         let model = loaded.model.as_ref().map(|(_, _, m)| *m).expect("prepared above");
         match start(model, ctx, job, seq) {
             Ok(sequence) => active.push(sequence),
-            Err((job, e)) => {
+            Err(failed) => {
+                let (job, e) = *failed;
                 let _ = ctx.clear_kv_cache_seq(Some(seq as u32), None, None);
                 let _ = job.reply.send(Err(e));
             }
@@ -198,12 +199,12 @@ fn batch_size(key: &ContextKey) -> usize {
 }
 
 /// Reads the prompt into the sequence's cache and samples its first token.
-fn start(model: &LlamaModel, ctx: &mut LlamaContext, job: Job, seq: i32) -> Result<Sequence, (Job, LlmError)> {
+fn start(model: &LlamaModel, ctx: &mut LlamaContext, job: Job, seq: i32) -> Result<Sequence, Box<(Job, LlmError)>> {
     let started = Instant::now();
     let call = &job.call;
     let text = match prompt_text(model, &call.prompt) {
         Ok(text) => text,
-        Err(e) => return Err((job, e)),
+        Err(e) => return Err(Box::new((job, e))),
     };
     let tokens = model.vocab().tokenize(text.as_bytes(), true, true);
     if tokens.len() as u32 + call.max_tokens > call.context {
@@ -213,7 +214,7 @@ fn start(model: &LlamaModel, ctx: &mut LlamaContext, job: Job, seq: i32) -> Resu
             call.max_tokens,
             call.context
         );
-        return Err((job, LlmError::ContextTooLong { message }));
+        return Err(Box::new((job, LlmError::ContextTooLong { message })));
     }
     let chunk = (call.context.min(2048) as usize).max(1);
     let mut batch = LlamaBatch::new(chunk, 1);
@@ -223,17 +224,17 @@ fn start(model: &LlamaModel, ctx: &mut LlamaContext, job: Job, seq: i32) -> Resu
         for (offset, token) in piece.iter().enumerate() {
             let i = chunk_index * chunk + offset;
             if let Err(e) = batch.add(*token, i as i32, &[seq], i == last) {
-                return Err((job, LlmError::Other(format!("batch: {e}"))));
+                return Err(Box::new((job, LlmError::Other(format!("batch: {e}")))));
             }
         }
         if let Err(e) = ctx.decode(&mut batch) {
-            return Err((job, LlmError::Other(format!("llama.cpp decode: {e}"))));
+            return Err(Box::new((job, LlmError::Other(format!("llama.cpp decode: {e}")))));
         }
     }
     let grammar = match &call.grammar {
         Some(g) => match LlamaSampler::grammar(model, g, "root") {
             Ok(sampler) => Some(sampler),
-            Err(e) => return Err((job, LlmError::Other(format!("the schema's grammar: {e}")))),
+            Err(e) => return Err(Box::new((job, LlmError::Other(format!("the schema's grammar: {e}"))))),
         },
         None => None,
     };
