@@ -15,7 +15,6 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const PARAGRAPHS: usize = 32;
-const MAX_TOKENS: u32 = 48;
 
 fn retort(root: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_retort"));
@@ -26,7 +25,9 @@ fn retort(root: &Path) -> Command {
     command
 }
 
-fn write_corpus(root: &Path) -> PathBuf {
+/// The compound test set's first paragraphs (long prompts: prefill-bound), or their first
+/// sentences (short prompts: generation-bound).
+fn write_corpus(root: &Path, short: bool) -> PathBuf {
     let registry = retort::task::Registry::builtin();
     let task = registry.get("compound").unwrap();
     let (paragraphs, _) =
@@ -34,7 +35,14 @@ fn write_corpus(root: &Path) -> PathBuf {
     let lines: Vec<String> = paragraphs
         .iter()
         .take(PARAGRAPHS)
-        .map(|p| serde_json::json!({"id": p.id, "text": p.text}).to_string())
+        .map(|p| {
+            let text = if short {
+                p.text.split(". ").next().unwrap_or(&p.text).to_string()
+            } else {
+                p.text.clone()
+            };
+            serde_json::json!({"id": p.id, "text": text}).to_string()
+        })
         .collect();
     let path = root.join("corpus.jsonl");
     std::fs::write(&path, lines.join("\n") + "\n").unwrap();
@@ -63,17 +71,18 @@ fn throughput(root: &Path, model: &str, concurrency: usize, input: &Path) -> (f6
     (PARAGRAPHS as f64 / seconds, tokens as f64 / seconds)
 }
 
-fn throughput_part() {
+fn throughput_part(short: bool) {
+    let max_tokens: u32 = if short { 96 } else { 48 };
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    let input = write_corpus(root);
+    let input = write_corpus(root, short);
     let gguf = common::test_gguf();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     common::write_models(
         root,
         &format!(
-            "[[model]]\nname = \"embedded\"\nengine = \"embedded\"\npath = \"{}\"\nmode = \"zero-shot\"\nthreads = 2\ncontext = 2048\nmax_tokens = {MAX_TOKENS}\n\n\
-             [[model]]\nname = \"server\"\nengine = \"openai\"\nbase_url = \"http://127.0.0.1:{port}/v1\"\nmode = \"zero-shot\"\nmax_tokens = {MAX_TOKENS}\n",
+            "[[model]]\nname = \"embedded\"\nengine = \"embedded\"\npath = \"{}\"\nmode = \"zero-shot\"\nthreads = 2\ncontext = 2048\nmax_tokens = {max_tokens}\n\n\
+             [[model]]\nname = \"server\"\nengine = \"openai\"\nbase_url = \"http://127.0.0.1:{port}/v1\"\nmode = \"zero-shot\"\nmax_tokens = {max_tokens}\n",
             gguf.display()
         ),
     );
@@ -89,7 +98,8 @@ fn throughput_part() {
     assert!(started.success());
     let server = throughput(root, "server", 8, &input);
     let _ = Command::new(&script).args(["stop", &port.to_string()]).status();
-    println!("{PARAGRAPHS} compound paragraphs, zero-shot, max_tokens {MAX_TOKENS}, 2 threads:");
+    let kind = if short { "first sentences of" } else { "whole" };
+    println!("{PARAGRAPHS} {kind} compound paragraphs, zero-shot, max_tokens {max_tokens}, 2 threads:");
     for (label, (p, t)) in [
         ("embedded --concurrency 1", one),
         ("embedded --concurrency 8", eight),
@@ -190,9 +200,12 @@ fn memory_part() {
 }
 
 fn main() {
-    let which = std::env::args().skip(1).find(|a| a == "throughput" || a == "memory");
+    let which = std::env::args().skip(1).find(|a| ["throughput", "short", "memory"].contains(&a.as_str()));
+    if which.is_none() || which.as_deref() == Some("throughput") {
+        throughput_part(false);
+    }
     if which.as_deref() != Some("memory") {
-        throughput_part();
+        throughput_part(true);
     }
     if which.as_deref() != Some("throughput") {
         memory_part();
