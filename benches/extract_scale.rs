@@ -89,27 +89,34 @@ fn throughput_part(short: bool) {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/scripts/llama-server.sh");
     let one = throughput(root, "embedded", 1, &input);
     let eight = throughput(root, "embedded", 8, &input);
-    let started = Command::new(&script)
-        .args(["start", &port.to_string()])
-        .env("LLAMA_SERVER_ARGS", "--parallel 8 -c 16384")
-        .env_remove("LD_LIBRARY_PATH")
-        .status()
-        .unwrap();
-    assert!(started.success());
-    let server = throughput(root, "server", 8, &input);
-    let _ = Command::new(&script).args(["stop", &port.to_string()]).status();
+    let serve = |parallel: usize| {
+        let started = Command::new(&script)
+            .args(["start", &port.to_string()])
+            .env("LLAMA_SERVER_ARGS", format!("--parallel {parallel} -c {}", 2048 * parallel))
+            .env_remove("LD_LIBRARY_PATH")
+            .status()
+            .unwrap();
+        assert!(started.success());
+        let measured = throughput(root, "server", parallel, &input);
+        let _ = Command::new(&script).args(["stop", &port.to_string()]).status();
+        measured
+    };
+    let server_one = serve(1);
+    let server = serve(8);
     let kind = if short { "first sentences of" } else { "whole" };
     println!("{PARAGRAPHS} {kind} compound paragraphs, zero-shot, max_tokens {max_tokens}, 2 threads:");
     for (label, (p, t)) in [
         ("embedded --concurrency 1", one),
         ("embedded --concurrency 8", eight),
+        ("llama-server --parallel 1, --concurrency 1", server_one),
         ("llama-server --parallel 8, --concurrency 8", server),
     ] {
         println!("  {label:44} {p:6.2} paragraphs/s  {t:7.1} tokens/s");
     }
     println!(
-        "  embedded 8 / embedded 1 = {:.2}x; embedded 8 / server 8 = {:.2}x (tokens/s)",
+        "  embedded 8 / embedded 1 = {:.2}x; server 8 / server 1 = {:.2}x; embedded 8 / server 8 = {:.2}x (tokens/s)",
         eight.1 / one.1,
+        server.1 / server_one.1,
         eight.1 / server.1
     );
 }
@@ -204,10 +211,10 @@ fn main() {
     if which.is_none() || which.as_deref() == Some("throughput") {
         throughput_part(false);
     }
-    if which.as_deref() != Some("memory") {
+    if which.is_none() || which.as_deref() == Some("short") {
         throughput_part(true);
     }
-    if which.as_deref() != Some("throughput") {
+    if which.is_none() || which.as_deref() == Some("memory") {
         memory_part();
     }
 }
