@@ -30,8 +30,7 @@ fn retort(root: &Path) -> Command {
 fn write_corpus(root: &Path, short: bool) -> PathBuf {
     let registry = retort::task::Registry::builtin();
     let task = registry.get("compound").unwrap();
-    let (paragraphs, _) =
-        retort::batch::read_input(&common::data("chemsci2024/compound/test_1000.csv"), task).unwrap();
+    let (paragraphs, _) = retort::batch::read_input(&common::data("chemsci2024/compound/test_1000.csv"), task).unwrap();
     let lines: Vec<String> = paragraphs
         .iter()
         .take(PARAGRAPHS)
@@ -77,7 +76,11 @@ fn throughput_part(short: bool) {
     let root = dir.path();
     let input = write_corpus(root, short);
     let gguf = common::test_gguf();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     common::write_models(
         root,
         &format!(
@@ -92,7 +95,10 @@ fn throughput_part(short: bool) {
     let serve = |parallel: usize| {
         let started = Command::new(&script)
             .args(["start", &port.to_string()])
-            .env("LLAMA_SERVER_ARGS", format!("--parallel {parallel} -c {}", 2048 * parallel))
+            .env(
+                "LLAMA_SERVER_ARGS",
+                format!("--parallel {parallel} -c {}", 2048 * parallel),
+            )
             .env_remove("LD_LIBRARY_PATH")
             .status()
             .unwrap();
@@ -167,7 +173,10 @@ fn memory_part() {
         let root = dir.path();
         common::write_models(
             root,
-            &format!("[[model]]\nname = \"mock\"\nengine = \"openai\"\nbase_url = \"{}/v1\"\nmodel = \"m\"\nmode = \"zero-shot\"\nlogprobs = false\n", server.uri()),
+            &format!(
+                "[[model]]\nname = \"mock\"\nengine = \"openai\"\nbase_url = \"{}/v1\"\nmodel = \"m\"\nmode = \"zero-shot\"\nlogprobs = false\n",
+                server.uri()
+            ),
         );
         let input = root.join("corpus.jsonl");
         let mut text = String::with_capacity(n * 200);
@@ -180,7 +189,16 @@ fn memory_part() {
         let extract = |resume: bool| {
             let mut command = retort(root);
             command
-                .args(["extract", "--task", "compound", "--model", "mock", "--concurrency", "16", "--input"])
+                .args([
+                    "extract",
+                    "--task",
+                    "compound",
+                    "--model",
+                    "mock",
+                    "--concurrency",
+                    "16",
+                    "--input",
+                ])
                 .arg(&input)
                 .arg("--output")
                 .arg(&output);
@@ -207,7 +225,9 @@ fn memory_part() {
 }
 
 fn main() {
-    let which = std::env::args().skip(1).find(|a| ["throughput", "short", "memory"].contains(&a.as_str()));
+    let which = std::env::args()
+        .skip(1)
+        .find(|a| ["throughput", "short", "memory"].contains(&a.as_str()));
     if which.is_none() || which.as_deref() == Some("throughput") {
         throughput_part(false);
     }
