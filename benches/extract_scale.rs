@@ -11,8 +11,6 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const PARAGRAPHS: usize = 32;
 
@@ -151,23 +149,7 @@ fn peak_kib(mut command: Command) -> (u64, std::process::ExitStatus) {
 
 fn memory_part() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server = runtime.block_on(async {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path("/v1/models"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"data": [{"id": "m"}]})))
-            .mount(&server)
-            .await;
-        Mock::given(method("POST"))
-            .and(path("/v1/chat/completions"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
-                "choices": [{"message": {"content": "ethanol | THF"}, "finish_reason": "stop"}],
-                "usage": {"prompt_tokens": 90, "completion_tokens": 5}
-            })))
-            .mount(&server)
-            .await;
-        server
-    });
+    let server = runtime.block_on(common::mock::answering("ethanol | THF"));
     for n in [20_000usize, 200_000] {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();

@@ -11,29 +11,6 @@ fn doping(file: &str) -> PathBuf {
     common::data(&format!("natcomm2024/doping/predictions/gpt3/{file}"))
 }
 
-/// The GPT-3 Doping-English predictions with every host and dopant lowercased: a worse model.
-fn worse_predictions(dir: &std::path::Path) -> PathBuf {
-    let mut abstracts: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(doping("inference_decoded_eng.json")).unwrap()).unwrap();
-    for sentence in abstracts
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
-        .flat_map(|a| a["doping_sentences"].as_array_mut().unwrap().iter_mut())
-    {
-        for key in ["basemats", "dopants"] {
-            if let Some(map) = sentence["entity_graph_raw"][key].as_object_mut() {
-                for value in map.values_mut() {
-                    *value = serde_json::Value::String(value.as_str().unwrap_or_default().to_lowercase());
-                }
-            }
-        }
-    }
-    let path = dir.join("worse.json");
-    std::fs::write(&path, abstracts.to_string()).unwrap();
-    path
-}
-
 #[test]
 fn points_parse_and_bad_ones_are_named() {
     assert_eq!(
@@ -52,7 +29,7 @@ fn points_parse_and_bad_ones_are_named() {
 #[test]
 fn the_table_is_evals_the_svg_parses_the_png_has_its_size() {
     let dir = tempfile::tempdir().unwrap();
-    let worse = worse_predictions(dir.path());
+    let worse = common::lowercased_doping_predictions(dir.path());
     let registry = Registry::builtin();
     let task = registry.get("doping-eng").unwrap();
     let gold = common::data("natcomm2024/doping/test.json");

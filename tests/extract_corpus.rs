@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use wiremock::matchers::{body_string_contains, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, ResponseTemplate};
 
 /// A llama.cpp server this test starts on `port` and stops when dropped.
 struct OwnServer {
@@ -125,25 +125,12 @@ fn a_dead_endpoint_stops_at_once_and_resume_completes_when_the_server_is_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn some_paragraphs_failing_give_their_status_counts_and_errors() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v1/models"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"data": [{"id": "m"}]})))
-        .mount(&server)
-        .await;
+    let server = common::mock::answering("Ethanol | THF").await;
     Mock::given(method("POST"))
         .and(path("/v1/chat/completions"))
         .and(body_string_contains("(3 mL)"))
         .respond_with(ResponseTemplate::new(500).set_body_string("out of memory"))
         .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/chat/completions"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
-            "choices": [{"message": {"content": "Ethanol | THF"}, "finish_reason": "stop"}]
-        })))
-        .with_priority(2)
         .mount(&server)
         .await;
     let dir = tempfile::tempdir().unwrap();
@@ -195,19 +182,7 @@ async fn some_paragraphs_failing_give_their_status_counts_and_errors() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lines_stream_from_standard_input_to_standard_output() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v1/models"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"data": [{"id": "m"}]})))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/chat/completions"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
-            "choices": [{"message": {"content": "Ethanol"}, "finish_reason": "stop"}]
-        })))
-        .mount(&server)
-        .await;
+    let server = common::mock::answering("Ethanol").await;
     let dir = tempfile::tempdir().unwrap();
     common::write_models(
         dir.path(),

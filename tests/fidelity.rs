@@ -101,25 +101,8 @@ fn gpt3_general_fold_0() {
 /// at least as well as the same predictions in their original case.
 #[test]
 fn lowercase_scores_a_lowercasing_model_as_the_paper_does() {
-    let original = common::data("natcomm2024/doping/predictions/gpt3/inference_decoded_eng.json");
-    let mut abstracts: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&original).unwrap()).unwrap();
-    for sentence in abstracts
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
-        .flat_map(|a| a["doping_sentences"].as_array_mut().unwrap().iter_mut())
-    {
-        for key in ["basemats", "dopants"] {
-            if let Some(map) = sentence["entity_graph_raw"][key].as_object_mut() {
-                for value in map.values_mut() {
-                    *value = serde_json::Value::String(value.as_str().unwrap_or_default().to_lowercase());
-                }
-            }
-        }
-    }
     let dir = tempfile::tempdir().unwrap();
-    let lowered = dir.path().join("lowercase_decoded_eng.json");
-    std::fs::write(&lowered, abstracts.to_string()).unwrap();
+    let lowered = common::lowercased_doping_predictions(dir.path());
     let registry = retort::task::Registry::builtin();
     let score = |lowercase: bool| {
         let request = retort::eval::EvalRequest {

@@ -332,11 +332,7 @@ async fn the_key_goes_in_the_header_only() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resume_retries_failed_paragraphs_and_keeps_one_line_each() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v1/models"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"data": [{"id": "m"}]})))
-        .mount(&server)
-        .await;
+    common::mock::mount_models(&server).await;
     let failing = Mock::given(method("POST"))
         .and(path("/v1/chat/completions"))
         .respond_with(ResponseTemplate::new(500).set_body_string("overloaded"))

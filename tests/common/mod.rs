@@ -1,4 +1,5 @@
 #![allow(dead_code)]
+pub mod mock;
 pub mod tmux;
 
 use std::path::PathBuf;
@@ -10,6 +11,30 @@ pub fn shared_data() -> PathBuf {
 
 pub fn data(relative: &str) -> PathBuf {
     shared_data().join(relative)
+}
+
+/// The GPT-3 Doping-English predictions with every host and dopant lowercased (a model that
+/// writes lowercase, as seq2rel does), written into `dir`.
+pub fn lowercased_doping_predictions(dir: &std::path::Path) -> PathBuf {
+    let original = data("natcomm2024/doping/predictions/gpt3/inference_decoded_eng.json");
+    let mut abstracts: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(original).unwrap()).unwrap();
+    for sentence in abstracts
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .flat_map(|a| a["doping_sentences"].as_array_mut().unwrap().iter_mut())
+    {
+        for key in ["basemats", "dopants"] {
+            if let Some(map) = sentence["entity_graph_raw"][key].as_object_mut() {
+                for value in map.values_mut() {
+                    *value = serde_json::Value::String(value.as_str().unwrap_or_default().to_lowercase());
+                }
+            }
+        }
+    }
+    let path = dir.join("lowercase_decoded_eng.json");
+    std::fs::write(&path, abstracts.to_string()).unwrap();
+    path
 }
 
 /// Runs `retort eval` in-process on paths (already resolved) and returns the first report.
