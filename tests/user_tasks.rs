@@ -38,6 +38,17 @@ fn ok(output: std::process::Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// `retort eval --format json` of `pred` against `gold` (a path, or `saved`).
+fn eval_json(dir: &Path, task: &str, gold: &str, pred: &str) -> serde_json::Value {
+    let report = ok(retort(
+        dir,
+        &[
+            "eval", "--task", task, "--gold", gold, "--pred", pred, "--format", "json",
+        ],
+    ));
+    serde_json::from_str(&report).unwrap()
+}
+
 /// Gold JSONL `{"id", "text", "answer"}`; `flat` keeps each answer's first record as an object.
 fn write_gold(dir: &Path, flat: bool) -> std::path::PathBuf {
     let lines: Vec<String> = PARAGRAPHS
@@ -116,21 +127,7 @@ fn five_commands(dir: &Path, server: &str, task: &str, fields: &[&str], records:
     }
     assert!(lines.iter().any(|l| l["extraction"].is_object()), "{lines:?}");
     // 4. Scored with the generic measures.
-    let report = ok(retort(
-        dir,
-        &[
-            "eval",
-            "--task",
-            task,
-            "--gold",
-            gold.to_str().unwrap(),
-            "--pred",
-            output.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-    ));
-    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let report = eval_json(dir, task, gold.to_str().unwrap(), output.to_str().unwrap());
     let f1 = report["tables"]["fields (micro over paragraphs)"]["all fields"]["f1"].as_f64();
     assert!(f1.is_some_and(|f| (0.0..=1.0).contains(&f)), "{report}");
     assert!(report["tables"]["records"]["records"]["f1"].is_number(), "{report}");
@@ -141,21 +138,7 @@ fn five_commands(dir: &Path, server: &str, task: &str, fields: &[&str], records:
         .map(|g| serde_json::json!({"id": g["id"], "raw": g["answer"].to_string()}).to_string())
         .collect();
     std::fs::write(&gold_as_pred, pred_lines.join("\n")).unwrap();
-    let perfect = ok(retort(
-        dir,
-        &[
-            "eval",
-            "--task",
-            task,
-            "--gold",
-            gold.to_str().unwrap(),
-            "--pred",
-            gold_as_pred.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-    ));
-    let perfect: serde_json::Value = serde_json::from_str(&perfect).unwrap();
+    let perfect = eval_json(dir, task, gold.to_str().unwrap(), gold_as_pred.to_str().unwrap());
     assert_eq!(
         perfect["tables"]["fields (micro over paragraphs)"]["all fields"]["f1"], 1.0,
         "{perfect}"
@@ -177,21 +160,7 @@ fn five_commands(dir: &Path, server: &str, task: &str, fields: &[&str], records:
         ],
     ));
     assert_eq!(common::read_jsonl(&export.join("train.chat.jsonl")).len(), 3);
-    let saved = ok(retort(
-        dir,
-        &[
-            "eval",
-            "--task",
-            task,
-            "--gold",
-            "saved",
-            "--pred",
-            gold_as_pred.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-    ));
-    let saved: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    let saved = eval_json(dir, task, "saved", gold_as_pred.to_str().unwrap());
     assert_eq!(
         saved["tables"]["fields (micro over paragraphs)"]["all fields"]["f1"], 1.0,
         "{saved}"
