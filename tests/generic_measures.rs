@@ -193,20 +193,15 @@ fn permutations(n: usize, k: usize) -> Vec<Vec<usize>> {
     out
 }
 
-#[test]
-fn generic_field_f1_on_the_nerre_general_predictions_equals_an_independent_reference() {
-    let path = common::data("natcomm2024/general/predictions_gpt3_run_0.jsonl");
+/// The generic field F1 of `texts` (gold, prediction) and its reference, over answers of at
+/// most 5 entries (so that every assignment can be tried).
+fn field_f1_and_reference(task_name: &str, texts: &[(String, String)]) -> (f64, f64, usize) {
     let registry = retort::task::Registry::builtin();
-    let task = registry.get("general-materials").unwrap();
-    let lines = common::read_jsonl(&path);
+    let task = registry.get(task_name).unwrap();
     let (mut tp, mut fp, mut fn_) = (0usize, 0usize, 0usize);
     let mut pairs = Vec::new();
-    for line in &lines {
-        let gold_text = line["completion"].as_str().unwrap().trim_end_matches("\n\nEND\n\n");
-        let pred_text = line["llm_completion"]
-            .as_str()
-            .unwrap_or_default()
-            .trim_end_matches("\n\nEND\n\n");
+    for (gold_text, pred_text) in texts {
+        let (gold_text, pred_text) = (gold_text.as_str(), pred_text.as_str());
         let (gold, pred) = (entries(gold_text), entries(pred_text));
         // Small answers only, so that every assignment can be tried.
         if gold.len() > 5 || pred.len() > 5 {
@@ -283,9 +278,53 @@ fn generic_field_f1_on_the_nerre_general_predictions_equals_an_independent_refer
         let parse = |t: &str| task.parse(t).unwrap_or_default();
         pairs.push((parse(gold_text), parse(pred_text)));
     }
-    assert!(pairs.len() > 50, "{} abstracts compared", pairs.len());
     let reference = 2.0 * tp as f64 / (2 * tp + fp + fn_) as f64;
-    let s = score(&pairs, &[]);
-    close(s.all.exact.f1(), reference);
-    println!("generic field F1 on {} abstracts: {reference:.4}", pairs.len());
+    (score(&pairs, &[]).all.exact.f1(), reference, pairs.len())
+}
+
+fn trimmed(value: &serde_json::Value) -> String {
+    value
+        .as_str()
+        .unwrap_or_default()
+        .trim_end_matches("\n\nEND\n\n")
+        .to_string()
+}
+
+#[test]
+fn generic_field_f1_on_the_nerre_general_predictions_equals_an_independent_reference() {
+    let lines = common::read_jsonl(&common::data("natcomm2024/general/predictions_gpt3_run_0.jsonl"));
+    let texts: Vec<(String, String)> = lines
+        .iter()
+        .map(|l| (trimmed(&l["completion"]), trimmed(&l["llm_completion"])))
+        .collect();
+    let (f1, reference, compared) = field_f1_and_reference("general-materials", &texts);
+    assert!(compared > 50, "{compared} abstracts compared");
+    close(f1, reference);
+    println!("generic field F1 on {compared} abstracts: {reference:.4}");
+}
+
+/// The NERRE MOF annotations against a damaged copy: the last entry dropped and the first
+/// entry's descriptions removed.
+#[test]
+fn generic_field_f1_on_damaged_nerre_mof_annotations_equals_an_independent_reference() {
+    let lines = common::read_jsonl(&common::data("natcomm2024/mof/fold_0/val.jsonl"));
+    let texts: Vec<(String, String)> = lines
+        .iter()
+        .map(|l| {
+            let gold = trimmed(&l["completion"]);
+            let mut damaged: serde_json::Value = serde_json::from_str(gold.trim()).unwrap_or_default();
+            if let Some(entries) = damaged.as_array_mut() {
+                entries.pop();
+                if let Some(first) = entries.first_mut().and_then(|e| e.as_object_mut()) {
+                    first.remove("mof_description");
+                }
+            }
+            (gold, damaged.to_string())
+        })
+        .collect();
+    let (f1, reference, compared) = field_f1_and_reference("mof-nerre", &texts);
+    assert!(compared > 10, "{compared} abstracts compared");
+    assert!(reference < 1.0);
+    close(f1, reference);
+    println!("generic field F1 on {compared} damaged MOF abstracts: {reference:.4}");
 }
