@@ -9,7 +9,6 @@ mod common;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use retort::llm::{HttpEngine, execute};
 use retort::review::open::{ReviewOptions, open_file};
-use retort::review::risk::Order;
 use retort::tui::action::{Action, Effect};
 use retort::tui::review::ReviewState;
 use retort::tui::update::update;
@@ -42,11 +41,7 @@ fn main() {
     state.model = 0;
     let options = ReviewOptions {
         task: Some("compound".into()),
-        model: None,
-        compare: None,
-        compare_model: None,
-        order: Order::Input,
-        lookahead: 3,
+        ..ReviewOptions::default()
     };
     let opened = open_file(&corpus, &options, &registry.tasks, &dir.path().join("reviews")).unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -47,12 +47,8 @@ fn main() {
     let corpus = write_corpus(dir.path());
     let reviews = dir.path().join("reviews");
     let options = ReviewOptions {
-        task: None,
-        model: None,
-        compare: None,
-        compare_model: None,
         order: Order::Risk,
-        lookahead: 3,
+        ..ReviewOptions::default()
     };
     let tasks = retort::task::Registry::builtin().tasks.clone();
     let mut state = common::tui_state("compound", "", 160, 48);

@@ -79,12 +79,7 @@ impl Bench {
     /// Opens the queue from its files, as `retort review` does.
     fn reopen(&mut self) {
         let options = ReviewOptions {
-            task: None,
-            model: None,
-            compare: None,
-            compare_model: None,
-            order: Order::Input,
-            lookahead: 3,
+            ..ReviewOptions::default()
         };
         let opened = open_file(&self.corpus, &options, &self.state.tasks.clone(), &self.reviews()).unwrap();
         let review = ReviewState::new(opened, [None, None], 3);
@@ -364,11 +359,8 @@ fn raw_paragraphs_are_pre_annotated_ahead_and_shown_when_their_run_arrives() {
     let mut state = common::tui_state("compound", "", 160, 48);
     let options = ReviewOptions {
         task: Some("compound".into()),
-        model: None,
-        compare: None,
-        compare_model: None,
-        order: Order::Input,
         lookahead: 2,
+        ..ReviewOptions::default()
     };
     let opened = open_file(&corpus, &options, &state.tasks.clone(), &dir.path().join("reviews")).unwrap();
     let review = ReviewState::new(opened, [Some(0), None], 2);

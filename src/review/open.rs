@@ -65,6 +65,20 @@ pub struct ReviewOptions {
     pub lookahead: usize,
 }
 
+impl Default for ReviewOptions {
+    /// Input order, the default look-ahead, the task recorded in the file, no comparison.
+    fn default() -> ReviewOptions {
+        ReviewOptions {
+            task: None,
+            model: None,
+            compare: None,
+            compare_model: None,
+            order: Order::Input,
+            lookahead: super::LOOKAHEAD,
+        }
+    }
+}
+
 /// Opens `file` as a queue: the task is the one asked for, else the one an extract output
 /// records.
 pub fn open_file(

@@ -9,7 +9,6 @@ use crate::dataset::store::Store;
 use crate::llm::{HttpEngine, execute};
 use crate::review::decisions::{self, Decision};
 use crate::review::open::{ReviewOptions, open_file};
-use crate::review::risk::Order;
 use crate::task::Task;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -123,11 +122,7 @@ pub fn open_queue(paths: &Paths, path: PathBuf, task: Task, tasks: Vec<Task>, ac
         let recorded = crate::review::items::recorded_task(&path).filter(|name| tasks.iter().any(|t| &t.name == name));
         let options = ReviewOptions {
             task: Some(recorded.unwrap_or(task.name)),
-            model: None,
-            compare: None,
-            compare_model: None,
-            order: Order::Input,
-            lookahead: crate::review::LOOKAHEAD,
+            ..ReviewOptions::default()
         };
         let action = match open_file(&path, &options, &tasks, &reviews) {
             Ok(opened) => {
