@@ -45,7 +45,7 @@ fn run(cli: Cli, paths: &Paths) -> anyhow::Result<()> {
             &predictions,
             format,
             strict,
-            (lowercase, generic),
+            retort::eval::Scoring { lowercase, generic },
         ),
         Some(Command::Tasks { action }) => match action {
             None => commands::tasks(paths, None),

@@ -233,6 +233,7 @@ async fn sequences_decode_together_each_constrained_and_cancellable() {
         cancel_one.cancel();
     };
     let (runs, ()) = tokio::join!(runs, cancelling);
+    let mut finished = 0;
     for run in &runs[..3] {
         assert_eq!(run.error, None);
         assert_eq!(run.request["slots"], 4, "decoded in a context of 4 slots");
@@ -243,8 +244,19 @@ async fn sequences_decode_together_each_constrained_and_cancellable() {
                 run.raw_reply
             );
             assert_eq!(run.validation, Validation::Constrained, "{}", run.raw_reply);
+            finished += 1;
         }
     }
+    // Each sequence followed its own grammar (the schema's first key, in order) on its own
+    // paragraph: no reply is another's.
+    let replies: Vec<String> = runs[..3]
+        .iter()
+        .map(|r| r.raw_reply.split_whitespace().collect())
+        .collect();
+    for reply in &replies {
+        assert!(reply.starts_with("[{\"acronym\":"), "{replies:?} ({finished} finished)");
+    }
+    assert!(replies[0] != replies[1] && replies[1] != replies[2], "{replies:?}");
     assert!(
         runs[3].cancelled,
         "the cancelled one stops alone: {:?}",

@@ -16,6 +16,17 @@ pub struct Problem {
     pub message: String,
 }
 
+impl Problem {
+    fn new(file: &str, line: usize, column: usize, message: String) -> Problem {
+        Problem {
+            file: file.to_string(),
+            line,
+            column,
+            message,
+        }
+    }
+}
+
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
@@ -35,26 +46,11 @@ pub fn task_file(path: &Path) -> (Option<Task>, Vec<Problem>) {
     let file = path.display().to_string();
     let at = |text: &str, offset: usize, message: String| {
         let (line, column) = position(text, offset);
-        Problem {
-            file: file.clone(),
-            line,
-            column,
-            message,
-        }
+        Problem::new(&file, line, column, message)
     };
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
-        Err(e) => {
-            return (
-                None,
-                vec![Problem {
-                    file: file.clone(),
-                    line: 0,
-                    column: 0,
-                    message: format!("cannot read: {e}"),
-                }],
-            );
-        }
+        Err(e) => return (None, vec![Problem::new(&file, 0, 0, format!("cannot read: {e}"))]),
     };
     let task: Task = match toml::from_str(&text) {
         Ok(task) => task,
@@ -164,12 +160,7 @@ fn schema_problems(
 /// re-renders to the same text, and matches the schema.
 pub fn examples(task: &Task, path: &Path) -> Vec<Problem> {
     let file = path.display().to_string();
-    let problem = |line: usize, column: usize, message: String| Problem {
-        file: file.clone(),
-        line,
-        column,
-        message,
-    };
+    let problem = |line: usize, column: usize, message: String| Problem::new(&file, line, column, message);
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) => return vec![problem(0, 0, format!("cannot read: {e}"))],

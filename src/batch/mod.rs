@@ -213,7 +213,7 @@ async fn run_with_failover(
         }
         replicas.failed(index, Instant::now());
         tried.push(index);
-        if tried.len() >= replicas.len() || cancel.is_cancelled() {
+        if tried.len() >= replicas.count() || cancel.is_cancelled() {
             return run;
         }
         tracing::warn!(

@@ -48,12 +48,9 @@ impl Replicas {
         }
     }
 
-    pub fn len(&self) -> usize {
+    /// How many endpoints there are (at least one is always tried).
+    pub fn count(&self) -> usize {
         self.replicas.lock().map_or(1, |r| r.0.len()).max(1)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        false
     }
 
     /// The next endpoint in rotation (round robin), skipping `avoid`; when every one is out, the

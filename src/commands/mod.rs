@@ -34,9 +34,8 @@ pub fn eval(
     predictions: &[PathBuf],
     format: OutputFormat,
     strict: bool,
-    scoring: (bool, bool),
+    scoring: crate::eval::Scoring,
 ) -> Result<()> {
-    let (lowercase, generic) = scoring;
     let registry = setup(paths).registry;
     let task = registry.require(task).map_err(|e| anyhow!(e))?;
     let saved_gold = match gold {
@@ -48,7 +47,7 @@ pub fn eval(
         gold: saved_gold.as_deref().or(gold),
         predictions,
         strict,
-        scoring: crate::eval::Scoring { lowercase, generic },
+        scoring,
     })
     .map_err(|e| anyhow!(e))?;
     for report in &reports {

@@ -28,8 +28,6 @@ pub struct Item {
 pub struct Loaded {
     pub items: Vec<Item>,
     pub problems: Vec<String>,
-    /// The task the file's runs were made for, when it is a `retort extract` output.
-    pub task: Option<String>,
 }
 
 /// The first non-blank line of a file, as JSON (read without reading the rest).
@@ -43,26 +41,26 @@ fn first_json_line(path: &Path) -> Option<Json> {
     serde_json::from_str(&line).ok()
 }
 
-/// Whether `path` is a `retort extract` output (its first JSON line has `input` and a run's keys).
-pub fn is_extract_output(path: &Path) -> bool {
+/// The first line of a `retort extract` output (its first JSON line has `input` and a run's
+/// keys); `None` for any other file.
+fn extract_output_line(path: &Path) -> Option<Json> {
     if table::file_kind(path) != FileKind::Jsonl || path.is_dir() {
-        return false;
+        return None;
     }
-    first_json_line(path)
-        .is_some_and(|v| v.get("input").is_some() && (v.get("raw").is_some() || v.get("error").is_some()))
+    first_json_line(path).filter(|v| v.get("input").is_some() && (v.get("raw").is_some() || v.get("error").is_some()))
 }
 
-/// Reads the task name recorded in an extract output (its first line's `task`).
-pub fn recorded_task(path: &Path) -> Option<String> {
-    first_json_line(path)?.get("task")?.as_str().map(String::from)
+/// The task a `retort extract` output was made for (its first line's `task`); `None` for any
+/// other file.
+pub fn extract_output_task(path: &Path) -> Option<String> {
+    extract_output_line(path)?.get("task")?.as_str().map(String::from)
 }
 
 /// Reads a queue's paragraphs: an extract output gives its runs (newest line per id), anything
 /// else gives paragraphs without runs. Ids that repeat get `#2`, `#3`…; missing ones `line-N`.
 pub fn load(path: &Path, task: &Task) -> Result<Loaded, InputError> {
-    if is_extract_output(path) {
+    if extract_output_line(path).is_some() {
         let (runs, problems) = read_runs(path, task)?;
-        let task = recorded_task(path);
         let items = runs
             .into_iter()
             .map(|r| Item {
@@ -71,7 +69,7 @@ pub fn load(path: &Path, task: &Task) -> Result<Loaded, InputError> {
                 runs: [Some(r.run), None],
             })
             .collect();
-        return Ok(Loaded { items, problems, task });
+        return Ok(Loaded { items, problems });
     }
     let (paragraphs, problems) = batch::read_input(path, task)?;
     Ok(Loaded {
@@ -84,7 +82,6 @@ pub fn load(path: &Path, task: &Task) -> Result<Loaded, InputError> {
             })
             .collect(),
         problems: problems.iter().map(ToString::to_string).collect(),
-        task: None,
     })
 }
 

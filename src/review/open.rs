@@ -87,7 +87,7 @@ pub fn open_file(
     tasks: &[Task],
     reviews_dir: &Path,
 ) -> Result<Opened, OpenError> {
-    let recorded = items::recorded_task(file).filter(|_| items::is_extract_output(file));
+    let recorded = items::extract_output_task(file);
     let name = options
         .task
         .clone()

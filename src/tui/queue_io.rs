@@ -119,7 +119,8 @@ fn append_line(path: &Path, line: &str) -> std::io::Result<()> {
 pub fn open_queue(paths: &Paths, path: PathBuf, task: Task, tasks: Vec<Task>, actions: UnboundedSender<Action>) {
     let reviews = paths.reviews_dir();
     tokio::task::spawn_blocking(move || {
-        let recorded = crate::review::items::recorded_task(&path).filter(|name| tasks.iter().any(|t| &t.name == name));
+        let recorded =
+            crate::review::items::extract_output_task(&path).filter(|name| tasks.iter().any(|t| &t.name == name));
         let options = ReviewOptions {
             task: Some(recorded.unwrap_or(task.name)),
             ..ReviewOptions::default()
