@@ -12,7 +12,7 @@ pub use input::{Paragraph, Paragraphs, Source, read_input, stream};
 pub use output::{Done, id_hash, keep_newest_per_id, output_line, read_done};
 
 use crate::dataset::table::InputError;
-use crate::llm::prompt::Shot;
+use crate::llm::prompt::Pool;
 use crate::llm::{HttpEngine, ModelProfile, Run, RunRequest, execute};
 use crate::task::Task;
 use futures_util::StreamExt;
@@ -76,7 +76,7 @@ pub struct BatchJob<'a> {
     pub task: &'a Task,
     pub profile: &'a ModelProfile,
     /// Worked examples for few-shot profiles.
-    pub pool: &'a [Shot],
+    pub pool: &'a Pool,
     pub output: &'a Target,
     pub options: BatchOptions,
 }
@@ -189,7 +189,7 @@ pub async fn extract(
 /// taken out and the paragraph goes to another, until each has been tried once.
 async fn run_with_failover(
     engine: &HttpEngine,
-    (task, profile, pool, parallel): (&Task, &ModelProfile, &[Shot], usize),
+    (task, profile, pool, parallel): (&Task, &ModelProfile, &Pool, usize),
     paragraph: &str,
     replicas: &Replicas,
     cancel: &CancellationToken,

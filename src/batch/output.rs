@@ -35,6 +35,7 @@ pub fn output_line(id: &str, paragraph: &str, run: &Run) -> Json {
         "total_ms": run.total_ms,
         "prompt_hash": run.prompt_hash,
         "prompt": run.prompt,
+        "shots_from": run.shots_from,
     })
 }
 

@@ -10,17 +10,109 @@ use super::profile::{Mode, ModelProfile};
 use crate::task::{ChatMessage, FineTunedStyle, Task};
 use serde::{Deserialize, Serialize};
 
-/// Few-shot examples from the task's saved examples (corrections and imports), newest first.
-pub fn few_shot_pool(store: &crate::dataset::store::Store, task: &str) -> Vec<Shot> {
+/// The worked examples few-shot prompts draw on, and where they came from.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Pool {
+    pub task: String,
+    pub shots: Vec<Shot>,
+    pub origin: PoolOrigin,
+    /// The examples file as it was when read, to notice another process adding to it.
+    stamp: Option<FileStamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum PoolOrigin {
+    #[default]
+    None,
+    /// The user's saved examples (corrections, reviews, imports), newest first.
+    Saved(std::path::PathBuf),
+    /// No saved examples yet: the worked examples shipped with Retort for a built-in task.
+    Shipped { collection: String },
+}
+
+/// Length and modification time of a file: an append changes the first, a rewrite the second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileStamp(u64, Option<std::time::SystemTime>);
+
+fn stamp(path: &std::path::Path) -> Option<FileStamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some(FileStamp(meta.len(), meta.modified().ok()))
+}
+
+impl Pool {
+    pub const EMPTY: Pool = Pool {
+        task: String::new(),
+        shots: Vec::new(),
+        origin: PoolOrigin::None,
+        stamp: None,
+    };
+
+    pub fn from_shots(shots: Vec<Shot>) -> Pool {
+        Pool {
+            shots,
+            ..Pool::default()
+        }
+    }
+
+    /// Where `used` of these examples came from, for the run record and the inspector.
+    pub fn describe(&self, used: usize) -> String {
+        let of = format!("{used} of {}", self.shots.len());
+        if self.shots.is_empty() {
+            return "none: no saved examples of this task yet, and Retort ships none for it".into();
+        }
+        match &self.origin {
+            PoolOrigin::None => format!("{of} worked examples given by the caller"),
+            PoolOrigin::Saved(path) => format!("{of} saved examples, from {}", path.display()),
+            PoolOrigin::Shipped { collection } => {
+                format!("{of} worked examples shipped with Retort ({collection}); your saved examples replace them")
+            }
+        }
+    }
+}
+
+/// Few-shot examples of `task`: the saved ones (corrections and imports), newest first, or, when
+/// there are none, the worked examples Retort ships for a built-in task.
+pub fn few_shot_pool(store: &crate::dataset::store::Store, task: &str) -> Pool {
+    let path = store.path(task);
+    let stamp = stamp(&path);
     let (examples, _) = store.read(task).unwrap_or_default();
-    examples
+    if examples.is_empty()
+        && let Some(shipped) = crate::task::builtin::shipped_examples(task)
+    {
+        return Pool {
+            task: task.to_string(),
+            shots: shipped
+                .shots
+                .into_iter()
+                .map(|(input, output)| Shot { input, output })
+                .collect(),
+            origin: PoolOrigin::Shipped {
+                collection: shipped.collection,
+            },
+            stamp,
+        };
+    }
+    let shots = examples
         .into_iter()
         .rev()
         .map(|e| Shot {
             input: e.paragraph,
             output: e.answer,
         })
-        .collect()
+        .collect();
+    Pool {
+        task: task.to_string(),
+        shots,
+        origin: PoolOrigin::Saved(path),
+        stamp,
+    }
+}
+
+/// The pool read again when `pool` is not `task`'s or its file changed since (another process
+/// imported or reviewed); `None` when `pool` is current.
+pub fn refreshed_pool(store: &crate::dataset::store::Store, task: &str, pool: &Pool) -> Option<Pool> {
+    let current = pool.task == task && pool.origin != PoolOrigin::None && stamp(&store.path(task)) == pool.stamp;
+    (!current).then(|| few_shot_pool(store, task))
 }
 
 /// What is sent to the model.
@@ -234,6 +326,60 @@ mod tests {
         assert!(text.contains("Input:\nWater was added.\nOutput:\nWater\n"));
         assert!(text.ends_with("Input:\nThe paragraph.\nOutput:\n"));
         assert!(!text.contains("long long"));
+    }
+
+    fn saved(task: &str, paragraph: &str, answer: &str) -> crate::dataset::store::SavedExample {
+        crate::dataset::store::SavedExample {
+            id: crate::dataset::store::new_id(),
+            task: task.into(),
+            paragraph: paragraph.into(),
+            answer: answer.into(),
+            extraction: crate::extraction::Extraction::default(),
+            runs: Vec::new(),
+            saved_at: crate::clock::now(),
+            provenance: "test".into(),
+        }
+    }
+
+    #[test]
+    fn a_fresh_install_draws_on_the_shipped_examples_until_the_user_saves_some() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::dataset::store::Store::new(dir.path());
+        let pool = few_shot_pool(&store, "compound");
+        assert!(pool.shots.len() >= 3, "shipped examples: {}", pool.shots.len());
+        assert!(matches!(pool.origin, PoolOrigin::Shipped { .. }));
+        assert!(pool.describe(3).contains("shipped with Retort"), "{}", pool.describe(3));
+        assert!(
+            pool.describe(3).contains("chemsci2024/compound/"),
+            "{}",
+            pool.describe(3)
+        );
+        // A user task has none shipped: the pool is empty and says so.
+        assert!(few_shot_pool(&store, "my-task").shots.is_empty());
+
+        // Another process (an import, a review in another terminal) saves an example.
+        let other = crate::dataset::store::Store::new(dir.path());
+        other.append(&saved("compound", "Water was added.", "Water")).unwrap();
+        let fresh = refreshed_pool(&store, "compound", &pool).expect("the change is noticed");
+        assert_eq!(fresh.origin, PoolOrigin::Saved(store.path("compound")));
+        assert_eq!(
+            fresh.shots,
+            vec![Shot {
+                input: "Water was added.".into(),
+                output: "Water".into()
+            }]
+        );
+        assert_eq!(
+            refreshed_pool(&store, "compound", &fresh),
+            None,
+            "nothing changed since"
+        );
+
+        other.append(&saved("compound", "THF was used.", "THF")).unwrap();
+        let newer = refreshed_pool(&store, "compound", &fresh).expect("a second append is noticed");
+        assert_eq!(newer.shots[0].input, "THF was used.", "newest first");
+        // A pool of another task is never current.
+        assert!(refreshed_pool(&store, "nmr", &newer).is_some());
     }
 
     #[test]

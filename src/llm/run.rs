@@ -6,7 +6,7 @@ use super::client::{CallSpec, HttpEngine, Reply};
 use super::dialect::{self, Validation};
 use super::error::LlmError;
 use super::profile::{EngineKind, Mode, ModelProfile};
-use super::prompt::{self, Prompt, Shot};
+use super::prompt::{self, Pool, Prompt};
 use crate::extraction::Extraction;
 use crate::format::FormatError;
 use crate::task::Task;
@@ -46,6 +46,9 @@ pub struct Run {
     pub parse_error: Option<FormatError>,
     pub validation: Validation,
     pub started_at: String,
+    /// Few-shot runs: how many worked examples went into the prompt and where they came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shots_from: Option<String>,
     /// The reply's tokens with their log-probabilities (they become each value's confidence;
     /// not written out).
     #[serde(skip)]
@@ -64,13 +67,15 @@ impl Run {
     }
 }
 
+static NO_SHOTS: Pool = Pool::EMPTY;
+
 /// What to run.
 pub struct RunRequest<'a> {
     pub task: &'a Task,
     pub profile: &'a ModelProfile,
     pub paragraph: &'a str,
     /// Worked examples for few-shot prompts.
-    pub pool: &'a [Shot],
+    pub pool: &'a Pool,
     /// Which of the profile's endpoints to use (batch runs spread over them).
     pub endpoint: usize,
     pub stream: bool,
@@ -86,7 +91,7 @@ impl<'a> RunRequest<'a> {
             task,
             profile,
             paragraph,
-            pool: &[],
+            pool: &NO_SHOTS,
             endpoint: 0,
             stream: false,
             parallel: 1,
@@ -120,6 +125,7 @@ fn blank(request: &RunRequest<'_>, endpoint: &str) -> Run {
         parse_error: None,
         validation: Validation::NotApplicable,
         started_at: crate::clock::now(),
+        shots_from: None,
         tokens: Vec::new(),
         replica_failed: false,
     }
@@ -131,9 +137,8 @@ fn blank(request: &RunRequest<'_>, endpoint: &str) -> Run {
 pub fn from_reply(request: &RunRequest<'_>, raw: &str) -> Run {
     let endpoint = request.profile.endpoints().into_iter().next().unwrap_or_default();
     let mut run = blank(request, &endpoint);
-    if let Ok(built) = prompt::build(request.task, request.profile, request.paragraph, request.pool) {
-        run.prompt_hash = built.prompt.hash();
-        run.prompt = built.prompt;
+    if let Ok(built) = prompt::build(request.task, request.profile, request.paragraph, &request.pool.shots) {
+        record_prompt(&mut run, request, &built);
     }
     run.raw_reply = raw.to_string();
     run.finish_reason = Some(super::finish::FinishReason::Stop);
@@ -145,6 +150,14 @@ pub fn from_reply(request: &RunRequest<'_>, raw: &str) -> Run {
     let schema_sent = schema.is_some() && request.profile.structured != super::profile::Dialect::None;
     finish(&mut run, request, schema.as_ref(), schema_sent);
     run
+}
+
+fn record_prompt(run: &mut Run, request: &RunRequest<'_>, built: &prompt::BuiltPrompt) {
+    run.prompt_hash = built.prompt.hash();
+    run.prompt = built.prompt.clone();
+    if request.profile.mode == Mode::FewShot {
+        run.shots_from = Some(request.pool.describe(built.shots_used));
+    }
 }
 
 /// Runs the model on the paragraph. Never fails: a failed run carries its error and whatever
@@ -163,15 +176,14 @@ pub async fn execute(
         .cloned()
         .unwrap_or_default();
     let mut run = blank(request, &endpoint);
-    let built = match prompt::build(request.task, profile, request.paragraph, request.pool) {
+    let built = match prompt::build(request.task, profile, request.paragraph, &request.pool.shots) {
         Ok(built) => built,
         Err(e) => {
             run.error = Some(e.to_string());
             return run;
         }
     };
-    run.prompt_hash = built.prompt.hash();
-    run.prompt = built.prompt.clone();
+    record_prompt(&mut run, request, &built);
     let schema: Option<serde_json::Value> = request
         .task
         .schema

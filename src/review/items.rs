@@ -203,6 +203,7 @@ struct OutputLine {
     time_to_first_token_ms: Option<f64>,
     #[serde(default)]
     total_ms: f64,
+    shots_from: Option<String>,
 }
 
 fn id_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
@@ -249,6 +250,7 @@ impl OutputLine {
             parse_error: self.parse_error,
             validation: self.validation.unwrap_or(Validation::NotApplicable),
             started_at: String::new(),
+            shots_from: self.shots_from,
             tokens: Vec::new(),
             replica_failed: false,
         }

@@ -1,7 +1,7 @@
 //! Tasks: what to extract and how the answer is written. A task is data (a TOML file); the
 //! built-ins are embedded in the binary and users add their own in `<config>/tasks/*.toml`.
 
-mod builtin;
+pub mod builtin;
 pub mod prompt;
 
 pub use prompt::{ChatMessage, FineTunedStyle, FineTunedTemplate, Prompts};

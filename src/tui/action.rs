@@ -2,7 +2,7 @@
 
 use crate::dataset::store::SavedExample;
 use crate::llm::Run;
-use crate::llm::prompt::Shot;
+use crate::llm::prompt::Pool;
 use crate::llm::{ModelProfile, RunRequest};
 use crate::task::Task;
 use crossterm::event::KeyEvent;
@@ -184,8 +184,7 @@ pub enum Action {
         run: Box<Run>,
     },
     PoolLoaded {
-        task: String,
-        shots: Vec<Shot>,
+        pool: Pool,
     },
     ExamplesLoaded {
         task: String,
@@ -231,7 +230,7 @@ pub struct RunJob {
     pub task: Task,
     pub profile: ModelProfile,
     pub paragraph: String,
-    pub pool: Vec<Shot>,
+    pub pool: Pool,
 }
 
 impl RunJob {

@@ -167,10 +167,7 @@ impl Driver {
                     };
                     let _ = tx.send(Action::Notice { text, level });
                     let pool = crate::llm::prompt::few_shot_pool(&store, &example.task);
-                    let _ = tx.send(Action::PoolLoaded {
-                        task: example.task.clone(),
-                        shots: pool,
-                    });
+                    let _ = tx.send(Action::PoolLoaded { pool });
                 });
             }
             Effect::LoadExamples(task) => {
@@ -192,8 +189,8 @@ impl Driver {
                 let store = Store::new(self.paths.examples_dir());
                 let tx = self.actions.clone();
                 tokio::task::spawn_blocking(move || {
-                    let shots = crate::llm::prompt::few_shot_pool(&store, &task);
-                    let _ = tx.send(Action::PoolLoaded { task, shots });
+                    let pool = crate::llm::prompt::few_shot_pool(&store, &task);
+                    let _ = tx.send(Action::PoolLoaded { pool });
                 });
             }
             Effect::Export(task) => self.export(*task),
@@ -232,7 +229,14 @@ impl Driver {
             Effect::RecordDecision { path, decision } => self.decisions.write(path, *decision),
             Effect::WithdrawExample { task, id } => queue_io::withdraw(&self.paths, task, id, self.actions.clone()),
             Effect::PreAnnotate(pre) => {
-                queue_io::pre_annotate(self.engine.clone(), *pre, self.lookahead.clone(), self.actions.clone())
+                let examples = self.paths.examples_dir();
+                queue_io::pre_annotate(
+                    self.engine.clone(),
+                    *pre,
+                    examples,
+                    self.lookahead.clone(),
+                    self.actions.clone(),
+                )
             }
             Effect::ListQueueFiles => queue_io::list_files(self.actions.clone()),
             Effect::OpenQueue { path, task, tasks } => {
@@ -247,7 +251,7 @@ impl Driver {
         }
     }
 
-    fn start_run(&mut self, job: super::action::RunJob) {
+    fn start_run(&mut self, mut job: super::action::RunJob) {
         let slot = job.slot;
         if let Some(old) = self.cancels[slot.index()].take() {
             old.cancel();
@@ -257,10 +261,12 @@ impl Driver {
         let engine = self.engine.clone();
         let tx = self.actions.clone();
         let state_dir = self.paths.state.clone();
+        let examples = self.paths.examples_dir();
         if let Err(e) = run_marker::begin(&state_dir, slot.index(), &marker_for(&job)) {
             tracing::warn!("could not write the run marker in {}: {e}", state_dir.display());
         }
         tokio::spawn(async move {
+            queue_io::refresh_pool(examples, &mut job, &tx).await;
             let _ = tx.send(Action::RunStarted {
                 slot,
                 at: Instant::now(),

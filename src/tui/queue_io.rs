@@ -1,7 +1,7 @@
 //! The review queue's effects, run by the driver: opening a queue, writing its decisions in
 //! order (one writer thread, one fsync each), withdrawing examples, and the look-ahead runs.
 
-use super::action::{Action, PreAnnotation};
+use super::action::{Action, PreAnnotation, RunJob};
 use super::review::ReviewState;
 use super::state::Level;
 use crate::config::Paths;
@@ -55,15 +55,39 @@ pub fn withdraw(paths: &Paths, task: String, id: String, actions: UnboundedSende
     });
 }
 
+/// A few-shot job takes the saved examples as they are on disk now: when another process (an
+/// import, a review in another terminal) changed them since the workbench read them, they are
+/// read again, and the workbench is told.
+pub async fn refresh_pool(examples: std::path::PathBuf, job: &mut RunJob, actions: &UnboundedSender<Action>) {
+    if job.profile.mode != crate::llm::profile::Mode::FewShot {
+        return;
+    }
+    let (task, pool) = (job.task.name.clone(), job.pool.clone());
+    let store = crate::dataset::store::Store::new(examples);
+    let fresh = tokio::task::spawn_blocking(move || crate::llm::prompt::refreshed_pool(&store, &task, &pool)).await;
+    if let Ok(Some(pool)) = fresh {
+        tracing::info!(
+            "{} few-shot examples of {} read again: {:?}",
+            pool.shots.len(),
+            pool.task,
+            pool.origin
+        );
+        job.pool = pool.clone();
+        let _ = actions.send(Action::PoolLoaded { pool });
+    }
+}
+
 /// Runs a look-ahead job; a run that succeeded is appended to the queue's runs file so that a
 /// reopened queue does not run it again.
 pub fn pre_annotate(
     engine: Arc<HttpEngine>,
-    pre: PreAnnotation,
+    mut pre: PreAnnotation,
+    examples: std::path::PathBuf,
     cancel: CancellationToken,
     actions: UnboundedSender<Action>,
 ) {
     tokio::spawn(async move {
+        refresh_pool(examples, &mut pre.job, &actions).await;
         let (item, side) = (pre.item, pre.job.slot);
         let job = pre.job.clone();
         let ran = tokio::spawn(async move {

@@ -5,7 +5,7 @@ use super::keymap::{Keymap, Scope};
 use crate::dataset::store::SavedExample;
 use crate::extraction::Extraction;
 use crate::format::FormatError;
-use crate::llm::prompt::Shot;
+use crate::llm::prompt::Pool;
 use crate::llm::{ModelProfile, Run};
 use crate::task::Task;
 use ratatui_textarea::TextArea;
@@ -239,7 +239,7 @@ pub struct State {
     pub mode: Mode,
     pub browser: Vec<SavedExample>,
     pub browser_selected: usize,
-    pub pool: Vec<Shot>,
+    pub pool: Pool,
     pub keymap: Keymap,
     pub notice: Option<Notice>,
     pub width: u16,
@@ -281,7 +281,7 @@ impl State {
             mode: Mode::Panes,
             browser: Vec::new(),
             browser_selected: 0,
-            pool: Vec::new(),
+            pool: Pool::default(),
             keymap,
             notice: None,
             width: 80,

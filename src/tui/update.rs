@@ -7,6 +7,7 @@ use super::navigate;
 use super::picker;
 use super::review;
 use super::state::{Level, Mode, Overlay, Pane, PickerKind, Reach, ResultView, State};
+use crate::llm::prompt::Pool;
 use crate::review::REJECT_REASONS;
 use crossterm::event::KeyEvent;
 
@@ -45,9 +46,9 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             on_run_finished(state, slot, *run);
             Vec::new()
         }
-        Action::PoolLoaded { task, shots } => {
-            if task == state.task().name {
-                state.pool = shots;
+        Action::PoolLoaded { pool } => {
+            if pool.task == state.task().name {
+                state.pool = pool;
             }
             Vec::new()
         }
@@ -350,7 +351,7 @@ fn choose(state: &mut State, kind: PickerKind, index: usize) -> Vec<Effect> {
             state.set_gold(None);
             state.editor = None;
             state.selected = 0;
-            state.pool.clear();
+            state.pool = Pool::default();
             state.draft_version += 1;
             if state.focus == Pane::Editor {
                 state.focus = Pane::Result;

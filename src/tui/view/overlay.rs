@@ -107,7 +107,7 @@ fn inspector(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, slot: 
     let mut lines = vec![
         heading("Run"),
         Line::raw(format!(
-            "profile {} · model {} · {} · mode {:?} · prompt hash {}",
+            "profile {} · model {} · {} · mode {} · prompt hash {}",
             run.profile, run.model, run.endpoint, run.mode, run.prompt_hash
         )),
         Line::raw(format!(
@@ -124,6 +124,9 @@ fn inspector(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, slot: 
             Span::styled(run.validation.badge(), theme.fg(theme.warning)),
         ]),
     ];
+    if let Some(shots) = &run.shots_from {
+        lines.push(Line::raw(format!("few-shot examples: {shots}")));
+    }
     if let Some(error) = &run.error {
         lines.push(Line::styled(format!("error: {error}"), theme.fg(theme.error)));
     }
