@@ -4,7 +4,8 @@
 //!
 //!     cargo run --example shipped_examples
 //!
-//! Per task, greedily: the gold answer parses, every value is found in the paragraph, the
+//! Per task, greedily: the gold answer parses, every value (empty ones too) is found in the
+//! paragraph, the
 //! paragraph is short (the prompt stays small for a small model), and each pick adds the most
 //! fields not yet shown; then more values (a richer example), then the shorter paragraph.
 
@@ -106,15 +107,14 @@ fn collect(
     };
     match &field.content {
         FieldContent::Values(list) => {
-            for value in list
-                .iter()
-                .filter(|v| !v.text.trim().is_empty() && !missing.contains(v.text.trim()))
-            {
+            for value in list {
                 if matches!(value.alignment, Alignment::Unaligned) {
                     return None;
                 }
-                fields.insert(name.clone());
-                *values += 1;
+                if !value.text.trim().is_empty() && !missing.contains(value.text.trim()) {
+                    fields.insert(name.clone());
+                    *values += 1;
+                }
             }
         }
         FieldContent::Records(records) => {

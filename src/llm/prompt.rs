@@ -57,10 +57,11 @@ impl Pool {
     /// Where `used` of these examples came from, for the run record and the inspector.
     pub fn describe(&self, used: usize) -> String {
         let of = format!("{used} of {}", self.shots.len());
-        if self.shots.is_empty() {
-            return "none: no saved examples of this task yet, and Retort ships none for it".into();
-        }
         match &self.origin {
+            PoolOrigin::None if self.shots.is_empty() => "none".into(),
+            _ if self.shots.is_empty() => {
+                "none: no saved examples of this task yet, and Retort ships none for it".into()
+            }
             PoolOrigin::None => format!("{of} worked examples given by the caller"),
             PoolOrigin::Saved(path) => format!("{of} saved examples, from {}", path.display()),
             PoolOrigin::Shipped { collection } => {
