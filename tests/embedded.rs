@@ -177,6 +177,47 @@ fn extract_with_the_embedded_model_writes_valid_jsonl() {
     }
 }
 
+/// A fresh install has no saved examples, yet the default few-shot mode is few-shot: the
+/// examples shipped for the task go into the prompt as conversation turns, and the run says so.
+#[test]
+fn a_fresh_install_prompts_few_shot_with_the_shipped_examples() {
+    let gguf = common::test_gguf();
+    let dir = tempfile::tempdir().unwrap();
+    common::write_models(dir.path(), &profile_toml(&gguf, "few-shot", 24));
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(
+        &input,
+        "{\"id\":\"p1\",\"text\":\"Ethanol and THF were stirred with acetone.\"}\n",
+    )
+    .unwrap();
+    let output = dir.path().join("out.jsonl");
+    let out = common::retort_in(dir.path())
+        .args(["extract", "--task", "compound", "--model", "embedded", "--input"])
+        .arg(&input)
+        .arg("--output")
+        .arg(&output)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let line = &common::read_jsonl(&output)[0];
+    assert!(line["error"].is_null(), "{line}");
+    let shots = line["shots_from"].as_str().unwrap_or_default();
+    assert!(
+        shots.starts_with("3 of 4 worked examples shipped with Retort"),
+        "{shots}"
+    );
+    let turns: Vec<&str> = line["prompt"]["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        turns,
+        ["user", "assistant", "user", "assistant", "user", "assistant", "user"]
+    );
+}
+
 /// The embedded engine's own logits give each value a confidence.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn values_carry_the_confidence_of_the_embedded_logits() {

@@ -206,34 +206,56 @@ pub fn build(task: &Task, profile: &ModelProfile, paragraph: &str, pool: &[Shot]
                     context: profile.context,
                 });
             }
-            let mut shots = String::new();
-            let mut used = 0;
-            if profile.mode == Mode::FewShot {
-                let mut left = budget - fixed;
-                for shot in pool.iter().filter(|s| s.input.trim() != paragraph.trim()) {
-                    if used == profile.few_shot {
-                        break;
-                    }
-                    let text = task.prompt.example_text(&shot.input, &shot.output);
-                    let cost = approx_tokens(&text);
-                    if cost > left {
-                        continue;
-                    }
-                    left -= cost;
-                    shots.push_str(&text);
-                    used += 1;
-                }
-            }
-            let content = format!("{instruction}\n{shots}{query}");
+            let shots = if profile.mode == Mode::FewShot {
+                choose_shots(task, pool, paragraph, profile.few_shot, budget - fixed)
+            } else {
+                Vec::new()
+            };
             Ok(BuiltPrompt {
                 prompt: Prompt::Chat {
-                    messages: vec![ChatMessage::new("user", content)],
+                    messages: conversation(instruction, shots.iter().copied(), &query, task),
                 },
                 stop: Vec::new(),
-                shots_used: used,
+                shots_used: shots.len(),
             })
         }
     }
+}
+
+/// Up to `k` examples, in the pool's order, that fit in `left` tokens (never the paragraph itself).
+fn choose_shots<'a>(task: &Task, pool: &'a [Shot], paragraph: &str, k: usize, mut left: usize) -> Vec<&'a Shot> {
+    let mut chosen = Vec::new();
+    for shot in pool.iter().filter(|s| s.input.trim() != paragraph.trim()) {
+        if chosen.len() == k {
+            break;
+        }
+        let cost = approx_tokens(&task.prompt.example_text(&shot.input, &shot.output));
+        if cost <= left {
+            left -= cost;
+            chosen.push(shot);
+        }
+    }
+    chosen
+}
+
+/// The instruction in the first user turn, then each worked example as a user turn (its
+/// paragraph) answered by an assistant turn (its answer), then the paragraph. Small chat models
+/// follow examples given as turns far better than examples written inside one message.
+fn conversation<'a>(
+    instruction: &str,
+    shots: impl Iterator<Item = &'a Shot>,
+    query: &str,
+    task: &Task,
+) -> Vec<ChatMessage> {
+    let mut messages = Vec::new();
+    for shot in shots {
+        messages.push(ChatMessage::new("user", task.prompt.query_text(&shot.input)));
+        messages.push(ChatMessage::new("assistant", shot.output.clone()));
+    }
+    messages.push(ChatMessage::new("user", query.to_string()));
+    let first = &mut messages[0].content;
+    *first = format!("{instruction}\n{first}");
+    messages
 }
 
 fn check_fits(prompt: &Prompt, budget: usize, context: usize) -> Result<(), PromptError> {
@@ -323,10 +345,25 @@ mod tests {
         ];
         let built = build(task, &profile(Mode::FewShot, 1000), "The paragraph.", &pool).unwrap();
         assert_eq!(built.shots_used, 2);
-        let text = built.prompt.text();
-        assert!(text.contains("Input:\nWater was added.\nOutput:\nWater\n"));
-        assert!(text.ends_with("Input:\nThe paragraph.\nOutput:\n"));
-        assert!(!text.contains("long long"));
+        let Prompt::Chat { messages } = &built.prompt else {
+            panic!("chat")
+        };
+        let turns: Vec<(&str, &str)> = messages.iter().map(|m| (m.role.as_str(), m.content.as_str())).collect();
+        let instruction = task.prompt.instruction.trim_end();
+        assert_eq!(
+            turns,
+            vec![
+                (
+                    "user",
+                    format!("{instruction}\nInput:\nWater was added.\nOutput:\n").as_str()
+                ),
+                ("assistant", "Water"),
+                ("user", "Input:\nTHF was used.\nOutput:\n"),
+                ("assistant", "THF"),
+                ("user", "Input:\nThe paragraph.\nOutput:\n"),
+            ]
+        );
+        assert!(!built.prompt.text().contains("long long"));
     }
 
     fn saved(task: &str, paragraph: &str, answer: &str) -> crate::dataset::store::SavedExample {

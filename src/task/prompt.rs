@@ -13,10 +13,13 @@ use serde::{Deserialize, Serialize};
 pub struct Prompts {
     /// The instruction for prompt-only use: what to extract and exactly how to write it.
     pub instruction: String,
-    /// How one worked example is shown in a few-shot prompt (`{input}`, `{output}`).
+    /// One worked example written out (`{input}`, `{output}`): how much of the context an example
+    /// takes, when choosing how many fit. Few-shot prompts give each example as a user turn (the
+    /// `query` with its paragraph) and an assistant turn (its answer).
     #[serde(default = "default_example")]
     pub example: String,
-    /// How the paragraph is put after the instruction and examples (`{input}`).
+    /// How a paragraph is put to the model (`{input}`): the paragraph to extract from, and each
+    /// worked example's paragraph in its user turn.
     #[serde(default = "default_query")]
     pub query: String,
     pub fine_tuned: FineTunedTemplate,
