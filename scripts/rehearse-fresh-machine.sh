@@ -12,7 +12,9 @@ mkdir -p "$home"
 exec unshare -m bash -s "$home" "$@" <<'INNER'
 set -euo pipefail
 home="$1"; shift
-real=$(mktemp -d); shadow=$(mktemp -d)
+# The real /usr/bin stays reachable under /usr (gcc finds its own parts relative to its path, so
+# it must stay one level below /usr): /usr/games, empty on Debian, is borrowed for it.
+real=/usr/games; shadow=$(mktemp -d)
 mount --bind /usr/bin "$real"
 hidden='^(clang.*|cmake|ctest|cpack|ninja|qemu-.*|tmux|pdftoppm|pdftotext|pdfinfo|llvm-config.*)$'
 for f in "$real"/*; do

@@ -387,7 +387,7 @@ pub fn fetch_model(
             }
             bar.set_position(have);
         };
-        let client = reqwest::Client::builder()
+        let client = crate::llm::client::http_client()
             .connect_timeout(std::time::Duration::from_secs(10))
             .build()
             .context("building the HTTP client")?;

@@ -62,13 +62,24 @@ impl Default for HttpEngine {
     }
 }
 
+/// A builder for every HTTP client Retort makes: TLS by rustls with the ring provider, installed
+/// once per process (reqwest is built without a provider of its own).
+pub fn http_client() -> reqwest::ClientBuilder {
+    static PROVIDER: std::sync::Once = std::sync::Once::new();
+    PROVIDER.call_once(|| {
+        // Err: a provider is already installed (by a test harness or a library); it is used.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+    reqwest::Client::builder()
+}
+
 impl HttpEngine {
     pub fn new() -> HttpEngine {
-        let client = reqwest::Client::builder()
+        let client = http_client()
             .connect_timeout(Duration::from_secs(10))
             .pool_max_idle_per_host(64)
             .build()
-            .unwrap_or_default();
+            .expect("an HTTP client with a TLS provider builds");
         HttpEngine {
             client,
             discovered: Mutex::new(HashMap::new()),
