@@ -1,6 +1,7 @@
 //! Choosing llama.cpp's CPU code at run time. The build makes one CPU backend module per x86-64
-//! level (`libggml-cpu-x64.so` … `libggml-cpu-sapphirerapids.so`); each exports a score that is 0
-//! when this CPU lacks one of its instruction sets. The best-scoring module is loaded, so one
+//! level it is told to (`libggml-cpu-x64.so` … `libggml-cpu-cascadelake.so` by default; see
+//! `build-support/ggml-cpu-variants.cmake`); each exports a score that is 0 when this CPU lacks one
+//! of its instruction sets. The best-scoring module is loaded, so one
 //! binary runs on any x86-64 CPU with the fastest kernels it has.
 //!
 //! AMX modules are opt-in (`RETORT_ALLOW_AMX=1`), and even then taken only when the kernel grants
