@@ -48,7 +48,7 @@ setup_build_tools() {
     export BINDGEN_EXTRA_CLANG_ARGS="${BINDGEN_EXTRA_CLANG_ARGS:+$BINDGEN_EXTRA_CLANG_ARGS }-I$(cc -print-file-name=include)"
   fi
   if [ $need_clang = 0 ] && [ $need_cmake = 0 ]; then
-    say "build tools: the system's libclang and cmake"
+    say "build tools: cmake $(command -v cmake), libclang ${LIBCLANG_PATH:-of the system}"
     return
   fi
   pip_into "$build_tools_dir" "cmake and libclang (Debian/Ubuntu: apt-get install cmake libclang-dev)" \
