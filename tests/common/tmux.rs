@@ -35,15 +35,20 @@ impl Tmux {
 
     /// Waits until the screen shows `text`, returning the screen.
     pub fn wait_for(&self, text: &str, seconds: u64) -> String {
+        self.wait_for_without(text, None, seconds)
+    }
+
+    /// Waits until the screen shows `text` and, when given, no longer shows `gone`.
+    pub fn wait_for_without(&self, text: &str, gone: Option<&str>, seconds: u64) -> String {
         let deadline = Instant::now() + Duration::from_secs(seconds);
         loop {
             let screen = self.screen();
-            if screen.contains(text) {
+            if screen.contains(text) && gone.is_none_or(|g| !screen.contains(g)) {
                 return screen;
             }
             assert!(
                 Instant::now() < deadline,
-                "timed out waiting for {text:?}; the screen:\n{screen}"
+                "timed out waiting for {text:?} without {gone:?}; the screen:\n{screen}"
             );
             std::thread::sleep(Duration::from_millis(200));
         }
