@@ -154,21 +154,28 @@ async fn broken_model_files_get_clear_errors_and_nothing_crashes() {
     );
 }
 
+/// `retort extract --task compound --model embedded` over `input` with the directories under
+/// `root`; the output file, after checking that the command succeeded.
+fn extract_compound(root: &Path, input: &Path) -> std::path::PathBuf {
+    let output = root.join("out.jsonl");
+    let out = common::retort_in(root)
+        .args(["extract", "--task", "compound", "--model", "embedded", "--input"])
+        .arg(input)
+        .arg("--output")
+        .arg(&output)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    output
+}
+
 #[test]
 fn extract_with_the_embedded_model_writes_valid_jsonl() {
     let gguf = common::test_gguf();
     let dir = tempfile::tempdir().unwrap();
     common::write_models(dir.path(), &profile_toml(&gguf, "zero-shot", 24));
     let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_paragraphs/compound.jsonl");
-    let output = dir.path().join("out.jsonl");
-    let out = common::retort_in(dir.path())
-        .args(["extract", "--task", "compound", "--model", "embedded", "--input"])
-        .arg(&input)
-        .arg("--output")
-        .arg(&output)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let output = extract_compound(dir.path(), &input);
     let lines = common::read_jsonl(&output);
     assert_eq!(lines.len(), 3);
     for line in lines {
@@ -190,15 +197,7 @@ fn a_fresh_install_prompts_few_shot_with_the_shipped_examples() {
         "{\"id\":\"p1\",\"text\":\"Ethanol and THF were stirred with acetone.\"}\n",
     )
     .unwrap();
-    let output = dir.path().join("out.jsonl");
-    let out = common::retort_in(dir.path())
-        .args(["extract", "--task", "compound", "--model", "embedded", "--input"])
-        .arg(&input)
-        .arg("--output")
-        .arg(&output)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let output = extract_compound(dir.path(), &input);
     let line = &common::read_jsonl(&output)[0];
     assert!(line["error"].is_null(), "{line}");
     let shots = line["shots_from"].as_str().unwrap_or_default();
