@@ -12,7 +12,8 @@ fn text(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned() + &String::from_utf8_lossy(&output.stdout)
 }
 
-/// The rustc wrapper with a PATH holding only bash's directory: no cmake anywhere.
+/// The rustc wrapper with PATH a directory of only the tools the script runs (no cmake), and
+/// CMAKE set when `cmake` is given.
 fn wrapper(args: &[&str], cmake: Option<&Path>) -> Output {
     let mut command = Command::new(root().join("build-support/rustc-wrapper.sh"));
     command.args(args).env_remove("CMAKE").env_remove("LIBCLANG_PATH");

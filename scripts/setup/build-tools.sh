@@ -35,6 +35,14 @@ has_system_cmake() {
   [ "$1" -gt 3 ] || { [ "$1" -eq 3 ] && [ "$2" -ge 14 ]; }
 }
 
+# install_build_tools HINT: the PyPI wheels into $build_tools_dir, with cmake, ctest, cpack and
+# ninja linked into $build_tools_dir/path (for PATH).
+install_build_tools() {
+  pip_into "$build_tools_dir" "$1" "${build_tools_versions[@]}"
+  link_into "$build_tools_dir/path" "$build_tools_dir"/cmake/data/bin/{cmake,ctest,cpack} \
+    "$build_tools_dir/bin/ninja"
+}
+
 setup_build_tools() {
   for tool in cc c++ make; do
     command -v "$tool" >/dev/null 2>&1 ||
@@ -51,10 +59,7 @@ setup_build_tools() {
     say "build tools: cmake $(command -v cmake), libclang ${LIBCLANG_PATH:-of the system}"
     return
   fi
-  pip_into "$build_tools_dir" "cmake and libclang (Debian/Ubuntu: apt-get install cmake libclang-dev)" \
-    "${build_tools_versions[@]}"
-  link_into "$build_tools_dir/path" "$build_tools_dir"/cmake/data/bin/{cmake,ctest,cpack} \
-    "$build_tools_dir/bin/ninja"
+  install_build_tools "cmake and libclang (Debian/Ubuntu: apt-get install cmake libclang-dev)"
   if [ $need_cmake = 1 ]; then
     export PATH="$build_tools_dir/path:$PATH"
   fi

@@ -7,8 +7,8 @@
 #   Python `datasets` (tests/export_styles.rs loads every export style as trainers do)
 # qemu and tmux come from Debian's package registry: `apt-get download` with apt's lists kept in
 # the cache (so no root), unpacked with `dpkg-deb -x` into $retort_cache/debian.
-# shellcheck source=common.sh
-. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+# shellcheck source=build-tools.sh
+. "$(dirname "${BASH_SOURCE[0]}")/build-tools.sh"
 
 debian_root="$retort_cache/debian"
 python_dir="$retort_cache/python"
@@ -103,8 +103,7 @@ setup_python_datasets() {
 
 setup_server_build_tools() {
   command -v ninja >/dev/null 2>&1 && command -v cmake >/dev/null 2>&1 && return
-  pip_into "$build_tools_dir" "cmake and ninja (apt-get install cmake ninja-build)" "${build_tools_versions[@]}"
-  link_into "$build_tools_dir/path" "$build_tools_dir"/cmake/data/bin/{cmake,ctest,cpack} "$build_tools_dir/bin/ninja"
+  install_build_tools "cmake and ninja (apt-get install cmake ninja-build)"
   export PATH="$build_tools_dir/path:$PATH"
 }
 
