@@ -1,7 +1,7 @@
 //! `retort curve`: points scored, the table printed, the plot written, and the chart drawn in
 //! the terminal when there is one.
 
-use super::{config_error, setup};
+use super::{config_error, nothing_scored, setup};
 use crate::cli::SummaryFormat;
 use crate::config::Paths;
 use crate::curve::{self, Curves};
@@ -44,7 +44,11 @@ pub fn curve(
     if format == SummaryFormat::Table && std::io::stdout().is_terminal() {
         show_chart(&curves)?;
     }
-    Ok(())
+    let empty = curves
+        .points
+        .iter()
+        .map(|p| (p.file.display().to_string(), p.nothing_scored.clone()));
+    nothing_scored("points without a score (left out of the plot):", empty)
 }
 
 /// Draws the chart below the table, in the terminal's own scrollback (an inline viewport).

@@ -59,7 +59,23 @@ pub fn eval(
         }
     }
     print!("{}", render(&reports, format));
-    Ok(())
+    let empty = reports.iter().map(|r| (r.source.clone(), r.nothing_scored.clone()));
+    nothing_scored("nothing scored in", empty)
+}
+
+/// A score over nothing is no score: the command fails, saying why for each (file, reason).
+pub(crate) fn nothing_scored(lead: &str, files: impl Iterator<Item = (String, Option<String>)>) -> Result<()> {
+    let empty: Vec<String> = files
+        .filter_map(|(file, why)| Some(format!("{file}: {}", why?)))
+        .collect();
+    if empty.is_empty() {
+        return Ok(());
+    }
+    Err(Failure {
+        code: exit::NOTHING_SCORED,
+        message: format!("{lead} {}", empty.join("; ")),
+    }
+    .into())
 }
 
 /// The task's saved examples as a gold file (`--gold saved`), in the state directory.
@@ -208,6 +224,8 @@ pub mod exit {
     pub const CONFIG: u8 = 2;
     /// No endpoint of the profile answers (or the embedded model cannot run): nothing written.
     pub const UNREACHABLE: u8 = 4;
+    /// `eval`, `curve`: a prediction file gave nothing to score (no id in common with the gold).
+    pub const NOTHING_SCORED: u8 = 5;
     /// Interrupted (Ctrl-C): the lines in flight were finished; `--resume` continues.
     pub const INTERRUPTED: u8 = 130;
 }

@@ -69,6 +69,9 @@ pub struct Point {
     pub file: PathBuf,
     /// One value per chosen measure (`None` where the report has no such cell).
     pub values: Vec<Option<f64>>,
+    /// Why the file gave nothing to score, when it did not (its values are then all `None`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nothing_scored: Option<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -124,6 +127,7 @@ pub fn score(
                 .iter()
                 .map(|m| report.table(&m.table).and_then(|t| t.get(&m.row, &m.column)))
                 .collect(),
+            nothing_scored: report.nothing_scored.clone(),
         })
         .collect();
     Ok(Curves {

@@ -65,13 +65,16 @@ struct Prediction {
     unmatched_is_fine: bool,
 }
 
+/// What one prediction file gave: the pairs, the rows skipped, and, when no pair was made, why.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub scored: Vec<Scored>,
+    pub skipped: Vec<String>,
+    pub nothing_scored: Option<String>,
+}
+
 /// Pairs and the rows that were skipped. With `strict`, the first problem is the error.
-pub fn load(
-    task: &Task,
-    gold: Option<&Path>,
-    pred: &Path,
-    strict: bool,
-) -> Result<(Vec<Scored>, Vec<String>), InputError> {
+pub fn load(task: &Task, gold: Option<&Path>, pred: &Path, strict: bool) -> Result<Loaded, InputError> {
     let (predictions, mut problems) = read_predictions(pred, task)?;
     let gold_examples = match gold {
         Some(path) => {
@@ -83,6 +86,8 @@ pub fn load(
     };
     let by_id: HashMap<&str, &SourceExample> = gold_examples.iter().flatten().map(|e| (e.id.as_str(), e)).collect();
     let by_position = |i: usize| gold_examples.as_ref().and_then(|g| g.get(i));
+    let prediction_ids: Vec<String> = predictions.iter().filter_map(|p| p.id.clone()).collect();
+    let prediction_count = predictions.len();
     let mut scored = Vec::with_capacity(predictions.len());
     for p in predictions {
         let gold = match (p.gold, gold_examples.is_some()) {
@@ -124,7 +129,47 @@ pub fn load(
     if strict && let Some(first) = problems.first() {
         return Err(first.clone());
     }
-    Ok((scored, problems.iter().map(ToString::to_string).collect()))
+    let nothing_scored = scored.is_empty().then(|| {
+        let gold_ids: Vec<&str> = gold_examples.iter().flatten().map(|e| e.id.as_str()).collect();
+        why_nothing_scored(pred, prediction_count, &prediction_ids, gold.map(|g| (g, gold_ids)))
+    });
+    Ok(Loaded {
+        scored,
+        skipped: problems.iter().map(ToString::to_string).collect(),
+        nothing_scored,
+    })
+}
+
+/// Why a prediction file gave no pair to score, naming a few ids of each side.
+fn why_nothing_scored(
+    pred: &Path,
+    predictions: usize,
+    pred_ids: &[String],
+    gold: Option<(&Path, Vec<&str>)>,
+) -> String {
+    let few = |ids: &mut dyn ExactSizeIterator<Item = &str>| {
+        let more = if ids.len() > 4 { ", …" } else { "" };
+        let ids: Vec<&str> = ids.take(4).collect();
+        if ids.is_empty() {
+            "no id".to_string()
+        } else {
+            ids.join(", ") + more
+        }
+    };
+    match gold {
+        _ if predictions == 0 => format!("{} has no prediction that could be read", pred.display()),
+        Some((path, ids)) if ids.is_empty() => format!("{} has no gold example that could be read", path.display()),
+        Some((path, ids)) => format!(
+            "no id in common: {} has {} ({} in all), {} has {} ({} in all)",
+            path.display(),
+            few(&mut ids.iter().copied()),
+            ids.len(),
+            pred.display(),
+            few(&mut pred_ids.iter().map(String::as_str)),
+            predictions
+        ),
+        None => format!("no prediction of {} has a gold answer", pred.display()),
+    }
 }
 
 fn read_predictions(path: &Path, task: &Task) -> Result<(Vec<Prediction>, Vec<InputError>), InputError> {

@@ -72,9 +72,9 @@ pub fn evaluate(request: &EvalRequest) -> Result<Vec<Report>, EvalError> {
         !request.scoring.generic && matches!(request.task.metrics, MetricSet::NerreGeneral | MetricSet::NerreMof);
     let mut loaded = Vec::new();
     for path in request.predictions {
-        let (scored, skipped) = inputs::load(request.task, request.gold, path, request.strict)
+        let file = inputs::load(request.task, request.gold, path, request.strict)
             .map_err(|e| EvalError::Input(e.to_string()))?;
-        loaded.push((path, scored, skipped));
+        loaded.push((path, file));
     }
     if folds_together {
         let source = request
@@ -88,20 +88,28 @@ pub fn evaluate(request: &EvalRequest) -> Result<Vec<Report>, EvalError> {
             source,
             ..Report::default()
         };
-        let folds: Vec<_> = loaded.iter().map(|(_, scored, _)| scored.clone()).collect();
-        report.skipped = loaded.iter().flat_map(|(_, _, skipped)| skipped.clone()).collect();
+        let folds: Vec<_> = loaded.iter().map(|(_, file)| file.scored.clone()).collect();
+        report.skipped = loaded.iter().flat_map(|(_, file)| file.skipped.clone()).collect();
+        if folds.iter().all(Vec::is_empty) {
+            let reasons: Vec<String> = loaded
+                .iter()
+                .filter_map(|(_, file)| file.nothing_scored.clone())
+                .collect();
+            report.nothing_scored = Some(reasons.join("; "));
+        }
         score::score(request.task, &folds, request.scoring, &mut report)?;
         return Ok(vec![report]);
     }
     let mut reports = Vec::new();
-    for (path, scored, skipped) in loaded {
+    for (path, file) in loaded {
         let mut report = Report {
             task: request.task.name.clone(),
             source: path.display().to_string(),
-            skipped,
+            skipped: file.skipped,
+            nothing_scored: file.nothing_scored,
             ..Report::default()
         };
-        score::score(request.task, &[scored], request.scoring, &mut report)?;
+        score::score(request.task, &[file.scored], request.scoring, &mut report)?;
         reports.push(report);
     }
     Ok(reports)

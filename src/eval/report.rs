@@ -21,14 +21,10 @@ impl Table {
         }
     }
 
-    pub fn row(&mut self, label: &str, cells: &[f64]) -> &mut Table {
+    /// A row of values (`f64`) or of values that may be missing (`Option<f64>`, "—").
+    pub fn row<C: Into<Option<f64>> + Copy>(&mut self, label: &str, cells: &[C]) -> &mut Table {
         self.rows
-            .push((label.into(), cells.iter().copied().map(Some).collect()));
-        self
-    }
-
-    pub fn optional_row(&mut self, label: &str, cells: Vec<Option<f64>>) -> &mut Table {
-        self.rows.push((label.into(), cells));
+            .push((label.into(), cells.iter().map(|c| (*c).into()).collect()));
         self
     }
 
@@ -53,6 +49,8 @@ pub struct Report {
     pub counts: Vec<(String, usize)>,
     /// Input rows skipped, each with file, line and reason.
     pub skipped: Vec<String>,
+    /// Why nothing was scored, when nothing was: every measure is then missing.
+    pub nothing_scored: Option<String>,
 }
 
 impl Report {
@@ -146,6 +144,7 @@ fn to_json(report: &Report) -> Json {
         "counts": counts,
         "skipped": report.skipped.len(),
         "skipped_rows": report.skipped,
+        "nothing_scored": report.nothing_scored,
     })
 }
 
@@ -187,6 +186,9 @@ fn render_text(report: &Report) -> String {
             report.skipped.len(),
             report.skipped[0]
         ));
+    }
+    if let Some(why) = &report.nothing_scored {
+        out.push_str(&format!("nothing scored: {why}\n"));
     }
     out
 }

@@ -105,9 +105,17 @@ fn compound_report(items: &[&Scored], report: &mut Report) {
         "entities (macro over paragraphs)",
         &["precision", "recall", "f1", "jaccard"],
     );
-    table.row("compound", &[s.precision, s.recall, s.f1, s.jaccard]);
+    table.row(
+        "compound",
+        &[
+            s.map(|s| s.precision),
+            s.map(|s| s.recall),
+            s.map(|s| s.f1),
+            s.map(|s| s.jaccard),
+        ],
+    );
     report.tables.push(table);
-    report.counts.push(("paragraphs".into(), s.paragraphs));
+    report.counts.push(("paragraphs".into(), items.len()));
 }
 
 fn roles_report(items: &[&Scored], report: &mut Report) {
@@ -171,17 +179,18 @@ fn nmr_report(items: &[&Scored], report: &mut Report) {
 
 fn action_report(items: &[&Scored], report: &mut Report) {
     let s = action::score(&text_pairs(items));
+    let value = |measure: fn(&action::ActionScores) -> f64| [s.as_ref().map(measure)];
     let mut table = Table::new("action sequences", &["value"]);
     table
-        .row("modified BLEU", &[s.modified_bleu])
-        .row("BLEU-2", &[s.bleu2])
-        .row("original BLEU", &[s.original_bleu])
-        .row("Levenshtein similarity", &[s.levenshtein])
-        .row("100% accuracy", &[s.exact])
-        .row("90% accuracy", &[s.partial_90])
-        .row("75% accuracy", &[s.partial_75]);
+        .row("modified BLEU", &value(|s| s.modified_bleu))
+        .row("BLEU-2", &value(|s| s.bleu2))
+        .row("original BLEU", &value(|s| s.original_bleu))
+        .row("Levenshtein similarity", &value(|s| s.levenshtein))
+        .row("100% accuracy", &value(|s| s.exact))
+        .row("90% accuracy", &value(|s| s.partial_90))
+        .row("75% accuracy", &value(|s| s.partial_75));
     report.tables.push(table);
-    report.counts.push(("sequences".into(), s.sequences));
+    report.counts.push(("sequences".into(), items.len()));
 }
 
 fn doping_report(items: &[&Scored], schema: DopingSchema, lowercase: bool, report: &mut Report) {
@@ -218,19 +227,21 @@ fn doping_report(items: &[&Scored], schema: DopingSchema, lowercase: bool, repor
     let s = doping::score(&pairs, schema);
     let mut table = Table::new("entities (word level, micro)", &PRF);
     for (name, prf) in &s.categories {
-        table.row(name, &[prf.precision, prf.recall, prf.f1]);
+        table.row(name, &prf_cells(prf));
     }
-    table.row(
-        "link triplets",
-        &[s.triplets.precision, s.triplets.recall, s.triplets.f1],
-    );
+    table.row("link triplets", &prf_cells(&s.triplets));
     report.tables.push(table);
     report.tables.push(sequences_table(s.exact, s.jaro_winkler, s.parsable));
     report.counts.push(("sentences".into(), s.sequences));
 }
 
+/// Precision, recall and F1, or three missing cells.
+fn prf_cells(prf: &Option<doping::Prf>) -> [Option<f64>; 3] {
+    [prf.map(|p| p.precision), prf.map(|p| p.recall), prf.map(|p| p.f1)]
+}
+
 /// The whole-sequence measures both NERRE scorers print.
-fn sequences_table(exact: f64, jaro_winkler: f64, parsable: f64) -> Table {
+fn sequences_table(exact: Option<f64>, jaro_winkler: Option<f64>, parsable: Option<f64>) -> Table {
     let mut table = Table::new("sequences", &["value"]);
     table
         .row("exact match", &[exact])
@@ -259,15 +270,12 @@ fn nerre_report(
     let s = nerre::score_folds(&samples, schema)?;
     let mut entities = Table::new("entities (word level, mean over folds)", &PRF);
     for (name, prf) in &s.entities {
-        entities.row(name, &[prf.precision, prf.recall, prf.f1]);
+        entities.row(name, &prf_cells(prf));
     }
     report.tables.push(entities);
     let mut links = Table::new("links (mean over folds with links)", &PRF);
     for (name, prf) in &s.links {
-        links.optional_row(
-            name,
-            prf.map_or(vec![None; 3], |p| vec![Some(p.precision), Some(p.recall), Some(p.f1)]),
-        );
+        links.row(name, &prf_cells(prf));
     }
     report.tables.push(links);
     report.tables.push(sequences_table(s.exact, s.jaro_winkler, s.parsable));

@@ -17,16 +17,17 @@ pub struct ActionScores {
     pub sequences: usize,
 }
 
-pub fn score(pairs: &[(String, String)]) -> ActionScores {
+/// The notebook's measures over `(gold, prediction)` pairs; no scores for no pairs.
+pub fn score(pairs: &[(String, String)]) -> Option<ActionScores> {
     let n = pairs.len();
     if n == 0 {
-        return ActionScores::default();
+        return None;
     }
     let refs: Vec<Vec<&str>> = pairs.iter().map(|(t, _)| t.split_whitespace().collect()).collect();
     let hyps: Vec<Vec<&str>> = pairs.iter().map(|(_, p)| p.split_whitespace().collect()).collect();
     let similarities: Vec<f64> = pairs.iter().map(|(t, p)| levenshtein_similarity(t, p)).collect();
     let share = |pred: &dyn Fn(usize) -> bool| (0..n).filter(|&i| pred(i)).count() as f64 / n as f64;
-    ActionScores {
+    Some(ActionScores {
         modified_bleu: corpus_bleu(&pad(&refs), &pad(&hyps), &[0.25; 4]),
         bleu2: corpus_bleu(&refs, &hyps, &[0.5, 0.5]),
         original_bleu: corpus_bleu(&refs, &hyps, &[0.25; 4]),
@@ -35,7 +36,7 @@ pub fn score(pairs: &[(String, String)]) -> ActionScores {
         partial_90: share(&|i| similarities[i] >= 0.9),
         partial_75: share(&|i| similarities[i] >= 0.75),
         sequences: n,
-    }
+    })
 }
 
 /// Pads every token list with empty tokens up to four, so short sequences are not scored zero.
@@ -125,7 +126,7 @@ mod tests {
             ("STIR for 1 h.".to_string(), "STIR for 1 h.".to_string()),
             ("CONCENTRATE.".into(), "CONCENTRATE.".into()),
         ];
-        let s = score(&pairs);
+        let s = score(&pairs).unwrap();
         assert!((s.modified_bleu - 1.0).abs() < 1e-12);
         assert_eq!((s.exact, s.partial_90, s.levenshtein), (1.0, 1.0, 1.0));
         // Unpadded, the one-word sequence has no 4-gram: nltk's method0 makes BLEU tiny, not 1.

@@ -40,11 +40,11 @@ pub fn score_paragraph(gold: &str, pred: &str) -> CompoundScores {
     }
 }
 
-/// The mean of per-paragraph scores over `(gold, prediction)` pairs.
-pub fn score(pairs: &[(String, String)]) -> CompoundScores {
+/// The mean of per-paragraph scores over `(gold, prediction)` pairs; no scores for no pairs.
+pub fn score(pairs: &[(String, String)]) -> Option<CompoundScores> {
     let n = pairs.len();
     if n == 0 {
-        return CompoundScores::default();
+        return None;
     }
     let mut total = CompoundScores::default();
     for (gold, pred) in pairs {
@@ -55,13 +55,13 @@ pub fn score(pairs: &[(String, String)]) -> CompoundScores {
         total.jaccard += s.jaccard;
     }
     let n_f = n as f64;
-    CompoundScores {
+    Some(CompoundScores {
         precision: total.precision / n_f,
         recall: total.recall / n_f,
         f1: total.f1 / n_f,
         jaccard: total.jaccard / n_f,
         paragraphs: n,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -80,7 +80,7 @@ mod tests {
 
     #[test]
     fn macro_average_is_mean_of_rows() {
-        let s = score(&[("a".into(), "a".into()), ("a | b".into(), "c".into())]);
+        let s = score(&[("a".into(), "a".into()), ("a | b".into(), "c".into())]).unwrap();
         assert_eq!(s.f1, 0.5);
         assert_eq!(s.paragraphs, 2);
     }

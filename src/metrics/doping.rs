@@ -271,13 +271,16 @@ pub struct Prf {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DopingScores {
-    /// basemats, dopants (and for English-extra results, doping_modifiers).
-    pub categories: Vec<(String, Prf)>,
-    pub triplets: Prf,
+    /// basemats, dopants (and for English-extra results, doping_modifiers); no scores for a
+    /// category with no word in gold or prediction.
+    pub categories: Vec<(String, Option<Prf>)>,
+    /// No scores when neither side has a triplet.
+    pub triplets: Option<Prf>,
     pub sequences: usize,
-    pub parsable: f64,
-    pub exact: f64,
-    pub jaro_winkler: f64,
+    /// The whole-sequence measures; no values over no sentences.
+    pub parsable: Option<f64>,
+    pub exact: Option<f64>,
+    pub jaro_winkler: Option<f64>,
 }
 
 /// One scored sentence: the gold graph and completion, the predicted graph and raw completion.
@@ -322,7 +325,8 @@ pub fn score(pairs: &[DopingPair], schema: DopingSchema) -> DopingScores {
             let precision = if tp + fp == 0.0 { 0.0 } else { tp / (tp + fp) };
             let recall = if tp + fn_ == 0.0 { 0.0 } else { tp / (tp + fn_) };
             let f1 = if tp == 0.0 { 0.0 } else { tp / (tp + 0.5 * (fp + fn_)) };
-            (name.to_string(), Prf { precision, recall, f1 })
+            let prf = (tp + fp + fn_ > 0.0).then_some(Prf { precision, recall, f1 });
+            (name.to_string(), prf)
         })
         .collect();
     let p = if retrieved == 0 {
@@ -340,18 +344,18 @@ pub fn score(pairs: &[DopingPair], schema: DopingSchema) -> DopingScores {
     } else {
         2.0 * p * r / (p + r)
     };
-    let n = pairs.len().max(1) as f64;
+    let n = pairs.len() as f64;
     DopingScores {
         categories,
-        triplets: Prf {
+        triplets: (retrieved + relevant > 0).then_some(Prf {
             precision: p,
             recall: r,
             f1,
-        },
+        }),
         sequences: pairs.len(),
-        parsable: parsable as f64 / n,
-        exact: exact as f64 / n,
-        jaro_winkler: jw / n,
+        parsable: super::share(parsable as f64, n),
+        exact: super::share(exact as f64, n),
+        jaro_winkler: super::share(jw, n),
     }
 }
 

@@ -3,6 +3,7 @@
 
 use super::pandas_cell::{Cell, type_column};
 use super::text::levenshtein_similarity;
+use super::{mean, share};
 use serde_json::Value as Json;
 
 pub const MOF_FIELDS: [&str; 11] = [
@@ -34,10 +35,11 @@ const MOF_SLOTS: usize = 8;
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FieldScores {
-    /// (field, Levenshtein similarity, exact match) in the task's field order.
-    pub fields: Vec<(String, f64, f64)>,
-    pub mean_levenshtein: f64,
-    pub mean_exact: f64,
+    /// (field, Levenshtein similarity, exact match) in the task's field order; no values when no
+    /// row was scored.
+    pub fields: Vec<(String, Option<f64>, Option<f64>)>,
+    pub mean_levenshtein: Option<f64>,
+    pub mean_exact: Option<f64>,
     /// Rows (reactions or records) scored.
     pub rows: usize,
 }
@@ -58,24 +60,21 @@ pub fn score_columns(names: &[&str], gold: &Columns, pred: &Columns) -> FieldSco
     finish(fields, rows)
 }
 
-fn score_typed(name: &str, gold: &[Cell], pred: &[Cell]) -> (String, f64, f64) {
+fn score_typed(name: &str, gold: &[Cell], pred: &[Cell]) -> (String, Option<f64>, Option<f64>) {
     let n = gold.len().min(pred.len());
-    if n == 0 {
-        return (name.to_string(), 0.0, 0.0);
-    }
     let mut lev = 0.0;
     let mut exact = 0.0;
     for (g, p) in gold.iter().zip(pred) {
         lev += levenshtein_similarity(&g.to_python_str(), &p.to_python_str());
         exact += f64::from(u8::from(g.python_eq(p)));
     }
-    (name.to_string(), lev / n as f64, exact / n as f64)
+    (name.to_string(), share(lev, n as f64), share(exact, n as f64))
 }
 
-fn finish(fields: Vec<(String, f64, f64)>, rows: usize) -> FieldScores {
-    let k = fields.len().max(1) as f64;
-    let mean_levenshtein = fields.iter().map(|f| f.1).sum::<f64>() / k;
-    let mean_exact = fields.iter().map(|f| f.2).sum::<f64>() / k;
+fn finish(fields: Vec<(String, Option<f64>, Option<f64>)>, rows: usize) -> FieldScores {
+    let present = |values: Vec<Option<f64>>| values.into_iter().flatten().collect::<Vec<f64>>();
+    let mean_levenshtein = mean(&present(fields.iter().map(|f| f.1).collect()));
+    let mean_exact = mean(&present(fields.iter().map(|f| f.2).collect()));
     FieldScores {
         fields,
         mean_levenshtein,
@@ -175,12 +174,12 @@ mod tests {
     fn identical_answers_score_one_and_slots_are_positional() {
         let gold = reaction("MOF-5", "H2BDC");
         let s = score_mof(&[(gold.clone(), gold.clone())]);
-        assert_eq!((s.mean_levenshtein, s.mean_exact, s.rows), (1.0, 1.0, 1));
+        assert_eq!((s.mean_levenshtein, s.mean_exact, s.rows), (Some(1.0), Some(1.0), 1));
         let s = score_mof(&[(gold, reaction("MOF-5", "BDC"))]);
         let linker = s.fields.iter().find(|f| f.0 == "linker").unwrap();
-        assert_eq!(linker.2, 0.0);
-        assert!((linker.1 - 0.6).abs() < 1e-12);
-        assert!((s.mean_exact - 10.0 / 11.0).abs() < 1e-12);
+        assert_eq!(linker.2, Some(0.0));
+        assert!((linker.1.unwrap() - 0.6).abs() < 1e-12);
+        assert!((s.mean_exact.unwrap() - 10.0 / 11.0).abs() < 1e-12);
     }
 
     #[test]
@@ -188,6 +187,13 @@ mod tests {
         let gold = reaction("MOF-5", "H2BDC");
         let s = score_mof(&[(gold, "not json".into())]);
         // NaN fields match the missing prediction (both become N/A); the two filled ones do not.
-        assert!((s.mean_exact - 9.0 / 11.0).abs() < 1e-12);
+        assert!((s.mean_exact.unwrap() - 9.0 / 11.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn no_reaction_scored_is_no_score() {
+        let s = score_mof(&[]);
+        assert_eq!((s.mean_levenshtein, s.mean_exact, s.rows), (None, None, 0));
+        assert!(s.fields.iter().all(|f| f.1.is_none() && f.2.is_none()));
     }
 }

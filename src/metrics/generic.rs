@@ -31,22 +31,24 @@ impl Counts {
         self.fn_ += other.fn_;
     }
 
-    pub fn precision(&self) -> f64 {
+    /// No value when nothing was predicted.
+    pub fn precision(&self) -> Option<f64> {
         ratio(self.tp, self.tp + self.fp)
     }
 
-    pub fn recall(&self) -> f64 {
+    /// No value when nothing was expected.
+    pub fn recall(&self) -> Option<f64> {
         ratio(self.tp, self.tp + self.fn_)
     }
 
-    pub fn f1(&self) -> f64 {
+    /// No value when nothing was expected and nothing predicted.
+    pub fn f1(&self) -> Option<f64> {
         ratio(2 * self.tp, 2 * self.tp + self.fp + self.fn_)
     }
 }
 
-/// 0/0 is 1 (nothing expected, nothing given), n/0 cannot happen.
-fn ratio(a: usize, b: usize) -> f64 {
-    if b == 0 { 1.0 } else { a as f64 / b as f64 }
+fn ratio(a: usize, b: usize) -> Option<f64> {
+    super::share(a as f64, b as f64)
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -58,13 +60,9 @@ pub struct FieldScore {
 }
 
 impl FieldScore {
-    /// Mean normalised Levenshtein similarity (1 when the field never occurs).
-    pub fn similarity(&self) -> f64 {
-        if self.similarity_n == 0 {
-            1.0
-        } else {
-            self.similarity_sum / self.similarity_n as f64
-        }
+    /// Mean normalised Levenshtein similarity (no value when the field never occurs).
+    pub fn similarity(&self) -> Option<f64> {
+        super::share(self.similarity_sum, self.similarity_n as f64)
     }
 }
 
@@ -80,7 +78,8 @@ pub struct GenericScores {
 }
 
 impl GenericScores {
-    pub fn exact_match(&self) -> f64 {
+    /// No value over no paragraphs.
+    pub fn exact_match(&self) -> Option<f64> {
         ratio(self.exact_paragraphs, self.paragraphs)
     }
 }

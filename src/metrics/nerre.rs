@@ -51,13 +51,15 @@ pub struct NerreSample {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NerreScores {
-    /// Per entity key, mean over folds.
-    pub entities: Vec<(String, Prf)>,
+    /// Per entity key, mean over folds (a fold without the key on either side counts zero, as
+    /// in the script); no scores when no fold has the key on either side.
+    pub entities: Vec<(String, Option<Prf>)>,
     /// Per link `root|||key`, mean over the folds that have such links; `None` if none had.
     pub links: Vec<(String, Option<Prf>)>,
-    pub exact: f64,
-    pub jaro_winkler: f64,
-    pub parsable: f64,
+    /// Means over the folds with samples; no values when there is no sample.
+    pub exact: Option<f64>,
+    pub jaro_winkler: Option<f64>,
+    pub parsable: Option<f64>,
     pub folds: usize,
     pub samples: usize,
 }
@@ -82,22 +84,21 @@ pub fn score_folds(folds: &[Vec<NerreSample>], schema: NerreSchema) -> Result<Ne
             message: e.to_string(),
         })?);
     }
-    let mean = |xs: &[f64]| {
-        if xs.is_empty() {
-            0.0
-        } else {
-            xs.iter().sum::<f64>() / xs.len() as f64
-        }
+    let mean = |measure: fn(&NerreScores) -> Option<f64>| {
+        super::mean(&per_fold.iter().filter_map(measure).collect::<Vec<_>>())
     };
     let entities = schema
         .keys
         .iter()
         .map(|key| {
-            let folds: Vec<&Prf> = per_fold
+            let folds: Vec<Option<Prf>> = per_fold
                 .iter()
-                .filter_map(|f| f.entities.iter().find(|(k, _)| k == key).map(|(_, p)| p))
+                .filter_map(|f| f.entities.iter().find(|(k, _)| k == key).map(|(_, p)| *p))
                 .collect();
-            (key.to_string(), mean_prf(&folds))
+            let seen = folds.iter().any(Option::is_some);
+            let zeros = |p: &Option<Prf>| p.unwrap_or_default();
+            let prf = seen.then(|| mean_prf(&folds.iter().map(zeros).collect::<Vec<_>>().iter().collect::<Vec<_>>()));
+            (key.to_string(), prf)
         })
         .collect();
     let links = link_types(schema)
@@ -114,9 +115,9 @@ pub fn score_folds(folds: &[Vec<NerreSample>], schema: NerreSchema) -> Result<Ne
     Ok(NerreScores {
         entities,
         links,
-        exact: mean(&per_fold.iter().map(|f| f.exact).collect::<Vec<_>>()),
-        jaro_winkler: mean(&per_fold.iter().map(|f| f.jaro_winkler).collect::<Vec<_>>()),
-        parsable: mean(&per_fold.iter().map(|f| f.parsable).collect::<Vec<_>>()),
+        exact: mean(|f| f.exact),
+        jaro_winkler: mean(|f| f.jaro_winkler),
+        parsable: mean(|f| f.parsable),
         folds: folds.len(),
         samples: folds.iter().map(Vec::len).sum(),
     })
@@ -178,20 +179,20 @@ fn score_fold(samples: &[NerreSample], schema: NerreSchema) -> Result<NerreScore
         .keys
         .iter()
         .zip(entity_counts)
-        .map(|(k, (tp, fp, fn_))| (k.to_string(), binary_prf(tp, fp, fn_)))
+        .map(|(k, (tp, fp, fn_))| (k.to_string(), (tp + fp + fn_ > 0).then(|| binary_prf(tp, fp, fn_))))
         .collect();
     let links = links
         .into_iter()
         .zip(link_counts)
         .map(|(name, (correct, retrieved, relevant))| (name, link_prf(correct, retrieved, relevant)))
         .collect();
-    let n = samples.len().max(1) as f64;
+    let n = samples.len() as f64;
     Ok(NerreScores {
         entities,
         links,
-        exact: exact as f64 / n,
-        jaro_winkler: jw / n,
-        parsable: 1.0,
+        exact: super::share(exact as f64, n),
+        jaro_winkler: super::share(jw, n),
+        parsable: (n > 0.0).then_some(1.0),
         folds: 1,
         samples: samples.len(),
     })
@@ -356,9 +357,9 @@ mod tests {
     fn perfect_prediction_scores_one_and_links_count() {
         let gold = r#"[{"acronym": "", "applications": ["solar cells"], "name": "", "formula": "Al2O3", "structure_or_phase": [""], "description": ["mesoporous scaffold"]}]"#;
         let s = score_folds(&[vec![sample(gold, gold)]], GENERAL).unwrap();
-        assert_eq!(s.exact, 1.0);
+        assert_eq!(s.exact, Some(1.0));
         let formula = &s.entities.iter().find(|(k, _)| k == "formula").unwrap().1;
-        assert_eq!(formula.f1, 1.0);
+        assert_eq!(formula.unwrap().f1, 1.0);
         let apps = s.links.iter().find(|(k, _)| k == "formula|||applications").unwrap();
         assert_eq!(apps.1.unwrap().f1, 1.0);
         let acronym = s.links.iter().find(|(k, _)| k == "formula|||acronym").unwrap();
@@ -369,7 +370,25 @@ mod tests {
     fn unparsable_prediction_is_an_empty_list() {
         let gold = r#"[{"acronym": "", "applications": [""], "name": "", "formula": "TiO2", "structure_or_phase": [""], "description": [""]}]"#;
         let s = score_folds(&[vec![sample(gold, "[{oops")]], GENERAL).unwrap();
-        assert_eq!(s.exact, 0.0);
-        assert_eq!(s.entities.iter().find(|(k, _)| k == "formula").unwrap().1.recall, 0.0);
+        assert_eq!(s.exact, Some(0.0));
+        assert_eq!(
+            s.entities
+                .iter()
+                .find(|(k, _)| k == "formula")
+                .unwrap()
+                .1
+                .unwrap()
+                .recall,
+            0.0
+        );
+        // Neither side names an acronym: no score, not a perfect or a zero one.
+        assert_eq!(s.entities.iter().find(|(k, _)| k == "acronym").unwrap().1, None);
+    }
+
+    #[test]
+    fn no_sample_is_no_score() {
+        let s = score_folds(&[vec![]], GENERAL).unwrap();
+        assert_eq!((s.exact, s.jaro_winkler, s.parsable), (None, None, None));
+        assert!(s.entities.iter().all(|(_, p)| p.is_none()));
     }
 }

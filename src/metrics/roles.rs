@@ -147,9 +147,10 @@ fn chunk_starts(prev: char, tag: char, prev_type: &str, kind: &str) -> bool {
 
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct TagScores {
-    pub precision: f64,
-    pub recall: f64,
-    pub f1: f64,
+    /// No values when no kept sentence has a tagged entity, in gold or prediction.
+    pub precision: Option<f64>,
+    pub recall: Option<f64>,
+    pub f1: Option<f64>,
     /// Sentences whose label counts matched and were scored.
     pub kept: usize,
     pub total: usize,
@@ -184,6 +185,7 @@ fn score_pass(sentences: &[RoleSentence], prepare: impl Fn(&RoleSentence) -> Opt
         }
     }
     let (true_set, pred_set) = (entities(&gold), entities(&pred));
+    let nothing = true_set.is_empty() && pred_set.is_empty();
     let correct = true_set.intersection(&pred_set).count() as f64;
     let precision = if pred_set.is_empty() {
         0.0
@@ -200,10 +202,11 @@ fn score_pass(sentences: &[RoleSentence], prepare: impl Fn(&RoleSentence) -> Opt
     } else {
         2.0 * precision * recall / (precision + recall)
     };
+    let measured = |value: f64| (!nothing).then_some(value);
     TagScores {
-        precision,
-        recall,
-        f1,
+        precision: measured(precision),
+        recall: measured(recall),
+        f1: measured(f1),
         kept: gold.len(),
         total: sentences.len(),
     }
@@ -253,6 +256,6 @@ mod tests {
             prediction: Some("<Prod*a*Prod> b <Yield*c*Yield> d"),
         }];
         let (raw, _) = score(&sentences);
-        assert_eq!((raw.precision, raw.recall, raw.kept), (0.5, 0.5, 1));
+        assert_eq!((raw.precision, raw.recall, raw.kept), (Some(0.5), Some(0.5), 1));
     }
 }

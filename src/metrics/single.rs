@@ -6,10 +6,11 @@ use super::{action, compound, fields, nerre, roles};
 use crate::metrics::doping::DopingSchema;
 use crate::task::{MetricSet, Task};
 
-/// (measure, value) for `pred` against `gold`, both in the task's canonical text.
-pub fn score_pair(task: &Task, gold: &str, pred: &str, paragraph: &str) -> Vec<(String, f64)> {
+/// (measure, value) for `pred` against `gold`, both in the task's canonical text; no value where
+/// the measure has nothing to measure (both sides empty).
+pub fn score_pair(task: &Task, gold: &str, pred: &str, paragraph: &str) -> Vec<(String, Option<f64>)> {
     let pair = || vec![(gold.to_string(), pred.to_string())];
-    let named = |items: &[(&str, f64)]| items.iter().map(|(n, v)| (n.to_string(), *v)).collect();
+    let named = |items: &[(&str, Option<f64>)]| items.iter().map(|(n, v)| (n.to_string(), *v)).collect();
     match task.metrics {
         MetricSet::Generic => {
             let parse = |text: &str| task.parse(text).unwrap_or_default();
@@ -25,10 +26,10 @@ pub fn score_pair(task: &Task, gold: &str, pred: &str, paragraph: &str) -> Vec<(
         MetricSet::Compound => {
             let s = compound::score_paragraph(gold, pred);
             named(&[
-                ("precision", s.precision),
-                ("recall", s.recall),
-                ("F1", s.f1),
-                ("Jaccard", s.jaccard),
+                ("precision", Some(s.precision)),
+                ("recall", Some(s.recall)),
+                ("F1", Some(s.f1)),
+                ("Jaccard", Some(s.jaccard)),
             ])
         }
         MetricSet::Roles => {
@@ -59,9 +60,9 @@ pub fn score_pair(task: &Task, gold: &str, pred: &str, paragraph: &str) -> Vec<(
         MetricSet::Action => {
             let s = action::score(&pair());
             named(&[
-                ("Levenshtein", s.levenshtein),
-                ("exact", s.exact),
-                ("modified BLEU", s.modified_bleu),
+                ("Levenshtein", s.map(|s| s.levenshtein)),
+                ("exact", s.map(|s| s.exact)),
+                ("modified BLEU", s.map(|s| s.modified_bleu)),
             ])
         }
         MetricSet::DopingEnglish | MetricSet::DopingEnglishExtra | MetricSet::DopingJson => {
@@ -79,8 +80,12 @@ pub fn score_pair(task: &Task, gold: &str, pred: &str, paragraph: &str) -> Vec<(
                 pred_completion: pred.into(),
             };
             let s = doping::score(&[pair], schema);
-            let mut out: Vec<(String, f64)> = s.categories.iter().map(|(n, p)| (format!("{n} F1"), p.f1)).collect();
-            out.push(("link triplets F1".into(), s.triplets.f1));
+            let mut out: Vec<(String, Option<f64>)> = s
+                .categories
+                .iter()
+                .map(|(n, p)| (format!("{n} F1"), p.map(|p| p.f1)))
+                .collect();
+            out.push(("link triplets F1".into(), s.triplets.map(|p| p.f1)));
             out
         }
         MetricSet::NerreGeneral | MetricSet::NerreMof => {
@@ -96,8 +101,11 @@ pub fn score_pair(task: &Task, gold: &str, pred: &str, paragraph: &str) -> Vec<(
             };
             match nerre::score_folds(&[vec![sample]], schema) {
                 Ok(s) => {
-                    let mut out: Vec<(String, f64)> =
-                        s.entities.iter().map(|(n, p)| (format!("{n} F1"), p.f1)).collect();
+                    let mut out: Vec<(String, Option<f64>)> = s
+                        .entities
+                        .iter()
+                        .map(|(n, p)| (format!("{n} F1"), p.map(|p| p.f1)))
+                        .collect();
                     out.push(("exact".into(), s.exact));
                     out
                 }
@@ -125,12 +133,16 @@ mod tests {
             assert_eq!(same.len(), empty.len(), "{}", task.name);
             assert!(!same.is_empty(), "{}", task.name);
             assert!(
-                same.iter().zip(&empty).all(|(a, b)| a.1 >= b.1),
+                same.iter()
+                    .zip(&empty)
+                    .all(|(a, b)| a.1.unwrap_or(0.0) >= b.1.unwrap_or(0.0)),
                 "{}: {same:?} vs {empty:?}",
                 task.name
             );
             assert!(
-                same.iter().zip(&empty).any(|(a, b)| a.1 > b.1),
+                same.iter()
+                    .zip(&empty)
+                    .any(|(a, b)| a.1.unwrap_or(0.0) > b.1.unwrap_or(0.0)),
                 "{}: {same:?} vs {empty:?}",
                 task.name
             );

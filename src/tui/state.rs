@@ -109,7 +109,7 @@ pub enum Reach {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ComparisonLine {
     pub label: &'static str,
-    pub scores: Vec<(String, f64)>,
+    pub scores: Vec<(String, Option<f64>)>,
 }
 
 /// The main run and the one it is compared with.

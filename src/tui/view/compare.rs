@@ -75,7 +75,11 @@ fn measures<'a>(state: &State, theme: &Theme) -> Vec<Line<'a>> {
         .comparison
         .iter()
         .map(|line| {
-            let scores: Vec<String> = line.scores.iter().map(|(n, v)| format!("{n} {v:.3}")).collect();
+            let scores: Vec<String> = line
+                .scores
+                .iter()
+                .map(|(n, v)| v.map_or(format!("{n} —"), |v| format!("{n} {v:.3}")))
+                .collect();
             Line::from(vec![
                 Span::styled(line.label, theme.fg(theme.dim)),
                 Span::raw(scores.join("  ")),
