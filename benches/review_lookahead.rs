@@ -7,8 +7,10 @@
 mod common;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use retort::dataset::store::Store;
 use retort::llm::{HttpEngine, execute};
-use retort::review::open::{ReviewOptions, open_file};
+use retort::review::open::{Access, ReviewOptions, open_file};
+use retort::review::record;
 use retort::tui::action::{Action, Effect};
 use retort::tui::review::ReviewState;
 use retort::tui::update::update;
@@ -43,7 +45,14 @@ fn main() {
         task: Some("compound".into()),
         ..ReviewOptions::default()
     };
-    let opened = open_file(&corpus, &options, &registry.tasks, &dir.path().join("reviews")).unwrap();
+    let opened = open_file(
+        &corpus,
+        &options,
+        &registry.tasks,
+        &dir.path().join("reviews"),
+        Access::Decide,
+    )
+    .unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -52,8 +61,16 @@ fn main() {
     let engine = Arc::new(HttpEngine::new());
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Action>();
     let run_times = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let store = Store::new(dir.path().join("examples"));
     let apply = |effects: Vec<Effect>| {
         for effect in effects {
+            if let Effect::WriteDecision(write) = &effect {
+                let error = record::write(write, &store).err();
+                let _ = tx.send(Action::DecisionWritten {
+                    seq: write.decision.seq,
+                    error,
+                });
+            }
             if let Effect::PreAnnotate(pre) = effect {
                 let (engine, tx, times) = (engine.clone(), tx.clone(), run_times.clone());
                 runtime.spawn(async move {

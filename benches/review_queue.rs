@@ -8,9 +8,10 @@ mod common;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use retort::dataset::store::Store;
 use retort::llm::{RunRequest, from_reply};
-use retort::review::decisions;
-use retort::review::open::{ReviewOptions, open_file};
+use retort::review::open::{Access, ReviewOptions, open_file};
+use retort::review::record;
 use retort::review::risk::Order;
 use retort::tui::action::{Action, Effect};
 use retort::tui::review::ReviewState;
@@ -57,21 +58,33 @@ fn main() {
     let accept = || Action::Key(KeyEvent::new(KeyCode::Char('a'), KeyModifiers::NONE));
 
     // A first session decides half the queue; its log is what the timed open replays.
-    let opened = open_file(&corpus, &options, &tasks, &reviews).unwrap();
+    let opened = open_file(&corpus, &options, &tasks, &reviews, Access::Decide).unwrap();
     update(
         &mut state,
         Action::QueueOpened(Box::new(ReviewState::new(opened, [None, None], 3)), Vec::new()),
     );
-    for _ in 0..ITEMS / 2 {
-        for effect in update(&mut state, accept()) {
-            if let Effect::RecordDecision { path, decision } = effect {
-                decisions::append(&path, &decision).unwrap();
+    let store = Store::new(dir.path().join("examples"));
+    // A key as the driver carries it out: the decision written (one fsync), then confirmed.
+    let decide = |state: &mut retort::tui::state::State| {
+        for effect in update(state, accept()) {
+            if let Effect::WriteDecision(write) = effect {
+                let error = record::write(&write, &store).err();
+                update(
+                    state,
+                    Action::DecisionWritten {
+                        seq: write.decision.seq,
+                        error,
+                    },
+                );
             }
         }
+    };
+    for _ in 0..ITEMS / 2 {
+        decide(&mut state);
     }
 
     let started = Instant::now();
-    let opened = open_file(&corpus, &options, &tasks, &reviews).unwrap();
+    let opened = open_file(&corpus, &options, &tasks, &reviews, Access::Decide).unwrap();
     let open_time = started.elapsed();
     let mut state = common::tui_state("compound", "", 160, 48);
     update(
@@ -89,7 +102,7 @@ fn main() {
     let mut times = Vec::new();
     for _ in 0..2000 {
         let started = Instant::now();
-        update(&mut state, accept());
+        decide(&mut state);
         terminal
             .draw(|frame| retort::tui::view::render(frame, &state, &theme))
             .unwrap();
@@ -97,7 +110,7 @@ fn main() {
     }
     times.sort();
     println!(
-        "key → next paragraph drawn (160×48, {ITEMS} paragraphs): median {:.2} ms, p95 {:.2} ms, max {:.2} ms",
+        "key → decision on disk → next paragraph drawn (160×48, {ITEMS} paragraphs): median {:.2} ms, p95 {:.2} ms, max {:.2} ms",
         percentile(&times, 0.5).as_secs_f64() * 1000.0,
         percentile(&times, 0.95).as_secs_f64() * 1000.0,
         times.last().unwrap().as_secs_f64() * 1000.0

@@ -258,3 +258,40 @@ pub enum TasksAction {
     /// Print one task as TOML (the shape of a user task file).
     Show { name: String },
 }
+
+/// A command that ends with a particular exit status (`exit`).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+/// The exit statuses of every command (0 is success, 1 any other error).
+pub mod exit {
+    /// Some paragraphs failed; their lines record the error.
+    pub const SOME_FAILED: u8 = 3;
+    /// A usage or configuration error (unknown task or profile, unreadable input).
+    pub const CONFIG: u8 = 2;
+    /// No endpoint of the profile answers (or the embedded model cannot run): nothing written.
+    pub const UNREACHABLE: u8 = 4;
+    /// `eval`, `curve`: a prediction file gave nothing to score (no id in common with the gold).
+    pub const NOTHING_SCORED: u8 = 5;
+    /// The output file or review queue is in use by another Retort process (named).
+    pub const BUSY: u8 = 6;
+    /// Interrupted (Ctrl-C): the lines in flight were finished; `--resume` continues.
+    pub const INTERRUPTED: u8 = 130;
+}
+
+/// Another process holds the file: exit status `BUSY`, the holder named.
+pub fn busy(e: crate::lock::LockError) -> anyhow::Error {
+    let code = match e {
+        crate::lock::LockError::Busy { .. } => exit::BUSY,
+        crate::lock::LockError::Io { .. } => exit::CONFIG,
+    };
+    Failure {
+        code,
+        message: e.to_string(),
+    }
+    .into()
+}

@@ -78,3 +78,10 @@ pub fn init_logging(paths: &Paths) -> Option<tracing_appender::non_blocking::Wor
         .ok()?;
     Some(guard)
 }
+
+/// Wraps an I/O error so that it names what Retort was doing and the file: "writing
+/// out.jsonl: No space left on device (os error 28)". The kind is kept.
+pub fn io_at(doing: &str, path: &std::path::Path) -> impl FnOnce(std::io::Error) -> std::io::Error {
+    let context = format!("{doing} {}", path.display());
+    move |e| std::io::Error::new(e.kind(), format!("{context}: {e}"))
+}

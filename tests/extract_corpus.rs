@@ -285,3 +285,90 @@ fn a_replica_killed_mid_run_costs_no_paragraph() {
     assert!(stderr.contains(&format!("127.0.0.1:{b}/v1: served")), "{stderr}");
     drop(first);
 }
+
+/// Two extracts on one output: the second is refused with the first named (a `--resume` that
+/// compacted the file under the first would drop the first one's lines), and nothing of the
+/// first is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_writer_of_an_output_is_refused_with_the_holder_named() {
+    let server = wiremock::MockServer::start().await;
+    common::mock::mount_models(&server).await;
+    // Slow replies keep the first writer at work while the second one starts.
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(
+                    serde_json::json!({"choices": [{"message": {"content": "Ethanol"}, "finish_reason": "stop"}]}),
+                )
+                .set_delay(Duration::from_millis(700)),
+        )
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    common::write_models(
+        dir.path(),
+        &format!(
+            "[[model]]\nname = \"smol\"\nengine = \"openai\"\nbase_url = \"{}/v1\"\nmodel = \"m\"\nmode = \"zero-shot\"\n",
+            server.uri()
+        ),
+    );
+    let input = corpus(dir.path(), 4);
+    let output = dir.path().join("out.jsonl");
+    let root = dir.path().to_path_buf();
+    let args = |resume: bool| {
+        let mut args = vec![
+            "--concurrency",
+            "1",
+            "--input",
+            input.to_str().unwrap(),
+            "--output",
+            output.to_str().unwrap(),
+        ];
+        if resume {
+            args.push("--resume");
+        }
+        args.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let (first_args, second_args) = (args(false), args(true));
+    let lock = retort::lock::lock_path(&output);
+    let (first, second, after, pid) = tokio::task::spawn_blocking(move || {
+        fn as_strs(a: &[String]) -> Vec<&str> {
+            a.iter().map(String::as_str).collect()
+        }
+        let first = extract(&root, &as_strs(&first_args))
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = first.id().to_string();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::fs::read_to_string(&lock).unwrap_or_default().is_empty() {
+            assert!(Instant::now() < deadline, "the first extract never took its output");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let second = extract(&root, &as_strs(&second_args)).output().unwrap();
+        let first = first.wait_with_output().unwrap();
+        let after = extract(&root, &as_strs(&second_args)).output().unwrap();
+        (first, second, after, pid)
+    })
+    .await
+    .unwrap();
+    let refusal = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(6), "{refusal}");
+    assert!(
+        refusal.contains("out.jsonl is in use by retort extract (process ")
+            && refusal.contains(&format!("(process {pid} on ")),
+        "{refusal}"
+    );
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(after.status.success(), "{}", String::from_utf8_lossy(&after.stderr));
+    let ids: Vec<String> = common::read_jsonl(&output)
+        .iter()
+        .map(|l| l["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        ids,
+        ["p0", "p1", "p2", "p3"],
+        "every line of the first writer kept, once"
+    );
+}

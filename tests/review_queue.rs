@@ -8,7 +8,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use retort::dataset::store::Store;
 use retort::llm::{RunRequest, from_reply};
 use retort::review::decisions::{self, Verdict};
-use retort::review::open::{ReviewOptions, open_file};
+use retort::review::open::{Access, ReviewOptions, open_file};
+use retort::review::record::{self, ExampleChange};
 use retort::review::risk::Order;
 use retort::tui::action::{Action, Effect};
 use retort::tui::review::ReviewState;
@@ -81,25 +82,36 @@ impl Bench {
         let options = ReviewOptions {
             ..ReviewOptions::default()
         };
-        let opened = open_file(&self.corpus, &options, &self.state.tasks.clone(), &self.reviews()).unwrap();
-        let review = ReviewState::new(opened, [None, None], 3);
+        // The previous session lets go of the queue first, as a process ending does.
         self.state = common::tui_state("compound", "", 160, 48);
+        let opened = open_file(
+            &self.corpus,
+            &options,
+            &self.state.tasks.clone(),
+            &self.reviews(),
+            Access::Decide,
+        )
+        .unwrap();
+        let review = ReviewState::new(opened, [None, None], 3);
         self.send(Action::Tick(self.clock));
         self.send(Action::QueueOpened(Box::new(review), Vec::new()));
     }
 
-    /// Sends an action and carries out the effects a driver would (files only).
+    /// Sends an action and carries out the effects a driver would (files only): a decision is
+    /// written as the driver writes it and its outcome sent back. Returns every effect.
     fn send(&mut self, action: Action) -> Vec<Effect> {
         let effects = update(&mut self.state, action);
+        let mut all = effects.clone();
         for effect in &effects {
-            match effect {
-                Effect::RecordDecision { path, decision } => decisions::append(path, decision).unwrap(),
-                Effect::SaveExample(example) => self.store().append(example).unwrap(),
-                Effect::WithdrawExample { task, id } => self.store().withdraw(task, id).unwrap(),
-                _ => {}
+            if let Effect::WriteDecision(write) = effect {
+                let outcome = record::write(write, &self.store());
+                all.extend(self.send(Action::DecisionWritten {
+                    seq: write.decision.seq,
+                    error: outcome.err(),
+                }));
             }
         }
-        effects
+        all
     }
 
     /// `seconds` pass, then `action`.
@@ -124,7 +136,7 @@ fn recorded(effects: &[Effect]) -> Vec<decisions::Decision> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::RecordDecision { decision, .. } => Some((**decision).clone()),
+            Effect::WriteDecision(write) => Some(write.decision.clone()),
             _ => None,
         })
         .collect()
@@ -150,7 +162,7 @@ fn accept_correct_skip_reject_undo_and_resume() {
     assert!(
         effects
             .iter()
-            .any(|e| matches!(e, Effect::SaveExample(x) if x.provenance.starts_with("review:corpus.jsonl")))
+            .any(|e| matches!(e, Effect::WriteDecision(w) if matches!(&w.change, ExampleChange::Save(x) if x.provenance.starts_with("review:corpus.jsonl"))))
     );
     assert_eq!(bench.current_id(), "p2");
 
@@ -234,7 +246,11 @@ fn undoing_an_accept_withdraws_its_example_from_the_dataset() {
     bench.after(2, char_key('a'));
     assert_eq!(bench.store().read("compound").unwrap().0.len(), 1);
     let effects = bench.send(key(KeyCode::Backspace));
-    assert!(effects.iter().any(|e| matches!(e, Effect::WithdrawExample { .. })));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::WriteDecision(w) if matches!(w.change, ExampleChange::Withdraw { .. })))
+    );
     assert_eq!(bench.current_id(), "p1");
     assert!(
         bench.store().read("compound").unwrap().0.is_empty(),
@@ -362,7 +378,14 @@ fn raw_paragraphs_are_pre_annotated_ahead_and_shown_when_their_run_arrives() {
         lookahead: 2,
         ..ReviewOptions::default()
     };
-    let opened = open_file(&corpus, &options, &state.tasks.clone(), &dir.path().join("reviews")).unwrap();
+    let opened = open_file(
+        &corpus,
+        &options,
+        &state.tasks.clone(),
+        &dir.path().join("reviews"),
+        Access::Decide,
+    )
+    .unwrap();
     let review = ReviewState::new(opened, [Some(0), None], 2);
     let effects = update(&mut state, Action::QueueOpened(Box::new(review), Vec::new()));
     let asked: Vec<(usize, String)> = effects
@@ -406,8 +429,16 @@ fn raw_paragraphs_are_pre_annotated_ahead_and_shown_when_their_run_arrives() {
     );
     assert!(!state.runs[retort::tui::action::Side::Main].running);
     assert_eq!(state.highlighted().unwrap().values().len(), 2);
-    // Accepting moves on to p2, whose run is ready; the look-ahead asks for p4.
-    let effects = update(&mut state, char_key('a'));
+    // Accepting (once on disk) moves on to p2, whose run is ready; the look-ahead asks for p4.
+    let written = update(&mut state, char_key('a'));
+    let [decision] = recorded(&written).try_into().unwrap();
+    let effects = update(
+        &mut state,
+        Action::DecisionWritten {
+            seq: decision.seq,
+            error: None,
+        },
+    );
     let asked: Vec<usize> = effects
         .iter()
         .filter_map(|e| match e {
@@ -504,7 +535,14 @@ fn bad_lines_are_skipped_and_named_and_the_right_run_is_adopted() {
         order: Order::Input,
         lookahead: 3,
     };
-    let opened = open_file(&corpus, &options, &state.tasks.clone(), &dir.path().join("reviews")).unwrap();
+    let opened = open_file(
+        &corpus,
+        &options,
+        &state.tasks.clone(),
+        &dir.path().join("reviews"),
+        Access::Decide,
+    )
+    .unwrap();
     assert_eq!(opened.queue.items.len(), 5);
     assert_eq!(opened.problems.len(), 2, "{:?}", opened.problems);
     assert!(opened.problems[0].contains(":6:"), "{:?}", opened.problems);
@@ -530,4 +568,81 @@ fn bad_lines_are_skipped_and_named_and_the_right_run_is_adopted() {
         "the right run's answer, kept as is"
     );
     assert_eq!(decision.model_answer.as_deref(), Some("benzene"));
+}
+
+/// The decision log on a full disk: `/dev/full` takes the file but fails every write with ENOSPC.
+fn fill_the_disk(log: &Path) -> PathBuf {
+    let kept = log.with_extension("kept");
+    std::fs::rename(log, &kept).unwrap();
+    std::os::unix::fs::symlink("/dev/full", log).unwrap();
+    kept
+}
+
+#[test]
+fn a_decision_that_is_not_on_disk_does_not_look_decided() {
+    let mut bench = Bench::open();
+    bench.after(2, char_key('a'));
+    assert_eq!(bench.current_id(), "p2");
+    let log = bench.state.review.as_ref().unwrap().files.decisions.clone();
+    let kept = fill_the_disk(&log);
+    for _ in 0..8 {
+        bench.after(1, char_key('a'));
+    }
+    assert_eq!(bench.current_id(), "p2", "the queue stays on the paragraph");
+    let review = bench.state.review.as_ref().unwrap();
+    assert_eq!(review.queue.counts().accepted, 1, "only the decision on disk counts");
+    let notice = bench.state.notice.as_ref().unwrap();
+    assert_eq!(notice.level, retort::tui::state::Level::Error);
+    assert!(
+        notice.text.contains("NOT saved")
+            && notice.text.contains("p2 stays undecided")
+            && notice.text.contains("decisions.jsonl"),
+        "{}",
+        notice.text
+    );
+    let (examples, problems) = bench.store().read("compound").unwrap();
+    assert_eq!(
+        examples.len(),
+        1,
+        "the example of an unwritten decision is cut back out"
+    );
+    assert!(problems.is_empty(), "no torn line: {problems:?}");
+
+    // Room again: the same key decides, and both files agree after reopening.
+    std::fs::remove_file(&log).unwrap();
+    std::fs::rename(&kept, &log).unwrap();
+    bench.after(1, char_key('a'));
+    assert_eq!(bench.current_id(), "p3");
+    bench.reopen();
+    let review = bench.state.review.as_ref().unwrap();
+    assert_eq!(review.queue.counts().accepted, 2);
+    let seqs: Vec<u64> = bench.log().iter().map(|d| d.seq).collect();
+    assert_eq!(seqs, [1, 2]);
+    assert_eq!(bench.store().read("compound").unwrap().0.len(), 2);
+}
+
+#[test]
+fn an_undo_that_is_not_on_disk_leaves_the_decision_standing() {
+    let mut bench = Bench::open();
+    bench.after(2, char_key('a'));
+    let log = bench.state.review.as_ref().unwrap().files.decisions.clone();
+    let kept = fill_the_disk(&log);
+    bench.send(key(KeyCode::Backspace));
+    assert_eq!(bench.current_id(), "p2", "the undo did not happen");
+    assert!(
+        bench
+            .state
+            .notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("the accepted of p1 stands")
+    );
+    std::fs::remove_file(&log).unwrap();
+    std::fs::rename(&kept, &log).unwrap();
+    assert_eq!(
+        bench.store().read("compound").unwrap().0.len(),
+        1,
+        "the example was not withdrawn"
+    );
 }

@@ -11,6 +11,7 @@ pub mod replicas;
 pub use input::{Paragraph, Paragraphs, Source, read_input, stream};
 pub use output::{Done, id_hash, keep_newest_per_id, output_line, read_done};
 
+use crate::config::io_at;
 use crate::dataset::table::InputError;
 use crate::llm::prompt::Pool;
 use crate::llm::{HttpEngine, ModelProfile, Run, RunRequest, execute};
@@ -32,6 +33,14 @@ pub enum Target {
 }
 
 impl Target {
+    /// The file, or `standard output`, for messages.
+    fn name(&self) -> PathBuf {
+        match self {
+            Target::File(path) => path.clone(),
+            Target::Stdout => PathBuf::from("standard output"),
+        }
+    }
+
     pub fn from_arg(path: &std::path::Path) -> Target {
         if path.as_os_str() == "-" {
             Target::Stdout
@@ -110,7 +119,9 @@ pub async fn extract(
             } else {
                 open.write(true).truncate(true);
             }
-            Box::new(std::io::BufWriter::new(open.open(path)?))
+            Box::new(std::io::BufWriter::new(
+                open.open(path).map_err(io_at("opening", path))?,
+            ))
         }
         Target::Stdout => Box::new(std::io::stdout()),
     };
@@ -159,7 +170,10 @@ pub async fn extract(
             continue;
         }
         let line = output_line(&paragraph.id, &paragraph.text, &run).to_string();
-        sink.write_all(format!("{line}\n").as_bytes())?;
+        // Flushed line by line: what was counted as written is in the file (a kill loses none).
+        sink.write_all(format!("{line}\n").as_bytes())
+            .and_then(|()| sink.flush())
+            .map_err(io_at("writing", &output.name()))?;
         summary.written += 1;
         if let Some(error) = &run.error {
             summary.failed += 1;
@@ -168,12 +182,14 @@ pub async fn extract(
         bar.inc(1);
     }
     drop(results);
-    sink.flush()?;
+    sink.flush().map_err(io_at("writing", &output.name()))?;
     drop(sink);
     if let Target::File(path) = output {
-        std::fs::File::open(path)?.sync_all()?;
+        std::fs::File::open(path)
+            .and_then(|f| f.sync_all())
+            .map_err(io_at("writing", path))?;
         if retrying.load(Ordering::Relaxed) {
-            keep_newest_per_id(path)?;
+            keep_newest_per_id(path).map_err(io_at("compacting", path))?;
         }
     }
     bar.finish_and_clear();

@@ -145,16 +145,23 @@ pub fn keep_newest_per_id(output: &Path) -> std::io::Result<()> {
         return Ok(());
     }
     let temporary = output.with_extension("jsonl.tmp");
-    let mut out = std::io::BufWriter::new(std::fs::File::create(&temporary)?);
-    use std::io::Write;
-    for (index, line) in reader()?.enumerate() {
-        let line = line?;
-        if ids(&line).is_none_or(|id| newest.get(&id) == Some(&index)) {
-            writeln!(out, "{line}")?;
+    let written = (|| {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&temporary)?);
+        use std::io::Write;
+        for (index, line) in reader()?.enumerate() {
+            let line = line?;
+            if ids(&line).is_none_or(|id| newest.get(&id) == Some(&index)) {
+                writeln!(out, "{line}")?;
+            }
         }
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(&temporary, output)
+    })();
+    if written.is_err() {
+        // A full disk must not be left fuller by a half-written copy.
+        let _ = std::fs::remove_file(&temporary);
     }
-    out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-    std::fs::rename(&temporary, output)
+    written
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! `retort extract`: checks the profile answers, streams the corpus through it, and says what
 //! happened on stderr (and as JSON with `--summary json`) with an exit status to match.
 
-use super::{Failure, config_error, exit, preflight, runtime, setup};
+use super::{Failure, busy, config_error, exit, preflight, runtime, setup};
 use crate::batch::{self, BatchSummary, Source, Target};
 use crate::cli::{ExtractArgs, SummaryOutput};
 use crate::config::Paths;
@@ -16,6 +16,11 @@ pub fn extract(paths: &Paths, args: ExtractArgs) -> Result<()> {
     if args.resume && target == Target::Stdout {
         return Err(config_error("--resume needs an output file to resume from, not -"));
     }
+    // One writer per output: a second extract (or a --resume compacting it) would lose lines.
+    let _writing = match &target {
+        Target::File(path) => Some(crate::lock::hold(path, "retort extract").map_err(busy)?),
+        Target::Stdout => None,
+    };
     let paragraphs = batch::stream(&source, task).map_err(config_error)?;
     let pool = crate::llm::prompt::few_shot_pool(&Store::new(paths.examples_dir()), &task.name);
     let options = batch::BatchOptions {

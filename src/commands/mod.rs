@@ -1,5 +1,6 @@
 //! The headless commands, each a thin driver of the library.
 
+pub use crate::cli::{Failure, busy, exit};
 use crate::clock::now;
 use crate::config::Paths;
 use crate::dataset::export::{ExportPlan, export_dir, export_saved, parse_shares};
@@ -206,28 +207,6 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .context("starting the async runtime")
-}
-
-/// A command that ends with a particular exit status (see `retort extract --help`).
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct Failure {
-    pub code: u8,
-    pub message: String,
-}
-
-/// `retort extract`'s exit statuses.
-pub mod exit {
-    /// Some paragraphs failed; their lines record the error.
-    pub const SOME_FAILED: u8 = 3;
-    /// A usage or configuration error (unknown task or profile, unreadable input).
-    pub const CONFIG: u8 = 2;
-    /// No endpoint of the profile answers (or the embedded model cannot run): nothing written.
-    pub const UNREACHABLE: u8 = 4;
-    /// `eval`, `curve`: a prediction file gave nothing to score (no id in common with the gold).
-    pub const NOTHING_SCORED: u8 = 5;
-    /// Interrupted (Ctrl-C): the lines in flight were finished; `--resume` continues.
-    pub const INTERRUPTED: u8 = 130;
 }
 
 pub(crate) fn config_error(message: impl std::fmt::Display) -> anyhow::Error {

@@ -4,13 +4,13 @@
 use super::{config_error, setup};
 use crate::cli::SummaryFormat;
 use crate::config::Paths;
-use crate::review::open::{ReviewOptions, open_file};
+use crate::review::open::{Access, ReviewOptions, open_file};
 use anyhow::{Result, anyhow};
 use std::path::Path;
 
 pub fn review_summary(paths: &Paths, file: &Path, options: &ReviewOptions, format: SummaryFormat) -> Result<()> {
     let registry = setup(paths).registry;
-    let opened = open_file(file, options, &registry.tasks, &paths.reviews_dir()).map_err(config_error)?;
+    let opened = open_file(file, options, &registry.tasks, &paths.reviews_dir(), Access::Read).map_err(config_error)?;
     for problem in opened.problems.iter().take(10) {
         eprintln!("skipped: {problem}");
     }

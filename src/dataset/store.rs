@@ -57,6 +57,29 @@ impl Store {
         self.append_all(std::slice::from_ref(example))
     }
 
+    /// Appends one example, then runs `then` (a review writing its decision) while the file is
+    /// still locked: when either fails, the file is cut back to what it was, so the example is
+    /// saved exactly when `then` succeeded.
+    pub fn append_then(
+        &self,
+        example: &SavedExample,
+        then: impl FnOnce() -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let path = self.path(&example.task);
+        let line = serde_json::to_string(example).map_err(|e| store_error(&path, e))?;
+        self.append_lines_then(&path, &[line], then)
+    }
+
+    /// `withdraw`, then `then`, both or neither (as `append_then`).
+    pub fn withdraw_then(
+        &self,
+        task: &str,
+        id: &str,
+        then: impl FnOnce() -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.append_lines_then(&self.path(task), &[withdrawal(task, id)], then)
+    }
+
     /// Appends several examples of one task, each on its own line, with one fsync.
     pub fn append_all(&self, examples: &[SavedExample]) -> Result<(), StoreError> {
         let Some(first) = examples.first() else {
@@ -73,12 +96,22 @@ impl Store {
     /// Takes an example out of the dataset (a review decision undone): a line naming its id is
     /// appended; the example's own line stays in the file, superseded.
     pub fn withdraw(&self, task: &str, id: &str) -> Result<(), StoreError> {
-        let line =
-            serde_json::json!({ "id": id, "task": task, "withdrawn": true, "withdrawn_at": crate::clock::now() });
-        self.append_lines(&self.path(task), &[line.to_string()])
+        self.append_lines(&self.path(task), &[withdrawal(task, id)])
     }
 
     fn append_lines(&self, path: &Path, lines: &[String]) -> Result<(), StoreError> {
+        self.append_lines_then(path, lines, || Ok(()))
+    }
+
+    /// Appends under an exclusive lock of the file (other processes append to it too: an import,
+    /// a second workbench), then runs `then`; a failure of either cuts the file back to its
+    /// length before (a full disk leaves no partial line and no example without its decision).
+    fn append_lines_then(
+        &self,
+        path: &Path,
+        lines: &[String],
+        then: impl FnOnce() -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         std::fs::create_dir_all(&self.dir).map_err(|e| store_error(&self.dir, e))?;
         let mut file = std::fs::OpenOptions::new()
             .create(true)
@@ -86,6 +119,8 @@ impl Store {
             .append(true)
             .open(path)
             .map_err(|e| store_error(path, e))?;
+        file.lock().map_err(|e| store_error(path, e))?;
+        let before = file.metadata().map_err(|e| store_error(path, e))?.len();
         let mut text = String::new();
         if !ends_with_newline(&mut file).map_err(|e| store_error(path, e))? {
             text.push('\n');
@@ -94,8 +129,16 @@ impl Store {
             text.push_str(line);
             text.push('\n');
         }
-        file.write_all(text.as_bytes()).map_err(|e| store_error(path, e))?;
-        file.sync_data().map_err(|e| store_error(path, e))
+        let written = file
+            .write_all(text.as_bytes())
+            .and_then(|()| file.sync_data())
+            .map_err(|e| store_error(path, e))
+            .and_then(|()| then());
+        if written.is_err() {
+            // Cutting back needs no space; if even that fails, the reader skips a torn line.
+            let _ = file.set_len(before).and_then(|()| file.sync_data());
+        }
+        written
     }
 
     /// Every readable example of `task` not withdrawn since, and a warning for each line that is
@@ -130,6 +173,10 @@ impl Store {
         examples.retain(|e| !withdrawn.contains(&e.id));
         Ok((examples, warnings))
     }
+}
+
+fn withdrawal(task: &str, id: &str) -> String {
+    serde_json::json!({ "id": id, "task": task, "withdrawn": true, "withdrawn_at": crate::clock::now() }).to_string()
 }
 
 /// Empty files count as ending with a newline.

@@ -124,16 +124,23 @@ pub fn read(path: &Path) -> std::io::Result<Log> {
     Ok(log)
 }
 
-/// Appends one decision with a single write and an fsync.
+/// Appends one decision with a single write and an fsync; when that fails (a full disk), the
+/// file is cut back to what it was, so no partial line is left.
 pub fn append(path: &Path, decision: &Decision) -> std::io::Result<()> {
     use std::io::Write;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
     let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    let before = file.metadata()?.len();
     let line = serde_json::to_string(decision).map_err(std::io::Error::other)?;
-    file.write_all(format!("{line}\n").as_bytes())?;
-    file.sync_data()
+    let written = file
+        .write_all(format!("{line}\n").as_bytes())
+        .and_then(|()| file.sync_data());
+    if written.is_err() {
+        let _ = file.set_len(before);
+    }
+    written
 }
 
 /// The decisions in force after replaying undos: each undo removes the decision it names.

@@ -8,6 +8,7 @@
 pub mod decisions;
 pub mod items;
 pub mod open;
+pub mod record;
 pub mod risk;
 pub mod summary;
 
@@ -184,10 +185,15 @@ impl Queue {
         out
     }
 
+    /// The `seq` the next line of the log gets.
+    pub fn next_seq(&self) -> u64 {
+        self.log.last().map_or(1, |d| d.seq + 1)
+    }
+
     /// Records a decision on the current item (its `seq` is assigned here) and moves on.
     /// Returns the decision as recorded.
     pub fn decide(&mut self, mut decision: Decision) -> Decision {
-        decision.seq = self.log.last().map_or(1, |d| d.seq + 1);
+        decision.seq = self.next_seq();
         self.log.push(decision.clone());
         self.replay();
         if let Some(next) = self.next_position(Some(self.position)) {
@@ -199,9 +205,17 @@ impl Queue {
     /// Takes back the newest decision in force: (the undo line, the decision it takes back).
     /// The queue goes back to that item.
     pub fn undo(&mut self) -> Option<(Decision, Decision)> {
+        let (undo, last) = self.undo_line()?;
+        self.apply_undo(undo.clone());
+        Some((undo, last))
+    }
+
+    /// The line that would take back the newest decision in force, and that decision; nothing
+    /// changes until `apply_undo`.
+    pub fn undo_line(&self) -> Option<(Decision, Decision)> {
         let last = decisions::in_force(&self.log).last().map(|d| (*d).clone())?;
         let undo = Decision {
-            seq: self.log.last().map_or(1, |d| d.seq + 1),
+            seq: self.next_seq(),
             item: last.item.clone(),
             verdict: Verdict::Undone,
             reason: None,
@@ -215,14 +229,20 @@ impl Queue {
             undoes: Some(last.seq),
             at: String::new(),
         };
-        self.log.push(undo.clone());
+        Some((undo, last))
+    }
+
+    /// Records an undo line and goes back to its item.
+    pub fn apply_undo(&mut self, mut undo: Decision) {
+        undo.seq = self.next_seq();
+        let item = self.by_id.get(&undo.item).copied();
+        self.log.push(undo);
         self.replay();
-        if let Some(item) = self.by_id.get(&last.item)
-            && let Some(p) = self.order.iter().position(|i| i == item)
+        if let Some(item) = item
+            && let Some(p) = self.order.iter().position(|&i| i == item)
         {
             self.position = p;
         }
-        Some((undo, last))
     }
 
     /// Shows `item` next, whatever its decision.

@@ -18,6 +18,16 @@ pub struct OpenSpec<'a> {
     pub order: Order,
     /// `<data>/reviews`.
     pub reviews_dir: &'a Path,
+    pub access: Access,
+}
+
+/// Whether the queue is opened to decide (one process at a time) or only to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Holds the queue's lock while open: a second review of it is refused, naming this one.
+    Decide,
+    /// Reads the files as they are (the summary), whoever is deciding.
+    Read,
 }
 
 /// A queue ready to review, where it keeps its files, and what was wrong with its inputs.
@@ -25,6 +35,8 @@ pub struct Opened {
     pub queue: Queue,
     pub files: QueueFiles,
     pub problems: Vec<String>,
+    /// The queue's lock, held while it is open to decide.
+    pub lock: Option<crate::lock::Held>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +51,11 @@ pub enum OpenError {
     NoTask(PathBuf),
     #[error("no task named {0:?} (retort tasks lists them)")]
     UnknownTask(String),
+    #[error("the review queue {queue}: {source}")]
+    Locked {
+        queue: PathBuf,
+        source: crate::lock::LockError,
+    },
 }
 
 /// What `retort review` was asked for (its command-line options).
@@ -86,6 +103,7 @@ pub fn open_file(
     options: &ReviewOptions,
     tasks: &[Task],
     reviews_dir: &Path,
+    access: Access,
 ) -> Result<Opened, OpenError> {
     let recorded = items::extract_output_task(file);
     let name = options
@@ -103,6 +121,7 @@ pub fn open_file(
         compare: options.compare.as_deref(),
         order: options.order,
         reviews_dir,
+        access,
     })
 }
 
@@ -117,6 +136,18 @@ pub fn open(spec: &OpenSpec) -> Result<Opened, OpenError> {
         problems.extend(items::attach_compare(&mut items, compare, spec.task)?);
     }
     let files = QueueFiles::new(spec.reviews_dir, spec.file, &spec.task.name);
+    let lock = match spec.access {
+        Access::Decide => {
+            let doing = format!("a review of {}", spec.file.display());
+            Some(
+                crate::lock::hold(&files.decisions, &doing).map_err(|source| OpenError::Locked {
+                    queue: spec.file.to_path_buf(),
+                    source,
+                })?,
+            )
+        }
+        Access::Read => None,
+    };
     for (side, path) in files.runs.iter().enumerate() {
         if path.exists() {
             let (runs, bad) = items::read_runs(path, spec.task)?;
@@ -134,7 +165,12 @@ pub fn open(spec: &OpenSpec) -> Result<Opened, OpenError> {
         .file_name()
         .map_or("queue".into(), |n| n.to_string_lossy().into_owned());
     let queue = Queue::new(name, spec.task.name.clone(), items, spec.order, log.decisions);
-    Ok(Opened { queue, files, problems })
+    Ok(Opened {
+        queue,
+        files,
+        problems,
+        lock,
+    })
 }
 
 /// Runs the look-ahead made earlier fill the items that have none on that side.

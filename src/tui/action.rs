@@ -210,6 +210,11 @@ pub enum Action {
         side: Side,
         run: Box<Run>,
     },
+    /// A review decision (and its example change) reached the disk, or did not (`error`).
+    DecisionWritten {
+        seq: u64,
+        error: Option<String>,
+    },
     /// A look-ahead run ended without a run (the task failed): the item can be run again.
     PreAnnotationLost {
         item: usize,
@@ -287,16 +292,9 @@ pub enum Effect {
     ListModels(Vec<(usize, ModelProfile)>),
     /// Download the default embedded model.
     FetchModel,
-    /// Append a review decision to the queue's log (one fsync).
-    RecordDecision {
-        path: std::path::PathBuf,
-        decision: Box<crate::review::decisions::Decision>,
-    },
-    /// Take a saved example back out of the dataset.
-    WithdrawExample {
-        task: String,
-        id: String,
-    },
+    /// Write a review decision to the queue's log with the example it saves or withdraws, both
+    /// or neither; answered by `Action::DecisionWritten`.
+    WriteDecision(Box<crate::review::record::DecisionWrite>),
     PreAnnotate(Box<PreAnnotation>),
     /// List the files a queue could be opened from.
     ListQueueFiles,

@@ -45,10 +45,11 @@ pub async fn run(mut state: State, theme: Theme, paths: Paths, opening: Vec<Acti
     }));
     let (tx, mut rx) = unbounded_channel();
     spawn_input(tx.clone());
+    let examples_dir = paths.examples_dir();
     let mut driver = Driver {
         paths,
         engine: Arc::new(HttpEngine::new()),
-        decisions: queue_io::DecisionWriter::start(tx.clone()),
+        decisions: queue_io::DecisionWriter::start(examples_dir, tx.clone()),
         actions: tx,
         cancels: [None, None],
         lookahead: CancellationToken::new(),
@@ -226,8 +227,7 @@ impl Driver {
             }
             Effect::SaveDraft(draft) => save_draft(&draft::path(&self.paths.state), &draft),
             Effect::ListModels(profiles) => list_models(self.engine.clone(), profiles, self.actions.clone()),
-            Effect::RecordDecision { path, decision } => self.decisions.write(path, *decision),
-            Effect::WithdrawExample { task, id } => queue_io::withdraw(&self.paths, task, id, self.actions.clone()),
+            Effect::WriteDecision(write) => self.decisions.write(*write),
             Effect::PreAnnotate(pre) => {
                 let examples = self.paths.examples_dir();
                 queue_io::pre_annotate(

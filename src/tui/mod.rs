@@ -173,11 +173,16 @@ pub fn launch(paths: &Paths, opening: Opening) -> Result<()> {
 
 /// Opens the workbench on a review queue (`retort review FILE`).
 pub fn launch_review(paths: &Paths, file: &Path, options: &crate::review::open::ReviewOptions) -> Result<()> {
+    let (mut state, theme) = initial_state(paths, None);
+    // Opened (and locked) first: a queue another review holds is refused, terminal or not.
+    let access = crate::review::open::Access::Decide;
+    let opened = match crate::review::open::open_file(file, options, &state.tasks, &paths.reviews_dir(), access) {
+        Err(crate::review::open::OpenError::Locked { source, .. }) => return Err(crate::cli::busy(source)),
+        opened => opened?,
+    };
     if !std::io::stdout().is_terminal() {
         bail!("the review queue needs a terminal; `retort review FILE --summary` prints the summary");
     }
-    let (mut state, theme) = initial_state(paths, None);
-    let opened = crate::review::open::open_file(file, options, &state.tasks, &paths.reviews_dir())?;
     let problems = opened.problems.clone();
     let mut review = review::ReviewState::new(opened, [None, None], options.lookahead);
     let find = |name: &str| state.profiles.iter().position(|p| p.name == name);

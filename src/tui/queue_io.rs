@@ -7,52 +7,56 @@ use super::state::Level;
 use crate::config::Paths;
 use crate::dataset::store::Store;
 use crate::llm::{HttpEngine, execute};
-use crate::review::decisions::{self, Decision};
-use crate::review::open::{ReviewOptions, open_file};
+use crate::review::open::{Access, ReviewOptions, open_file};
+use crate::review::record::{self, DecisionWrite, ExampleChange};
 use crate::task::Task;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
-/// Writes decisions one after the other on its own thread, so the log keeps their order.
+/// Writes decisions (with their example changes) one after the other on its own thread, so the
+/// log keeps their order, and reports each as written or not.
 pub struct DecisionWriter {
-    lines: std::sync::mpsc::Sender<(PathBuf, Decision)>,
+    lines: std::sync::mpsc::Sender<DecisionWrite>,
 }
 
 impl DecisionWriter {
-    pub fn start(actions: UnboundedSender<Action>) -> DecisionWriter {
-        let (tx, rx) = std::sync::mpsc::channel::<(PathBuf, Decision)>();
+    pub fn start(examples: PathBuf, actions: UnboundedSender<Action>) -> DecisionWriter {
+        let (tx, rx) = std::sync::mpsc::channel::<DecisionWrite>();
         std::thread::spawn(move || {
-            for (path, mut decision) in rx {
-                decision.at = crate::clock::now();
-                if let Err(e) = decisions::append(&path, &decision) {
-                    tracing::error!("decision {} not written to {}: {e}", decision.seq, path.display());
-                    let _ = actions.send(Action::Notice {
-                        text: format!("the decision was NOT written to {}: {e}", path.display()),
-                        level: Level::Error,
-                    });
+            let store = Store::new(examples);
+            for write in rx {
+                let written = record::write(&write, &store);
+                if let Err(e) = &written {
+                    tracing::error!(
+                        "decision {} on {} not written: {e}",
+                        write.decision.seq,
+                        write.decision.item
+                    );
+                }
+                let ok = written.is_ok();
+                let _ = actions.send(Action::DecisionWritten {
+                    seq: write.decision.seq,
+                    error: written.err(),
+                });
+                let task = match &write.change {
+                    ExampleChange::Save(example) => Some(example.task.clone()),
+                    ExampleChange::Withdraw { task, .. } => Some(task.clone()),
+                    ExampleChange::Keep => None,
+                };
+                if let Some(task) = task.filter(|_| ok) {
+                    let pool = crate::llm::prompt::few_shot_pool(&store, &task);
+                    let _ = actions.send(Action::PoolLoaded { pool });
                 }
             }
         });
         DecisionWriter { lines: tx }
     }
 
-    pub fn write(&self, path: PathBuf, decision: Decision) {
-        let _ = self.lines.send((path, decision));
+    pub fn write(&self, write: DecisionWrite) {
+        let _ = self.lines.send(write);
     }
-}
-
-pub fn withdraw(paths: &Paths, task: String, id: String, actions: UnboundedSender<Action>) {
-    let store = Store::new(paths.examples_dir());
-    tokio::task::spawn_blocking(move || {
-        if let Err(e) = store.withdraw(&task, &id) {
-            let _ = actions.send(Action::Notice {
-                text: format!("the undone example stays in the dataset: {e}"),
-                level: Level::Error,
-            });
-        }
-    });
 }
 
 /// A few-shot job takes the saved examples as they are on disk now: when another process (an
@@ -149,7 +153,7 @@ pub fn open_queue(paths: &Paths, path: PathBuf, task: Task, tasks: Vec<Task>, ac
             task: Some(recorded.unwrap_or(task.name)),
             ..ReviewOptions::default()
         };
-        let action = match open_file(&path, &options, &tasks, &reviews) {
+        let action = match open_file(&path, &options, &tasks, &reviews, Access::Decide) {
             Ok(opened) => {
                 let problems = opened.problems.clone();
                 Action::QueueOpened(

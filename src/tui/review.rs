@@ -10,6 +10,7 @@ use crate::dataset::store::{SavedExample, new_id};
 use crate::extraction::Extraction;
 use crate::review::decisions::{Decision, Verdict, edit_distance};
 use crate::review::open::Opened;
+use crate::review::record::{DecisionWrite, ExampleChange};
 use crate::review::{Queue, QueueFiles, REJECT_REASONS};
 use ratatui_textarea::TextArea;
 use std::collections::BTreeSet;
@@ -29,6 +30,29 @@ pub struct ReviewState {
     /// Items shown, and how many of them had their left run ready when shown.
     pub shown: usize,
     pub shown_ready: usize,
+    /// A decision on its way to disk: shown as made only once it is written.
+    pub saving: Option<Saving>,
+    /// The queue's lock: no other process decides on it while this one has it open.
+    pub lock: Option<crate::lock::Held>,
+}
+
+/// A decision or an undo written but not yet confirmed on disk.
+#[derive(Debug, Clone)]
+pub enum Saving {
+    Decision(Box<Decision>),
+    Undo {
+        undo: Box<Decision>,
+        taken_back: Box<Decision>,
+    },
+}
+
+impl Saving {
+    fn line(&self) -> &Decision {
+        match self {
+            Saving::Decision(d) => d,
+            Saving::Undo { undo, .. } => undo,
+        }
+    }
 }
 
 impl std::fmt::Debug for ReviewState {
@@ -52,6 +76,8 @@ impl ReviewState {
             shown_at: None,
             shown: 0,
             shown_ready: 0,
+            saving: None,
+            lock: opened.lock,
         }
     }
 
@@ -299,6 +325,9 @@ fn decide(
     answer: Option<(Extraction, String)>,
     reason: Option<String>,
 ) -> Vec<Effect> {
+    if still_saving(state) {
+        return Vec::new();
+    }
     let model = model_answer(state);
     let paragraph = state.paragraph();
     let task = state.task().name.clone();
@@ -335,7 +364,7 @@ fn decide(
         provenance: format!("review:{} {verdict:?} #{item_id}", review.queue.name).to_lowercase(),
     });
     let decision = Decision {
-        seq: 0,
+        seq: review.queue.next_seq(),
         item: item_id.clone(),
         verdict,
         reason,
@@ -352,12 +381,62 @@ fn decide(
         undoes: None,
         at: String::new(),
     };
-    let recorded = review.queue.decide(decision);
-    let mut effects = vec![Effect::RecordDecision {
-        path: review.files.decisions.clone(),
-        decision: Box::new(recorded),
-    }];
-    effects.extend(example.map(|e| Effect::SaveExample(Box::new(e))));
+    review.saving = Some(Saving::Decision(Box::new(decision.clone())));
+    let write = DecisionWrite {
+        log: review.files.decisions.clone(),
+        decision,
+        change: example.map_or(ExampleChange::Keep, |e| ExampleChange::Save(Box::new(e))),
+    };
+    state.notify(format!("saving: {} {item_id}…", verdict.label()), Level::Info);
+    vec![Effect::WriteDecision(Box::new(write))]
+}
+
+/// While a decision is on its way to disk, no other is taken (they would be numbered after a
+/// line that may never be written).
+fn still_saving(state: &mut State) -> bool {
+    let Some(saving) = state.review.as_deref().and_then(|r| r.saving.as_ref()) else {
+        return false;
+    };
+    let item = saving.line().item.clone();
+    state.notify(format!("still saving the decision on {item}…"), Level::Info);
+    true
+}
+
+/// The driver wrote a decision, or could not: only now does the queue show it as made. A
+/// decision not on disk leaves its paragraph on screen, undecided, with the reason.
+pub(super) fn decision_written(state: &mut State, seq: u64, error: Option<String>) -> Vec<Effect> {
+    let Some(review) = state.review.as_deref_mut() else {
+        return Vec::new();
+    };
+    let Some(saving) = review.saving.take_if(|s| s.line().seq == seq) else {
+        return Vec::new();
+    };
+    if let Some(error) = error {
+        let what = match &saving {
+            Saving::Decision(d) => format!("{} stays undecided", d.item),
+            Saving::Undo { taken_back, .. } => {
+                format!("the {} of {} stands", taken_back.verdict.label(), taken_back.item)
+            }
+        };
+        state.notify(
+            format!("NOT saved, {what}: {error} — make room and try again"),
+            Level::Error,
+        );
+        return Vec::new();
+    }
+    match saving {
+        Saving::Decision(decision) => decided(state, *decision),
+        Saving::Undo { undo, taken_back } => undone(state, *undo, &taken_back),
+    }
+}
+
+/// A decision on disk: the queue counts it and moves on.
+fn decided(state: &mut State, decision: Decision) -> Vec<Effect> {
+    let Some(review) = state.review.as_deref_mut() else {
+        return Vec::new();
+    };
+    let (verdict, item_id) = (decision.verdict, decision.item.clone());
+    review.queue.decide(decision);
     let counts = review.queue.counts();
     let finished = review.queue.finished();
     state.notify(
@@ -366,32 +445,48 @@ fn decide(
     );
     if finished {
         state.notify("the queue is done: every paragraph has a decision", Level::Info);
-        effects.extend(open_summary(state));
-        return effects;
+        return open_summary(state);
     }
-    effects.extend(show_current(state));
-    effects
+    show_current(state)
 }
 
 /// `Backspace`: takes back the newest decision; its item comes back on screen and its saved
 /// example is withdrawn (superseded in the store, not deleted).
 pub(super) fn undo(state: &mut State) -> Vec<Effect> {
+    if still_saving(state) {
+        return Vec::new();
+    }
     let task = state.task().name.clone();
     let Some(review) = state.review.as_deref_mut() else {
         return Vec::new();
     };
-    let Some((undo, taken_back)) = review.queue.undo() else {
+    let Some((undo, taken_back)) = review.queue.undo_line() else {
         state.notify("no decision to undo", Level::Info);
         return Vec::new();
     };
-    let mut effects = vec![Effect::RecordDecision {
-        path: review.files.decisions.clone(),
-        decision: Box::new(undo),
-    }];
-    if let Some(id) = &taken_back.example {
-        effects.push(Effect::WithdrawExample { task, id: id.clone() });
-    }
-    effects.extend(show_current(state));
+    let change = match &taken_back.example {
+        Some(id) => ExampleChange::Withdraw { task, id: id.clone() },
+        None => ExampleChange::Keep,
+    };
+    let write = DecisionWrite {
+        log: review.files.decisions.clone(),
+        decision: undo.clone(),
+        change,
+    };
+    review.saving = Some(Saving::Undo {
+        undo: Box::new(undo),
+        taken_back: Box::new(taken_back),
+    });
+    vec![Effect::WriteDecision(Box::new(write))]
+}
+
+/// An undo on disk: its item comes back on screen.
+fn undone(state: &mut State, undo: Decision, taken_back: &Decision) -> Vec<Effect> {
+    let Some(review) = state.review.as_deref_mut() else {
+        return Vec::new();
+    };
+    review.queue.apply_undo(undo);
+    let effects = show_current(state);
     state.notify(
         format!("undid: {} {}", taken_back.verdict.label(), taken_back.item),
         Level::Info,

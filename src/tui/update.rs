@@ -84,6 +84,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::QueueFilesListed(files) => navigate::open_queue_picker(state, files),
         Action::PreAnnotated { item, side, run } => review::pre_annotated(state, item, side, *run),
+        Action::DecisionWritten { seq, error } => review::decision_written(state, seq, error),
         Action::PreAnnotationLost { item, side, error } => review::pre_annotation_lost(state, item, side, &error),
         Action::Notice { text, level } => {
             state.notify(text, level);
