@@ -16,6 +16,7 @@ use std::time::Instant;
 #[strum(serialize_all = "kebab-case")]
 pub enum Command {
     Quit,
+    Suspend,
     Interrupt,
     Cancel,
     Help,
@@ -85,6 +86,7 @@ impl Command {
     pub fn describe(self) -> &'static str {
         match self {
             Command::Quit => "quit (the draft is saved)",
+            Command::Suspend => "suspend to the shell (fg comes back)",
             Command::Interrupt => "cancel the running extraction; quit when none runs",
             Command::Cancel => "cancel the running extraction, or close",
             Command::Help => "show the keys of this pane",
@@ -298,6 +300,8 @@ pub enum Effect {
     PreAnnotate(Box<PreAnnotation>),
     /// List the files a queue could be opened from.
     ListQueueFiles,
+    /// Leave the terminal to the shell and stop until continued (`fg`).
+    Suspend,
     /// Open a queue from a file for this task (the file's own task wins for extract outputs).
     OpenQueue {
         path: std::path::PathBuf,

@@ -5,6 +5,7 @@
 use super::action::{Action, Draft, Effect};
 use super::run_marker::{self, RunMarker};
 use super::state::{Level, State};
+use super::terminal::{self, Asked};
 use super::theme::Theme;
 use super::{clipboard, draft, queue_io, update::update, view};
 use crate::config::Paths;
@@ -12,7 +13,7 @@ use crate::dataset::export::{ExportStyle, export_saved};
 use crate::dataset::store::Store;
 use crate::llm::{HttpEngine, execute};
 use crate::task::Task;
-use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, Event, EventStream, KeyEventKind};
+use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures_util::StreamExt;
 use std::io::Write;
 use std::sync::Arc;
@@ -31,12 +32,14 @@ pub struct Driver {
     decisions: queue_io::DecisionWriter,
     /// Cancels the review queue's look-ahead runs (on quit).
     lookahead: CancellationToken,
+    /// The suspend key was pressed: the loop, which has the terminal, suspends after the batch.
+    suspend: bool,
 }
 
 /// Runs the workbench; `opening` actions (a queue to open) are handled first.
 pub async fn run(mut state: State, theme: Theme, paths: Paths, opening: Vec<Action>) -> anyhow::Result<()> {
-    let mut terminal = ratatui::init();
-    crossterm::execute!(std::io::stdout(), EnableBracketedPaste)?;
+    let mut terminal = super::terminal::enter()?;
+    let mut signals = super::terminal::Signals::listen()?;
     let draft_path = draft::path(&paths.state);
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -53,6 +56,7 @@ pub async fn run(mut state: State, theme: Theme, paths: Paths, opening: Vec<Acti
         actions: tx,
         cancels: [None, None],
         lookahead: CancellationToken::new(),
+        suspend: false,
     };
     let size = terminal.size()?;
     let mut effects = update(&mut state, Action::Tick(Instant::now()));
@@ -76,6 +80,20 @@ pub async fn run(mut state: State, theme: Theme, paths: Paths, opening: Vec<Acti
         let wait_draft = draft_due.map(tokio::time::Instant::from_std);
         let action = tokio::select! {
             action = rx.recv() => match action { Some(a) => a, None => break Ok(()) },
+            asked = signals.next() => match asked {
+                Asked::Quit(name) => {
+                    tracing::info!("{name}: quitting");
+                    break Ok(());
+                }
+                Asked::Suspend => {
+                    terminal::suspend(&mut terminal)?;
+                    continue;
+                }
+                Asked::Resume => {
+                    terminal::resume(&mut terminal)?;
+                    continue;
+                }
+            },
             _ = ticker.tick(), if running => Action::Tick(Instant::now()),
             _ = sleep_until(wait_draft), if wait_draft.is_some() => Action::Tick(Instant::now()),
         };
@@ -90,6 +108,9 @@ pub async fn run(mut state: State, theme: Theme, paths: Paths, opening: Vec<Acti
                 run_started |= matches!(effect, Effect::StartRun(_));
                 driver.apply(effect);
             }
+        }
+        if std::mem::take(&mut driver.suspend) {
+            terminal::suspend(&mut terminal)?;
         }
         if run_started {
             // A run may take the process down (see run_marker): nothing typed waits for the timer.
@@ -109,8 +130,7 @@ pub async fn run(mut state: State, theme: Theme, paths: Paths, opening: Vec<Acti
         }
     };
     save_draft(&draft_path, &state.draft());
-    let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
-    ratatui::restore();
+    terminal::leave();
     result
 }
 
@@ -242,6 +262,7 @@ impl Driver {
             Effect::OpenQueue { path, task, tasks } => {
                 queue_io::open_queue(&self.paths, path, *task, tasks, self.actions.clone())
             }
+            Effect::Suspend => self.suspend = true,
             Effect::Quit => {
                 for token in self.cancels.iter().flatten() {
                     token.cancel();

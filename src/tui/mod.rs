@@ -15,6 +15,7 @@ pub mod queue_io;
 pub mod review;
 pub mod run_marker;
 pub mod state;
+pub mod terminal;
 pub mod theme;
 pub mod update;
 pub mod view;

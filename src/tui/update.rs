@@ -160,6 +160,7 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
     }
     match command {
         Command::Quit => quit(state),
+        Command::Suspend => vec![Effect::Suspend],
         Command::Interrupt if running_slots(state).is_empty() => quit(state),
         Command::Interrupt | Command::Cancel => cancel(state),
         Command::Help => open_overlay(state, Overlay::Help),
