@@ -183,7 +183,7 @@ fn every_style_of_every_task_has_its_trainer_shape() {
 fn the_chem_sci_text_string_for_known_examples() {
     let registry = Registry::builtin();
     let task = registry.get("compound").unwrap();
-    let csv = retort::dataset::table::read_csv(&common::data("chemsci2024/compound/train_10.csv")).unwrap();
+    let (csv, _) = retort::dataset::table::read_csv(&common::data("chemsci2024/compound/train_10.csv")).unwrap();
     let row = &csv.rows[0];
     let expected = format!(
         "<s>[INST] Paragraph2Compound: {} [/INST] {}!!! </s>",

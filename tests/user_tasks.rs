@@ -304,3 +304,53 @@ fn broken_task_files_are_named_precisely() {
         "{found:?}"
     );
 }
+
+/// A schema that is JSON but does not compile is reported wherever tasks load, and no run uses
+/// the task as if it were constrained.
+#[test]
+fn a_schema_that_does_not_compile_is_reported_everywhere_and_not_used() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(retort(
+        dir.path(),
+        &["tasks", "new", "good", "--field", "polymer", "--field", "tg"],
+    ));
+    let file = dir.path().join("config/tasks/good.toml");
+    let broken = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("\"type\": \"object\"", "\"type\": 12");
+    std::fs::write(&file, broken).unwrap();
+
+    let listed = retort(dir.path(), &["tasks"]);
+    let warning = String::from_utf8_lossy(&listed.stderr);
+    assert!(
+        warning.contains("good.toml") && warning.contains("the schema does not compile"),
+        "{warning}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&listed.stdout).contains("good"),
+        "not listed as usable"
+    );
+
+    let corpus = dir.path().join("corpus.jsonl");
+    std::fs::write(&corpus, "{\"id\":\"p1\",\"text\":\"PS had a Tg of 100 °C.\"}\n").unwrap();
+    let run = retort(
+        dir.path(),
+        &[
+            "extract",
+            "--task",
+            "good",
+            "--model",
+            "default",
+            "--input",
+            corpus.to_str().unwrap(),
+            "--output",
+            "-",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("the schema does not compile") && stderr.contains("unknown task"),
+        "{stderr}"
+    );
+}

@@ -73,7 +73,7 @@ pub fn fields_from(path: &Path) -> Result<(Vec<NewField>, bool), String> {
     };
     match table::file_kind(path) {
         FileKind::Csv => {
-            let csv = table::read_csv(path).map_err(|e| e.to_string())?;
+            let (csv, _) = table::read_csv(path).map_err(|e| e.to_string())?;
             for column in csv.columns.iter().filter(|c| !["id", "text"].contains(&c.as_str())) {
                 add(column, false);
             }

@@ -170,6 +170,9 @@ pub fn import(paths: &Paths, task: &str, files: &[PathBuf]) -> Result<()> {
         for problem in problems.iter().take(5) {
             eprintln!("skipped: {problem}");
         }
+        if problems.len() > 5 {
+            eprintln!("skipped {} more rows", problems.len() - 5);
+        }
         let mut saved = Vec::new();
         let mut unparsable = 0;
         for example in examples {
@@ -193,10 +196,11 @@ pub fn import(paths: &Paths, task: &str, files: &[PathBuf]) -> Result<()> {
         }
         store.append_all(&saved)?;
         eprintln!(
-            "imported {} examples from {} into {} ({unparsable} unparsable)",
+            "imported {} examples from {} into {} ({unparsable} unparsable, {} bad rows skipped)",
             saved.len(),
             file.display(),
-            store.path(&task.name).display()
+            store.path(&task.name).display(),
+            problems.len()
         );
     }
     Ok(())

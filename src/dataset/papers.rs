@@ -106,7 +106,7 @@ fn read_answers(path: &Path, task: &Task) -> Result<Read, InputError> {
 }
 
 fn read_csv_examples(path: &Path, task: &Task) -> Result<Read, InputError> {
-    let csv = table::read_csv(path)?;
+    let (csv, bad_rows) = table::read_csv(path)?;
     let notebook = csv.has("Actual Text");
     let (input_col, gold_col) = match task.metrics {
         _ if notebook => ("Paragraph", "Actual Text"),
@@ -132,12 +132,12 @@ fn read_csv_examples(path: &Path, task: &Task) -> Result<Read, InputError> {
         csv.require(path, &[gold_col])?;
     }
     let mut examples = Vec::new();
-    let mut problems = Vec::new();
-    for (index, row) in csv.rows.iter().enumerate() {
+    let mut problems = bad_rows;
+    for row in &csv.rows {
         let id = row
             .get("documentId")
             .or(row.get("file_name"))
-            .map_or_else(|| (index + 1).to_string(), String::from);
+            .map_or_else(|| (row.index + 1).to_string(), String::from);
         let input = row.get(input_col).unwrap_or_default().to_string();
         let gold = if nmr_columns {
             nmr_answer(row)

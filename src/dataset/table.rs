@@ -5,9 +5,9 @@ use serde_json::Value as Json;
 use std::collections::HashMap;
 use std::path::Path;
 
-/// A problem with one input file, naming the file and line.
+/// A problem with one input file, naming the file and line (line 0: the whole file).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}: {message}")]
+#[error("{file}{}: {message}", if *line == 0 { String::new() } else { format!(":{line}") })]
 pub struct InputError {
     pub file: String,
     pub line: usize,
@@ -24,10 +24,12 @@ impl InputError {
     }
 }
 
-/// One CSV row: its 1-based line number and its cells by column name.
+/// One CSV row: its 1-based line number, its 0-based place among the file's rows (bad rows
+/// counted, so that it does not move when one is skipped) and its cells by column name.
 #[derive(Debug, Clone)]
 pub struct CsvRow {
     pub line: usize,
+    pub index: usize,
     pub cells: HashMap<String, String>,
 }
 
@@ -73,9 +75,11 @@ fn read_text(path: &Path) -> Result<String, InputError> {
     })
 }
 
-pub fn read_csv(path: &Path) -> Result<CsvTable, InputError> {
-    let text = read_text(path)?;
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
+/// A CSV file with a header. A row that cannot be taken (a cell count other than the header's,
+/// text that is not UTF-8, broken quoting) is skipped and named in the second list.
+pub fn read_csv(path: &Path) -> Result<(CsvTable, Vec<InputError>), InputError> {
+    let bytes = std::fs::read(path).map_err(|e| InputError::new(path, 0, format!("cannot read: {e}")))?;
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes.as_slice());
     let columns: Vec<String> = reader
         .headers()
         .map_err(|e| InputError::new(path, 1, format!("bad CSV header: {e}")))?
@@ -83,16 +87,33 @@ pub fn read_csv(path: &Path) -> Result<CsvTable, InputError> {
         .map(String::from)
         .collect();
     let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line() as usize);
-            InputError::new(path, line, format!("bad CSV row: {e}"))
-        })?;
+    let mut bad = Vec::new();
+    for (index, record) in reader.byte_records().enumerate() {
+        let record = match record {
+            Ok(record) => record,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line() as usize);
+                bad.push(InputError::new(path, line, format!("bad CSV row: {e}")));
+                continue;
+            }
+        };
         let line = record.position().map_or(0, |p| p.line() as usize);
-        let cells = columns.iter().cloned().zip(record.iter().map(String::from)).collect();
-        rows.push(CsvRow { line, cells });
+        if record.len() != columns.len() {
+            let message = format!("the row has {} cells, the header {}", record.len(), columns.len());
+            bad.push(InputError::new(path, line, message));
+            continue;
+        }
+        let cells: Result<Vec<String>, _> = record.iter().map(|c| String::from_utf8(c.to_vec())).collect();
+        match cells {
+            Ok(cells) => rows.push(CsvRow {
+                line,
+                index,
+                cells: columns.iter().cloned().zip(cells).collect(),
+            }),
+            Err(_) => bad.push(InputError::new(path, line, "not UTF-8 text")),
+        }
     }
-    Ok(CsvTable { columns, rows })
+    Ok((CsvTable { columns, rows }, bad))
 }
 
 pub fn read_json(path: &Path) -> Result<Json, InputError> {
@@ -106,10 +127,14 @@ pub fn read_json(path: &Path) -> Result<Json, InputError> {
 pub type JsonLines = Vec<(usize, Json)>;
 
 pub fn read_jsonl(path: &Path) -> Result<(JsonLines, Vec<InputError>), InputError> {
-    let text = read_text(path)?;
+    let bytes = std::fs::read(path).map_err(|e| InputError::new(path, 0, format!("cannot read: {e}")))?;
     let mut rows = Vec::new();
     let mut bad = Vec::new();
-    for (i, line) in text.lines().enumerate() {
+    for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
+        let Ok(line) = std::str::from_utf8(line) else {
+            bad.push(InputError::new(path, i + 1, "not UTF-8 text"));
+            continue;
+        };
         if line.trim().is_empty() {
             continue;
         }

@@ -184,19 +184,21 @@ fn read_predictions(path: &Path, task: &Task) -> Result<(Vec<Prediction>, Vec<In
 /// The notebooks' shape: gold in `Actual Text`, output in `Generated Text` (an empty cell is a
 /// missing answer); NMR may give the output as one column per field instead.
 fn read_notebook_csv(path: &Path, task: &Task) -> Result<(Vec<Prediction>, Vec<InputError>), InputError> {
-    let csv = table::read_csv(path)?;
+    let (csv, bad_rows) = table::read_csv(path)?;
     let per_field = task.metrics == MetricSet::Nmr && NMR_FIELDS.iter().all(|f| csv.has(f));
     if !per_field {
         csv.require(path, &["Generated Text"])?;
     }
     let carries_gold = csv.has("Actual Text");
+    // With its gold, the file's bad rows come back from reading the examples.
     let (gold_examples, problems) = if carries_gold {
         read_examples(path, task)?
     } else {
-        (Vec::new(), Vec::new())
+        (Vec::new(), bad_rows)
     };
     let mut out = Vec::with_capacity(csv.rows.len());
-    for (index, row) in csv.rows.iter().enumerate() {
+    for row in &csv.rows {
+        let index = row.index;
         let text = if per_field {
             Some(nmr_answer(row))
         } else {

@@ -103,7 +103,10 @@ impl Task {
             return Err(TaskError::NoFields);
         }
         if let Some(schema) = &self.schema {
-            serde_json::from_str::<serde_json::Value>(schema).map_err(|e| TaskError::Schema(e.to_string()))?;
+            let value =
+                serde_json::from_str::<serde_json::Value>(schema).map_err(|e| TaskError::Schema(e.to_string()))?;
+            // A schema that does not compile would leave runs unconstrained while claiming not to.
+            jsonschema::validator_for(&value).map_err(|e| TaskError::SchemaInvalid(e.to_string()))?;
         }
         Ok(())
     }
@@ -119,6 +122,8 @@ pub enum TaskError {
     NoFields,
     #[error("schema is not valid JSON: {0}")]
     Schema(String),
+    #[error("the schema does not compile: {0}")]
+    SchemaInvalid(String),
 }
 
 /// A name that is not among the tasks or profiles, with the names there are.
