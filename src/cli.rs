@@ -68,7 +68,7 @@ pub enum Command {
     },
     /// Run a model over a corpus and write predictions JSONL (usable by `retort eval --pred`).
     #[command(
-        after_help = "Exit status: 0 every paragraph written without error; 1 another failure (e.g. writing the output); 2 usage or configuration error (unknown task or profile, unreadable input); 3 some paragraphs failed (their lines record the error, a summary of distinct errors goes to stderr); 4 no endpoint of the profile answers, or the embedded model cannot run (checked before anything is written); 130 interrupted (--resume continues)."
+        after_help = "Exit status: 0 every paragraph written without error; 1 another failure (e.g. writing the output); 2 usage or configuration error (unknown task or profile, unreadable input); 3 some paragraphs failed (their lines record the error, a summary of distinct errors goes to stderr); 4 no endpoint of the profile answers, or the embedded model cannot run (checked before anything is written); 6 another retort extract is writing the same output (named); 130 interrupted (--resume continues)."
     )]
     Extract(ExtractArgs),
     /// Review a corpus one key per paragraph: accept, correct, skip or reject the model's

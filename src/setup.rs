@@ -24,9 +24,7 @@ impl Setup {
             .iter()
             .map(|e| format!("task file skipped: {e}"))
             .collect();
-        if let Some(error) = &profiles.error {
-            problems.push(format!("{error}; using the default profiles"));
-        }
+        problems.extend(profiles.problems.iter().cloned());
         for problem in &problems {
             tracing::warn!("{problem}");
         }

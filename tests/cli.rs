@@ -304,3 +304,37 @@ fn models_add_keeps_a_commented_models_toml_and_registers_the_profile() {
         text
     );
 }
+
+#[test]
+fn review_of_a_missing_file_says_so_once() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["review", "--task", "compound", "missing.jsonl"],
+        vec!["review", "missing.jsonl"],
+        vec!["review", "missing.jsonl", "--summary"],
+    ] {
+        let out = retort(&args, dir.path());
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.matches("No such file").count(), 1, "{args:?}: {err}");
+        assert!(err.contains("missing.jsonl: cannot read:"), "{args:?}: {err}");
+        assert!(!err.contains(":0:"), "whole-file errors have no line: {err}");
+    }
+}
+
+#[test]
+fn one_bad_profile_is_named_and_the_others_stay_usable() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write_models(
+        dir.path(),
+        "[[model]]\nname = \"mine\"\nengine = \"openai\"\nbase_url = \"http://127.0.0.1:9/v1\"\n\n[[model]]\nname = \"broken\"\nengine = \"openai\"\nbase_url = \"http://127.0.0.1:9/v1\"\nmax_tokens = -5\n",
+    );
+    let out = retort(&["models"], dir.path());
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(stdout.contains("mine"), "{stdout}");
+    assert!(!stdout.contains("broken"), "{stdout}");
+    assert!(
+        stderr.contains("models.toml:10:") && stderr.contains("that profile is left out"),
+        "{stderr}"
+    );
+}

@@ -46,7 +46,7 @@ pub fn new_task(
     if let Some(dir) = target.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    std::fs::write(&target, text)?;
+    std::fs::write(&target, text).map_err(crate::config::io_at("writing", &target))?;
     eprintln!(
         "wrote {}; check it with `retort tasks check {}` and pick it with `t` in the workbench or --task {name}",
         target.display(),

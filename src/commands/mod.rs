@@ -92,9 +92,9 @@ fn saved_as_gold(paths: &Paths, task: &crate::task::Task) -> Result<PathBuf> {
         .iter()
         .map(|e| serde_json::json!({"id": e.id, "text": e.paragraph, "answer": e.answer}).to_string())
         .collect();
-    std::fs::create_dir_all(&paths.state)?;
+    std::fs::create_dir_all(&paths.state).map_err(crate::config::io_at("creating", &paths.state))?;
     let path = paths.state.join(format!("gold-saved-{}.jsonl", task.name));
-    std::fs::write(&path, lines.join("\n") + "\n")?;
+    std::fs::write(&path, lines.join("\n") + "\n").map_err(crate::config::io_at("writing", &path))?;
     Ok(path)
 }
 

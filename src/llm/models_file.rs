@@ -88,7 +88,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("models.toml"), &updated).unwrap();
         let profiles = Profiles::load(dir.path());
-        assert!(profiles.error.is_none(), "{:?}", profiles.error);
+        assert!(profiles.problems.is_empty(), "{:?}", profiles.problems);
         let added = profiles.get("mistral").unwrap();
         assert_eq!(added.engine, EngineKind::Embedded);
         assert_eq!(added.path.as_deref(), Some(Path::new("/models/mistral.gguf")));

@@ -197,11 +197,12 @@ struct ModelsFile {
 /// The shipped profiles (see the README for each).
 pub const DEFAULTS: &str = include_str!("default_models.toml");
 
-/// The profiles in use and the problem with the user's file, if any (the defaults then stay).
+/// The profiles in use and the problems with the user's file: each broken profile is left out
+/// (named with its file and line); the others load.
 #[derive(Debug, Clone)]
 pub struct Profiles {
     pub profiles: Vec<ModelProfile>,
-    pub error: Option<String>,
+    pub problems: Vec<String>,
 }
 
 impl Profiles {
@@ -210,28 +211,32 @@ impl Profiles {
     pub fn load(config_dir: &Path) -> Profiles {
         let mut profiles = parse(DEFAULTS).unwrap_or_default();
         let path = config_dir.join("models.toml");
-        let mut error = None;
+        let mut problems = Vec::new();
         match std::fs::read_to_string(&path) {
-            Ok(text) => match parse(&text) {
-                Ok(user) => {
-                    for profile in user {
-                        match profiles.iter_mut().find(|p| p.name == profile.name) {
-                            Some(existing) => *existing = profile,
-                            None => profiles.push(profile),
-                        }
+            Ok(text) => {
+                let (user, bad) = parse_each(&text);
+                for (line, message) in bad {
+                    problems.push(format!(
+                        "{}:{line}: {message}; that profile is left out",
+                        path.display()
+                    ));
+                }
+                for profile in user {
+                    match profiles.iter_mut().find(|p| p.name == profile.name) {
+                        Some(existing) => *existing = profile,
+                        None => profiles.push(profile),
                     }
                 }
-                Err(e) => error = Some(format!("{}: {}", path.display(), e.to_string().trim_end())),
-            },
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => error = Some(format!("{}: {e}", path.display())),
+            Err(e) => problems.push(format!("{}: {e}; using the default profiles", path.display())),
         }
         profiles.retain(|p| {
             p.requires_env
                 .as_ref()
                 .is_none_or(|var| std::env::var_os(var).is_some())
         });
-        Profiles { profiles, error }
+        Profiles { profiles, problems }
     }
 
     /// Makes relative embedded model paths absolute under `models_dir`.
@@ -279,6 +284,57 @@ pub fn parse(text: &str) -> Result<Vec<ModelProfile>, ProfileError> {
     Ok(file.model)
 }
 
+/// Every `[[model]]` of a models file on its own: the profiles that load, and (line, message)
+/// for each that does not, so one broken profile does not take the others with it.
+pub fn parse_each(text: &str) -> (Vec<ModelProfile>, Vec<(usize, String)>) {
+    let mut profiles = Vec::new();
+    let mut problems = Vec::new();
+    for (first_line, chunk) in model_tables(text) {
+        let parsed = toml::from_str::<ModelsFile>(&chunk);
+        match parsed {
+            Ok(file) => {
+                for profile in file.model {
+                    match profile.check() {
+                        Ok(()) => profiles.push(profile),
+                        Err(e) => problems.push((first_line, e.to_string())),
+                    }
+                }
+            }
+            Err(e) => {
+                let offset = e
+                    .span()
+                    .map_or(0, |span| chunk[..span.start.min(chunk.len())].matches('\n').count());
+                problems.push((first_line + offset, e.message().trim_end().to_string()));
+            }
+        }
+    }
+    (profiles, problems)
+}
+
+/// The file cut before each `[[model]]` header: (first line, text); comments before the first
+/// header go with it.
+fn model_tables(text: &str) -> Vec<(usize, String)> {
+    let mut tables = Vec::new();
+    let mut current = (1, String::new());
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if line.trim_start().starts_with("[[model]]") {
+            if only_comments(&current.1) {
+                current.0 = i + 1;
+            } else {
+                tables.push(std::mem::replace(&mut current, (i + 1, String::new())));
+            }
+        }
+        current.1.push_str(line);
+    }
+    tables.push(current);
+    tables
+}
+
+fn only_comments(text: &str) -> bool {
+    text.lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,7 +348,7 @@ mod tests {
         )
         .unwrap();
         let profiles = Profiles::load(dir.path());
-        assert!(profiles.error.is_none());
+        assert!(profiles.problems.is_empty());
         let vllm = profiles.get("local-vllm").unwrap();
         assert_eq!(vllm.endpoints(), vec!["http://a:1/v1", "http://b:2/v1"]);
         assert_eq!(vllm.mode, Mode::FineTuned);
@@ -308,10 +364,32 @@ mod tests {
         )
         .unwrap();
         let profiles = Profiles::load(dir.path());
-        let error = profiles.error.clone().unwrap();
+        let error = profiles.problems[0].clone();
         assert!(
-            error.contains("models.toml") && error.contains("line 5") && error.contains("temprature"),
+            error.contains("models.toml:5:") && error.contains("temprature"),
             "{error}"
+        );
+        assert!(profiles.get("local-llamacpp").is_some());
+    }
+
+    #[test]
+    fn one_bad_profile_keeps_the_others_and_is_named_with_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "# my servers\n\n[[model]]\nname = \"good\"\nengine = \"openai\"\nbase_url = \"http://a:1/v1\"\n\n[[model]]\nname = \"bad\"\nengine = \"openai\"\nbase_url = \"http://b:1/v1\"\nmax_tokens = -5\n\n[[model]]\nname = \"no-url\"\nengine = \"openai\"\n\n[[model]]\nname = \"also-good\"\nengine = \"openai\"\nbase_url = \"http://c:1/v1\"\n";
+        std::fs::write(dir.path().join("models.toml"), text).unwrap();
+        let profiles = Profiles::load(dir.path());
+        assert!(profiles.get("good").is_some() && profiles.get("also-good").is_some());
+        assert!(profiles.get("bad").is_none() && profiles.get("no-url").is_none());
+        assert_eq!(profiles.problems.len(), 2, "{:?}", profiles.problems);
+        assert!(
+            profiles.problems[0].contains("models.toml:12:"),
+            "{:?}",
+            profiles.problems
+        );
+        assert!(
+            profiles.problems[1].contains("models.toml:14:") && profiles.problems[1].contains("no-url"),
+            "{:?}",
+            profiles.problems
         );
         assert!(profiles.get("local-llamacpp").is_some());
     }

@@ -41,20 +41,22 @@ pub struct Opened {
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
-    #[error("{0}")]
+    // Transparent, and no `source` fields below: a report with causes (`{:#}`) must not print
+    // the same message twice.
+    #[error(transparent)]
     Input(#[from] InputError),
-    #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}: {error}")]
+    Io { path: PathBuf, error: std::io::Error },
     #[error("{0} holds no paragraphs")]
     Empty(PathBuf),
     #[error("{0} is not a `retort extract` output: name its task with --task (retort tasks lists them)")]
     NoTask(PathBuf),
     #[error("no task named {0:?} (retort tasks lists them)")]
     UnknownTask(String),
-    #[error("the review queue {queue}: {source}")]
+    #[error("the review queue {queue}: {lock}")]
     Locked {
         queue: PathBuf,
-        source: crate::lock::LockError,
+        lock: crate::lock::LockError,
     },
 }
 
@@ -105,6 +107,9 @@ pub fn open_file(
     reviews_dir: &Path,
     access: Access,
 ) -> Result<Opened, OpenError> {
+    if let Err(e) = std::fs::metadata(file) {
+        return Err(InputError::new(file, 0, format!("cannot read: {e}")).into());
+    }
     let recorded = items::extract_output_task(file);
     let name = options
         .task
@@ -140,9 +145,9 @@ pub fn open(spec: &OpenSpec) -> Result<Opened, OpenError> {
         Access::Decide => {
             let doing = format!("a review of {}", spec.file.display());
             Some(
-                crate::lock::hold(&files.decisions, &doing).map_err(|source| OpenError::Locked {
+                crate::lock::hold(&files.decisions, &doing).map_err(|lock| OpenError::Locked {
                     queue: spec.file.to_path_buf(),
-                    source,
+                    lock,
                 })?,
             )
         }
@@ -155,9 +160,9 @@ pub fn open(spec: &OpenSpec) -> Result<Opened, OpenError> {
             fill_missing_runs(&mut items, side, runs);
         }
     }
-    let log = decisions::read(&files.decisions).map_err(|source| OpenError::Io {
+    let log = decisions::read(&files.decisions).map_err(|error| OpenError::Io {
         path: files.decisions.clone(),
-        source,
+        error,
     })?;
     problems.extend(log.problems);
     let name = spec

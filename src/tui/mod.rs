@@ -178,8 +178,16 @@ pub fn launch_review(paths: &Paths, file: &Path, options: &crate::review::open::
     // Opened (and locked) first: a queue another review holds is refused, terminal or not.
     let access = crate::review::open::Access::Decide;
     let opened = match crate::review::open::open_file(file, options, &state.tasks, &paths.reviews_dir(), access) {
-        Err(crate::review::open::OpenError::Locked { source, .. }) => return Err(crate::cli::busy(source)),
-        opened => opened?,
+        Ok(opened) => opened,
+        Err(crate::review::open::OpenError::Locked { lock, .. }) => return Err(crate::cli::busy(lock)),
+        Err(e) => {
+            let code = crate::cli::exit::CONFIG;
+            return Err(crate::cli::Failure {
+                code,
+                message: e.to_string(),
+            }
+            .into());
+        }
     };
     if !std::io::stdout().is_terminal() {
         bail!("the review queue needs a terminal; `retort review FILE --summary` prints the summary");

@@ -34,9 +34,13 @@ pub fn write(task: &Task, plan: &ExportPlan, report: &ExportReport, dir: &Path) 
         })
         .collect();
     let pretty = |v: &Json| serde_json::to_string_pretty(v).unwrap_or_default();
-    std::fs::write(dir.join("manifest.json"), pretty(&manifest) + "\n")?;
-    std::fs::write(dir.join("dataset_info.json"), pretty(&Json::Object(info)) + "\n")?;
-    std::fs::write(dir.join("axolotl.yaml"), axolotl(dir, &report.files))?;
+    let write = |name: &str, text: String| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(crate::config::io_at("writing", &path))
+    };
+    write("manifest.json", pretty(&manifest) + "\n")?;
+    write("dataset_info.json", pretty(&Json::Object(info)) + "\n")?;
+    write("axolotl.yaml", axolotl(dir, &report.files))?;
     Ok(())
 }
 

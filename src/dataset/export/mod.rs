@@ -6,6 +6,7 @@ mod manifest;
 pub mod split;
 pub mod styles;
 
+use crate::config::io_at;
 pub use split::{Share, parse_shares};
 pub use styles::ExportStyle;
 
@@ -37,26 +38,33 @@ pub fn rows(task: &Task, examples: &[SavedExample], style: ExportStyle) -> Vec<S
 }
 
 /// Writes `lines` atomically (a temporary file beside `to`, then a rename); returns the sha256.
+/// On failure the temporary file is removed and the error names `to`.
 fn write_lines(to: &Path, lines: &[String]) -> std::io::Result<String> {
     use sha2::Digest;
     let dir = to
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
+    std::fs::create_dir_all(dir).map_err(io_at("creating the directory", dir))?;
     let tmp = dir.join(format!(
         ".{}.tmp",
         to.file_name().and_then(|n| n.to_str()).unwrap_or("export")
     ));
-    let mut file = std::fs::File::create(&tmp)?;
     let mut hash = sha2::Sha256::new();
-    for line in lines {
-        let line = format!("{line}\n");
-        hash.update(line.as_bytes());
-        file.write_all(line.as_bytes())?;
+    let written = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        for line in lines {
+            let line = format!("{line}\n");
+            hash.update(line.as_bytes());
+            file.write_all(line.as_bytes())?;
+        }
+        file.sync_all()?;
+        std::fs::rename(&tmp, to)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
     }
-    file.sync_all()?;
-    std::fs::rename(&tmp, to)?;
+    written.map_err(io_at("writing", to))?;
     Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
@@ -155,7 +163,7 @@ pub fn export_dir(store: &Store, task: &Task, plan: &ExportPlan, dir: &Path) -> 
         for &style in &plan.styles {
             let file = format!("{name}.{}.jsonl", style.name());
             let lines = rows(task, examples, style);
-            let sha256 = write_lines(&dir.join(&file), &lines).map_err(|e| anyhow::anyhow!("writing {file}: {e}"))?;
+            let sha256 = write_lines(&dir.join(&file), &lines)?;
             report.files.push(ExportedFile {
                 file,
                 split: name.clone(),
