@@ -134,13 +134,7 @@ async fn some_paragraphs_failing_give_their_status_counts_and_errors() {
         .mount(&server)
         .await;
     let dir = tempfile::tempdir().unwrap();
-    common::write_models(
-        dir.path(),
-        &format!(
-            "[[model]]\nname = \"smol\"\nengine = \"openai\"\nbase_url = \"{}/v1\"\nmodel = \"m\"\nmode = \"zero-shot\"\nretries = 1\n",
-            server.uri()
-        ),
-    );
+    common::mock::write_profile(dir.path(), &server, "retries = 1\n");
     let input = corpus(dir.path(), 6);
     let output = dir.path().join("out.jsonl");
     let root = dir.path().to_path_buf();
@@ -306,13 +300,7 @@ async fn a_second_writer_of_an_output_is_refused_with_the_holder_named() {
         .mount(&server)
         .await;
     let dir = tempfile::tempdir().unwrap();
-    common::write_models(
-        dir.path(),
-        &format!(
-            "[[model]]\nname = \"smol\"\nengine = \"openai\"\nbase_url = \"{}/v1\"\nmodel = \"m\"\nmode = \"zero-shot\"\n",
-            server.uri()
-        ),
-    );
+    common::mock::write_profile(dir.path(), &server, "");
     let input = corpus(dir.path(), 4);
     let output = dir.path().join("out.jsonl");
     let root = dir.path().to_path_buf();

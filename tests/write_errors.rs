@@ -71,13 +71,7 @@ fn an_export_on_a_full_disk_names_the_file_and_removes_its_temporary_file() {
 async fn extract_output_errors_name_the_file() {
     let server = common::mock::answering("Ethanol").await;
     let dir = tempfile::tempdir().unwrap();
-    common::write_models(
-        dir.path(),
-        &format!(
-            "[[model]]\nname = \"smol\"\nengine = \"openai\"\nbase_url = \"{}/v1\"\nmodel = \"m\"\nmode = \"zero-shot\"\n",
-            server.uri()
-        ),
-    );
+    common::mock::write_profile(dir.path(), &server, "");
     let corpus = dir.path().join("corpus.jsonl");
     std::fs::write(&corpus, "{\"id\":\"p1\",\"text\":\"Ethanol was added.\"}\n").unwrap();
     let blocker = dir.path().join("not-a-dir");

@@ -29,3 +29,15 @@ pub async fn answering(answer: &str) -> MockServer {
         .await;
     server
 }
+
+/// Writes a `models.toml` under `dir` (see `retort_in`) with one zero-shot profile, `smol`, on
+/// `server`, plus `extra` lines (e.g. "retries = 1\n").
+pub fn write_profile(dir: &std::path::Path, server: &MockServer, extra: &str) {
+    super::write_models(
+        dir,
+        &format!(
+            "[[model]]\nname = \"smol\"\nengine = \"openai\"\nbase_url = \"{}/v1\"\nmodel = \"m\"\nmode = \"zero-shot\"\n{extra}",
+            server.uri()
+        ),
+    );
+}
