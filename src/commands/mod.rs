@@ -90,7 +90,7 @@ fn saved_as_gold(paths: &Paths, task: &crate::task::Task) -> Result<PathBuf> {
     }
     let lines: Vec<String> = examples
         .iter()
-        .map(|e| serde_json::json!({"id": e.id, "text": e.paragraph, "answer": e.answer}).to_string())
+        .map(|e| serde_json::json!({"id": e.source_id(), "text": e.paragraph, "answer": e.answer}).to_string())
         .collect();
     std::fs::create_dir_all(&paths.state).map_err(crate::config::io_at("creating", &paths.state))?;
     let path = paths.state.join(format!("gold-saved-{}.jsonl", task.name));

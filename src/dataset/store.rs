@@ -25,6 +25,18 @@ pub struct SavedExample {
     pub provenance: String,
 }
 
+impl SavedExample {
+    /// The paragraph's id in the file it came from (`import:<file>#<id>`, `review:<queue> <verdict>
+    /// #<id>`), else the example's own id: what `--gold saved` joins predictions on.
+    pub fn source_id(&self) -> &str {
+        let from_file = self.provenance.starts_with("import:") || self.provenance.starts_with("review:");
+        match self.provenance.rsplit_once('#') {
+            Some((_, id)) if from_file && !id.is_empty() => id,
+            _ => &self.id,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{path}: {message}")]
 pub struct StoreError {

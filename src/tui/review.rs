@@ -361,7 +361,7 @@ fn decide(
         extraction: extraction.clone(),
         runs,
         saved_at: now(),
-        provenance: format!("review:{} {verdict:?} #{item_id}", review.queue.name).to_lowercase(),
+        provenance: format!("review:{} {} #{item_id}", review.queue.name, verdict.label()),
     });
     let decision = Decision {
         seq: review.queue.next_seq(),
