@@ -110,6 +110,15 @@ fn main() {
             &mut state,
             Action::Key(KeyEvent::new(KeyCode::Char('a'), KeyModifiers::NONE)),
         ));
+        // The decision counts once it is on disk: the writer's answer first, as in the driver.
+        loop {
+            let action = runtime.block_on(rx.recv()).unwrap();
+            let written = matches!(action, Action::DecisionWritten { .. });
+            apply(update(&mut state, action));
+            if written {
+                break;
+            }
+        }
         ready += usize::from(state.runs[retort::tui::action::Side::Main].run.is_some());
     }
     let times = run_times.lock().unwrap().clone();

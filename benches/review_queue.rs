@@ -82,6 +82,8 @@ fn main() {
     for _ in 0..ITEMS / 2 {
         decide(&mut state);
     }
+    // The first session ends, letting go of the queue.
+    state.review = None;
 
     let started = Instant::now();
     let opened = open_file(&corpus, &options, &tasks, &reviews, Access::Decide).unwrap();
