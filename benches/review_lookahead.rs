@@ -89,7 +89,10 @@ fn main() {
     let opened_at = Instant::now();
     apply(update(
         &mut state,
-        Action::QueueOpened(Box::new(ReviewState::new(opened, [Some(0), None], 3)), Vec::new()),
+        Action::QueueOpened(
+            Box::new(ReviewState::new(opened, retort::side::PerSide::new(Some(0), None), 3)),
+            Vec::new(),
+        ),
     ));
     // The first paragraph has nothing ahead of it: wait for its run, as a reviewer would.
     while state.runs[retort::tui::action::Side::Main].run.is_none() {

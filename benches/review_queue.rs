@@ -61,7 +61,7 @@ fn main() {
     let opened = open_file(&corpus, &options, &tasks, &reviews, Access::Decide).unwrap();
     update(
         &mut state,
-        Action::QueueOpened(Box::new(ReviewState::new(opened, [None, None], 3)), Vec::new()),
+        Action::QueueOpened(Box::new(ReviewState::new(opened, Default::default(), 3)), Vec::new()),
     );
     let store = Store::new(dir.path().join("examples"));
     // A key as the driver carries it out: the decision written (one fsync), then confirmed.
@@ -91,7 +91,7 @@ fn main() {
     let mut state = common::tui_state("compound", "", 160, 48);
     update(
         &mut state,
-        Action::QueueOpened(Box::new(ReviewState::new(opened, [None, None], 3)), Vec::new()),
+        Action::QueueOpened(Box::new(ReviewState::new(opened, Default::default(), 3)), Vec::new()),
     );
     let review = state.review.as_ref().unwrap();
     assert_eq!(review.queue.counts().accepted, ITEMS / 2);

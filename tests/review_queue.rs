@@ -92,7 +92,7 @@ impl Bench {
             Access::Decide,
         )
         .unwrap();
-        let review = ReviewState::new(opened, [None, None], 3);
+        let review = ReviewState::new(opened, Default::default(), 3);
         self.send(Action::Tick(self.clock));
         self.send(Action::QueueOpened(Box::new(review), Vec::new()));
     }
@@ -326,7 +326,7 @@ fn riskiest_first_orders_by_failure_parse_schema_unaligned_and_disagreement() {
     let item = |id: &str, left: retort::llm::Run, right: Option<retort::llm::Run>| Item {
         id: id.into(),
         paragraph: paragraph.into(),
-        runs: [Some(left), right],
+        runs: retort::side::PerSide::new(Some(left), right),
     };
     let items = [
         item("fine", run(good), Some(run(good))),
@@ -386,7 +386,7 @@ fn raw_paragraphs_are_pre_annotated_ahead_and_shown_when_their_run_arrives() {
         Access::Decide,
     )
     .unwrap();
-    let review = ReviewState::new(opened, [Some(0), None], 2);
+    let review = ReviewState::new(opened, retort::side::PerSide::new(Some(0), None), 2);
     let effects = update(&mut state, Action::QueueOpened(Box::new(review), Vec::new()));
     let asked: Vec<(usize, String)> = effects
         .iter()
@@ -550,7 +550,7 @@ fn bad_lines_are_skipped_and_named_and_the_right_run_is_adopted() {
     let mut state = state;
     update(
         &mut state,
-        Action::QueueOpened(Box::new(ReviewState::new(opened, [None, None], 3)), Vec::new()),
+        Action::QueueOpened(Box::new(ReviewState::new(opened, Default::default(), 3)), Vec::new()),
     );
     assert!(state.compare_open, "both runs side by side");
     // ] starts the correction from the right run; accepting it is a correction of the left's.

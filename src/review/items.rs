@@ -9,6 +9,7 @@ use crate::llm::dialect::Validation;
 use crate::llm::finish::FinishReason;
 use crate::llm::profile::Mode;
 use crate::llm::prompt::Prompt;
+use crate::side::{PerSide, Side};
 use crate::task::Task;
 use serde::Deserialize;
 use serde_json::Value as Json;
@@ -21,7 +22,7 @@ use std::path::Path;
 pub struct Item {
     pub id: String,
     pub paragraph: String,
-    pub runs: [Option<Run>; 2],
+    pub runs: PerSide<Option<Run>>,
 }
 
 /// The items of a file and the lines that were skipped (named with their line numbers).
@@ -66,7 +67,7 @@ pub fn load(path: &Path, task: &Task) -> Result<Loaded, InputError> {
             .map(|r| Item {
                 id: r.id,
                 paragraph: r.paragraph,
-                runs: [Some(r.run), None],
+                runs: PerSide::new(Some(r.run), None),
             })
             .collect();
         return Ok(Loaded { items, problems });
@@ -78,7 +79,7 @@ pub fn load(path: &Path, task: &Task) -> Result<Loaded, InputError> {
             .map(|p| Item {
                 id: p.id,
                 paragraph: p.text,
-                runs: [None, None],
+                runs: PerSide::default(),
             })
             .collect(),
         problems: problems.iter().map(ToString::to_string).collect(),
@@ -90,7 +91,7 @@ pub fn attach_compare(items: &mut [Item], path: &Path, task: &Task) -> Result<Ve
     let (runs, mut problems) = read_runs(path, task)?;
     let mut by_id: HashMap<String, Run> = runs.into_iter().map(|r| (r.id, r.run)).collect();
     for item in items.iter_mut() {
-        item.runs[1] = by_id.remove(&item.id);
+        item.runs[Side::Compare] = by_id.remove(&item.id);
     }
     if !by_id.is_empty() {
         problems.push(format!(

@@ -12,6 +12,7 @@ pub mod record;
 pub mod risk;
 pub mod summary;
 
+use crate::side::{PerSide, Side};
 use decisions::{Decision, Verdict};
 use items::Item;
 use risk::{Order, Risk};
@@ -46,7 +47,7 @@ pub struct Queue {
 pub struct QueueFiles {
     pub decisions: PathBuf,
     /// Runs made by the queue's look-ahead, left and right, in `retort extract`'s output format.
-    pub runs: [PathBuf; 2],
+    pub runs: PerSide<PathBuf>,
 }
 
 impl QueueFiles {
@@ -56,10 +57,10 @@ impl QueueFiles {
         let base = format!("{stem}-{task}-{}", short_hash(&absolute.to_string_lossy()));
         QueueFiles {
             decisions: reviews_dir.join(format!("{base}.decisions.jsonl")),
-            runs: [
+            runs: PerSide::new(
                 reviews_dir.join(format!("{base}.runs.jsonl")),
                 reviews_dir.join(format!("{base}.compare-runs.jsonl")),
-            ],
+            ),
         }
     }
 }
@@ -268,9 +269,9 @@ impl Queue {
     }
 
     /// Sets an item's run on one side (a look-ahead finished).
-    pub fn set_run(&mut self, item: usize, side: usize, run: crate::llm::Run) {
+    pub fn set_run(&mut self, item: usize, side: Side, run: crate::llm::Run) {
         if let Some(entry) = self.items.get_mut(item) {
-            entry.runs[side.min(1)] = Some(run);
+            entry.runs[side] = Some(run);
             self.risks[item] = risk::assess(entry);
         }
     }

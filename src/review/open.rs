@@ -153,7 +153,7 @@ pub fn open(spec: &OpenSpec) -> Result<Opened, OpenError> {
         }
         Access::Read => None,
     };
-    for (side, path) in files.runs.iter().enumerate() {
+    for (side, path) in files.runs.sides() {
         if path.exists() {
             let (runs, bad) = items::read_runs(path, spec.task)?;
             problems.extend(bad);
@@ -179,7 +179,7 @@ pub fn open(spec: &OpenSpec) -> Result<Opened, OpenError> {
 }
 
 /// Runs the look-ahead made earlier fill the items that have none on that side.
-fn fill_missing_runs(items: &mut [Item], side: usize, runs: Vec<items::RecordedRun>) {
+fn fill_missing_runs(items: &mut [Item], side: crate::side::Side, runs: Vec<items::RecordedRun>) {
     let mut by_id: std::collections::HashMap<String, crate::llm::Run> =
         runs.into_iter().map(|r| (r.id, r.run)).collect();
     for item in items.iter_mut().filter(|i| i.runs[side].is_none()) {

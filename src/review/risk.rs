@@ -7,6 +7,7 @@ use crate::extraction::{FieldDiff, diff};
 use crate::llm::Run;
 use crate::llm::dialect::Validation;
 use crate::llm::logprobs::LOW_CONFIDENCE;
+use crate::side::Side;
 
 /// One reason an item is risky.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,7 +61,7 @@ pub fn assess(item: &Item) -> Vec<Risk> {
             }
         }
     }
-    if let [Some(left), Some(right)] = &item.runs
+    if let (Some(left), Some(right)) = (&item.runs[Side::Main], &item.runs[Side::Compare])
         && let (Some(l), Some(r)) = (&left.extraction, &right.extraction)
     {
         let disagreeing = diff(l, r).iter().filter(|d| d.status != FieldDiff::Same).count();

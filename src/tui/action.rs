@@ -145,24 +145,7 @@ impl Command {
     }
 }
 
-/// Which run: the main one, or the one it is compared with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Side {
-    Main,
-    Compare,
-}
-
-impl Side {
-    pub const BOTH: [Side; 2] = [Side::Main, Side::Compare];
-
-    /// Position in per-side arrays (runs, cancellation tokens, run markers).
-    pub fn index(self) -> usize {
-        match self {
-            Side::Main => 0,
-            Side::Compare => 1,
-        }
-    }
-}
+pub use crate::side::Side;
 
 #[derive(Debug)]
 pub enum Action {

@@ -28,7 +28,7 @@ pub struct Driver {
     paths: Paths,
     engine: Arc<HttpEngine>,
     actions: UnboundedSender<Action>,
-    cancels: [Option<CancellationToken>; 2],
+    cancels: crate::side::PerSide<Option<CancellationToken>>,
     decisions: queue_io::DecisionWriter,
     /// Cancels the review queue's look-ahead runs (on quit).
     lookahead: CancellationToken,
@@ -54,7 +54,7 @@ pub async fn run(mut state: State, theme: Theme, paths: Paths, opening: Vec<Acti
         engine: Arc::new(HttpEngine::new()),
         decisions: queue_io::DecisionWriter::start(examples_dir, tx.clone()),
         actions: tx,
-        cancels: [None, None],
+        cancels: Default::default(),
         lookahead: CancellationToken::new(),
         suspend: false,
     };
@@ -174,7 +174,7 @@ impl Driver {
         match effect {
             Effect::StartRun(job) => self.start_run(*job),
             Effect::CancelRun(slot) => {
-                if let Some(token) = self.cancels[slot.index()].take() {
+                if let Some(token) = self.cancels[slot].take() {
                     token.cancel();
                 }
             }
@@ -274,16 +274,16 @@ impl Driver {
 
     fn start_run(&mut self, mut job: super::action::RunJob) {
         let slot = job.slot;
-        if let Some(old) = self.cancels[slot.index()].take() {
+        if let Some(old) = self.cancels[slot].take() {
             old.cancel();
         }
         let cancel = CancellationToken::new();
-        self.cancels[slot.index()] = Some(cancel.clone());
+        self.cancels[slot] = Some(cancel.clone());
         let engine = self.engine.clone();
         let tx = self.actions.clone();
         let state_dir = self.paths.state.clone();
         let examples = self.paths.examples_dir();
-        if let Err(e) = run_marker::begin(&state_dir, slot.index(), &marker_for(&job)) {
+        if let Err(e) = run_marker::begin(&state_dir, slot, &marker_for(&job)) {
             tracing::warn!("could not write the run marker in {}: {e}", state_dir.display());
         }
         tokio::spawn(async move {
@@ -304,7 +304,7 @@ impl Driver {
                 }
             });
             let run = execute(&engine, &job.request(), Some(&pieces_tx), &cancel).await;
-            run_marker::end(&state_dir, slot.index());
+            run_marker::end(&state_dir, slot);
             drop(pieces_tx);
             let _ = forwarder.await;
             let _ = tx.send(Action::RunFinished {

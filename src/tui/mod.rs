@@ -193,18 +193,18 @@ pub fn launch_review(paths: &Paths, file: &Path, options: &crate::review::open::
         bail!("the review queue needs a terminal; `retort review FILE --summary` prints the summary");
     }
     let problems = opened.problems.clone();
-    let mut review = review::ReviewState::new(opened, [None, None], options.lookahead);
+    let mut review = review::ReviewState::new(opened, Default::default(), options.lookahead);
     let find = |name: &str| state.profiles.iter().position(|p| p.name == name);
     if let Some(name) = &options.model {
         state.model =
             find(name).with_context(|| format!("no model profile named {name:?} (retort models lists them)"))?;
-        review.annotators[0] = Some(state.model);
+        review.annotators[crate::side::Side::Main] = Some(state.model);
     }
     if let Some(name) = &options.compare_model {
         let index =
             find(name).with_context(|| format!("no model profile named {name:?} (retort models lists them)"))?;
         state.compare_model = Some(index);
-        review.annotators[1] = Some(index);
+        review.annotators[crate::side::Side::Compare] = Some(index);
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -157,7 +157,7 @@ pub fn open_queue(paths: &Paths, path: PathBuf, task: Task, tasks: Vec<Task>, ac
             Ok(opened) => {
                 let problems = opened.problems.clone();
                 Action::QueueOpened(
-                    Box::new(ReviewState::new(opened, [None, None], options.lookahead)),
+                    Box::new(ReviewState::new(opened, Default::default(), options.lookahead)),
                     problems,
                 )
             }

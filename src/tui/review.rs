@@ -12,6 +12,7 @@ use crate::review::decisions::{Decision, Verdict, edit_distance};
 use crate::review::open::Opened;
 use crate::review::record::{DecisionWrite, ExampleChange};
 use crate::review::{Queue, QueueFiles, REJECT_REASONS};
+use crate::side::PerSide;
 use ratatui_textarea::TextArea;
 use std::collections::BTreeSet;
 use std::time::Instant;
@@ -20,11 +21,11 @@ pub struct ReviewState {
     pub queue: Queue,
     pub files: QueueFiles,
     /// The profiles that pre-annotate items without runs: left and right.
-    pub annotators: [Option<usize>; 2],
+    pub annotators: PerSide<Option<usize>>,
     /// How many items after the one on screen are pre-annotated.
     pub lookahead: usize,
     /// (item, side) runs being made.
-    pub in_flight: BTreeSet<(usize, usize)>,
+    pub in_flight: BTreeSet<(usize, Side)>,
     /// When the item on screen was shown (the driver's clock).
     pub shown_at: Option<Instant>,
     /// Items shown, and how many of them had their left run ready when shown.
@@ -66,7 +67,7 @@ impl std::fmt::Debug for ReviewState {
 }
 
 impl ReviewState {
-    pub fn new(opened: Opened, annotators: [Option<usize>; 2], lookahead: usize) -> ReviewState {
+    pub fn new(opened: Opened, annotators: PerSide<Option<usize>>, lookahead: usize) -> ReviewState {
         ReviewState {
             queue: opened.queue,
             files: opened.files,
@@ -87,7 +88,7 @@ impl ReviewState {
             .upcoming(self.lookahead + 1)
             .iter()
             .skip(1)
-            .filter(|&&i| self.queue.items[i].runs[0].is_some())
+            .filter(|&&i| self.queue.items[i].runs[Side::Main].is_some())
             .count()
     }
 }
@@ -97,8 +98,8 @@ pub(super) fn opened(state: &mut State, mut review: ReviewState, problems: Vec<S
     if let Some(i) = state.tasks.iter().position(|t| t.name == review.queue.task) {
         state.task = i;
     }
-    if review.annotators[0].is_none() && review.queue.items.iter().any(|i| i.runs[0].is_none()) {
-        review.annotators[0] = state.profile().is_some().then_some(state.model);
+    if review.annotators[Side::Main].is_none() && review.queue.items.iter().any(|i| i.runs[Side::Main].is_none()) {
+        review.annotators[Side::Main] = state.profile().is_some().then_some(state.model);
     }
     let counts = review.queue.counts();
     let name = review.queue.name.clone();
@@ -131,23 +132,23 @@ pub(super) fn show_current(state: &mut State) -> Vec<Effect> {
     source.set_max_histories(200);
     state.source = source;
     for side in Side::BOTH {
-        let run = item.runs[side.index()].clone();
+        let run = item.runs[side].clone();
         state.runs[side] = RunSlot {
-            profile: review.annotators[side.index()],
+            profile: review.annotators[side],
             streamed: run.as_ref().map(|r| r.raw_reply.clone()).unwrap_or_default(),
             run,
             ..RunSlot::default()
         };
     }
-    state.compare_open = item.runs[1].is_some() || review.annotators[1].is_some();
+    state.compare_open = item.runs[Side::Compare].is_some() || review.annotators[Side::Compare].is_some();
     review.shown += 1;
-    review.shown_ready += usize::from(item.runs[0].is_some());
+    review.shown_ready += usize::from(item.runs[Side::Main].is_some());
     review.shown_at = state.now;
     let gold = review
         .queue
         .decision(index)
         .and_then(|d| Some((d.extraction.clone()?, d.answer.clone()?)));
-    let failed = item.runs[0]
+    let failed = item.runs[Side::Main]
         .as_ref()
         .is_some_and(|r| r.error.is_some() || r.parse_error.is_some());
     state.editor = None;
@@ -176,7 +177,7 @@ fn mark_waiting(state: &mut State) {
     let Some(item) = review.queue.current() else { return };
     for side in Side::BOTH {
         let slot = &mut state.runs[side];
-        slot.running = slot.run.is_none() && review.in_flight.contains(&(item, side.index()));
+        slot.running = slot.run.is_none() && review.in_flight.contains(&(item, side));
         if slot.running {
             slot.started = state.now;
             slot.now = state.now;
@@ -193,7 +194,7 @@ pub(super) fn lookahead(state: &mut State) -> Vec<Effect> {
     };
     let mut effects = Vec::new();
     for item in review.queue.upcoming(review.lookahead + 1) {
-        for side in 0..2 {
+        for side in Side::BOTH {
             let Some(profile) = review.annotators[side].and_then(|p| state.profiles.get(p)) else {
                 continue;
             };
@@ -206,7 +207,7 @@ pub(super) fn lookahead(state: &mut State) -> Vec<Effect> {
                 id: entry.id.clone(),
                 output: review.files.runs[side].clone(),
                 job: RunJob {
-                    slot: if side == 0 { Side::Main } else { Side::Compare },
+                    slot: side,
                     task: task.clone(),
                     profile: profile.clone(),
                     paragraph: entry.paragraph.clone(),
@@ -223,8 +224,8 @@ pub(super) fn pre_annotated(state: &mut State, item: usize, side: Side, run: cra
     let Some(review) = state.review.as_deref_mut() else {
         return Vec::new();
     };
-    review.in_flight.remove(&(item, side.index()));
-    review.queue.set_run(item, side.index(), run.clone());
+    review.in_flight.remove(&(item, side));
+    review.queue.set_run(item, side, run.clone());
     if review.queue.current() == Some(item) {
         super::update::on_run_finished(state, side, run);
     }
@@ -236,7 +237,7 @@ pub(super) fn pre_annotation_lost(state: &mut State, item: usize, side: Side, er
     let Some(review) = state.review.as_deref_mut() else {
         return Vec::new();
     };
-    review.in_flight.remove(&(item, side.index()));
+    review.in_flight.remove(&(item, side));
     if review.queue.current() == Some(item) {
         state.runs[side].running = false;
     }

@@ -2,6 +2,7 @@
 //! killed by the kernel (SIGILL from an instruction the CPU lacks, SIGKILL, out of memory) cannot
 //! say so itself; the next start finds the marker and reports the run that died.
 
+use crate::side::Side;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -31,12 +32,16 @@ impl RunMarker {
     }
 }
 
-fn path(state_dir: &Path, slot: usize) -> PathBuf {
-    state_dir.join(format!("run-in-progress-{slot}.json"))
+fn path(state_dir: &Path, slot: Side) -> PathBuf {
+    let number = match slot {
+        Side::Main => 0,
+        Side::Compare => 1,
+    };
+    state_dir.join(format!("run-in-progress-{number}.json"))
 }
 
 /// Writes the marker for a run in `slot`, synced, before the run starts.
-pub fn begin(state_dir: &Path, slot: usize, marker: &RunMarker) -> std::io::Result<()> {
+pub fn begin(state_dir: &Path, slot: Side, marker: &RunMarker) -> std::io::Result<()> {
     std::fs::create_dir_all(state_dir)?;
     let target = path(state_dir, slot);
     let text = serde_json::to_string(marker).map_err(std::io::Error::other)?;
@@ -45,7 +50,7 @@ pub fn begin(state_dir: &Path, slot: usize, marker: &RunMarker) -> std::io::Resu
 }
 
 /// Removes the marker of `slot`: the run ended, whatever its outcome.
-pub fn end(state_dir: &Path, slot: usize) {
+pub fn end(state_dir: &Path, slot: Side) {
     let _ = std::fs::remove_file(path(state_dir, slot));
 }
 
@@ -53,7 +58,7 @@ pub fn end(state_dir: &Path, slot: usize) {
 /// still alive belongs to another open workbench and is left alone.
 pub fn take_dead(state_dir: &Path) -> Vec<RunMarker> {
     let mut dead = Vec::new();
-    for slot in 0..2 {
+    for slot in Side::BOTH {
         let file = path(state_dir, slot);
         let Ok(text) = std::fs::read_to_string(&file) else {
             continue;
@@ -97,7 +102,7 @@ mod tests {
     #[test]
     fn a_marker_left_by_a_dead_process_is_reported_once() {
         let dir = tempfile::tempdir().unwrap();
-        begin(dir.path(), 1, &marker(u32::MAX - 1)).unwrap();
+        begin(dir.path(), Side::Compare, &marker(u32::MAX - 1)).unwrap();
         let dead = take_dead(dir.path());
         assert_eq!(dead, vec![marker(u32::MAX - 1)]);
         assert!(dead[0].report().contains("profile embedded"));
@@ -107,12 +112,12 @@ mod tests {
     #[test]
     fn a_finished_run_leaves_no_marker_and_a_live_one_is_left_alone() {
         let dir = tempfile::tempdir().unwrap();
-        begin(dir.path(), 0, &marker(1)).unwrap();
-        end(dir.path(), 0);
+        begin(dir.path(), Side::Main, &marker(1)).unwrap();
+        end(dir.path(), Side::Main);
         assert!(take_dead(dir.path()).is_empty());
         // pid 1 (init) is alive: another workbench's run.
-        begin(dir.path(), 0, &marker(1)).unwrap();
+        begin(dir.path(), Side::Main, &marker(1)).unwrap();
         assert!(take_dead(dir.path()).is_empty());
-        assert!(path(dir.path(), 0).exists());
+        assert!(path(dir.path(), Side::Main).exists());
     }
 }

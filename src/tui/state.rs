@@ -113,32 +113,7 @@ pub struct ComparisonLine {
 }
 
 /// The main run and the one it is compared with.
-#[derive(Debug, Clone, Default)]
-pub struct Runs([RunSlot; 2]);
-
-impl Runs {
-    pub fn iter(&self) -> impl Iterator<Item = &RunSlot> {
-        self.0.iter()
-    }
-
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut RunSlot> {
-        self.0.iter_mut()
-    }
-}
-
-impl std::ops::Index<Side> for Runs {
-    type Output = RunSlot;
-
-    fn index(&self, side: Side) -> &RunSlot {
-        &self.0[side.index()]
-    }
-}
-
-impl std::ops::IndexMut<Side> for Runs {
-    fn index_mut(&mut self, side: Side) -> &mut RunSlot {
-        &mut self.0[side.index()]
-    }
-}
+pub type Runs = crate::side::PerSide<RunSlot>;
 
 pub struct EditorState {
     pub area: TextArea<'static>,

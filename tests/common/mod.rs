@@ -177,7 +177,11 @@ pub fn read_jsonl(path: &std::path::Path) -> Vec<serde_json::Value> {
 /// Delivers to `slot` a finished run that replied `raw`. Slot 0 runs profile 0 and slot 1 (the
 /// comparison) profile 1, as `tui_state` sets them up.
 pub fn finish_run(state: &mut retort::tui::state::State, slot: retort::tui::action::Side, raw: &str) {
-    let run = finished_run(state, slot.index(), raw);
+    let profile = match slot {
+        retort::tui::action::Side::Main => 0,
+        retort::tui::action::Side::Compare => 1,
+    };
+    let run = finished_run(state, profile, raw);
     let _ = retort::tui::update::update(
         state,
         retort::tui::action::Action::RunFinished {
