@@ -40,7 +40,7 @@ fn write_extract_output(dir: &Path) -> PathBuf {
     let mut text = String::new();
     for (id, paragraph, reply) in PARAGRAPHS {
         let run = from_reply(&RunRequest::new(state.task(), &state.profiles[0], paragraph), reply);
-        text.push_str(&retort::batch::output_line(id, paragraph, &run).to_string());
+        text.push_str(&retort::batch::output_line(id, paragraph, &run).to_line());
         text.push('\n');
     }
     let path = dir.join("corpus.jsonl");
@@ -522,7 +522,7 @@ fn bad_lines_are_skipped_and_named_and_the_right_run_is_adopted() {
     let mut other = String::new();
     for (id, paragraph, _) in PARAGRAPHS {
         let run = from_reply(&RunRequest::new(state.task(), &state.profiles[1], paragraph), "benzene");
-        other.push_str(&retort::batch::output_line(id, paragraph, &run).to_string());
+        other.push_str(&retort::batch::output_line(id, paragraph, &run).to_line());
         other.push('\n');
     }
     let compare = dir.path().join("tuned.jsonl");

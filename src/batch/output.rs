@@ -3,40 +3,15 @@
 //! ids' length); and the compaction that keeps one line per id after a `--resume` retried some.
 
 use crate::llm::Run;
-use serde_json::{Value as Json, json};
+use crate::llm::run_line::{Outcome, RunLine};
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::io::{BufRead, Read, Seek, SeekFrom};
 use std::path::Path;
 
 /// One output line for a run.
-pub fn output_line(id: &str, paragraph: &str, run: &Run) -> Json {
-    json!({
-        "id": id,
-        "task": run.task,
-        "profile": run.profile,
-        "model": run.model,
-        "endpoint": run.endpoint,
-        // The embedded engine's CPU backend and features; absent for servers.
-        "backend": run.request.get("backend"),
-        "mode": run.mode,
-        "input": paragraph,
-        "raw": run.raw_reply,
-        "answer": run.answer,
-        "extraction": run.extraction,
-        "parse_error": run.parse_error,
-        "validation": run.validation,
-        "error": run.error,
-        "incomplete": run.incomplete,
-        "finish_reason": run.finish_reason,
-        "prompt_tokens": run.prompt_tokens,
-        "completion_tokens": run.completion_tokens,
-        "time_to_first_token_ms": run.time_to_first_token_ms,
-        "total_ms": run.total_ms,
-        "prompt_hash": run.prompt_hash,
-        "prompt": run.prompt,
-        "shots_from": run.shots_from,
-    })
+pub fn output_line(id: &str, paragraph: &str, run: &Run) -> RunLine {
+    RunLine::new(id, paragraph, run)
 }
 
 /// A 64-bit hash of an id, the same within a run (collisions among a million ids have a
@@ -75,22 +50,18 @@ pub fn read_done(output: &Path) -> std::io::Result<Done> {
     cut_torn_line(output)?;
     for line in std::io::BufReader::new(file).lines() {
         let line = line?;
-        let Ok(row) = serde_json::from_str::<Json>(&line) else {
+        let Ok(outcome) = serde_json::from_str::<Outcome>(&line) else {
             continue;
         };
-        let id = match row.get("id") {
-            Some(Json::String(s)) => id_hash(s),
-            _ => continue,
+        let Some(id) = outcome.id.as_deref().map(id_hash) else {
+            continue;
         };
-        match row.get("error") {
-            Some(error) if !error.is_null() => {
-                done.done.remove(&id);
-                done.failed.insert(id);
-            }
-            _ => {
-                done.failed.remove(&id);
-                done.done.insert(id);
-            }
+        if outcome.failed() {
+            done.done.remove(&id);
+            done.failed.insert(id);
+        } else {
+            done.failed.remove(&id);
+            done.done.insert(id);
         }
     }
     Ok(done)
@@ -129,9 +100,9 @@ fn cut_torn_line(output: &Path) -> std::io::Result<()> {
 pub fn keep_newest_per_id(output: &Path) -> std::io::Result<()> {
     let mut newest: HashMap<u64, usize> = HashMap::new();
     let ids = |line: &str| {
-        serde_json::from_str::<Json>(line)
+        serde_json::from_str::<Outcome>(line)
             .ok()
-            .and_then(|v| v.get("id").and_then(Json::as_str).map(id_hash))
+            .and_then(|o| o.id.as_deref().map(id_hash))
     };
     let reader = || -> std::io::Result<_> { Ok(std::io::BufReader::new(std::fs::File::open(output)?).lines()) };
     let mut lines = 0;

@@ -9,6 +9,7 @@ use crate::dataset::papers::{
     SourceExample, abstract_doi, doping_abstracts, doping_sentence_id, nmr_answer, read_examples,
 };
 use crate::dataset::table::{self, FileKind, InputError};
+use crate::llm::run_line::RunLine;
 use crate::metrics::fields::NMR_FIELDS;
 use crate::task::{MetricSet, Task};
 use serde_json::Value as Json;
@@ -263,11 +264,7 @@ fn read_jsonl_predictions(path: &Path, task: &Task) -> Result<(Vec<Prediction>, 
     };
     let mut out = Vec::with_capacity(rows.len());
     for (index, (line, row)) in rows.into_iter().enumerate() {
-        let text = ["llm_completion", "answer", "raw", "output", "prediction"]
-            .iter()
-            .find_map(|k| row.get(*k))
-            .and_then(Json::as_str)
-            .map(String::from);
+        let (text, raw) = prediction_text(&row);
         let id = match row.get("id") {
             Some(Json::String(s)) => s.clone(),
             Some(Json::Number(n)) => n.to_string(),
@@ -290,11 +287,6 @@ fn read_jsonl_predictions(path: &Path, task: &Task) -> Result<(Vec<Prediction>, 
             continue;
         }
         let gold = own_gold.iter().find(|e| e.line == line).cloned();
-        let raw = ["llm_completion", "raw"]
-            .iter()
-            .find_map(|k| row.get(*k))
-            .and_then(Json::as_str)
-            .map(String::from);
         out.push(Prediction {
             id: Some(id),
             index,
@@ -307,4 +299,23 @@ fn read_jsonl_predictions(path: &Path, task: &Task) -> Result<(Vec<Prediction>, 
         });
     }
     Ok((out, problems))
+}
+
+/// (the answer scored, the model's whole reply) of a prediction line: a `retort extract` line
+/// (its `answer` and `raw`), a NERRE run line (`llm_completion`), or a plain prediction line
+/// (`answer`, `raw`, `output` or `prediction`).
+fn prediction_text(row: &Json) -> (Option<String>, Option<String>) {
+    if RunLine::is_one(row)
+        && let Ok(line) = serde_json::from_value::<RunLine>(row.clone())
+    {
+        return (Some(line.answer), Some(line.raw));
+    }
+    let text_of = |key: &str| row.get(key).and_then(Json::as_str).map(String::from);
+    if let Some(completion) = text_of("llm_completion") {
+        return (Some(completion.clone()), Some(completion));
+    }
+    let text = ["answer", "raw", "output", "prediction"]
+        .iter()
+        .find_map(|k| text_of(k));
+    (text, text_of("raw"))
 }

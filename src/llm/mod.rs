@@ -13,6 +13,7 @@ pub mod models_file;
 pub mod profile;
 pub mod prompt;
 pub mod run;
+pub mod run_line;
 
 pub use client::HttpEngine;
 pub use profile::{ModelProfile, Profiles};

@@ -5,13 +5,9 @@
 use crate::batch::{self, Paragraph};
 use crate::dataset::table::{self, FileKind, InputError};
 use crate::llm::Run;
-use crate::llm::dialect::Validation;
-use crate::llm::finish::FinishReason;
-use crate::llm::profile::Mode;
-use crate::llm::prompt::Prompt;
+use crate::llm::run_line::RunLine;
 use crate::side::{PerSide, Side};
 use crate::task::Task;
-use serde::Deserialize;
 use serde_json::Value as Json;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -48,7 +44,7 @@ fn extract_output_line(path: &Path) -> Option<Json> {
     if table::file_kind(path) != FileKind::Jsonl || path.is_dir() {
         return None;
     }
-    first_json_line(path).filter(|v| v.get("input").is_some() && (v.get("raw").is_some() || v.get("error").is_some()))
+    first_json_line(path).filter(RunLine::is_one)
 }
 
 /// The task a `retort extract` output was made for (its first line's `task`); `None` for any
@@ -142,7 +138,7 @@ pub fn read_runs(path: &Path, task: &Task) -> Result<(Vec<RecordedRun>, Vec<Stri
             continue;
         }
         // Straight into the line's shape: a corpus of runs is tens of megabytes.
-        match serde_json::from_str::<OutputLine>(line) {
+        match serde_json::from_str::<RunLine>(line) {
             Ok(output) => {
                 let id = output.id.clone().unwrap_or_else(|| format!("line-{}", index + 1));
                 let paragraph = output.input.clone();
@@ -166,96 +162,6 @@ pub fn read_runs(path: &Path, task: &Task) -> Result<(Vec<RecordedRun>, Vec<Stri
         })
         .collect();
     Ok((runs, problems))
-}
-
-/// A line of `retort extract`'s output (`batch::output_line`), read leniently.
-#[derive(Deserialize)]
-struct OutputLine {
-    #[serde(default, deserialize_with = "id_text")]
-    id: Option<String>,
-    input: String,
-    #[serde(default)]
-    task: String,
-    #[serde(default)]
-    profile: String,
-    #[serde(default)]
-    model: String,
-    #[serde(default)]
-    endpoint: String,
-    #[serde(default)]
-    backend: Option<Json>,
-    mode: Option<Mode>,
-    prompt: Option<Prompt>,
-    #[serde(default)]
-    prompt_hash: String,
-    #[serde(default)]
-    raw: String,
-    #[serde(default)]
-    answer: String,
-    extraction: Option<crate::extraction::Extraction>,
-    parse_error: Option<crate::format::FormatError>,
-    validation: Option<Validation>,
-    error: Option<String>,
-    #[serde(default)]
-    incomplete: bool,
-    finish_reason: Option<FinishReason>,
-    prompt_tokens: Option<u64>,
-    completion_tokens: Option<u64>,
-    time_to_first_token_ms: Option<f64>,
-    #[serde(default)]
-    total_ms: f64,
-    shots_from: Option<String>,
-}
-
-fn id_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match Json::deserialize(d)? {
-        Json::String(s) => Some(s),
-        Json::Number(n) => Some(n.to_string()),
-        _ => None,
-    })
-}
-
-impl OutputLine {
-    fn into_run(self, task: &Task) -> Run {
-        let mut extraction = self.extraction;
-        // Extract grounded its values when it wrote them; only a file without spans is grounded here.
-        if let Some(extraction) = &mut extraction
-            && extraction
-                .values()
-                .iter()
-                .any(|(_, v)| v.alignment == crate::extraction::Alignment::Unchecked)
-        {
-            crate::ground::ground(extraction, &self.input, &|f| task.is_verbatim(f));
-        }
-        Run {
-            task: self.task,
-            profile: self.profile,
-            model: self.model,
-            endpoint: self.endpoint,
-            mode: self.mode.unwrap_or(Mode::ZeroShot),
-            prompt: self.prompt.unwrap_or(Prompt::Completion { text: String::new() }),
-            prompt_hash: self.prompt_hash,
-            request: serde_json::json!({ "backend": self.backend }),
-            raw_reply: self.raw,
-            answer: self.answer,
-            finish_reason: self.finish_reason,
-            prompt_tokens: self.prompt_tokens,
-            completion_tokens: self.completion_tokens,
-            tokens_counted: false,
-            time_to_first_token_ms: self.time_to_first_token_ms,
-            total_ms: self.total_ms,
-            incomplete: self.incomplete,
-            error: self.error,
-            cancelled: false,
-            extraction,
-            parse_error: self.parse_error,
-            validation: self.validation.unwrap_or(Validation::NotApplicable),
-            started_at: String::new(),
-            shots_from: self.shots_from,
-            tokens: Vec::new(),
-            replica_failed: false,
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,173 @@
+//! One line of `retort extract`'s output: a paragraph's id and text with the run made on it.
+//! Written by `batch` (and the review queue's look-ahead), read back by `--resume`, the review
+//! queue and `retort eval`: one type, so that renaming a key is a compile error, not a queue
+//! that silently finds no runs.
+
+use super::dialect::Validation;
+use super::finish::FinishReason;
+use super::profile::Mode;
+use super::prompt::Prompt;
+use super::run::Run;
+use crate::extraction::Extraction;
+use crate::format::FormatError;
+use crate::task::Task;
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+/// The line as written (every key, `null` where a run has no value) and as read (leniently:
+/// files from older versions lack keys).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunLine {
+    #[serde(default, deserialize_with = "id_text")]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub task: String,
+    #[serde(default)]
+    pub profile: String,
+    #[serde(default)]
+    pub model: String,
+    #[serde(default)]
+    pub endpoint: String,
+    /// The embedded engine's CPU backend and features; `null` for servers.
+    #[serde(default)]
+    pub backend: Option<Json>,
+    #[serde(default)]
+    pub mode: Option<Mode>,
+    pub input: String,
+    #[serde(default)]
+    pub raw: String,
+    #[serde(default)]
+    pub answer: String,
+    #[serde(default)]
+    pub extraction: Option<Extraction>,
+    #[serde(default)]
+    pub parse_error: Option<FormatError>,
+    #[serde(default)]
+    pub validation: Option<Validation>,
+    /// Set when the call failed: `--resume` runs the paragraph again.
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub incomplete: bool,
+    #[serde(default)]
+    pub finish_reason: Option<FinishReason>,
+    #[serde(default)]
+    pub prompt_tokens: Option<u64>,
+    #[serde(default)]
+    pub completion_tokens: Option<u64>,
+    #[serde(default)]
+    pub time_to_first_token_ms: Option<f64>,
+    #[serde(default)]
+    pub total_ms: f64,
+    #[serde(default)]
+    pub prompt_hash: String,
+    #[serde(default)]
+    pub prompt: Option<Prompt>,
+    #[serde(default)]
+    pub shots_from: Option<String>,
+}
+
+/// What `--resume` needs of a line (the same keys as `RunLine`, read without the rest).
+#[derive(Deserialize)]
+pub struct Outcome {
+    #[serde(default, deserialize_with = "id_text")]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub error: Option<Json>,
+}
+
+impl Outcome {
+    pub fn failed(&self) -> bool {
+        self.error.as_ref().is_some_and(|e| !e.is_null())
+    }
+}
+
+fn id_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Json::deserialize(d)? {
+        Json::String(s) => Some(s),
+        Json::Number(n) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
+impl RunLine {
+    pub fn new(id: &str, paragraph: &str, run: &Run) -> RunLine {
+        RunLine {
+            id: Some(id.to_string()),
+            task: run.task.clone(),
+            profile: run.profile.clone(),
+            model: run.model.clone(),
+            endpoint: run.endpoint.clone(),
+            backend: run.request.get("backend").cloned(),
+            mode: Some(run.mode),
+            input: paragraph.to_string(),
+            raw: run.raw_reply.clone(),
+            answer: run.answer.clone(),
+            extraction: run.extraction.clone(),
+            parse_error: run.parse_error.clone(),
+            validation: Some(run.validation.clone()),
+            error: run.error.clone(),
+            incomplete: run.incomplete,
+            finish_reason: run.finish_reason.clone(),
+            prompt_tokens: run.prompt_tokens,
+            completion_tokens: run.completion_tokens,
+            time_to_first_token_ms: run.time_to_first_token_ms,
+            total_ms: run.total_ms,
+            prompt_hash: run.prompt_hash.clone(),
+            prompt: Some(run.prompt.clone()),
+            shots_from: run.shots_from.clone(),
+        }
+    }
+
+    /// The line's JSON text (no newline).
+    pub fn to_line(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Whether a JSON line is one of these (it has the paragraph and a reply or an error), as
+    /// opposed to a paragraph to run or a prediction file of another tool.
+    pub fn is_one(value: &Json) -> bool {
+        value.get("input").is_some() && (value.get("raw").is_some() || value.get("error").is_some())
+    }
+
+    /// The run as recorded, its values grounded in the paragraph when the file has no spans.
+    pub fn into_run(self, task: &Task) -> Run {
+        let mut extraction = self.extraction;
+        if let Some(extraction) = &mut extraction
+            && extraction
+                .values()
+                .iter()
+                .any(|(_, v)| v.alignment == crate::extraction::Alignment::Unchecked)
+        {
+            crate::ground::ground(extraction, &self.input, &|f| task.is_verbatim(f));
+        }
+        Run {
+            task: self.task,
+            profile: self.profile,
+            model: self.model,
+            endpoint: self.endpoint,
+            mode: self.mode.unwrap_or(Mode::ZeroShot),
+            prompt: self.prompt.unwrap_or(Prompt::Completion { text: String::new() }),
+            prompt_hash: self.prompt_hash,
+            request: serde_json::json!({ "backend": self.backend }),
+            raw_reply: self.raw,
+            answer: self.answer,
+            finish_reason: self.finish_reason,
+            prompt_tokens: self.prompt_tokens,
+            completion_tokens: self.completion_tokens,
+            tokens_counted: false,
+            time_to_first_token_ms: self.time_to_first_token_ms,
+            total_ms: self.total_ms,
+            incomplete: self.incomplete,
+            error: self.error,
+            cancelled: false,
+            extraction,
+            parse_error: self.parse_error,
+            validation: self.validation.unwrap_or(Validation::NotApplicable),
+            started_at: String::new(),
+            shots_from: self.shots_from,
+            tokens: Vec::new(),
+            replica_failed: false,
+        }
+    }
+}
