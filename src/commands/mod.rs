@@ -7,6 +7,7 @@ use crate::dataset::export::{ExportPlan, export_dir, export_saved, parse_shares}
 use crate::dataset::papers::read_examples;
 use crate::dataset::store::{SavedExample, Store, new_id};
 use crate::eval::{EvalRequest, OutputFormat, evaluate, render};
+use crate::llm::profile::EngineKind;
 use anyhow::{Context, Result, anyhow};
 use std::path::{Path, PathBuf};
 
@@ -232,11 +233,14 @@ pub(crate) async fn preflight(engine: &crate::llm::HttpEngine, profile: &crate::
         }
         .into()
     };
-    if profile.engine == crate::llm::profile::EngineKind::Embedded {
-        let path = profile.path.clone().unwrap_or_default();
-        crate::llm::embedded::check_file(&path).map_err(|e| unreachable(e.to_string()))?;
-        crate::llm::embedded::backend_summary().map_err(|e| unreachable(e.to_string()))?;
-        return Ok(());
+    match profile.engine {
+        EngineKind::Embedded => {
+            let path = profile.path.clone().unwrap_or_default();
+            crate::llm::embedded::check_file(&path).map_err(|e| unreachable(e.to_string()))?;
+            crate::llm::embedded::backend_summary().map_err(|e| unreachable(e.to_string()))?;
+            return Ok(());
+        }
+        EngineKind::Openai => {}
     }
     let mut problems = Vec::new();
     let key = profile.api_key();
@@ -263,10 +267,7 @@ pub(crate) async fn preflight(engine: &crate::llm::HttpEngine, profile: &crate::
 
 pub fn models(paths: &Paths) -> Result<()> {
     let profiles = setup(paths).profiles;
-    let uses_embedded = profiles
-        .profiles
-        .iter()
-        .any(|p| p.engine == crate::llm::profile::EngineKind::Embedded);
+    let uses_embedded = profiles.profiles.iter().any(crate::llm::ModelProfile::in_process);
     if uses_embedded {
         match crate::llm::embedded::backend_summary() {
             Ok(summary) => println!("embedded engine: {summary}"),
@@ -279,14 +280,7 @@ pub fn models(paths: &Paths) -> Result<()> {
         futures_util::future::join_all(checks).await
     });
     for (profile, status) in profiles.profiles.iter().zip(statuses) {
-        let mode = serde_json::to_value(profile.mode)
-            .ok()
-            .and_then(|v| v.as_str().map(String::from))
-            .unwrap_or_default();
-        let structured = serde_json::to_value(profile.structured)
-            .ok()
-            .and_then(|v| v.as_str().map(String::from))
-            .unwrap_or_default();
+        let (mode, structured) = (profile.mode.to_string(), profile.structured.to_string());
         let task = profile
             .task
             .as_ref()
@@ -297,19 +291,27 @@ pub fn models(paths: &Paths) -> Result<()> {
 }
 
 async fn profile_status(engine: &crate::llm::HttpEngine, profile: &crate::llm::ModelProfile) -> String {
-    if profile.engine == crate::llm::profile::EngineKind::Embedded {
-        let path = profile
-            .path
-            .as_deref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
-        let state = match profile.path.as_deref().map(crate::llm::embedded::check_file) {
-            Some(Ok(())) => "ready".to_string(),
-            Some(Err(e)) => e.to_string(),
-            None => "no path".into(),
-        };
-        return format!("in-process {path}: {state}");
+    match profile.engine {
+        EngineKind::Embedded => embedded_status(profile),
+        EngineKind::Openai => server_status(engine, profile).await,
     }
+}
+
+fn embedded_status(profile: &crate::llm::ModelProfile) -> String {
+    let path = profile
+        .path
+        .as_deref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let state = match profile.path.as_deref().map(crate::llm::embedded::check_file) {
+        Some(Ok(())) => "ready".to_string(),
+        Some(Err(e)) => e.to_string(),
+        None => "no path".into(),
+    };
+    format!("in-process {path}: {state}")
+}
+
+async fn server_status(engine: &crate::llm::HttpEngine, profile: &crate::llm::ModelProfile) -> String {
     let mut parts = Vec::new();
     for url in profile.endpoints() {
         if let (Some(var), None) = (&profile.api_key_env, profile.api_key()) {

@@ -4,8 +4,11 @@
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Where a profile's model runs. Code that depends on it matches on it (never `==`), so that a
+/// new engine is a compile error everywhere it must be handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::Display)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum EngineKind {
     /// An OpenAI-compatible HTTP server: OpenAI, vLLM, SGLang, llama.cpp server, Ollama.
     Openai,
@@ -23,8 +26,9 @@ pub enum Mode {
 }
 
 /// How the server is asked to keep its reply to the task's JSON Schema.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::Display)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Dialect {
     /// `response_format: {type: json_schema, ...}`
     Openai,
@@ -177,13 +181,19 @@ impl ModelProfile {
     }
 
     fn check(&self) -> Result<(), ProfileError> {
-        if self.engine == EngineKind::Openai && self.endpoints().is_empty() {
-            return Err(ProfileError::NoEndpoint(self.name.clone()));
+        match self.engine {
+            EngineKind::Openai if self.endpoints().is_empty() => Err(ProfileError::NoEndpoint(self.name.clone())),
+            EngineKind::Embedded if self.path.is_none() => Err(ProfileError::NoPath(self.name.clone())),
+            EngineKind::Openai | EngineKind::Embedded => Ok(()),
         }
-        if self.engine == EngineKind::Embedded && self.path.is_none() {
-            return Err(ProfileError::NoPath(self.name.clone()));
+    }
+
+    /// Whether the model runs inside this process (the embedded engine).
+    pub fn in_process(&self) -> bool {
+        match self.engine {
+            EngineKind::Embedded => true,
+            EngineKind::Openai => false,
         }
-        Ok(())
     }
 }
 

@@ -11,11 +11,13 @@ use super::{clipboard, draft, queue_io, update::update, view};
 use crate::config::Paths;
 use crate::dataset::export::{ExportStyle, export_saved};
 use crate::dataset::store::Store;
+use crate::llm::profile::EngineKind;
 use crate::llm::{HttpEngine, execute};
 use crate::task::Task;
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures_util::StreamExt;
 use std::io::Write;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
@@ -335,18 +337,15 @@ impl Driver {
 
 fn marker_for(job: &super::action::RunJob) -> RunMarker {
     let profile = &job.profile;
-    let model = match &profile.path {
-        Some(path) if profile.engine == crate::llm::profile::EngineKind::Embedded => path.display().to_string(),
-        _ => format!("{} {}", profile.endpoints().join(" "), profile.model)
+    let model = match profile.engine {
+        EngineKind::Embedded => profile.path.as_deref().unwrap_or(Path::new("")).display().to_string(),
+        EngineKind::Openai => format!("{} {}", profile.endpoints().join(" "), profile.model)
             .trim()
             .to_string(),
     };
     RunMarker {
         profile: profile.name.clone(),
-        engine: serde_json::to_value(profile.engine)
-            .ok()
-            .and_then(|v| v.as_str().map(String::from))
-            .unwrap_or_default(),
+        engine: profile.engine.to_string(),
         model,
         task: job.task.name.clone(),
         started_at: crate::clock::now(),
@@ -357,8 +356,9 @@ fn marker_for(job: &super::action::RunJob) -> RunMarker {
 /// Asks every HTTP profile's endpoint which models it serves (for the model picker).
 fn list_models(engine: Arc<HttpEngine>, profiles: Vec<(usize, crate::llm::ModelProfile)>, tx: UnboundedSender<Action>) {
     for (index, profile) in profiles {
-        if profile.engine != crate::llm::profile::EngineKind::Openai {
-            continue;
+        match profile.engine {
+            EngineKind::Openai => {}
+            EngineKind::Embedded => continue,
         }
         let engine = engine.clone();
         let tx = tx.clone();

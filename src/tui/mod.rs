@@ -117,7 +117,7 @@ pub fn initial_state(paths: &Paths, paragraph: Option<String>) -> (state::State,
         .collect();
     let missing_model = state
         .profile()
-        .filter(|p| p.engine == crate::llm::profile::EngineKind::Embedded)
+        .filter(|p| p.in_process())
         .and_then(|p| p.path.as_deref())
         .is_some_and(|path| !path.exists());
     let died = run_marker::take_dead(&paths.state);

@@ -322,21 +322,19 @@ pub(super) fn running_slots(state: &State) -> Vec<Side> {
 /// A profile in the model picker: name, model, mode, and what its server said (`retort
 /// models` says the same): serving, not answering, or not asked yet.
 pub(super) fn profile_label(state: &State, profile: &crate::llm::ModelProfile) -> String {
-    let mode = serde_json::to_value(profile.mode)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_default();
+    let mode = profile.mode.to_string();
     let model = if profile.model.is_empty() {
         "first served"
     } else {
         &profile.model
     };
     let base = profile.name.split('/').next().unwrap_or_default();
+    use crate::llm::profile::EngineKind;
     let reach = match (profile.engine, state.reach.get(base)) {
-        (crate::llm::profile::EngineKind::Embedded, _) => "in-process".to_string(),
-        (_, Some(Reach::Serves(ids))) => format!("● serves {}", ids.len()),
-        (_, Some(Reach::Unreachable(_))) => "✗ not answering".to_string(),
-        (_, None) => "… asking".to_string(),
+        (EngineKind::Embedded, _) => "in-process".to_string(),
+        (EngineKind::Openai, Some(Reach::Serves(ids))) => format!("● serves {}", ids.len()),
+        (EngineKind::Openai, Some(Reach::Unreachable(_))) => "✗ not answering".to_string(),
+        (EngineKind::Openai, None) => "… asking".to_string(),
     };
     format!("{} — {model} ({mode}) {reach}", profile.name)
 }
