@@ -9,7 +9,8 @@ use std::path::PathBuf;
 #[command(
     name = "retort",
     version,
-    about = "A terminal workbench for chemical text mining with LLMs"
+    about = "A terminal workbench for chemical text mining with LLMs",
+    after_help = EXIT_STATUSES
 )]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
@@ -27,7 +28,9 @@ pub enum Command {
         /// The task, e.g. compound, doping-json, general-materials (see `retort tasks`).
         #[arg(long)]
         task: String,
-        /// Gold answers (the papers' CSV/JSON/JSONL). Not needed when the prediction file carries them.
+        /// Gold answers (the papers' CSV/JSON/JSONL, or JSONL {"id", "text", "answer"}), or
+        /// `saved`: the task's saved examples, under the ids their paragraphs had in the file they
+        /// were imported or reviewed from. Not needed when the prediction file carries them.
         #[arg(long)]
         gold: Option<PathBuf>,
         /// Prediction files; for the NERRE JSON tasks several files are cross-validation folds.
@@ -267,7 +270,11 @@ pub struct Failure {
     pub message: String,
 }
 
-/// The exit statuses of every command (0 is success, 1 any other error).
+/// The exit statuses, for `--help` (the same for every command).
+pub const EXIT_STATUSES: &str = "Exit status, the same for every command: 0 success; 1 any other failure; 2 usage or configuration error (an unknown task or profile, an input file that cannot be read, a bad row with --strict); 3 extract: some paragraphs failed (their lines record the error); 4 extract: no endpoint of the profile answers, or the embedded model cannot run; 5 eval, curve: nothing scored (no id in common with the gold); 6 the output file or review queue is in use by another Retort process (named); 130 interrupted.";
+
+/// The exit statuses of every command (0 is success, 1 any other error); `EXIT_STATUSES` says
+/// the same for people.
 pub mod exit {
     /// Some paragraphs failed; their lines record the error.
     pub const SOME_FAILED: u8 = 3;

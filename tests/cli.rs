@@ -338,3 +338,35 @@ fn one_bad_profile_is_named_and_the_others_stay_usable() {
         "{stderr}"
     );
 }
+
+#[test]
+fn an_unknown_task_is_exit_status_2_for_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("c.jsonl");
+    std::fs::write(&corpus, "{\"id\":\"a\",\"text\":\"x\"}\n").unwrap();
+    let c = corpus.to_str().unwrap();
+    let to = dir.path().join("out");
+    let point = format!("m={c}");
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["eval", "--task", "nope", "--pred", c],
+        vec!["tasks", "show", "nope"],
+        vec!["import", "--task", "nope", c],
+        vec!["export", "--task", "nope", "--to", to.to_str().unwrap()],
+        vec![
+            "extract", "--task", "nope", "--model", "default", "--input", c, "--output", "-",
+        ],
+        vec!["curve", "--task", "nope", &point],
+        vec!["review", "--task", "nope", c, "--summary"],
+    ];
+    for args in commands {
+        let out = retort(&args, dir.path());
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("nope"), "{args:?}: {err}");
+    }
+    let help = text(&retort(&["--help"], dir.path()).stdout);
+    assert!(
+        help.contains("Exit status, the same for every command") && help.contains("6 the output file"),
+        "{help}"
+    );
+}

@@ -29,7 +29,7 @@ pub fn curve(
         lowercase: false,
         generic,
     };
-    let curves = curve::score(task, gold, &specs, measure, scoring).map_err(|e| anyhow!(e))?;
+    let curves = curve::score(task, gold, &specs, measure, scoring).map_err(config_error)?;
     if curves.measures.is_empty() {
         return Err(config_error(format!("no measure of {} matches {measure:?}", task.name)));
     }

@@ -39,7 +39,7 @@ pub fn eval(
     scoring: crate::eval::Scoring,
 ) -> Result<()> {
     let registry = setup(paths).registry;
-    let task = registry.require(task).map_err(|e| anyhow!(e))?;
+    let task = registry.require(task).map_err(config_error)?;
     let saved_gold = match gold {
         Some(path) if path.as_os_str() == "saved" => Some(saved_as_gold(paths, task)?),
         _ => None,
@@ -51,7 +51,7 @@ pub fn eval(
         strict,
         scoring,
     })
-    .map_err(|e| anyhow!(e))?;
+    .map_err(config_error)?;
     for report in &reports {
         for skipped in report.skipped.iter().take(5) {
             eprintln!("skipped: {skipped}");
@@ -103,7 +103,7 @@ pub fn tasks(paths: &Paths, show: Option<&str>) -> Result<()> {
     let registry = setup(paths).registry;
     match show {
         Some(name) => {
-            let task = registry.require(name).map_err(|e| anyhow!(e))?;
+            let task = registry.require(name).map_err(config_error)?;
             print!("{}", toml::to_string_pretty(task).context("writing the task as TOML")?);
         }
         None => {
@@ -164,10 +164,10 @@ pub fn export(paths: &Paths, args: crate::cli::ExportArgs) -> Result<()> {
 
 pub fn import(paths: &Paths, task: &str, files: &[PathBuf]) -> Result<()> {
     let registry = setup(paths).registry;
-    let task = registry.require(task).map_err(|e| anyhow!(e))?;
+    let task = registry.require(task).map_err(config_error)?;
     let store = Store::new(paths.examples_dir());
     for file in files {
-        let (examples, problems) = read_examples(file, task)?;
+        let (examples, problems) = read_examples(file, task).map_err(config_error)?;
         for problem in problems.iter().take(5) {
             eprintln!("skipped: {problem}");
         }
