@@ -278,3 +278,38 @@ fn the_model_picker_shows_which_servers_answer() {
     assert!(labels[0].ends_with("✗ not answering"), "{labels:?}");
     assert!(labels[1].ends_with("● serves 1"), "{labels:?}");
 }
+
+#[test]
+fn a_profile_with_a_slash_in_its_name_is_asked_and_discovered_ones_are_not() {
+    let mut state = common::tui_state("compound", "THF", 120, 40);
+    state.profiles[1].name = "lab/vllm".into();
+    let asked = |state: &retort::tui::state::State| match retort::tui::update::list_models(state) {
+        Effect::ListModels(profiles) => profiles.into_iter().map(|(_, p)| p.name).collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    assert!(asked(&state).contains(&"lab/vllm".to_string()));
+    update(
+        &mut state,
+        Action::ModelsListed {
+            profile: 1,
+            ids: vec!["lora-10".into()],
+        },
+    );
+    let discovered = state
+        .profiles
+        .iter()
+        .find(|p| p.name == "lab/vllm/lora-10")
+        .expect("discovered");
+    assert_eq!(discovered.discovered_from.as_deref(), Some("lab/vllm"));
+    assert!(
+        !asked(&state).contains(&"lab/vllm/lora-10".to_string()),
+        "not asked again"
+    );
+    update(&mut state, Action::Command(Command::PickModel));
+    let labels = match state.overlay() {
+        Some(Overlay::Picker(picker)) => picker.items.clone(),
+        _ => panic!("the picker is open"),
+    };
+    let label = labels.iter().find(|l| l.starts_with("lab/vllm/lora-10")).unwrap();
+    assert!(label.ends_with("● serves 1"), "its server's answer: {label}");
+}

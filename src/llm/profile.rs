@@ -117,6 +117,10 @@ pub struct ModelProfile {
     /// The task the model was fine-tuned for, if it was (shown beside the profile).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task: Option<String>,
+    /// For a profile the workbench made from a model a server lists: the configured profile it
+    /// came from. Never read from or written to a file.
+    #[serde(skip)]
+    pub discovered_from: Option<String>,
 }
 
 fn yes() -> bool {
@@ -147,6 +151,7 @@ impl ModelProfile {
             requires_env: None,
             logprobs: true,
             task: None,
+            discovered_from: None,
         }
     }
 

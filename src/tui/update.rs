@@ -310,7 +310,7 @@ pub fn list_models(state: &State) -> Effect {
             .iter()
             .cloned()
             .enumerate()
-            .filter(|(_, p)| !p.name.contains('/'))
+            .filter(|(_, p)| p.discovered_from.is_none())
             .collect(),
     )
 }
@@ -328,7 +328,7 @@ pub(super) fn profile_label(state: &State, profile: &crate::llm::ModelProfile) -
     } else {
         &profile.model
     };
-    let base = profile.name.split('/').next().unwrap_or_default();
+    let base = profile.discovered_from.as_deref().unwrap_or(&profile.name);
     use crate::llm::profile::EngineKind;
     let reach = match (profile.engine, state.reach.get(base)) {
         (EngineKind::Embedded, _) => "in-process".to_string(),
@@ -463,6 +463,7 @@ fn add_discovered_models(state: &mut State, profile: usize, ids: Vec<String>) {
         let mut discovered = base.clone();
         discovered.name = name;
         discovered.model = id;
+        discovered.discovered_from = Some(base.name.clone());
         state.profiles.push(discovered);
     }
     refresh_model_picker(state);
