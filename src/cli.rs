@@ -24,32 +24,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Score predictions against gold answers with the papers' measures.
-    Eval {
-        /// The task, e.g. compound, doping-json, general-materials (see `retort tasks`).
-        #[arg(long)]
-        task: String,
-        /// Gold answers (the papers' CSV/JSON/JSONL, or JSONL {"id", "text", "answer"}), or
-        /// `saved`: the task's saved examples, under the ids their paragraphs had in the file they
-        /// were imported or reviewed from. Not needed when the prediction file carries them.
-        #[arg(long)]
-        gold: Option<PathBuf>,
-        /// Prediction files; for the NERRE JSON tasks several files are cross-validation folds.
-        #[arg(long = "pred", required = true)]
-        predictions: Vec<PathBuf>,
-        #[arg(long, value_enum, default_value = "table")]
-        format: OutputFormat,
-        /// Fail on the first bad row instead of skipping and counting it.
-        #[arg(long)]
-        strict: bool,
-        /// Doping tasks: compare hosts and dopants lowercased (the NERRE scorer's
-        /// --enforce-lowercase, with which the paper scores seq2rel).
-        #[arg(long)]
-        lowercase: bool,
-        /// Score with the generic measures (fields, records, exact match) instead of the task's
-        /// paper measures (user tasks always use them).
-        #[arg(long)]
-        generic: bool,
-    },
+    Eval(EvalArgs),
     /// List the tasks, or show one.
     Tasks {
         #[command(subcommand)]
@@ -95,27 +70,7 @@ pub enum Command {
     #[command(
         after_help = "Each POINT is NAME@N=FILE: the `retort extract` output (or any file `retort eval` reads) of model NAME trained on N examples; NAME=FILE without N is a baseline (e.g. few-shot prompting) drawn as a flat line. Example: retort curve --task compound --gold test.csv few-shot=fs.jsonl mistral@10=m10.jsonl mistral@100=m100.jsonl mistral@1000=m1000.jsonl"
     )]
-    Curve {
-        #[arg(long)]
-        task: String,
-        /// Gold answers, when the prediction files do not carry them.
-        #[arg(long)]
-        gold: Option<PathBuf>,
-        /// The measures to show: a piece of "table / row / column" (e.g. f1); the first table's
-        /// when empty. The plot shows the first.
-        #[arg(long, default_value = "")]
-        measure: String,
-        /// Where the plot goes: PREFIX.svg and PREFIX.png.
-        #[arg(long, default_value = "curve")]
-        out: PathBuf,
-        #[arg(long, value_enum, default_value = "table")]
-        format: SummaryFormat,
-        /// Score with the generic measures instead of the task's paper measures.
-        #[arg(long)]
-        generic: bool,
-        #[arg(required = true, value_name = "POINT")]
-        points: Vec<String>,
-    },
+    Curve(CurveArgs),
     /// List the model profiles, whether their servers answer, and the models they serve.
     Models {
         #[command(subcommand)]
@@ -163,6 +118,59 @@ pub enum ModelsAction {
         #[arg(long, value_enum, default_value = "few-shot")]
         mode: crate::llm::profile::Mode,
     },
+}
+
+/// `retort eval`'s options.
+#[derive(Debug, clap::Args)]
+pub struct EvalArgs {
+    /// The task, e.g. compound, doping-json, general-materials (see `retort tasks`).
+    #[arg(long)]
+    pub task: String,
+    /// Gold answers (the papers' CSV/JSON/JSONL, or JSONL {"id", "text", "answer"}), or
+    /// `saved`: the task's saved examples, under the ids their paragraphs had in the file they
+    /// were imported or reviewed from. Not needed when the prediction file carries them.
+    #[arg(long)]
+    pub gold: Option<PathBuf>,
+    /// Prediction files; for the NERRE JSON tasks several files are cross-validation folds.
+    #[arg(long = "pred", required = true)]
+    pub predictions: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutputFormat,
+    /// Fail on the first bad row instead of skipping and counting it.
+    #[arg(long)]
+    pub strict: bool,
+    /// Doping tasks: compare hosts and dopants lowercased (the NERRE scorer's
+    /// --enforce-lowercase, with which the paper scores seq2rel).
+    #[arg(long)]
+    pub lowercase: bool,
+    /// Score with the generic measures (fields, records, exact match) instead of the task's
+    /// paper measures (user tasks always use them).
+    #[arg(long)]
+    pub generic: bool,
+}
+
+/// `retort curve`'s options.
+#[derive(Debug, clap::Args)]
+pub struct CurveArgs {
+    #[arg(long)]
+    pub task: String,
+    /// Gold answers, when the prediction files do not carry them.
+    #[arg(long)]
+    pub gold: Option<PathBuf>,
+    /// The measures to show: a piece of "table / row / column" (e.g. f1); the first table's
+    /// when empty. The plot shows the first.
+    #[arg(long, default_value = "")]
+    pub measure: String,
+    /// Where the plot goes: PREFIX.svg and PREFIX.png.
+    #[arg(long, default_value = "curve")]
+    pub out: PathBuf,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: SummaryFormat,
+    /// Score with the generic measures instead of the task's paper measures.
+    #[arg(long)]
+    pub generic: bool,
+    #[arg(required = true, value_name = "POINT")]
+    pub points: Vec<String>,
 }
 
 /// `retort extract`'s options.

@@ -30,23 +30,7 @@ fn run(cli: Cli, paths: &Paths) -> anyhow::Result<()> {
             };
             retort::tui::launch(paths, opening)
         }
-        Some(Command::Eval {
-            task,
-            gold,
-            predictions,
-            format,
-            strict,
-            lowercase,
-            generic,
-        }) => commands::eval(
-            paths,
-            &task,
-            gold.as_deref(),
-            &predictions,
-            format,
-            strict,
-            retort::eval::Scoring { lowercase, generic },
-        ),
+        Some(Command::Eval(args)) => commands::eval(paths, args),
         Some(Command::Tasks { action }) => match action {
             None => commands::tasks(paths, None),
             Some(TasksAction::Show { name }) => commands::tasks(paths, Some(&name)),
@@ -108,23 +92,7 @@ fn run(cli: Cli, paths: &Paths) -> anyhow::Result<()> {
                     mode,
                 }),
         }) => commands::fetch_model(paths, &url, sha256.as_deref(), name.as_deref(), mode),
-        Some(Command::Curve {
-            task,
-            gold,
-            measure,
-            out,
-            format,
-            generic,
-            points,
-        }) => commands::curve(
-            paths,
-            &task,
-            gold.as_deref(),
-            (&measure, generic),
-            &out,
-            format,
-            &points,
-        ),
+        Some(Command::Curve(args)) => commands::curve(paths, args),
         Some(Command::Completions { shell }) => {
             clap_complete::generate(shell, &mut Cli::command(), "retort", &mut std::io::stdout());
             Ok(())

@@ -7,19 +7,19 @@ use crate::config::Paths;
 use crate::curve::{self, Curves};
 use anyhow::{Result, anyhow};
 use std::io::IsTerminal;
-use std::path::Path;
 
-pub fn curve(
-    paths: &Paths,
-    task: &str,
-    gold: Option<&Path>,
-    (measure, generic): (&str, bool),
-    out: &Path,
-    format: SummaryFormat,
-    points: &[String],
-) -> Result<()> {
+pub fn curve(paths: &Paths, args: crate::cli::CurveArgs) -> Result<()> {
+    let crate::cli::CurveArgs {
+        task,
+        gold,
+        measure,
+        out,
+        format,
+        generic,
+        points,
+    } = args;
     let registry = setup(paths).registry;
-    let task = registry.require(task).map_err(config_error)?;
+    let task = registry.require(&task).map_err(config_error)?;
     let specs = points
         .iter()
         .map(|p| curve::parse_point(p))
@@ -29,7 +29,7 @@ pub fn curve(
         lowercase: false,
         generic,
     };
-    let curves = curve::score(task, gold, &specs, measure, scoring).map_err(config_error)?;
+    let curves = curve::score(task, gold.as_deref(), &specs, &measure, scoring).map_err(config_error)?;
     if curves.measures.is_empty() {
         return Err(config_error(format!("no measure of {} matches {measure:?}", task.name)));
     }

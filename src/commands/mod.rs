@@ -6,10 +6,10 @@ use crate::config::Paths;
 use crate::dataset::export::{ExportPlan, export_dir, export_saved, parse_shares};
 use crate::dataset::papers::read_examples;
 use crate::dataset::store::{SavedExample, Store, new_id};
-use crate::eval::{EvalRequest, OutputFormat, evaluate, render};
+use crate::eval::{EvalRequest, evaluate, render};
 use crate::llm::profile::EngineKind;
 use anyhow::{Context, Result, anyhow};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 mod authoring;
 mod curve;
@@ -29,27 +29,22 @@ pub(crate) fn setup(paths: &Paths) -> crate::setup::Setup {
     setup
 }
 
-pub fn eval(
-    paths: &Paths,
-    task: &str,
-    gold: Option<&Path>,
-    predictions: &[PathBuf],
-    format: OutputFormat,
-    strict: bool,
-    scoring: crate::eval::Scoring,
-) -> Result<()> {
+pub fn eval(paths: &Paths, args: crate::cli::EvalArgs) -> Result<()> {
     let registry = setup(paths).registry;
-    let task = registry.require(task).map_err(config_error)?;
-    let saved_gold = match gold {
+    let task = registry.require(&args.task).map_err(config_error)?;
+    let saved_gold = match &args.gold {
         Some(path) if path.as_os_str() == "saved" => Some(saved_as_gold(paths, task)?),
         _ => None,
     };
     let reports = evaluate(&EvalRequest {
         task,
-        gold: saved_gold.as_deref().or(gold),
-        predictions,
-        strict,
-        scoring,
+        gold: saved_gold.as_deref().or(args.gold.as_deref()),
+        predictions: &args.predictions,
+        strict: args.strict,
+        scoring: crate::eval::Scoring {
+            lowercase: args.lowercase,
+            generic: args.generic,
+        },
     })
     .map_err(config_error)?;
     for report in &reports {
@@ -60,7 +55,7 @@ pub fn eval(
             eprintln!("skipped {} more rows", report.skipped.len() - 5);
         }
     }
-    print!("{}", render(&reports, format));
+    print!("{}", render(&reports, args.format));
     let empty = reports.iter().map(|r| (r.source.clone(), r.nothing_scored.clone()));
     nothing_scored("nothing scored in", empty)
 }
