@@ -1,6 +1,8 @@
 //! The example store on real files: appends never truncate, torn lines are skipped, exports are
 //! valid fine-tuning JSONL; user task files with errors are named, the rest still load.
 
+mod common;
+
 use retort::clock::now;
 use retort::dataset::export::{ExportStyle, export_line, export_saved, write_export};
 use retort::dataset::store::{SavedExample, Store, new_id};
@@ -182,4 +184,34 @@ fn exports_carry_the_inference_prompt_of_every_task() {
             Prompt::Completion { text } => assert_eq!(completion["prompt"], text, "{}", task.name),
         }
     }
+}
+
+/// Four real processes import into one task's examples at once: every example arrives whole
+/// (appends take the store file's lock).
+#[test]
+fn concurrent_imports_into_one_store_lose_and_tear_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let gold = dir.path().join("gold.jsonl");
+    let lines: Vec<String> = (0..200)
+        .map(|i| serde_json::json!({"id": format!("g{i}"), "text": format!("Ethanol ({i} mL) was added."), "answer": "Ethanol"}).to_string())
+        .collect();
+    std::fs::write(&gold, lines.join("\n") + "\n").unwrap();
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            common::retort_in(dir.path())
+                .args(["import", "--task", "compound"])
+                .arg(&gold)
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let store = retort::dataset::store::Store::new(dir.path().join("data/examples"));
+    let (examples, warnings) = store.read("compound").unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(examples.len(), 800);
 }
