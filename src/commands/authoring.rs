@@ -6,15 +6,16 @@ use crate::config::Paths;
 use anyhow::Result;
 use std::path::Path;
 
-pub fn new_task(
-    paths: &Paths,
-    name: &str,
-    fields: &[String],
-    records: bool,
-    format: scaffold::NewFormat,
-    from: Option<&Path>,
-    to: Option<&Path>,
-) -> Result<()> {
+pub fn new_task(paths: &Paths, args: crate::cli::NewTaskArgs) -> Result<()> {
+    let crate::cli::NewTaskArgs {
+        name,
+        fields,
+        records,
+        format,
+        from,
+        to,
+    } = args;
+    let (name, from, to) = (name.as_str(), from.as_deref(), to.as_deref());
     let (fields, records) = match from {
         Some(file) => scaffold::fields_from(file).map_err(config_error)?,
         None => (

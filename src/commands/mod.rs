@@ -337,7 +337,21 @@ pub fn fetch_default(paths: &Paths) -> Result<()> {
 }
 
 /// `retort models add`: the profile appended to models.toml after its task is checked.
-pub fn add_model(paths: &Paths, profile: crate::llm::ModelProfile) -> Result<()> {
+pub fn add_model(paths: &Paths, args: crate::cli::AddModelArgs) -> Result<()> {
+    let crate::cli::AddModelArgs {
+        name,
+        gguf,
+        base_url,
+        model,
+        mode,
+        task,
+    } = args;
+    let profile = match (gguf, base_url) {
+        (Some(path), _) => crate::llm::ModelProfile::embedded(&name, &path, mode),
+        (None, Some(url)) => crate::llm::ModelProfile::openai(&name, &url, model.as_deref().unwrap_or_default(), mode),
+        (None, None) => return Err(config_error("give --gguf PATH or --base-url URL --model ID")),
+    };
+    let profile = crate::llm::ModelProfile { task, ..profile };
     if let Some(task) = &profile.task {
         setup(paths).registry.require(task).map_err(config_error)?;
     }
