@@ -37,13 +37,7 @@ pub enum Command {
     )]
     Export(ExportArgs),
     /// Load gold examples from the papers' files into a task's saved examples.
-    Import {
-        #[arg(long)]
-        task: String,
-        /// The papers' CSV, JSON or JSONL files.
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-    },
+    Import(ImportArgs),
     /// Run a model over a corpus and write predictions JSONL (usable by `retort eval --pred`).
     #[command(
         after_help = "Exit status: 0 every paragraph written without error; 1 another failure (e.g. writing the output); 2 usage or configuration error (unknown task or profile, unreadable input); 3 some paragraphs failed (their lines record the error, a summary of distinct errors goes to stderr); 4 no endpoint of the profile answers, or the embedded model cannot run (checked before anything is written); 6 another retort extract is writing the same output (named); 130 interrupted (--resume continues)."
@@ -79,19 +73,7 @@ pub enum ModelsAction {
     FetchDefault,
     /// Download a GGUF model over HTTP(S) into the models directory (resuming an interrupted
     /// download) and add an embedded profile for it to models.toml.
-    Fetch {
-        /// The .gguf file's address, e.g. a Hugging Face `…/resolve/main/NAME.gguf` link.
-        url: String,
-        /// The expected SHA-256 (hex); the file is refused if it differs.
-        #[arg(long)]
-        sha256: Option<String>,
-        /// The profile's name (default: the file name without `.gguf`).
-        #[arg(long)]
-        name: Option<String>,
-        /// How the model is prompted.
-        #[arg(long, value_enum, default_value = "few-shot")]
-        mode: crate::llm::profile::Mode,
-    },
+    Fetch(FetchModelArgs),
 }
 
 /// `retort tasks new`'s options.
@@ -146,6 +128,32 @@ pub struct ReviewArgs {
     pub summary: bool,
     #[arg(long, value_enum, default_value = "table", requires = "summary")]
     pub format: SummaryFormat,
+}
+
+/// `retort models fetch`'s options.
+#[derive(Debug, clap::Args)]
+pub struct FetchModelArgs {
+    /// The .gguf file's address, e.g. a Hugging Face `…/resolve/main/NAME.gguf` link.
+    pub url: String,
+    /// The expected SHA-256 (hex); the file is refused if it differs.
+    #[arg(long)]
+    pub sha256: Option<String>,
+    /// The profile's name (default: the file name without `.gguf`).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// How the model is prompted.
+    #[arg(long, value_enum, default_value = "few-shot")]
+    pub mode: crate::llm::profile::Mode,
+}
+
+/// `retort import`'s options.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    #[arg(long)]
+    pub task: String,
+    /// The papers' CSV, JSON or JSONL files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
 }
 
 /// `retort eval`'s options.

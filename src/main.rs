@@ -38,7 +38,7 @@ fn run(cli: Cli, paths: &Paths) -> anyhow::Result<()> {
             Some(TasksAction::Check { file, examples }) => commands::check_task(&file, examples.as_deref()),
         },
         Some(Command::Export(args)) => commands::export(paths, args),
-        Some(Command::Import { task, files }) => commands::import(paths, &task, &files),
+        Some(Command::Import(args)) => commands::import(paths, args),
         Some(Command::Extract(args)) => commands::extract(paths, args),
         Some(Command::Review(args)) => {
             if args.summary {
@@ -55,14 +55,8 @@ fn run(cli: Cli, paths: &Paths) -> anyhow::Result<()> {
             action: Some(ModelsAction::Add(args)),
         }) => commands::add_model(paths, args),
         Some(Command::Models {
-            action:
-                Some(ModelsAction::Fetch {
-                    url,
-                    sha256,
-                    name,
-                    mode,
-                }),
-        }) => commands::fetch_model(paths, &url, sha256.as_deref(), name.as_deref(), mode),
+            action: Some(ModelsAction::Fetch(args)),
+        }) => commands::fetch_model(paths, args),
         Some(Command::Curve(args)) => commands::curve(paths, args),
         Some(Command::Completions { shell }) => {
             clap_complete::generate(shell, &mut Cli::command(), "retort", &mut std::io::stdout());

@@ -157,7 +157,8 @@ pub fn export(paths: &Paths, args: crate::cli::ExportArgs) -> Result<()> {
     Ok(())
 }
 
-pub fn import(paths: &Paths, task: &str, files: &[PathBuf]) -> Result<()> {
+pub fn import(paths: &Paths, args: crate::cli::ImportArgs) -> Result<()> {
+    let (task, files) = (args.task.as_str(), &args.files);
     let registry = setup(paths).registry;
     let task = registry.require(task).map_err(config_error)?;
     let store = Store::new(paths.examples_dir());
@@ -369,14 +370,14 @@ pub fn add_model(paths: &Paths, args: crate::cli::AddModelArgs) -> Result<()> {
     Ok(())
 }
 
-pub fn fetch_model(
-    paths: &Paths,
-    url: &str,
-    sha256: Option<&str>,
-    name: Option<&str>,
-    mode: crate::llm::profile::Mode,
-) -> Result<()> {
+pub fn fetch_model(paths: &Paths, args: crate::cli::FetchModelArgs) -> Result<()> {
     use crate::llm::download;
+    let (url, sha256, name, mode) = (
+        args.url.as_str(),
+        args.sha256.as_deref(),
+        args.name.as_deref(),
+        args.mode,
+    );
     let file = download::file_name(url).ok_or_else(|| anyhow!("{url} does not end in a file name"))?;
     let target = paths.models_dir().join(&file);
     let name = name
