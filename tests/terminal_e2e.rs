@@ -35,13 +35,17 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool, tmux: &Tmux) {
     }
 }
 
-/// The shell's terminal modes, as `stty -a` prints them.
-fn stty(tmux: &Tmux) -> String {
+/// Asks the shell for its terminal's echo and canonical modes and checks both are on, as a
+/// cooked terminal has them (raw mode left behind shows `-icanon -echo`). The answer's line is
+/// told from the typed command by a marker the command does not contain as typed.
+fn assert_cooked(tmux: &Tmux) {
     tmux.keys(&[
-        "clear; stty -a | tr ' ' '\\n' | grep -E '^-?(echo|icanon)$' | tr '\\n' ' '; echo END",
+        "clear; echo \"MO\"\"DES: $(stty -a | tr ' ' '\\n' | grep -E '^-?(echo|icanon)$' | tr '\\n' ' ')\"",
         "Enter",
     ]);
-    tmux.wait_for("END", 10)
+    let screen = tmux.wait_for("MODES: ", 10);
+    let line = screen.lines().find(|l| l.starts_with("MODES: ")).unwrap_or_default();
+    assert_eq!(line.trim_end(), "MODES: icanon echo", "{screen}");
 }
 
 fn start_workbench(tmux: &Tmux, dir: &std::path::Path) {
@@ -61,7 +65,7 @@ fn suspend_by_key_or_signal_and_fg_give_a_working_workbench_and_every_exit_resto
     tmux.keys(&["C-z"]);
     tmux.wait_for("Stopped", 10);
     assert!(!alternate_screen(&tmux));
-    assert!(stty(&tmux).contains(" echo icanon ") || stty(&tmux).contains("icanon echo"));
+    assert_cooked(&tmux);
     tmux.keys(&["fg", "Enter"]);
     tmux.wait_for("Source", 10);
     tmux.keys(&["?"]);
@@ -102,18 +106,13 @@ fn suspend_by_key_or_signal_and_fg_give_a_working_workbench_and_every_exit_resto
             .success()
     );
     wait_until("the main screen", || !alternate_screen(&tmux), &tmux);
-    let modes = stty(&tmux);
-    assert!(
-        modes.contains("echo") && !modes.contains("-echo") && !modes.contains("-icanon"),
-        "{modes}"
-    );
+    assert_cooked(&tmux);
 
     // And Ctrl-Q, the ordinary way out.
     start_workbench(&tmux, dir.path());
     tmux.keys(&["C-q"]);
     wait_until("the main screen", || !alternate_screen(&tmux), &tmux);
-    let modes = stty(&tmux);
-    assert!(!modes.contains("-echo") && !modes.contains("-icanon"), "{modes}");
+    assert_cooked(&tmux);
 }
 
 #[test]
