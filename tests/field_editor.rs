@@ -37,12 +37,12 @@ fn open(task: &str, paragraph: &str, reply: &str) -> State {
 }
 
 fn form(state: &State) -> &Extraction {
-    &state.form.as_ref().expect("the form is open").extraction
+    &state.correction.form().expect("the form is open").extraction
 }
 
 /// Moves the cursor to the first row that is `row`.
 fn go_to(state: &mut State, row: &Row) {
-    let form = state.form.as_ref().unwrap();
+    let form = state.correction.form().unwrap();
     let at = rows(state.task(), &form.extraction, form.record)
         .iter()
         .position(|r| r == row)
@@ -62,8 +62,8 @@ fn accept(state: &mut State) -> String {
         .map(|(f, v)| (f.to_string(), v.text.clone()))
         .collect();
     press(state, "a");
-    assert!(state.form.is_none());
-    let (_, text) = state.gold.clone().expect("accepted as gold");
+    assert!(state.correction.form().is_none());
+    let (_, text) = state.gold().cloned().expect("accepted as gold");
     let reparsed = state.task().parse(&text).expect("the written answer parses");
     let back: Vec<(String, String)> = reparsed
         .values()
@@ -89,7 +89,7 @@ fn compound_list_remove_a_value_and_take_one_from_the_source() {
     assert_eq!(form(&state).records[0].texts("compound"), ["Ethanol", "THF"]);
     // o: a new value; v: its words from the source, moved to "acetone" word by word.
     press(&mut state, "v");
-    assert!(state.form.as_ref().unwrap().selecting.is_some());
+    assert!(state.correction.form().unwrap().selecting.is_some());
     press(&mut state, "wwwwww");
     update(&mut state, key(KeyCode::Enter));
     let values = form(&state).field_values(0, "compound");
@@ -144,7 +144,7 @@ fn mof_records_change_clear_add_and_remove() {
     // A new record, then a value in it; a record removed.
     press(&mut state, "N");
     assert_eq!(form(&state).records.len(), records + 1);
-    assert_eq!(state.form.as_ref().unwrap().record, records);
+    assert_eq!(state.correction.form().unwrap().record, records);
     update(&mut state, key(KeyCode::Enter));
     typed(&mut state, "MOF-5");
     update(&mut state, key(KeyCode::Enter));
@@ -154,12 +154,12 @@ fn mof_records_change_clear_add_and_remove() {
     assert_eq!(form(&state).records.len(), records + 2);
     press(&mut state, "X");
     assert_eq!(form(&state).records.len(), records + 1);
-    assert_eq!(state.form.as_ref().unwrap().record, records);
+    assert_eq!(state.correction.form().unwrap().record, records);
     // Back to the first record: a cleared field is written as the task's missing marker.
     for _ in 0..records {
         press(&mut state, "h");
     }
-    assert_eq!(state.form.as_ref().unwrap().record, 0);
+    assert_eq!(state.correction.form().unwrap().record, 0);
     go_to(
         &mut state,
         &Row::Value {
@@ -204,6 +204,6 @@ fn esc_drops_a_value_being_typed_then_closes_the_form() {
     update(&mut state, key(KeyCode::Esc));
     assert_eq!(form(&state).records[0].texts("compound"), ["Ethanol"]);
     update(&mut state, key(KeyCode::Esc));
-    assert!(state.form.is_none());
+    assert!(state.correction.form().is_none());
     assert_eq!(state.focus, Pane::Result);
 }

@@ -99,7 +99,7 @@ fn in_the_editor_question_mark_types_and_f1_helps() {
     press(&mut state, KeyCode::Char('e'));
     assert_eq!(state.focus, Pane::Editor);
     press(&mut state, KeyCode::Char('?'));
-    assert!(state.editor.as_ref().unwrap().area.lines().join("").contains('?'));
+    assert!(state.correction.editor().unwrap().area.lines().join("").contains('?'));
     press(&mut state, KeyCode::F(1));
     assert_eq!(state.mode, Mode::Overlay(Overlay::Help));
 }

@@ -507,7 +507,10 @@ fn e_corrects_value_by_value_and_a_decides() {
     assert_eq!(decision.verdict, Verdict::Corrected);
     assert_eq!(decision.answer.as_deref(), Some("Toluene | benzene"));
     assert_eq!(bench.current_id(), "p3");
-    assert!(bench.state.form.is_none(), "the next paragraph starts without a form");
+    assert!(
+        bench.state.correction.form().is_none(),
+        "the next paragraph starts without a form"
+    );
 }
 
 #[test]
@@ -557,7 +560,7 @@ fn bad_lines_are_skipped_and_named_and_the_right_run_is_adopted() {
     update(&mut state, char_key(']'));
     assert_eq!(state.focus, Pane::Form);
     assert_eq!(
-        state.form.as_ref().unwrap().extraction.records[0].texts("compound"),
+        state.correction.form().unwrap().extraction.records[0].texts("compound"),
         ["benzene"]
     );
     let effects = update(&mut state, char_key('a'));

@@ -91,19 +91,19 @@ fn paste_run_stream_parse_edit_accept_save() {
     update(&mut state, key('e'));
     assert_eq!(state.focus, Pane::Editor);
     assert_eq!(
-        state.editor.as_ref().unwrap().area.lines().join("\n"),
+        state.correction.editor().unwrap().area.lines().join("\n"),
         "Ethanol | THF | water | unobtainium"
     );
     for _ in 0.." | unobtainium".len() {
         update(&mut state, code(KeyCode::Backspace));
     }
-    let parsed = state.editor.as_ref().unwrap().parsed.as_ref().unwrap();
+    let parsed = state.correction.editor().unwrap().parsed.as_ref().unwrap();
     assert!(parsed.values().iter().all(|(_, v)| v.alignment != Alignment::Unaligned));
     update(&mut state, ctrl('s'));
-    let (gold, text) = state.gold.clone().unwrap();
+    let (gold, text) = state.gold().cloned().unwrap();
     assert_eq!(text, "Ethanol | THF | water");
     assert_eq!(gold.values().len(), 3);
-    assert!(state.editor.is_none());
+    assert!(state.correction.editor().is_none());
 
     let effects = update(&mut state, key('s'));
     let saved = match effects.as_slice() {
@@ -132,11 +132,11 @@ fn a_malformed_reply_shows_raw_with_the_error_and_can_be_fixed_by_hand() {
     assert!(state.notice.as_ref().unwrap().text.contains("does not parse"));
     update(&mut state, Action::Command(Command::Edit));
     assert_eq!(
-        state.editor.as_ref().unwrap().area.lines().join("\n"),
+        state.correction.editor().unwrap().area.lines().join("\n"),
         "{\"IUPAC\": \"broken",
         "the raw answer is the starting point"
     );
-    assert!(state.editor.as_ref().unwrap().parsed.is_err());
+    assert!(state.correction.editor().unwrap().parsed.is_err());
 }
 
 #[test]
@@ -174,7 +174,7 @@ fn compare_two_models_and_adopt_the_right_side() {
     common::finish_run(&mut state, Side::Compare, &gold);
     assert!(state.compare_open);
     update(&mut state, Action::Command(Command::AdoptRight));
-    assert_eq!(state.editor.as_ref().unwrap().area.lines().join("\n"), gold);
+    assert_eq!(state.correction.editor().unwrap().area.lines().join("\n"), gold);
 }
 
 #[test]
@@ -312,4 +312,83 @@ fn a_profile_with_a_slash_in_its_name_is_asked_and_discovered_ones_are_not() {
     };
     let label = labels.iter().find(|l| l.starts_with("lab/vllm/lora-10")).unwrap();
     assert!(label.ends_with("● serves 1"), "its server's answer: {label}");
+}
+
+/// The correction's phases: an editor opened over an accepted gold closes back to it, `a`
+/// never throws an accepted correction away for the run, and only changes the draft holds move
+/// its version (moving the focus does not).
+#[test]
+fn the_correction_moves_between_phases_and_keeps_what_was_accepted() {
+    use retort::tui::phase::Phase;
+    let mut state = common::tui_state("compound", "Ethanol and THF were stirred.", 120, 40);
+    update(&mut state, key('r'));
+    common::finish_run(&mut state, Side::Main, "Ethanol | THF | unobtainium");
+    assert!(matches!(state.correction.phase(), Phase::Viewing));
+    update(&mut state, Action::Command(Command::FocusNext));
+
+    update(&mut state, key('e'));
+    for _ in 0.." | unobtainium".len() {
+        update(&mut state, code(KeyCode::Backspace));
+    }
+    update(&mut state, ctrl('s'));
+    assert!(matches!(state.correction.phase(), Phase::Accepted(_)));
+    assert_eq!(state.gold().unwrap().1, "Ethanol | THF");
+
+    // `a` on the result pane keeps the correction; the run still holds the hallucination.
+    update(&mut state, key('a'));
+    assert_eq!(state.gold().unwrap().1, "Ethanol | THF");
+
+    // An editor over the gold, closed without accepting: the gold is still accepted.
+    update(&mut state, key('e'));
+    assert!(matches!(state.correction.phase(), Phase::EditingText { .. }));
+    assert_eq!(
+        state.gold().unwrap().1,
+        "Ethanol | THF",
+        "the gold waits under the editor"
+    );
+    update(&mut state, code(KeyCode::Esc));
+    assert!(matches!(state.correction.phase(), Phase::Accepted(_)));
+    assert_eq!(state.highlighted().unwrap().values().len(), 2);
+
+    let version = state.correction.version();
+    update(&mut state, Action::Command(Command::FocusNext));
+    update(&mut state, Action::Command(Command::FocusPrev));
+    assert_eq!(state.correction.version(), version, "moving around is not a change");
+    update(&mut state, Action::Paste(" More.".into()));
+    assert!(
+        state.correction.version() > version,
+        "the paragraph is part of the draft"
+    );
+}
+
+/// What the hint bar offers is what the handlers would do: `accept` is offered in the editor
+/// only while its text parses, and `save` only once there is something to save.
+#[test]
+fn hints_come_from_the_handlers() {
+    let mut state = common::tui_state("doping-json", "Si was doped with P.", 120, 40);
+    let offered = |state: &retort::tui::state::State, c: Command| retort::tui::update::available(state, c);
+    assert!(!offered(&state, Command::Save));
+    assert!(!offered(&state, Command::Accept));
+    update(&mut state, key('r'));
+    common::finish_run(
+        &mut state,
+        Side::Main,
+        r#"{"basemats": {"b0": "Si"}, "dopants": {"d0": "P"}, "dopants2basemats": {"d0": ["b0"]}}"#,
+    );
+    assert!(state.runs[Side::Main].extraction().is_some());
+    assert!(offered(&state, Command::Save));
+    update(&mut state, Action::Command(Command::FocusNext));
+    update(&mut state, key('e'));
+    assert!(offered(&state, Command::Accept));
+    update(&mut state, Action::Paste("{ not json".into()));
+    assert!(state.correction.editor().unwrap().parsed.is_err());
+    assert!(
+        !offered(&state, Command::Accept),
+        "a text that does not parse is not offered"
+    );
+    update(&mut state, ctrl('s'));
+    assert!(
+        state.correction.editor().is_some(),
+        "and accepting it does nothing but say why"
+    );
 }

@@ -168,6 +168,19 @@ impl Extraction {
         out
     }
 
+    /// The record holding the `index`-th value (in [`Extraction::values`] order); the last
+    /// record when there are fewer values.
+    pub fn record_of_value(&self, index: usize) -> usize {
+        let mut seen = 0;
+        for (r, record) in self.records.iter().enumerate() {
+            seen += record.fields.iter().map(|f| f.value_count()).sum::<usize>();
+            if index < seen {
+                return r;
+            }
+        }
+        self.records.len().saturating_sub(1)
+    }
+
     /// Mutable access to every value in the same order as [`Extraction::values`].
     pub fn values_mut(&mut self) -> Vec<(String, &mut Value)> {
         let mut out = Vec::new();

@@ -8,143 +8,8 @@ use crate::task::Task;
 use crossterm::event::KeyEvent;
 use std::time::Instant;
 
-/// A named command, bound to keys in the key map. Its name there is derived from the variant
-/// (`PickCompareModel` → `pick-compare-model`), so every command has one.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, strum::EnumString, strum::IntoStaticStr, strum::EnumIter,
-)]
-#[strum(serialize_all = "kebab-case")]
-pub enum Command {
-    Quit,
-    Suspend,
-    Interrupt,
-    Cancel,
-    Help,
-    FocusNext,
-    FocusPrev,
-    PickTask,
-    PickModel,
-    PickCompareModel,
-    Run,
-    RunCompare,
-    ToggleCompare,
-    ToggleRaw,
-    Edit,
-    Accept,
-    Save,
-    CopyJson,
-    CopyText,
-    Inspector,
-    Browser,
-    Export,
-    SelectNext,
-    SelectPrev,
-    ScrollDown,
-    ScrollUp,
-    EditSource,
-    ClearSource,
-    Undo,
-    Redo,
-    AdoptLeft,
-    AdoptRight,
-    Open,
-    Close,
-    Choose,
-    FetchModel,
-    OpenQueue,
-    ReviewAccept,
-    ReviewReject,
-    ReviewSkip,
-    ReviewUndo,
-    ReviewJump,
-    ReviewSummary,
-    EditFields,
-    NextRecord,
-    PrevRecord,
-    EditValue,
-    ClearValue,
-    AddValue,
-    AddRecord,
-    RemoveRecord,
-    SelectSpan,
-    WordNext,
-    WordPrev,
-    ExtendSelection,
-    ShrinkSelection,
-}
-
-impl Command {
-    pub fn from_name(name: &str) -> Option<Command> {
-        name.parse().ok()
-    }
-
-    pub fn name(self) -> &'static str {
-        self.into()
-    }
-
-    /// What the command does, for the help overlay.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Command::Quit => "quit (the draft is saved)",
-            Command::Suspend => "suspend to the shell (fg comes back)",
-            Command::Interrupt => "cancel the running extraction; quit when none runs",
-            Command::Cancel => "cancel the running extraction, or close",
-            Command::Help => "show the keys of this pane",
-            Command::FocusNext => "next pane",
-            Command::FocusPrev => "previous pane",
-            Command::PickTask => "choose the task",
-            Command::PickModel => "choose the model",
-            Command::PickCompareModel => "choose the model to compare with",
-            Command::Run => "run the extraction",
-            Command::RunCompare => "run both models side by side",
-            Command::ToggleCompare => "show or hide the comparison",
-            Command::ToggleRaw => "structured view / raw reply",
-            Command::Edit => "edit the extraction as text",
-            Command::Accept => "accept as the corrected gold",
-            Command::Save => "save the example to the dataset",
-            Command::CopyJson => "copy the extraction as JSON (OSC 52)",
-            Command::CopyText => "copy the canonical text (OSC 52)",
-            Command::Inspector => "inspect the last run",
-            Command::Browser => "browse saved examples",
-            Command::Export => "export fine-tuning JSONL",
-            Command::SelectNext => "next value",
-            Command::SelectPrev => "previous value",
-            Command::ScrollDown => "scroll down",
-            Command::ScrollUp => "scroll up",
-            Command::EditSource => "edit the paragraph (Esc to stop)",
-            Command::ClearSource => "clear the paragraph (undo brings it back)",
-            Command::Undo => "undo",
-            Command::Redo => "redo",
-            Command::AdoptLeft => "start the correction from the left run",
-            Command::AdoptRight => "start the correction from the right run",
-            Command::Open => "open",
-            Command::Close => "close",
-            Command::Choose => "choose the highlighted item",
-            Command::FetchModel => "download the default embedded model",
-            Command::OpenQueue => "open a review queue from a file",
-            Command::ReviewAccept => "accept (the edit, or the model's answer as is) and go to the next",
-            Command::ReviewReject => "reject the paragraph with a reason",
-            Command::ReviewSkip => "skip: the paragraph comes back at the end",
-            Command::ReviewUndo => "undo the last decision",
-            Command::ReviewJump => "jump to any paragraph of the queue",
-            Command::ReviewSummary => "the queue's summary: decisions, speed, the model's measures",
-            Command::EditFields => "correct the extraction field by field",
-            Command::NextRecord => "next record",
-            Command::PrevRecord => "previous record",
-            Command::EditValue => "type the value (Enter keeps it, Esc drops it)",
-            Command::ClearValue => "remove the value (an empty field is missing)",
-            Command::AddValue => "add a value to the field",
-            Command::AddRecord => "add a record",
-            Command::RemoveRecord => "remove this record",
-            Command::SelectSpan => "take the value from the source: choose its words",
-            Command::WordNext => "the next word",
-            Command::WordPrev => "the previous word",
-            Command::ExtendSelection => "one more word",
-            Command::ShrinkSelection => "one word less",
-        }
-    }
-}
-
+pub use super::command::Command;
+pub use super::state::Draft;
 pub use crate::side::Side;
 
 #[derive(Debug)]
@@ -186,7 +51,7 @@ pub enum Action {
         ids: Vec<String>,
     },
     /// A review queue was read from its files.
-    QueueOpened(Box<super::review::ReviewState>, Vec<String>),
+    QueueOpened(Box<super::review_state::ReviewState>, Vec<String>),
     /// Files a queue could be opened from (for the picker).
     QueueFilesListed(Vec<String>),
     /// A look-ahead run finished.
@@ -245,18 +110,6 @@ pub struct PreAnnotation {
     pub id: String,
     pub output: std::path::PathBuf,
     pub job: RunJob,
-}
-
-/// The draft that survives crashes: what the user typed and chose.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Draft {
-    pub paragraph: String,
-    pub task: String,
-    pub model: String,
-    #[serde(default)]
-    pub editor: Option<String>,
-    #[serde(default)]
-    pub gold: Option<String>,
 }
 
 #[derive(Debug, Clone)]

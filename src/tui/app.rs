@@ -71,7 +71,7 @@ pub async fn run(mut state: State, theme: Theme, paths: Paths, opening: Vec<Acti
     for effect in effects {
         driver.apply(effect);
     }
-    let mut saved_version = state.draft_version;
+    let mut saved_version = state.correction.version();
     let mut draft_due: Option<Instant> = None;
     let mut ticker = tokio::time::interval(Duration::from_millis(250));
     let result = loop {
@@ -118,9 +118,9 @@ pub async fn run(mut state: State, theme: Theme, paths: Paths, opening: Vec<Acti
             // A run may take the process down (see run_marker): nothing typed waits for the timer.
             save_draft(&draft_path, &state.draft());
         }
-        if state.draft_version != saved_version {
+        if state.correction.version() != saved_version {
             draft::remember(&draft_path, &state.draft());
-            saved_version = state.draft_version;
+            saved_version = state.correction.version();
             draft_due.get_or_insert(Instant::now() + DRAFT_DELAY);
         }
         if draft_due.is_some_and(|due| Instant::now() >= due) {

@@ -1,76 +1,108 @@
-//! Corrections: opening the editor on a run, accepting the edit as gold, saving the example,
-//! copying it, and reopening saved examples.
+//! Corrections: opening the text or field editor on a run, accepting the answer as gold, saving
+//! the example, copying it, and reopening saved examples. Which commands mean something in
+//! which phase is said once, in `handle`, and `can` answers from the same match.
 
-use super::action::{Effect, Side};
-use super::state::{EditorState, Level, Pane, State};
+use super::action::{Command, Effect, Side};
+use super::form;
+use super::phase::Phase;
+use super::state::{Level, Pane, State};
 use crate::clock::now;
 use crate::dataset::store::{SavedExample, new_id};
-use crate::extraction::Extraction;
-use ratatui_textarea::{CursorMove, TextArea};
+use ratatui_textarea::TextArea;
 
-pub(super) fn open_editor(state: &mut State, slot: Side) -> Vec<Effect> {
+/// The correction's meaning of `command` in the current phase, when it has one.
+pub(super) fn handle(state: &mut State, command: Command) -> Option<Vec<Effect>> {
+    Some(match command {
+        Command::Edit | Command::AdoptLeft => open_editor(state, Side::Main),
+        Command::AdoptRight => open_editor(state, Side::Compare),
+        Command::EditFields => form::open(state, Side::Main),
+        Command::Accept => accept(state),
+        Command::Save => save(state),
+        Command::CopyJson => copy(state, true),
+        Command::CopyText => copy(state, false),
+        Command::Open => open_saved(state),
+        _ => return None,
+    })
+}
+
+/// Whether `command` would do something now (`None`: not a correction command).
+pub(super) fn can(state: &State, command: Command) -> Option<bool> {
+    Some(match command {
+        Command::Accept => can_accept(state),
+        Command::Save => state.gold().is_some() || main_extraction(state) || editor_parses(state),
+        Command::AdoptLeft => state.runs[Side::Main].run.is_some(),
+        Command::AdoptRight => state.runs[Side::Compare].run.is_some(),
+        Command::CopyJson | Command::CopyText => state.highlighted().is_some(),
+        Command::Open => !state.browser.is_empty(),
+        Command::Edit | Command::EditFields => true,
+        _ => return None,
+    })
+}
+
+/// Accepting does something unless an edited text does not parse; with nothing edited it takes
+/// the main run's extraction.
+pub(super) fn can_accept(state: &State) -> bool {
+    match state.correction.to_accept() {
+        Some(chosen) => chosen.is_ok(),
+        None => main_extraction(state),
+    }
+}
+
+fn main_extraction(state: &State) -> bool {
+    state.runs[Side::Main].extraction().is_some()
+}
+
+fn editor_parses(state: &State) -> bool {
+    state.correction.editor().is_some_and(|e| e.parsed.is_ok())
+}
+
+fn open_editor(state: &mut State, slot: Side) -> Vec<Effect> {
     let task = state.task().clone();
-    let text = match (&state.gold, slot) {
+    let text = match (state.gold(), slot) {
         (Some((extraction, _)), Side::Main) => Some(task.render_for_editing(extraction)),
         _ => state.runs[slot].run.as_ref().map(|run| match &run.extraction {
             Some(extraction) => task.render_for_editing(extraction),
             None => run.answer.clone(),
         }),
     };
-    open_editor_with(state, slot, &text.unwrap_or_default());
+    state.edit_text(slot, &text.unwrap_or_default());
     Vec::new()
 }
 
-/// Opens the text editor on `text`, a correction that started from the `slot` run.
-pub(super) fn open_editor_with(state: &mut State, slot: Side, text: &str) {
-    let mut area = TextArea::new(text.split('\n').map(String::from).collect());
-    area.set_max_histories(200);
-    area.move_cursor(CursorMove::Bottom);
-    area.move_cursor(CursorMove::End);
-    state.editor = Some(EditorState {
-        area,
-        from: slot,
-        parsed: Ok(Extraction::default()),
-    });
-    state.reparse_editor();
-    state.focus = Pane::Editor;
-    state.draft_version += 1;
-}
-
-pub(super) fn accept(state: &mut State) -> Vec<Effect> {
-    let task = state.task().clone();
-    if let Some(extraction) = super::form::accepted(state) {
-        let text = task.render(&extraction);
-        state.set_gold(Some((extraction, text)));
-        state.form = None;
-        state.focus = Pane::Result;
-        state.notify("accepted as the corrected gold (s saves it)", Level::Info);
-    } else if let Some(editor) = &state.editor {
-        match &editor.parsed {
-            Ok(extraction) => {
-                // Saved in the task's exact format, whatever the layout typed.
-                let text = task.render(extraction);
-                state.set_gold(Some((extraction.clone(), text)));
-                state.editor = None;
-                state.focus = Pane::Result;
-                state.notify("accepted as the corrected gold (s saves it)", Level::Info);
-            }
-            Err(e) => state.notify(format!("fix the text first: {e}"), Level::Error),
+/// The form's values, the edited text, the accepted gold, else the main run's extraction, as
+/// the gold (in the task's exact format, whatever the layout typed).
+fn accept(state: &mut State) -> Vec<Effect> {
+    let message = match state.correction.phase() {
+        Phase::EditingText { .. } | Phase::EditingFields { .. } => "accepted as the corrected gold (s saves it)",
+        Phase::Accepted(_) => "the correction stays accepted (s saves it)",
+        Phase::Viewing => "the run's extraction is accepted as gold",
+    };
+    let chosen = match state.correction.to_accept() {
+        Some(Ok(extraction)) => extraction,
+        Some(Err(e)) => {
+            state.notify(format!("fix the text first: {e}"), Level::Error);
+            return Vec::new();
         }
-    } else if let Some(extraction) = state.runs[Side::Main].extraction().cloned() {
-        let text = task.render(&extraction);
-        state.set_gold(Some((extraction, text)));
-        state.notify("the run's extraction is accepted as gold", Level::Info);
-    } else {
-        state.notify("nothing to accept: run or edit first", Level::Error);
+        None => match state.runs[Side::Main].extraction() {
+            Some(extraction) => extraction.clone(),
+            None => {
+                state.notify("nothing to accept: run or edit first", Level::Error);
+                return Vec::new();
+            }
+        },
+    };
+    let text = state.task().render(&chosen);
+    state.accept_gold((chosen, text));
+    if matches!(state.focus, Pane::Editor | Pane::Form) {
+        state.focus = Pane::Result;
     }
-    state.draft_version += 1;
+    state.notify(message, Level::Info);
     Vec::new()
 }
 
-pub(super) fn save(state: &mut State) -> Vec<Effect> {
+fn save(state: &mut State) -> Vec<Effect> {
     let task = state.task().clone();
-    let (extraction, answer) = match (&state.gold, state.runs[Side::Main].extraction()) {
+    let (extraction, answer) = match (state.gold(), state.runs[Side::Main].extraction()) {
         (Some((extraction, text)), _) => (extraction.clone(), text.clone()),
         (None, Some(extraction)) => (extraction.clone(), task.render(extraction)),
         (None, None) => {
@@ -87,6 +119,11 @@ pub(super) fn save(state: &mut State) -> Vec<Effect> {
         .filter_map(|s| s.run.as_ref())
         .filter_map(|r| serde_json::to_value(r).ok())
         .collect();
+    let provenance = if state.gold().is_some() {
+        "workbench: corrected"
+    } else {
+        "workbench: accepted run"
+    };
     let example = SavedExample {
         id: new_id(),
         task: task.name.clone(),
@@ -95,16 +132,12 @@ pub(super) fn save(state: &mut State) -> Vec<Effect> {
         extraction,
         runs,
         saved_at: now(),
-        provenance: if state.gold.is_some() {
-            "workbench: corrected".into()
-        } else {
-            "workbench: accepted run".into()
-        },
+        provenance: provenance.into(),
     };
     vec![Effect::SaveExample(Box::new(example))]
 }
 
-pub(super) fn copy(state: &mut State, as_json: bool) -> Vec<Effect> {
+fn copy(state: &mut State, as_json: bool) -> Vec<Effect> {
     let Some(extraction) = state.highlighted() else {
         state.notify("nothing to copy yet", Level::Error);
         return Vec::new();
@@ -120,20 +153,18 @@ pub(super) fn copy(state: &mut State, as_json: bool) -> Vec<Effect> {
     vec![Effect::Copy { text, what }]
 }
 
-pub(super) fn open_saved(state: &mut State) -> Vec<Effect> {
+fn open_saved(state: &mut State) -> Vec<Effect> {
     let Some(example) = state.browser.get(state.browser_selected).cloned() else {
         return Vec::new();
     };
     let mut source = TextArea::new(example.paragraph.split('\n').map(String::from).collect());
     source.set_max_histories(200);
     state.source = source;
-    state.set_gold(Some((example.extraction, example.answer)));
     state.runs = Default::default();
-    state.editor = None;
+    state.accept_gold((example.extraction, example.answer));
     state.browser.clear();
     state.focus = Pane::Source;
     state.reground();
-    state.draft_version += 1;
     state.notify(format!("opened the example saved {}", example.saved_at), Level::Info);
     Vec::new()
 }

@@ -2,131 +2,61 @@
 //! A value is typed in place, cleared, added or removed, or taken from the source by selecting
 //! words (then it is grounded by construction). Records are added and removed. Pure handlers.
 
-use super::action::{Effect, Side};
+use super::action::{Command, Effect, Side};
+use super::phase::Phase;
 use super::state::{Level, Pane, SourceScroll, State};
-use crate::extraction::{Alignment, Extraction, FieldContent, Slot, Span, Value};
-use crate::format::Format;
+use crate::extraction::{Alignment, Slot, Span, Value};
 use crate::task::Task;
 use ratatui_textarea::{CursorMove, TextArea};
-use std::ops::Range;
 
-pub struct FormState {
-    pub extraction: Extraction,
-    /// The run the correction started from.
-    pub from: Side,
-    /// The record shown.
-    pub record: usize,
-    /// The highlighted row of that record.
-    pub row: usize,
-    /// A value being typed.
-    pub input: Option<TextArea<'static>>,
-    /// Words of the source being chosen as the value.
-    pub selecting: Option<Selection>,
+pub use super::fields::{FormState, Row, Selection, holds_many, rows, words};
+
+/// The field editor's meaning of a command while it has the keys: typing a value, choosing
+/// words of the source, or moving over the rows. Accepting is the correction's (or the queue's).
+pub(super) fn handle(state: &mut State, command: Command) -> Option<Vec<Effect>> {
+    let form = state.correction.form()?;
+    let (typing, selecting) = (form.input.is_some(), form.selecting.is_some());
+    Some(match command {
+        Command::Choose if typing => commit_input(state),
+        Command::Choose if selecting => commit_selection(state),
+        Command::Close if typing || selecting => cancel_input(state),
+        Command::Close => close(state),
+        Command::SelectNext => move_row(state, true),
+        Command::SelectPrev => move_row(state, false),
+        Command::NextRecord => move_record(state, true),
+        Command::PrevRecord => move_record(state, false),
+        Command::EditValue => edit_value(state),
+        Command::ClearValue => clear(state),
+        Command::AddValue => add_value(state),
+        Command::AddRecord => add_record(state),
+        Command::RemoveRecord => remove_record(state),
+        Command::SelectSpan => start_selection(state),
+        Command::WordNext => move_selection(state, true, false),
+        Command::WordPrev => move_selection(state, false, false),
+        Command::ExtendSelection => move_selection(state, true, true),
+        Command::ShrinkSelection => move_selection(state, false, true),
+        Command::Edit => to_text(state),
+        _ => return None,
+    })
 }
 
-/// One line of the form.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Row {
-    Value {
-        field: String,
-        index: usize,
-    },
-    /// Room for one more value of the field (its first, when it has none).
-    Add {
-        field: String,
-    },
-    /// A field of nested records (doping JSON links): edited as text.
-    Nested {
-        field: String,
-    },
-}
-
-impl Row {
-    pub fn field(&self) -> &str {
-        match self {
-            Row::Value { field, .. } | Row::Add { field } | Row::Nested { field } => field,
-        }
-    }
-}
-
-/// A run of whole words of the source.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Selection {
-    pub words: Vec<Range<usize>>,
-    pub first: usize,
-    pub last: usize,
-}
-
-impl Selection {
-    pub fn bytes(&self) -> Range<usize> {
-        self.words[self.first].start..self.words[self.last].end
-    }
-}
-
-/// The rows of `record`: the task's fields in order (then any others the record has); a field
-/// that holds several values gets a row per value and one to add another.
-pub fn rows(task: &Task, extraction: &Extraction, record: usize) -> Vec<Row> {
-    let Some(fields) = extraction.records.get(record).map(|r| &r.fields) else {
-        return Vec::new();
-    };
-    let mut names: Vec<&str> = task.fields.iter().map(|f| f.name.as_str()).collect();
-    names.extend(
-        fields
-            .iter()
-            .map(|f| f.name.as_str())
-            .filter(|n| task.field(n).is_none()),
-    );
-    let mut rows = Vec::new();
-    for name in names {
-        let field = fields.iter().find(|f| f.name == name);
-        if let Some(FieldContent::Records(_)) = field.map(|f| &f.content) {
-            rows.push(Row::Nested { field: name.into() });
-            continue;
-        }
-        let count = extraction.field_values(record, name).len();
-        rows.extend((0..count).map(|index| Row::Value {
-            field: name.into(),
-            index,
-        }));
-        if count == 0 || holds_many(task, name) {
-            rows.push(Row::Add { field: name.into() });
-        }
-    }
-    rows
-}
-
-/// Whether a field takes several values: a JSON list, a separated string, or any field of a
-/// format that is not JSON (lists of compounds, roles, statements).
-pub fn holds_many(task: &Task, field: &str) -> bool {
-    let spec = task.field(field);
-    !matches!(task.format, Format::Json { .. }) || spec.is_some_and(|s| s.list || s.separator.is_some())
-}
-
-/// Word spans of `text`: runs of non-space characters without the punctuation around them.
-pub fn words(text: &str) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
-        match (c.is_whitespace(), start) {
-            (false, None) => start = Some(i),
-            (true, Some(s)) => {
-                let word = &text[s..i];
-                let trimmed_end = word.trim_end_matches([',', ';', ':', '.', ')', ']']);
-                let trimmed = trimmed_end.trim_start_matches(['(', '[']);
-                if !trimmed.is_empty() {
-                    let begin = s + (trimmed_end.len() - trimmed.len());
-                    out.push(begin..begin + trimmed.len());
-                }
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    out
+/// Whether `command` would do something in the field editor now (`None`: not its command).
+pub(super) fn can(state: &State, command: Command) -> Option<bool> {
+    let form = state.correction.form()?;
+    let (typing, selecting) = (form.input.is_some(), form.selecting.is_some());
+    Some(match command {
+        Command::Choose => typing || selecting,
+        Command::NextRecord | Command::PrevRecord => form.extraction.records.len() > 1,
+        Command::SelectNext | Command::SelectPrev | Command::EditValue | Command::ClearValue => true,
+        Command::AddValue | Command::AddRecord | Command::RemoveRecord | Command::SelectSpan => true,
+        Command::WordNext | Command::WordPrev | Command::ExtendSelection | Command::ShrinkSelection => selecting,
+        Command::Close | Command::Edit => true,
+        _ => return None,
+    })
 }
 
 pub(super) fn open(state: &mut State, side: Side) -> Vec<Effect> {
-    let extraction = match (&state.gold, side) {
+    let extraction = match (state.gold(), side) {
         (Some((extraction, _)), Side::Main) => Some(extraction.clone()),
         _ => state.runs[side].extraction().cloned(),
     };
@@ -135,7 +65,7 @@ pub(super) fn open(state: &mut State, side: Side) -> Vec<Effect> {
         let fields = template(state.task());
         extraction.add_record(&fields);
     }
-    state.form = Some(FormState {
+    state.correction.edit_fields(FormState {
         extraction,
         from: side,
         record: 0,
@@ -155,7 +85,7 @@ fn template(task: &Task) -> Vec<(String, bool)> {
 
 /// The slot under the cursor: the value row's, or one past the field's last value.
 fn slot(state: &State) -> Option<(Slot, Row)> {
-    let form = state.form.as_ref()?;
+    let form = state.correction.form()?;
     let row = rows(state.task(), &form.extraction, form.record).get(form.row)?.clone();
     let index = match &row {
         Row::Value { index, .. } => *index,
@@ -173,7 +103,7 @@ fn slot(state: &State) -> Option<(Slot, Row)> {
 /// Points the source at the value under the cursor.
 fn follow_row(state: &mut State) {
     let Some((slot, _)) = slot(state) else { return };
-    let Some(form) = &state.form else { return };
+    let Some(form) = state.correction.form() else { return };
     let mut flat = 0;
     for (r, record) in form.extraction.records.iter().enumerate() {
         for field in &record.fields {
@@ -189,7 +119,7 @@ fn follow_row(state: &mut State) {
 
 pub(super) fn move_row(state: &mut State, forward: bool) -> Vec<Effect> {
     let task = state.task().clone();
-    if let Some(form) = &mut state.form {
+    if let Some(form) = state.correction.form_mut() {
         let count = rows(&task, &form.extraction, form.record).len();
         form.row = if forward {
             (form.row + 1).min(count.saturating_sub(1))
@@ -202,7 +132,7 @@ pub(super) fn move_row(state: &mut State, forward: bool) -> Vec<Effect> {
 }
 
 pub(super) fn move_record(state: &mut State, forward: bool) -> Vec<Effect> {
-    if let Some(form) = &mut state.form {
+    if let Some(form) = state.correction.form_mut() {
         let last = form.extraction.records.len().saturating_sub(1);
         form.record = if forward {
             (form.record + 1).min(last)
@@ -221,7 +151,9 @@ pub(super) fn edit_value(state: &mut State) -> Vec<Effect> {
         state.notify("nested records are edited as text: E", Level::Info);
         return Vec::new();
     };
-    let Some(form) = &mut state.form else { return Vec::new() };
+    let Some(form) = state.correction.form_mut() else {
+        return Vec::new();
+    };
     let text = match row {
         Row::Value { .. } => form
             .extraction
@@ -239,7 +171,9 @@ pub(super) fn edit_value(state: &mut State) -> Vec<Effect> {
 /// `o`: a new value for the field under the cursor.
 pub(super) fn add_value(state: &mut State) -> Vec<Effect> {
     let task = state.task().clone();
-    let Some(form) = &mut state.form else { return Vec::new() };
+    let Some(form) = state.correction.form_mut() else {
+        return Vec::new();
+    };
     let rows = rows(&task, &form.extraction, form.record);
     let Some(field) = rows.get(form.row).map(|r| r.field().to_string()) else {
         return Vec::new();
@@ -257,8 +191,8 @@ pub(super) fn add_value(state: &mut State) -> Vec<Effect> {
 /// `Enter` in the input: the typed text becomes the value, grounded in the source.
 pub(super) fn commit_input(state: &mut State) -> Vec<Effect> {
     let Some(text) = state
-        .form
-        .as_mut()
+        .correction
+        .form_mut()
         .and_then(|f| f.input.take())
         .map(|input| input.lines().join(" ").trim().to_string())
     else {
@@ -282,7 +216,7 @@ pub(super) fn commit_input(state: &mut State) -> Vec<Effect> {
 }
 
 pub(super) fn cancel_input(state: &mut State) -> Vec<Effect> {
-    if let Some(form) = &mut state.form {
+    if let Some(form) = state.correction.form_mut() {
         form.input = None;
         form.selecting = None;
     }
@@ -294,7 +228,7 @@ pub(super) fn clear(state: &mut State) -> Vec<Effect> {
     let Some((slot, row)) = slot(state) else {
         return Vec::new();
     };
-    if let (Row::Value { .. }, Some(form)) = (row, &mut state.form) {
+    if let (Row::Value { .. }, Some(form)) = (row, state.correction.form_mut()) {
         form.extraction.remove_value(&slot);
         changed(state);
     }
@@ -303,7 +237,7 @@ pub(super) fn clear(state: &mut State) -> Vec<Effect> {
 
 pub(super) fn add_record(state: &mut State) -> Vec<Effect> {
     let fields = template(state.task());
-    if let Some(form) = &mut state.form {
+    if let Some(form) = state.correction.form_mut() {
         form.record = form.extraction.add_record(&fields);
         form.row = 0;
         changed(state);
@@ -312,7 +246,7 @@ pub(super) fn add_record(state: &mut State) -> Vec<Effect> {
 }
 
 pub(super) fn remove_record(state: &mut State) -> Vec<Effect> {
-    if let Some(form) = &mut state.form {
+    if let Some(form) = state.correction.form_mut() {
         form.extraction.remove_record(form.record);
         form.record = form.record.min(form.extraction.records.len().saturating_sub(1));
         form.row = 0;
@@ -329,7 +263,7 @@ pub(super) fn start_selection(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     }
     let current = slot(state).and_then(|(slot, _)| {
-        let form = state.form.as_ref()?;
+        let form = state.correction.form()?;
         form.extraction
             .field_values(slot.record, &slot.field)
             .get(slot.index)
@@ -343,7 +277,7 @@ pub(super) fn start_selection(state: &mut State) -> Vec<Effect> {
         .and_then(|span| words.iter().rposition(|w| w.start < span.bytes.end))
         .unwrap_or(first)
         .max(first);
-    if let Some(form) = &mut state.form {
+    if let Some(form) = state.correction.form_mut() {
         form.selecting = Some(Selection { words, first, last });
     }
     state.notify(
@@ -355,7 +289,7 @@ pub(super) fn start_selection(state: &mut State) -> Vec<Effect> {
 
 /// Moves the selection one word (`extend`: its end only; else the whole, collapsed to a word).
 pub(super) fn move_selection(state: &mut State, forward: bool, extend: bool) -> Vec<Effect> {
-    let Some(selection) = state.form.as_mut().and_then(|f| f.selecting.as_mut()) else {
+    let Some(selection) = state.correction.form_mut().and_then(|f| f.selecting.as_mut()) else {
         return Vec::new();
     };
     let last_word = selection.words.len() - 1;
@@ -377,7 +311,7 @@ pub(super) fn move_selection(state: &mut State, forward: bool, extend: bool) -> 
 
 /// `Enter` while selecting: the words become the value, found exactly where they were chosen.
 pub(super) fn commit_selection(state: &mut State) -> Vec<Effect> {
-    let Some(selection) = state.form.as_mut().and_then(|f| f.selecting.take()) else {
+    let Some(selection) = state.correction.form_mut().and_then(|f| f.selecting.take()) else {
         return Vec::new();
     };
     let Some((slot, _)) = slot(state) else {
@@ -397,7 +331,7 @@ pub(super) fn commit_selection(state: &mut State) -> Vec<Effect> {
 
 fn set(state: &mut State, slot: &Slot, value: Value) {
     let list = state.task().field(&slot.field).is_some_and(|f| f.list);
-    if let Some(form) = &mut state.form {
+    if let Some(form) = state.correction.form_mut() {
         form.extraction.set_value(slot, value, list);
     }
     changed(state);
@@ -406,33 +340,27 @@ fn set(state: &mut State, slot: &Slot, value: Value) {
 /// After a change: the cursor stays on a row that exists and the source follows it.
 fn changed(state: &mut State) {
     let task = state.task().clone();
-    if let Some(form) = &mut state.form {
+    if let Some(form) = state.correction.form_mut() {
         let count = rows(&task, &form.extraction, form.record).len();
         form.row = form.row.min(count.saturating_sub(1));
     }
-    state.draft_version += 1;
     state.refresh_comparison();
     follow_row(state);
 }
 
-/// The form's extraction, as accepted: set as the gold (the workbench) or decided (the queue).
-pub(super) fn accepted(state: &State) -> Option<Extraction> {
-    state.form.as_ref().map(|f| f.extraction.clone())
-}
-
 pub(super) fn close(state: &mut State) -> Vec<Effect> {
-    state.form = None;
+    state.correction.close_editor();
     state.focus = Pane::Result;
     Vec::new()
 }
 
 /// `E`: the form's answer in the text editor, for bulk edits.
 pub(super) fn to_text(state: &mut State) -> Vec<Effect> {
-    let Some(form) = state.form.take() else {
+    let Phase::EditingFields { form, .. } = state.correction.close_editor() else {
         return Vec::new();
     };
     let text = state.task().render_for_editing(&form.extraction);
-    super::correction::open_editor_with(state, form.from, &text);
+    state.edit_text(form.from, &text);
     Vec::new()
 }
 

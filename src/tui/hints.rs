@@ -1,9 +1,9 @@
 //! The hint bar: the commands worth showing for who has the keys, those that can run now, with
 //! the keys the key map binds to them.
 
-use super::action::{Command, Side};
+use super::command::Command;
 use super::keymap::Scope;
-use super::state::{Mode, Overlay, Pane, State};
+use super::state::State;
 
 /// The commands to hint at in `scope`, most useful first.
 fn wanted(scope: Scope) -> &'static [Command] {
@@ -34,39 +34,6 @@ fn wanted(scope: Scope) -> &'static [Command] {
     }
 }
 
-/// Whether `command` would do something now (a command that cannot is not hinted).
-pub fn available(state: &State, command: Command) -> bool {
-    let main = &state.runs[Side::Main];
-    match command {
-        Command::Run => !state.paragraph().trim().is_empty() && state.profile().is_some(),
-        Command::Save => state.gold.is_some() || main.extraction().is_some() || editor_parses(state),
-        Command::Accept => state.form.is_some() || editor_parses(state) || main.extraction().is_some(),
-        Command::AdoptLeft => main.run.is_some(),
-        Command::AdoptRight => state.runs[Side::Compare].run.is_some(),
-        Command::Open => !state.browser.is_empty(),
-        Command::SelectNext | Command::SelectPrev => match (&state.mode, state.focus) {
-            (Mode::Overlay(Overlay::Picker(picker)), _) => !picker.matches.is_empty(),
-            (_, Pane::Browser) => !state.browser.is_empty(),
-            _ => state.value_count() > 0,
-        },
-        Command::ReviewAccept => editor_parses(state) || state.gold.is_some() || main.extraction().is_some(),
-        Command::NextRecord => state.form.as_ref().is_some_and(|f| f.extraction.records.len() > 1),
-        Command::ReviewUndo => state.review.as_ref().is_some_and(|r| !r.queue.log.is_empty()),
-        Command::Choose => {
-            matches!(state.overlay(), Some(Overlay::Picker(p)) if !p.matches.is_empty())
-                || state
-                    .form
-                    .as_ref()
-                    .is_some_and(|f| f.input.is_some() || f.selecting.is_some())
-        }
-        _ => true,
-    }
-}
-
-fn editor_parses(state: &State) -> bool {
-    state.editor.as_ref().is_some_and(|e| e.parsed.is_ok())
-}
-
 /// (key, command) pairs for the hint bar.
 pub fn hints(state: &State) -> Vec<(String, Command)> {
     let scope = if state.review_keys() {
@@ -76,7 +43,7 @@ pub fn hints(state: &State) -> Vec<(String, Command)> {
     };
     wanted(scope)
         .iter()
-        .filter(|c| available(state, **c))
+        .filter(|c| super::update::available(state, **c))
         .filter_map(|c| Some((state.keymap.key_for(scope, *c)?, *c)))
         .collect()
 }

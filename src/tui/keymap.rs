@@ -1,7 +1,7 @@
 //! Key bindings per pane, from TOML (the default in `themes/keymap.toml`, user overrides laid
 //! over it). The help overlay and the key hints are generated from this same map.
 
-use super::action::Command;
+use super::command::Command;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::BTreeMap;
 

@@ -4,16 +4,21 @@
 pub mod action;
 pub mod app;
 pub mod clipboard;
+pub mod command;
 mod correction;
 pub mod draft;
+pub mod fields;
 pub mod form;
 pub mod hints;
 pub mod keymap;
 mod navigate;
+pub mod phase;
 pub mod picker;
 pub mod queue_io;
 pub mod review;
+pub mod review_state;
 pub mod run_marker;
+mod runs;
 pub mod state;
 pub mod terminal;
 pub mod theme;
@@ -22,7 +27,6 @@ pub mod view;
 
 use crate::config::Paths;
 use anyhow::{Context, Result, bail};
-use ratatui_textarea::TextArea;
 use state::Level;
 use std::io::{IsTerminal, Read};
 use std::path::Path;
@@ -146,15 +150,12 @@ fn restore_edits(state: &mut state::State, draft: &action::Draft) {
     if let Some(text) = &draft.gold
         && let Ok(extraction) = task.parse_grounded(text, &paragraph)
     {
-        state.set_gold(Some((extraction, text.clone())));
+        state.accept_gold((extraction, text.clone()));
     }
     if let Some(text) = &draft.editor {
-        let parsed = task.parse_grounded(text, &paragraph);
-        state.editor = Some(state::EditorState {
-            area: TextArea::new(text.split('\n').map(String::from).collect()),
-            from: action::Side::Main,
-            parsed,
-        });
+        let focus = state.focus;
+        state.edit_text(action::Side::Main, text);
+        state.focus = focus;
     }
 }
 

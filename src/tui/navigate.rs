@@ -3,8 +3,8 @@
 
 use super::action::{Effect, Side};
 use super::picker;
+use super::runs::{list_models, model_labels, running_slots};
 use super::state::{Level, Mode, Overlay, Pane, PickerKind, ResultView, State};
-use super::update::{list_models, model_labels, running_slots, source_changed};
 use ratatui_textarea::CursorMove;
 
 pub(super) fn open_overlay(state: &mut State, overlay: Overlay) -> Vec<Effect> {
@@ -105,7 +105,7 @@ pub(super) fn edit_source(state: &mut State) -> Vec<Effect> {
 pub(super) fn clear_source(state: &mut State) -> Vec<Effect> {
     state.source.select_all();
     state.source.cut();
-    source_changed(state);
+    state.draft_changed();
     state.reground();
     Vec::new()
 }
@@ -113,7 +113,7 @@ pub(super) fn clear_source(state: &mut State) -> Vec<Effect> {
 pub(super) fn undo(state: &mut State, undo: bool) -> Vec<Effect> {
     let changed = if undo { state.source.undo() } else { state.source.redo() };
     if changed {
-        source_changed(state);
+        state.draft_changed();
         state.reground();
     }
     Vec::new()
@@ -138,9 +138,8 @@ pub(super) fn close(state: &mut State) -> Vec<Effect> {
             state.reground();
         }
         (Mode::Panes, Pane::Editor) => {
-            state.editor = None;
+            state.correction.close_editor();
             state.focus = Pane::Result;
-            state.draft_version += 1;
         }
         (Mode::Panes, Pane::Browser) => {
             state.browser.clear();
@@ -162,7 +161,7 @@ pub(super) fn step_record(state: &mut State, forward: bool) -> Vec<Effect> {
         .iter()
         .map(|r| r.fields.iter().map(|f| f.value_count()).sum())
         .collect();
-    let current = super::view::record_of_value(extraction, state.selected);
+    let current = extraction.record_of_value(state.selected);
     let target = if forward {
         (current + 1).min(counts.len().saturating_sub(1))
     } else {

@@ -2,95 +2,53 @@
 //! left and right runs), one key decides and moves on, every decision is an effect the driver
 //! writes at once, and the look-ahead asks for the runs of the next items. Pure handlers.
 
-use super::action::{Effect, PreAnnotation, RunJob, Side};
+use super::action::{Command, Effect, PreAnnotation, RunJob, Side};
+use super::phase::Phase;
 use super::picker;
 use super::state::{Level, Mode, Overlay, Pane, PickerKind, ResultView, RunSlot, SourceScroll, State};
 use crate::clock::now;
 use crate::dataset::store::{SavedExample, new_id};
 use crate::extraction::Extraction;
+use crate::review::REJECT_REASONS;
 use crate::review::decisions::{Decision, Verdict, edit_distance};
-use crate::review::open::Opened;
 use crate::review::record::{DecisionWrite, ExampleChange};
-use crate::review::{Queue, QueueFiles, REJECT_REASONS};
-use crate::side::PerSide;
 use ratatui_textarea::TextArea;
-use std::collections::BTreeSet;
-use std::time::Instant;
 
-pub struct ReviewState {
-    pub queue: Queue,
-    pub files: QueueFiles,
-    /// The profiles that pre-annotate items without runs: left and right.
-    pub annotators: PerSide<Option<usize>>,
-    /// How many items after the one on screen are pre-annotated.
-    pub lookahead: usize,
-    /// (item, side) runs being made.
-    pub in_flight: BTreeSet<(usize, Side)>,
-    /// When the item on screen was shown (the driver's clock).
-    pub shown_at: Option<Instant>,
-    /// Items shown, and how many of them had their left run ready when shown.
-    pub shown: usize,
-    pub shown_ready: usize,
-    /// A decision on its way to disk: shown as made only once it is written.
-    pub saving: Option<Saving>,
-    /// The queue's lock: no other process decides on it while this one has it open.
-    pub lock: Option<crate::lock::Held>,
+pub use super::review_state::{ReviewState, Saving};
+
+/// The queue's meaning of a command while a queue is open: its own commands, and accepting an
+/// open editor decides the item; a correction starts in the field editor, from either side.
+pub(super) fn handle(state: &mut State, command: Command) -> Option<Vec<Effect>> {
+    state.review.as_ref()?;
+    let editing = matches!(
+        state.correction.phase(),
+        Phase::EditingText { .. } | Phase::EditingFields { .. }
+    );
+    Some(match command {
+        Command::ReviewAccept => accept(state),
+        Command::Accept if editing => accept(state),
+        Command::AdoptLeft => super::form::open(state, Side::Main),
+        Command::AdoptRight => super::form::open(state, Side::Compare),
+        Command::ReviewReject => open_reject_reasons(state),
+        Command::ReviewSkip => skip(state),
+        Command::ReviewUndo => undo(state),
+        Command::ReviewJump => open_jump(state),
+        Command::ReviewSummary => open_summary(state),
+        _ => return None,
+    })
 }
 
-/// A decision or an undo written but not yet confirmed on disk.
-#[derive(Debug, Clone)]
-pub enum Saving {
-    Decision(Box<Decision>),
-    Undo {
-        undo: Box<Decision>,
-        taken_back: Box<Decision>,
-    },
-}
-
-impl Saving {
-    fn line(&self) -> &Decision {
-        match self {
-            Saving::Decision(d) => d,
-            Saving::Undo { undo, .. } => undo,
-        }
-    }
-}
-
-impl std::fmt::Debug for ReviewState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ReviewState")
-            .field("queue", &self.queue.name)
-            .field("items", &self.queue.items.len())
-            .field("position", &self.queue.position)
-            .finish()
-    }
-}
-
-impl ReviewState {
-    pub fn new(opened: Opened, annotators: PerSide<Option<usize>>, lookahead: usize) -> ReviewState {
-        ReviewState {
-            queue: opened.queue,
-            files: opened.files,
-            annotators,
-            lookahead,
-            in_flight: BTreeSet::new(),
-            shown_at: None,
-            shown: 0,
-            shown_ready: 0,
-            saving: None,
-            lock: opened.lock,
-        }
-    }
-
-    /// How many of the next items (after the one on screen) have their left run ready.
-    pub fn ready_ahead(&self) -> usize {
-        self.queue
-            .upcoming(self.lookahead + 1)
-            .iter()
-            .skip(1)
-            .filter(|&&i| self.queue.items[i].runs[Side::Main].is_some())
-            .count()
-    }
+/// Whether `command` would do something in the queue now (`None`: not the queue's command).
+pub(super) fn can(state: &State, command: Command) -> Option<bool> {
+    let review = state.review.as_ref()?;
+    Some(match command {
+        Command::ReviewAccept => super::correction::can_accept(state),
+        Command::ReviewUndo => !review.queue.log.is_empty(),
+        Command::AdoptLeft => state.runs[Side::Main].run.is_some(),
+        Command::AdoptRight => state.runs[Side::Compare].run.is_some(),
+        Command::ReviewReject | Command::ReviewSkip | Command::ReviewJump | Command::ReviewSummary => true,
+        _ => return None,
+    })
 }
 
 /// A queue was opened: the workbench switches to its task and shows its first open item.
@@ -151,8 +109,6 @@ pub(super) fn show_current(state: &mut State) -> Vec<Effect> {
     let failed = item.runs[Side::Main]
         .as_ref()
         .is_some_and(|r| r.error.is_some() || r.parse_error.is_some());
-    state.editor = None;
-    state.form = None;
     state.selected = 0;
     state.source_scroll = SourceScroll::Rows(0);
     state.result_view = if failed {
@@ -163,9 +119,8 @@ pub(super) fn show_current(state: &mut State) -> Vec<Effect> {
     if matches!(state.focus, Pane::Editor | Pane::Browser | Pane::Form) {
         state.focus = Pane::Result;
     }
-    state.set_gold(gold);
+    state.set_phase(gold.map_or(Phase::Viewing, Phase::Accepted));
     state.reground();
-    state.draft_version += 1;
     let effects = lookahead(state);
     mark_waiting(state);
     effects
@@ -227,7 +182,7 @@ pub(super) fn pre_annotated(state: &mut State, item: usize, side: Side, run: cra
     review.in_flight.remove(&(item, side));
     review.queue.set_run(item, side, run.clone());
     if review.queue.current() == Some(item) {
-        super::update::on_run_finished(state, side, run);
+        super::runs::on_run_finished(state, side, run);
     }
     lookahead(state)
 }
@@ -251,19 +206,13 @@ pub(super) fn pre_annotation_lost(state: &mut State, item: usize, side: Side, er
 /// `a`: the editor's text if open, else the accepted gold, else the model's run as is.
 pub(super) fn accept(state: &mut State) -> Vec<Effect> {
     let task = state.task().clone();
-    let from_form = super::form::accepted(state);
-    let chosen = match (&state.editor, &state.gold, state.runs[Side::Main].extraction()) {
-        _ if from_form.is_some() => from_form,
-        (Some(editor), _, _) => match &editor.parsed {
-            Ok(extraction) => Some(extraction.clone()),
-            Err(e) => {
-                state.notify(format!("fix the text first: {e}"), Level::Error);
-                return Vec::new();
-            }
-        },
-        (None, Some((extraction, _)), _) => Some(extraction.clone()),
-        (None, None, Some(extraction)) => Some(extraction.clone()),
-        (None, None, None) => None,
+    let chosen = match state.correction.to_accept() {
+        Some(Ok(extraction)) => Some(extraction),
+        Some(Err(e)) => {
+            state.notify(format!("fix the text first: {e}"), Level::Error);
+            return Vec::new();
+        }
+        None => state.runs[Side::Main].extraction().cloned(),
     };
     let Some(extraction) = chosen else {
         state.notify(
@@ -285,11 +234,7 @@ pub(super) fn accept(state: &mut State) -> Vec<Effect> {
 /// The run the correction started from (the side the editor adopted, else the left): its
 /// extraction and canonical text, or the raw answer when it did not parse.
 fn model_answer(state: &State) -> Option<(Option<Extraction>, String)> {
-    let side = match (&state.form, &state.editor) {
-        (Some(form), _) => form.from,
-        (None, Some(editor)) => editor.from,
-        (None, None) => Side::Main,
-    };
+    let side = state.correction.from();
     let run = state.runs[side].run.as_ref()?;
     if run.error.is_some() {
         return None;

@@ -1,12 +1,12 @@
 //! Everything the workbench shows, as plain data. Changed only by `update`; read by the views.
 
-use super::action::{Draft, Side};
 use super::keymap::{Keymap, Scope};
+use super::phase::{Correction, EditorState, Gold, Phase};
 use crate::dataset::store::SavedExample;
 use crate::extraction::Extraction;
-use crate::format::FormatError;
 use crate::llm::prompt::Pool;
 use crate::llm::{ModelProfile, Run};
+use crate::side::Side;
 use crate::task::Task;
 use ratatui_textarea::TextArea;
 use std::time::Instant;
@@ -115,13 +115,6 @@ pub struct ComparisonLine {
 /// The main run and the one it is compared with.
 pub type Runs = crate::side::PerSide<RunSlot>;
 
-pub struct EditorState {
-    pub area: TextArea<'static>,
-    /// The run the text started from.
-    pub from: Side,
-    pub parsed: Result<Extraction, FormatError>,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PickerKind {
     Task,
@@ -201,11 +194,8 @@ pub struct State {
     pub result_view: ResultView,
     /// The selected value (index into the highlighted extraction's values).
     pub selected: usize,
-    pub editor: Option<EditorState>,
-    /// The field editor, when open.
-    pub form: Option<super::form::FormState>,
-    /// The accepted correction and its canonical text.
-    pub gold: Option<(Extraction, String)>,
+    /// What is being corrected, and the draft's version.
+    pub correction: Correction,
     pub compare_open: bool,
     /// The comparison's measures, computed when a run finishes, the gold or the paragraph
     /// changes (`refresh_comparison`), never while drawing.
@@ -220,12 +210,22 @@ pub struct State {
     pub width: u16,
     pub height: u16,
     /// The open review queue.
-    pub review: Option<Box<super::review::ReviewState>>,
+    pub review: Option<Box<super::review_state::ReviewState>>,
     /// The driver's clock at the last action (for the time spent per queue item).
     pub now: Option<Instant>,
-    /// Bumped on every change the draft holds; the driver saves when it moves.
-    pub draft_version: u64,
     pub quit: bool,
+}
+
+/// The draft that survives crashes: what the user typed and chose.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Draft {
+    pub paragraph: String,
+    pub task: String,
+    pub model: String,
+    #[serde(default)]
+    pub editor: Option<String>,
+    #[serde(default)]
+    pub gold: Option<String>,
 }
 
 /// Below this width the panes become tabs.
@@ -248,9 +248,7 @@ impl State {
             runs: Runs::default(),
             result_view: ResultView::Structured,
             selected: 0,
-            editor: None,
-            form: None,
-            gold: None,
+            correction: Correction::default(),
             compare_open: false,
             comparison: Vec::new(),
             mode: Mode::Panes,
@@ -263,7 +261,6 @@ impl State {
             height: 24,
             review: None,
             now: None,
-            draft_version: 0,
             quit: false,
         }
     }
@@ -287,16 +284,11 @@ impl State {
     /// The extraction whose spans the source shows: the text being edited, else the accepted
     /// correction, else the main run's.
     pub fn highlighted(&self) -> Option<&Extraction> {
-        if let Some(form) = &self.form {
-            return Some(&form.extraction);
-        }
-        if let Some(Ok(extraction)) = self.editor.as_ref().map(|e| &e.parsed) {
-            return Some(extraction);
-        }
-        self.gold
-            .as_ref()
-            .map(|(e, _)| e)
-            .or_else(|| self.runs[Side::Main].extraction())
+        self.correction.shown().or_else(|| self.runs[Side::Main].extraction())
+    }
+
+    pub fn gold(&self) -> Option<&Gold> {
+        self.correction.gold()
     }
 
     pub fn value_count(&self) -> usize {
@@ -325,7 +317,7 @@ impl State {
             (Mode::Overlay(Overlay::Picker(_)), _) => Scope::Picker,
             (Mode::Overlay(_), _) => Scope::Overlay,
             (Mode::EditingSource, _) => Scope::SourceInput,
-            (Mode::Panes, Pane::Form) => match &self.form {
+            (Mode::Panes, Pane::Form) => match self.correction.form() {
                 Some(form) if form.input.is_some() => Scope::FormInput,
                 Some(form) if form.selecting.is_some() => Scope::Select,
                 _ => Scope::Form,
@@ -340,10 +332,10 @@ impl State {
         if self.compare_open {
             panes.push(Pane::Compare);
         }
-        if self.editor.is_some() {
+        if self.correction.editor().is_some() {
             panes.push(Pane::Editor);
         }
-        if self.form.is_some() {
+        if self.correction.form().is_some() {
             panes.push(Pane::Form);
         }
         if !self.browser.is_empty() || self.focus == Pane::Browser {
@@ -357,8 +349,8 @@ impl State {
             paragraph: self.paragraph(),
             task: self.task().name.clone(),
             model: self.profile().map(|p| p.name.clone()).unwrap_or_default(),
-            editor: self.editor.as_ref().map(|e| e.area.lines().join("\n")),
-            gold: self.gold.as_ref().map(|(_, text)| text.clone()),
+            editor: self.correction.editor().map(EditorState::text),
+            gold: self.gold().map(|(_, text)| text.clone()),
         }
     }
 
@@ -372,17 +364,28 @@ impl State {
                 crate::ground::ground(extraction, &paragraph, &verbatim);
             }
         }
-        if let Some((extraction, _)) = &mut self.gold {
+        if let Some((extraction, _)) = self.correction.gold_mut() {
             crate::ground::ground(extraction, &paragraph, &verbatim);
         }
         self.reparse_editor();
         self.refresh_comparison();
     }
 
-    /// Sets (or clears) the accepted correction, and the measures that depend on it.
-    pub fn set_gold(&mut self, gold: Option<(Extraction, String)>) {
-        self.gold = gold;
+    /// Moves to `phase`, and the measures that depend on the gold follow.
+    pub fn set_phase(&mut self, phase: Phase) {
+        self.correction.set(phase);
         self.refresh_comparison();
+    }
+
+    /// Accepts `gold` as the correction, and the measures follow.
+    pub fn accept_gold(&mut self, gold: Gold) {
+        self.correction.accept(gold);
+        self.refresh_comparison();
+    }
+
+    /// The paragraph, the task or the model changed: the draft on disk must follow.
+    pub fn draft_changed(&mut self) {
+        self.correction.touch();
     }
 
     /// Each side against the gold, or right against left without one; nothing until both sides
@@ -397,7 +400,7 @@ impl State {
         let paragraph = self.paragraph();
         let text = |slot: &RunSlot| slot.extraction().map(|e| task.render(e)).unwrap_or_default();
         let score = |gold: &str, pred: &str| crate::metrics::single::score_pair(task, gold, pred, &paragraph);
-        let lines = match &self.gold {
+        let lines = match self.gold() {
             Some((_, gold)) => vec![
                 ComparisonLine {
                     label: "left vs gold:  ",
@@ -416,11 +419,22 @@ impl State {
         self.comparison = lines;
     }
 
+    /// Opens the text editor on `text`, a correction that started from the `from` run.
+    pub fn edit_text(&mut self, from: Side, text: &str) {
+        let mut area = TextArea::new(text.split('\n').map(String::from).collect());
+        area.set_max_histories(200);
+        area.move_cursor(ratatui_textarea::CursorMove::Bottom);
+        area.move_cursor(ratatui_textarea::CursorMove::End);
+        let parsed = self.task().parse_grounded(text, &self.paragraph());
+        self.correction.edit_text(EditorState { area, from, parsed });
+        self.focus = Pane::Editor;
+    }
+
     /// Parses the editor's text again (after it or the paragraph changed).
     pub fn reparse_editor(&mut self) {
         let paragraph = self.paragraph();
         let task = self.task().clone();
-        if let Some(editor) = &mut self.editor {
+        if let Some(editor) = self.correction.editor_mut() {
             editor.parsed = task.parse_grounded(&editor.area.lines().join("\n"), &paragraph);
         }
     }

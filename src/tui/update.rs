@@ -1,12 +1,15 @@
 //! The workbench's state update: actions in, effects out, no I/O.
 
-use super::action::{Action, Command, Effect, RunJob, Side};
-use super::correction::{accept, copy, open_editor, open_saved, save};
+use super::action::{Action, Command, Effect, Side};
+use super::correction;
 use super::form;
 use super::navigate;
+use super::phase::Phase;
 use super::picker;
 use super::review;
-use super::state::{Level, Mode, Overlay, Pane, PickerKind, Reach, ResultView, State};
+pub use super::runs::list_models;
+use super::runs::{add_discovered_models, on_run_finished, refresh_model_picker, running_slots, start_runs};
+use super::state::{Level, Mode, Overlay, Pane, PickerKind, Reach, State};
 use crate::llm::prompt::Pool;
 use crate::review::REJECT_REASONS;
 use crossterm::event::KeyEvent;
@@ -106,19 +109,14 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     match (&mut state.mode, state.focus) {
         (Mode::Overlay(Overlay::Picker(picker)), _) => picker::type_key(picker, &key),
-        (Mode::EditingSource, _) if state.source.input(key) => source_changed(state),
+        (Mode::EditingSource, _) if state.source.input(key) => state.draft_changed(),
         (Mode::Panes, Pane::Form) => {
-            if let Some(input) = state.form.as_mut().and_then(|f| f.input.as_mut()) {
+            if let Some(input) = state.correction.form_mut().and_then(|f| f.input.as_mut()) {
                 input.input(key);
             }
         }
-        (Mode::Panes, Pane::Editor) => {
-            if let Some(editor) = &mut state.editor
-                && editor.area.input(key)
-            {
-                state.reparse_editor();
-                state.draft_version += 1;
-            }
+        (Mode::Panes, Pane::Editor) if state.correction.editor_mut().is_some_and(|e| e.area.input(key)) => {
+            state.reparse_editor();
         }
         _ => {}
     }
@@ -127,37 +125,37 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 
 fn on_paste(state: &mut State, text: &str) -> Vec<Effect> {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
-    if let Some(input) = state.form.as_mut().and_then(|f| f.input.as_mut()) {
+    if let Some(input) = state.correction.form_mut().and_then(|f| f.input.as_mut()) {
         input.insert_str(text.replace('\n', " "));
         return Vec::new();
     }
     if state.focus == Pane::Editor
-        && let Some(editor) = &mut state.editor
+        && let Some(editor) = state.correction.editor_mut()
     {
         editor.area.insert_str(&text);
         state.reparse_editor();
-        state.draft_version += 1;
         return Vec::new();
     }
     state.focus = Pane::Source;
     state.source.insert_str(&text);
-    source_changed(state);
+    state.draft_changed();
     state.reground();
     state.notify(format!("pasted {} characters", text.chars().count()), Level::Info);
     Vec::new()
 }
 
-pub(super) fn source_changed(state: &mut State) {
-    state.draft_version += 1;
-}
-
+/// A command goes to the innermost handler that gives it a meaning: the field editor (when it
+/// has the keys), the review queue (when one is open), the correction, then the workbench.
 fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
-    use navigate::*;
-    if state.focus == Pane::Form
-        && let Some(effects) = on_form_command(state, command)
-    {
+    let handled = (state.focus == Pane::Form)
+        .then(|| form::handle(state, command))
+        .flatten()
+        .or_else(|| review::handle(state, command))
+        .or_else(|| correction::handle(state, command));
+    if let Some(effects) = handled {
         return effects;
     }
+    use navigate::*;
     match command {
         Command::Quit => quit(state),
         Command::Suspend => vec![Effect::Suspend],
@@ -173,17 +171,6 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         Command::RunCompare => run_compare(state),
         Command::ToggleCompare => toggle_compare(state),
         Command::ToggleRaw => toggle_raw(state),
-        // In the queue a correction starts in the field editor, from either side.
-        Command::AdoptLeft if state.review.is_some() => form::open(state, Side::Main),
-        Command::AdoptRight if state.review.is_some() => form::open(state, Side::Compare),
-        Command::Edit | Command::AdoptLeft => open_editor(state, Side::Main),
-        Command::AdoptRight => open_editor(state, Side::Compare),
-        Command::Accept if state.review.is_some() && state.focus == Pane::Editor => review::accept(state),
-        Command::EditFields => form::open(state, Side::Main),
-        Command::Accept => accept(state),
-        Command::Save => save(state),
-        Command::CopyJson => copy(state, true),
-        Command::CopyText => copy(state, false),
         Command::Inspector => open_inspector(state),
         Command::Browser => vec![Effect::LoadExamples(state.task().name.clone())],
         Command::Export => vec![Effect::Export(Box::new(state.task().clone()))],
@@ -196,19 +183,28 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         Command::Undo => undo(state, true),
         Command::Redo => undo(state, false),
         Command::FetchModel => fetch_model(state),
-        Command::Open => open_saved(state),
         Command::Close => close(state),
         Command::Choose => choose_in_picker(state),
         Command::OpenQueue => vec![Effect::ListQueueFiles],
-        Command::ReviewAccept => review::accept(state),
-        Command::ReviewReject => review::open_reject_reasons(state),
-        Command::ReviewSkip => review::skip(state),
-        Command::ReviewUndo => review::undo(state),
-        Command::ReviewJump => review::open_jump(state),
-        Command::ReviewSummary => review::open_summary(state),
         Command::NextRecord => step_record(state, true),
         Command::PrevRecord => step_record(state, false),
-        Command::EditValue
+        // Given a meaning above, or by nothing here (no queue open, no field editor).
+        Command::Edit
+        | Command::EditFields
+        | Command::AdoptLeft
+        | Command::AdoptRight
+        | Command::Accept
+        | Command::Save
+        | Command::CopyJson
+        | Command::CopyText
+        | Command::Open
+        | Command::ReviewAccept
+        | Command::ReviewReject
+        | Command::ReviewSkip
+        | Command::ReviewUndo
+        | Command::ReviewJump
+        | Command::ReviewSummary
+        | Command::EditValue
         | Command::ClearValue
         | Command::AddValue
         | Command::AddRecord
@@ -221,36 +217,34 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
     }
 }
 
-/// The field editor's meaning of a command, when it has one.
-fn on_form_command(state: &mut State, command: Command) -> Option<Vec<Effect>> {
-    let (typing, selecting) = state
-        .form
-        .as_ref()
-        .map_or((false, false), |f| (f.input.is_some(), f.selecting.is_some()));
-    Some(match command {
-        Command::Choose if typing => form::commit_input(state),
-        Command::Choose if selecting => form::commit_selection(state),
-        Command::Close if typing || selecting => form::cancel_input(state),
-        Command::Close => form::close(state),
-        Command::SelectNext => form::move_row(state, true),
-        Command::SelectPrev => form::move_row(state, false),
-        Command::NextRecord => form::move_record(state, true),
-        Command::PrevRecord => form::move_record(state, false),
-        Command::EditValue => form::edit_value(state),
-        Command::ClearValue => form::clear(state),
-        Command::AddValue => form::add_value(state),
-        Command::AddRecord => form::add_record(state),
-        Command::RemoveRecord => form::remove_record(state),
-        Command::SelectSpan => form::start_selection(state),
-        Command::WordNext => form::move_selection(state, true, false),
-        Command::WordPrev => form::move_selection(state, false, false),
-        Command::ExtendSelection => form::move_selection(state, true, true),
-        Command::ShrinkSelection => form::move_selection(state, false, true),
-        Command::Edit => form::to_text(state),
-        Command::Accept if state.review.is_some() => review::accept(state),
-        Command::Accept => accept(state),
-        _ => return None,
-    })
+/// Whether `command` would do something now, asked of the same handlers in the same order as
+/// `on_command` gives it to them (the hint bar shows only these).
+pub fn available(state: &State, command: Command) -> bool {
+    let from_handlers = (state.focus == Pane::Form)
+        .then(|| form::can(state, command))
+        .flatten()
+        .or_else(|| review::can(state, command))
+        .or_else(|| correction::can(state, command));
+    if let Some(can) = from_handlers {
+        return can;
+    }
+    match command {
+        Command::Run => !state.paragraph().trim().is_empty() && state.profile().is_some(),
+        Command::SelectNext | Command::SelectPrev => match (&state.mode, state.focus) {
+            (Mode::Overlay(Overlay::Picker(picker)), _) => !picker.matches.is_empty(),
+            (_, Pane::Browser) => !state.browser.is_empty(),
+            _ => state.value_count() > 0,
+        },
+        Command::NextRecord | Command::PrevRecord => state.highlighted().is_some_and(|e| e.records.len() > 1),
+        Command::Choose => matches!(state.overlay(), Some(Overlay::Picker(p)) if !p.matches.is_empty()),
+        Command::ReviewAccept
+        | Command::ReviewReject
+        | Command::ReviewSkip
+        | Command::ReviewUndo
+        | Command::ReviewJump
+        | Command::ReviewSummary => false,
+        _ => true,
+    }
 }
 
 fn quit(state: &mut State) -> Vec<Effect> {
@@ -302,58 +296,15 @@ fn choose_in_picker(state: &mut State) -> Vec<Effect> {
     }
 }
 
-/// The configured profiles (not the ones discovered from servers), to ask for their models.
-pub fn list_models(state: &State) -> Effect {
-    Effect::ListModels(
-        state
-            .profiles
-            .iter()
-            .cloned()
-            .enumerate()
-            .filter(|(_, p)| p.discovered_from.is_none())
-            .collect(),
-    )
-}
-
-pub(super) fn running_slots(state: &State) -> Vec<Side> {
-    Side::BOTH.into_iter().filter(|s| state.runs[*s].running).collect()
-}
-
-/// A profile in the model picker: name, model, mode, and what its server said (`retort
-/// models` says the same): serving, not answering, or not asked yet.
-pub(super) fn profile_label(state: &State, profile: &crate::llm::ModelProfile) -> String {
-    let mode = profile.mode.to_string();
-    let model = if profile.model.is_empty() {
-        "first served"
-    } else {
-        &profile.model
-    };
-    let base = profile.discovered_from.as_deref().unwrap_or(&profile.name);
-    use crate::llm::profile::EngineKind;
-    let reach = match (profile.engine, state.reach.get(base)) {
-        (EngineKind::Embedded, _) => "in-process".to_string(),
-        (EngineKind::Openai, Some(Reach::Serves(ids))) => format!("● serves {}", ids.len()),
-        (EngineKind::Openai, Some(Reach::Unreachable(_))) => "✗ not answering".to_string(),
-        (EngineKind::Openai, None) => "… asking".to_string(),
-    };
-    format!("{} — {model} ({mode}) {reach}", profile.name)
-}
-
-pub(super) fn model_labels(state: &State) -> Vec<String> {
-    state.profiles.iter().map(|p| profile_label(state, p)).collect()
-}
-
 fn choose(state: &mut State, kind: PickerKind, index: usize) -> Vec<Effect> {
     match kind {
         PickerKind::Task if index != state.task => {
             state.task = index;
             state.runs = Default::default();
-            state.set_gold(None);
-            state.editor = None;
+            state.set_phase(Phase::Viewing);
             state.selected = 0;
             state.pool = Pool::default();
-            state.draft_version += 1;
-            if state.focus == Pane::Editor {
+            if matches!(state.focus, Pane::Editor | Pane::Form) {
                 state.focus = Pane::Result;
             }
             let name = state.task().name.clone();
@@ -363,7 +314,7 @@ fn choose(state: &mut State, kind: PickerKind, index: usize) -> Vec<Effect> {
         PickerKind::Task => Vec::new(),
         PickerKind::Model => {
             state.model = index;
-            state.draft_version += 1;
+            state.draft_changed();
             Vec::new()
         }
         PickerKind::CompareModel => {
@@ -372,111 +323,5 @@ fn choose(state: &mut State, kind: PickerKind, index: usize) -> Vec<Effect> {
             Vec::new()
         }
         PickerKind::RejectReason | PickerKind::QueueItem | PickerKind::QueueFile => Vec::new(),
-    }
-}
-
-fn start_runs(state: &mut State, slots: &[Side]) -> Vec<Effect> {
-    let paragraph = state.paragraph();
-    if paragraph.trim().is_empty() {
-        state.notify("the paragraph is empty: paste or type one first", Level::Error);
-        return Vec::new();
-    }
-    let mut effects = Vec::new();
-    for &slot in slots {
-        let index = if slot == Side::Main {
-            Some(state.model)
-        } else {
-            state.compare_model
-        };
-        let Some(profile) = index.and_then(|i| state.profiles.get(i)).cloned() else {
-            state.notify("no model profile: add one to models.toml", Level::Error);
-            continue;
-        };
-        if state.runs[slot].running {
-            effects.push(Effect::CancelRun(slot));
-        }
-        state.runs[slot] = super::state::RunSlot {
-            profile: index,
-            running: true,
-            ..Default::default()
-        };
-        let job = RunJob {
-            slot,
-            task: state.task().clone(),
-            profile,
-            paragraph: paragraph.clone(),
-            pool: state.pool.clone(),
-        };
-        effects.push(Effect::StartRun(Box::new(job)));
-    }
-    if state.mode == Mode::EditingSource {
-        state.mode = Mode::Panes;
-    }
-    state.refresh_comparison();
-    state.result_view = ResultView::Structured;
-    effects
-}
-
-pub(super) fn on_run_finished(state: &mut State, slot: Side, mut run: crate::llm::Run) {
-    // The paragraph may have changed while the model ran: ground against what is there now.
-    if let Some(extraction) = &mut run.extraction {
-        let task = state.task().clone();
-        crate::ground::ground(extraction, &state.paragraph(), &|f| task.is_verbatim(f));
-    }
-    let runs = &mut state.runs[slot];
-    runs.running = false;
-    runs.streamed = run.raw_reply.clone();
-    let message = match (&run.error, &run.parse_error) {
-        (Some(error), _) => Some((format!("run failed: {error}"), Level::Error)),
-        (None, Some(e)) => Some((
-            format!("the reply does not parse ({e}); the raw reply is shown"),
-            Level::Error,
-        )),
-        _ => None,
-    };
-    runs.run = Some(run);
-    if slot == Side::Main {
-        state.selected = 0;
-        if message.is_some() {
-            state.result_view = ResultView::Raw;
-        }
-    }
-    state.refresh_comparison();
-    match message {
-        Some((text, level)) => state.notify(text, level),
-        None => state.notice = None,
-    }
-}
-
-fn add_discovered_models(state: &mut State, profile: usize, ids: Vec<String>) {
-    let Some(base) = state.profiles.get(profile).cloned() else {
-        return;
-    };
-    for id in ids {
-        if id == base.model {
-            continue;
-        }
-        let name = format!("{}/{id}", base.name);
-        if state.profiles.iter().any(|p| p.name == name) {
-            continue;
-        }
-        let mut discovered = base.clone();
-        discovered.name = name;
-        discovered.model = id;
-        discovered.discovered_from = Some(base.name.clone());
-        state.profiles.push(discovered);
-    }
-    refresh_model_picker(state);
-}
-
-/// An open model picker shows the newest labels (unless the user is filtering).
-fn refresh_model_picker(state: &mut State) {
-    let labels = model_labels(state);
-    if let Mode::Overlay(Overlay::Picker(picker)) = &mut state.mode
-        && matches!(picker.kind, PickerKind::Model | PickerKind::CompareModel)
-        && picker.query.is_empty()
-    {
-        picker.items = labels;
-        picker.matches = (0..picker.items.len()).collect();
     }
 }

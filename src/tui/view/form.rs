@@ -14,7 +14,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let Some(form) = &state.form else { return };
+    let Some(form) = state.correction.form() else { return };
     let task = state.task();
     let count = form.extraction.records.len();
     let title = match count {
@@ -81,7 +81,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 }
 
 fn row_spans<'a>(state: &'a State, row: &Row, theme: &Theme) -> Vec<Span<'a>> {
-    let Some(form) = &state.form else { return Vec::new() };
+    let Some(form) = state.correction.form() else {
+        return Vec::new();
+    };
     match row {
         Row::Value { field, index } => {
             let Some(value) = form.extraction.field_values(form.record, field).get(*index) else {

@@ -10,8 +10,6 @@ mod result;
 mod source;
 pub mod wrap;
 
-pub use result::record_of_value;
-
 use super::state::{Level, Pane, State};
 use super::theme::Theme;
 use ratatui::Frame;
@@ -63,8 +61,8 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
 fn visible_panes(state: &State) -> Vec<Pane> {
     let main_right = match state.focus {
         Pane::Editor | Pane::Browser | Pane::Form => state.focus,
-        _ if state.form.is_some() => Pane::Form,
-        _ if state.editor.is_some() => Pane::Editor,
+        _ if state.correction.form().is_some() => Pane::Form,
+        _ if state.correction.editor().is_some() => Pane::Editor,
         _ => Pane::Result,
     };
     let mut panes = vec![Pane::Source, main_right];

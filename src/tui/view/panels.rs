@@ -12,7 +12,9 @@ use ratatui::widgets::{List, ListItem, ListState, Paragraph};
 
 /// The extraction's canonical text in a text area, re-parsed as it is typed.
 pub fn editor(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let Some(editor) = &state.editor else { return };
+    let Some(editor) = state.correction.editor() else {
+        return;
+    };
     let status = match &editor.parsed {
         Ok(extraction) => {
             let values = extraction.values();

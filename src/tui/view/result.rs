@@ -97,7 +97,7 @@ fn title(state: &State, run: &RunSlot, slot: Side) -> String {
         .profile
         .and_then(|i| state.profiles.get(i))
         .map_or("", |p| p.name.as_str());
-    let gold = if slot == Side::Main && state.gold.is_some() {
+    let gold = if slot == Side::Main && state.gold().is_some() {
         " · gold ✓"
     } else {
         ""
@@ -324,20 +324,8 @@ fn shown_records(task: &Task, extraction: &Extraction, selected: Option<usize>, 
     if count <= 1 || room / count >= MIN_COLUMN {
         return 0..count;
     }
-    let record = selected.map_or(0, |s| record_of_value(extraction, s));
+    let record = selected.map_or(0, |s| extraction.record_of_value(s));
     record..record + 1
-}
-
-/// The record holding the `index`-th value (in `values()` order).
-pub fn record_of_value(extraction: &Extraction, index: usize) -> usize {
-    let mut seen = 0;
-    for (r, record) in extraction.records.iter().enumerate() {
-        seen += record.fields.iter().map(|f| f.value_count()).sum::<usize>();
-        if index < seen {
-            return r;
-        }
-    }
-    extraction.records.len().saturating_sub(1)
 }
 
 fn field_names(task: &Task, extraction: &Extraction) -> Vec<String> {

@@ -73,8 +73,8 @@ fn scroll_top(state: &State, rows: &[Range<usize>], height: usize) -> usize {
         return (rows_past as usize).min(max);
     }
     let choosing = state
-        .form
-        .as_ref()
+        .correction
+        .form()
         .and_then(|f| f.selecting.as_ref())
         .map(|s| s.bytes());
     let selected = choosing.or_else(|| {
@@ -118,7 +118,7 @@ fn marks(state: &State, theme: &Theme, text: &str) -> Vec<(Range<usize>, Style)>
         marks.push((span.bytes.clone(), style));
     }
     // The words being chosen as a value stand out over everything else.
-    if let Some(selection) = state.form.as_ref().and_then(|f| f.selecting.as_ref()) {
+    if let Some(selection) = state.correction.form().and_then(|f| f.selecting.as_ref()) {
         let bytes = selection.bytes();
         marks.retain(|(r, _)| r.end <= bytes.start || r.start >= bytes.end);
         marks.push((
