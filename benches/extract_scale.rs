@@ -28,7 +28,8 @@ fn retort(root: &Path) -> Command {
 fn write_corpus(root: &Path, short: bool) -> PathBuf {
     let registry = retort::task::Registry::builtin();
     let task = registry.get("compound").unwrap();
-    let (paragraphs, _) = retort::batch::read_input(&common::data("chemsci2024/compound/test_1000.csv"), task).unwrap();
+    let (paragraphs, _) =
+        retort::input::read_paragraphs(&common::data("chemsci2024/compound/test_1000.csv"), task).unwrap();
     let lines: Vec<String> = paragraphs
         .iter()
         .take(PARAGRAPHS)

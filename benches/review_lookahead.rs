@@ -25,7 +25,8 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let registry = retort::task::Registry::builtin();
     let task = registry.get("compound").unwrap();
-    let (paragraphs, _) = retort::batch::read_input(&common::data("chemsci2024/compound/test_1000.csv"), task).unwrap();
+    let (paragraphs, _) =
+        retort::input::read_paragraphs(&common::data("chemsci2024/compound/test_1000.csv"), task).unwrap();
     let lines: Vec<String> = paragraphs
         .iter()
         .take(DECISIONS + 4)

@@ -9,8 +9,8 @@
 //! paragraph is short (the prompt stays small for a small model), and each pick adds the most
 //! fields not yet shown; then more values (a richer example), then the shorter paragraph.
 
-use retort::dataset::papers::read_examples;
 use retort::extraction::{Alignment, Extraction, Field, FieldContent};
+use retort::input::read_examples;
 use retort::task::Registry;
 use serde_json::json;
 use std::collections::BTreeSet;

@@ -19,6 +19,7 @@ pub mod eval;
 pub mod extraction;
 pub mod format;
 pub mod ground;
+pub mod input;
 pub mod llm;
 pub mod lock;
 pub mod metrics;

@@ -370,3 +370,37 @@ fn an_unknown_task_is_exit_status_2_for_every_command() {
         "{help}"
     );
 }
+
+/// What a file holds comes from its content, the same for every command: JSON lines named
+/// `.data` are paragraphs to review, and plain text given as predictions is named as such.
+#[test]
+fn input_kinds_come_from_the_content_not_the_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = write(
+        dir.path(),
+        "corpus.data",
+        "{\"id\":\"a\",\"text\":\"THF was added.\"}\n{\"id\":\"b\",\"text\":\"Ethanol.\"}\n{\"id\":\"c\",\"text\":\"Water.\"}\n",
+    );
+    let out = retort(&["review", "--task", "compound", &corpus, "--summary"], dir.path());
+    let summary = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(summary.contains("3 paragraphs"), "{summary}");
+
+    let notes = write(dir.path(), "notes.jsonl", "THF and ethanol, written by hand.\n");
+    let gold = common::data("chemsci2024/compound/test_1000.csv");
+    let out = retort(
+        &[
+            "eval",
+            "--task",
+            "compound",
+            "--pred",
+            &notes,
+            "--gold",
+            gold.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("notes.jsonl: this is plain text"), "{err}");
+}

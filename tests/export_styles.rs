@@ -6,8 +6,8 @@
 mod common;
 
 use retort::dataset::export::{ExportPlan, ExportStyle, export_dir, parse_shares};
-use retort::dataset::papers::read_examples;
 use retort::dataset::store::{SavedExample, Store};
+use retort::input::read_examples;
 use retort::task::{FineTunedStyle, Registry, Task};
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
@@ -255,7 +255,10 @@ fn splits_are_seeded_nested_and_leak_free() {
         shares: parse_shares("train=0.8,val=0.1,test=0.1").unwrap(),
         seed: 42,
         sizes: vec![10, 50],
-        exclude: vec![test_set.clone()],
+        exclude: vec![retort::dataset::export::Excluded::new(
+            &test_set,
+            &read_examples(&test_set, task).unwrap().0,
+        )],
     };
     let a = dir.path().join("a");
     let b = dir.path().join("b");

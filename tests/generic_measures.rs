@@ -115,7 +115,7 @@ fn gold_against_itself_is_one_everywhere() {
     close(s.exact_match(), 1.0);
     // And through `retort eval` with the generic measures on a built-in task's file.
     let path = common::data("chemsci2024/mof-synthesis/train_329.csv");
-    let (examples, _) = retort::dataset::papers::read_examples(&path, task).unwrap();
+    let (examples, _) = retort::input::read_examples(&path, task).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let predictions = dir.path().join("self.jsonl");
     let lines: Vec<String> = examples

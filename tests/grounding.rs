@@ -4,9 +4,9 @@
 mod common;
 
 use proptest::prelude::*;
-use retort::dataset::papers::read_examples;
 use retort::extraction::{Alignment, Extraction, Field, Record, Value};
 use retort::ground::{Grounder, ground};
+use retort::input::read_examples;
 use retort::task::Registry;
 
 fn check_spans(extraction: &Extraction, source: &str) {

@@ -13,6 +13,7 @@ const LAYERS: &[&[&str]] = &[
     &["metrics"],
     &["dataset"],
     &["llm"],
+    &["input"],
     &["eval", "batch", "setup", "authoring"],
     &["review", "curve"],
     &["cli"],

@@ -4,7 +4,7 @@
 
 mod common;
 
-use retort::dataset::papers::read_examples;
+use retort::input::read_examples;
 use retort::task::Registry;
 
 /// (task, file under shared/data, known exceptions).

@@ -2,7 +2,8 @@
 //! delimited list, a JSON Schema derived from the fields, an instruction, few-shot and
 //! fine-tuned templates, a colour per field. The text loads as a task as it is.
 
-use crate::dataset::table::{self, FileKind};
+use crate::dataset::table;
+use crate::input::InputKind;
 use serde_json::{Value as Json, json};
 use std::path::Path;
 
@@ -71,8 +72,8 @@ pub fn fields_from(path: &Path) -> Result<(Vec<NewField>, bool), String> {
             list,
         }),
     };
-    match table::file_kind(path) {
-        FileKind::Csv => {
+    match crate::input::kind_of(path).map_err(|e| e.to_string())? {
+        InputKind::Csv => {
             let (csv, _) = table::read_csv(path).map_err(|e| e.to_string())?;
             for column in csv.columns.iter().filter(|c| !["id", "text"].contains(&c.as_str())) {
                 add(column, false);

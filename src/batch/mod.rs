@@ -4,11 +4,10 @@
 //! resumable, one whole line per paragraph (a failure is recorded with its error and the run goes
 //! on), a progress bar on stderr, and Ctrl-C leaving a valid file.
 
-mod input;
 mod output;
 pub mod replicas;
 
-pub use input::{Paragraph, Paragraphs, Source, read_input, stream};
+pub use crate::input::{Paragraph, Paragraphs, Source, stream};
 pub use output::{Done, id_hash, keep_newest_per_id, output_line, read_done};
 
 use crate::config::io_at;

@@ -4,9 +4,9 @@ pub use crate::cli::{Failure, busy, exit};
 use crate::clock::now;
 use crate::config::Paths;
 use crate::dataset::export::{ExportPlan, export_dir, export_saved, parse_shares};
-use crate::dataset::papers::read_examples;
 use crate::dataset::store::{SavedExample, Store, new_id};
 use crate::eval::{EvalRequest, evaluate, render};
+use crate::input::read_examples;
 use crate::llm::profile::EngineKind;
 use anyhow::{Context, Result, anyhow};
 use std::path::PathBuf;
@@ -111,6 +111,16 @@ pub fn tasks(paths: &Paths, show: Option<&str>) -> Result<()> {
     Ok(())
 }
 
+/// The gold files `--exclude` names, read as `retort eval` reads gold.
+fn excluded(task: &crate::task::Task, files: &[std::path::PathBuf]) -> Result<Vec<crate::dataset::export::Excluded>> {
+    let read = |file: &std::path::PathBuf| {
+        let (examples, _) =
+            crate::input::read_examples(file, task).map_err(|e| config_error(format!("--exclude: {e}")))?;
+        Ok(crate::dataset::export::Excluded::new(file, &examples))
+    };
+    files.iter().map(read).collect()
+}
+
 pub fn export(paths: &Paths, args: crate::cli::ExportArgs) -> Result<()> {
     let crate::cli::ExportArgs {
         task,
@@ -139,7 +149,7 @@ pub fn export(paths: &Paths, args: crate::cli::ExportArgs) -> Result<()> {
         shares: parse_shares(split).map_err(|e| config_error(format!("--split: {e}")))?,
         seed,
         sizes,
-        exclude,
+        exclude: excluded(task, &exclude)?,
     };
     let report = export_dir(&store, task, &plan, to)?;
     for warning in &report.warnings {

@@ -1,7 +1,7 @@
 //! The papers' data files as examples of a task: the paragraph and its gold answer written in
 //! the task's canonical text (what a fine-tuned model is trained to produce).
 
-use super::table::{self, CsvRow, FileKind, InputError};
+use super::table::{self, CsvRow, InputError};
 use crate::format::json_style::{self, JsonStyle};
 use crate::metrics::doping::{self, DopingSchema};
 use crate::metrics::fields::NMR_FIELDS;
@@ -42,32 +42,39 @@ pub type Read = (Vec<SourceExample>, Vec<InputError>);
 const DOPING_QUESTION: &str = "\n\nExtract doping information from this sentence.\n\n###\n";
 const NERRE_PROMPT_END: &str = "\n\n###\n\n";
 
-/// Reads the examples of `task` from one of the papers' files (or a file of the same shape).
-pub fn read_examples(path: &Path, task: &Task) -> Result<Read, InputError> {
-    match (table::file_kind(path), task.metrics) {
-        (FileKind::Csv, _) => read_csv_examples(path, task),
-        (FileKind::Json, MetricSet::DopingEnglish | MetricSet::DopingEnglishExtra | MetricSet::DopingJson) => {
-            read_doping_json(path, DopingSchema::for_metrics(task.metrics))
-        }
-        (FileKind::Jsonl, _) if has_answers(path)? => read_answers(path, task),
-        (FileKind::Jsonl, _) => read_prompt_completion(path, task),
-        (kind, metrics) => Err(InputError::new(
+/// The shapes a file of examples comes in (which one a file has is `input::kind_of`'s to say).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExampleFile {
+    /// The Chem. Sci. paper's CSV (and the notebooks' CSV with `Actual Text`).
+    Csv,
+    /// The NERRE doping files: abstracts with their sentences and entity graphs.
+    DopingJson,
+    /// `{"id", "text", "answer"}` lines: gold for any task.
+    Answers,
+    /// The NERRE prompt/completion training lines.
+    PromptCompletion,
+}
+
+/// Reads the examples of `task` from `path`, a file of the shape `file`.
+pub fn read_examples(path: &Path, file: ExampleFile, task: &Task) -> Result<Read, InputError> {
+    let doping = matches!(
+        task.metrics,
+        MetricSet::DopingEnglish | MetricSet::DopingEnglishExtra | MetricSet::DopingJson
+    );
+    match file {
+        ExampleFile::Csv => read_csv_examples(path, task),
+        ExampleFile::DopingJson if doping => read_doping_json(path, DopingSchema::for_metrics(task.metrics)),
+        ExampleFile::DopingJson => Err(InputError::new(
             path,
             0,
             format!(
-                "cannot read {kind:?} files for task {} ({metrics:?}); expected the papers' CSV, JSON or JSONL",
+                "a JSON document holds examples only for the doping tasks, not {}; expected the papers' CSV or JSONL",
                 task.name
             ),
         )),
+        ExampleFile::Answers => read_answers(path, task),
+        ExampleFile::PromptCompletion => read_prompt_completion(path, task),
     }
-}
-
-/// Whether a JSONL file holds `{"id", "text", "answer"}` lines (gold for any task).
-fn has_answers(path: &Path) -> Result<bool, InputError> {
-    let (rows, _) = table::read_jsonl(path)?;
-    Ok(rows
-        .first()
-        .is_some_and(|(_, r)| r.get("answer").is_some() && r.get("text").is_some()))
 }
 
 /// Gold for any task: `{"id", "text", "answer"}` lines, the answer in the task's own format (a

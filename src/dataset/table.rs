@@ -145,26 +145,3 @@ pub fn read_jsonl(path: &Path) -> Result<(JsonLines, Vec<InputError>), InputErro
     }
     Ok((rows, bad))
 }
-
-/// The kind of a data file, from its extension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileKind {
-    Csv,
-    Json,
-    Jsonl,
-    Text,
-}
-
-pub fn file_kind(path: &Path) -> FileKind {
-    match path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        Some("csv") => FileKind::Csv,
-        Some("json") => FileKind::Json,
-        Some("jsonl" | "ndjson") => FileKind::Jsonl,
-        _ => FileKind::Text,
-    }
-}

@@ -5,10 +5,9 @@
 //! own JSONL (`id` plus `raw`, `output` or `prediction`). Files that carry their gold need no
 //! `--gold`; the others are joined with the gold file by id.
 
-use crate::dataset::papers::{
-    SourceExample, abstract_doi, doping_abstracts, doping_sentence_id, nmr_answer, read_examples,
-};
-use crate::dataset::table::{self, FileKind, InputError};
+use crate::dataset::papers::{SourceExample, abstract_doi, doping_abstracts, doping_sentence_id, nmr_answer};
+use crate::dataset::table::{self, InputError};
+use crate::input::{InputKind, read_examples};
 use crate::llm::run_line::RunLine;
 use crate::metrics::fields::NMR_FIELDS;
 use crate::task::{MetricSet, Task};
@@ -174,11 +173,18 @@ fn why_nothing_scored(
 }
 
 fn read_predictions(path: &Path, task: &Task) -> Result<(Vec<Prediction>, Vec<InputError>), InputError> {
-    match table::file_kind(path) {
-        FileKind::Csv => read_notebook_csv(path, task),
-        FileKind::Json => read_doping_decoded(path),
-        FileKind::Jsonl => read_jsonl_predictions(path, task),
-        FileKind::Text => Err(InputError::new(path, 0, "predictions must be CSV, JSON or JSONL")),
+    match crate::input::kind_of(path)? {
+        InputKind::Csv => read_notebook_csv(path, task),
+        InputKind::Json => read_doping_decoded(path),
+        InputKind::Lines(_) => read_jsonl_predictions(path, task),
+        kind @ (InputKind::Text | InputKind::Directory) => Err(InputError::new(
+            path,
+            0,
+            format!(
+                "this is {}; predictions must be CSV, JSON or JSON lines",
+                kind.describe()
+            ),
+        )),
     }
 }
 

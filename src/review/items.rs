@@ -2,13 +2,12 @@
 //! output (runs kept as recorded, nothing re-run) or from any input `retort extract` reads (no
 //! runs yet: the queue pre-annotates them).
 
-use crate::batch::{self, Paragraph};
-use crate::dataset::table::{self, FileKind, InputError};
+use crate::dataset::table::InputError;
+use crate::input::{InputKind, LineKind, Paragraph};
 use crate::llm::Run;
 use crate::llm::run_line::RunLine;
 use crate::side::{PerSide, Side};
 use crate::task::Task;
-use serde_json::Value as Json;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -27,30 +26,25 @@ pub struct Loaded {
     pub problems: Vec<String>,
 }
 
-/// The first non-blank line of a file, as JSON (read without reading the rest).
-fn first_json_line(path: &Path) -> Option<Json> {
+/// The first line of a `retort extract` output (read without reading the rest); `None` for
+/// any other file.
+fn extract_output_line(path: &Path) -> Option<RunLine> {
     use std::io::BufRead;
+    if crate::input::kind_of(path).ok()? != InputKind::Lines(LineKind::ExtractOutput) {
+        return None;
+    }
     let file = std::fs::File::open(path).ok()?;
-    let line = std::io::BufReader::new(file)
+    let first = std::io::BufReader::new(file)
         .lines()
         .map_while(Result::ok)
         .find(|l| !l.trim().is_empty())?;
-    serde_json::from_str(&line).ok()
-}
-
-/// The first line of a `retort extract` output (its first JSON line has `input` and a run's
-/// keys); `None` for any other file.
-fn extract_output_line(path: &Path) -> Option<Json> {
-    if table::file_kind(path) != FileKind::Jsonl || path.is_dir() {
-        return None;
-    }
-    first_json_line(path).filter(RunLine::is_one)
+    serde_json::from_str(&first).ok()
 }
 
 /// The task a `retort extract` output was made for (its first line's `task`); `None` for any
 /// other file.
 pub fn extract_output_task(path: &Path) -> Option<String> {
-    extract_output_line(path)?.get("task")?.as_str().map(String::from)
+    Some(extract_output_line(path)?.task).filter(|t| !t.is_empty())
 }
 
 /// Reads a queue's paragraphs: an extract output gives its runs (newest line per id), anything
@@ -68,7 +62,7 @@ pub fn load(path: &Path, task: &Task) -> Result<Loaded, InputError> {
             .collect();
         return Ok(Loaded { items, problems });
     }
-    let (paragraphs, problems) = batch::read_input(path, task)?;
+    let (paragraphs, problems) = crate::input::read_paragraphs(path, task)?;
     Ok(Loaded {
         items: unique_ids(paragraphs)
             .into_iter()

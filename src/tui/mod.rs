@@ -159,8 +159,15 @@ fn restore_edits(state: &mut state::State, draft: &action::Draft) {
     }
 }
 
-/// Opens the workbench.
+/// Opens the workbench: on one paragraph, or, for a file of many (a directory, JSON lines, the
+/// papers' files, an extract output), on them as a review queue.
 pub fn launch(paths: &Paths, opening: Opening) -> Result<()> {
+    if let Opening::File(path) = opening
+        && let Ok(kind) = crate::input::kind_of(path)
+        && kind != crate::input::InputKind::Text
+    {
+        return launch_review(paths, path, &crate::review::open::ReviewOptions::default());
+    }
     let paragraph = read_paragraph(&opening)?;
     if !std::io::stdout().is_terminal() {
         bail!("the workbench needs a terminal; for scripts use `retort extract` and `retort eval`");

@@ -18,7 +18,7 @@ pub fn write(task: &Task, plan: &ExportPlan, report: &ExportReport, dir: &Path) 
         "examples": report.examples.iter().map(|(n, c)| json!({"split": n, "examples": c})).collect::<Vec<_>>(),
         "files": report.files,
         "excluded": report.excluded,
-        "excluded_from": plan.exclude,
+        "excluded_from": plan.exclude.iter().map(|e| &e.path).collect::<Vec<_>>(),
         "superseded": report.superseded,
         "created_at": crate::clock::now(),
         "retort": env!("CARGO_PKG_VERSION"),

@@ -106,7 +106,24 @@ pub struct ExportPlan {
     /// Nested subsets of the first split, for learning curves.
     pub sizes: Vec<usize>,
     /// Gold files whose paragraphs must not be trained on.
-    pub exclude: Vec<PathBuf>,
+    pub exclude: Vec<Excluded>,
+}
+
+/// A gold file whose paragraphs must not be trained on, as read (`input::read_examples`).
+#[derive(Debug, Clone)]
+pub struct Excluded {
+    pub path: PathBuf,
+    /// Its paragraphs, normalised as the split compares them.
+    pub paragraphs: Vec<String>,
+}
+
+impl Excluded {
+    pub fn new(path: &std::path::Path, examples: &[super::papers::SourceExample]) -> Excluded {
+        Excluded {
+            path: path.to_path_buf(),
+            paragraphs: examples.iter().map(|e| split::normalize(&e.input)).collect(),
+        }
+    }
 }
 
 /// A file written.
@@ -134,7 +151,7 @@ pub struct ExportReport {
 /// the trainers' stanzas.
 pub fn export_dir(store: &Store, task: &Task, plan: &ExportPlan, dir: &Path) -> anyhow::Result<ExportReport> {
     let (examples, warnings) = saved(store, task)?;
-    let excluded = excluded_paragraphs(task, &plan.exclude)?;
+    let excluded: HashSet<String> = plan.exclude.iter().flat_map(|e| e.paragraphs.iter().cloned()).collect();
     let divided = split::divide(examples, &plan.shares, plan.seed, &excluded);
     let mut report = ExportReport {
         excluded: divided.excluded,
@@ -175,14 +192,4 @@ pub fn export_dir(store: &Store, task: &Task, plan: &ExportPlan, dir: &Path) -> 
     }
     manifest::write(task, plan, &report, dir)?;
     Ok(report)
-}
-
-/// The normalised paragraphs of the gold files (any file `retort eval` reads as gold).
-fn excluded_paragraphs(task: &Task, files: &[PathBuf]) -> anyhow::Result<HashSet<String>> {
-    let mut out = HashSet::new();
-    for file in files {
-        let (examples, _) = super::papers::read_examples(file, task).map_err(|e| anyhow::anyhow!("--exclude: {e}"))?;
-        out.extend(examples.iter().map(|e| split::normalize(&e.input)));
-    }
-    Ok(out)
 }

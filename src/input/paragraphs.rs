@@ -2,8 +2,9 @@
 //! standard input, read line by line so a corpus of any size needs no more memory than a
 //! line), or the papers' CSV/JSON/JSONL (read whole: they are small).
 
-use crate::dataset::papers::read_examples;
-use crate::dataset::table::{self, FileKind, InputError};
+use super::{InputKind, LineKind, kind_of};
+use crate::dataset::table::InputError;
+use crate::llm::run_line::RunLine;
 use crate::task::Task;
 use serde_json::Value as Json;
 use std::io::BufRead;
@@ -60,14 +61,14 @@ pub fn stream(source: &Source, task: &Task) -> Result<Paragraphs, InputError> {
         }
         Source::File(path) => path,
     };
-    if !path.is_dir() && table::file_kind(path) == FileKind::Jsonl && first_line_has_text(path)? {
+    if kind_of(path)? == InputKind::Lines(LineKind::Paragraphs) {
         let file = std::fs::File::open(path).map_err(|e| InputError::new(path, 0, format!("cannot read: {e}")))?;
         return Ok(Paragraphs {
             items: Box::new(jsonl_lines(std::io::BufReader::new(file), path.clone())),
             total: count_lines(path),
         });
     }
-    let (paragraphs, problems) = read_input(path, task)?;
+    let (paragraphs, problems) = read_paragraphs(path, task)?;
     let total = Some(paragraphs.len());
     let items = problems.into_iter().map(Err).chain(paragraphs.into_iter().map(Ok));
     Ok(Paragraphs {
@@ -86,17 +87,6 @@ fn count_lines(path: &Path) -> Option<usize> {
         }
     }
     Some(count)
-}
-
-fn first_line_has_text(path: &Path) -> Result<bool, InputError> {
-    let file = std::fs::File::open(path).map_err(|e| InputError::new(path, 0, format!("cannot read: {e}")))?;
-    let first = std::io::BufReader::new(file)
-        .lines()
-        .map_while(Result::ok)
-        .find(|l| !l.trim().is_empty());
-    Ok(first
-        .and_then(|l| serde_json::from_str::<Json>(&l).ok())
-        .is_some_and(|v| v.get("text").is_some()))
 }
 
 /// `{"id", "text"}` lines; a missing id is the line number.
@@ -135,24 +125,13 @@ fn paragraph_of(line: &str, number: usize, name: &Path) -> Result<Paragraph, Inp
     })
 }
 
-/// Reads every paragraph at once (the review queue, the papers' files).
-pub fn read_input(path: &Path, task: &Task) -> Result<(Vec<Paragraph>, Vec<InputError>), InputError> {
-    if path.is_dir() {
-        let mut files: Vec<_> = std::fs::read_dir(path)
-            .map_err(|e| InputError::new(path, 0, format!("cannot read the directory: {e}")))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "txt"))
-            .collect();
-        files.sort();
-        let mut out = Vec::new();
-        for file in files {
-            out.push(text_file(&file)?);
-        }
-        return Ok((out, Vec::new()));
-    }
-    match table::file_kind(path) {
-        FileKind::Text => Ok((vec![text_file(path)?], Vec::new())),
-        FileKind::Jsonl if first_line_has_text(path)? => {
+/// Reads every paragraph at once (the review queue, the papers' files): a `retort extract`
+/// output gives its paragraphs too (the queue reads its runs itself).
+pub fn read_paragraphs(path: &Path, task: &Task) -> Result<(Vec<Paragraph>, Vec<InputError>), InputError> {
+    match kind_of(path)? {
+        InputKind::Directory => Ok((text_files(path)?, Vec::new())),
+        InputKind::Text => Ok((vec![text_file(path)?], Vec::new())),
+        InputKind::Lines(LineKind::Paragraphs) => {
             let file = std::fs::File::open(path).map_err(|e| InputError::new(path, 0, format!("cannot read: {e}")))?;
             let (mut out, mut problems) = (Vec::new(), Vec::new());
             for item in jsonl_lines(std::io::BufReader::new(file), path.to_path_buf()) {
@@ -163,20 +142,44 @@ pub fn read_input(path: &Path, task: &Task) -> Result<(Vec<Paragraph>, Vec<Input
             }
             Ok((out, problems))
         }
+        InputKind::Lines(LineKind::ExtractOutput) => {
+            let (lines, problems) = crate::dataset::table::read_jsonl(path)?;
+            let mut problems = problems;
+            let mut paragraphs = Vec::new();
+            for (number, line) in lines {
+                match serde_json::from_value::<RunLine>(line) {
+                    Ok(run) => paragraphs.push(Paragraph {
+                        id: run.id.unwrap_or_else(|| number.to_string()),
+                        text: run.input,
+                    }),
+                    Err(e) => problems.push(InputError::new(path, number, format!("not an extract line: {e}"))),
+                }
+            }
+            Ok((paragraphs, problems))
+        }
         _ => {
-            let (examples, problems) = read_examples(path, task)?;
-            Ok((
-                examples
-                    .into_iter()
-                    .map(|e| Paragraph {
-                        id: e.id,
-                        text: e.input,
-                    })
-                    .collect(),
-                problems,
-            ))
+            let (examples, problems) = super::read_examples(path, task)?;
+            let paragraphs = examples
+                .into_iter()
+                .map(|e| Paragraph {
+                    id: e.id,
+                    text: e.input,
+                })
+                .collect();
+            Ok((paragraphs, problems))
         }
     }
+}
+
+/// The `.txt` files of a directory, in name order.
+fn text_files(dir: &Path) -> Result<Vec<Paragraph>, InputError> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| InputError::new(dir, 0, format!("cannot read the directory: {e}")))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    files.sort();
+    files.iter().map(|file| text_file(file)).collect()
 }
 
 fn text_file(path: &Path) -> Result<Paragraph, InputError> {
