@@ -7,7 +7,7 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use retort::llm::embedded::{EmbeddedCall, call, schema_grammar};
+use retort::llm::embedded::{EmbeddedCall, EmbeddedEngine, schema_grammar};
 use retort::llm::prompt::Prompt;
 use std::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -52,6 +52,8 @@ fn main() {
         grammar,
         slots: 1,
     };
+    let engine = EmbeddedEngine::default();
+    let call = |job, pieces, cancel| engine.call(job, pieces, cancel);
     runtime.block_on(async {
         let started = Instant::now();
         call(job("Hello".into(), 1, None), None, CancellationToken::new()).await.unwrap();

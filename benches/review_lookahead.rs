@@ -8,7 +8,7 @@ mod common;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use retort::dataset::store::Store;
-use retort::llm::{HttpEngine, execute};
+use retort::llm::{Engines, execute};
 use retort::review::open::{Access, ReviewOptions, open_file};
 use retort::review::record;
 use retort::tui::action::{Action, Effect};
@@ -59,7 +59,7 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let engine = Arc::new(HttpEngine::new());
+    let engine = Engines::new();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Action>();
     let run_times = Arc::new(std::sync::Mutex::new(Vec::new()));
     let store = Store::new(dir.path().join("examples"));

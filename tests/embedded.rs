@@ -9,7 +9,7 @@ mod common;
 
 use retort::llm::dialect::Validation;
 use retort::llm::profile::parse;
-use retort::llm::{HttpEngine, ModelProfile, RunRequest, execute};
+use retort::llm::{Engines, ModelProfile, RunRequest, execute};
 use retort::task::Registry;
 use std::path::Path;
 use std::time::Duration;
@@ -31,7 +31,7 @@ fn profile(path: &Path, mode: &str, max_tokens: u32) -> ModelProfile {
 async fn generate_stream_cancel_and_constrain() {
     let gguf = common::test_gguf();
     let registry = Registry::builtin();
-    let engine = HttpEngine::new();
+    let engine = Engines::new();
     let cancel = CancellationToken::new();
 
     // Load once, generate, stream.
@@ -114,7 +114,7 @@ async fn broken_model_files_get_clear_errors_and_nothing_crashes() {
     std::fs::write(&not_gguf, "these are notes, not weights").unwrap();
     let registry = Registry::builtin();
     let task = registry.get("compound").unwrap();
-    let engine = HttpEngine::new();
+    let engine = Engines::new();
     for (path, expected) in [
         (dir.path().join("missing.gguf"), "does not exist"),
         (not_gguf, "not a GGUF"),
@@ -228,7 +228,7 @@ async fn values_carry_the_confidence_of_the_embedded_logits() {
         &smol,
         "Ethanol and THF were stirred with acetone.",
     );
-    let run = execute(&HttpEngine::new(), &request, None, &CancellationToken::new()).await;
+    let run = execute(&Engines::new(), &request, None, &CancellationToken::new()).await;
     assert_eq!(run.error, None);
     let extraction = run.extraction.expect("a delimited reply always parses");
     let confidences: Vec<f64> = extraction.values().iter().filter_map(|(_, v)| v.confidence).collect();
@@ -242,7 +242,7 @@ async fn values_carry_the_confidence_of_the_embedded_logits() {
 async fn sequences_decode_together_each_constrained_and_cancellable() {
     let gguf = common::test_gguf();
     let registry = Registry::builtin();
-    let engine = HttpEngine::new();
+    let engine = Engines::new();
     let task = registry.get("general-materials").unwrap();
     let smol = profile(&gguf, "zero-shot", 48);
     let paragraphs = [

@@ -82,7 +82,7 @@ fn real_llama_server() {
         let profile = parse(&toml).unwrap().remove(0);
         let paragraph = "The ZnO films were doped with Al (1H NMR, CDCl3, 400 MHz).";
         let request = RunRequest { stream: true, ..RunRequest::new(registry.get("nmr").unwrap(), &profile, paragraph) };
-        let run = execute(&engine, &request, None, &cancel).await;
+        let run = execute(&retort::llm::Engines::new(), &request, None, &cancel).await;
         assert_eq!(run.error, None);
         assert_eq!(run.validation, Validation::Constrained, "{}", run.raw_reply);
         assert!(run.extraction.is_some(), "{:?}", run.parse_error);
@@ -150,7 +150,7 @@ fn values_carry_the_confidence_the_server_gives() {
     let server = common::LlamaServer::get(OWN_PORT);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let engine = HttpEngine::new();
+        let engines = retort::llm::Engines::new();
         let registry = Registry::builtin();
         let profile = parse(&format!(
             "[[model]]\nname = \"smol\"\nengine = \"openai\"\nbase_url = \"{}\"\nmode = \"zero-shot\"\nmax_tokens = 32\n",
@@ -168,7 +168,7 @@ fn values_carry_the_confidence_the_server_gives() {
                     "Ethanol and THF were stirred with acetone.",
                 )
             };
-            let run = execute(&engine, &request, None, &CancellationToken::new()).await;
+            let run = execute(&engines, &request, None, &CancellationToken::new()).await;
             assert_eq!(run.error, None);
             assert_eq!(run.request["logprobs"], true);
             let extraction = run.extraction.expect("a delimited reply always parses");

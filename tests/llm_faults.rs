@@ -294,7 +294,7 @@ async fn a_server_that_ignores_the_schema_is_caught() {
     );
     let profile = parse(&toml).unwrap().remove(0);
     let request = RunRequest::new(task, &profile, "1H NMR (CDCl3, 400 MHz)");
-    let run = execute(&HttpEngine::new(), &request, None, &CancellationToken::new()).await;
+    let run = execute(&retort::llm::Engines::new(), &request, None, &CancellationToken::new()).await;
     assert!(
         matches!(&run.validation, Validation::Violated(_)),
         "{:?}",

@@ -13,7 +13,7 @@ pub use output::{Done, id_hash, keep_newest_per_id, output_line, read_done};
 use crate::config::io_at;
 use crate::dataset::table::InputError;
 use crate::llm::prompt::Pool;
-use crate::llm::{HttpEngine, ModelProfile, Run, RunRequest, execute};
+use crate::llm::{Engines, ModelProfile, Run, RunRequest, execute};
 use crate::task::Task;
 use futures_util::StreamExt;
 use replicas::{ReplicaReport, Replicas};
@@ -92,7 +92,7 @@ pub struct BatchJob<'a> {
 /// Runs every paragraph not yet in the output and appends one line per finished paragraph.
 /// `bad_line` hears of each input line that is not a paragraph.
 pub async fn extract(
-    engine: &HttpEngine,
+    engines: &Engines,
     job: &BatchJob<'_>,
     paragraphs: Paragraphs,
     cancel: CancellationToken,
@@ -152,7 +152,7 @@ pub async fn extract(
         let (cancel, replicas) = (cancel.clone(), &replicas);
         async move {
             let run = run_with_failover(
-                engine,
+                engines,
                 (task, profile, pool, options.concurrency),
                 &paragraph.text,
                 replicas,
@@ -203,7 +203,7 @@ pub async fn extract(
 /// One paragraph's run: sent to the next replica in rotation; when that replica fails it is
 /// taken out and the paragraph goes to another, until each has been tried once.
 async fn run_with_failover(
-    engine: &HttpEngine,
+    engines: &Engines,
     (task, profile, pool, parallel): (&Task, &ModelProfile, &Pool, usize),
     paragraph: &str,
     replicas: &Replicas,
@@ -221,7 +221,7 @@ async fn run_with_failover(
             stream: false,
             parallel,
         };
-        let run = execute(engine, &request, None, cancel).await;
+        let run = execute(engines, &request, None, cancel).await;
         if !run.replica_failed {
             replicas.served(index);
             return run;

@@ -37,8 +37,8 @@ pub fn extract(paths: &Paths, args: ExtractArgs) -> Result<()> {
                 on_interrupt.cancel();
             }
         });
-        let engine = crate::llm::HttpEngine::new();
-        preflight(&engine, profile).await?;
+        let engines = crate::llm::Engines::new();
+        preflight(&engines.http, profile).await?;
         let job = batch::BatchJob {
             task,
             profile,
@@ -47,7 +47,7 @@ pub fn extract(paths: &Paths, args: ExtractArgs) -> Result<()> {
             options,
         };
         let bad_line = |e: &crate::dataset::table::InputError| eprintln!("skipped: {e}");
-        Ok::<_, anyhow::Error>(batch::extract(&engine, &job, paragraphs, cancel, &bad_line).await?)
+        Ok::<_, anyhow::Error>(batch::extract(&engines, &job, paragraphs, cancel, &bad_line).await?)
     })?;
     report(&summary, &source, &target);
     if args.summary == Some(SummaryOutput::Json) {

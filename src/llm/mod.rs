@@ -5,6 +5,7 @@ pub mod client;
 pub mod dialect;
 pub mod download;
 pub mod embedded;
+pub mod engines;
 pub mod error;
 pub mod fetch;
 pub mod finish;
@@ -16,5 +17,6 @@ pub mod run;
 pub mod run_line;
 
 pub use client::HttpEngine;
+pub use engines::Engines;
 pub use profile::{ModelProfile, Profiles};
 pub use run::{Run, RunRequest, execute, from_reply};

@@ -163,7 +163,7 @@ fn record_prompt(run: &mut Run, request: &RunRequest<'_>, built: &prompt::BuiltP
 /// Runs the model on the paragraph. Never fails: a failed run carries its error and whatever
 /// text arrived, so that it can be shown and inspected.
 pub async fn execute(
-    engine: &HttpEngine,
+    engines: &super::Engines,
     request: &RunRequest<'_>,
     pieces: Option<&UnboundedSender<String>>,
     cancel: &CancellationToken,
@@ -190,8 +190,8 @@ pub async fn execute(
         .as_deref()
         .and_then(|s| serde_json::from_str(s).ok());
     let (result, schema_sent) = match profile.engine {
-        EngineKind::Embedded => call_embedded(&mut run, request, built, pieces, cancel).await,
-        EngineKind::Openai => call_http(engine, &mut run, request, built, schema.as_ref(), pieces, cancel).await,
+        EngineKind::Embedded => call_embedded(&engines.embedded, &mut run, request, built, pieces, cancel).await,
+        EngineKind::Openai => call_http(&engines.http, &mut run, request, built, schema.as_ref(), pieces, cancel).await,
     };
     run.total_ms = ms(started.elapsed());
     match result {
@@ -255,6 +255,7 @@ async fn call_http(
 
 /// The in-process call; decoding is constrained by the task's schema whenever it has one.
 async fn call_embedded(
+    engine: &super::embedded::EmbeddedEngine,
     run: &mut Run,
     request: &RunRequest<'_>,
     built: prompt::BuiltPrompt,
@@ -301,7 +302,7 @@ async fn call_embedded(
             }
         }
     });
-    let result = super::embedded::call(call, Some(tx), cancel.clone()).await;
+    let result = engine.call(call, Some(tx), cancel.clone()).await;
     let _ = forwarder.await;
     if let Some(backend) = super::embedded::loaded_backend() {
         run.request["backend"] = serde_json::Value::String(backend);

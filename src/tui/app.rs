@@ -12,7 +12,7 @@ use crate::config::Paths;
 use crate::dataset::export::{ExportStyle, export_saved};
 use crate::dataset::store::Store;
 use crate::llm::profile::EngineKind;
-use crate::llm::{HttpEngine, execute};
+use crate::llm::{Engines, HttpEngine, execute};
 use crate::task::Task;
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures_util::StreamExt;
@@ -28,7 +28,7 @@ const DRAFT_DELAY: Duration = Duration::from_millis(700);
 
 pub struct Driver {
     paths: Paths,
-    engine: Arc<HttpEngine>,
+    engines: Engines,
     actions: UnboundedSender<Action>,
     cancels: crate::side::PerSide<Option<CancellationToken>>,
     decisions: queue_io::DecisionWriter,
@@ -53,7 +53,7 @@ pub async fn run(mut state: State, theme: Theme, paths: Paths, opening: Vec<Acti
     let examples_dir = paths.examples_dir();
     let mut driver = Driver {
         paths,
-        engine: Arc::new(HttpEngine::new()),
+        engines: Engines::new(),
         decisions: queue_io::DecisionWriter::start(examples_dir, tx.clone()),
         actions: tx,
         cancels: Default::default(),
@@ -248,12 +248,12 @@ impl Driver {
                 });
             }
             Effect::SaveDraft(draft) => save_draft(&draft::path(&self.paths.state), &draft),
-            Effect::ListModels(profiles) => list_models(self.engine.clone(), profiles, self.actions.clone()),
+            Effect::ListModels(profiles) => list_models(self.engines.http.clone(), profiles, self.actions.clone()),
             Effect::WriteDecision(write) => self.decisions.write(*write),
             Effect::PreAnnotate(pre) => {
                 let examples = self.paths.examples_dir();
                 queue_io::pre_annotate(
-                    self.engine.clone(),
+                    self.engines.clone(),
                     *pre,
                     examples,
                     self.lookahead.clone(),
@@ -281,7 +281,7 @@ impl Driver {
         }
         let cancel = CancellationToken::new();
         self.cancels[slot] = Some(cancel.clone());
-        let engine = self.engine.clone();
+        let engines = self.engines.clone();
         let tx = self.actions.clone();
         let state_dir = self.paths.state.clone();
         let examples = self.paths.examples_dir();
@@ -305,7 +305,7 @@ impl Driver {
                     });
                 }
             });
-            let run = execute(&engine, &job.request(), Some(&pieces_tx), &cancel).await;
+            let run = execute(&engines, &job.request(), Some(&pieces_tx), &cancel).await;
             run_marker::end(&state_dir, slot);
             drop(pieces_tx);
             let _ = forwarder.await;

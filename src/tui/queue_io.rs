@@ -6,12 +6,11 @@ use super::review::ReviewState;
 use super::state::Level;
 use crate::config::Paths;
 use crate::dataset::store::Store;
-use crate::llm::{HttpEngine, execute};
+use crate::llm::{Engines, execute};
 use crate::review::open::{Access, ReviewOptions, open_file};
 use crate::review::record::{self, DecisionWrite, ExampleChange};
 use crate::task::Task;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio_util::sync::CancellationToken;
 
@@ -84,7 +83,7 @@ pub async fn refresh_pool(examples: std::path::PathBuf, job: &mut RunJob, action
 /// Runs a look-ahead job; a run that succeeded is appended to the queue's runs file so that a
 /// reopened queue does not run it again.
 pub fn pre_annotate(
-    engine: Arc<HttpEngine>,
+    engines: Engines,
     mut pre: PreAnnotation,
     examples: std::path::PathBuf,
     cancel: CancellationToken,
@@ -97,7 +96,7 @@ pub fn pre_annotate(
         let ran = tokio::spawn(async move {
             let mut request = job.request();
             request.stream = false;
-            execute(&engine, &request, None, &cancel).await
+            execute(&engines, &request, None, &cancel).await
         })
         .await;
         let run = match ran {

@@ -25,31 +25,42 @@ pub(super) struct Job {
     pub(super) reply: oneshot::Sender<Result<Reply, LlmError>>,
 }
 
-static WORKER: OnceLock<Sender<Job>> = OnceLock::new();
+/// llama.cpp's backend is one per process (its modules loaded, then initialised once); every
+/// engine value's thread shares it.
+static BACKEND: OnceLock<Result<LlamaBackend, String>> = OnceLock::new();
 
-fn worker() -> &'static Sender<Job> {
-    WORKER.get_or_init(|| {
-        let (tx, rx) = channel::<Job>();
-        std::thread::Builder::new()
-            .name("retort-inference".into())
-            .spawn(move || {
-                let backend = super::backends::ensure_loaded()
-                    .map_err(|e| e.to_string())
-                    .and_then(|_| LlamaBackend::init().map_err(|e| e.to_string()));
-                super::scheduler::run(rx, backend);
-            })
-            .expect("spawning the inference thread");
-        tx
-    })
+fn backend() -> Result<&'static LlamaBackend, String> {
+    BACKEND
+        .get_or_init(|| {
+            super::backends::ensure_loaded()
+                .map_err(|e| e.to_string())
+                .and_then(|_| LlamaBackend::init().map_err(|e| e.to_string()))
+        })
+        .as_ref()
+        .map_err(Clone::clone)
 }
 
-pub async fn submit(
+/// The way to an engine's inference thread; the thread ends when the last one is dropped.
+pub(super) type Worker = Sender<Job>;
+
+/// Starts an inference thread: it owns the models it loads and their contexts.
+pub(super) fn start() -> Worker {
+    let (tx, rx) = channel::<Job>();
+    std::thread::Builder::new()
+        .name("retort-inference".into())
+        .spawn(move || super::scheduler::run(rx, backend()))
+        .expect("spawning the inference thread");
+    tx
+}
+
+pub(super) async fn submit(
+    worker: &Worker,
     call: EmbeddedCall,
     pieces: Option<UnboundedSender<String>>,
     cancel: CancellationToken,
 ) -> Result<Reply, LlmError> {
     let (reply, result) = oneshot::channel();
-    worker()
+    worker
         .send(Job {
             call,
             pieces,

@@ -99,23 +99,37 @@ pub fn loaded_backend() -> Option<String> {
     }
 }
 
-/// Runs the call on the inference thread; pieces stream to `pieces`; cancelling stops within one token.
-pub async fn call(
-    call: EmbeddedCall,
-    pieces: Option<UnboundedSender<String>>,
-    cancel: CancellationToken,
-) -> Result<Reply, LlmError> {
-    check_file(&call.path)?;
+/// The in-process engine as a value: its inference thread, started by the first call, owns the
+/// models it loads and their contexts, and stops when the last clone is dropped. Clones share
+/// the thread.
+#[derive(Clone, Default)]
+pub struct EmbeddedEngine {
     #[cfg(feature = "embedded")]
-    {
-        engine::submit(call, pieces, cancel).await
-    }
-    #[cfg(not(feature = "embedded"))]
-    {
-        let _ = (pieces, cancel);
-        Err(LlmError::Other(
-            "this build of retort has no embedded engine (built without the `embedded` feature); rebuild with default features or pick an HTTP profile".into(),
-        ))
+    worker: std::sync::Arc<std::sync::OnceLock<engine::Worker>>,
+}
+
+impl EmbeddedEngine {
+    /// Runs the call on the inference thread; pieces stream to `pieces`; cancelling stops
+    /// within one token.
+    pub async fn call(
+        &self,
+        call: EmbeddedCall,
+        pieces: Option<UnboundedSender<String>>,
+        cancel: CancellationToken,
+    ) -> Result<Reply, LlmError> {
+        check_file(&call.path)?;
+        #[cfg(feature = "embedded")]
+        {
+            let worker = self.worker.get_or_init(engine::start);
+            engine::submit(worker, call, pieces, cancel).await
+        }
+        #[cfg(not(feature = "embedded"))]
+        {
+            let _ = (pieces, cancel);
+            Err(LlmError::Other(
+                "this build of retort has no embedded engine (built without the `embedded` feature); rebuild with default features or pick an HTTP profile".into(),
+            ))
+        }
     }
 }
 

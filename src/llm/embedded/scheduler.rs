@@ -81,7 +81,7 @@ struct Sequence {
 }
 
 /// The inference thread's loop: jobs in, replies out, until the channel closes.
-pub(super) fn run(jobs: Receiver<Job>, backend: Result<LlamaBackend, String>) {
+pub(super) fn run(jobs: Receiver<Job>, backend: Result<&'static LlamaBackend, String>) {
     let mut loaded = Loaded::default();
     let mut waiting: VecDeque<Job> = VecDeque::new();
     let mut active: Vec<Sequence> = Vec::new();
@@ -96,7 +96,7 @@ pub(super) fn run(jobs: Receiver<Job>, backend: Result<LlamaBackend, String>) {
             waiting.push_back(job);
         }
         let backend = match &backend {
-            Ok(backend) => backend,
+            Ok(backend) => *backend,
             Err(e) => {
                 for job in waiting.drain(..) {
                     let _ = job.reply.send(Err(LlmError::Other(format!(
