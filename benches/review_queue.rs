@@ -31,7 +31,7 @@ fn write_corpus(dir: &std::path::Path) -> std::path::PathBuf {
         );
         let reply = "benzaldehyde | aniline | ethanol | diethyl ether | unobtainium";
         let run = from_reply(&RunRequest::new(state.task(), &state.profiles[0], &paragraph), reply);
-        text.push_str(&retort::batch::output_line(&format!("p{i}"), &paragraph, &run).to_line());
+        text.push_str(&retort::llm::run_line::RunLine::new(&format!("p{i}"), &paragraph, &run).to_line());
         text.push('\n');
     }
     let path = dir.join("corpus.jsonl");

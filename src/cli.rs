@@ -38,6 +38,12 @@ pub enum Command {
     Export(ExportArgs),
     /// Load gold examples from the papers' files into a task's saved examples.
     Import(ImportArgs),
+    /// Read papers and patents (JATS XML, USPTO patent XML, text and Markdown; files or whole
+    /// directories) into JSONL, one line per block with its document, kind, section and offset.
+    #[command(
+        after_help = "Each line: {\"id\": \"<doc>#<n>\", \"doc\", \"kind\", \"section\": [headings], \"offset\", \"page\"?, \"text\"}; offset counts characters in the document's text (its blocks joined by a blank line). `retort extract --input` and `retort review` read the output back with each block's place. A summary per file goes to stderr. Exit status: 0 every file read; 2 a path or option is wrong; 3 some files were skipped (each named with why; the rest was read)."
+    )]
+    Ingest(IngestArgs),
     /// Run a model over a corpus and write predictions JSONL (usable by `retort eval --pred`).
     #[command(
         after_help = "Exit status: 0 every paragraph written without error; 1 another failure (e.g. writing the output); 2 usage or configuration error (unknown task or profile, unreadable input); 3 some paragraphs failed (their lines record the error, a summary of distinct errors goes to stderr); 4 no endpoint of the profile answers, or the embedded model cannot run (checked before anything is written); 6 another retort extract is writing the same output (named); 130 interrupted (--resume continues)."
@@ -217,10 +223,13 @@ pub struct ExtractArgs {
     /// The model profile (see `retort models`).
     #[arg(long)]
     pub model: String,
-    /// A text file, a directory of .txt files, JSONL {"id","text"} (`-` reads it from standard
-    /// input), or the papers' files.
+    /// A text file, JSONL {"id","text"} (`-` reads it from standard input; `retort ingest`'s
+    /// output), a paper (JATS or USPTO XML), a directory of .txt files and papers, or the
+    /// papers' datasets.
     #[arg(long)]
     pub input: PathBuf,
+    #[command(flatten)]
+    pub filter: crate::input::filter::FilterArgs,
     /// The JSONL file to write (`-` writes to standard output).
     #[arg(long)]
     pub output: PathBuf,
@@ -240,6 +249,19 @@ pub struct ExtractArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SummaryOutput {
     Json,
+}
+
+/// `retort ingest`'s options.
+#[derive(Debug, clap::Args)]
+pub struct IngestArgs {
+    /// Files and directories (read recursively); what each file is comes from its content.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// The JSONL file to write (default, or `-`: standard output).
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub filter: crate::input::filter::FilterArgs,
 }
 
 /// `retort export`'s options.
@@ -299,7 +321,7 @@ pub struct Failure {
 }
 
 /// The exit statuses, for `--help` (the same for every command).
-pub const EXIT_STATUSES: &str = "Exit status, the same for every command: 0 success; 1 any other failure; 2 usage or configuration error (an unknown task or profile, an input file that cannot be read, a bad row with --strict); 3 extract: some paragraphs failed (their lines record the error); 4 extract: no endpoint of the profile answers, or the embedded model cannot run; 5 eval, curve: nothing scored (no id in common with the gold); 6 the output file or review queue is in use by another Retort process (named); 130 interrupted.";
+pub const EXIT_STATUSES: &str = "Exit status, the same for every command: 0 success; 1 any other failure; 2 usage or configuration error (an unknown task or profile, an input file that cannot be read, a bad row with --strict); 3 extract: some paragraphs failed (their lines record the error); ingest: some files were skipped; 4 extract: no endpoint of the profile answers, or the embedded model cannot run; 5 eval, curve: nothing scored (no id in common with the gold); 6 the output file or review queue is in use by another Retort process (named); 130 interrupted.";
 
 /// The exit statuses of every command (0 is success, 1 any other error); `EXIT_STATUSES` says
 /// the same for people.

@@ -23,6 +23,7 @@ pub mod input;
 pub mod llm;
 pub mod lock;
 pub mod metrics;
+pub mod place;
 pub mod review;
 pub mod setup;
 pub mod side;

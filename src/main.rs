@@ -39,6 +39,7 @@ fn run(cli: Cli, paths: &Paths) -> anyhow::Result<()> {
         },
         Some(Command::Export(args)) => commands::export(paths, args),
         Some(Command::Import(args)) => commands::import(paths, args),
+        Some(Command::Ingest(args)) => commands::ingest(args),
         Some(Command::Extract(args)) => commands::extract(paths, args),
         Some(Command::Review(args)) => {
             if args.summary {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 /// Top-level modules of `src/` by layer, lowest first. Keep in step with ARCHITECTURE.md.
 const LAYERS: &[&[&str]] = &[
-    &["extraction", "clock", "config", "side"],
+    &["extraction", "clock", "config", "side", "place"],
     &["format", "ground", "lock"],
     &["task"],
     &["metrics"],

@@ -40,7 +40,7 @@ fn write_extract_output(dir: &Path) -> PathBuf {
     let mut text = String::new();
     for (id, paragraph, reply) in PARAGRAPHS {
         let run = from_reply(&RunRequest::new(state.task(), &state.profiles[0], paragraph), reply);
-        text.push_str(&retort::batch::output_line(id, paragraph, &run).to_line());
+        text.push_str(&retort::llm::run_line::RunLine::new(id, paragraph, &run).to_line());
         text.push('\n');
     }
     let path = dir.join("corpus.jsonl");
@@ -327,6 +327,7 @@ fn riskiest_first_orders_by_failure_parse_schema_unaligned_and_disagreement() {
         id: id.into(),
         paragraph: paragraph.into(),
         runs: retort::side::PerSide::new(Some(left), right),
+        place: None,
     };
     let items = [
         item("fine", run(good), Some(run(good))),
@@ -525,7 +526,7 @@ fn bad_lines_are_skipped_and_named_and_the_right_run_is_adopted() {
     let mut other = String::new();
     for (id, paragraph, _) in PARAGRAPHS {
         let run = from_reply(&RunRequest::new(state.task(), &state.profiles[1], paragraph), "benzene");
-        other.push_str(&retort::batch::output_line(id, paragraph, &run).to_line());
+        other.push_str(&retort::llm::run_line::RunLine::new(id, paragraph, &run).to_line());
         other.push('\n');
     }
     let compare = dir.path().join("tuned.jsonl");
@@ -537,6 +538,7 @@ fn bad_lines_are_skipped_and_named_and_the_right_run_is_adopted() {
         compare_model: None,
         order: Order::Input,
         lookahead: 3,
+        filter: Default::default(),
     };
     let opened = open_file(
         &corpus,

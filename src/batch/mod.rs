@@ -168,7 +168,7 @@ pub async fn extract(
             summary.interrupted = true;
             continue;
         }
-        let line = output_line(&paragraph.id, &paragraph.text, &run).to_line();
+        let line = output_line(&paragraph, &run).to_line();
         // Flushed line by line: what was counted as written is in the file (a kill loses none).
         sink.write_all(format!("{line}\n").as_bytes())
             .and_then(|()| sink.flush())

@@ -9,9 +9,9 @@ use std::hash::{Hash, Hasher};
 use std::io::{BufRead, Read, Seek, SeekFrom};
 use std::path::Path;
 
-/// One output line for a run.
-pub fn output_line(id: &str, paragraph: &str, run: &Run) -> RunLine {
-    RunLine::new(id, paragraph, run)
+/// One output line for a run on `paragraph` (with its place in a paper, if it has one).
+pub fn output_line(paragraph: &crate::input::Paragraph, run: &Run) -> RunLine {
+    RunLine::new(&paragraph.id, &paragraph.text, run).placed(paragraph.place.as_ref())
 }
 
 /// A 64-bit hash of an id, the same within a run (collisions among a million ids have a

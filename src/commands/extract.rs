@@ -21,7 +21,11 @@ pub fn extract(paths: &Paths, args: ExtractArgs) -> Result<()> {
         Target::File(path) => Some(crate::lock::hold(path, "retort extract").map_err(busy)?),
         Target::Stdout => None,
     };
-    let paragraphs = batch::stream(&source, task).map_err(config_error)?;
+    let filter = args
+        .filter
+        .filter(Some(crate::input::filter::PROSE))
+        .map_err(config_error)?;
+    let paragraphs = batch::stream(&source, task, &filter).map_err(config_error)?;
     let pool = crate::llm::prompt::few_shot_pool(&Store::new(paths.examples_dir()), &task.name);
     let options = batch::BatchOptions {
         concurrency: args.concurrency,

@@ -14,10 +14,12 @@ use std::path::PathBuf;
 mod authoring;
 mod curve;
 mod extract;
+mod ingest;
 mod review;
 pub use authoring::{check_task, new_task};
 pub use curve::curve;
 pub use extract::extract;
+pub use ingest::ingest;
 pub use review::review_summary;
 
 /// Tasks and profiles, each problem printed as a warning.

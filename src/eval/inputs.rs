@@ -177,14 +177,16 @@ fn read_predictions(path: &Path, task: &Task) -> Result<(Vec<Prediction>, Vec<In
         InputKind::Csv => read_notebook_csv(path, task),
         InputKind::Json => read_doping_decoded(path),
         InputKind::Lines(_) => read_jsonl_predictions(path, task),
-        kind @ (InputKind::Text | InputKind::Directory) => Err(InputError::new(
-            path,
-            0,
-            format!(
-                "this is {}; predictions must be CSV, JSON or JSON lines",
-                kind.describe()
-            ),
-        )),
+        kind @ (InputKind::Text | InputKind::Directory | InputKind::Paper(_) | InputKind::Unsupported(_)) => {
+            Err(InputError::new(
+                path,
+                0,
+                format!(
+                    "this is {}; predictions must be CSV, JSON or JSON lines",
+                    kind.describe()
+                ),
+            ))
+        }
     }
 }
 

@@ -3,11 +3,16 @@
 //! `kind_of` and read through this module. ARCHITECTURE.md, "Add an input format", says how a
 //! new kind joins.
 
+pub mod filter;
+pub mod papers;
 mod paragraphs;
 
-pub use paragraphs::{Paragraph, Paragraphs, Source, read_paragraphs, stream};
+pub use filter::BlockFilter;
+pub use papers::PaperFormat;
+pub use paragraphs::{Paragraph, Paragraphs, Source, files_under, read_paragraphs, read_paragraphs_with, stream};
 
-use crate::dataset::papers::{self, ExampleFile};
+use crate::dataset::papers as example_files;
+use crate::dataset::papers::ExampleFile;
 use crate::dataset::table::InputError;
 use crate::llm::run_line::RunLine;
 use crate::task::Task;
@@ -26,6 +31,10 @@ pub enum InputKind {
     Json,
     /// A CSV table with a header (the papers' files, the notebooks' predictions).
     Csv,
+    /// A paper or patent: its blocks are the paragraphs.
+    Paper(PaperFormat),
+    /// A format Retort recognises but does not read (the reason says which, and what to do).
+    Unsupported(&'static str),
     /// Anything else: one paragraph of plain text.
     Text,
 }
@@ -52,7 +61,7 @@ impl InputKind {
             InputKind::Lines(LineKind::Answers) => Some(ExampleFile::Answers),
             InputKind::Lines(LineKind::Other) => Some(ExampleFile::PromptCompletion),
             InputKind::Lines(LineKind::ExtractOutput | LineKind::Paragraphs) => None,
-            InputKind::Directory | InputKind::Text => None,
+            InputKind::Directory | InputKind::Paper(_) | InputKind::Unsupported(_) | InputKind::Text => None,
         }
     }
 
@@ -66,10 +75,18 @@ impl InputKind {
             InputKind::Lines(LineKind::Other) => "JSON lines",
             InputKind::Json => "a JSON document",
             InputKind::Csv => "a CSV table",
+            InputKind::Paper(PaperFormat::Jats) => "JATS XML",
+            InputKind::Paper(PaperFormat::UsptoXml) => "USPTO patent XML",
+            InputKind::Paper(PaperFormat::Text) => "text",
+            InputKind::Unsupported(why) => why,
             InputKind::Text => "plain text",
         }
     }
 }
+
+const PDF_NOT_YET: &str =
+    "a PDF: reading PDFs is not built yet; convert it to text (pdftotext) or use the publisher's XML";
+const UNKNOWN_XML: &str = "XML of a kind Retort does not read (it reads JATS and USPTO patent XML)";
 
 /// How much of a file is looked at to decide its kind.
 const SNIFF_BYTES: u64 = 1 << 20;
@@ -100,6 +117,17 @@ pub fn kind_of_text(head: &[u8]) -> InputKind {
         return InputKind::Text;
     };
     let trimmed = first.trim_start();
+    if trimmed.starts_with("%PDF-") {
+        return InputKind::Unsupported(PDF_NOT_YET);
+    }
+    if trimmed.starts_with('<') {
+        let text = String::from_utf8_lossy(head);
+        return match papers::format_of(&text) {
+            Some(format) => InputKind::Paper(format),
+            None if papers::looks_like_xml(&text) => InputKind::Unsupported(UNKNOWN_XML),
+            None => InputKind::Text,
+        };
+    }
     if trimmed.starts_with('[') {
         return InputKind::Json;
     }
@@ -127,7 +155,7 @@ fn line_kind(line: &Json) -> LineKind {
 }
 
 /// The gold examples of `task` in `path`, whichever of the papers' shapes it has.
-pub fn read_examples(path: &Path, task: &Task) -> Result<papers::Read, InputError> {
+pub fn read_examples(path: &Path, task: &Task) -> Result<example_files::Read, InputError> {
     let kind = kind_of(path)?;
     let Some(file) = kind.example_file() else {
         let message = format!(
@@ -136,7 +164,7 @@ pub fn read_examples(path: &Path, task: &Task) -> Result<papers::Read, InputErro
         );
         return Err(InputError::new(path, 0, message));
     };
-    papers::read_examples(path, file, task)
+    example_files::read_examples(path, file, task)
 }
 
 #[cfg(test)]

@@ -2,9 +2,12 @@
 //! standard input, read line by line so a corpus of any size needs no more memory than a
 //! line), or the papers' CSV/JSON/JSONL (read whole: they are small).
 
+use super::filter::BlockFilter;
+use super::papers;
 use super::{InputKind, LineKind, kind_of};
 use crate::dataset::table::InputError;
 use crate::llm::run_line::RunLine;
+use crate::place::Place;
 use crate::task::Task;
 use serde_json::Value as Json;
 use std::io::BufRead;
@@ -15,6 +18,8 @@ use std::path::{Path, PathBuf};
 pub struct Paragraph {
     pub id: String,
     pub text: String,
+    /// Where it sits in a paper, when it was read from one (or from `retort ingest`'s lines).
+    pub place: Option<Place>,
 }
 
 /// Where paragraphs come from.
@@ -49,13 +54,17 @@ pub struct Paragraphs {
     pub total: Option<usize>,
 }
 
-/// Opens `source` for streaming.
-pub fn stream(source: &Source, task: &Task) -> Result<Paragraphs, InputError> {
+/// Opens `source` for streaming the paragraphs `filter` keeps.
+pub fn stream(source: &Source, task: &Task, filter: &BlockFilter) -> Result<Paragraphs, InputError> {
+    let keep = {
+        let filter = filter.clone();
+        move |item: &Result<Paragraph, InputError>| item.as_ref().map_or(true, |p| filter.keeps(p))
+    };
     let path = match source {
         Source::Stdin => {
             let reader = std::io::BufReader::new(std::io::stdin());
             return Ok(Paragraphs {
-                items: Box::new(jsonl_lines(reader, PathBuf::from("<stdin>"))),
+                items: Box::new(jsonl_lines(reader, PathBuf::from("<stdin>")).filter(keep)),
                 total: None,
             });
         }
@@ -64,11 +73,12 @@ pub fn stream(source: &Source, task: &Task) -> Result<Paragraphs, InputError> {
     if kind_of(path)? == InputKind::Lines(LineKind::Paragraphs) {
         let file = std::fs::File::open(path).map_err(|e| InputError::new(path, 0, format!("cannot read: {e}")))?;
         return Ok(Paragraphs {
-            items: Box::new(jsonl_lines(std::io::BufReader::new(file), path.clone())),
-            total: count_lines(path),
+            items: Box::new(jsonl_lines(std::io::BufReader::new(file), path.clone()).filter(keep)),
+            // Counting what a filter keeps would read the file twice.
+            total: filter.keeps_all().then(|| count_lines(path)).flatten(),
         });
     }
-    let (paragraphs, problems) = read_paragraphs(path, task)?;
+    let (paragraphs, problems) = read_paragraphs_with(path, task, filter)?;
     let total = Some(paragraphs.len());
     let items = problems.into_iter().map(Err).chain(paragraphs.into_iter().map(Ok));
     Ok(Paragraphs {
@@ -119,17 +129,42 @@ fn paragraph_of(line: &str, number: usize, name: &Path) -> Result<Paragraph, Inp
         Some(Json::Number(n)) => n.to_string(),
         _ => number.to_string(),
     };
+    // `retort ingest`'s lines carry where the block sits in its document.
+    let place = serde_json::from_value::<Place>(row.clone()).ok();
     Ok(Paragraph {
         id,
         text: text.to_string(),
+        place,
     })
 }
 
+/// Paragraphs and the problems met reading them (each naming file and line).
+pub type Read = (Vec<Paragraph>, Vec<InputError>);
+
 /// Reads every paragraph at once (the review queue, the papers' files): a `retort extract`
 /// output gives its paragraphs too (the queue reads its runs itself).
-pub fn read_paragraphs(path: &Path, task: &Task) -> Result<(Vec<Paragraph>, Vec<InputError>), InputError> {
+pub fn read_paragraphs(path: &Path, task: &Task) -> Result<Read, InputError> {
+    read_paragraphs_with(path, task, &BlockFilter::default())
+}
+
+/// Reads the paragraphs `filter` keeps.
+pub fn read_paragraphs_with(path: &Path, task: &Task, filter: &BlockFilter) -> Result<Read, InputError> {
+    let (mut paragraphs, problems) = read_all(path, task)?;
+    paragraphs.retain(|p| filter.keeps(p));
+    Ok((paragraphs, problems))
+}
+
+fn read_all(path: &Path, task: &Task) -> Result<Read, InputError> {
     match kind_of(path)? {
-        InputKind::Directory => Ok((text_files(path)?, Vec::new())),
+        InputKind::Directory => directory(path, task),
+        InputKind::Paper(format) => {
+            let documents = papers::read(path, format)?;
+            Ok((
+                documents.iter().flat_map(papers::Document::paragraphs).collect(),
+                Vec::new(),
+            ))
+        }
+        kind @ InputKind::Unsupported(_) => Err(InputError::new(path, 0, kind.describe())),
         InputKind::Text => Ok((vec![text_file(path)?], Vec::new())),
         InputKind::Lines(LineKind::Paragraphs) => {
             let file = std::fs::File::open(path).map_err(|e| InputError::new(path, 0, format!("cannot read: {e}")))?;
@@ -151,6 +186,7 @@ pub fn read_paragraphs(path: &Path, task: &Task) -> Result<(Vec<Paragraph>, Vec<
                     Ok(run) => paragraphs.push(Paragraph {
                         id: run.id.unwrap_or_else(|| number.to_string()),
                         text: run.input,
+                        place: run.place,
                     }),
                     Err(e) => problems.push(InputError::new(path, number, format!("not an extract line: {e}"))),
                 }
@@ -164,6 +200,7 @@ pub fn read_paragraphs(path: &Path, task: &Task) -> Result<(Vec<Paragraph>, Vec<
                 .map(|e| Paragraph {
                     id: e.id,
                     text: e.input,
+                    place: None,
                 })
                 .collect();
             Ok((paragraphs, problems))
@@ -171,15 +208,47 @@ pub fn read_paragraphs(path: &Path, task: &Task) -> Result<(Vec<Paragraph>, Vec<
     }
 }
 
-/// The `.txt` files of a directory, in name order.
-fn text_files(dir: &Path) -> Result<Vec<Paragraph>, InputError> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
+/// A directory and those under it, in name order: each `.txt` file is one paragraph, each
+/// paper gives its blocks; other files are left alone. A paper that cannot be read is a
+/// problem, and the rest goes on.
+fn directory(dir: &Path, task: &Task) -> Result<Read, InputError> {
+    let (mut paragraphs, mut problems) = (Vec::new(), Vec::new());
+    for file in files_under(dir)? {
+        let read = match kind_of(&file) {
+            Ok(InputKind::Text) if file.extension().is_some_and(|x| x == "txt") => {
+                text_file(&file).map(|p| (vec![p], Vec::new()))
+            }
+            Ok(InputKind::Paper(_)) => read_all(&file, task),
+            Ok(_) => continue,
+            Err(e) => Err(e),
+        };
+        match read {
+            Ok((found, bad)) => {
+                paragraphs.extend(found);
+                problems.extend(bad);
+            }
+            Err(e) => problems.push(e),
+        }
+    }
+    Ok((paragraphs, problems))
+}
+
+/// Every file under `dir`, depth first, in name order.
+pub fn files_under(dir: &Path) -> Result<Vec<PathBuf>, InputError> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| InputError::new(dir, 0, format!("cannot read the directory: {e}")))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
         .collect();
-    files.sort();
-    files.iter().map(|file| text_file(file)).collect()
+    entries.sort();
+    let mut files = Vec::new();
+    for entry in entries {
+        if entry.is_dir() {
+            files.extend(files_under(&entry)?);
+        } else {
+            files.push(entry);
+        }
+    }
+    Ok(files)
 }
 
 fn text_file(path: &Path) -> Result<Paragraph, InputError> {
@@ -193,5 +262,6 @@ fn text_file(path: &Path) -> Result<Paragraph, InputError> {
     Ok(Paragraph {
         id,
         text: text.trim_end_matches('\n').to_string(),
+        place: None,
     })
 }

@@ -14,6 +14,15 @@ use crate::task::Task;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
+/// A value's span in the document's text, in characters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentSpan {
+    pub field: String,
+    pub text: String,
+    pub start: usize,
+    pub end: usize,
+}
+
 /// The line as written (every key, `null` where a run has no value) and as read (leniently:
 /// files from older versions lack keys).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -65,6 +74,13 @@ pub struct RunLine {
     pub prompt: Option<Prompt>,
     #[serde(default)]
     pub shots_from: Option<String>,
+    /// Where the paragraph sits in its document, when it was read from a paper (`doc`, `kind`,
+    /// `section`, `offset`, `page` beside the other keys).
+    #[serde(default, flatten, skip_serializing_if = "Option::is_none")]
+    pub place: Option<crate::place::Place>,
+    /// Each grounded value's place in the document's text, when the paragraph has one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub document_spans: Vec<DocumentSpan>,
 }
 
 /// What `--resume` needs of a line (the same keys as `RunLine`, read without the rest).
@@ -116,7 +132,31 @@ impl RunLine {
             prompt_hash: run.prompt_hash.clone(),
             prompt: Some(run.prompt.clone()),
             shots_from: run.shots_from.clone(),
+            place: None,
+            document_spans: Vec::new(),
         }
+    }
+
+    /// The line of a paragraph read from a paper: its place, and each grounded value's span
+    /// moved by the paragraph's offset into the document's text.
+    pub fn placed(mut self, place: Option<&crate::place::Place>) -> RunLine {
+        let Some(place) = place else { return self };
+        self.document_spans = self
+            .extraction
+            .iter()
+            .flat_map(|e| e.values())
+            .filter_map(|(field, value)| {
+                let span = value.span.as_ref()?;
+                Some(DocumentSpan {
+                    field: field.to_string(),
+                    text: value.text.clone(),
+                    start: place.offset + span.chars.start,
+                    end: place.offset + span.chars.end,
+                })
+            })
+            .collect();
+        self.place = Some(place.clone());
+        self
     }
 
     /// The line's JSON text (no newline).

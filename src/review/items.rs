@@ -3,9 +3,10 @@
 //! runs yet: the queue pre-annotates them).
 
 use crate::dataset::table::InputError;
-use crate::input::{InputKind, LineKind, Paragraph};
+use crate::input::{BlockFilter, InputKind, LineKind, Paragraph};
 use crate::llm::Run;
 use crate::llm::run_line::RunLine;
+use crate::place::Place;
 use crate::side::{PerSide, Side};
 use crate::task::Task;
 use std::collections::{HashMap, HashSet};
@@ -18,6 +19,8 @@ pub struct Item {
     pub id: String,
     pub paragraph: String,
     pub runs: PerSide<Option<Run>>,
+    /// Where the paragraph sits in its paper, when it came from one.
+    pub place: Option<Place>,
 }
 
 /// The items of a file and the lines that were skipped (named with their line numbers).
@@ -49,20 +52,28 @@ pub fn extract_output_task(path: &Path) -> Option<String> {
 
 /// Reads a queue's paragraphs: an extract output gives its runs (newest line per id), anything
 /// else gives paragraphs without runs. Ids that repeat get `#2`, `#3`…; missing ones `line-N`.
-pub fn load(path: &Path, task: &Task) -> Result<Loaded, InputError> {
+pub fn load(path: &Path, task: &Task, filter: &BlockFilter) -> Result<Loaded, InputError> {
     if extract_output_line(path).is_some() {
         let (runs, problems) = read_runs(path, task)?;
         let items = runs
             .into_iter()
+            .filter(|r| {
+                filter.keeps(&Paragraph {
+                    id: r.id.clone(),
+                    text: r.paragraph.clone(),
+                    place: r.place.clone(),
+                })
+            })
             .map(|r| Item {
                 id: r.id,
                 paragraph: r.paragraph,
                 runs: PerSide::new(Some(r.run), None),
+                place: r.place,
             })
             .collect();
         return Ok(Loaded { items, problems });
     }
-    let (paragraphs, problems) = crate::input::read_paragraphs(path, task)?;
+    let (paragraphs, problems) = crate::input::read_paragraphs_with(path, task, filter)?;
     Ok(Loaded {
         items: unique_ids(paragraphs)
             .into_iter()
@@ -70,6 +81,7 @@ pub fn load(path: &Path, task: &Task) -> Result<Loaded, InputError> {
                 id: p.id,
                 paragraph: p.text,
                 runs: PerSide::default(),
+                place: p.place,
             })
             .collect(),
         problems: problems.iter().map(ToString::to_string).collect(),
@@ -119,6 +131,7 @@ pub struct RecordedRun {
     pub id: String,
     pub paragraph: String,
     pub run: Run,
+    pub place: Option<Place>,
 }
 
 /// The runs of an extract output in first-appearance order, newest line per id, and the bad lines.
@@ -126,7 +139,7 @@ pub fn read_runs(path: &Path, task: &Task) -> Result<(Vec<RecordedRun>, Vec<Stri
     let text = std::fs::read_to_string(path).map_err(|e| InputError::new(path, 0, format!("cannot read: {e}")))?;
     let mut problems = Vec::new();
     let mut order: Vec<String> = Vec::new();
-    let mut newest: HashMap<String, (String, Run)> = HashMap::new();
+    let mut newest: HashMap<String, (String, Run, Option<Place>)> = HashMap::new();
     for (index, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
@@ -136,8 +149,9 @@ pub fn read_runs(path: &Path, task: &Task) -> Result<(Vec<RecordedRun>, Vec<Stri
             Ok(output) => {
                 let id = output.id.clone().unwrap_or_else(|| format!("line-{}", index + 1));
                 let paragraph = output.input.clone();
+                let place = output.place.clone();
                 let run = output.into_run(task);
-                if newest.insert(id.clone(), (paragraph, run)).is_none() {
+                if newest.insert(id.clone(), (paragraph, run, place)).is_none() {
                     order.push(id);
                 }
             }
@@ -151,8 +165,13 @@ pub fn read_runs(path: &Path, task: &Task) -> Result<(Vec<RecordedRun>, Vec<Stri
     let runs = order
         .into_iter()
         .filter_map(|id| {
-            let (paragraph, run) = newest.remove(&id)?;
-            Some(RecordedRun { id, paragraph, run })
+            let (paragraph, run, place) = newest.remove(&id)?;
+            Some(RecordedRun {
+                id,
+                paragraph,
+                run,
+                place,
+            })
         })
         .collect();
     Ok((runs, problems))
@@ -167,6 +186,7 @@ mod tests {
         let p = |id: &str| Paragraph {
             id: id.into(),
             text: "x".into(),
+            place: None,
         };
         let ids: Vec<String> = unique_ids(vec![p("a"), p("a"), p(""), p("a#2")])
             .into_iter()

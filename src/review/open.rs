@@ -6,6 +6,7 @@ use super::items::{self, Item};
 use super::risk::Order;
 use super::{Queue, QueueFiles};
 use crate::dataset::table::InputError;
+use crate::input::BlockFilter;
 use crate::task::Task;
 use std::path::{Path, PathBuf};
 
@@ -16,6 +17,8 @@ pub struct OpenSpec<'a> {
     /// A second extract output whose runs are shown on the right.
     pub compare: Option<&'a Path>,
     pub order: Order,
+    /// Which blocks of a paper become items.
+    pub filter: &'a BlockFilter,
     /// `<data>/reviews`.
     pub reviews_dir: &'a Path,
     pub access: Access,
@@ -53,6 +56,8 @@ pub enum OpenError {
     NoTask(PathBuf),
     #[error("no task named {0:?} (retort tasks lists them)")]
     UnknownTask(String),
+    #[error("{0}")]
+    BadOption(String),
     #[error("the review queue {queue}: {lock}")]
     Locked {
         queue: PathBuf,
@@ -82,6 +87,8 @@ pub struct ReviewOptions {
     /// Paragraphs pre-annotated ahead of the one on screen.
     #[arg(long, default_value_t = super::LOOKAHEAD)]
     pub lookahead: usize,
+    #[command(flatten)]
+    pub filter: crate::input::filter::FilterArgs,
 }
 
 impl Default for ReviewOptions {
@@ -94,6 +101,7 @@ impl Default for ReviewOptions {
             compare_model: None,
             order: Order::Input,
             lookahead: super::LOOKAHEAD,
+            filter: Default::default(),
         }
     }
 }
@@ -120,18 +128,23 @@ pub fn open_file(
         .iter()
         .find(|t| t.name == name)
         .ok_or(OpenError::UnknownTask(name))?;
+    let filter = options
+        .filter
+        .filter(Some(crate::input::filter::PROSE))
+        .map_err(OpenError::BadOption)?;
     open(&OpenSpec {
         file,
         task,
         compare: options.compare.as_deref(),
         order: options.order,
+        filter: &filter,
         reviews_dir,
         access,
     })
 }
 
 pub fn open(spec: &OpenSpec) -> Result<Opened, OpenError> {
-    let loaded = items::load(spec.file, spec.task)?;
+    let loaded = items::load(spec.file, spec.task, spec.filter)?;
     let mut problems = loaded.problems;
     let mut items = loaded.items;
     if items.is_empty() {

@@ -1,0 +1,143 @@
+//! Papers and patents in: each reader turns one format into a `Document` (its blocks in reading
+//! order, each with its kind, the headings above it and its page), and `Document::paragraphs`
+//! numbers them and places them in the document's text. `retort ingest` writes them; extract,
+//! review and the workbench read them as paragraphs with their `Place`.
+
+mod blocks;
+mod jats;
+mod text;
+mod uspto;
+mod xml;
+
+pub use blocks::{Block, Blocks};
+
+use super::Paragraph;
+use crate::dataset::table::InputError;
+use crate::place::{BlockKind, Place};
+use std::path::Path;
+
+/// The document formats read by content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::Display)]
+pub enum PaperFormat {
+    /// JATS / NLM XML (PMC, Springer Nature, PLOS, eLife, MDPI…).
+    #[strum(to_string = "JATS XML")]
+    Jats,
+    /// USPTO full text, grant and application XML v4.x (2005 on); bulk files hold many.
+    #[strum(to_string = "USPTO patent XML")]
+    UsptoXml,
+    /// Plain text or Markdown: paragraphs at blank lines, `#` headings.
+    #[strum(to_string = "text")]
+    Text,
+}
+
+/// One document as read: where it came from and its blocks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// The DOI, the patent number, or the file name.
+    pub doc: String,
+    pub format: PaperFormat,
+    pub blocks: Vec<Block>,
+}
+
+/// Blocks of a document joined into its text with this between them (offsets count it).
+const BLOCK_SEPARATOR: &str = "\n\n";
+
+impl Document {
+    /// The blocks as paragraphs: ids `<doc>#<n>` (from 1, in reading order), each placed in the
+    /// document's text (its blocks joined by a blank line).
+    pub fn paragraphs(&self) -> Vec<Paragraph> {
+        let mut offset = 0;
+        let mut out = Vec::with_capacity(self.blocks.len());
+        for (n, block) in self.blocks.iter().enumerate() {
+            out.push(Paragraph {
+                id: format!("{}#{}", self.doc, n + 1),
+                text: block.text.clone(),
+                place: Some(Place {
+                    doc: self.doc.clone(),
+                    kind: block.kind,
+                    section: block.section.clone(),
+                    offset,
+                    page: block.page,
+                }),
+            });
+            offset += block.text.chars().count() + BLOCK_SEPARATOR.chars().count();
+        }
+        out
+    }
+
+    /// The document's text, as offsets count it.
+    pub fn text(&self) -> String {
+        let texts: Vec<&str> = self.blocks.iter().map(|b| b.text.as_str()).collect();
+        texts.join(BLOCK_SEPARATOR)
+    }
+
+    /// How many blocks of each kind, for the summary.
+    pub fn counts(&self) -> Vec<(BlockKind, usize)> {
+        let mut counts = std::collections::BTreeMap::new();
+        for block in &self.blocks {
+            *counts.entry(block.kind).or_insert(0) += 1;
+        }
+        counts.into_iter().collect()
+    }
+}
+
+/// Reads the documents of `path`, a file of `format` (a USPTO bulk file holds several).
+pub fn read(path: &Path, format: PaperFormat) -> Result<Vec<Document>, InputError> {
+    let bytes = std::fs::read(path).map_err(|e| InputError::new(path, 0, format!("cannot read: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        InputError::new(path, line, "not UTF-8 text")
+    })?;
+    if text.trim().is_empty() {
+        return Err(InputError::new(path, 0, "the file is empty"));
+    }
+    read_text(&text, format, &file_stem(path)).map_err(|e| e.at(path))
+}
+
+/// Reads the documents of a text in `format`; `name` names a document that names nothing
+/// better. Never panics, whatever the text.
+pub fn read_text(text: &str, format: PaperFormat, name: &str) -> Result<Vec<Document>, ReadError> {
+    Ok(match format {
+        PaperFormat::Jats => vec![jats::read(text, name)?],
+        PaperFormat::UsptoXml => uspto::read_bulk(text, name)?,
+        PaperFormat::Text => vec![text::read(text, name)],
+    })
+}
+
+/// What a document is called when it names nothing better: its file name without extension.
+fn file_stem(path: &Path) -> String {
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("document")
+        .to_string()
+}
+
+/// The format of a file that begins with `head`, when it is a paper (XML by its root element).
+pub fn format_of(head: &str) -> Option<PaperFormat> {
+    match xml::root_name(head)? {
+        "article" => Some(PaperFormat::Jats),
+        "us-patent-grant" | "us-patent-application" => Some(PaperFormat::UsptoXml),
+        _ => None,
+    }
+}
+
+/// Whether a text starts as XML does (a declaration or an element).
+pub fn looks_like_xml(head: &str) -> bool {
+    xml::root_name(head).is_some() || head.trim_start_matches('\u{feff}').trim_start().starts_with("<?xml")
+}
+
+/// A reader's error before it knows the file's name.
+#[derive(Debug)]
+pub struct ReadError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl ReadError {
+    fn at(self, path: &Path) -> InputError {
+        InputError::new(path, self.line, self.message)
+    }
+}

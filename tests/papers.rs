@@ -1,0 +1,333 @@
+//! Papers in: the JATS and USPTO readers on documents whose every block is known
+//! (`tests/fixtures/papers/`), `retort ingest` with its filters and summary, and papers read
+//! straight by `retort extract` and `retort review` with their places kept.
+
+mod common;
+
+use proptest::prelude::*;
+use retort::input::papers::{self, Document, PaperFormat};
+use retort::place::BlockKind;
+use std::path::{Path, PathBuf};
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/papers")
+        .join(name)
+}
+
+fn read_one(name: &str, format: PaperFormat) -> Document {
+    let mut documents = papers::read(&fixture(name), format).expect("the fixture reads");
+    assert_eq!(documents.len(), 1);
+    documents.remove(0)
+}
+
+/// (kind, section path, text) of every block.
+fn outline(document: &Document) -> Vec<(BlockKind, String, String)> {
+    document
+        .blocks
+        .iter()
+        .map(|b| (b.kind, b.section.join(" / "), b.text.clone()))
+        .collect()
+}
+
+/// Every block's offset points at its text in the document's text.
+fn offsets_point_at_the_text(document: &Document) {
+    let text: Vec<char> = document.text().chars().collect();
+    for paragraph in document.paragraphs() {
+        let place = paragraph.place.unwrap();
+        let at: String = text[place.offset..place.offset + paragraph.text.chars().count()]
+            .iter()
+            .collect();
+        assert_eq!(at, paragraph.text, "{}", paragraph.id);
+    }
+}
+
+#[test]
+fn jats_gives_sections_paragraphs_captions_tables_and_back_matter_apart() {
+    let document = read_one("jats-mof.xml", PaperFormat::Jats);
+    assert_eq!(document.doc, "10.5555/retort.jats.1");
+    let blocks = outline(&document);
+    let synthesis = "2 Experimental / 2.1 Synthesis of HKUST-1";
+    let expected: Vec<(BlockKind, &str, &str)> = vec![
+        (BlockKind::Title, "", "Solvothermal synthesis of Cu3(BTC)2 at 120 °C"),
+        (BlockKind::Heading, "", "Abstract"),
+        (
+            BlockKind::Abstract,
+            "Abstract",
+            "We report HKUST-1 crystals grown in ethanol/water (1:1) with a BET area of 1850 m2 g−1.",
+        ),
+        (BlockKind::Heading, "", "1 Introduction"),
+        (
+            BlockKind::Paragraph,
+            "1 Introduction",
+            "Metal–organic frameworks (MOFs) are porous solids [1].",
+        ),
+        (BlockKind::Heading, "", "2 Experimental"),
+        (BlockKind::Heading, "2 Experimental", "2.1 Synthesis of HKUST-1"),
+        (
+            BlockKind::Paragraph,
+            synthesis,
+            "Cu(NO3)2·3H2O (0.87 g, 3.6 mmol) and H3BTC (0.42 g, 2.0 mmol) were dissolved in 24 mL of ethanol/water and heated at 120 °C for 12 h. Blue octahedra were collected.",
+        ),
+        (BlockKind::Caption, synthesis, "Fig. 1 PXRD pattern of HKUST-1."),
+        (BlockKind::Caption, synthesis, "Table 1 Yields at each temperature."),
+        (BlockKind::Table, synthesis, "T (°C) | Yield (%)\n100 | 54\n120 | 71"),
+        (BlockKind::Footnote, synthesis, "Isolated yields."),
+        (BlockKind::Heading, "", "Acknowledgements"),
+        (BlockKind::Paragraph, "Acknowledgements", "We thank the beamline staff."),
+        (BlockKind::Heading, "", "References"),
+        (
+            BlockKind::Reference,
+            "References",
+            "1 O. M. Yaghi et al., Nature, 2003, 423, 705.",
+        ),
+    ];
+    let expected: Vec<(BlockKind, String, String)> = expected
+        .into_iter()
+        .map(|(k, s, t)| (k, s.to_string(), t.to_string()))
+        .collect();
+    assert_eq!(blocks, expected);
+    offsets_point_at_the_text(&document);
+    let ids: Vec<String> = document.paragraphs().into_iter().map(|p| p.id).take(2).collect();
+    assert_eq!(ids, ["10.5555/retort.jats.1#1", "10.5555/retort.jats.1#2"]);
+}
+
+#[test]
+fn uspto_examples_are_sections_and_names_keep_their_hyphens() {
+    let document = read_one("uspto-grant.xml", PaperFormat::UsptoXml);
+    assert_eq!(document.doc, "US09999999B2");
+    let blocks = outline(&document);
+    let paragraphs: Vec<(&str, &str)> = blocks
+        .iter()
+        .filter(|(kind, _, _)| *kind == BlockKind::Paragraph)
+        .map(|(_, section, text)| (section.as_str(), text.as_str()))
+        .collect();
+    assert_eq!(
+        paragraphs,
+        [
+            ("Description / BACKGROUND", "Weeds compete with crops."),
+            (
+                "Description / PREPARATION EXAMPLES / Example 1",
+                "To a solution of 8-[(2,6-diethyl-4-methylphenyl)acetyl]-1,2,4,5-tetrahydro-pyrazolo[1,2-d][1,4,5]oxadiazepine-7,9-dione (1.0 g, 2.9 mmol) in CH2Cl2 (10 mL) was added Et3N (0.6 mL)."
+            ),
+            (
+                "Description / PREPARATION EXAMPLES / Example 2",
+                "The procedure of Example 1 was repeated with THF (15 mL) at 0° C."
+            ),
+        ]
+    );
+    let claims: Vec<&str> = blocks
+        .iter()
+        .filter(|(kind, _, _)| *kind == BlockKind::Claim)
+        .map(|(_, _, text)| text.as_str())
+        .collect();
+    assert_eq!(
+        claims,
+        [
+            "1. A compound of formula (I).",
+            "2. The compound of claim 1, wherein R is ethyl."
+        ]
+    );
+    assert!(blocks.contains(&(
+        BlockKind::Table,
+        "Description / PREPARATION EXAMPLES / Example 2".into(),
+        "Compound | Yield\n1 | 85%".into()
+    )));
+    assert!(blocks.contains(&(
+        BlockKind::Abstract,
+        "Abstract".into(),
+        "Compounds of formula (I) are herbicides.".into()
+    )));
+    offsets_point_at_the_text(&document);
+}
+
+#[test]
+fn a_bulk_patent_file_holds_each_document() {
+    let one = std::fs::read_to_string(fixture("uspto-grant.xml")).unwrap();
+    let two = one.replace("09999999", "09999998");
+    let documents = papers::read_text(&format!("{one}{two}"), PaperFormat::UsptoXml, "ipg240102").unwrap();
+    let numbers: Vec<&str> = documents.iter().map(|d| d.doc.as_str()).collect();
+    assert_eq!(numbers, ["US09999999B2", "US09999998B2"]);
+}
+
+#[test]
+fn malformed_xml_is_named_with_line_and_column() {
+    let error = papers::read(&fixture("broken.xml"), PaperFormat::Jats)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("broken.xml:6:"), "{error}");
+    assert!(error.contains("column 5"), "{error}");
+}
+
+#[test]
+fn formats_are_told_by_content() {
+    use retort::input::{InputKind, kind_of};
+    let dir = tempfile::tempdir().unwrap();
+    let renamed = dir.path().join("download.bin");
+    std::fs::copy(fixture("jats-mof.xml"), &renamed).unwrap();
+    assert_eq!(kind_of(&renamed).unwrap(), InputKind::Paper(PaperFormat::Jats));
+    assert_eq!(
+        kind_of(&fixture("uspto-grant.xml")).unwrap(),
+        InputKind::Paper(PaperFormat::UsptoXml)
+    );
+    let pdf = dir.path().join("scan.dat");
+    std::fs::write(&pdf, b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n").unwrap();
+    assert!(matches!(kind_of(&pdf).unwrap(), InputKind::Unsupported(_)));
+    let svg = dir.path().join("plot.xml");
+    std::fs::write(&svg, "<?xml version=\"1.0\"?><svg/>").unwrap();
+    assert!(matches!(kind_of(&svg).unwrap(), InputKind::Unsupported(why) if why.contains("JATS")));
+}
+
+fn papers_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus/patents");
+    std::fs::create_dir_all(&corpus).unwrap();
+    std::fs::copy(fixture("jats-mof.xml"), dir.path().join("corpus/jats-mof.xml")).unwrap();
+    std::fs::copy(fixture("uspto-grant.xml"), corpus.join("uspto-grant.xml")).unwrap();
+    dir
+}
+
+fn lines(text: &str) -> Vec<serde_json::Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
+fn run(dir: &Path, args: &[&str]) -> std::process::Output {
+    common::retort_in(dir).args(args).output().unwrap()
+}
+
+#[test]
+fn ingest_reads_a_folder_filters_and_summarises_each_file() {
+    let dir = papers_dir();
+    let corpus = dir.path().join("corpus");
+    let out = run(dir.path(), &["ingest", corpus.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let all = lines(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(all.len(), 16 + 15, "every block of both documents");
+    assert!(
+        err.contains("jats-mof.xml: 10.5555/retort.jats.1 (JATS XML): 16 blocks"),
+        "{err}"
+    );
+    assert!(
+        err.contains("uspto-grant.xml: US09999999B2 (USPTO patent XML): 15 blocks"),
+        "{err}"
+    );
+    let first = &all[0];
+    for key in ["id", "doc", "kind", "section", "text", "offset"] {
+        assert!(first.get(key).is_some(), "{key} in {first}");
+    }
+
+    let output = dir.path().join("examples.jsonl");
+    let out = run(
+        dir.path(),
+        &[
+            "ingest",
+            corpus.to_str().unwrap(),
+            "--kinds",
+            "paragraph",
+            "--section",
+            "*Example*",
+            "--output",
+            output.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let kept = lines(&std::fs::read_to_string(&output).unwrap());
+    let ids: Vec<&str> = kept.iter().map(|l| l["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["US09999999B2#9", "US09999999B2#11"]);
+    assert_eq!(kept[0]["section"][2], "Example 1");
+    assert_eq!(kept[0]["offset"], 163);
+}
+
+#[test]
+fn ingest_skips_what_it_cannot_read_names_it_and_says_so_in_its_status() {
+    let dir = papers_dir();
+    let corpus = dir.path().join("corpus");
+    std::fs::copy(fixture("broken.xml"), corpus.join("broken.xml")).unwrap();
+    std::fs::write(corpus.join("empty.txt"), "").unwrap();
+    let out = run(dir.path(), &["ingest", corpus.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("broken.xml:6: column 5"), "{err}");
+    assert!(err.contains("empty.txt: the file is empty"), "{err}");
+    assert!(err.contains("2 skipped"), "{err}");
+    assert_eq!(
+        lines(&String::from_utf8_lossy(&out.stdout)).len(),
+        31,
+        "the readable files are all written"
+    );
+}
+
+/// `retort extract` reads papers straight (prose by default, `--section` picking the worked
+/// examples), and each line keeps the block's place and each value's span in the document.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extract_reads_papers_and_keeps_where_each_value_is() {
+    let dir = papers_dir();
+    let server = common::mock::answering("THF").await;
+    common::mock::write_profile(dir.path(), &server, "");
+    let corpus = dir.path().join("corpus");
+    let output = dir.path().join("runs.jsonl");
+    let root = dir.path().to_path_buf();
+    let args = [
+        "extract",
+        "--task",
+        "compound",
+        "--model",
+        "smol",
+        "--input",
+        corpus.to_str().unwrap(),
+        "--section",
+        "*Example*",
+        "--output",
+        output.to_str().unwrap(),
+    ]
+    .map(String::from);
+    let out = tokio::task::spawn_blocking(move || common::retort_in(&root).args(&args).output().unwrap())
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let written = lines(&std::fs::read_to_string(&output).unwrap());
+    let ids: Vec<&str> = written.iter().map(|l| l["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 2, "the two example paragraphs: {ids:?}");
+    let second = written.iter().find(|l| l["id"] == "US09999999B2#11").unwrap();
+    assert_eq!(second["doc"], "US09999999B2");
+    assert_eq!(second["section"][2], "Example 2");
+    assert_eq!(second["offset"], 356);
+    let thf = "The procedure of Example 1 was repeated with ".chars().count();
+    assert_eq!(second["document_spans"][0]["start"], 356 + thf);
+    assert_eq!(second["document_spans"][0]["text"], "THF");
+
+    // The review queue reads the same folder, prose only: abstracts and paragraphs.
+    let out = run(
+        dir.path(),
+        &["review", "--task", "compound", corpus.to_str().unwrap(), "--summary"],
+    );
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(summary.contains("(compound): 8 paragraphs"), "{summary}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// No input makes a reader panic: arbitrary text, and the fixtures cut anywhere.
+    #[test]
+    fn readers_never_panic(text in ".{0,400}", cut in 0usize..4000) {
+        for format in [PaperFormat::Jats, PaperFormat::UsptoXml, PaperFormat::Text] {
+            let _ = papers::read_text(&text, format, "t");
+        }
+        for name in ["jats-mof.xml", "uspto-grant.xml"] {
+            let whole = std::fs::read_to_string(fixture(name)).unwrap();
+            let mut at = cut.min(whole.len());
+            while !whole.is_char_boundary(at) {
+                at -= 1;
+            }
+            for format in [PaperFormat::Jats, PaperFormat::UsptoXml] {
+                let _ = papers::read_text(&whole[..at], format, "t");
+            }
+            let _ = retort::input::kind_of_text(&whole.as_bytes()[..at]);
+        }
+    }
+}
