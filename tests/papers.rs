@@ -331,3 +331,53 @@ proptest! {
         }
     }
 }
+
+/// The workbench opens a paper as a queue of its prose blocks: the source pane's title says
+/// where the block sits, `>` and `<` walk the blocks without deciding, and the jump list is the
+/// paper's outline (kind and section of each block).
+#[test]
+fn the_workbench_walks_a_paper_block_by_block() {
+    use retort::review::open::{Access, ReviewOptions, open_file};
+    use retort::tui::action::{Action, Command};
+    use retort::tui::state::Overlay;
+    use retort::tui::update::update;
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = common::tui_state("compound", "", 160, 48);
+    let options = ReviewOptions {
+        task: Some("compound".into()),
+        ..ReviewOptions::default()
+    };
+    let opened = open_file(
+        &fixture("uspto-grant.xml"),
+        &options,
+        &state.tasks.clone(),
+        dir.path(),
+        Access::Read,
+    )
+    .unwrap();
+    let review = retort::tui::review::ReviewState::new(opened, Default::default(), 0);
+    update(&mut state, Action::QueueOpened(Box::new(review), Vec::new()));
+    assert_eq!(state.paragraph(), "Compounds of formula (I) are herbicides.");
+    update(&mut state, Action::Command(Command::ReviewNext));
+    update(&mut state, Action::Command(Command::ReviewNext));
+    assert!(state.paragraph().starts_with("To a solution of 8-[(2,6-diethyl"));
+    let screen = common::render_text(&state);
+    assert!(
+        screen.contains("US09999999B2 · Description › PREPARATION EXAMPLES › Example 1"),
+        "{screen}"
+    );
+    update(&mut state, Action::Command(Command::ReviewPrev));
+    assert_eq!(state.paragraph(), "Weeds compete with crops.");
+    let log = state.review.as_ref().unwrap().queue.log.len();
+    assert_eq!(log, 0, "walking decides nothing");
+
+    update(&mut state, Action::Command(Command::ReviewJump));
+    let Some(Overlay::Picker(outline)) = state.overlay() else {
+        panic!("the jump list opens")
+    };
+    assert!(
+        outline.items[2].contains("paragraph Description › PREPARATION EXAMPLES › Example 1"),
+        "{:?}",
+        outline.items
+    );
+}

@@ -455,25 +455,8 @@ fn raw_paragraphs_are_pre_annotated_ahead_and_shown_when_their_run_arrives() {
     assert!(state.runs[retort::tui::action::Side::Main].run.is_some());
 }
 
-/// The screen's text, one line per row.
 fn screen(state: &State) -> String {
-    let (theme, _) = retort::tui::theme::Theme::load(None, false);
-    let backend = ratatui::backend::TestBackend::new(state.width, state.height);
-    let mut terminal = ratatui::Terminal::new(backend).unwrap();
-    terminal
-        .draw(|frame| retort::tui::view::render(frame, state, &theme))
-        .unwrap();
-    let buffer = terminal.backend().buffer();
-    (0..buffer.area.height)
-        .map(|y| {
-            (0..buffer.area.width)
-                .map(|x| buffer[(x, y)].symbol())
-                .collect::<String>()
-                .trim_end()
-                .to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    common::render_text(state)
 }
 
 #[test]

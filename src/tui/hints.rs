@@ -29,6 +29,7 @@ fn wanted(scope: Scope) -> &'static [Command] {
             ReviewSkip,
             ReviewUndo,
             ReviewJump,
+            ReviewNext,
             Help,
         ],
     }

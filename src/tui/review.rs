@@ -34,6 +34,8 @@ pub(super) fn handle(state: &mut State, command: Command) -> Option<Vec<Effect>>
         Command::ReviewUndo => undo(state),
         Command::ReviewJump => open_jump(state),
         Command::ReviewSummary => open_summary(state),
+        Command::ReviewNext => step(state, true),
+        Command::ReviewPrev => step(state, false),
         _ => return None,
     })
 }
@@ -47,6 +49,8 @@ pub(super) fn can(state: &State, command: Command) -> Option<bool> {
         Command::AdoptLeft => state.runs[Side::Main].run.is_some(),
         Command::AdoptRight => state.runs[Side::Compare].run.is_some(),
         Command::ReviewReject | Command::ReviewSkip | Command::ReviewJump | Command::ReviewSummary => true,
+        Command::ReviewNext => review.queue.position + 1 < review.queue.order.len(),
+        Command::ReviewPrev => review.queue.position > 0,
         _ => return None,
     })
 }
@@ -453,18 +457,18 @@ pub(super) fn open_jump(state: &mut State) -> Vec<Effect> {
         .map(|(p, &i)| {
             let mark = queue.verdict(i).map_or("·", |v| v.label());
             let text: String = queue.items[i].paragraph.chars().take(70).collect();
+            // A paper's blocks show where they are: an outline of the document.
+            let name = match &queue.items[i].place {
+                Some(place) => format!("{} {}", place.kind, place.section_path()),
+                None => queue.items[i].id.clone(),
+            };
             let risks: Vec<String> = queue.risks[i].iter().map(|r| r.describe()).collect();
             let risks = if risks.is_empty() {
                 String::new()
             } else {
                 format!(" [{}]", risks.join(", "))
             };
-            format!(
-                "{:>5} {mark:<9} {}{risks} — {}",
-                p + 1,
-                queue.items[i].id,
-                text.replace('\n', " ")
-            )
+            format!("{:>5} {mark:<9} {name}{risks} — {}", p + 1, text.replace('\n', " "))
         })
         .collect();
     state.mode = Mode::Overlay(Overlay::Picker(picker::open(
@@ -473,6 +477,24 @@ pub(super) fn open_jump(state: &mut State) -> Vec<Effect> {
         queue.position,
     )));
     Vec::new()
+}
+
+/// The next or previous item of the walking order, nothing decided (a paper read block by
+/// block).
+fn step(state: &mut State, forward: bool) -> Vec<Effect> {
+    let Some(review) = state.review.as_deref() else {
+        return Vec::new();
+    };
+    let position = review.queue.position;
+    let to = if forward {
+        position + 1
+    } else {
+        position.saturating_sub(1)
+    };
+    if to == position || to >= review.queue.order.len() {
+        return Vec::new();
+    }
+    jump(state, to)
 }
 
 /// Shows the item at `position` of the walking order.

@@ -204,6 +204,8 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         | Command::ReviewUndo
         | Command::ReviewJump
         | Command::ReviewSummary
+        | Command::ReviewNext
+        | Command::ReviewPrev
         | Command::EditValue
         | Command::ClearValue
         | Command::AddValue
@@ -242,7 +244,9 @@ pub fn available(state: &State, command: Command) -> bool {
         | Command::ReviewSkip
         | Command::ReviewUndo
         | Command::ReviewJump
-        | Command::ReviewSummary => false,
+        | Command::ReviewSummary
+        | Command::ReviewNext
+        | Command::ReviewPrev => false,
         _ => true,
     }
 }

@@ -190,3 +190,24 @@ pub fn finish_run(state: &mut retort::tui::state::State, slot: retort::tui::acti
         },
     );
 }
+
+/// The workbench's screen as text, one line per row (drawn on ratatui's test backend).
+pub fn render_text(state: &retort::tui::state::State) -> String {
+    let (theme, _) = retort::tui::theme::Theme::load(None, false);
+    let backend = ratatui::backend::TestBackend::new(state.width, state.height);
+    let mut terminal = ratatui::Terminal::new(backend).unwrap();
+    terminal
+        .draw(|frame| retort::tui::view::render(frame, state, &theme))
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    (0..buffer.area.height)
+        .map(|y| {
+            (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -12,6 +12,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use std::ops::Range;
 
+/// Where the queue's paragraph on screen sits in its paper, when it came from one.
+fn current_place(state: &State) -> Option<&crate::place::Place> {
+    let queue = &state.review.as_ref()?.queue;
+    queue.items.get(queue.current()?)?.place.as_ref()
+}
+
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let focused = state.focus == Pane::Source;
     let hint = if state.editing_source() {
@@ -19,7 +25,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     } else {
         ""
     };
-    let block = pane_block("Source", focused, theme).title_bottom(Line::from(hint).right_aligned());
+    let mut block = pane_block("Source", focused, theme).title_bottom(Line::from(hint).right_aligned());
+    if let Some(place) = current_place(state) {
+        let page = place.page.map_or(String::new(), |p| format!(" · p. {p}"));
+        let title = format!(" {} · {}{page} ", place.doc, place.section_path());
+        block = block.title(Line::from(Span::styled(title, theme.fg(theme.dim))).right_aligned());
+    }
     if state.editing_source() {
         let inner = block.inner(area);
         frame.render_widget(block, area);
