@@ -11,9 +11,11 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 . scripts/setup/build-tools.sh
+. scripts/setup/pdfium.sh
 
 command -v cargo >/dev/null 2>&1 || die "no cargo found: install the Rust toolchain (https://rustup.rs) as your user"
 setup_build_tools
+setup_pdfium
 read -r -a features <<<"$(cargo_features)"
 
 case "${1:-}" in

@@ -11,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 . scripts/setup/build-tools.sh
 . scripts/setup/test-tools.sh
+. scripts/setup/pdfium.sh
 shared=../shared/scripts
 
 command -v cargo >/dev/null 2>&1 || die "no cargo found: install the Rust toolchain (https://rustup.rs) as your user"
@@ -23,6 +24,7 @@ if [ "${1:-}" = "--fast" ]; then
 fi
 
 setup_test_tools
+setup_pdfium
 "$shared/fetch-model.sh" >/dev/null
 if [ -z "${RETORT_TEST_LLAMA_URL:-}" ]; then
   # The server's one-time build (several minutes) runs beside the Rust build.

@@ -172,7 +172,7 @@ fn formats_are_told_by_content() {
     );
     let pdf = dir.path().join("scan.dat");
     std::fs::write(&pdf, b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n").unwrap();
-    assert!(matches!(kind_of(&pdf).unwrap(), InputKind::Unsupported(_)));
+    assert_eq!(kind_of(&pdf).unwrap(), InputKind::Paper(PaperFormat::Pdf));
     let svg = dir.path().join("plot.xml");
     std::fs::write(&svg, "<?xml version=\"1.0\"?><svg/>").unwrap();
     assert!(matches!(kind_of(&svg).unwrap(), InputKind::Unsupported(why) if why.contains("JATS")));
@@ -184,6 +184,7 @@ fn papers_dir() -> tempfile::TempDir {
     std::fs::create_dir_all(&corpus).unwrap();
     std::fs::copy(fixture("jats-mof.xml"), dir.path().join("corpus/jats-mof.xml")).unwrap();
     std::fs::copy(fixture("uspto-grant.xml"), corpus.join("uspto-grant.xml")).unwrap();
+    std::fs::copy(fixture("pdf/two-column.pdf"), dir.path().join("corpus/two-column.pdf")).unwrap();
     dir
 }
 
@@ -205,7 +206,7 @@ fn ingest_reads_a_folder_filters_and_summarises_each_file() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     let all = lines(&String::from_utf8_lossy(&out.stdout));
-    assert_eq!(all.len(), 16 + 15, "every block of both documents");
+    assert_eq!(all.len(), 16 + 15 + 20, "every block of the three documents");
     assert!(
         err.contains("jats-mof.xml: 10.5555/retort.jats.1 (JATS XML): 16 blocks"),
         "{err}"
@@ -213,6 +214,13 @@ fn ingest_reads_a_folder_filters_and_summarises_each_file() {
     assert!(
         err.contains("uspto-grant.xml: US09999999B2 (USPTO patent XML): 15 blocks"),
         "{err}"
+    );
+    assert!(err.contains("two-column.pdf: two-column (PDF): 20 blocks"), "{err}");
+    assert!(err.contains("2 pages"), "{err}");
+    let pdf_lines: Vec<&serde_json::Value> = all.iter().filter(|l| l["doc"] == "two-column").collect();
+    assert!(
+        pdf_lines.iter().all(|l| l["page"].is_u64()),
+        "PDF blocks carry their page"
     );
     let first = &all[0];
     for key in ["id", "doc", "kind", "section", "text", "offset"] {
@@ -255,7 +263,7 @@ fn ingest_skips_what_it_cannot_read_names_it_and_says_so_in_its_status() {
     assert!(err.contains("2 skipped"), "{err}");
     assert_eq!(
         lines(&String::from_utf8_lossy(&out.stdout)).len(),
-        31,
+        16 + 15 + 20,
         "the readable files are all written"
     );
 }
@@ -306,7 +314,7 @@ async fn extract_reads_papers_and_keeps_where_each_value_is() {
     );
     let summary = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(summary.contains("(compound): 8 paragraphs"), "{summary}");
+    assert!(summary.contains("(compound): 20 paragraphs"), "{summary}");
 }
 
 proptest! {
@@ -379,5 +387,105 @@ fn the_workbench_walks_a_paper_block_by_block() {
         outline.items[2].contains("paragraph Description › PREPARATION EXAMPLES › Example 1"),
         "{:?}",
         outline.items
+    );
+}
+
+/// The paragraphs of the two-column test paper as its LaTeX source has them: blank-line blocks
+/// of text under the section commands, with the markup resolved as the PDF prints it.
+fn paragraphs_of_the_source() -> Vec<String> {
+    let tex = std::fs::read_to_string(fixture("pdf/two-column.tex")).unwrap();
+    let body = tex
+        .split("\\maketitle")
+        .nth(1)
+        .unwrap()
+        .split("\\end{document}")
+        .next()
+        .unwrap();
+    body.split("\n\n")
+        .map(|block| {
+            let text: Vec<&str> = block
+                .lines()
+                .filter(|l| !l.starts_with('\\') && !l.trim().is_empty())
+                .collect();
+            text.join(" ")
+                .replace("--", "–")
+                .replace('~', " ")
+                .replace("$_3$", "3")
+                .replace("$^{1}$", "1")
+                .replace("$^{2}$", "2")
+                .replace("$^{-1}$", "−1")
+        })
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// A two-column pdflatex paper: every paragraph comes out whole, in reading order, across the
+/// column and the page break, hyphenation undone but a name's own hyphens kept, sub- and
+/// superscripts in place, the running header and page numbers gone, sections and pages kept.
+#[test]
+fn a_two_column_pdf_gives_whole_paragraphs_in_reading_order() {
+    let document = read_one("pdf/two-column.pdf", PaperFormat::Pdf);
+    let expected = paragraphs_of_the_source();
+    assert_eq!(expected.len(), 11, "the source's paragraphs");
+    let found: Vec<String> = document
+        .blocks
+        .iter()
+        .filter(|b| b.kind == BlockKind::Paragraph && b.text != "A. Chemist")
+        .map(|b| b.text.clone())
+        .collect();
+    let whole = expected.iter().filter(|p| found.contains(p)).count();
+    eprintln!("whole paragraphs: {whole} of {}", expected.len());
+    assert_eq!(found, expected);
+    let title = &document.blocks[0];
+    assert_eq!(
+        (title.kind, title.text.as_str()),
+        (BlockKind::Title, "Solvothermal Synthesis of a Copper Framework")
+    );
+    let synthesis = document
+        .blocks
+        .iter()
+        .find(|b| b.text.starts_with("Copper nitrate"))
+        .unwrap();
+    assert_eq!(synthesis.section, ["2 Experimental", "2.2 Synthesis of the framework"]);
+    assert!(
+        synthesis
+            .text
+            .contains("8-[(2,6-diethyl-4-methylphenyl)acetyl]-1,2,4,5-tetrahydropyrazolo")
+    );
+    let slow = document
+        .blocks
+        .iter()
+        .find(|b| b.text.starts_with("Slow cooling"))
+        .unwrap();
+    assert_eq!(slow.page, Some(2));
+    let across_pages = document
+        .blocks
+        .iter()
+        .find(|b| b.text.starts_with("The yield of seventy"))
+        .unwrap();
+    assert_eq!(across_pages.page, Some(1), "a paragraph is on the page it starts on");
+    assert!(
+        document.blocks.iter().all(|b| !b.text.contains("Retort Test Journal")),
+        "the running header is dropped"
+    );
+    assert!(
+        document.blocks.iter().all(|b| b.text != "1" && b.text != "2"),
+        "page numbers are dropped"
+    );
+    offsets_point_at_the_text(&document);
+}
+
+#[test]
+fn a_pdf_without_text_or_cut_short_is_named_with_what_to_do() {
+    let scan = papers::read(&fixture("pdf/no-text.pdf"), PaperFormat::Pdf)
+        .unwrap_err()
+        .to_string();
+    assert!(scan.contains("no-text.pdf") && scan.contains("ocrmypdf"), "{scan}");
+    let cut = papers::read(&fixture("pdf/truncated.pdf"), PaperFormat::Pdf)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        cut.contains("truncated.pdf") && cut.contains("broken or truncated"),
+        "{cut}"
     );
 }

@@ -44,7 +44,7 @@ deb_install() {
   for pkg in "$@"; do
     [ -f "$debian_root/.done-$pkg" ] && continue
     local wanted=("$pkg")
-    for dep in $(apt_user -qq depends "$pkg" 2>/dev/null | sed -n 's/^ *Depends: \([a-z0-9.+-]*\)$/\1/p'); do
+    for dep in $(apt-cache -o Dir::State::Lists="$retort_cache/apt/lists" -o Dir::Cache="$retort_cache/apt/cache" depends "$pkg" 2>/dev/null | sed -n 's/^ *Depends: \([a-z0-9.+-]*\)\( (.*)\)\{0,1\}$/\1/p'); do
       dpkg-query -W -f='${Status}' "$dep" 2>/dev/null | grep -q "ok installed" || wanted+=("$dep")
     done
     say "downloading Debian's ${wanted[*]} into $debian_root (no root needed)"

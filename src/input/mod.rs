@@ -78,14 +78,13 @@ impl InputKind {
             InputKind::Paper(PaperFormat::Jats) => "JATS XML",
             InputKind::Paper(PaperFormat::UsptoXml) => "USPTO patent XML",
             InputKind::Paper(PaperFormat::Text) => "text",
+            InputKind::Paper(PaperFormat::Pdf) => "PDF",
             InputKind::Unsupported(why) => why,
             InputKind::Text => "plain text",
         }
     }
 }
 
-const PDF_NOT_YET: &str =
-    "a PDF: reading PDFs is not built yet; convert it to text (pdftotext) or use the publisher's XML";
 const UNKNOWN_XML: &str = "XML of a kind Retort does not read (it reads JATS and USPTO patent XML)";
 
 /// How much of a file is looked at to decide its kind.
@@ -118,7 +117,7 @@ pub fn kind_of_text(head: &[u8]) -> InputKind {
     };
     let trimmed = first.trim_start();
     if trimmed.starts_with("%PDF-") {
-        return InputKind::Unsupported(PDF_NOT_YET);
+        return InputKind::Paper(PaperFormat::Pdf);
     }
     if trimmed.starts_with('<') {
         let text = String::from_utf8_lossy(head);

@@ -5,6 +5,7 @@
 
 mod blocks;
 mod jats;
+pub mod pdf;
 mod text;
 mod uspto;
 mod xml;
@@ -25,6 +26,9 @@ pub enum PaperFormat {
     /// USPTO full text, grant and application XML v4.x (2005 on); bulk files hold many.
     #[strum(to_string = "USPTO patent XML")]
     UsptoXml,
+    /// PDF with a text layer (read through PDFium).
+    #[strum(to_string = "PDF")]
+    Pdf,
     /// Plain text or Markdown: paragraphs at blank lines, `#` headings.
     #[strum(to_string = "text")]
     Text,
@@ -83,6 +87,9 @@ impl Document {
 
 /// Reads the documents of `path`, a file of `format` (a USPTO bulk file holds several).
 pub fn read(path: &Path, format: PaperFormat) -> Result<Vec<Document>, InputError> {
+    if format == PaperFormat::Pdf {
+        return read_pdf(path);
+    }
     let bytes = std::fs::read(path).map_err(|e| InputError::new(path, 0, format!("cannot read: {e}")))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
@@ -97,6 +104,11 @@ pub fn read(path: &Path, format: PaperFormat) -> Result<Vec<Document>, InputErro
     read_text(&text, format, &file_stem(path)).map_err(|e| e.at(path))
 }
 
+/// Reads a PDF file (binary: not through `read_text`).
+fn read_pdf(path: &Path) -> Result<Vec<Document>, InputError> {
+    Ok(vec![pdf::read(path, &file_stem(path)).map_err(|e| e.at(path))?])
+}
+
 /// Reads the documents of a text in `format`; `name` names a document that names nothing
 /// better. Never panics, whatever the text.
 pub fn read_text(text: &str, format: PaperFormat, name: &str) -> Result<Vec<Document>, ReadError> {
@@ -104,6 +116,12 @@ pub fn read_text(text: &str, format: PaperFormat, name: &str) -> Result<Vec<Docu
         PaperFormat::Jats => vec![jats::read(text, name)?],
         PaperFormat::UsptoXml => uspto::read_bulk(text, name)?,
         PaperFormat::Text => vec![text::read(text, name)],
+        PaperFormat::Pdf => {
+            return Err(ReadError {
+                line: 0,
+                message: "a PDF is read from its file".into(),
+            });
+        }
     })
 }
 

@@ -1,0 +1,51 @@
+//! Finding PDFium: `$RETORT_PDFIUM`, beside Retort's binary, in Retort's cache (where
+//! `scripts/setup/pdfium.sh` puts PyPI's pypdfium2 build), then the system's library path. It is
+//! bound once per process (PDFium's own rule).
+
+use pdfium_render::prelude::*;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+static PDFIUM: OnceLock<Result<Pdfium, String>> = OnceLock::new();
+
+pub fn pdfium() -> Result<&'static Pdfium, String> {
+    PDFIUM.get_or_init(bind).as_ref().map_err(Clone::clone)
+}
+
+/// Where PDFium was found, or why reading PDFs is not possible (for `retort models`).
+pub fn pdfium_status() -> Result<String, String> {
+    pdfium()?;
+    Ok(candidates()
+        .into_iter()
+        .find(|p| p.is_file())
+        .map_or("the system's libpdfium".into(), |p| p.display().to_string()))
+}
+
+fn candidates() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Some(named) = std::env::var_os("RETORT_PDFIUM") {
+        out.push(PathBuf::from(named));
+    }
+    if let Some(dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(PathBuf::from)) {
+        out.push(dir.join("libpdfium.so"));
+    }
+    let cache = std::env::var_os("RETORT_CACHE_DIR")
+        .map(PathBuf::from)
+        .or_else(|| directories::BaseDirs::new().map(|b| b.cache_dir().join("retort")));
+    if let Some(cache) = cache {
+        out.push(cache.join("pdfium/pypdfium2_raw/libpdfium.so"));
+    }
+    out
+}
+
+fn bind() -> Result<Pdfium, String> {
+    for path in candidates().into_iter().filter(|p| p.is_file()) {
+        match Pdfium::bind_to_library(&path) {
+            Ok(bindings) => return Ok(Pdfium::new(bindings)),
+            Err(e) => tracing::warn!("PDFium at {} could not be loaded: {e}", path.display()),
+        }
+    }
+    Pdfium::bind_to_system_library().map(Pdfium::new).map_err(|_| {
+        "reading PDFs needs PDFium, which was not found: run ./run.sh once (it installs it from PyPI's pypdfium2 wheel into ~/.cache/retort/pdfium, no root needed), or set RETORT_PDFIUM to a libpdfium.so".to_string()
+    })
+}
