@@ -489,3 +489,61 @@ fn a_pdf_without_text_or_cut_short_is_named_with_what_to_do() {
         "{cut}"
     );
 }
+
+fn glyph() -> impl Strategy<Value = retort::input::papers::pdf::Glyph> {
+    (
+        prop::char::any(),
+        any::<bool>(),
+        prop::bool::weighted(0.05),
+        (-50.0f32..700.0, -50.0f32..900.0, 0.0f32..20.0, 0.0f32..20.0),
+        prop_oneof![Just(10.0f32), Just(7.0), Just(14.4), 0.0f32..40.0],
+        any::<bool>(),
+    )
+        .prop_map(|(ch, generated, hyphen, (x, y, w, h), size, bold)| {
+            let ch = if generated && ch as u32 % 3 == 0 { '\n' } else { ch };
+            retort::input::papers::pdf::Glyph {
+                ch,
+                generated,
+                hyphen,
+                x0: x,
+                y0: y,
+                x1: x + w,
+                y1: y + h,
+                size,
+                bold,
+            }
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// The PDF layout never panics, whatever characters and boxes a PDF holds (NaN-free but
+    /// overlapping, zero-sized, off the page), and keeps no block empty.
+    #[test]
+    fn the_pdf_layout_never_panics(pages in prop::collection::vec(prop::collection::vec(glyph(), 0..200), 0..4)) {
+        let pages: Vec<retort::input::papers::pdf::PageGlyphs> = pages
+            .into_iter()
+            .map(|glyphs| retort::input::papers::pdf::PageGlyphs { width: 595.0, height: 842.0, glyphs })
+            .collect();
+        let blocks = retort::input::papers::pdf::blocks_of(&pages);
+        prop_assert!(blocks.iter().all(|b| !b.text.trim().is_empty()));
+    }
+}
+
+/// Without PDFium a PDF is skipped with how to get it, and the rest of the folder is read.
+#[test]
+fn without_pdfium_a_pdf_is_skipped_saying_how_to_get_it() {
+    let dir = papers_dir();
+    let out = common::retort_in(dir.path())
+        .env("RETORT_CACHE_DIR", dir.path().join("no-cache"))
+        .env_remove("RETORT_PDFIUM")
+        .args(["ingest", dir.path().join("corpus").to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("two-column.pdf: reading PDFs needs PDFium"), "{err}");
+    assert!(err.contains("./run.sh"), "{err}");
+    assert_eq!(lines(&String::from_utf8_lossy(&out.stdout)).len(), 16 + 15);
+}

@@ -282,6 +282,10 @@ pub fn models(paths: &Paths) -> Result<()> {
             Err(e) => println!("embedded engine: unavailable: {e}"),
         }
     }
+    match crate::input::papers::pdf::pdfium_status() {
+        Ok(at) => println!("PDF reader: PDFium ({at})"),
+        Err(why) => println!("PDF reader: unavailable: {why}"),
+    }
     let statuses = runtime()?.block_on(async {
         let engine = crate::llm::HttpEngine::new();
         let checks = profiles.profiles.iter().map(|p| profile_status(&engine, p));
