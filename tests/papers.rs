@@ -500,7 +500,7 @@ fn glyph() -> impl Strategy<Value = retort::input::papers::pdf::Glyph> {
         any::<bool>(),
     )
         .prop_map(|(ch, generated, hyphen, (x, y, w, h), size, bold)| {
-            let ch = if generated && ch as u32 % 3 == 0 { '\n' } else { ch };
+            let ch = if generated && (ch as u32).is_multiple_of(3) { '\n' } else { ch };
             retort::input::papers::pdf::Glyph {
                 ch,
                 generated,
