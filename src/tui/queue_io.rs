@@ -170,6 +170,17 @@ pub fn open_queue(paths: &Paths, path: PathBuf, task: Task, tasks: Vec<Task>, ac
 }
 
 /// Files in the working directory a queue could be opened from.
+/// Whether a file can be opened as a queue: papers, JSON lines, the papers' datasets, text
+/// (judged by content, as every reader does; a text file only by its `.txt` or `.md` name).
+fn opens_as_queue(path: &Path) -> bool {
+    use crate::input::InputKind;
+    match crate::input::kind_of(path) {
+        Ok(InputKind::Paper(_) | InputKind::Lines(_) | InputKind::Json | InputKind::Csv) => true,
+        Ok(InputKind::Text) => path.extension().is_some_and(|x| x == "txt" || x == "md"),
+        Ok(InputKind::Directory | InputKind::Unsupported(_)) | Err(_) => false,
+    }
+}
+
 pub fn list_files(actions: UnboundedSender<Action>) {
     tokio::task::spawn_blocking(move || {
         let mut files: Vec<String> = std::fs::read_dir(".")
@@ -177,10 +188,7 @@ pub fn list_files(actions: UnboundedSender<Action>) {
             .flatten()
             .flatten()
             .map(|e| e.path())
-            .filter(|p| {
-                p.extension()
-                    .is_some_and(|x| ["jsonl", "csv", "json", "txt"].iter().any(|k| x == *k))
-            })
+            .filter(|p| p.is_file() && opens_as_queue(p))
             .map(|p| p.display().to_string())
             .collect();
         files.sort();
