@@ -323,16 +323,16 @@ proptest! {
     /// No input makes a reader panic: arbitrary text, and the fixtures cut anywhere.
     #[test]
     fn readers_never_panic(text in ".{0,400}", cut in 0usize..4000) {
-        for format in [PaperFormat::Jats, PaperFormat::UsptoXml, PaperFormat::Text] {
+        for format in [PaperFormat::Jats, PaperFormat::UsptoXml, PaperFormat::Elsevier, PaperFormat::Tei, PaperFormat::Text] {
             let _ = papers::read_text(&text, format, "t");
         }
-        for name in ["jats-mof.xml", "uspto-grant.xml"] {
+        for name in ["jats-mof.xml", "uspto-grant.xml", "elsevier-nmr.xml", "grobid-tei.xml"] {
             let whole = std::fs::read_to_string(fixture(name)).unwrap();
             let mut at = cut.min(whole.len());
             while !whole.is_char_boundary(at) {
                 at -= 1;
             }
-            for format in [PaperFormat::Jats, PaperFormat::UsptoXml] {
+            for format in [PaperFormat::Jats, PaperFormat::UsptoXml, PaperFormat::Elsevier, PaperFormat::Tei] {
                 let _ = papers::read_text(&whole[..at], format, "t");
             }
             let _ = retort::input::kind_of_text(&whole.as_bytes()[..at]);
@@ -500,7 +500,11 @@ fn glyph() -> impl Strategy<Value = retort::input::papers::pdf::Glyph> {
         any::<bool>(),
     )
         .prop_map(|(ch, generated, hyphen, (x, y, w, h), size, bold)| {
-            let ch = if generated && (ch as u32).is_multiple_of(3) { '\n' } else { ch };
+            let ch = if generated && (ch as u32).is_multiple_of(3) {
+                '\n'
+            } else {
+                ch
+            };
             retort::input::papers::pdf::Glyph {
                 ch,
                 generated,
@@ -546,4 +550,69 @@ fn without_pdfium_a_pdf_is_skipped_saying_how_to_get_it() {
     assert!(err.contains("two-column.pdf: reading PDFs needs PDFium"), "{err}");
     assert!(err.contains("./run.sh"), "{err}");
     assert_eq!(lines(&String::from_utf8_lossy(&out.stdout)).len(), 16 + 15);
+}
+
+#[test]
+fn elsevier_and_grobid_tei_give_the_same_kind_of_blocks() {
+    let elsevier = read_one("elsevier-nmr.xml", PaperFormat::Elsevier);
+    assert_eq!(elsevier.doc, "10.5555/retort.elsevier.1");
+    let blocks = outline(&elsevier);
+    let section = "2 Experimental / 2.1 4-Bromoanisole";
+    assert!(blocks.contains(&(
+        BlockKind::Paragraph,
+        section.into(),
+        "Anisole (1.08 g, 10 mmol) in CH3COOH (20 mL) was treated with Br2. 1H NMR (400 MHz, CDCl3) δ 7.37 (d, J = 9.0 Hz, 2H).".into()
+    )));
+    assert!(blocks.contains(&(BlockKind::Table, section.into(), "Solvent | Yield\nAcOH | 92%".into())));
+    assert!(blocks.contains(&(
+        BlockKind::Abstract,
+        "Abstract".into(),
+        "Anisole was brominated in acetic acid.".into()
+    )));
+    assert!(blocks.contains(&(
+        BlockKind::Reference,
+        "References".into(),
+        "[1] A. Author, J. Org. Chem. 1990, 55, 1.".into()
+    )));
+    offsets_point_at_the_text(&elsevier);
+
+    let tei = read_one("grobid-tei.xml", PaperFormat::Tei);
+    assert_eq!(tei.doc, "10.5555/retort.tei.1");
+    let blocks = outline(&tei);
+    assert!(blocks.contains(&(
+        BlockKind::Paragraph,
+        "2 Experimental / 2.1 Gel preparation".into(),
+        "TEOS (10.4 g) and TPAOH (40 wt%, 5.1 g) were mixed with HF (0.5 mL).".into()
+    )));
+    assert!(blocks.contains(&(
+        BlockKind::Paragraph,
+        "3 Results".into(),
+        "Crystals of 20 µm formed after 7 d at 170 °C.".into()
+    )));
+    assert!(blocks.contains(&(
+        BlockKind::Caption,
+        "2 Experimental / 2.1 Gel preparation".into(),
+        "Fig. 1 SEM image of the crystals.".into()
+    )));
+    let headings = blocks
+        .iter()
+        .filter(|(k, _, t)| *k == BlockKind::Heading && t == "Acknowledgements")
+        .count();
+    assert_eq!(headings, 1);
+    assert!(blocks.contains(&(
+        BlockKind::Reference,
+        "References".into(),
+        "Fluoride route Nature 1978".into()
+    )));
+    offsets_point_at_the_text(&tei);
+
+    use retort::input::{InputKind, kind_of};
+    assert_eq!(
+        kind_of(&fixture("elsevier-nmr.xml")).unwrap(),
+        InputKind::Paper(PaperFormat::Elsevier)
+    );
+    assert_eq!(
+        kind_of(&fixture("grobid-tei.xml")).unwrap(),
+        InputKind::Paper(PaperFormat::Tei)
+    );
 }

@@ -79,13 +79,16 @@ impl InputKind {
             InputKind::Paper(PaperFormat::UsptoXml) => "USPTO patent XML",
             InputKind::Paper(PaperFormat::Text) => "text",
             InputKind::Paper(PaperFormat::Pdf) => "PDF",
+            InputKind::Paper(PaperFormat::Elsevier) => "Elsevier XML",
+            InputKind::Paper(PaperFormat::Tei) => "GROBID TEI",
             InputKind::Unsupported(why) => why,
             InputKind::Text => "plain text",
         }
     }
 }
 
-const UNKNOWN_XML: &str = "XML of a kind Retort does not read (it reads JATS and USPTO patent XML)";
+const UNKNOWN_XML: &str =
+    "XML of a kind Retort does not read (it reads JATS, USPTO patent, Elsevier and GROBID TEI XML)";
 
 /// How much of a file is looked at to decide its kind.
 const SNIFF_BYTES: u64 = 1 << 20;

@@ -4,8 +4,10 @@
 //! review and the workbench read them as paragraphs with their `Place`.
 
 mod blocks;
+mod elsevier;
 mod jats;
 pub mod pdf;
+mod tei;
 mod text;
 mod uspto;
 mod xml;
@@ -26,6 +28,12 @@ pub enum PaperFormat {
     /// USPTO full text, grant and application XML v4.x (2005 on); bulk files hold many.
     #[strum(to_string = "USPTO patent XML")]
     UsptoXml,
+    /// Elsevier full-text XML (`ce:` elements).
+    #[strum(to_string = "Elsevier XML")]
+    Elsevier,
+    /// GROBID's TEI XML.
+    #[strum(to_string = "GROBID TEI")]
+    Tei,
     /// PDF with a text layer (read through PDFium).
     #[strum(to_string = "PDF")]
     Pdf,
@@ -114,6 +122,8 @@ fn read_pdf(path: &Path) -> Result<Vec<Document>, InputError> {
 pub fn read_text(text: &str, format: PaperFormat, name: &str) -> Result<Vec<Document>, ReadError> {
     Ok(match format {
         PaperFormat::Jats => vec![jats::read(text, name)?],
+        PaperFormat::Elsevier => vec![elsevier::read(text, name)?],
+        PaperFormat::Tei => vec![tei::read(text, name)?],
         PaperFormat::UsptoXml => uspto::read_bulk(text, name)?,
         PaperFormat::Text => vec![text::read(text, name)],
         PaperFormat::Pdf => {
@@ -135,8 +145,12 @@ fn file_stem(path: &Path) -> String {
 
 /// The format of a file that begins with `head`, when it is a paper (XML by its root element).
 pub fn format_of(head: &str) -> Option<PaperFormat> {
+    let elsevier = head.contains("http://www.elsevier.com/xml/");
     match xml::root_name(head)? {
+        "full-text-retrieval-response" => Some(PaperFormat::Elsevier),
+        "article" if elsevier => Some(PaperFormat::Elsevier),
         "article" => Some(PaperFormat::Jats),
+        "TEI" => Some(PaperFormat::Tei),
         "us-patent-grant" | "us-patent-application" => Some(PaperFormat::UsptoXml),
         _ => None,
     }

@@ -87,6 +87,19 @@ pub fn text(node: Node) -> String {
     text_without(node, &|_| false)
 }
 
+/// The element's text nodes joined by spaces (for structured records such as a reference, whose
+/// parts are separate elements with nothing between them).
+pub fn words(node: Node) -> String {
+    let parts: Vec<&str> = node
+        .descendants()
+        .filter(Node::is_text)
+        .filter_map(|t| t.text())
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .collect();
+    collapse(&parts.join(" "))
+}
+
 /// The first child element named `name`.
 pub fn child<'a, 'input>(node: Node<'a, 'input>, name: &str) -> Option<Node<'a, 'input>> {
     node.children().find(|c| c.has_tag_name(name))
