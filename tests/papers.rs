@@ -323,16 +323,16 @@ proptest! {
     /// No input makes a reader panic: arbitrary text, and the fixtures cut anywhere.
     #[test]
     fn readers_never_panic(text in ".{0,400}", cut in 0usize..4000) {
-        for format in [PaperFormat::Jats, PaperFormat::UsptoXml, PaperFormat::Elsevier, PaperFormat::Tei, PaperFormat::Text] {
+        for format in [PaperFormat::Jats, PaperFormat::UsptoXml, PaperFormat::UsptoSgml, PaperFormat::UsptoAps, PaperFormat::Elsevier, PaperFormat::Tei, PaperFormat::Text] {
             let _ = papers::read_text(&text, format, "t");
         }
-        for name in ["jats-mof.xml", "uspto-grant.xml", "elsevier-nmr.xml", "grobid-tei.xml"] {
+        for name in ["jats-mof.xml", "uspto-grant.xml", "elsevier-nmr.xml", "grobid-tei.xml", "uspto-2002-grant.xml", "uspto-aps.txt"] {
             let whole = std::fs::read_to_string(fixture(name)).unwrap();
             let mut at = cut.min(whole.len());
             while !whole.is_char_boundary(at) {
                 at -= 1;
             }
-            for format in [PaperFormat::Jats, PaperFormat::UsptoXml, PaperFormat::Elsevier, PaperFormat::Tei] {
+            for format in [PaperFormat::Jats, PaperFormat::UsptoXml, PaperFormat::UsptoSgml, PaperFormat::UsptoAps, PaperFormat::Elsevier, PaperFormat::Tei] {
                 let _ = papers::read_text(&whole[..at], format, "t");
             }
             let _ = retort::input::kind_of_text(&whole.as_bytes()[..at]);
@@ -614,5 +614,65 @@ fn elsevier_and_grobid_tei_give_the_same_kind_of_blocks() {
     assert_eq!(
         kind_of(&fixture("grobid-tei.xml")).unwrap(),
         InputKind::Paper(PaperFormat::Tei)
+    );
+}
+
+/// The USPTO's older full text: 2001–2004 XML with its ISO entities, 1976–2000 APS text with its
+/// four-letter fields and spelled-out characters; worked examples are sections in both.
+#[test]
+fn older_patents_read_like_the_v4_ones() {
+    let grant = read_one("uspto-2002-grant.xml", PaperFormat::UsptoSgml);
+    assert_eq!(grant.doc, "US6334567B1");
+    let blocks = outline(&grant);
+    assert_eq!(
+        blocks[0],
+        (
+            BlockKind::Title,
+            String::new(),
+            "Process for preparing α-amino acids".into()
+        )
+    );
+    assert!(blocks.contains(&(
+        BlockKind::Paragraph,
+        "Description / EXAMPLES / EXAMPLE 1".into(),
+        "Glycine (7.5 g) in 50 ml of water was stirred with 10 μl of enzyme at 37° C.±1° C.; the pH was 7.2–7.4 &foo; kept.".into()
+    )));
+    assert!(blocks.contains(&(
+        BlockKind::Claim,
+        "Claims".into(),
+        "1. A process for preparing an α-amino acid.".into()
+    )));
+
+    let aps = read_one("uspto-aps.txt", PaperFormat::UsptoAps);
+    assert_eq!(aps.doc, "US3930546");
+    let blocks = outline(&aps);
+    assert_eq!(blocks[0].2, "Process for the preparation of substituted benzoic acids");
+    assert!(blocks.contains(&(
+        BlockKind::Paragraph,
+        "Description / PREPARATION EXAMPLES / Example 1".into(),
+        "4-Chlorotoluene (12.6 g, 0.1 mol) and cobalt acetate (0.5 g) in acetic acid (100 ml) were heated at 110° C. under air.".into()
+    )));
+    let claims: Vec<&str> = blocks
+        .iter()
+        .filter(|b| b.0 == BlockKind::Claim)
+        .map(|b| b.2.as_str())
+        .collect();
+    assert_eq!(
+        claims,
+        [
+            "1. A process which comprises oxidizing a toluene with air.",
+            "2. The process of claim 1 wherein the catalyst is cobalt acetate."
+        ]
+    );
+    offsets_point_at_the_text(&aps);
+
+    use retort::input::{InputKind, kind_of};
+    assert_eq!(
+        kind_of(&fixture("uspto-2002-grant.xml")).unwrap(),
+        InputKind::Paper(PaperFormat::UsptoSgml)
+    );
+    assert_eq!(
+        kind_of(&fixture("uspto-aps.txt")).unwrap(),
+        InputKind::Paper(PaperFormat::UsptoAps)
     );
 }

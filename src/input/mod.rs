@@ -81,6 +81,8 @@ impl InputKind {
             InputKind::Paper(PaperFormat::Pdf) => "PDF",
             InputKind::Paper(PaperFormat::Elsevier) => "Elsevier XML",
             InputKind::Paper(PaperFormat::Tei) => "GROBID TEI",
+            InputKind::Paper(PaperFormat::UsptoSgml) => "USPTO 2001–2004 XML",
+            InputKind::Paper(PaperFormat::UsptoAps) => "USPTO APS text",
             InputKind::Unsupported(why) => why,
             InputKind::Text => "plain text",
         }
@@ -129,6 +131,12 @@ pub fn kind_of_text(head: &[u8]) -> InputKind {
             None if papers::looks_like_xml(&text) => InputKind::Unsupported(UNKNOWN_XML),
             None => InputKind::Text,
         };
+    }
+    if trimmed == "PATN" || trimmed.starts_with("HHHHHT") {
+        let text = String::from_utf8_lossy(head);
+        if papers::is_aps(&text) {
+            return InputKind::Paper(PaperFormat::UsptoAps);
+        }
     }
     if trimmed.starts_with('[') {
         return InputKind::Json;

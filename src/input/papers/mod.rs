@@ -5,11 +5,13 @@
 
 mod blocks;
 mod elsevier;
+mod entities;
 mod jats;
 pub mod pdf;
 mod tei;
 mod text;
 mod uspto;
+mod uspto_older;
 mod xml;
 
 pub use blocks::{Block, Blocks};
@@ -28,6 +30,13 @@ pub enum PaperFormat {
     /// USPTO full text, grant and application XML v4.x (2005 on); bulk files hold many.
     #[strum(to_string = "USPTO patent XML")]
     UsptoXml,
+    /// USPTO 2001–2004 full text (`PATDOC` grants, `patent-application-publication`), with ISO
+    /// character entities.
+    #[strum(to_string = "USPTO 2001–2004 XML")]
+    UsptoSgml,
+    /// USPTO 1976–2000 APS text (four-letter fields).
+    #[strum(to_string = "USPTO APS text")]
+    UsptoAps,
     /// Elsevier full-text XML (`ce:` elements).
     #[strum(to_string = "Elsevier XML")]
     Elsevier,
@@ -122,6 +131,8 @@ fn read_pdf(path: &Path) -> Result<Vec<Document>, InputError> {
 pub fn read_text(text: &str, format: PaperFormat, name: &str) -> Result<Vec<Document>, ReadError> {
     Ok(match format {
         PaperFormat::Jats => vec![jats::read(text, name)?],
+        PaperFormat::UsptoSgml => vec![uspto_older::read_sgml(text, name)?],
+        PaperFormat::UsptoAps => uspto_older::read_aps(text, name),
         PaperFormat::Elsevier => vec![elsevier::read(text, name)?],
         PaperFormat::Tei => vec![tei::read(text, name)?],
         PaperFormat::UsptoXml => uspto::read_bulk(text, name)?,
@@ -151,9 +162,23 @@ pub fn format_of(head: &str) -> Option<PaperFormat> {
         "article" if elsevier => Some(PaperFormat::Elsevier),
         "article" => Some(PaperFormat::Jats),
         "TEI" => Some(PaperFormat::Tei),
+        "PATDOC" | "patent-application-publication" => Some(PaperFormat::UsptoSgml),
         "us-patent-grant" | "us-patent-application" => Some(PaperFormat::UsptoXml),
         _ => None,
     }
+}
+
+/// Whether a text is the USPTO's 1976–2000 APS format (its first record is `PATN`, after the
+/// bulk file's `HHHHHT` header line if there is one).
+pub fn is_aps(head: &str) -> bool {
+    let mut lines = head.lines().map(str::trim_end).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("");
+    let first = if first.starts_with("HHHHHT") {
+        lines.next().unwrap_or("")
+    } else {
+        first
+    };
+    first == "PATN"
 }
 
 /// Whether a text starts as XML does (a declaration or an element).

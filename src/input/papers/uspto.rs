@@ -107,7 +107,7 @@ fn describe(node: Node, blocks: &mut Blocks, base: usize) {
 
 /// A short line that heads a worked example: `Example 3`, `EXAMPLE 12A`, `Preparation 4:`,
 /// `Reference Example 1`, `Intermediate 7`, `Step 2` — alone in its paragraph.
-fn is_example_heading(text: &str) -> bool {
+pub(super) fn is_example_heading(text: &str) -> bool {
     static HEADING: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
             r"(?i)^((reference|comparative|synthesis|synthetic|working|production)\s+)?(example|preparation|intermediate|step|compound)s?\s+[0-9][0-9A-Za-z.\-]*\s*[:.]?$",
