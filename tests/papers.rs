@@ -323,16 +323,16 @@ proptest! {
     /// No input makes a reader panic: arbitrary text, and the fixtures cut anywhere.
     #[test]
     fn readers_never_panic(text in ".{0,400}", cut in 0usize..4000) {
-        for format in [PaperFormat::Jats, PaperFormat::UsptoXml, PaperFormat::UsptoSgml, PaperFormat::UsptoAps, PaperFormat::Elsevier, PaperFormat::Tei, PaperFormat::Text] {
+        for format in [PaperFormat::Jats, PaperFormat::UsptoXml, PaperFormat::UsptoSgml, PaperFormat::UsptoAps, PaperFormat::Elsevier, PaperFormat::Tei, PaperFormat::Html, PaperFormat::Text] {
             let _ = papers::read_text(&text, format, "t");
         }
-        for name in ["jats-mof.xml", "uspto-grant.xml", "elsevier-nmr.xml", "grobid-tei.xml", "uspto-2002-grant.xml", "uspto-aps.txt"] {
+        for name in ["jats-mof.xml", "uspto-grant.xml", "elsevier-nmr.xml", "grobid-tei.xml", "uspto-2002-grant.xml", "uspto-aps.txt", "rsc-article.html"] {
             let whole = std::fs::read_to_string(fixture(name)).unwrap();
             let mut at = cut.min(whole.len());
             while !whole.is_char_boundary(at) {
                 at -= 1;
             }
-            for format in [PaperFormat::Jats, PaperFormat::UsptoXml, PaperFormat::UsptoSgml, PaperFormat::UsptoAps, PaperFormat::Elsevier, PaperFormat::Tei] {
+            for format in [PaperFormat::Jats, PaperFormat::UsptoXml, PaperFormat::UsptoSgml, PaperFormat::UsptoAps, PaperFormat::Elsevier, PaperFormat::Tei, PaperFormat::Html] {
                 let _ = papers::read_text(&whole[..at], format, "t");
             }
             let _ = retort::input::kind_of_text(&whole.as_bytes()[..at]);
@@ -674,5 +674,56 @@ fn older_patents_read_like_the_v4_ones() {
     assert_eq!(
         kind_of(&fixture("uspto-aps.txt")).unwrap(),
         InputKind::Paper(PaperFormat::UsptoAps)
+    );
+}
+
+/// A publisher's article page: meta tags give the title and DOI; navigation, scripts and the
+/// footer are left out; the abstract and references are found by their ids or classes.
+#[test]
+fn publisher_html_gives_the_article_and_nothing_around_it() {
+    let page = read_one("rsc-article.html", PaperFormat::Html);
+    assert_eq!(page.doc, "10.5555/retort.html.1");
+    let blocks = outline(&page);
+    let expected: Vec<(BlockKind, &str, &str)> = vec![
+        (BlockKind::Title, "", "A copper framework from mixed solvents"),
+        (BlockKind::Heading, "", "Abstract"),
+        (
+            BlockKind::Abstract,
+            "Abstract",
+            "HKUST-1 was made in ethanol/water with a BET area of 1850 m2 g−1.",
+        ),
+        (BlockKind::Heading, "", "Experimental"),
+        (BlockKind::Heading, "Experimental", "Synthesis"),
+        (
+            BlockKind::Paragraph,
+            "Experimental / Synthesis",
+            "Cu(NO3)2·3H2O (0.87 g) and H3BTC (0.42 g) were heated at 120 °C.",
+        ),
+        (
+            BlockKind::Caption,
+            "Experimental / Synthesis",
+            "Fig. 1 PXRD of the product.",
+        ),
+        (BlockKind::Caption, "Experimental / Synthesis", "Table 1 Yields."),
+        (BlockKind::Table, "Experimental / Synthesis", "T | Yield\n120 °C | 71%"),
+        (BlockKind::Heading, "", "Conclusions"),
+        (BlockKind::Paragraph, "Conclusions", "Mixed solvents help."),
+        (BlockKind::Heading, "", "References"),
+        (
+            BlockKind::Reference,
+            "References",
+            "O. M. Yaghi, Nature, 2003, 423, 705.",
+        ),
+    ];
+    let expected: Vec<(BlockKind, String, String)> = expected
+        .into_iter()
+        .map(|(k, s, t)| (k, s.to_string(), t.to_string()))
+        .collect();
+    assert_eq!(blocks, expected);
+    offsets_point_at_the_text(&page);
+    use retort::input::{InputKind, kind_of};
+    assert_eq!(
+        kind_of(&fixture("rsc-article.html")).unwrap(),
+        InputKind::Paper(PaperFormat::Html)
     );
 }

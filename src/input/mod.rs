@@ -81,6 +81,7 @@ impl InputKind {
             InputKind::Paper(PaperFormat::Pdf) => "PDF",
             InputKind::Paper(PaperFormat::Elsevier) => "Elsevier XML",
             InputKind::Paper(PaperFormat::Tei) => "GROBID TEI",
+            InputKind::Paper(PaperFormat::Html) => "HTML",
             InputKind::Paper(PaperFormat::UsptoSgml) => "USPTO 2001–2004 XML",
             InputKind::Paper(PaperFormat::UsptoAps) => "USPTO APS text",
             InputKind::Unsupported(why) => why,

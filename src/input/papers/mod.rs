@@ -6,6 +6,7 @@
 mod blocks;
 mod elsevier;
 mod entities;
+mod html;
 mod jats;
 pub mod pdf;
 mod tei;
@@ -43,6 +44,9 @@ pub enum PaperFormat {
     /// GROBID's TEI XML.
     #[strum(to_string = "GROBID TEI")]
     Tei,
+    /// Publisher HTML (article pages).
+    #[strum(to_string = "HTML")]
+    Html,
     /// PDF with a text layer (read through PDFium).
     #[strum(to_string = "PDF")]
     Pdf,
@@ -135,6 +139,7 @@ pub fn read_text(text: &str, format: PaperFormat, name: &str) -> Result<Vec<Docu
         PaperFormat::UsptoAps => uspto_older::read_aps(text, name),
         PaperFormat::Elsevier => vec![elsevier::read(text, name)?],
         PaperFormat::Tei => vec![tei::read(text, name)?],
+        PaperFormat::Html => vec![html::read(text, name)],
         PaperFormat::UsptoXml => uspto::read_bulk(text, name)?,
         PaperFormat::Text => vec![text::read(text, name)],
         PaperFormat::Pdf => {
@@ -162,6 +167,7 @@ pub fn format_of(head: &str) -> Option<PaperFormat> {
         "article" if elsevier => Some(PaperFormat::Elsevier),
         "article" => Some(PaperFormat::Jats),
         "TEI" => Some(PaperFormat::Tei),
+        name if name.eq_ignore_ascii_case("html") => Some(PaperFormat::Html),
         "PATDOC" | "patent-application-publication" => Some(PaperFormat::UsptoSgml),
         "us-patent-grant" | "us-patent-application" => Some(PaperFormat::UsptoXml),
         _ => None,
