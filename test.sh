@@ -17,6 +17,8 @@ shared=../shared/scripts
 command -v cargo >/dev/null 2>&1 || die "no cargo found: install the Rust toolchain (https://rustup.rs) as your user"
 [ -d ../shared/data ] || die "the papers' data is not at ../shared/data (beside the checkout); the tests read it"
 setup_build_tools
+# PDFium: the papers tests read PDFs with it (both tiers).
+setup_pdfium
 
 if [ "${1:-}" = "--fast" ]; then
   shift
@@ -24,7 +26,6 @@ if [ "${1:-}" = "--fast" ]; then
 fi
 
 setup_test_tools
-setup_pdfium
 "$shared/fetch-model.sh" >/dev/null
 if [ -z "${RETORT_TEST_LLAMA_URL:-}" ]; then
   # The server's one-time build (several minutes) runs beside the Rust build.
