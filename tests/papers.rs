@@ -363,8 +363,21 @@ fn the_workbench_walks_a_paper_block_by_block() {
         Access::Read,
     )
     .unwrap();
-    let review = retort::tui::review::ReviewState::new(opened, Default::default(), 0);
-    update(&mut state, Action::QueueOpened(Box::new(review), Vec::new()));
+    let annotators = retort::side::PerSide::new(Some(0), None);
+    let review = retort::tui::review::ReviewState::new(opened, annotators, 1);
+    let effects = update(&mut state, Action::QueueOpened(Box::new(review), Vec::new()));
+    // The look-ahead's lines will keep each block's place, as extract's do.
+    let places: Vec<String> = effects
+        .iter()
+        .filter_map(|e| match e {
+            retort::tui::action::Effect::PreAnnotate(pre) => pre.place.as_ref().map(|p| p.doc.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        !places.is_empty() && places.iter().all(|d| d == "US09999999B2"),
+        "{places:?}"
+    );
     assert_eq!(state.paragraph(), "Compounds of formula (I) are herbicides.");
     update(&mut state, Action::Command(Command::ReviewNext));
     update(&mut state, Action::Command(Command::ReviewNext));

@@ -70,7 +70,8 @@ pub fn stream(source: &Source, task: &Task, filter: &BlockFilter) -> Result<Para
         }
         Source::File(path) => path,
     };
-    if kind_of(path)? == InputKind::Lines(LineKind::Paragraphs) {
+    let kind = kind_of(path)?;
+    if kind == InputKind::Lines(LineKind::Paragraphs) {
         let file = std::fs::File::open(path).map_err(|e| InputError::new(path, 0, format!("cannot read: {e}")))?;
         return Ok(Paragraphs {
             items: Box::new(jsonl_lines(std::io::BufReader::new(file), path.clone()).filter(keep)),
@@ -78,7 +79,8 @@ pub fn stream(source: &Source, task: &Task, filter: &BlockFilter) -> Result<Para
             total: filter.keeps_all().then(|| count_lines(path)).flatten(),
         });
     }
-    let (paragraphs, problems) = read_paragraphs_with(path, task, filter)?;
+    let (mut paragraphs, problems) = read_kind(path, kind, task)?;
+    paragraphs.retain(|p| filter.keeps(p));
     let total = Some(paragraphs.len());
     let items = problems.into_iter().map(Err).chain(paragraphs.into_iter().map(Ok));
     Ok(Paragraphs {
@@ -149,13 +151,14 @@ pub fn read_paragraphs(path: &Path, task: &Task) -> Result<Read, InputError> {
 
 /// Reads the paragraphs `filter` keeps.
 pub fn read_paragraphs_with(path: &Path, task: &Task, filter: &BlockFilter) -> Result<Read, InputError> {
-    let (mut paragraphs, problems) = read_all(path, task)?;
+    let (mut paragraphs, problems) = read_kind(path, kind_of(path)?, task)?;
     paragraphs.retain(|p| filter.keeps(p));
     Ok((paragraphs, problems))
 }
 
-fn read_all(path: &Path, task: &Task) -> Result<Read, InputError> {
-    match kind_of(path)? {
+/// Reads `path`, already found to hold `kind` (a file is looked at once).
+fn read_kind(path: &Path, kind: InputKind, task: &Task) -> Result<Read, InputError> {
+    match kind {
         InputKind::Directory => directory(path, task),
         InputKind::Paper(format) => {
             let documents = papers::read(path, format)?;
@@ -218,7 +221,7 @@ fn directory(dir: &Path, task: &Task) -> Result<Read, InputError> {
             Ok(InputKind::Text) if file.extension().is_some_and(|x| x == "txt") => {
                 text_file(&file).map(|p| (vec![p], Vec::new()))
             }
-            Ok(InputKind::Paper(_)) => read_all(&file, task),
+            Ok(kind @ InputKind::Paper(_)) => read_kind(&file, kind, task),
             Ok(_) => continue,
             Err(e) => Err(e),
         };

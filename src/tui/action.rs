@@ -108,6 +108,8 @@ impl RunJob {
 pub struct PreAnnotation {
     pub item: usize,
     pub id: String,
+    /// Where the paragraph sits in its paper, kept on the line as extract keeps it.
+    pub place: Option<crate::place::Place>,
     pub output: std::path::PathBuf,
     pub job: RunJob,
 }

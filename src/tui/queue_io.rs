@@ -116,7 +116,9 @@ pub fn pre_annotate(
             return;
         }
         if run.error.is_none() {
-            let line = crate::llm::run_line::RunLine::new(&pre.id, &pre.job.paragraph, &run).to_line();
+            let line = crate::llm::run_line::RunLine::new(&pre.id, &pre.job.paragraph, &run)
+                .placed(pre.place.as_ref())
+                .to_line();
             let output = pre.output.clone();
             let written = tokio::task::spawn_blocking(move || append_line(&output, &line)).await;
             if let Ok(Err(e)) = written {

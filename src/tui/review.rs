@@ -164,6 +164,7 @@ pub(super) fn lookahead(state: &mut State) -> Vec<Effect> {
             effects.push(Effect::PreAnnotate(Box::new(PreAnnotation {
                 item,
                 id: entry.id.clone(),
+                place: entry.place.clone(),
                 output: review.files.runs[side].clone(),
                 job: RunJob {
                     slot: side,
