@@ -51,6 +51,8 @@ fn main() {
         temperature: 0.0,
         grammar,
         slots: 1,
+        // Each probe repeats its prompt: with the cache on it would be read once.
+        prompt_cache: false,
     };
     let engine = EmbeddedEngine::default();
     let call = |job, pieces, cancel| engine.call(job, pieces, cancel);

@@ -303,3 +303,184 @@ async fn sequences_decode_together_each_constrained_and_cancellable() {
         runs[3].finish_reason
     );
 }
+
+/// A few-shot profile on `gguf`, with or without the prompt cache.
+fn few_shot(gguf: &Path, prompt_cache: bool) -> ModelProfile {
+    let mut smol = profile(gguf, "few-shot", 24);
+    smol.prompt_cache = prompt_cache;
+    smol
+}
+
+fn shipped_pool(task: &str) -> retort::llm::prompt::Pool {
+    let shipped = retort::task::builtin::shipped_examples(task).unwrap();
+    retort::llm::prompt::Pool::from_shots(
+        shipped
+            .shots
+            .into_iter()
+            .map(|(input, output)| retort::llm::prompt::Shot { input, output })
+            .collect(),
+    )
+}
+
+const PARAGRAPHS: [&str; 3] = [
+    "Ethanol and THF were stirred with acetone.",
+    "The residue was washed with diethyl ether and dried over MgSO4.",
+    "Benzaldehyde was added to a solution of sodium borohydride in methanol.",
+];
+
+/// Runs the paragraphs one after another on one engine: (reply, prompt tokens, cached tokens);
+/// each reply's token log-probabilities go in its text, so that equal replies mean equal logits.
+async fn one_by_one(engines: &Engines, smol: &ModelProfile, paragraphs: &[&str]) -> Vec<(String, u64, u64)> {
+    let registry = Registry::builtin();
+    let pool = shipped_pool("compound");
+    let mut out = Vec::new();
+    for paragraph in paragraphs {
+        let request = RunRequest {
+            pool: &pool,
+            ..RunRequest::new(registry.get("compound").unwrap(), smol, paragraph)
+        };
+        let run = execute(engines, &request, None, &CancellationToken::new()).await;
+        assert_eq!(run.error, None);
+        let logprobs: Vec<String> = run.tokens.iter().map(|t| format!("{:e}", t.logprob)).collect();
+        out.push((
+            format!("{} {logprobs:?}", run.raw_reply),
+            run.prompt_tokens.unwrap(),
+            run.cached_tokens.unwrap(),
+        ));
+    }
+    out
+}
+
+/// Whether `cached` is what the cache gives of a prompt it holds whole: all but its end, whose
+/// last batch is read again (64 to 72 tokens; why: `llm/embedded/prefix.rs`).
+fn all_but_the_end(cached: u64, prompt: u64) -> bool {
+    (prompt - 72..=prompt - 64).contains(&cached)
+}
+
+/// Few-shot prompts share their instruction and worked examples: with the cache, each reads
+/// only what follows the shared prefix, and the replies are bit for bit those read whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shared_prefix_is_read_once_and_replies_are_unchanged() {
+    let gguf = common::test_gguf();
+    let order = [PARAGRAPHS[0], PARAGRAPHS[0], PARAGRAPHS[1], PARAGRAPHS[2]];
+    let whole = one_by_one(&Engines::new(), &few_shot(&gguf, false), &order).await;
+    let cached = one_by_one(&Engines::new(), &few_shot(&gguf, true), &order).await;
+    assert!(whole.iter().all(|(_, _, c)| *c == 0), "{whole:?}");
+    for (a, b) in whole.iter().zip(&cached) {
+        assert_eq!((&a.0, a.1), (&b.0, b.1), "same reply, same prompt tokens");
+    }
+    let prompt = |i: usize| cached[i].1;
+    assert_eq!(cached[0].2, 0, "nothing cached on a fresh engine");
+    assert!(
+        all_but_the_end(cached[1].2, prompt(1)),
+        "the same prompt again reads only its end: {:?}",
+        cached[1]
+    );
+    for i in [2, 3] {
+        assert!(
+            cached[i].2 > prompt(i) * 3 / 4 && cached[i].2 < prompt(i) - 5,
+            "the shared few-shot prefix comes from the cache: {:?}",
+            cached[i]
+        );
+    }
+}
+
+/// A cancelled run leaves only what it decoded; the next run trusts no more than that.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_after_a_cancelled_run_is_unchanged() {
+    let gguf = common::test_gguf();
+    let registry = Registry::builtin();
+    let task = registry.get("compound").unwrap();
+    let pool = shipped_pool("compound");
+    let mut long = few_shot(&gguf, true);
+    long.max_tokens = 200;
+    let engines = Engines::new();
+    let cancel = CancellationToken::new();
+    let request = RunRequest {
+        pool: &pool,
+        stream: true,
+        ..RunRequest::new(task, &long, PARAGRAPHS[1])
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let cancelling = async {
+        let mut seen = 0;
+        while rx.recv().await.is_some() {
+            seen += 1;
+            if seen == 3 {
+                cancel.cancel();
+                break;
+            }
+        }
+    };
+    let (run, ()) = tokio::join!(execute(&engines, &request, Some(&tx), &cancel), async {
+        cancelling.await
+    });
+    drop(tx);
+    assert!(run.cancelled, "{:?}", run.finish_reason);
+    let after = one_by_one(&engines, &few_shot(&gguf, true), &PARAGRAPHS[1..2]).await;
+    let whole = one_by_one(&Engines::new(), &few_shot(&gguf, false), &PARAGRAPHS[1..2]).await;
+    assert_eq!(after[0].0, whole[0].0);
+    assert!(
+        all_but_the_end(after[0].2, after[0].1),
+        "the cancelled run's prompt was kept: {after:?}"
+    );
+}
+
+/// Two slots running together: the second copies the first's prefix instead of reading it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_slots_share_a_prefix() {
+    let gguf = common::test_gguf();
+    let registry = Registry::builtin();
+    let task = registry.get("compound").unwrap();
+    let pool = shipped_pool("compound");
+    let smol = few_shot(&gguf, true);
+    let engines = Engines::new();
+    let runs = futures_util::future::join_all(PARAGRAPHS[1..].iter().map(|paragraph| {
+        let request = RunRequest {
+            pool: &pool,
+            parallel: 2,
+            ..RunRequest::new(task, &smol, paragraph)
+        };
+        let engines = &engines;
+        async move { execute(engines, &request, None, &CancellationToken::new()).await }
+    }))
+    .await;
+    let whole = one_by_one(&Engines::new(), &few_shot(&gguf, false), &PARAGRAPHS[1..]).await;
+    let cached: Vec<u64> = runs.iter().map(|r| r.cached_tokens.unwrap()).collect();
+    assert!(cached.contains(&0), "one read everything: {cached:?}");
+    assert!(
+        cached.iter().any(|c| *c > runs[0].prompt_tokens.unwrap() * 3 / 4),
+        "the other copied the shared prefix: {cached:?}"
+    );
+    for (run, (reply, _, _)) in runs.iter().zip(&whole) {
+        assert_eq!(run.error, None);
+        assert!(reply.starts_with(&format!("{} [", run.raw_reply)), "{reply}");
+        assert_eq!(run.request["slots"], 2);
+    }
+}
+
+/// The same prompt on another model (another file) or in another template reuses nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_model_or_template_reuses_nothing() {
+    let gguf = common::test_gguf();
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("other.gguf");
+    if std::fs::hard_link(&gguf, &other).is_err() {
+        std::fs::copy(&gguf, &other).unwrap();
+    }
+    let engines = Engines::new();
+    let first = one_by_one(&engines, &few_shot(&gguf, true), &PARAGRAPHS[..1]).await;
+    let again = one_by_one(&engines, &few_shot(&other, true), &PARAGRAPHS[..1]).await;
+    assert_eq!(first[0].2, 0);
+    assert_eq!(again[0].2, 0, "another model file starts from nothing");
+    let mut tuned = few_shot(&gguf, true);
+    tuned.mode = retort::llm::profile::Mode::FineTuned;
+    let other_prompt = one_by_one(&engines, &tuned, &PARAGRAPHS[..1]).await;
+    tuned.prompt_cache = false;
+    let whole = one_by_one(&Engines::new(), &tuned, &PARAGRAPHS[..1]).await;
+    assert_eq!(other_prompt[0].0, whole[0].0, "another prompt's reply is its own");
+    assert!(
+        other_prompt[0].2 < first[0].1 / 2,
+        "only the tokens both prompts start with come from the cache: {other_prompt:?}"
+    );
+}

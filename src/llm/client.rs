@@ -41,6 +41,8 @@ pub struct Reply {
     pub text: String,
     pub finish_reason: Option<super::finish::FinishReason>,
     pub prompt_tokens: Option<u64>,
+    /// Prompt tokens the engine took from its cache instead of reading them, when it says.
+    pub cached_tokens: Option<u64>,
     pub completion_tokens: Option<u64>,
     /// Content pieces received (streaming), a token count when the server gives no usage.
     pub pieces: u64,
@@ -407,6 +409,14 @@ fn read_meta(json: &Json, reply: &mut Reply) {
             .get("completion_tokens")
             .and_then(Json::as_u64)
             .or(reply.completion_tokens);
+        reply.cached_tokens = usage
+            .pointer("/prompt_tokens_details/cached_tokens")
+            .and_then(Json::as_u64)
+            .or(reply.cached_tokens);
+    }
+    // llama.cpp's server also says it in its timings (older builds only there).
+    if let Some(cached) = json.pointer("/timings/cache_n").and_then(Json::as_u64) {
+        reply.cached_tokens = reply.cached_tokens.or(Some(cached));
     }
 }
 

@@ -66,6 +66,20 @@ fn default_dialect() -> Dialect {
     Dialect::None
 }
 
+/// Which saved examples a few-shot prompt shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, strum::Display)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum ShotChoice {
+    /// The newest saved examples, the same for every paragraph: the whole few-shot prefix is
+    /// shared, and an engine with a prompt cache reads it once.
+    #[default]
+    Newest,
+    /// The saved examples most like the paragraph (BM25 over their words): better examples,
+    /// but only the instruction is shared between paragraphs.
+    Similar,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelProfile {
@@ -97,6 +111,9 @@ pub struct ModelProfile {
     /// Examples in a few-shot prompt, at most (fewer when the context is short).
     #[serde(default = "default_few_shot")]
     pub few_shot: usize,
+    /// Which saved examples a few-shot prompt shows: `newest` or `similar`.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub few_shot_select: ShotChoice,
     /// The model's context window in tokens.
     #[serde(default = "default_context")]
     pub context: usize,
@@ -107,6 +124,10 @@ pub struct ModelProfile {
     pub threads: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gpu_layers: Option<u32>,
+    /// Embedded engine: keep what each sequence read and start the next prompt after the
+    /// longest prefix it shares (off only to measure or to rule the cache out).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub prompt_cache: bool,
     /// Only listed when this environment variable is set (the OpenAI default needs its key).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requires_env: Option<String>,
@@ -127,6 +148,14 @@ fn yes() -> bool {
     true
 }
 
+fn is_true(value: &bool) -> bool {
+    *value
+}
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
+
 impl ModelProfile {
     /// An embedded profile for a GGUF file, every other key at its default.
     pub fn embedded(name: &str, path: &Path, mode: Mode) -> ModelProfile {
@@ -144,10 +173,12 @@ impl ModelProfile {
             timeout: default_timeout(),
             retries: default_retries(),
             few_shot: default_few_shot(),
+            few_shot_select: ShotChoice::Newest,
             context: default_context(),
             path: Some(path.to_path_buf()),
             threads: None,
             gpu_layers: None,
+            prompt_cache: true,
             requires_env: None,
             logprobs: true,
             task: None,

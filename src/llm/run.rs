@@ -31,6 +31,9 @@ pub struct Run {
     pub answer: String,
     pub finish_reason: Option<super::finish::FinishReason>,
     pub prompt_tokens: Option<u64>,
+    /// Prompt tokens the engine took from its cache (a shared few-shot prefix), when it says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cached_tokens: Option<u64>,
     pub completion_tokens: Option<u64>,
     /// Whether `completion_tokens` was counted here because the server gave no usage.
     pub tokens_counted: bool,
@@ -114,6 +117,7 @@ fn blank(request: &RunRequest<'_>, endpoint: &str) -> Run {
         answer: String::new(),
         finish_reason: None,
         prompt_tokens: None,
+        cached_tokens: None,
         completion_tokens: None,
         tokens_counted: false,
         time_to_first_token_ms: None,
@@ -279,6 +283,7 @@ async fn call_embedded(
         temperature: profile.temperature,
         grammar: grammar.clone(),
         slots: request.parallel.max(1) as u32,
+        prompt_cache: profile.prompt_cache,
     };
     run.endpoint = format!("embedded:{}", path.display());
     run.request = serde_json::json!({
@@ -315,6 +320,7 @@ fn record_reply(run: &mut Run, reply: Reply) {
     run.tokens = reply.tokens;
     run.finish_reason = reply.finish_reason;
     run.prompt_tokens = reply.prompt_tokens;
+    run.cached_tokens = reply.cached_tokens;
     run.completion_tokens = reply.completion_tokens.or_else(|| {
         run.tokens_counted = true;
         Some(if reply.pieces > 0 {

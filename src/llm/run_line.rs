@@ -62,6 +62,9 @@ pub struct RunLine {
     pub finish_reason: Option<FinishReason>,
     #[serde(default)]
     pub prompt_tokens: Option<u64>,
+    /// Prompt tokens the engine took from its cache.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cached_tokens: Option<u64>,
     #[serde(default)]
     pub completion_tokens: Option<u64>,
     #[serde(default)]
@@ -126,6 +129,7 @@ impl RunLine {
             incomplete: run.incomplete,
             finish_reason: run.finish_reason.clone(),
             prompt_tokens: run.prompt_tokens,
+            cached_tokens: run.cached_tokens,
             completion_tokens: run.completion_tokens,
             time_to_first_token_ms: run.time_to_first_token_ms,
             total_ms: run.total_ms,
@@ -194,6 +198,7 @@ impl RunLine {
             answer: self.answer,
             finish_reason: self.finish_reason,
             prompt_tokens: self.prompt_tokens,
+            cached_tokens: self.cached_tokens,
             completion_tokens: self.completion_tokens,
             tokens_counted: false,
             time_to_first_token_ms: self.time_to_first_token_ms,

@@ -25,6 +25,8 @@ pub struct EmbeddedCall {
     pub grammar: Option<String>,
     /// Sequences the engine should decode together (a batch's concurrency; 1 for one run).
     pub slots: u32,
+    /// Start after the longest prefix of the prompt a sequence already holds in the cache.
+    pub prompt_cache: bool,
 }
 
 /// Checks that `path` looks like a loadable GGUF before llama.cpp sees it, so that each problem
@@ -61,6 +63,8 @@ pub mod backends;
 pub mod cpu;
 #[cfg(feature = "embedded")]
 mod engine;
+#[cfg(feature = "embedded")]
+mod prefix;
 #[cfg(feature = "embedded")]
 mod scheduler;
 

@@ -1,10 +1,12 @@
 //! Continuous batching on the inference thread: up to `slots` sequences decode together in one
 //! llama.cpp context (one `decode` per step carries one token of each), each with its own
 //! grammar, stop strings, token budget and cancellation; a finished sequence's slot takes the
-//! next waiting job at once. A lone run is the same loop with one sequence.
+//! next waiting job at once. A lone run is the same loop with one sequence. A slot keeps what it
+//! read after its job ends; the next prompt reads only what no slot holds yet (`prefix`).
 
 use super::EmbeddedCall;
 use super::engine::{Job, load_error, next_token, prompt_text, take_utf8, token_logprob};
+use super::prefix::{CHUNK, Held, Plan};
 use crate::llm::client::Reply;
 use crate::llm::error::LlmError;
 use crate::llm::finish::FinishReason;
@@ -60,7 +62,15 @@ impl ContextKey {
 #[derive(Default)]
 struct Loaded {
     model: Option<(PathBuf, u32, &'static LlamaModel)>,
-    context: Option<(ContextKey, LlamaContext<'static>)>,
+    context: Option<Context>,
+}
+
+/// A context, what it was made for, and the tokens its slots hold (they go with it: a new
+/// context, for another model or size, starts with nothing to reuse).
+struct Context {
+    key: ContextKey,
+    ctx: LlamaContext<'static>,
+    held: Held,
 }
 
 /// One sequence being generated.
@@ -110,14 +120,14 @@ pub(super) fn run(jobs: Receiver<Job>, backend: Result<&'static LlamaBackend, St
         if active.is_empty() {
             continue;
         }
-        if let Some((_, ctx)) = loaded.context.as_mut() {
+        if let Some(context) = loaded.context.as_mut() {
             let model = loaded
                 .model
                 .as_ref()
                 .map(|(_, _, m)| *m)
                 .expect("a context has its model");
-            step(model, ctx, &mut active);
-            retire(ctx, &mut active);
+            step(model, context, &mut active);
+            retire(&mut active);
         }
     }
 }
@@ -126,7 +136,7 @@ pub(super) fn run(jobs: Receiver<Job>, backend: Result<&'static LlamaBackend, St
 /// running, loads what the next job needs.
 fn admit(backend: &LlamaBackend, loaded: &mut Loaded, waiting: &mut VecDeque<Job>, active: &mut Vec<Sequence>) {
     while let Some(job) = waiting.front() {
-        let fits = loaded.context.as_ref().is_some_and(|(key, _)| key.serves(&job.call));
+        let fits = loaded.context.as_ref().is_some_and(|c| c.key.serves(&job.call));
         if !fits {
             if !active.is_empty() {
                 return;
@@ -137,21 +147,20 @@ fn admit(backend: &LlamaBackend, loaded: &mut Loaded, waiting: &mut VecDeque<Job
                 continue;
             }
         }
-        let slots = loaded.context.as_ref().map_or(1, |(key, _)| key.slots) as usize;
+        let slots = loaded.context.as_ref().map_or(1, |c| c.key.slots) as usize;
         if active.len() >= slots {
             return;
         }
         let job = waiting.pop_front().expect("front exists");
-        let seq = (0..slots as i32)
-            .find(|s| active.iter().all(|a| a.seq != *s))
-            .expect("a free slot");
-        let (_, ctx) = loaded.context.as_mut().expect("prepared above");
+        let free: Vec<usize> = (0..slots)
+            .filter(|s| active.iter().all(|a| a.seq != *s as i32))
+            .collect();
+        let context = loaded.context.as_mut().expect("prepared above");
         let model = loaded.model.as_ref().map(|(_, _, m)| *m).expect("prepared above");
-        match start(model, ctx, job, seq) {
+        match start(model, context, job, &free) {
             Ok(sequence) => active.push(sequence),
             Err(failed) => {
                 let (job, e) = *failed;
-                let _ = ctx.clear_kv_cache_seq(Some(seq as u32), None, None);
                 let _ = job.reply.send(Err(e));
             }
         }
@@ -183,6 +192,7 @@ fn prepare(backend: &LlamaBackend, loaded: &mut Loaded, call: &EmbeddedCall) -> 
     let params = LlamaContextParams::default()
         .with_n_ctx(NonZeroU32::new(key.context.saturating_mul(key.slots)))
         .with_n_batch(batch_size(&key) as u32)
+        .with_n_ubatch(batch_size(&key) as u32)
         .with_n_seq_max(key.slots)
         .with_kv_unified(true)
         .with_n_threads(threads)
@@ -190,22 +200,18 @@ fn prepare(backend: &LlamaBackend, loaded: &mut Loaded, call: &EmbeddedCall) -> 
     let ctx = model
         .new_context(backend, params)
         .map_err(|e| LlmError::Other(format!("llama.cpp context: {e}")))?;
-    loaded.context = Some((key, ctx));
+    let held = Held::new(key.slots as usize);
+    loaded.context = Some(Context { key, ctx, held });
     Ok(())
 }
 
 fn batch_size(key: &ContextKey) -> usize {
-    (key.context.min(2048) as usize).max(key.slots as usize)
+    CHUNK.max(key.slots as usize)
 }
 
-/// Reads the prompt into the sequence's cache and samples its first token.
-fn start(model: &LlamaModel, ctx: &mut LlamaContext, job: Job, seq: i32) -> Result<Sequence, Box<(Job, LlmError)>> {
-    let started = Instant::now();
-    let call = &job.call;
-    let text = match prompt_text(model, &call.prompt) {
-        Ok(text) => text,
-        Err(e) => return Err(Box::new((job, e))),
-    };
+/// The prompt's tokens, refused when they and the longest reply would not fit the context.
+fn prompt_tokens(model: &LlamaModel, call: &EmbeddedCall) -> Result<Vec<LlamaToken>, LlmError> {
+    let text = prompt_text(model, &call.prompt)?;
     let tokens = model.vocab().tokenize(text.as_bytes(), true, true);
     if tokens.len() as u32 + call.max_tokens > call.context {
         let message = format!(
@@ -214,23 +220,89 @@ fn start(model: &LlamaModel, ctx: &mut LlamaContext, job: Job, seq: i32) -> Resu
             call.max_tokens,
             call.context
         );
-        return Err(Box::new((job, LlmError::ContextTooLong { message })));
+        return Err(LlmError::ContextTooLong { message });
     }
-    let chunk = (call.context.min(2048) as usize).max(1);
-    let mut batch = LlamaBatch::new(chunk, 1);
-    let last = tokens.len().saturating_sub(1);
-    for (chunk_index, piece) in tokens.chunks(chunk).enumerate() {
+    Ok(tokens)
+}
+
+/// Makes the slot's cache hold what the plan reuses (its own prefix, or a copy of another
+/// slot's) and returns how many tokens that is; 0 when the cache would not cut the sequence.
+fn carry_out(context: &mut Context, plan: &Plan) -> usize {
+    let seq = plan.slot as u32;
+    let ctx = &mut context.ctx;
+    let kept = match plan.copy_from {
+        Some(from) => {
+            ctx.clear_kv_cache_seq(Some(seq), None, None).is_ok()
+                && ctx
+                    .copy_kv_cache_seq(from as i32, seq as i32, None, Some(plan.reuse as u32))
+                    .is_ok()
+        }
+        None => matches!(
+            ctx.clear_kv_cache_seq(Some(seq), Some(plan.reuse as u32), None),
+            Ok(true)
+        ),
+    };
+    if kept {
+        context.held.apply(plan);
+        return plan.reuse;
+    }
+    let _ = ctx.clear_kv_cache_seq(Some(seq), None, None);
+    context.held.clear(plan.slot);
+    0
+}
+
+/// Decodes the prompt's `tokens` from position `from` into sequence `seq`, in batches cut at
+/// multiples of `CHUNK` whatever `from` is (see `prefix::ALIGN`); the index of the last
+/// token's logits in the last batch.
+fn read_prompt(ctx: &mut LlamaContext, tokens: &[LlamaToken], from: usize, seq: i32) -> Result<i32, LlmError> {
+    let mut batch = LlamaBatch::new(CHUNK, 1);
+    let mut position = from;
+    while position < tokens.len() {
+        let end = ((position / CHUNK + 1) * CHUNK).min(tokens.len());
         batch.clear();
-        for (offset, token) in piece.iter().enumerate() {
-            let i = chunk_index * chunk + offset;
-            if let Err(e) = batch.add(*token, i as i32, &[seq], i == last) {
-                return Err(Box::new((job, LlmError::Other(format!("batch: {e}")))));
-            }
+        for (i, token) in tokens.iter().enumerate().take(end).skip(position) {
+            batch
+                .add(*token, i as i32, &[seq], i + 1 == tokens.len())
+                .map_err(|e| LlmError::Other(format!("batch: {e}")))?;
         }
-        if let Err(e) = ctx.decode(&mut batch) {
-            return Err(Box::new((job, LlmError::Other(format!("llama.cpp decode: {e}")))));
-        }
+        ctx.decode(&mut batch)
+            .map_err(|e| LlmError::Other(format!("llama.cpp decode: {e}")))?;
+        position = end;
     }
+    Ok(batch.n_tokens() - 1)
+}
+
+/// Reads the prompt into a free slot's cache after what the cache already holds of it, and
+/// samples its first token.
+fn start(
+    model: &LlamaModel,
+    context: &mut Context,
+    job: Job,
+    free: &[usize],
+) -> Result<Sequence, Box<(Job, LlmError)>> {
+    let started = Instant::now();
+    let tokens = match prompt_tokens(model, &job.call) {
+        Ok(tokens) => tokens,
+        Err(e) => return Err(Box::new((job, e))),
+    };
+    let ids: Vec<i32> = tokens.iter().map(|t| t.0).collect();
+    let plan = if job.call.prompt_cache {
+        context.held.plan(&ids, free)
+    } else {
+        Plan::fresh(free[0])
+    };
+    let reuse = carry_out(context, &plan);
+    let seq = plan.slot as i32;
+    let batch_index = match read_prompt(&mut context.ctx, &tokens, reuse, seq) {
+        Ok(index) => index,
+        Err(e) => {
+            let _ = context.ctx.clear_kv_cache_seq(Some(seq as u32), None, None);
+            context.held.clear(plan.slot);
+            return Err(Box::new((job, e)));
+        }
+    };
+    context.held.extend(plan.slot, &ids[reuse..]);
+    let call = &job.call;
     let grammar = match &call.grammar {
         Some(g) => match LlamaSampler::grammar(model, g, "root") {
             Ok(sampler) => Some(sampler),
@@ -242,6 +314,7 @@ fn start(model: &LlamaModel, ctx: &mut LlamaContext, job: Job, seq: i32) -> Resu
         .then(|| LlamaSampler::chain_simple([LlamaSampler::temp(call.temperature as f32), LlamaSampler::dist(1234)]));
     let reply = Reply {
         prompt_tokens: Some(tokens.len() as u64),
+        cached_tokens: Some(reuse as u64),
         attempts: 1,
         finish_reason: Some(FinishReason::Length),
         ..Reply::default()
@@ -251,7 +324,7 @@ fn start(model: &LlamaModel, ctx: &mut LlamaContext, job: Job, seq: i32) -> Resu
         seq,
         position: tokens.len(),
         next: None,
-        batch_index: batch.n_tokens() - 1,
+        batch_index,
         generated: 0,
         pending: Vec::new(),
         grammar,
@@ -260,12 +333,13 @@ fn start(model: &LlamaModel, ctx: &mut LlamaContext, job: Job, seq: i32) -> Resu
         started,
         finished: None,
     };
-    sample(model, ctx, &mut sequence);
+    sample(model, &context.ctx, &mut sequence);
     Ok(sequence)
 }
 
 /// One decode for every running sequence's last token, then each samples its next.
-fn step(model: &LlamaModel, ctx: &mut LlamaContext, active: &mut [Sequence]) {
+fn step(model: &LlamaModel, context: &mut Context, active: &mut [Sequence]) {
+    let ctx = &mut context.ctx;
     let mut batch = LlamaBatch::new(active.len().max(1), 1);
     for sequence in active.iter_mut().filter(|s| s.finished.is_none()) {
         if sequence.job.cancel.is_cancelled() {
@@ -289,10 +363,13 @@ fn step(model: &LlamaModel, ctx: &mut LlamaContext, active: &mut [Sequence]) {
         for sequence in active.iter_mut().filter(|s| s.finished.is_none()) {
             sequence.finished = Some(Err(LlmError::Other(format!("llama.cpp decode: {e}"))));
         }
+        // What a failed decode left in the cache is not known: nothing in it is reused.
+        ctx.clear_kv_cache();
+        context.held.clear_all();
         return;
     }
     for sequence in active.iter_mut().filter(|s| s.finished.is_none()) {
-        sample(model, ctx, sequence);
+        sample(model, &context.ctx, sequence);
     }
 }
 
@@ -350,8 +427,9 @@ fn sample(model: &LlamaModel, ctx: &LlamaContext, sequence: &mut Sequence) {
     sequence.next = Some(token);
 }
 
-/// Replies for the sequences that finished and frees their slots.
-fn retire(ctx: &mut LlamaContext, active: &mut Vec<Sequence>) {
+/// Replies for the sequences that finished and frees their slots; what a slot read stays in
+/// the cache for the next prompt that starts the same way.
+fn retire(active: &mut Vec<Sequence>) {
     let mut index = 0;
     while index < active.len() {
         if active[index].finished.is_none() {
@@ -359,7 +437,6 @@ fn retire(ctx: &mut LlamaContext, active: &mut Vec<Sequence>) {
             continue;
         }
         let mut sequence = active.swap_remove(index);
-        let _ = ctx.clear_kv_cache_seq(Some(sequence.seq as u32), None, None);
         let outcome = sequence.finished.take().unwrap_or(Ok(()));
         sequence.reply.completion_tokens = Some(u64::from(sequence.generated));
         let result = outcome.map(|()| sequence.reply);

@@ -111,10 +111,13 @@ fn inspector(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, slot: 
             run.profile, run.model, run.endpoint, run.mode, run.prompt_hash
         )),
         Line::raw(format!(
-            "first token {} · total {:.0} ms · prompt tokens {} · completion tokens {}{} · finish {}",
+            "first token {} · total {:.0} ms · prompt tokens {}{} · completion tokens {}{} · finish {}",
             run.time_to_first_token_ms.map_or("—".into(), |t| format!("{t:.0} ms")),
             run.total_ms,
             run.prompt_tokens.map_or("—".into(), |t| t.to_string()),
+            run.cached_tokens
+                .filter(|c| *c > 0)
+                .map_or(String::new(), |c| format!(" ({c} from the cache)")),
             run.completion_tokens.map_or("—".into(), |t| t.to_string()),
             if run.tokens_counted { " (counted)" } else { "" },
             run.finish_reason.as_ref().map_or("—", |r| r.as_str()),
