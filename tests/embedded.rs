@@ -412,9 +412,7 @@ async fn a_run_after_a_cancelled_run_is_unchanged() {
             }
         }
     };
-    let (run, ()) = tokio::join!(execute(&engines, &request, Some(&tx), &cancel), async {
-        cancelling.await
-    });
+    let (run, ()) = tokio::join!(execute(&engines, &request, Some(&tx), &cancel), cancelling);
     drop(tx);
     assert!(run.cancelled, "{:?}", run.finish_reason);
     let after = one_by_one(&engines, &few_shot(&gguf, true), &PARAGRAPHS[1..2]).await;
