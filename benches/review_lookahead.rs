@@ -2,6 +2,9 @@
 //! of the Chem. Sci. compound test set, one every 3 s, while SmolLM2-135M (2 threads)
 //! pre-annotates 3 ahead. Reports how often the next paragraph's run was ready when it came on
 //! screen, and the engine's time per paragraph.
+//! Usage: cargo bench --bench review_lookahead [-- few-shot [uncached]]: zero-shot by default;
+//! `few-shot` prompts with the papers' train_100 examples (about 1,800 prompt tokens), with the
+//! engine's prompt cache unless `uncached`.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -21,7 +24,31 @@ use tokio_util::sync::CancellationToken;
 const DECISIONS: usize = 20;
 const READING: Duration = Duration::from_secs(3);
 
+/// The compound training examples as the state's few-shot pool, as the driver would load them.
+fn training_pool() -> retort::llm::prompt::Pool {
+    let registry = retort::task::Registry::builtin();
+    let task = registry.get("compound").unwrap();
+    let (examples, _) =
+        retort::input::read_examples(&common::data("chemsci2024/compound/train_100.csv"), task).unwrap();
+    let mut pool = retort::llm::prompt::Pool::from_shots(
+        examples
+            .into_iter()
+            .filter_map(|e| {
+                Some(retort::llm::prompt::Shot {
+                    input: e.input,
+                    output: e.gold?,
+                })
+            })
+            .collect(),
+    );
+    pool.task = "compound".into();
+    pool
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let few_shot = args.iter().any(|a| a == "few-shot");
+    let cache = !args.iter().any(|a| a == "uncached");
     let dir = tempfile::tempdir().unwrap();
     let registry = retort::task::Registry::builtin();
     let task = registry.get("compound").unwrap();
@@ -37,8 +64,9 @@ fn main() {
 
     let mut state = common::tui_state("compound", "", 160, 48);
     state.profiles = retort::llm::profile::parse(&format!(
-        "[[model]]\nname = \"tiny\"\nengine = \"embedded\"\npath = \"{}\"\nmode = \"zero-shot\"\nthreads = 2\ncontext = 2048\nmax_tokens = 96\n",
-        common::test_gguf().display()
+        "[[model]]\nname = \"tiny\"\nengine = \"embedded\"\npath = \"{}\"\nmode = \"{}\"\nthreads = 2\ncontext = 4096\nmax_tokens = 96\nprompt_cache = {cache}\n",
+        common::test_gguf().display(),
+        if few_shot { "few-shot" } else { "zero-shot" }
     ))
     .unwrap();
     state.model = 0;
@@ -72,11 +100,23 @@ fn main() {
                     error,
                 });
             }
+            if let Effect::LoadPool(_) = &effect {
+                // The driver reads the saved examples; here they are the training file's.
+                let pool = if few_shot {
+                    training_pool()
+                } else {
+                    retort::llm::prompt::Pool::EMPTY
+                };
+                let _ = tx.send(Action::PoolLoaded { pool });
+            }
             if let Effect::PreAnnotate(pre) = effect {
                 let (engine, tx, times) = (engine.clone(), tx.clone(), run_times.clone());
                 runtime.spawn(async move {
                     let request = pre.job.request();
                     let run = execute(&engine, &request, None, &CancellationToken::new()).await;
+                    if let Some(error) = &run.error {
+                        eprintln!("a pre-annotation failed: {error}");
+                    }
                     times.lock().unwrap().push(run.total_ms);
                     let _ = tx.send(Action::PreAnnotated {
                         item: pre.item,
@@ -95,6 +135,7 @@ fn main() {
             Vec::new(),
         ),
     ));
+    eprintln!("waiting for the first paragraph's run");
     // The first paragraph has nothing ahead of it: wait for its run, as a reviewer would.
     while state.runs[retort::tui::action::Side::Main].run.is_none() {
         let action = runtime.block_on(rx.recv()).unwrap();
@@ -110,6 +151,11 @@ fn main() {
                 apply(update(&mut state, action));
             }
         }
+        // A reviewer who has read the paragraph and still has no run waits for it.
+        while state.runs[retort::tui::action::Side::Main].run.is_none() {
+            let action = runtime.block_on(rx.recv()).unwrap();
+            apply(update(&mut state, action));
+        }
         apply(update(
             &mut state,
             Action::Key(KeyEvent::new(KeyCode::Char('a'), KeyModifiers::NONE)),
@@ -123,13 +169,30 @@ fn main() {
                 break;
             }
         }
-        ready += usize::from(state.runs[retort::tui::action::Side::Main].run.is_some());
+        let is_ready = state.runs[retort::tui::action::Side::Main].run.is_some();
+        ready += usize::from(is_ready);
+        eprintln!(
+            "decision {decision} at {:.1} s: the next paragraph {}",
+            started.elapsed().as_secs_f64(),
+            if is_ready { "was ready" } else { "was not ready" }
+        );
     }
+    let session = started.elapsed();
     let times = run_times.lock().unwrap().clone();
     let mean = times.iter().sum::<f64>() / times.len().max(1) as f64;
     println!(
-        "look-ahead 3, embedded SmolLM2-135M on 2 threads, a decision every {} s: the next paragraph was ready {ready} of {DECISIONS} times",
+        "look-ahead 3, embedded SmolLM2-135M on 2 threads, {}, a decision every {} s: the next paragraph was ready {ready} of {DECISIONS} times",
+        match (few_shot, cache) {
+            (false, _) => "zero-shot",
+            (true, true) => "few-shot from train_100 with the prompt cache",
+            (true, false) => "few-shot from train_100 without the prompt cache",
+        },
         READING.as_secs(),
+    );
+    println!(
+        "the {DECISIONS} decisions took {:.1} s, {:.1} s of it waiting for runs",
+        session.as_secs_f64(),
+        (session - READING * DECISIONS as u32).as_secs_f64()
     );
     println!(
         "{} runs finished in {:.1} s since the queue opened; {mean:.0} ms from request to run on average (waiting for the engine included)",

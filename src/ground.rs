@@ -199,6 +199,21 @@ fn word_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
     out
 }
 
+/// Every place `needle` occurs in `source` as grounding compares text (case, soft hyphens,
+/// dashes and runs of spaces folded), as byte ranges of the source, in order.
+pub fn occurrences(source: &str, needle: &str) -> Vec<std::ops::Range<usize>> {
+    let needle = normalize(needle);
+    if needle.is_empty() {
+        return Vec::new();
+    }
+    let folded = FoldedText::new(source, Fold::Normalize);
+    folded
+        .text
+        .match_indices(needle.as_str())
+        .map(|(i, _)| folded.original(i..i + needle.len()))
+        .collect()
+}
+
 /// `text` as grounding compares it: NFKC, lowercase, whitespace runs as one space, dashes as
 /// `-`, invisible characters dropped, trimmed.
 pub fn normalize(text: &str) -> String {

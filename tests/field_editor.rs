@@ -207,3 +207,112 @@ fn esc_drops_a_value_being_typed_then_closes_the_form() {
     assert!(state.correction.form().is_none());
     assert_eq!(state.focus, Pane::Result);
 }
+
+/// The words of the selection being chosen.
+fn chosen(state: &State) -> String {
+    let selection = state
+        .correction
+        .form()
+        .unwrap()
+        .selecting
+        .as_ref()
+        .expect("choosing words");
+    state.paragraph()[selection.bytes()].to_string()
+}
+
+/// A new value of the compound list, its words about to be chosen (`v` on the row that adds one).
+fn choose_new(state: &mut State) {
+    go_to(
+        state,
+        &Row::Add {
+            field: "compound".into(),
+        },
+    );
+    press(state, "v");
+    assert!(state.correction.form().unwrap().selecting.is_some());
+}
+
+fn choosing_a_new_compound(paragraph: &str, reply: &str) -> State {
+    let mut state = open("compound", paragraph, reply);
+    choose_new(&mut state);
+    state
+}
+
+#[test]
+fn search_jumps_to_a_name_anywhere_and_n_steps_through_its_matches() {
+    let filler = "the mixture was stirred for one hour and then ".repeat(5);
+    let paragraph =
+        format!("Lithium hydroxide was added; {filler}washed with lithium hydroxide monohydrate and Na\u{ad}OH.");
+    let mut state = choosing_a_new_compound(&paragraph, "Water");
+    // `/`, three letters, Enter: the 48th word is selected in five keys.
+    press(&mut state, "/");
+    typed(&mut state, "mon");
+    update(&mut state, key(KeyCode::Enter));
+    assert_eq!(chosen(&state), "monohydrate");
+    // Case folded; a typed space matches the source's space; n, N wrap round the paragraph.
+    press(&mut state, "/");
+    typed(&mut state, "LITHIUM H");
+    assert_eq!(
+        chosen(&state),
+        "Lithium hydroxide",
+        "from the start, round the paragraph"
+    );
+    update(&mut state, key(KeyCode::Enter));
+    press(&mut state, "n");
+    assert_eq!(chosen(&state), "lithium hydroxide");
+    press(&mut state, "n");
+    assert_eq!(chosen(&state), "Lithium hydroxide");
+    press(&mut state, "N");
+    assert_eq!(chosen(&state), "lithium hydroxide");
+    // A soft hyphen inside a name does not stop the search.
+    press(&mut state, "/");
+    typed(&mut state, "naoh");
+    assert_eq!(chosen(&state), "Na\u{ad}OH");
+    // Backspace shortens the query; Esc ends the search and keeps choosing.
+    update(&mut state, key(KeyCode::Backspace));
+    update(&mut state, key(KeyCode::Esc));
+    assert!(state.correction.form().unwrap().selecting.is_some());
+    press(&mut state, "e");
+    update(&mut state, key(KeyCode::Enter));
+    let values = form(&state).field_values(0, "compound");
+    assert_eq!(values.last().unwrap().text, "Na\u{ad}OH");
+    assert_eq!(values.last().unwrap().alignment, Alignment::Exact);
+}
+
+#[test]
+fn a_name_is_one_key_and_its_words_a_second() {
+    let paragraph = "To a solution of (S)-2-amino-3-(4-hydroxyphenyl)propanoic acid methyl ester (THF, 5 mL) was added µ-oxo-bis[Fe(III)] and β-alanine hydrochloride.";
+    let mut state = choosing_a_new_compound(paragraph, "Water");
+    press(&mut state, "/");
+    typed(&mut state, "(s)-2");
+    update(&mut state, key(KeyCode::Enter));
+    assert_eq!(
+        chosen(&state),
+        "(S)-2-amino-3-(4-hydroxyphenyl)propanoic",
+        "the brackets are the name's"
+    );
+    press(&mut state, "e");
+    assert_eq!(
+        chosen(&state),
+        "(S)-2-amino-3-(4-hydroxyphenyl)propanoic acid methyl ester"
+    );
+    update(&mut state, key(KeyCode::Enter));
+    choose_new(&mut state);
+    press(&mut state, "/thf");
+    assert_eq!(chosen(&state), "THF", "brackets that only enclose a word stay out");
+    update(&mut state, key(KeyCode::Enter));
+    press(&mut state, "e");
+    assert_eq!(chosen(&state), "THF", "a comma ends the name");
+    press(&mut state, "/");
+    typed(&mut state, "µ-oxo");
+    assert_eq!(chosen(&state), "µ-oxo-bis[Fe(III)]");
+    update(&mut state, key(KeyCode::Enter));
+    press(&mut state, "/");
+    typed(&mut state, "β-al");
+    update(&mut state, key(KeyCode::Enter));
+    press(&mut state, "e");
+    assert_eq!(chosen(&state), "β-alanine hydrochloride");
+    update(&mut state, key(KeyCode::Enter));
+    let texts = form(&state).records[0].texts("compound");
+    assert!(texts.contains(&"β-alanine hydrochloride"), "{texts:?}");
+}

@@ -121,6 +121,7 @@ const TUI_LAYERS: &[&[&str]] = &[
     &["action"],
     &["picker"],
     &["form"],
+    &["select"],
     &["correction"],
     &["runs"],
     &["navigate"],

@@ -15,6 +15,7 @@ pub mod profile;
 pub mod prompt;
 pub mod run;
 pub mod run_line;
+pub mod similar;
 
 pub use client::HttpEngine;
 pub use engines::Engines;

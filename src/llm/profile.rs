@@ -386,6 +386,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_cache_and_the_example_choice_are_keys_with_defaults() {
+        let base = "[[model]]\nname = \"e\"\nengine = \"embedded\"\npath = \"m.gguf\"\n";
+        let plain = parse(base).unwrap().remove(0);
+        assert!(plain.prompt_cache);
+        assert_eq!(plain.few_shot_select, ShotChoice::Newest);
+        let text = toml::to_string(&plain).unwrap();
+        assert!(
+            !text.contains("prompt_cache") && !text.contains("few_shot_select"),
+            "{text}"
+        );
+        let set = parse(&format!("{base}prompt_cache = false\nfew_shot_select = \"similar\"\n"))
+            .unwrap()
+            .remove(0);
+        assert!(!set.prompt_cache);
+        assert_eq!(set.few_shot_select, ShotChoice::Similar);
+        let wrong = parse(&format!("{base}few_shot_select = \"random\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(wrong.contains("newest") && wrong.contains("similar"), "{wrong}");
+    }
+
+    #[test]
     fn defaults_parse_and_user_file_overrides() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(

@@ -6,7 +6,7 @@
 //! - fine-tuned: exactly the task's fine-tuned template (chat with a system message, or a raw
 //!   completion prompt with the NERRE separators).
 
-use super::profile::{Mode, ModelProfile};
+use super::profile::{Mode, ModelProfile, ShotChoice};
 use crate::task::{ChatMessage, FineTunedStyle, Task};
 use serde::{Deserialize, Serialize};
 
@@ -207,7 +207,7 @@ pub fn build(task: &Task, profile: &ModelProfile, paragraph: &str, pool: &[Shot]
                 });
             }
             let shots = if profile.mode == Mode::FewShot {
-                choose_shots(task, pool, paragraph, profile.few_shot, budget - fixed)
+                choose_shots(task, pool, paragraph, profile, budget - fixed)
             } else {
                 Vec::new()
             };
@@ -222,11 +222,27 @@ pub fn build(task: &Task, profile: &ModelProfile, paragraph: &str, pool: &[Shot]
     }
 }
 
-/// Up to `k` examples, in the pool's order, that fit in `left` tokens (never the paragraph itself).
-fn choose_shots<'a>(task: &Task, pool: &'a [Shot], paragraph: &str, k: usize, mut left: usize) -> Vec<&'a Shot> {
+/// Up to `few_shot` examples that fit in `left` tokens (never the paragraph itself): the first
+/// in the pool's order (`newest`), or the most like the paragraph, the likest nearest to it
+/// (`similar`).
+fn choose_shots<'a>(
+    task: &Task,
+    pool: &'a [Shot],
+    paragraph: &str,
+    profile: &ModelProfile,
+    mut left: usize,
+) -> Vec<&'a Shot> {
+    let candidates: Vec<&Shot> = pool.iter().filter(|s| s.input.trim() != paragraph.trim()).collect();
+    let order: Vec<usize> = match profile.few_shot_select {
+        ShotChoice::Newest => (0..candidates.len()).collect(),
+        ShotChoice::Similar => {
+            let inputs: Vec<&str> = candidates.iter().map(|s| s.input.as_str()).collect();
+            super::similar::rank(paragraph, &inputs)
+        }
+    };
     let mut chosen = Vec::new();
-    for shot in pool.iter().filter(|s| s.input.trim() != paragraph.trim()) {
-        if chosen.len() == k {
+    for shot in order.into_iter().map(|i| candidates[i]) {
+        if chosen.len() == profile.few_shot {
             break;
         }
         let cost = approx_tokens(&task.prompt.example_text(&shot.input, &shot.output));
@@ -234,6 +250,9 @@ fn choose_shots<'a>(task: &Task, pool: &'a [Shot], paragraph: &str, k: usize, mu
             left -= cost;
             chosen.push(shot);
         }
+    }
+    if profile.few_shot_select == ShotChoice::Similar {
+        chosen.reverse();
     }
     chosen
 }
@@ -319,6 +338,45 @@ mod tests {
         p.context = context;
         p.max_tokens = 100;
         p
+    }
+
+    #[test]
+    fn similar_few_shot_takes_the_likest_examples_likest_last() {
+        let registry = Registry::builtin();
+        let task = registry.get("compound").unwrap();
+        let shot = |input: &str, output: &str| Shot {
+            input: input.into(),
+            output: output.into(),
+        };
+        let pool = vec![
+            shot("Water was added to the flask.", "Water"),
+            shot("Copper nitrate was dissolved in DMF.", "Copper nitrate | DMF"),
+            shot("The filtrate was concentrated.", "none"),
+            shot(
+                "Zinc nitrate and DMF were heated in an autoclave.",
+                "Zinc nitrate | DMF",
+            ),
+        ];
+        let mut similar = profile(Mode::FewShot, 4000);
+        similar.few_shot = 2;
+        similar.few_shot_select = ShotChoice::Similar;
+        let paragraph = "Cobalt nitrate in DMF was heated in an autoclave.";
+        let built = build(task, &similar, paragraph, &pool).unwrap();
+        let Prompt::Chat { messages } = &built.prompt else {
+            panic!("chat")
+        };
+        let answers: Vec<&str> = messages
+            .iter()
+            .filter(|m| m.role == "assistant")
+            .map(|m| m.content.as_str())
+            .collect();
+        assert_eq!(answers, ["Copper nitrate | DMF", "Zinc nitrate | DMF"]);
+        similar.few_shot_select = ShotChoice::Newest;
+        let built = build(task, &similar, paragraph, &pool).unwrap();
+        let Prompt::Chat { messages } = &built.prompt else {
+            panic!("chat")
+        };
+        assert_eq!(messages[1].content, "Water", "newest: the pool's order");
     }
 
     #[test]

@@ -160,7 +160,11 @@ fn record_prompt(run: &mut Run, request: &RunRequest<'_>, built: &prompt::BuiltP
     run.prompt_hash = built.prompt.hash();
     run.prompt = built.prompt.clone();
     if request.profile.mode == Mode::FewShot {
-        run.shots_from = Some(request.pool.describe(built.shots_used));
+        let described = request.pool.describe(built.shots_used);
+        run.shots_from = Some(match request.profile.few_shot_select {
+            super::profile::ShotChoice::Newest => described,
+            super::profile::ShotChoice::Similar => format!("{described}; the most like the paragraph"),
+        });
     }
 }
 

@@ -65,6 +65,10 @@ pub enum Command {
     WordPrev,
     ExtendSelection,
     ShrinkSelection,
+    Search,
+    SearchNext,
+    SearchPrev,
+    WholeName,
 }
 
 impl Command {
@@ -137,6 +141,10 @@ impl Command {
             Command::WordPrev => "the previous word",
             Command::ExtendSelection => "one more word",
             Command::ShrinkSelection => "one word less",
+            Command::Search => "find words in the source",
+            Command::SearchNext => "the next match",
+            Command::SearchPrev => "the previous match",
+            Command::WholeName => "the rest of the name",
         }
     }
 }

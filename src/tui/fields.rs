@@ -53,6 +53,18 @@ pub struct Selection {
     pub words: Vec<Range<usize>>,
     pub first: usize,
     pub last: usize,
+    /// A search in the source (`/`), typed or done.
+    pub search: Option<Search>,
+}
+
+/// What `/` looks for in the source, and where it started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search {
+    pub query: String,
+    /// Keys type into the query until Enter; then `n`/`N` step through its matches.
+    pub typing: bool,
+    /// The word the search started from: the query's matches are looked for from there.
+    pub origin: usize,
 }
 
 impl Selection {
@@ -100,7 +112,9 @@ pub fn holds_many(task: &Task, field: &str) -> bool {
     !matches!(task.format, Format::Json { .. }) || spec.is_some_and(|s| s.list || s.separator.is_some())
 }
 
-/// Word spans of `text`: runs of non-space characters without the punctuation around them.
+/// Word spans of `text`: runs of non-space characters without the punctuation around them. A
+/// bracket stays when it belongs to the word (`(S)-2-amino`, `Cu(NO3)2`), goes when it only
+/// encloses it (`(THF)`, `acid),`).
 pub fn words(text: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut start = None;
@@ -108,12 +122,8 @@ pub fn words(text: &str) -> Vec<Range<usize>> {
         match (c.is_whitespace(), start) {
             (false, None) => start = Some(i),
             (true, Some(s)) => {
-                let word = &text[s..i];
-                let trimmed_end = word.trim_end_matches([',', ';', ':', '.', ')', ']']);
-                let trimmed = trimmed_end.trim_start_matches(['(', '[']);
-                if !trimmed.is_empty() {
-                    let begin = s + (trimmed_end.len() - trimmed.len());
-                    out.push(begin..begin + trimmed.len());
+                if let Some(range) = trim_word(text, s..i) {
+                    out.push(range);
                 }
                 start = None;
             }
@@ -121,4 +131,42 @@ pub fn words(text: &str) -> Vec<Range<usize>> {
         }
     }
     out
+}
+
+/// The word in `range` without the punctuation around it that is not its own.
+fn trim_word(text: &str, mut range: Range<usize>) -> Option<Range<usize>> {
+    let balance = |word: &str| {
+        let opened = word.matches(['(', '[']).count() as i64;
+        opened - word.matches([')', ']']).count() as i64
+    };
+    loop {
+        let word = &text[range.clone()];
+        let last = word.chars().next_back()?;
+        let first = word.chars().next()?;
+        if matches!(last, ',' | ';' | ':' | '.') || (matches!(last, ')' | ']') && balance(word) < 0) {
+            range.end -= last.len_utf8();
+        } else if matches!(first, '(' | '[') && balance(word) > 0 {
+            range.start += first.len_utf8();
+        } else if matches!(first, '(' | '[') && matches!(last, ')' | ']') && encloses(word) {
+            range = range.start + 1..range.end - 1;
+        } else {
+            return Some(range);
+        }
+    }
+}
+
+/// Whether the word's first bracket closes at its last character (`(THF)`, not `(S)-x(y)`).
+fn encloses(word: &str) -> bool {
+    let mut depth = 0;
+    for (i, c) in word.char_indices() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth -= 1,
+            _ => {}
+        }
+        if depth == 0 {
+            return i + c.len_utf8() == word.len();
+        }
+    }
+    false
 }

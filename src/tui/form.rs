@@ -5,21 +5,21 @@
 use super::action::{Command, Effect, Side};
 use super::phase::Phase;
 use super::state::{Level, Pane, SourceScroll, State};
-use crate::extraction::{Alignment, Slot, Span, Value};
+use crate::extraction::{Alignment, Slot, Value};
 use crate::task::Task;
 use ratatui_textarea::{CursorMove, TextArea};
 
 pub use super::fields::{FormState, Row, Selection, holds_many, rows, words};
 
-/// The field editor's meaning of a command while it has the keys: typing a value, choosing
-/// words of the source, or moving over the rows. Accepting is the correction's (or the queue's).
+/// The field editor's meaning of a command while it has the keys: typing a value or moving over
+/// the rows (choosing words of the source is `select`'s). Accepting is the correction's (or the
+/// queue's).
 pub(super) fn handle(state: &mut State, command: Command) -> Option<Vec<Effect>> {
     let form = state.correction.form()?;
-    let (typing, selecting) = (form.input.is_some(), form.selecting.is_some());
+    let typing = form.input.is_some();
     Some(match command {
         Command::Choose if typing => commit_input(state),
-        Command::Choose if selecting => commit_selection(state),
-        Command::Close if typing || selecting => cancel_input(state),
+        Command::Close if typing => cancel_input(state),
         Command::Close => close(state),
         Command::SelectNext => move_row(state, true),
         Command::SelectPrev => move_row(state, false),
@@ -30,11 +30,6 @@ pub(super) fn handle(state: &mut State, command: Command) -> Option<Vec<Effect>>
         Command::AddValue => add_value(state),
         Command::AddRecord => add_record(state),
         Command::RemoveRecord => remove_record(state),
-        Command::SelectSpan => start_selection(state),
-        Command::WordNext => move_selection(state, true, false),
-        Command::WordPrev => move_selection(state, false, false),
-        Command::ExtendSelection => move_selection(state, true, true),
-        Command::ShrinkSelection => move_selection(state, false, true),
         Command::Edit => to_text(state),
         _ => return None,
     })
@@ -43,13 +38,11 @@ pub(super) fn handle(state: &mut State, command: Command) -> Option<Vec<Effect>>
 /// Whether `command` would do something in the field editor now (`None`: not its command).
 pub(super) fn can(state: &State, command: Command) -> Option<bool> {
     let form = state.correction.form()?;
-    let (typing, selecting) = (form.input.is_some(), form.selecting.is_some());
     Some(match command {
-        Command::Choose => typing || selecting,
+        Command::Choose => form.input.is_some(),
         Command::NextRecord | Command::PrevRecord => form.extraction.records.len() > 1,
         Command::SelectNext | Command::SelectPrev | Command::EditValue | Command::ClearValue => true,
-        Command::AddValue | Command::AddRecord | Command::RemoveRecord | Command::SelectSpan => true,
-        Command::WordNext | Command::WordPrev | Command::ExtendSelection | Command::ShrinkSelection => selecting,
+        Command::AddValue | Command::AddRecord | Command::RemoveRecord => true,
         Command::Close | Command::Edit => true,
         _ => return None,
     })
@@ -84,7 +77,7 @@ fn template(task: &Task) -> Vec<(String, bool)> {
 }
 
 /// The slot under the cursor: the value row's, or one past the field's last value.
-fn slot(state: &State) -> Option<(Slot, Row)> {
+pub(super) fn slot(state: &State) -> Option<(Slot, Row)> {
     let form = state.correction.form()?;
     let row = rows(state.task(), &form.extraction, form.record).get(form.row)?.clone();
     let index = match &row {
@@ -255,81 +248,7 @@ pub(super) fn remove_record(state: &mut State) -> Vec<Effect> {
     Vec::new()
 }
 
-/// `v`: choose the value's words in the source, starting at the value's own span.
-pub(super) fn start_selection(state: &mut State) -> Vec<Effect> {
-    let paragraph = state.paragraph();
-    let words = words(&paragraph);
-    if words.is_empty() || slot(state).is_none() {
-        return Vec::new();
-    }
-    let current = slot(state).and_then(|(slot, _)| {
-        let form = state.correction.form()?;
-        form.extraction
-            .field_values(slot.record, &slot.field)
-            .get(slot.index)
-            .and_then(|v| v.span.clone())
-    });
-    let first = current
-        .as_ref()
-        .and_then(|span| words.iter().position(|w| w.end > span.bytes.start))
-        .unwrap_or(0);
-    let last = current
-        .and_then(|span| words.iter().rposition(|w| w.start < span.bytes.end))
-        .unwrap_or(first)
-        .max(first);
-    if let Some(form) = state.correction.form_mut() {
-        form.selecting = Some(Selection { words, first, last });
-    }
-    state.notify(
-        "w/b move by word, W/B extend or shrink, Enter takes the words, Esc cancels",
-        Level::Info,
-    );
-    Vec::new()
-}
-
-/// Moves the selection one word (`extend`: its end only; else the whole, collapsed to a word).
-pub(super) fn move_selection(state: &mut State, forward: bool, extend: bool) -> Vec<Effect> {
-    let Some(selection) = state.correction.form_mut().and_then(|f| f.selecting.as_mut()) else {
-        return Vec::new();
-    };
-    let last_word = selection.words.len() - 1;
-    match (extend, forward) {
-        (true, true) => selection.last = (selection.last + 1).min(last_word),
-        (true, false) => selection.last = selection.last.saturating_sub(1).max(selection.first),
-        (false, true) => {
-            selection.first = (selection.last + 1).min(last_word);
-            selection.last = selection.first;
-        }
-        (false, false) => {
-            selection.first = selection.first.saturating_sub(1);
-            selection.last = selection.first;
-        }
-    }
-    state.source_scroll = SourceScroll::FollowSelection;
-    Vec::new()
-}
-
-/// `Enter` while selecting: the words become the value, found exactly where they were chosen.
-pub(super) fn commit_selection(state: &mut State) -> Vec<Effect> {
-    let Some(selection) = state.correction.form_mut().and_then(|f| f.selecting.take()) else {
-        return Vec::new();
-    };
-    let Some((slot, _)) = slot(state) else {
-        return Vec::new();
-    };
-    let paragraph = state.paragraph();
-    let bytes = selection.bytes();
-    let value = Value {
-        text: paragraph[bytes.clone()].to_string(),
-        span: Some(Span::from_bytes(&paragraph, bytes)),
-        alignment: Alignment::Exact,
-        confidence: None,
-    };
-    set(state, &slot, value);
-    Vec::new()
-}
-
-fn set(state: &mut State, slot: &Slot, value: Value) {
+pub(super) fn set(state: &mut State, slot: &Slot, value: Value) {
     let list = state.task().field(&slot.field).is_some_and(|f| f.list);
     if let Some(form) = state.correction.form_mut() {
         form.extraction.set_value(slot, value, list);

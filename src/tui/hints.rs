@@ -21,7 +21,8 @@ fn wanted(scope: Scope) -> &'static [Command] {
             Accept, EditValue, SelectSpan, ClearValue, AddValue, NextRecord, Edit, Close,
         ],
         Scope::FormInput => &[Choose, Close],
-        Scope::Select => &[WordNext, ExtendSelection, Choose, Close],
+        Scope::Select => &[Search, SearchNext, WordNext, ExtendSelection, WholeName, Choose, Close],
+        Scope::SelectSearch => &[Choose, Close],
         Scope::Review => &[
             ReviewAccept,
             EditFields,

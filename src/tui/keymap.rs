@@ -29,6 +29,8 @@ pub enum Scope {
     FormInput,
     /// Choosing a value's words in the source.
     Select,
+    /// Typing what to find in the source while choosing words.
+    SelectSearch,
 }
 
 impl Scope {
@@ -47,6 +49,7 @@ impl Scope {
             "form" => Scope::Form,
             "form-input" => Scope::FormInput,
             "select" => Scope::Select,
+            "select-search" => Scope::SelectSearch,
             _ => return None,
         })
     }
@@ -63,6 +66,7 @@ impl Scope {
                 | Scope::Form
                 | Scope::FormInput
                 | Scope::Select
+                | Scope::SelectSearch
         )
     }
 }

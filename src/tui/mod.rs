@@ -19,6 +19,7 @@ pub mod review;
 pub mod review_state;
 pub mod run_marker;
 mod runs;
+pub mod select;
 pub mod state;
 pub mod terminal;
 pub mod theme;

@@ -319,8 +319,12 @@ impl State {
             (Mode::EditingSource, _) => Scope::SourceInput,
             (Mode::Panes, Pane::Form) => match self.correction.form() {
                 Some(form) if form.input.is_some() => Scope::FormInput,
-                Some(form) if form.selecting.is_some() => Scope::Select,
-                _ => Scope::Form,
+                Some(form) => match &form.selecting {
+                    Some(s) if s.search.as_ref().is_some_and(|s| s.typing) => Scope::SelectSearch,
+                    Some(_) => Scope::Select,
+                    None => Scope::Form,
+                },
+                None => Scope::Form,
             },
             (Mode::Panes, pane) => pane.scope(),
         }

@@ -9,6 +9,7 @@ use super::picker;
 use super::review;
 pub use super::runs::list_models;
 use super::runs::{add_discovered_models, on_run_finished, refresh_model_picker, running_slots, start_runs};
+use super::select;
 use super::state::{Level, Mode, Overlay, Pane, PickerKind, Reach, State};
 use crate::llm::prompt::Pool;
 use crate::review::REJECT_REASONS;
@@ -107,6 +108,9 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if let Some(command) = review_command.or_else(|| state.keymap.command(scope, &key)) {
         return on_command(state, command);
     }
+    if select::typing_search(state) {
+        return select::type_key(state, key);
+    }
     match (&mut state.mode, state.focus) {
         (Mode::Overlay(Overlay::Picker(picker)), _) => picker::type_key(picker, &key),
         (Mode::EditingSource, _) if state.source.input(key) => state.draft_changed(),
@@ -148,7 +152,7 @@ fn on_paste(state: &mut State, text: &str) -> Vec<Effect> {
 /// has the keys), the review queue (when one is open), the correction, then the workbench.
 fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
     let handled = (state.focus == Pane::Form)
-        .then(|| form::handle(state, command))
+        .then(|| select::handle(state, command).or_else(|| form::handle(state, command)))
         .flatten()
         .or_else(|| review::handle(state, command))
         .or_else(|| correction::handle(state, command));
@@ -215,7 +219,11 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         | Command::WordNext
         | Command::WordPrev
         | Command::ExtendSelection
-        | Command::ShrinkSelection => Vec::new(),
+        | Command::ShrinkSelection
+        | Command::Search
+        | Command::SearchNext
+        | Command::SearchPrev
+        | Command::WholeName => Vec::new(),
     }
 }
 
@@ -223,7 +231,7 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
 /// `on_command` gives it to them (the hint bar shows only these).
 pub fn available(state: &State, command: Command) -> bool {
     let from_handlers = (state.focus == Pane::Form)
-        .then(|| form::can(state, command))
+        .then(|| select::can(state, command).or_else(|| form::can(state, command)))
         .flatten()
         .or_else(|| review::can(state, command))
         .or_else(|| correction::can(state, command));
