@@ -66,6 +66,12 @@ fn real_llama_server() {
         assert_eq!(pieces.concat(), streamed.text);
         assert!(streamed.time_to_first_token.is_some());
         assert!(streamed.finish_reason.is_some(), "the stream ends with a finish reason");
+        assert!(reply.cached_tokens.is_some(), "the server says how much of the prompt it had");
+        assert!(
+            streamed.cached_tokens.is_some_and(|n| n > 0),
+            "the same prompt again comes from the server's cache: {:?}",
+            streamed.cached_tokens
+        );
 
         let completion = Prompt::Completion { text: "ZnO doped with Al.\n\n###\n\n".into() };
         let mut completion_spec = spec(&server.url, completion, false);

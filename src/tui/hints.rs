@@ -22,7 +22,7 @@ fn wanted(scope: Scope) -> &'static [Command] {
         ],
         Scope::FormInput => &[Choose, Close],
         Scope::Select => &[Search, SearchNext, WordNext, ExtendSelection, WholeName, Choose, Close],
-        Scope::SelectSearch => &[Choose, Close],
+        Scope::SelectSearch => &[Choose, SearchNext, Close],
         Scope::Review => &[
             ReviewAccept,
             EditFields,

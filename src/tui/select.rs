@@ -1,7 +1,7 @@
-//! Choosing a value's words in the source: word by word, by searching (`/` then `n`/`N`, with
-//! the grounding's folding of case, soft hyphens, dashes and spaces), and a name at a time (`e`
-//! takes the following words that continue a chemical name). Pure handlers over the field
-//! editor's `Selection`.
+//! Choosing a value's words in the source: word by word, by searching (`/` and a few letters,
+//! folded as grounding folds case, soft hyphens, dashes and spaces; `Enter` takes the match),
+//! and a name at a time (`e` takes the following words that continue a chemical name). Pure
+//! handlers over the field editor's `Selection`.
 
 use super::action::{Command, Effect};
 use super::fields::{Search, Selection, words};
@@ -20,8 +20,11 @@ pub(super) fn handle(state: &mut State, command: Command) -> Option<Vec<Effect>>
     };
     let typing = selection.search.as_ref().is_some_and(|s| s.typing);
     Some(match command {
-        Command::Choose if typing => end_search(state, true),
-        Command::Close if typing => end_search(state, false),
+        Command::Choose if typing => {
+            end_search(state);
+            commit(state)
+        }
+        Command::Close if typing => end_search(state),
         Command::Choose => commit(state),
         Command::Close => cancel(state),
         Command::WordNext => step(state, true, false),
@@ -42,7 +45,7 @@ pub(super) fn can(state: &State, command: Command) -> Option<bool> {
     let Some(selection) = &form.selecting else {
         return (command == Command::SelectSpan).then_some(true);
     };
-    let searched = selection.search.as_ref().is_some_and(|s| !s.typing);
+    let searched = selection.search.as_ref().is_some_and(|s| !s.query.is_empty());
     Some(match command {
         Command::Choose | Command::Close | Command::Search | Command::WholeName => true,
         Command::WordNext | Command::WordPrev | Command::ExtendSelection | Command::ShrinkSelection => true,
@@ -152,7 +155,7 @@ pub(super) fn start_search(state: &mut State) -> Vec<Effect> {
         });
     }
     state.notify(
-        "type to find in the source; Enter keeps the match, then n/N for the next and previous",
+        "type to find in the source; Tab/Shift-Tab the next and previous match, Enter takes it, Esc stops typing to adjust it",
         Level::Info,
     );
     Vec::new()
@@ -200,21 +203,16 @@ pub(super) fn type_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     Vec::new()
 }
 
-/// `Enter` in a search: the match stays selected, and `n`/`N` step through the others.
-pub(super) fn end_search(state: &mut State, keep: bool) -> Vec<Effect> {
-    if let Some(selection) = selection(state) {
-        if keep {
-            if let Some(search) = selection.search.as_mut() {
-                search.typing = false;
-            }
-        } else {
-            selection.search = None;
-        }
+/// `Esc` in a search (and `Enter`, before it takes the words): keys move the selection again;
+/// the match stays selected and `n`/`N` step through the others.
+pub(super) fn end_search(state: &mut State) -> Vec<Effect> {
+    if let Some(search) = selection(state).and_then(|s| s.search.as_mut()) {
+        search.typing = false;
     }
     Vec::new()
 }
 
-/// `n`/`N`: the next or previous match of the last search, round the paragraph.
+/// `n`/`N` (`Tab`/`Shift-Tab` while typing): the next or previous match, round the paragraph.
 pub(super) fn next_match(state: &mut State, forward: bool) -> Vec<Effect> {
     let paragraph = state.paragraph();
     let Some(selection) = selection(state) else {
@@ -224,11 +222,12 @@ pub(super) fn next_match(state: &mut State, forward: bool) -> Vec<Effect> {
         return Vec::new();
     };
     let matches = crate::ground::occurrences(&paragraph, &query);
-    let here = selection.words[selection.first].start;
+    // A match inside the selection's first word is the one shown.
+    let here = &selection.words[selection.first];
     let found = if forward {
-        matches.iter().find(|m| m.start > here).or(matches.first())
+        matches.iter().find(|m| m.start >= here.end).or(matches.first())
     } else {
-        matches.iter().rev().find(|m| m.start < here).or(matches.last())
+        matches.iter().rev().find(|m| m.start < here.start).or(matches.last())
     };
     if let Some(range) = found.cloned() {
         jump(selection, &range);
