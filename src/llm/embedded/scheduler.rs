@@ -25,7 +25,10 @@ use std::path::PathBuf;
 use std::sync::mpsc::Receiver;
 use std::time::Instant;
 
-/// What a context was made for: jobs that share it can decode together.
+/// What a context was made for: jobs that share it can decode together, and reuse each other's
+/// prompt tokens. Whatever changes what a token's cache entry holds (the model file today; LoRA
+/// adapters and their scales when profiles name them) must be part of it: another key is another
+/// context, whose prompt cache starts empty.
 #[derive(Debug, Clone, PartialEq)]
 struct ContextKey {
     path: PathBuf,
