@@ -503,6 +503,29 @@ fn a_pdf_without_text_or_cut_short_is_named_with_what_to_do() {
     );
 }
 
+/// A PDF locked with a password is named with what to do; one encrypted with only an owner
+/// password (permissions, as many publishers' are) opens and reads as the plain file does.
+#[test]
+fn an_encrypted_pdf_is_read_unless_it_needs_a_password() {
+    let locked = papers::read(&fixture("pdf/password.pdf"), PaperFormat::Pdf)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        locked.contains("password.pdf") && locked.contains("encrypted with a password") && locked.contains("qpdf"),
+        "{locked}"
+    );
+    let texts = |name: &str| -> Vec<String> {
+        read_one(name, PaperFormat::Pdf)
+            .blocks
+            .into_iter()
+            .map(|b| b.text)
+            .collect()
+    };
+    let plain = texts("pdf/two-column.pdf");
+    assert!(plain.len() > 5);
+    assert_eq!(texts("pdf/owner-only.pdf"), plain);
+}
+
 fn glyph() -> impl Strategy<Value = retort::input::papers::pdf::Glyph> {
     (
         prop::char::any(),
