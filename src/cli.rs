@@ -107,7 +107,7 @@ pub struct NewTaskArgs {
 pub struct AddModelArgs {
     pub name: String,
     /// A GGUF file run in-process.
-    #[arg(long, conflicts_with_all = ["base_url", "model"], required_unless_present = "base_url")]
+    #[arg(long, conflicts_with_all = ["base_url", "model", "base"], required_unless_present_any = ["base_url", "base"])]
     pub gguf: Option<PathBuf>,
     /// The server's OpenAI-compatible address, e.g. http://gpu-box:8000/v1.
     #[arg(long, requires = "model")]
@@ -115,11 +115,22 @@ pub struct AddModelArgs {
     /// The model id the server serves (`retort models` lists them).
     #[arg(long)]
     pub model: Option<String>,
-    #[arg(long, value_enum)]
-    pub mode: crate::llm::profile::Mode,
+    /// How the model is prompted (default with --adapter: fine-tuned).
+    #[arg(long, value_enum, required_unless_present = "adapter")]
+    pub mode: Option<crate::llm::profile::Mode>,
     /// The task the model was fine-tuned for.
     #[arg(long)]
     pub task: Option<String>,
+    /// A fine-tuned LoRA adapter: a PEFT directory as trainers write it (converted to a GGUF
+    /// adapter in the models directory) or a GGUF adapter; the new profile is --base with it.
+    #[arg(long, requires = "base", conflicts_with_all = ["gguf", "base_url"])]
+    pub adapter: Option<PathBuf>,
+    /// The profile whose model the adapter was trained on.
+    #[arg(long, requires = "adapter")]
+    pub base: Option<String>,
+    /// How strongly the adapter is applied (1 as trained; 0 gives the base's output).
+    #[arg(long, default_value_t = 1.0, requires = "adapter")]
+    pub scale: f32,
 }
 
 /// `retort review`'s options.

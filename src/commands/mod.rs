@@ -11,6 +11,7 @@ use crate::llm::profile::EngineKind;
 use anyhow::{Context, Result, anyhow};
 use std::path::PathBuf;
 
+mod adapters;
 mod authoring;
 mod curve;
 mod extract;
@@ -320,7 +321,8 @@ fn embedded_status(profile: &crate::llm::ModelProfile) -> String {
         Some(Err(e)) => e.to_string(),
         None => "no path".into(),
     };
-    format!("in-process {path}: {state}")
+    let adapters: String = profile.lora.iter().map(|l| format!(" + LoRA {}", l.label())).collect();
+    format!("in-process {path}{adapters}: {state}")
 }
 
 async fn server_status(engine: &crate::llm::HttpEngine, profile: &crate::llm::ModelProfile) -> String {
@@ -330,13 +332,17 @@ async fn server_status(engine: &crate::llm::HttpEngine, profile: &crate::llm::Mo
             parts.push(format!("{url}: needs {var}"));
             continue;
         }
-        match engine.list_models(&url, profile.api_key().as_deref()).await {
-            Ok(ids) => parts.push(format!(
+        match crate::llm::served::list(engine, &url, profile.api_key().as_deref()).await {
+            Ok(served) => parts.push(format!(
                 "{url}: serves {}",
-                if ids.is_empty() {
+                if served.is_empty() {
                     "nothing listed".into()
                 } else {
-                    ids.join(", ")
+                    served
+                        .iter()
+                        .map(crate::llm::served::Served::label)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 }
             )),
             Err(crate::llm::error::LlmError::Connect { .. }) => parts.push(format!("{url}: unreachable")),
@@ -362,13 +368,27 @@ pub fn add_model(paths: &Paths, args: crate::cli::AddModelArgs) -> Result<()> {
         model,
         mode,
         task,
+        adapter,
+        base,
+        scale,
     } = args;
-    let profile = match (gguf, base_url) {
-        (Some(path), _) => crate::llm::ModelProfile::embedded(&name, &path, mode),
-        (None, Some(url)) => crate::llm::ModelProfile::openai(&name, &url, model.as_deref().unwrap_or_default(), mode),
-        (None, None) => return Err(config_error("give --gguf PATH or --base-url URL --model ID")),
+    let profile = match (gguf, base_url, adapter.zip(base)) {
+        (_, _, Some((adapter, base))) => adapters::profile(paths, &name, &base, &adapter, scale)?,
+        (Some(path), _, None) => crate::llm::ModelProfile::embedded(&name, &path, crate::llm::profile::Mode::FewShot),
+        (None, Some(url), None) => crate::llm::ModelProfile::openai(
+            &name,
+            &url,
+            model.as_deref().unwrap_or_default(),
+            crate::llm::profile::Mode::FewShot,
+        ),
+        (None, None, None) => {
+            return Err(config_error(
+                "give --gguf PATH, --base-url URL --model ID, or --adapter DIR --base PROFILE",
+            ));
+        }
     };
-    let profile = crate::llm::ModelProfile { task, ..profile };
+    let mode = mode.unwrap_or(crate::llm::profile::Mode::FineTuned);
+    let profile = crate::llm::ModelProfile { task, mode, ..profile };
     if let Some(task) = &profile.task {
         setup(paths).registry.require(task).map_err(config_error)?;
     }

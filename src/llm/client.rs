@@ -56,6 +56,8 @@ pub struct HttpEngine {
     client: reqwest::Client,
     /// Model ids discovered per endpoint, for profiles that leave `model` empty.
     discovered: Mutex<HashMap<String, String>>,
+    /// The LoRA adapters a llama.cpp server listed, per endpoint (fixed while it runs).
+    adapters: Mutex<HashMap<String, Vec<super::served::ServerAdapter>>>,
 }
 
 impl Default for HttpEngine {
@@ -85,6 +87,7 @@ impl HttpEngine {
         HttpEngine {
             client,
             discovered: Mutex::new(HashMap::new()),
+            adapters: Mutex::new(HashMap::new()),
         }
     }
 
@@ -270,13 +273,18 @@ impl HttpEngine {
 
     /// `GET /models`: the ids the server serves.
     pub async fn list_models(&self, base_url: &str, api_key: Option<&str>) -> Result<Vec<String>, LlmError> {
-        let url = format!("{}/models", base_url.trim_end_matches('/'));
-        let mut request = self.client.get(&url).timeout(Duration::from_secs(5));
+        let served = super::served::list(self, base_url, api_key).await?;
+        Ok(served.into_iter().map(|m| m.id).collect())
+    }
+
+    /// `GET url` read as JSON (a short timeout: these are listings, not generations).
+    pub async fn get_json(&self, url: &str, api_key: Option<&str>) -> Result<Json, LlmError> {
+        let mut request = self.client.get(url).timeout(Duration::from_secs(5));
         if let Some(key) = api_key {
             request = request.bearer_auth(key);
         }
         let response = request.send().await.map_err(|e| LlmError::Connect {
-            url: url.clone(),
+            url: url.to_string(),
             detail: root_cause(&e),
         })?;
         let status = response.status().as_u16();
@@ -284,30 +292,38 @@ impl HttpEngine {
         if status == 401 || status == 403 {
             return Err(LlmError::Unauthorized {
                 status,
-                url,
+                url: url.to_string(),
                 hint: "set the profile's API key variable".into(),
             });
         }
-        let json: Json = serde_json::from_str(&text).map_err(|_| LlmError::NonJson {
+        if status == 404 {
+            return Err(LlmError::Rejected {
+                status,
+                url: url.to_string(),
+                message: "not found".into(),
+            });
+        }
+        serde_json::from_str(&text).map_err(|_| LlmError::NonJson {
             status,
-            url,
+            url: url.to_string(),
             snippet: snippet(&text),
-        })?;
-        let data = json
-            .get("data")
-            .or_else(|| json.get("models"))
-            .and_then(Json::as_array)
-            .cloned()
-            .unwrap_or_default();
-        Ok(data
-            .iter()
-            .filter_map(|m| {
-                m.get("id")
-                    .or_else(|| m.get("name"))
-                    .and_then(Json::as_str)
-                    .map(String::from)
-            })
-            .collect())
+        })
+    }
+
+    /// The adapters a llama.cpp server at `base_url` has, asked once per endpoint.
+    pub async fn server_adapters(
+        &self,
+        base_url: &str,
+        api_key: Option<&str>,
+    ) -> Result<Vec<super::served::ServerAdapter>, LlmError> {
+        if let Some(known) = self.adapters.lock().ok().and_then(|m| m.get(base_url).cloned()) {
+            return Ok(known);
+        }
+        let listed = super::served::adapters(self, base_url, api_key).await?;
+        if let Ok(mut map) = self.adapters.lock() {
+            map.insert(base_url.to_string(), listed.clone());
+        }
+        Ok(listed)
     }
 
     /// The model id to ask for: the profile's, or the first the endpoint lists when it is empty.

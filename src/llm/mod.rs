@@ -1,6 +1,7 @@
 //! The model layer: profiles, prompts in each mode, OpenAI-compatible engines with streaming,
 //! structured-output dialects and client-side validation, and the Run record.
 
+pub mod adapter;
 pub mod client;
 pub mod dialect;
 pub mod download;
@@ -15,6 +16,7 @@ pub mod profile;
 pub mod prompt;
 pub mod run;
 pub mod run_line;
+pub mod served;
 pub mod similar;
 
 pub use client::HttpEngine;

@@ -128,6 +128,10 @@ pub struct ModelProfile {
     /// longest prefix it shares (off only to measure or to rule the cache out).
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub prompt_cache: bool,
+    /// LoRA adapters applied to the model: GGUF files for the embedded engine; for a llama.cpp
+    /// server, adapters it was started with (`--lora`), chosen per request.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lora: Vec<super::adapter::LoraRef>,
     /// Only listed when this environment variable is set (the OpenAI default needs its key).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requires_env: Option<String>,
@@ -179,6 +183,7 @@ impl ModelProfile {
             threads: None,
             gpu_layers: None,
             prompt_cache: true,
+            lora: Vec::new(),
             requires_env: None,
             logprobs: true,
             task: None,
@@ -217,6 +222,19 @@ impl ModelProfile {
     }
 
     fn check(&self) -> Result<(), ProfileError> {
+        let unnamed = |l: &&super::adapter::LoraRef| match self.engine {
+            EngineKind::Embedded => l.path.is_none(),
+            EngineKind::Openai => l.path.is_none() && l.id.is_none(),
+        };
+        if self.lora.iter().any(|l| unnamed(&l)) {
+            return Err(ProfileError::UnnamedAdapter(self.name.clone()));
+        }
+        if let Some(bad) = self.lora.iter().find(|l| !l.scale.is_finite()) {
+            return Err(ProfileError::Toml(format!(
+                "model {:?}: lora scale {} is not a number",
+                self.name, bad.scale
+            )));
+        }
         match self.engine {
             EngineKind::Openai if self.endpoints().is_empty() => Err(ProfileError::NoEndpoint(self.name.clone())),
             EngineKind::Embedded if self.path.is_none() => Err(ProfileError::NoPath(self.name.clone())),
@@ -293,6 +311,13 @@ impl Profiles {
             {
                 profile.path = Some(models_dir.join(path));
             }
+            if profile.in_process() {
+                for adapter in &mut profile.lora {
+                    if let Some(path) = adapter.path.as_ref().filter(|p| p.is_relative()) {
+                        adapter.path = Some(models_dir.join(path));
+                    }
+                }
+            }
         }
         self
     }
@@ -320,6 +345,8 @@ pub enum ProfileError {
     NoEndpoint(String),
     #[error("model {0:?}: an \"embedded\" engine needs path = \"…gguf\"")]
     NoPath(String),
+    #[error("model {0:?}: each lora adapter needs path = \"…gguf\" (or, on a llama.cpp server, id = N)")]
+    UnnamedAdapter(String),
 }
 
 pub fn parse(text: &str) -> Result<Vec<ModelProfile>, ProfileError> {

@@ -52,6 +52,9 @@ pub struct Run {
     /// Few-shot runs: how many worked examples went into the prompt and where they came from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shots_from: Option<String>,
+    /// The LoRA adapters applied, with their scales (`chem-100.gguf ×1`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub adapters: Vec<String>,
     /// The reply's tokens with their log-probabilities (they become each value's confidence;
     /// not written out).
     #[serde(skip)]
@@ -130,6 +133,12 @@ fn blank(request: &RunRequest<'_>, endpoint: &str) -> Run {
         validation: Validation::NotApplicable,
         started_at: crate::clock::now(),
         shots_from: None,
+        adapters: request
+            .profile
+            .lora
+            .iter()
+            .map(super::adapter::LoraRef::label)
+            .collect(),
         tokens: Vec::new(),
         replica_failed: false,
     }
@@ -242,6 +251,16 @@ async fn call_http(
     run.model = model.clone();
     let mut extra = serde_json::Value::Object(Default::default());
     let schema_sent = schema.is_some_and(|s| dialect::apply(&mut extra, profile.structured, &request.task.name, s));
+    if !profile.lora.is_empty() {
+        let selection = match engine.server_adapters(&run.endpoint, api_key.as_deref()).await {
+            Ok(listed) => super::served::selection(&profile.lora, &listed, &run.endpoint),
+            Err(e) => Err(e),
+        };
+        match selection {
+            Ok(lora) => extra["lora"] = lora,
+            Err(e) => return (Err(e), false),
+        }
+    }
     let spec = CallSpec {
         base_url: run.endpoint.clone(),
         model,
@@ -276,6 +295,10 @@ async fn call_embedded(
     let threads = profile
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get() as u32));
+    let lora = match embedded_adapter(profile) {
+        Ok(lora) => lora,
+        Err(e) => return (Err(e), false),
+    };
     let call = super::embedded::EmbeddedCall {
         path: path.clone(),
         threads,
@@ -288,6 +311,7 @@ async fn call_embedded(
         grammar: grammar.clone(),
         slots: request.parallel.max(1) as u32,
         prompt_cache: profile.prompt_cache,
+        lora: lora.clone(),
     };
     run.endpoint = format!("embedded:{}", path.display());
     run.request = serde_json::json!({
@@ -300,6 +324,7 @@ async fn call_embedded(
         "stop": call.stop,
         "grammar": grammar.is_some(),
         "slots": call.slots,
+        "lora": lora.as_ref().map(|(path, scale)| serde_json::json!([{"path": path, "scale": scale}])),
     });
     // Pieces go through a channel the inference thread owns a clone of.
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
@@ -317,6 +342,19 @@ async fn call_embedded(
         run.request["backend"] = serde_json::Value::String(backend);
     }
     (result, grammar.is_some())
+}
+
+/// The embedded engine applies one adapter per profile: llama-cpp-2 sets one at a time.
+fn embedded_adapter(profile: &super::ModelProfile) -> Result<Option<(std::path::PathBuf, f32)>, LlmError> {
+    match profile.lora.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(one.path.clone().map(|path| (path, one.scale))),
+        _ => Err(LlmError::Other(format!(
+            "the profile {:?} names {} adapters; the embedded engine applies one per profile: make a profile per adapter, or serve them from a llama.cpp server",
+            profile.name,
+            profile.lora.len()
+        ))),
+    }
 }
 
 fn record_reply(run: &mut Run, reply: Reply) {

@@ -77,6 +77,9 @@ pub struct RunLine {
     pub prompt: Option<Prompt>,
     #[serde(default)]
     pub shots_from: Option<String>,
+    /// The LoRA adapters applied, with their scales.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub adapters: Vec<String>,
     /// Where the paragraph sits in its document, when it was read from a paper (`doc`, `kind`,
     /// `section`, `offset`, `page` beside the other keys).
     #[serde(default, flatten, skip_serializing_if = "Option::is_none")]
@@ -136,6 +139,7 @@ impl RunLine {
             prompt_hash: run.prompt_hash.clone(),
             prompt: Some(run.prompt.clone()),
             shots_from: run.shots_from.clone(),
+            adapters: run.adapters.clone(),
             place: None,
             document_spans: Vec::new(),
         }
@@ -211,6 +215,7 @@ impl RunLine {
             validation: self.validation.unwrap_or(Validation::NotApplicable),
             started_at: String::new(),
             shots_from: self.shots_from,
+            adapters: self.adapters,
             tokens: Vec::new(),
             replica_failed: false,
         }

@@ -5,7 +5,8 @@
 //! read after its job ends; the next prompt reads only what no slot holds yet (`prefix`).
 
 use super::EmbeddedCall;
-use super::engine::{Job, load_error, next_token, prompt_text, take_utf8, token_logprob};
+use super::adapters;
+use super::engine::{Job, next_token, prompt_text, take_utf8, token_logprob};
 use super::prefix::{CHUNK, Held, Plan};
 use crate::llm::client::Reply;
 use crate::llm::error::LlmError;
@@ -16,7 +17,6 @@ use llama_cpp_2::context::params::LlamaContextParams;
 use llama_cpp_2::llama_backend::LlamaBackend;
 use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::model::LlamaModel;
-use llama_cpp_2::model::params::LlamaModelParams;
 use llama_cpp_2::sampling::LlamaSampler;
 use llama_cpp_2::token::LlamaToken;
 use std::collections::VecDeque;
@@ -26,9 +26,9 @@ use std::sync::mpsc::Receiver;
 use std::time::Instant;
 
 /// What a context was made for: jobs that share it can decode together, and reuse each other's
-/// prompt tokens. Whatever changes what a token's cache entry holds (the model file today; LoRA
-/// adapters and their scales when profiles name them) must be part of it: another key is another
-/// context, whose prompt cache starts empty.
+/// prompt tokens. Whatever changes what a token's cache entry holds (the model file, the LoRA
+/// adapter and its scale) must be part of it: another key is another context, or the same
+/// context with its cache emptied.
 #[derive(Debug, Clone, PartialEq)]
 struct ContextKey {
     path: PathBuf,
@@ -37,6 +37,7 @@ struct ContextKey {
     context: u32,
     threads: u32,
     slots: u32,
+    lora: Option<(PathBuf, f32)>,
 }
 
 impl ContextKey {
@@ -47,11 +48,17 @@ impl ContextKey {
             context: call.context,
             threads: call.threads.max(1),
             slots: call.slots.max(1),
+            lora: call.lora.clone(),
         }
     }
 
     /// Whether a job can run in a context made for `self` (it may ask for fewer slots).
     fn serves(&self, call: &EmbeddedCall) -> bool {
+        self.shape_serves(call) && self.lora == call.lora
+    }
+
+    /// Whether the context could run the job after its adapter is switched.
+    fn shape_serves(&self, call: &EmbeddedCall) -> bool {
         let other = ContextKey::of(call);
         other.path == self.path
             && other.gpu_layers == self.gpu_layers
@@ -61,11 +68,17 @@ impl ContextKey {
     }
 }
 
-/// The loaded model (kept for the life of the process: a context borrows it) and a context.
+/// The loaded model and a context.
 #[derive(Default)]
 struct Loaded {
-    model: Option<(PathBuf, u32, &'static LlamaModel)>,
+    model: Option<adapters::Model>,
     context: Option<Context>,
+}
+
+impl Loaded {
+    fn model(&self) -> Option<&'static LlamaModel> {
+        self.model.as_ref().map(adapters::Model::shared)
+    }
 }
 
 /// A context, what it was made for, and the tokens its slots hold (they go with it: a new
@@ -98,6 +111,7 @@ pub(super) fn run(jobs: Receiver<Job>, backend: Result<&'static LlamaBackend, St
     let mut loaded = Loaded::default();
     let mut waiting: VecDeque<Job> = VecDeque::new();
     let mut active: Vec<Sequence> = Vec::new();
+    let mut passed = 0;
     loop {
         if active.is_empty() && waiting.is_empty() {
             match jobs.recv() {
@@ -119,47 +133,56 @@ pub(super) fn run(jobs: Receiver<Job>, backend: Result<&'static LlamaBackend, St
                 continue;
             }
         };
-        admit(backend, &mut loaded, &mut waiting, &mut active);
+        admit(backend, &mut loaded, &mut waiting, &mut active, &mut passed);
         if active.is_empty() {
             continue;
         }
-        if let Some(context) = loaded.context.as_mut() {
-            let model = loaded
-                .model
-                .as_ref()
-                .map(|(_, _, m)| *m)
-                .expect("a context has its model");
+        if let Some(model) = loaded.model()
+            && let Some(context) = loaded.context.as_mut()
+        {
             step(model, context, &mut active);
             retire(&mut active);
         }
     }
 }
 
-/// Starts waiting jobs while slots are free and they fit the loaded context; with nothing
-/// running, loads what the next job needs.
-fn admit(backend: &LlamaBackend, loaded: &mut Loaded, waiting: &mut VecDeque<Job>, active: &mut Vec<Sequence>) {
-    while let Some(job) = waiting.front() {
-        let fits = loaded.context.as_ref().is_some_and(|c| c.key.serves(&job.call));
-        if !fits {
+/// How many jobs may start ahead of the oldest waiting one because they fit the context that is
+/// there (the same model and adapter decode together) before it gets its turn.
+const PASS_LIMIT: u32 = 32;
+
+/// Starts waiting jobs while slots are free, those that fit the loaded context first; with
+/// nothing running and nothing fitting, makes the context the oldest job needs.
+fn admit(
+    backend: &LlamaBackend,
+    loaded: &mut Loaded,
+    waiting: &mut VecDeque<Job>,
+    active: &mut Vec<Sequence>,
+    passed: &mut u32,
+) {
+    while !waiting.is_empty() {
+        let Some(index) = next_fitting(loaded, waiting, *passed) else {
             if !active.is_empty() {
                 return;
             }
-            if let Err(e) = prepare(backend, loaded, &job.call) {
-                let job = waiting.pop_front().expect("front exists");
+            let front = waiting.front().expect("not empty");
+            *passed = 0;
+            if let Err(e) = prepare(backend, loaded, &front.call) {
+                let job = waiting.pop_front().expect("not empty");
                 let _ = job.reply.send(Err(e));
-                continue;
             }
-        }
+            continue;
+        };
         let slots = loaded.context.as_ref().map_or(1, |c| c.key.slots) as usize;
         if active.len() >= slots {
             return;
         }
-        let job = waiting.pop_front().expect("front exists");
+        let job = waiting.remove(index).expect("found above");
+        *passed = if index == 0 { 0 } else { *passed + 1 };
         let free: Vec<usize> = (0..slots)
             .filter(|s| active.iter().all(|a| a.seq != *s as i32))
             .collect();
-        let context = loaded.context.as_mut().expect("prepared above");
-        let model = loaded.model.as_ref().map(|(_, _, m)| *m).expect("prepared above");
+        let model = loaded.model().expect("a context has its model");
+        let context = loaded.context.as_mut().expect("found a job it serves");
         match start(model, context, job, &free) {
             Ok(sequence) => active.push(sequence),
             Err(failed) => {
@@ -170,27 +193,58 @@ fn admit(backend: &LlamaBackend, loaded: &mut Loaded, waiting: &mut VecDeque<Job
     }
 }
 
-/// Loads the model (if another) and makes a context for `call` with its slots.
+/// The first waiting job the loaded context serves; only the oldest once others have passed
+/// it `PASS_LIMIT` times.
+fn next_fitting(loaded: &Loaded, waiting: &VecDeque<Job>, passed: u32) -> Option<usize> {
+    let context = loaded.context.as_ref()?;
+    let looked_at = if passed >= PASS_LIMIT { 1 } else { waiting.len() };
+    waiting
+        .iter()
+        .take(looked_at)
+        .position(|job| context.key.serves(&job.call))
+}
+
+/// Loads the model (if another) and its adapter (if not yet), and makes the context ready for
+/// `call`: the one there when it has the shape, with the adapter switched and its cache emptied
+/// when the adapter differs; a new one otherwise.
 fn prepare(backend: &LlamaBackend, loaded: &mut Loaded, call: &EmbeddedCall) -> Result<(), LlmError> {
     let key = ContextKey::of(call);
     let same_model = loaded
         .model
         .as_ref()
-        .is_some_and(|(path, layers, _)| *path == key.path && *layers == key.gpu_layers);
-    loaded.context = None;
+        .is_some_and(|m| m.path == key.path && m.gpu_layers == key.gpu_layers);
     if !same_model {
+        loaded.context = None;
         loaded.model = None;
-        let started = Instant::now();
-        let params = LlamaModelParams::default().with_n_gpu_layers(key.gpu_layers);
-        let model = LlamaModel::load_from_file(backend, &key.path, &params).map_err(|_| load_error(&key.path))?;
-        tracing::info!(
-            "loaded {} in {:.0} ms",
-            key.path.display(),
-            started.elapsed().as_secs_f64() * 1000.0
-        );
-        loaded.model = Some((key.path.clone(), key.gpu_layers, Box::leak(Box::new(model))));
+        loaded.model = Some(adapters::Model::load(backend, &key.path, key.gpu_layers)?);
     }
-    let model = loaded.model.as_ref().map(|(_, _, m)| *m).expect("loaded above");
+    let model = loaded.model.as_mut().expect("loaded above");
+    if let Some((path, _)) = &key.lora
+        && !model.has_adapter(path)
+    {
+        // The model is changed only while no context borrows it.
+        loaded.context = None;
+        model.load_adapter(path)?;
+    }
+    let reuse = loaded.context.as_ref().is_some_and(|c| c.key.shape_serves(call));
+    if !reuse {
+        loaded.context = None;
+        loaded.context = Some(new_context(backend, model.shared(), key.clone())?);
+    }
+    let context = loaded.context.as_mut().expect("made above");
+    if !reuse || context.key.lora != key.lora {
+        let started = Instant::now();
+        model.apply(&mut context.ctx, &key.lora)?;
+        // What the cache holds was computed under the other adapter.
+        context.ctx.clear_kv_cache();
+        context.held.clear_all();
+        context.key.lora = key.lora;
+        tracing::debug!("adapter switched in {:.2} ms", started.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(())
+}
+
+fn new_context(backend: &LlamaBackend, model: &'static LlamaModel, key: ContextKey) -> Result<Context, LlmError> {
     let threads = key.threads as i32;
     let params = LlamaContextParams::default()
         .with_n_ctx(NonZeroU32::new(key.context.saturating_mul(key.slots)))
@@ -204,8 +258,7 @@ fn prepare(backend: &LlamaBackend, loaded: &mut Loaded, call: &EmbeddedCall) -> 
         .new_context(backend, params)
         .map_err(|e| LlmError::Other(format!("llama.cpp context: {e}")))?;
     let held = Held::new(key.slots as usize);
-    loaded.context = Some(Context { key, ctx, held });
-    Ok(())
+    Ok(Context { key, ctx, held })
 }
 
 fn batch_size(key: &ContextKey) -> usize {

@@ -130,6 +130,9 @@ fn inspector(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, slot: 
     if let Some(shots) = &run.shots_from {
         lines.push(Line::raw(format!("few-shot examples: {shots}")));
     }
+    if !run.adapters.is_empty() {
+        lines.push(Line::raw(format!("LoRA adapters: {}", run.adapters.join(", "))));
+    }
     if let Some(error) = &run.error {
         lines.push(Line::styled(format!("error: {error}"), theme.fg(theme.error)));
     }

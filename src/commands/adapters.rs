@@ -1,0 +1,107 @@
+//! `retort models add NAME --base PROFILE --adapter DIR|FILE`: a fine-tuned LoRA adapter
+//! becomes a profile. In-process: a PEFT directory is converted to a GGUF adapter in the models
+//! directory (a GGUF adapter is checked and used where it is). On a server: the profile selects
+//! the adapter per request (llama.cpp) or names it as its model (vLLM), and the command that
+//! serves it is printed.
+
+use super::config_error;
+use crate::config::Paths;
+use crate::llm::ModelProfile;
+use crate::llm::adapter::{LoraRef, convert, gguf};
+use crate::llm::profile::EngineKind;
+use anyhow::Result;
+use std::path::{Path, PathBuf};
+
+/// The profile for `adapter` on the model of the profile `base`.
+pub fn profile(paths: &Paths, name: &str, base: &str, adapter: &Path, scale: f32) -> Result<ModelProfile> {
+    let setup = super::setup(paths);
+    let base = setup.profiles.require(base).map_err(config_error)?.clone();
+    if !adapter.exists() {
+        return Err(config_error(format!(
+            "{} does not exist; give a PEFT adapter directory (adapter_config.json, adapter_model.safetensors) or a GGUF adapter",
+            adapter.display()
+        )));
+    }
+    let adapter = std::path::absolute(adapter).unwrap_or_else(|_| adapter.to_path_buf());
+    // Refuse a taken name before converting anything.
+    let models_toml = std::fs::read_to_string(paths.config.join("models.toml")).unwrap_or_default();
+    let named = ModelProfile {
+        name: name.to_string(),
+        ..base.clone()
+    };
+    crate::llm::models_file::with_profile(&models_toml, &named).map_err(config_error)?;
+    match base.engine {
+        EngineKind::Embedded => in_process(paths, named, &adapter, scale),
+        EngineKind::Openai => Ok(on_server(named, &base, &adapter, scale)),
+    }
+}
+
+fn in_process(paths: &Paths, mut profile: ModelProfile, adapter: &Path, scale: f32) -> Result<ModelProfile> {
+    let base_path = profile.path.clone().unwrap_or_default();
+    let gguf_path = if adapter.is_dir() {
+        let out = adapter_file(paths, &profile.name);
+        let converted = convert::convert(adapter, &base_path, &out).map_err(config_error)?;
+        eprintln!(
+            "converted {} ({} modules, rank {}, {}) to {}",
+            adapter.display(),
+            converted.modules,
+            converted.rank,
+            converted.architecture,
+            out.display()
+        );
+        out
+    } else {
+        gguf::check_fits(adapter, &base_path).map_err(config_error)?;
+        adapter.to_path_buf()
+    };
+    profile.lora = vec![LoraRef {
+        path: Some(gguf_path),
+        id: None,
+        scale,
+    }];
+    Ok(profile)
+}
+
+/// Where a converted adapter goes: `<models>/adapters/NAME.gguf`.
+pub fn adapter_file(paths: &Paths, name: &str) -> PathBuf {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    paths.models_dir().join("adapters").join(format!("{safe}.gguf"))
+}
+
+fn on_server(mut profile: ModelProfile, base: &ModelProfile, adapter: &Path, scale: f32) -> ModelProfile {
+    if adapter.is_dir() {
+        // vLLM serves a PEFT directory as a model of its own.
+        eprintln!(
+            "serve it with: vllm serve {} --enable-lora --lora-modules {}={} (the profile asks for the model {:?})",
+            if base.model.is_empty() {
+                "BASE_MODEL"
+            } else {
+                &base.model
+            },
+            profile.name,
+            adapter.display(),
+            profile.name
+        );
+        profile.model = profile.name.clone();
+        return profile;
+    }
+    eprintln!(
+        "serve it with: llama-server -m BASE.gguf --lora {} (the profile selects it per request)",
+        adapter.display()
+    );
+    profile.lora = vec![LoraRef {
+        path: Some(adapter.to_path_buf()),
+        id: None,
+        scale,
+    }];
+    profile
+}
