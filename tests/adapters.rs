@@ -263,3 +263,55 @@ fn models_add_makes_an_adapter_profile_in_one_command() {
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already in models.toml"));
 }
+
+/// Runs of a base profile and an adapter profile submitted together (two slots each) never
+/// read under the other's adapter: each run's first token has the log-probability its profile
+/// gives alone, not the other's. (Not bit for bit: a prompt whose prefix was copied from a busy
+/// slot sits in other KV cells, and attention sums them in another order; the adapter moves it
+/// far more.)
+#[test]
+fn interleaved_adapter_and_base_runs_each_get_their_own_model() {
+    let base = common::test_gguf();
+    let dir = tempfile::tempdir().unwrap();
+    let peft_dir = dir.path().join("chem-lora");
+    peft::write(&peft_dir, &base, &peft::Spec::default());
+    let adapter = dir.path().join("chem.gguf");
+    convert(&peft_dir, &base, &adapter).unwrap();
+    let engines = Engines::new();
+    let (plain_profile, adapted_profile) = (profile(&base, None), profile(&base, Some((&adapter, 1.0))));
+    let registry = Registry::builtin();
+    let task = registry.get("compound").unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    // Alone, in a context of the same two slots.
+    let alone = [&plain_profile, &adapted_profile].map(|profile| {
+        let request = RunRequest {
+            parallel: 2,
+            ..RunRequest::new(task, profile, PARAGRAPH)
+        };
+        runtime.block_on(execute(&engines, &request, None, &CancellationToken::new()))
+    });
+    let together = runtime.block_on(async {
+        let cancel = CancellationToken::new();
+        let requests: Vec<RunRequest> = (0..6)
+            .map(|i| RunRequest {
+                parallel: 2,
+                ..RunRequest::new(
+                    task,
+                    if i % 2 == 0 { &plain_profile } else { &adapted_profile },
+                    PARAGRAPH,
+                )
+            })
+            .collect();
+        futures_util::future::join_all(requests.iter().map(|r| execute(&engines, r, None, &cancel))).await
+    });
+    let first = |run: &Run| run.tokens[0].logprob;
+    for (i, run) in together.iter().enumerate() {
+        assert_eq!(run.error, None);
+        let own = (first(run) - first(&alone[i % 2])).abs();
+        let other = (first(run) - first(&alone[1 - i % 2])).abs();
+        assert!(
+            own * 4.0 < other,
+            "run {i}: {own} from its own profile's, {other} from the other's"
+        );
+    }
+}

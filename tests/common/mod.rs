@@ -110,10 +110,17 @@ impl LlamaServer {
         if let Ok(url) = std::env::var("RETORT_TEST_LLAMA_URL") {
             return LlamaServer { url, port: None };
         }
+        LlamaServer::start_own(port, &std::env::var("LLAMA_SERVER_ARGS").unwrap_or_default())
+    }
+
+    /// A server of this test's own on `port`, started with `extra` flags (e.g. `--lora FILE`),
+    /// whatever server CI started.
+    pub fn start_own(port: u16, extra: &str) -> LlamaServer {
         // Cargo puts target/*/deps (Retort's own llama.cpp libraries) on LD_LIBRARY_PATH.
         let status = std::process::Command::new(llama_script())
             .args(["start", &port.to_string()])
             .env_remove("LD_LIBRARY_PATH")
+            .env("LLAMA_SERVER_ARGS", extra)
             .status()
             .expect("llama-server.sh");
         assert!(status.success(), "could not start llama-server");
