@@ -69,7 +69,7 @@ fn main() {
         grammar: None,
         slots: 1,
         prompt_cache: false,
-        lora: lora.map(|p| (p.to_path_buf(), 1.0)),
+        lora: lora.map(|p| (p.to_path_buf(), 1.0)).into_iter().collect(),
     };
     let engine = EmbeddedEngine::default();
     let runtime = tokio::runtime::Runtime::new().unwrap();

@@ -53,7 +53,7 @@ fn main() {
         slots: 1,
         // Each probe repeats its prompt: with the cache on it would be read once.
         prompt_cache: false,
-        lora: None,
+        lora: Vec::new(),
     };
     let engine = EmbeddedEngine::default();
     let call = |job, pieces, cancel| engine.call(job, pieces, cancel);

@@ -315,3 +315,56 @@ fn interleaved_adapter_and_base_runs_each_get_their_own_model() {
         );
     }
 }
+
+/// Two adapters on one embedded profile apply as the sum of their updates (combined into one
+/// adapter for llama.cpp): both together differ from each alone, and the second at scale 0
+/// leaves the first's output.
+#[test]
+fn two_adapters_apply_as_the_sum_of_their_updates() {
+    let base = common::test_gguf();
+    let dir = tempfile::tempdir().unwrap();
+    let adapters: Vec<std::path::PathBuf> = [7, 11]
+        .iter()
+        .map(|seed| {
+            let peft_dir = dir.path().join(format!("peft-{seed}"));
+            let spec = peft::Spec {
+                seed: *seed,
+                ..peft::Spec::default()
+            };
+            peft::write(&peft_dir, &base, &spec);
+            let out = dir.path().join(format!("a{seed}.gguf"));
+            convert(&peft_dir, &base, &out).unwrap();
+            out
+        })
+        .collect();
+    let with = |scales: &[f32]| {
+        let entries: Vec<String> = adapters
+            .iter()
+            .zip(scales)
+            .map(|(path, scale)| format!("{{ path = \"{}\", scale = {scale:?} }}", path.display()))
+            .collect();
+        let mut smol = profile(&base, None);
+        smol.lora = parse(&format!(
+            "[[model]]\nname = \"x\"\nengine = \"embedded\"\npath = \"m.gguf\"\nlora = [{}]\n",
+            entries.join(", ")
+        ))
+        .unwrap()
+        .remove(0)
+        .lora;
+        smol
+    };
+    let engines = Engines::new();
+    let first = |run: &Run| run.tokens[0].logprob;
+    let x = run(&engines, &with(&[1.0]));
+    let y = run(&engines, &profile(&base, Some((&adapters[1], 1.0))));
+    let both = run(&engines, &with(&[1.0, 1.0]));
+    assert_eq!(both.adapters, vec!["a7.gguf ×1".to_string(), "a11.gguf ×1".to_string()]);
+    assert!((first(&both) - first(&x)).abs() > 0.05 && (first(&both) - first(&y)).abs() > 0.05);
+    let x_only = run(&engines, &with(&[1.0, 0.0]));
+    assert!(
+        (first(&x_only) - first(&x)).abs() < 1e-3,
+        "{} against {}",
+        first(&x_only),
+        first(&x)
+    );
+}

@@ -13,10 +13,12 @@ async fn a_vllm_lora_module_is_listed_registered_and_asked_for() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/v1/models"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"object": "list", "data": [
-            {"id": "mistral-7b", "object": "model", "root": "mistralai/Mistral-7B-v0.1", "parent": null},
-            {"id": "chem-100", "object": "model", "root": "/srv/runs/chem-100", "parent": "mistral-7b"}
-        ]})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({"object": "list", "data": [
+                {"id": "mistral-7b", "object": "model", "root": "mistralai/Mistral-7B-v0.1", "parent": null},
+                {"id": "chem-100", "object": "model", "root": "/srv/runs/chem-100", "parent": "mistral-7b"}
+            ]})),
+        )
         .mount(&server)
         .await;
     Mock::given(method("POST"))
@@ -40,7 +42,10 @@ async fn a_vllm_lora_module_is_listed_registered_and_asked_for() {
         .await
         .unwrap();
     let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
-    assert!(listed.contains("serves mistral-7b, chem-100 (LoRA on mistral-7b)"), "{listed}");
+    assert!(
+        listed.contains("serves mistral-7b, chem-100 (LoRA on mistral-7b)"),
+        "{listed}"
+    );
 
     let adapter_dir = dir.path().join("chem-100");
     std::fs::create_dir_all(&adapter_dir).unwrap();
@@ -57,7 +62,10 @@ async fn a_vllm_lora_module_is_listed_registered_and_asked_for() {
     .unwrap();
     let said = String::from_utf8_lossy(&added.stderr).into_owned();
     assert!(added.status.success(), "{said}");
-    assert!(said.contains("vllm serve mistral-7b --enable-lora --lora-modules chem-100="), "{said}");
+    assert!(
+        said.contains("vllm serve mistral-7b --enable-lora --lora-modules chem-100="),
+        "{said}"
+    );
 
     let input = dir.path().join("in.jsonl");
     std::fs::write(&input, "{\"id\":\"p1\",\"text\":\"THF was added.\"}\n").unwrap();
@@ -75,12 +83,22 @@ async fn a_vllm_lora_module_is_listed_registered_and_asked_for() {
     })
     .await
     .unwrap();
-    assert!(extracted.status.success(), "{}", String::from_utf8_lossy(&extracted.stderr));
+    assert!(
+        extracted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&extracted.stderr)
+    );
     let requests = server.received_requests().await.unwrap();
-    let chat = requests.iter().find(|r| r.url.path() == "/v1/chat/completions").unwrap();
+    let chat = requests
+        .iter()
+        .find(|r| r.url.path() == "/v1/chat/completions")
+        .unwrap();
     let body: serde_json::Value = serde_json::from_slice(&chat.body).unwrap();
     assert_eq!(body["model"], "chem-100");
-    assert!(body.get("lora").is_none(), "vLLM takes the adapter as the model, not a lora field");
+    assert!(
+        body.get("lora").is_none(),
+        "vLLM takes the adapter as the model, not a lora field"
+    );
     let line = &common::read_jsonl(&output)[0];
     assert_eq!(line["model"], "chem-100");
 }

@@ -295,10 +295,7 @@ async fn call_embedded(
     let threads = profile
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get() as u32));
-    let lora = match embedded_adapter(profile) {
-        Ok(lora) => lora,
-        Err(e) => return (Err(e), false),
-    };
+    let lora = embedded_adapters(profile);
     let call = super::embedded::EmbeddedCall {
         path: path.clone(),
         threads,
@@ -324,7 +321,7 @@ async fn call_embedded(
         "stop": call.stop,
         "grammar": grammar.is_some(),
         "slots": call.slots,
-        "lora": lora.as_ref().map(|(path, scale)| serde_json::json!([{"path": path, "scale": scale}])),
+        "lora": lora.iter().map(|(path, scale)| serde_json::json!({"path": path, "scale": scale})).collect::<Vec<_>>(),
     });
     // Pieces go through a channel the inference thread owns a clone of.
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
@@ -344,17 +341,13 @@ async fn call_embedded(
     (result, grammar.is_some())
 }
 
-/// The embedded engine applies one adapter per profile: llama-cpp-2 sets one at a time.
-fn embedded_adapter(profile: &super::ModelProfile) -> Result<Option<(std::path::PathBuf, f32)>, LlmError> {
-    match profile.lora.as_slice() {
-        [] => Ok(None),
-        [one] => Ok(one.path.clone().map(|path| (path, one.scale))),
-        _ => Err(LlmError::Other(format!(
-            "the profile {:?} names {} adapters; the embedded engine applies one per profile: make a profile per adapter, or serve them from a llama.cpp server",
-            profile.name,
-            profile.lora.len()
-        ))),
-    }
+/// The adapters an embedded profile applies (the profile's check made sure each has a path).
+fn embedded_adapters(profile: &super::ModelProfile) -> Vec<(std::path::PathBuf, f32)> {
+    profile
+        .lora
+        .iter()
+        .filter_map(|l| l.path.clone().map(|path| (path, l.scale)))
+        .collect()
 }
 
 fn record_reply(run: &mut Run, reply: Reply) {

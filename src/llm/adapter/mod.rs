@@ -3,6 +3,7 @@
 //! and the check of an adapter against the base model it is applied to (`gguf` reads both
 //! files' headers), so that a wrong base is refused with both names, never inside llama.cpp.
 
+pub mod combine;
 pub mod convert;
 pub mod gguf;
 pub mod peft;

@@ -13,6 +13,26 @@ use std::path::{Path, PathBuf};
 use std::ptr::NonNull;
 use std::time::Instant;
 
+/// `retort-lora-<hash>.gguf` in the temporary directory, the hash over each adapter's path, size,
+/// modification time and scale: a changed file or scale makes another combination.
+fn combined_path(lora: &[(PathBuf, f32)]) -> PathBuf {
+    use sha2::Digest;
+    let mut hash = sha2::Sha256::new();
+    for (path, scale) in lora {
+        let meta = std::fs::metadata(path).ok();
+        let stamp = meta.as_ref().and_then(|m| m.modified().ok()).map(|t| format!("{t:?}"));
+        hash.update(format!(
+            "{}|{:?}|{stamp:?}|{}\n",
+            path.display(),
+            meta.map(|m| m.len()),
+            scale.to_bits()
+        ));
+    }
+    let digest = hash.finalize();
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    std::env::temp_dir().join(format!("retort-lora-{hex}.gguf"))
+}
+
 /// A model loaded for the life of the process (contexts borrow it for `'static`), with its
 /// adapters.
 pub(super) struct Model {
@@ -71,6 +91,26 @@ impl Model {
         );
         self.adapters.insert(path.to_path_buf(), adapter);
         Ok(())
+    }
+
+    /// The one adapter file to load for `lora`: itself, or for several their combination
+    /// (`adapter::combine`), made once in the temporary directory and named by what went into it.
+    pub(super) fn effective(&self, lora: &[(PathBuf, f32)]) -> Result<Option<(PathBuf, f32)>, LlmError> {
+        let failed = |e: crate::llm::adapter::AdapterError| LlmError::Other(e.to_string());
+        match lora {
+            [] => Ok(None),
+            [one] => Ok(Some(one.clone())),
+            many => {
+                for (path, _) in many {
+                    check_fits(path, &self.path).map_err(failed)?;
+                }
+                let out = combined_path(many);
+                if !out.exists() {
+                    crate::llm::adapter::combine::combine(many, &out).map_err(failed)?;
+                }
+                Ok(Some((out, 1.0)))
+            }
+        }
     }
 
     /// Makes `ctx` apply `lora` (loaded before) and nothing else.

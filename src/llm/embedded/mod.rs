@@ -27,8 +27,8 @@ pub struct EmbeddedCall {
     pub slots: u32,
     /// Start after the longest prefix of the prompt a sequence already holds in the cache.
     pub prompt_cache: bool,
-    /// The LoRA adapter applied to the model, with its scale (one at most: see `scheduler`).
-    pub lora: Option<(PathBuf, f32)>,
+    /// The LoRA adapters applied to the model, with their scales.
+    pub lora: Vec<(PathBuf, f32)>,
 }
 
 /// Checks that `path` looks like a loadable GGUF before llama.cpp sees it, so that each problem

@@ -37,7 +37,7 @@ struct ContextKey {
     context: u32,
     threads: u32,
     slots: u32,
-    lora: Option<(PathBuf, f32)>,
+    lora: Vec<(PathBuf, f32)>,
 }
 
 impl ContextKey {
@@ -219,7 +219,8 @@ fn prepare(backend: &LlamaBackend, loaded: &mut Loaded, call: &EmbeddedCall) -> 
         loaded.model = Some(adapters::Model::load(backend, &key.path, key.gpu_layers)?);
     }
     let model = loaded.model.as_mut().expect("loaded above");
-    if let Some((path, _)) = &key.lora
+    let wanted = model.effective(&key.lora)?;
+    if let Some((path, _)) = &wanted
         && !model.has_adapter(path)
     {
         // The model is changed only while no context borrows it.
@@ -234,7 +235,7 @@ fn prepare(backend: &LlamaBackend, loaded: &mut Loaded, call: &EmbeddedCall) -> 
     let context = loaded.context.as_mut().expect("made above");
     if !reuse || context.key.lora != key.lora {
         let started = Instant::now();
-        model.apply(&mut context.ctx, &key.lora)?;
+        model.apply(&mut context.ctx, &wanted)?;
         // What the cache holds was computed under the other adapter.
         context.ctx.clear_kv_cache();
         context.held.clear_all();
