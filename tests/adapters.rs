@@ -368,3 +368,71 @@ fn two_adapters_apply_as_the_sum_of_their_updates() {
         first(&x)
     );
 }
+
+/// The learning-curve flow with adapter profiles, as with any other: `retort extract` with the
+/// base (prompt-only) and two adapter profiles over papers' paragraphs, then `retort curve`.
+#[test]
+fn curve_over_adapter_profiles() {
+    let base = common::test_gguf();
+    let dir = tempfile::tempdir().unwrap();
+    let peft_dir = dir.path().join("chem-lora");
+    peft::write(&peft_dir, &base, &peft::Spec::default());
+    let adapter = dir.path().join("chem.gguf");
+    convert(&peft_dir, &base, &adapter).unwrap();
+    let smol = |name: &str, lora: &str| {
+        format!(
+            "[[model]]\nname = \"{name}\"\nengine = \"embedded\"\npath = \"{}\"\nmode = \"zero-shot\"\nthreads = 1\ncontext = 2048\nmax_tokens = 24\n{lora}\n",
+            base.display()
+        )
+    };
+    let models = [
+        smol("prompt-only", ""),
+        smol(
+            "chem-10",
+            &format!("lora = [{{ path = \"{}\", scale = 0.5 }}]", adapter.display()),
+        ),
+        smol("chem-100", &format!("lora = [{{ path = \"{}\" }}]", adapter.display())),
+    ]
+    .concat();
+    common::write_models(dir.path(), &models);
+    let papers = std::fs::read_to_string(common::data("chemsci2024/compound/test_1000.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(papers.as_bytes());
+    let mut gold = csv::Writer::from_path(dir.path().join("gold.csv")).unwrap();
+    gold.write_record(reader.headers().unwrap()).unwrap();
+    for record in reader.records().take(3) {
+        gold.write_record(&record.unwrap()).unwrap();
+    }
+    gold.flush().unwrap();
+    let gold = dir.path().join("gold.csv");
+    let mut points = Vec::new();
+    for (name, point) in [
+        ("prompt-only", "prompt-only"),
+        ("chem-10", "chem@10"),
+        ("chem-100", "chem@100"),
+    ] {
+        let output = dir.path().join(format!("{name}.jsonl"));
+        let out = common::retort_in(dir.path())
+            .args(["extract", "--task", "compound", "--model", name, "--input"])
+            .arg(&gold)
+            .arg("--output")
+            .arg(&output)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(common::read_jsonl(&output).len(), 3);
+        points.push(format!("{point}={}", output.display()));
+    }
+    let out = common::retort_in(dir.path())
+        .args(["curve", "--task", "compound", "--format", "json", "--gold"])
+        .arg(&gold)
+        .arg("--out")
+        .arg(dir.path().join("curve"))
+        .args(&points)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = report.to_string();
+    assert!(text.contains("chem") && text.contains("prompt-only"), "{text}");
+    assert!(dir.path().join("curve.svg").exists());
+}
