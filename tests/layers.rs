@@ -112,12 +112,13 @@ fn the_scan_sees_references() {
 /// pure handlers (each may use those listed before it), then the views and the driver. Keep in
 /// step with ARCHITECTURE.md ("Inside the workbench").
 const TUI_LAYERS: &[&[&str]] = &[
-    &["theme", "run_marker", "clipboard", "terminal", "command"],
+    &["theme", "run_marker", "clipboard", "terminal", "command", "wrap"],
     &["keymap"],
     &["fields"],
     &["phase"],
     &["review_state"],
     &["state"],
+    &["screen"],
     &["action"],
     &["picker"],
     &["form"],

@@ -19,12 +19,14 @@ pub mod review;
 pub mod review_state;
 pub mod run_marker;
 mod runs;
+pub mod screen;
 pub mod select;
 pub mod state;
 pub mod terminal;
 pub mod theme;
 pub mod update;
 pub mod view;
+pub mod wrap;
 
 use crate::config::Paths;
 use anyhow::{Context, Result, bail};

@@ -8,68 +8,31 @@ mod panels;
 mod queue_bar;
 mod result;
 mod source;
-pub mod wrap;
 
 use super::state::{Level, Pane, State};
+use super::wrap;
 use super::theme::Theme;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
 pub fn render(frame: &mut Frame, state: &State, theme: &Theme) {
-    let bar = u16::from(state.review.is_some());
-    let [main, queue, status, hints] = Layout::vertical([
-        Constraint::Fill(1),
-        Constraint::Length(bar),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(frame.area());
+    let regions = super::screen::regions(state);
     if let Some(review) = &state.review {
-        queue_bar::render(frame, queue, review, theme);
+        queue_bar::render(frame, regions.queue, review, theme);
     }
-    if state.wide() {
-        let panes = visible_panes(state);
-        let constraints: Vec<Constraint> = panes
-            .iter()
-            .map(|p| {
-                if *p == Pane::Source {
-                    Constraint::Percentage(if panes.len() > 2 { 34 } else { 45 })
-                } else {
-                    Constraint::Fill(1)
-                }
-            })
-            .collect();
-        let areas = Layout::horizontal(constraints).split(main);
-        for (pane, area) in panes.iter().zip(areas.iter()) {
-            render_pane(frame, *area, state, theme, *pane);
-        }
-    } else {
-        let [tabs, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(main);
+    let (tabs, panes) = super::screen::panes(state, regions.main);
+    if let Some(tabs) = tabs {
         render_tabs(frame, tabs, state, theme);
-        render_pane(frame, body, state, theme, state.focus);
     }
-    render_status(frame, status, state, theme);
-    render_hints(frame, hints, state, theme);
+    for (pane, area) in panes {
+        render_pane(frame, area, state, theme, pane);
+    }
+    render_status(frame, regions.status, state, theme);
+    render_hints(frame, regions.hints, state, theme);
     overlay::render(frame, state, theme);
-}
-
-/// Side by side when wide: the source, then the focused right-hand pane (or the result), and the
-/// comparison when it is open.
-fn visible_panes(state: &State) -> Vec<Pane> {
-    let main_right = match state.focus {
-        Pane::Editor | Pane::Browser | Pane::Form => state.focus,
-        _ if state.correction.form().is_some() => Pane::Form,
-        _ if state.correction.editor().is_some() => Pane::Editor,
-        _ => Pane::Result,
-    };
-    let mut panes = vec![Pane::Source, main_right];
-    if state.compare_open {
-        panes.push(Pane::Compare);
-    }
-    panes
 }
 
 fn render_pane(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, pane: Pane) {

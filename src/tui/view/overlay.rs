@@ -86,12 +86,12 @@ fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let entry = |key: &str, what: &str| {
         Line::from(vec![
             Span::styled(format!("  {key:<key_width$} "), theme.fg(theme.ok)),
-            Span::raw(super::wrap::abbreviate(what, width.saturating_sub(key_width + 4))),
+            Span::raw(super::super::wrap::abbreviate(what, width.saturating_sub(key_width + 4))),
         ])
     };
     let mut lines = Vec::new();
     for (title, keys) in sections {
-        lines.push(heading(super::wrap::abbreviate(&title, width.saturating_sub(1))));
+        lines.push(heading(super::super::wrap::abbreviate(&title, width.saturating_sub(1))));
         lines.extend(keys.iter().map(|(key, what)| entry(key, what)));
     }
     let per_column = lines.len().div_ceil(columns);

@@ -1,9 +1,10 @@
 //! The source pane: the paragraph with every grounded value in its field's colour, the selected
 //! value marked, a legend, and the text editor while editing.
 
-use super::super::state::{Pane, SourceScroll, State};
+use super::super::state::{Pane, State};
 use super::super::theme::Theme;
-use super::{pane_block, wrap};
+use super::super::wrap;
+use super::pane_block;
 use crate::extraction::Alignment;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -44,10 +45,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     }
     let text = state.paragraph();
     let legend = legend(state, theme);
-    let body_height = inner.height.saturating_sub(u16::from(!legend.spans.is_empty())) as usize;
-    let rows = wrap::rows(&text, inner.width as usize);
+    let super::super::screen::SourceText { body, rows, top } = super::super::screen::source_text(state, area);
+    let body_height = body.height as usize;
     let marks = marks(state, theme, &text);
-    let top = scroll_top(state, &rows, body_height);
     let lines: Vec<Line> = if text.is_empty() {
         vec![Line::styled(
             "Paste or type a paragraph (e to edit, or paste now).",
@@ -74,30 +74,6 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             ..inner
         };
         frame.render_widget(Paragraph::new(legend), at);
-    }
-}
-
-/// The rows scrolled past: following the selected value, or where the user scrolled.
-fn scroll_top(state: &State, rows: &[Range<usize>], height: usize) -> usize {
-    let max = rows.len().saturating_sub(height);
-    if let SourceScroll::Rows(rows_past) = state.source_scroll {
-        return (rows_past as usize).min(max);
-    }
-    let choosing = state
-        .correction
-        .form()
-        .and_then(|f| f.selecting.as_ref())
-        .map(|s| s.bytes());
-    let selected = choosing.or_else(|| {
-        state.highlighted().and_then(|e| {
-            e.values()
-                .get(state.selected)
-                .and_then(|(_, v)| v.span.as_ref().map(|s| s.bytes.clone()))
-        })
-    });
-    match selected {
-        Some(bytes) => wrap::row_of(rows, bytes.start).saturating_sub(height / 3).min(max),
-        None => 0,
     }
 }
 
@@ -145,7 +121,7 @@ fn marks(state: &State, theme: &Theme, text: &str) -> Vec<(Range<usize>, Style)>
 
 /// The fields present, in their colours, and how many values could not be found.
 fn legend<'a>(state: &'a State, theme: &Theme) -> Line<'a> {
-    let Some(extraction) = state.highlighted() else {
+    let Some(extraction) = state.highlighted().filter(|_| super::super::screen::has_legend(state)) else {
         return Line::default();
     };
     let values = extraction.values();

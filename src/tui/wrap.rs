@@ -71,6 +71,22 @@ pub fn row_of(rows: &[Range<usize>], at: usize) -> usize {
         .unwrap_or(rows.len().saturating_sub(1))
 }
 
+/// The byte offset of the character drawn `column` columns into `row` (the row's last
+/// character when the column is past its end).
+pub fn byte_at(text: &str, row: Range<usize>, column: usize) -> usize {
+    let mut used = 0;
+    let mut last = row.start;
+    for (i, c) in text[row.clone()].char_indices() {
+        let w = c.width().unwrap_or(0);
+        last = row.start + i;
+        if column < used + w.max(1) {
+            return last;
+        }
+        used += w;
+    }
+    last
+}
+
 /// One row as a line, with `marks` (byte range, style; sorted, not overlapping) applied.
 pub fn styled_row<'a>(text: &'a str, row: &Range<usize>, marks: &[(Range<usize>, Style)], base: Style) -> Line<'a> {
     let mut spans = Vec::new();
@@ -95,6 +111,18 @@ pub fn styled_row<'a>(text: &'a str, row: &Range<usize>, marks: &[(Range<usize>,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_column_finds_its_character_across_wide_and_multibyte_ones() {
+        let text = "µL of 漢字 here";
+        let row = 0..text.len();
+        assert_eq!(byte_at(text, row.clone(), 0), 0);
+        assert_eq!(&text[byte_at(text, row.clone(), 1)..][..1], "L");
+        // 漢 takes columns 6 and 7.
+        assert_eq!(&text[byte_at(text, row.clone(), 7)..][..3], "漢");
+        assert_eq!(&text[byte_at(text, row.clone(), 8)..][..3], "字");
+        assert_eq!(&text[byte_at(text, row.clone(), 99)..], "e");
+    }
 
     #[test]
     fn abbreviations_end_at_a_word_with_an_ellipsis() {
