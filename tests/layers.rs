@@ -123,6 +123,7 @@ const TUI_LAYERS: &[&[&str]] = &[
     &["picker"],
     &["form"],
     &["select"],
+    &["mouse"],
     &["correction"],
     &["runs"],
     &["navigate"],

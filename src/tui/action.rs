@@ -15,6 +15,8 @@ pub use crate::side::Side;
 #[derive(Debug)]
 pub enum Action {
     Key(KeyEvent),
+    /// A press, drag, release or wheel notch where the terminal reports the mouse.
+    Mouse(crossterm::event::MouseEvent),
     Paste(String),
     Resize(u16, u16),
     /// Time passes (only while something runs), for the elapsed-time display.

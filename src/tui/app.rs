@@ -40,7 +40,7 @@ pub struct Driver {
 
 /// Runs the workbench; `opening` actions (a queue to open) are handled first.
 pub async fn run(mut state: State, theme: Theme, paths: Paths, opening: Vec<Action>) -> anyhow::Result<()> {
-    let mut terminal = super::terminal::enter()?;
+    let mut terminal = super::terminal::enter(state.keymap.mouse)?;
     let mut signals = super::terminal::Signals::listen()?;
     let draft_path = draft::path(&paths.state);
     let previous_hook = std::panic::take_hook();
@@ -149,7 +149,7 @@ fn save_draft(path: &std::path::Path, draft: &Draft) {
     }
 }
 
-/// Terminal events become actions (key presses only, pastes whole, resizes).
+/// Terminal events become actions (key presses only, pastes whole, mouse reports, resizes).
 fn spawn_input(tx: UnboundedSender<Action>) {
     tokio::spawn(async move {
         let mut events = EventStream::new();
@@ -157,6 +157,7 @@ fn spawn_input(tx: UnboundedSender<Action>) {
             let action = match event {
                 Event::Key(key) if key.kind != KeyEventKind::Release => Action::Key(key),
                 Event::Paste(text) => Action::Paste(text),
+                Event::Mouse(mouse) => Action::Mouse(mouse),
                 Event::Resize(w, h) => Action::Resize(w, h),
                 _ => continue,
             };

@@ -75,6 +75,23 @@ impl Scope {
 pub struct Keymap {
     /// (scope, key text) → command, in key order for listings.
     bindings: BTreeMap<(Scope, String), Command>,
+    /// Whether the workbench asks the terminal for mouse events (`[mouse] enabled = "off"` for
+    /// users whose terminal then no longer selects text for copying).
+    pub mouse: bool,
+}
+
+/// `[mouse] enabled = "on" | "off"`.
+fn mouse_setting(keys: &BTreeMap<String, String>) -> Result<bool, String> {
+    let mut enabled = true;
+    for (key, value) in keys {
+        match (key.as_str(), value.as_str()) {
+            ("enabled", "on") => enabled = true,
+            ("enabled", "off") => enabled = false,
+            ("enabled", other) => return Err(format!("[mouse] enabled = {other:?}: write \"on\" or \"off\"")),
+            (other, _) => return Err(format!("[mouse] unknown key {other:?} (only enabled)")),
+        }
+    }
+    Ok(enabled)
 }
 
 impl Keymap {
@@ -83,6 +100,7 @@ impl Keymap {
     pub fn load(user: Option<&str>) -> (Keymap, Option<String>) {
         let mut map = Keymap {
             bindings: BTreeMap::new(),
+            mouse: true,
         };
         if let Err(e) = map.lay_over(DEFAULT) {
             // The default is tested; this cannot happen in a released build.
@@ -95,6 +113,10 @@ impl Keymap {
     fn lay_over(&mut self, text: &str) -> Result<(), String> {
         let table: BTreeMap<String, BTreeMap<String, String>> = toml::from_str(text).map_err(|e| e.to_string())?;
         for (scope_name, keys) in table {
+            if scope_name == "mouse" {
+                self.mouse = mouse_setting(&keys)?;
+                continue;
+            }
             let scope = Scope::from_name(&scope_name).ok_or_else(|| format!("unknown section [{scope_name}]"))?;
             for (key, command) in keys {
                 parse_key(&key).ok_or_else(|| format!("[{scope_name}] unknown key {key:?}"))?;

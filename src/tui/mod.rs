@@ -11,6 +11,7 @@ pub mod fields;
 pub mod form;
 pub mod hints;
 pub mod keymap;
+mod mouse;
 mod navigate;
 pub mod phase;
 pub mod picker;

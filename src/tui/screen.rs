@@ -163,5 +163,9 @@ pub fn point(state: &State, column: u16, row: u16) -> Option<Point> {
         return Some(Point::Pane(pane));
     };
     let paragraph = state.paragraph();
-    Some(Point::Source(wrap::byte_at(&paragraph, range.clone(), (column - text.body.x) as usize)))
+    Some(Point::Source(wrap::byte_at(
+        &paragraph,
+        range.clone(),
+        (column - text.body.x) as usize,
+    )))
 }

@@ -213,7 +213,17 @@ pub struct State {
     pub review: Option<Box<super::review_state::ReviewState>>,
     /// The driver's clock at the last action (for the time spent per queue item).
     pub now: Option<Instant>,
+    /// What the mouse is doing.
+    pub pointer: Pointer,
     pub quit: bool,
+}
+
+/// The mouse's last press (when and on which cell, for double presses) and the word a drag
+/// started from.
+#[derive(Debug, Clone, Default)]
+pub struct Pointer {
+    pub last_press: Option<(Instant, (u16, u16))>,
+    pub anchor: Option<usize>,
 }
 
 /// The draft that survives crashes: what the user typed and chose.
@@ -261,6 +271,7 @@ impl State {
             height: 24,
             review: None,
             now: None,
+            pointer: Pointer::default(),
             quit: false,
         }
     }

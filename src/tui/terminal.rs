@@ -3,20 +3,33 @@
 //! signals that ask for these (SIGTERM, SIGHUP and SIGINT quit; SIGTSTP suspends; SIGCONT
 //! after a stop the workbench could not see, `kill -STOP`, puts the modes back).
 
-use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use crossterm::event::{DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture};
 use crossterm::terminal::{Clear, ClearType, EnterAlternateScreen, enable_raw_mode};
 use ratatui::DefaultTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
-/// Raw mode, the alternate screen and bracketed paste (ratatui's panic hook restores them).
-pub fn enter() -> std::io::Result<DefaultTerminal> {
+/// Whether the workbench asked the terminal for mouse events (to ask again after a suspend, and
+/// to stop on the way out).
+static MOUSE: AtomicBool = AtomicBool::new(false);
+
+/// Raw mode, the alternate screen, bracketed paste and, with `mouse`, mouse reports (ratatui's
+/// panic hook restores the first two; `leave` the rest).
+pub fn enter(mouse: bool) -> std::io::Result<DefaultTerminal> {
     let terminal = ratatui::init();
     crossterm::execute!(std::io::stdout(), EnableBracketedPaste)?;
+    MOUSE.store(mouse, Ordering::Relaxed);
+    if mouse {
+        crossterm::execute!(std::io::stdout(), EnableMouseCapture)?;
+    }
     Ok(terminal)
 }
 
-/// The shell's terminal back: cooked mode, the main screen, no bracketed paste.
+/// The shell's terminal back: cooked mode, the main screen, no bracketed paste, no mouse reports.
 pub fn leave() {
+    if MOUSE.load(Ordering::Relaxed) {
+        let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+    }
     let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
     ratatui::restore();
 }
@@ -44,6 +57,9 @@ pub fn resume(terminal: &mut DefaultTerminal) -> std::io::Result<()> {
         EnableBracketedPaste,
         Clear(ClearType::All)
     )?;
+    if MOUSE.load(Ordering::Relaxed) {
+        crossterm::execute!(std::io::stdout(), EnableMouseCapture)?;
+    }
     *terminal = ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()))?;
     Ok(())
 }

@@ -18,6 +18,9 @@ use crossterm::event::KeyEvent;
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Key(key) => on_key(state, key),
+        // Over an overlay or while typing the paragraph, the mouse does nothing.
+        Action::Mouse(event) if state.mode == Mode::Panes => super::mouse::handle(state, event),
+        Action::Mouse(_) => Vec::new(),
         Action::Paste(text) => on_paste(state, &text),
         Action::Resize(width, height) => {
             state.width = width;

@@ -10,8 +10,8 @@ mod result;
 mod source;
 
 use super::state::{Level, Pane, State};
-use super::wrap;
 use super::theme::Theme;
+use super::wrap;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};

@@ -86,7 +86,10 @@ fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let entry = |key: &str, what: &str| {
         Line::from(vec![
             Span::styled(format!("  {key:<key_width$} "), theme.fg(theme.ok)),
-            Span::raw(super::super::wrap::abbreviate(what, width.saturating_sub(key_width + 4))),
+            Span::raw(super::super::wrap::abbreviate(
+                what,
+                width.saturating_sub(key_width + 4),
+            )),
         ])
     };
     let mut lines = Vec::new();
