@@ -69,6 +69,17 @@ fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         keys_by_command(state, state.focus.scope()),
     ));
     sections.push(("Everywhere".into(), keys_by_command(state, Scope::Global)));
+    if state.keymap.mouse {
+        sections.push((
+            "Mouse ([mouse] enabled = \"off\" in keymap.toml turns it off)".into(),
+            vec![
+                ("click".into(), "in the source with the field editor open: choose the word; elsewhere: focus the pane"),
+                ("drag".into(), "choose the words from where the press was"),
+                ("2× click".into(), "the whole name there"),
+                ("wheel".into(), "scroll the source"),
+            ],
+        ));
+    }
     let outer = block("Keys — Esc closes", theme);
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
