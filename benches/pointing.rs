@@ -3,17 +3,20 @@
 //! paragraph (20 compound paragraphs of the test set, the last 20 MOF-synthesis paragraphs of the
 //! training file), from its field's row, with the word steps alone (`v`, `w`…, `W`…, `Enter`)
 //! and with search and names (`v`, `/`, a few letters, `Tab` to the match, `Enter`; for a name of
-//! several words `Esc`, `e`, `W` or `B`, `Enter`). Then the time from a key to the redrawn screen on a 2,000-word paragraph.
+//! several words `Esc`, `e`, `W` or `B`, `Enter`), and with the mouse (wheel notches until the
+//! value is on screen, one press or drag over its words, `Enter`: each counts one). Then the time
+//! from a key to the redrawn screen on a 2,000-word paragraph.
 //! Usage: cargo bench --bench pointing
 
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use retort::tui::action::{Action, Command, Side};
 use retort::tui::form::{Row, words};
+use retort::tui::screen;
 use retort::tui::state::State;
 use retort::tui::update::update;
 use std::time::{Duration, Instant};
@@ -122,6 +125,76 @@ fn typing(
     Some(keys + 1)
 }
 
+/// Gestures with the mouse: wheel notches until the value's words are on screen, a press on the
+/// first word (dragged to the last when there are several) and `Enter`.
+fn by_mouse(task: &str, paragraph: &str, field: &str, value: &str, (first, last): (usize, usize)) -> usize {
+    let mut state = on_field(task, paragraph, field);
+    let spans = words(paragraph);
+    let mut gestures = 0;
+    let (from, to) = loop {
+        match (cell_for(&state, spans[first].start), cell_for(&state, spans[last].start)) {
+            (Some(from), Some(to)) => break (from, to),
+            // The form opens at the top of the source: what is not shown is below.
+            _ => {
+                let source = cell_for_pane(&state);
+                mouse(&mut state, MouseEventKind::ScrollDown, source);
+                gestures += 1;
+                assert!(gestures < 100, "{value:?} never comes on screen");
+            }
+        }
+    };
+    mouse(&mut state, MouseEventKind::Down(MouseButton::Left), from);
+    if to != from {
+        mouse(&mut state, MouseEventKind::Drag(MouseButton::Left), to);
+    }
+    mouse(&mut state, MouseEventKind::Up(MouseButton::Left), to);
+    assert_eq!(selected(&state), Some((first, last)), "{value:?}");
+    key(&mut state, KeyCode::Enter);
+    check(&state, field, value);
+    gestures + 2
+}
+
+fn mouse(state: &mut State, kind: MouseEventKind, (column, row): (u16, u16)) {
+    let event = MouseEvent {
+        kind,
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    };
+    update(state, Action::Tick(Instant::now()));
+    update(state, Action::Mouse(event));
+}
+
+/// The source pane's area.
+fn source_area(state: &State) -> ratatui::layout::Rect {
+    let (_, panes) = screen::panes(state, screen::regions(state).main);
+    panes
+        .into_iter()
+        .find(|(pane, _)| *pane == retort::tui::state::Pane::Source)
+        .map(|(_, area)| area)
+        .expect("the source is shown")
+}
+
+/// A cell inside the source pane's text, for the wheel.
+fn cell_for_pane(state: &State) -> (u16, u16) {
+    let text = screen::source_text(state, source_area(state));
+    (text.body.x, text.body.y)
+}
+
+/// The cell showing `byte`, if it is on screen (checked with `screen::point`).
+fn cell_for(state: &State, byte: usize) -> Option<(u16, u16)> {
+    use unicode_width::UnicodeWidthStr;
+    let text = screen::source_text(state, source_area(state));
+    let row = retort::tui::wrap::row_of(&text.rows, byte);
+    if row < text.top || row >= text.top + text.body.height as usize {
+        return None;
+    }
+    let paragraph = state.paragraph();
+    let column = paragraph[text.rows[row].start..byte].width() as u16;
+    let cell = (text.body.x + column, text.body.y + (row - text.top) as u16);
+    (screen::point(state, cell.0, cell.1) == Some(screen::Point::Source(byte))).then_some(cell)
+}
+
 fn check(state: &State, field: &str, value: &str) {
     let form = state.correction.form().expect("the form is open");
     let texts: Vec<String> = form
@@ -155,7 +228,7 @@ fn count(task_name: &str, file: &str, take_last: bool) {
     } else {
         examples.iter().take(PARAGRAPHS).collect()
     };
-    let (mut before, mut after, mut skipped) = (Vec::new(), Vec::new(), 0);
+    let (mut before, mut after, mut pointing, mut skipped) = (Vec::new(), Vec::new(), Vec::new(), 0);
     for example in chosen {
         let Some(gold) = example.gold.as_deref().and_then(|g| task.parse(g).ok()) else {
             continue;
@@ -171,6 +244,7 @@ fn count(task_name: &str, file: &str, take_last: bool) {
             };
             before.push(by_words(task_name, &example.input, field, text, run));
             after.push(by_search(task_name, &example.input, field, text, run));
+            pointing.push(by_mouse(task_name, &example.input, field, text, run));
         }
     }
     println!(
@@ -179,6 +253,7 @@ fn count(task_name: &str, file: &str, take_last: bool) {
     );
     println!("  word steps:        {}", summary(&mut before));
     println!("  search and names:  {}", summary(&mut after));
+    println!("  mouse (gestures):  {}", summary(&mut pointing));
 }
 
 /// Time from a key to the redrawn screen while a search is typed on a 2,000-word paragraph.
