@@ -26,12 +26,15 @@ const ALL_LINEAR: &[&str] = &[
     "mlp.down_proj",
 ];
 
-fn adapter(dir: &Path, base: &Path, seed: u64) -> PathBuf {
+/// PEFT's default for Llama models: the query and value projections, rank 8.
+const PEFT_DEFAULT: &[&str] = &["self_attn.q_proj", "self_attn.v_proj"];
+
+fn adapter(dir: &Path, base: &Path, seed: u64, modules: &'static [&'static str], rank: usize) -> PathBuf {
     let peft_dir = dir.join(format!("peft-{seed}"));
     let spec = peft::Spec {
-        modules: ALL_LINEAR,
+        modules,
         layers: 0..30,
-        rank: 16,
+        rank,
         alpha: 32.0,
         seed,
         // Small updates, as after training: the text stays text.
@@ -43,7 +46,8 @@ fn adapter(dir: &Path, base: &Path, seed: u64) -> PathBuf {
     let started = Instant::now();
     convert(&peft_dir, base, &out).unwrap();
     println!(
-        "converted a rank-16 all-linear PEFT adapter ({:.1} MB) in {:.0} ms",
+        "converted a rank-{rank} PEFT adapter on {} modules per layer ({:.1} MB) in {:.0} ms",
+        modules.len(),
         std::fs::metadata(&out).unwrap().len() as f64 / 1e6,
         started.elapsed().as_secs_f64() * 1000.0
     );
@@ -56,7 +60,11 @@ fn main() {
     let rounds = numbers.get(1).copied().unwrap_or(3);
     let base = common::test_gguf();
     let dir = tempfile::tempdir().unwrap();
-    let (first, second) = (adapter(dir.path(), &base, 1), adapter(dir.path(), &base, 2));
+    let (first, second) = (
+        adapter(dir.path(), &base, 1, ALL_LINEAR, 16),
+        adapter(dir.path(), &base, 2, ALL_LINEAR, 16),
+    );
+    let small = adapter(dir.path(), &base, 3, PEFT_DEFAULT, 8);
     let call = |lora: Option<&Path>, text: &str, max_tokens: u32| EmbeddedCall {
         path: base.clone(),
         threads,
@@ -87,9 +95,10 @@ fn main() {
         for lora in [None, Some(first.as_path()), Some(second.as_path())] {
             timed(call(lora, prompt, 1)).await;
         }
-        let mut rates = [Vec::new(), Vec::new()];
+        timed(call(Some(small.as_path()), prompt, 1)).await;
+        let mut rates = [Vec::new(), Vec::new(), Vec::new()];
         for _ in 0..rounds {
-            for (which, lora) in [None, Some(first.as_path())].into_iter().enumerate() {
+            for (which, lora) in [None, Some(first.as_path()), Some(small.as_path())].into_iter().enumerate() {
                 let (reply, total) = timed(call(lora, prompt, 128)).await;
                 let generating = total - reply.time_to_first_token.unwrap_or_default();
                 let tokens = reply.completion_tokens.unwrap_or(0).saturating_sub(1);
@@ -100,11 +109,12 @@ fn main() {
             v.sort_by(f64::total_cmp);
             v[v.len() / 2]
         };
-        let (base_rate, adapted_rate) = (median(&mut rates[0]), median(&mut rates[1]));
-        println!(
-            "generation, {threads} threads, median of {rounds}: base {base_rate:.1} tokens/s, with the adapter {adapted_rate:.1} tokens/s ({:.2}×)",
-            adapted_rate / base_rate
-        );
+        let base_rate = median(&mut rates[0]);
+        println!("generation, {threads} threads, median of {rounds}: base {base_rate:.1} tokens/s");
+        for (which, name) in [(1, "rank 16, all linear layers"), (2, "rank 8, q and v (PEFT's default)")] {
+            let rate = median(&mut rates[which]);
+            println!("  with an adapter of {name}: {rate:.1} tokens/s ({:.2}× the base)", rate / base_rate);
+        }
 
         // Switching: one-token calls alternating between the two adapters, against the same
         // calls on one adapter.
