@@ -132,7 +132,10 @@ fn by_mouse(task: &str, paragraph: &str, field: &str, value: &str, (first, last)
     let spans = words(paragraph);
     let mut gestures = 0;
     let (from, to) = loop {
-        match (cell_for(&state, spans[first].start), cell_for(&state, spans[last].start)) {
+        match (
+            cell_for(&state, spans[first].start),
+            cell_for(&state, spans[last].start),
+        ) {
             (Some(from), Some(to)) => break (from, to),
             // The form opens at the top of the source: what is not shown is below.
             _ => {

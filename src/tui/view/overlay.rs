@@ -73,7 +73,10 @@ fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         sections.push((
             "Mouse ([mouse] enabled = \"off\" in keymap.toml turns it off)".into(),
             vec![
-                ("click".into(), "in the source with the field editor open: choose the word; elsewhere: focus the pane"),
+                (
+                    "click".into(),
+                    "in the source with the field editor open: choose the word; elsewhere: focus the pane",
+                ),
                 ("drag".into(), "choose the words from where the press was"),
                 ("2× click".into(), "the whole name there"),
                 ("wheel".into(), "scroll the source"),
