@@ -210,3 +210,32 @@ fn presses_elsewhere_focus_a_pane_and_the_mouse_can_be_turned_off() {
     let (_, error) = retort::tui::keymap::Keymap::load(Some("[mouse]\nenabled = \"maybe\"\n"));
     assert!(error.unwrap().contains("\"on\" or \"off\""));
 }
+
+#[test]
+fn a_press_on_a_row_of_the_field_editor_makes_it_the_current_row() {
+    let mut state = common::tui_state(
+        "mof-synthesis",
+        "Zn(NO3)2·6H2O (0.30 g) and H2BDC in DMF were heated at 120 °C for 24 h.",
+        160,
+        48,
+    );
+    update(&mut state, Action::Command(Command::Run));
+    common::finish_run(
+        &mut state,
+        Side::Main,
+        r#"[{"compound": "MOF-5", "metal": "Zn(NO3)2·6H2O"}]"#,
+    );
+    update(&mut state, Action::Command(Command::EditFields));
+    let form = state.correction.form().unwrap();
+    let listed = rows(state.task(), &form.extraction, form.record);
+    assert_eq!(form.row, 0);
+    // Find the screen row of the third field's row.
+    let target = 2;
+    let cell = (0..state.height)
+        .flat_map(|y| (0..state.width).map(move |x| (x, y)))
+        .find(|(x, y)| point(&state, *x, *y) == Some(Point::FormRow(target)))
+        .expect("the row is on screen");
+    click(&mut state, cell, Instant::now());
+    assert_eq!(state.correction.form().unwrap().row, target, "{:?}", listed[target]);
+    assert_eq!(state.focus, Pane::Form);
+}

@@ -1,8 +1,8 @@
 //! The mouse, where the terminal reports it (most do, over SSH too; off with `[mouse] enabled =
 //! "off"` in keymap.toml). With the field editor open, a press on the source starts choosing
 //! words at the word under it, a drag extends the choice word by word, a double press takes the
-//! whole name there, and the release says what Enter will do; elsewhere a press focuses the pane
-//! under it. The wheel scrolls the source. Every gesture has its keys: the mouse is never needed.
+//! whole name there, and the release says what Enter will do; a press on a row of the field
+//! editor makes it the current row; elsewhere a press focuses the pane under it. The wheel scrolls the source. Every gesture has its keys: the mouse is never needed.
 //! What lies under a cell comes from `screen`, the layout the view draws by.
 
 use super::action::Effect;
@@ -42,6 +42,7 @@ fn press(state: &mut State, point: Option<Point>, cell: (u16, u16)) -> Vec<Effec
     match point {
         Some(Point::Source(byte)) if state.correction.form().is_some() => choose_from(state, byte, double),
         Some(Point::Source(_)) => focus(state, Pane::Source),
+        Some(Point::FormRow(row)) => form_row(state, row),
         Some(Point::Pane(pane)) => focus(state, pane),
         None => Vec::new(),
     }
@@ -126,6 +127,19 @@ fn pin_source(state: &mut State) -> SourceScroll {
         .map_or(0, |(_, area)| screen::source_text(state, *area).top);
     state.source_scroll = SourceScroll::Rows(top.min(u16::MAX as usize) as u16);
     state.source_scroll
+}
+
+/// A press on a row of the field editor makes it the current row (not while a value is typed
+/// or words are chosen: those end with their own keys).
+fn form_row(state: &mut State, row: usize) -> Vec<Effect> {
+    state.focus = Pane::Form;
+    if let Some(form) = state.correction.form_mut()
+        && form.input.is_none()
+        && form.selecting.is_none()
+    {
+        form.row = row;
+    }
+    Vec::new()
 }
 
 fn focus(state: &mut State, pane: Pane) -> Vec<Effect> {

@@ -142,8 +142,28 @@ fn scroll_top(state: &State, rows: &[Range<usize>], height: usize) -> usize {
 pub enum Point {
     /// A character of the source's paragraph (its byte offset).
     Source(usize),
+    /// A row of the field editor (its index in `fields::rows`).
+    FormRow(usize),
     /// Elsewhere in a pane.
     Pane(Pane),
+}
+
+/// The first of the field editor's rows shown in a pane `height` rows high inside: the current
+/// row stays on screen with one line to spare.
+pub fn form_top(current: usize, height: u16) -> usize {
+    current.saturating_sub(height.saturating_sub(2) as usize)
+}
+
+/// The field editor's row drawn on screen row `row` of the pane `area`, if any.
+fn form_row(state: &State, area: Rect, row: u16) -> Option<usize> {
+    let form = state.correction.form()?;
+    let inside = inner(area);
+    if row < inside.y || row >= inside.y + inside.height {
+        return None;
+    }
+    let index = form_top(form.row, inside.height) + (row - inside.y) as usize;
+    let count = super::fields::rows(state.task(), &form.extraction, form.record).len();
+    (index < count).then_some(index)
 }
 
 /// What is at (`column`, `row`): a character of the source, or a pane.
@@ -151,6 +171,9 @@ pub fn point(state: &State, column: u16, row: u16) -> Option<Point> {
     let at = Position::new(column, row);
     let (_, panes) = panes(state, regions(state).main);
     let (pane, area) = panes.into_iter().find(|(_, area)| area.contains(at))?;
+    if pane == Pane::Form {
+        return Some(form_row(state, area, row).map_or(Point::Pane(pane), Point::FormRow));
+    }
     if pane != Pane::Source || state.editing_source() {
         return Some(Point::Pane(pane));
     }

@@ -64,7 +64,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             theme.fg(theme.warning),
         ));
     }
-    let top = (form.row as u16).saturating_sub(inner.height.saturating_sub(2));
+    let top = super::super::screen::form_top(form.row, inner.height) as u16;
     frame.render_widget(Paragraph::new(lines).scroll((top, 0)), inner);
     if let (Some(input), Some((row, x))) = (&form.input, input_at) {
         let y = inner.y + row as u16 - top;
