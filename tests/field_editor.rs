@@ -318,3 +318,116 @@ fn a_name_is_one_key_and_its_words_a_second() {
     let texts = form(&state).records[0].texts("compound");
     assert!(texts.contains(&"β-alanine hydrochloride"), "{texts:?}");
 }
+
+/// The compound list names every mention: a name set from the source offers its other
+/// occurrences (found as grounding finds them: soft hyphens, case), `+` adds them in order of
+/// appearance; a removed name offers its other copies; any other key lets the offer go.
+#[test]
+fn every_occurrence_in_one_key() {
+    let paragraph = "NaOH and ethanol were mixed; the ethanol was removed, Na\u{ad}OH added and Ethanol again with µ-oxo and β-alanine.";
+    let mut state = choosing_a_new_compound(paragraph, "Water | THF | THF");
+    press(&mut state, "/");
+    typed(&mut state, "ethanol");
+    update(&mut state, key(KeyCode::Enter));
+    let notice = state.notice.as_ref().unwrap().text.clone();
+    assert!(notice.contains("“ethanol” occurs 2 more times"), "{notice}");
+    press(&mut state, "+");
+    let texts = form(&state).records[0].texts("compound");
+    assert_eq!(texts, ["Water", "THF", "THF", "ethanol", "ethanol", "Ethanol"]);
+    let spans: Vec<usize> = form(&state)
+        .field_values(0, "compound")
+        .iter()
+        .filter_map(|v| v.span.as_ref().map(|s| s.bytes.start))
+        .collect();
+    assert!(
+        spans.windows(2).all(|w| w[0] < w[1]),
+        "in order of appearance: {spans:?}"
+    );
+
+    // NaOH: the soft-hyphenated mention is the same name, added as written.
+    choose_new(&mut state);
+    press(&mut state, "/");
+    typed(&mut state, "naoh");
+    update(&mut state, key(KeyCode::Enter));
+    press(&mut state, "+");
+    let texts: Vec<String> = form(&state).records[0]
+        .texts("compound")
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+    assert!(
+        texts.contains(&"NaOH".to_string()) && texts.contains(&"Na\u{ad}OH".to_string()),
+        "{texts:?}"
+    );
+    let at = |name: &str| texts.iter().position(|t| t == name).unwrap();
+    assert!(
+        at("ethanol") < at("Na\u{ad}OH") && at("Na\u{ad}OH") < at("Ethanol"),
+        "placed by where it occurs: {texts:?}"
+    );
+
+    // Removing one THF offers the other; another key first lets the offer go.
+    let thf = |state: &State| -> Vec<usize> {
+        form(state).records[0]
+            .texts("compound")
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| **t == "THF")
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let first = thf(&state)[0];
+    go_to(
+        &mut state,
+        &Row::Value {
+            field: "compound".into(),
+            index: first,
+        },
+    );
+    press(&mut state, "d");
+    assert!(
+        state
+            .notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("“THF” is listed 1 more time")
+    );
+    press(&mut state, "j");
+    press(&mut state, "+");
+    assert_eq!(thf(&state).len(), 1, "the offer was let go");
+    let last = thf(&state)[0];
+    go_to(
+        &mut state,
+        &Row::Value {
+            field: "compound".into(),
+            index: last,
+        },
+    );
+    press(&mut state, "d");
+    assert!(thf(&state).is_empty());
+    // Removing a name listed twice, and taking the offer.
+    let ethanol = form(&state).records[0]
+        .texts("compound")
+        .iter()
+        .position(|t| *t == "ethanol")
+        .unwrap();
+    go_to(
+        &mut state,
+        &Row::Value {
+            field: "compound".into(),
+            index: ethanol,
+        },
+    );
+    press(&mut state, "d");
+    assert!(
+        state
+            .notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("“ethanol” is listed 2 more times")
+    );
+    press(&mut state, "+");
+    let texts = form(&state).records[0].texts("compound");
+    assert!(texts.iter().all(|t| !t.eq_ignore_ascii_case("ethanol")), "{texts:?}");
+}

@@ -121,6 +121,7 @@ const TUI_LAYERS: &[&[&str]] = &[
     &["screen"],
     &["action"],
     &["picker"],
+    &["repeats"],
     &["form"],
     &["select"],
     &["mouse"],

@@ -38,6 +38,13 @@ impl Extraction {
         }
     }
 
+    /// Puts `value` before the value at `slot.index` (at the end when it is past the last).
+    pub fn insert_value(&mut self, slot: &Slot, value: Value, list: bool) {
+        if let Some(values) = self.values_of(slot.record, &slot.field, list) {
+            values.insert(slot.index.min(values.len()), value);
+        }
+    }
+
     /// Removes the value at `slot`; a field left without values means "missing".
     pub fn remove_value(&mut self, slot: &Slot) {
         if let Some(values) = self.values_of(slot.record, &slot.field, false)

@@ -168,6 +168,7 @@ mod tests {
             verbatim: true,
             separator: separator.map(Into::into),
             missing: missing.map(Into::into),
+            repeats: false,
             list: false,
             description: String::new(),
         }

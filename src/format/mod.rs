@@ -67,6 +67,10 @@ pub struct FieldSpec {
     /// The field is a JSON list of strings.
     #[serde(default)]
     pub list: bool,
+    /// The answer lists every mention, repeats included (the compound task): a value set or
+    /// removed in the field editor offers the same for its other occurrences.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub repeats: bool,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
 }

@@ -20,6 +20,21 @@ pub struct FormState {
     pub input: Option<TextArea<'static>>,
     /// Words of the source being chosen as the value.
     pub selecting: Option<Selection>,
+    /// The same change offered for a value's other occurrences (`repeats`), until the next command.
+    pub repeats: Option<Repeats>,
+}
+
+/// What `+` would do to the other occurrences of the value just set or removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Repeats {
+    /// Add these places of the paragraph as values of `field`.
+    Add {
+        record: usize,
+        field: String,
+        spans: Vec<Range<usize>>,
+    },
+    /// Remove the values of `field` whose text is `text` (normalised).
+    Remove { record: usize, field: String, text: String },
 }
 
 /// One line of the form.

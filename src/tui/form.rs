@@ -15,8 +15,14 @@ pub use super::fields::{FormState, Row, Selection, holds_many, rows, words};
 /// the rows (choosing words of the source is `select`'s). Accepting is the correction's (or the
 /// queue's).
 pub(super) fn handle(state: &mut State, command: Command) -> Option<Vec<Effect>> {
-    let form = state.correction.form()?;
+    let form = state.correction.form_mut()?;
+    // An offer for other occurrences lasts until the next command.
+    let offer = form.repeats.take();
     let typing = form.input.is_some();
+    if command == Command::AllOccurrences {
+        form.repeats = offer;
+        return Some(super::repeats::apply(state));
+    }
     Some(match command {
         Command::Choose if typing => commit_input(state),
         Command::Close if typing => cancel_input(state),
@@ -44,6 +50,7 @@ pub(super) fn can(state: &State, command: Command) -> Option<bool> {
         Command::SelectNext | Command::SelectPrev | Command::EditValue | Command::ClearValue => true,
         Command::AddValue | Command::AddRecord | Command::RemoveRecord => true,
         Command::Close | Command::Edit => true,
+        Command::AllOccurrences => form.repeats.is_some(),
         _ => return None,
     })
 }
@@ -65,6 +72,7 @@ pub(super) fn open(state: &mut State, side: Side) -> Vec<Effect> {
         row: 0,
         input: None,
         selecting: None,
+        repeats: None,
     });
     state.focus = Pane::Form;
     follow_row(state);
@@ -222,8 +230,16 @@ pub(super) fn clear(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     };
     if let (Row::Value { .. }, Some(form)) = (row, state.correction.form_mut()) {
+        let text = form
+            .extraction
+            .field_values(slot.record, &slot.field)
+            .get(slot.index)
+            .map(|v| v.text.clone());
         form.extraction.remove_value(&slot);
         changed(state);
+        if let Some(text) = text {
+            super::repeats::offer_after_remove(state, slot.record, &slot.field, &text);
+        }
     }
     Vec::new()
 }
@@ -254,6 +270,7 @@ pub(super) fn set(state: &mut State, slot: &Slot, value: Value) {
         form.extraction.set_value(slot, value, list);
     }
     changed(state);
+    super::repeats::offer_after_set(state, slot);
 }
 
 /// After a change: the cursor stays on a row that exists and the source follows it.

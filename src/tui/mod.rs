@@ -16,6 +16,7 @@ mod navigate;
 pub mod phase;
 pub mod picker;
 pub mod queue_io;
+mod repeats;
 pub mod review;
 pub mod review_state;
 pub mod run_marker;

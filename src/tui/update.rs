@@ -215,6 +215,7 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         | Command::ReviewPrev
         | Command::EditValue
         | Command::ClearValue
+        | Command::AllOccurrences
         | Command::AddValue
         | Command::AddRecord
         | Command::RemoveRecord
