@@ -239,3 +239,22 @@ fn a_press_on_a_row_of_the_field_editor_makes_it_the_current_row() {
     assert_eq!(state.correction.form().unwrap().row, target, "{:?}", listed[target]);
     assert_eq!(state.focus, Pane::Form);
 }
+
+#[test]
+fn the_wheel_over_the_result_moves_through_its_values() {
+    let mut state = common::tui_state("compound", &paragraph(), 160, 48);
+    update(&mut state, Action::Command(Command::Run));
+    common::finish_run(&mut state, Side::Main, "Lithium hydroxide | THF | ethanol");
+    state.focus = Pane::Source;
+    assert_eq!(state.selected, 0);
+    let over_result = (120, 10);
+    assert_eq!(
+        point(&state, over_result.0, over_result.1),
+        Some(Point::Pane(Pane::Result))
+    );
+    mouse(&mut state, MouseEventKind::ScrollDown, over_result, Instant::now());
+    assert_eq!((state.focus, state.selected), (Pane::Result, 1));
+    mouse(&mut state, MouseEventKind::ScrollDown, over_result, Instant::now());
+    mouse(&mut state, MouseEventKind::ScrollUp, over_result, Instant::now());
+    assert_eq!(state.selected, 1);
+}

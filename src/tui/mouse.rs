@@ -2,10 +2,12 @@
 //! "off"` in keymap.toml). With the field editor open, a press on the source starts choosing
 //! words at the word under it, a drag extends the choice word by word, a double press takes the
 //! whole name there, and the release says what Enter will do; a press on a row of the field
-//! editor makes it the current row; elsewhere a press focuses the pane under it. The wheel scrolls the source. Every gesture has its keys: the mouse is never needed.
+//! editor makes it the current row; elsewhere a press focuses the pane under it. The wheel
+//! scrolls the source, and moves through the other panes' values as `j`/`k` do. Every gesture
+//! has its keys: the mouse is never needed.
 //! What lies under a cell comes from `screen`, the layout the view draws by.
 
-use super::action::Effect;
+use super::action::{Command, Effect};
 use super::screen::{self, Point};
 use super::select;
 use super::state::{Level, Pane, SourceScroll, State};
@@ -18,19 +20,50 @@ const DOUBLE_PRESS: Duration = Duration::from_millis(400);
 /// Rows the wheel scrolls the source per notch.
 const WHEEL_ROWS: u16 = 3;
 
-pub(super) fn handle(state: &mut State, event: MouseEvent) -> Vec<Effect> {
+/// What a mouse event comes to: done here, or a command for `update` to carry out as if its
+/// key were pressed (the wheel over a list moves through it as `j`/`k` do).
+pub(super) enum Outcome {
+    Done(Vec<Effect>),
+    Command(Command),
+}
+
+pub(super) fn handle(state: &mut State, event: MouseEvent) -> Outcome {
     if !state.keymap.mouse {
-        return Vec::new();
+        return Outcome::Done(Vec::new());
     }
     let point = screen::point(state, event.column, event.row);
-    match event.kind {
+    Outcome::Done(match event.kind {
         MouseEventKind::Down(MouseButton::Left) => press(state, point, (event.column, event.row)),
         MouseEventKind::Drag(MouseButton::Left) => drag(state, point),
         MouseEventKind::Up(MouseButton::Left) => release(state),
-        MouseEventKind::ScrollDown => wheel(state, point, true),
-        MouseEventKind::ScrollUp => wheel(state, point, false),
+        MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+            let down = event.kind == MouseEventKind::ScrollDown;
+            if let Some(command) = wheel_over_list(state, point, down) {
+                return Outcome::Command(command);
+            }
+            wheel(state, point, down)
+        }
         _ => Vec::new(),
+    })
+}
+
+/// Over the result, the comparison or the field editor (not while words are chosen), the wheel
+/// focuses the pane and moves through its values as `j`/`k` do.
+fn wheel_over_list(state: &mut State, point: Option<Point>, down: bool) -> Option<Command> {
+    let pane = match point? {
+        Point::FormRow(_) => Pane::Form,
+        Point::Pane(pane @ (Pane::Result | Pane::Compare | Pane::Form)) => pane,
+        _ => return None,
+    };
+    if state
+        .correction
+        .form()
+        .is_some_and(|f| f.selecting.is_some() || f.input.is_some())
+    {
+        return None;
     }
+    state.focus = pane;
+    Some(if down { Command::SelectNext } else { Command::SelectPrev })
 }
 
 fn press(state: &mut State, point: Option<Point>, cell: (u16, u16)) -> Vec<Effect> {

@@ -19,7 +19,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Key(key) => on_key(state, key),
         // Over an overlay or while typing the paragraph, the mouse does nothing.
-        Action::Mouse(event) if state.mode == Mode::Panes => super::mouse::handle(state, event),
+        Action::Mouse(event) if state.mode == Mode::Panes => match super::mouse::handle(state, event) {
+            super::mouse::Outcome::Done(effects) => effects,
+            super::mouse::Outcome::Command(command) => on_command(state, command),
+        },
         Action::Mouse(_) => Vec::new(),
         Action::Paste(text) => on_paste(state, &text),
         Action::Resize(width, height) => {
