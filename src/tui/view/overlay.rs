@@ -79,7 +79,10 @@ fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 ),
                 ("drag".into(), "choose the words from where the press was"),
                 ("2× click".into(), "the whole name there"),
-                ("wheel".into(), "scroll the source; over a list, its next or previous value"),
+                (
+                    "wheel".into(),
+                    "scroll the source; over a list, its next or previous value",
+                ),
             ],
         ));
     }
