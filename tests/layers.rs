@@ -124,6 +124,7 @@ const TUI_LAYERS: &[&[&str]] = &[
     &["repeats"],
     &["form"],
     &["select"],
+    &["find"],
     &["mouse"],
     &["correction"],
     &["runs"],

@@ -8,6 +8,7 @@ pub mod command;
 mod correction;
 pub mod draft;
 pub mod fields;
+mod find;
 pub mod form;
 pub mod hints;
 pub mod keymap;

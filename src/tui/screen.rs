@@ -123,7 +123,8 @@ fn scroll_top(state: &State, rows: &[Range<usize>], height: usize) -> usize {
         .correction
         .form()
         .and_then(|f| f.selecting.as_ref())
-        .map(|s| s.bytes());
+        .map(|s| s.bytes())
+        .or_else(|| state.find.as_ref().and_then(|f| f.at.clone()));
     let selected = choosing.or_else(|| {
         state.highlighted().and_then(|e| {
             e.values()

@@ -215,7 +215,17 @@ pub struct State {
     pub now: Option<Instant>,
     /// What the mouse is doing.
     pub pointer: Pointer,
+    /// A word being found in the source pane (`/`), outside the field editor.
+    pub find: Option<Find>,
     pub quit: bool,
+}
+
+/// The source pane's find: the query, whether keys still type into it, the marked match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Find {
+    pub query: String,
+    pub typing: bool,
+    pub at: Option<std::ops::Range<usize>>,
 }
 
 /// The mouse's last press (when and on which cell, for double presses) and the word a drag
@@ -272,6 +282,7 @@ impl State {
             review: None,
             now: None,
             pointer: Pointer::default(),
+            find: None,
             quit: false,
         }
     }
@@ -337,6 +348,7 @@ impl State {
                 },
                 None => Scope::Form,
             },
+            (Mode::Panes, Pane::Source) if self.find.as_ref().is_some_and(|f| f.typing) => Scope::SelectSearch,
             (Mode::Panes, pane) => pane.scope(),
         }
     }

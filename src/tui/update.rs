@@ -117,6 +117,9 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if select::typing_search(state) {
         return select::type_key(state, key);
     }
+    if super::find::typing(state) {
+        return super::find::type_key(state, key);
+    }
     match (&mut state.mode, state.focus) {
         (Mode::Overlay(Overlay::Picker(picker)), _) => picker::type_key(picker, &key),
         (Mode::EditingSource, _) if state.source.input(key) => state.draft_changed(),
@@ -160,6 +163,7 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
     let handled = (state.focus == Pane::Form)
         .then(|| select::handle(state, command).or_else(|| form::handle(state, command)))
         .flatten()
+        .or_else(|| super::find::handle(state, command))
         .or_else(|| review::handle(state, command))
         .or_else(|| correction::handle(state, command));
     if let Some(effects) = handled {
@@ -240,6 +244,7 @@ pub fn available(state: &State, command: Command) -> bool {
     let from_handlers = (state.focus == Pane::Form)
         .then(|| select::can(state, command).or_else(|| form::can(state, command)))
         .flatten()
+        .or_else(|| super::find::can(state, command))
         .or_else(|| review::can(state, command))
         .or_else(|| correction::can(state, command));
     if let Some(can) = from_handlers {

@@ -79,12 +79,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 
 /// Byte ranges to colour, sorted and without overlaps (an earlier value wins).
 fn marks(state: &State, theme: &Theme, text: &str) -> Vec<(Range<usize>, Style)> {
-    let Some(extraction) = state.highlighted() else {
-        return Vec::new();
-    };
     let task = state.task();
     let mut marks: Vec<(Range<usize>, Style)> = Vec::new();
-    for (index, (field, value)) in extraction.values().into_iter().enumerate() {
+    let values = state.highlighted().map(|e| e.values()).unwrap_or_default();
+    for (index, (field, value)) in values.into_iter().enumerate() {
         let Some(span) = &value.span else { continue };
         if span.bytes.end > text.len()
             || !text.is_char_boundary(span.bytes.start)
@@ -104,7 +102,11 @@ fn marks(state: &State, theme: &Theme, text: &str) -> Vec<(Range<usize>, Style)>
         }
         marks.push((span.bytes.clone(), style));
     }
-    // The words being chosen as a value stand out over everything else.
+    // The match found in the source, then the words being chosen, stand out over the rest.
+    if let Some(found) = state.find.as_ref().and_then(|f| f.at.clone()) {
+        marks.retain(|(r, _)| r.end <= found.start || r.start >= found.end);
+        marks.push((found, theme.fg(theme.focused).add_modifier(Modifier::REVERSED)));
+    }
     if let Some(selection) = state.correction.form().and_then(|f| f.selecting.as_ref()) {
         let bytes = selection.bytes();
         marks.retain(|(r, _)| r.end <= bytes.start || r.start >= bytes.end);
