@@ -77,6 +77,19 @@ fn a_profile_selects_the_servers_adapter_per_request() {
     assert_eq!(zero.raw_reply, plain.raw_reply, "scale 0 is the base model's output");
     assert_eq!(logprobs(&zero), logprobs(&plain));
 
+    // `retort models` lists the server's adapters.
+    let dir_config = tempfile::tempdir().unwrap();
+    common::write_models(
+        dir_config.path(),
+        &format!(
+            "[[model]]\nname = \"lab\"\nengine = \"openai\"\nbase_url = \"{}\"\n",
+            server.url
+        ),
+    );
+    let listed = common::retort_in(dir_config.path()).arg("models").output().unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(listed.contains("LoRA adapters: 0 chem.gguf"), "{listed}");
+
     let missing = run(
         &runtime,
         &engines,

@@ -332,9 +332,10 @@ async fn server_status(engine: &crate::llm::HttpEngine, profile: &crate::llm::Mo
             parts.push(format!("{url}: needs {var}"));
             continue;
         }
-        match crate::llm::served::list(engine, &url, profile.api_key().as_deref()).await {
+        let key = profile.api_key();
+        match crate::llm::served::list(engine, &url, key.as_deref()).await {
             Ok(served) => parts.push(format!(
-                "{url}: serves {}",
+                "{url}: serves {}{}",
                 if served.is_empty() {
                     "nothing listed".into()
                 } else {
@@ -343,13 +344,34 @@ async fn server_status(engine: &crate::llm::HttpEngine, profile: &crate::llm::Mo
                         .map(crate::llm::served::Served::label)
                         .collect::<Vec<_>>()
                         .join(", ")
-                }
+                },
+                server_adapters(engine, &url, key.as_deref()).await
             )),
             Err(crate::llm::error::LlmError::Connect { .. }) => parts.push(format!("{url}: unreachable")),
             Err(e) => parts.push(format!("{url}: {e}")),
         }
     }
     parts.join("; ")
+}
+
+/// A llama.cpp server's LoRA adapters (` · LoRA adapters: 0 chem-10.gguf, …`); nothing for a
+/// server without `/lora-adapters`.
+async fn server_adapters(engine: &crate::llm::HttpEngine, url: &str, key: Option<&str>) -> String {
+    match crate::llm::served::adapters(engine, url, key).await {
+        Ok(listed) if !listed.is_empty() => {
+            let names: Vec<String> = listed
+                .iter()
+                .map(|a| {
+                    let file = std::path::Path::new(&a.path)
+                        .file_name()
+                        .map_or(a.path.clone(), |n| n.to_string_lossy().into_owned());
+                    format!("{} {file}", a.id)
+                })
+                .collect();
+            format!(" · LoRA adapters: {}", names.join(", "))
+        }
+        _ => String::new(),
+    }
 }
 
 pub fn fetch_default(paths: &Paths) -> Result<()> {
