@@ -120,26 +120,18 @@ fn values<R: std::io::Read + std::io::Seek>(
         .map_err(|e| AdapterError::file(path, format!("{name}: {e}")))?
         .ok_or_else(|| AdapterError::file(path, format!("{name} has no data")))?;
     let bytes = data.as_slice();
-    Ok(match kind {
-        TensorType::F32 => bytes
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect(),
-        TensorType::F16 => bytes
-            .chunks_exact(2)
-            .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
-            .collect(),
-        TensorType::BF16 => bytes
-            .chunks_exact(2)
-            .map(|c| half::bf16::from_le_bytes([c[0], c[1]]).to_f32())
-            .collect(),
+    let floats = match kind {
+        TensorType::F32 => super::FloatBytes::F32,
+        TensorType::F16 => super::FloatBytes::F16,
+        TensorType::BF16 => super::FloatBytes::BF16,
         other => {
             return Err(AdapterError::Unsupported {
                 path: path.display().to_string(),
                 message: format!("{name} is {other:?}; adapters are combined from F32, F16 or BF16 tensors"),
             });
         }
-    })
+    };
+    Ok(super::decode(bytes, floats))
 }
 
 #[cfg(test)]

@@ -46,6 +46,37 @@ impl LoraRef {
     }
 }
 
+/// Little-endian floats as written in safetensors and GGUF files.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum FloatBytes {
+    F32,
+    F16,
+    BF16,
+    F64,
+}
+
+/// `bytes` read as `kind` floats, widened or narrowed to f32.
+pub(crate) fn decode(bytes: &[u8], kind: FloatBytes) -> Vec<f32> {
+    match kind {
+        FloatBytes::F32 => bytes
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect(),
+        FloatBytes::F16 => bytes
+            .chunks_exact(2)
+            .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
+            .collect(),
+        FloatBytes::BF16 => bytes
+            .chunks_exact(2)
+            .map(|c| half::bf16::from_le_bytes([c[0], c[1]]).to_f32())
+            .collect(),
+        FloatBytes::F64 => bytes
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")) as f32)
+            .collect(),
+    }
+}
+
 /// Why an adapter cannot be converted or applied; each names the files involved.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AdapterError {

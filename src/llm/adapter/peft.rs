@@ -208,26 +208,14 @@ fn matrix(view: safetensors::tensor::TensorView<'_>) -> Result<Matrix, String> {
             view.shape()
         ));
     };
-    let data = view.data();
-    let values: Vec<f32> = match view.dtype() {
-        Dtype::F32 => data
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect(),
-        Dtype::F16 => data
-            .chunks_exact(2)
-            .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
-            .collect(),
-        Dtype::BF16 => data
-            .chunks_exact(2)
-            .map(|c| half::bf16::from_le_bytes([c[0], c[1]]).to_f32())
-            .collect(),
-        Dtype::F64 => data
-            .chunks_exact(8)
-            .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")) as f32)
-            .collect(),
+    let kind = match view.dtype() {
+        Dtype::F32 => super::FloatBytes::F32,
+        Dtype::F16 => super::FloatBytes::F16,
+        Dtype::BF16 => super::FloatBytes::BF16,
+        Dtype::F64 => super::FloatBytes::F64,
         other => return Err(format!("has element type {other:?}; expected F32, F16, BF16 or F64")),
     };
+    let values = super::decode(view.data(), kind);
     if values.len() != rows * cols {
         return Err(format!("holds {} values for shape {rows}×{cols}", values.len()));
     }
