@@ -258,3 +258,83 @@ fn the_wheel_over_the_result_moves_through_its_values() {
     mouse(&mut state, MouseEventKind::ScrollUp, over_result, Instant::now());
     assert_eq!(state.selected, 1);
 }
+
+/// Where `text` is drawn in the result pane: its first cell.
+fn drawn_at(state: &State, text: &str) -> (u16, u16) {
+    let screen = common::render_text(state);
+    let (_, panes) = retort::tui::screen::panes(state, retort::tui::screen::regions(state).main);
+    let (_, area) = panes
+        .into_iter()
+        .find(|(p, _)| *p == Pane::Result)
+        .expect("the result is shown");
+    let wanted: Vec<char> = text.chars().collect();
+    for (y, line) in screen.lines().enumerate() {
+        let chars: Vec<char> = line.chars().collect();
+        let columns = area.x as usize..(area.x + area.width) as usize;
+        if let Some(x) = columns
+            .clone()
+            .find(|&x| x < chars.len() && chars[x..].starts_with(&wanted))
+        {
+            return (x as u16, y as u16);
+        }
+    }
+    panic!("{text:?} is not drawn in the result:\n{screen}");
+}
+
+fn result_state(task: &str, paragraph: &str, reply: &str) -> State {
+    let mut state = common::tui_state(task, paragraph, 160, 30);
+    update(&mut state, Action::Command(Command::Run));
+    common::finish_run(&mut state, Side::Main, reply);
+    state.focus = Pane::Source;
+    state
+}
+
+fn index_of(state: &State, text: &str) -> usize {
+    let values = state.highlighted().unwrap().values();
+    values.iter().position(|(_, v)| v.text == text).expect("a value")
+}
+
+#[test]
+fn a_press_on_a_value_of_the_result_selects_it_in_every_layout() {
+    let now = Instant::now();
+    // A value per line.
+    let mut state = result_state("compound", &paragraph(), "Lithium hydroxide | THF | ethanol");
+    let thf = drawn_at(&state, "THF");
+    click(&mut state, (thf.0 + 1, thf.1), now);
+    assert_eq!((state.focus, state.selected), (Pane::Result, 1));
+    assert_eq!(state.source_scroll, SourceScroll::FollowSelection);
+    let ethanol = drawn_at(&state, "ethanol");
+    click(&mut state, ethanol, now);
+    assert_eq!(state.selected, 2);
+    // Below the last value: the pane, nothing selected anew.
+    click(&mut state, (ethanol.0, ethanol.1 + 3), now);
+    assert_eq!((state.focus, state.selected), (Pane::Result, 2));
+
+    // The table of fields × records (JSON), the second record's column.
+    let mut state = result_state(
+        "mof-synthesis",
+        "Zn(NO3)2·6H2O and H2BDC in DMF gave MOF-5; Cu(NO3)2 and H3BTC in ethanol gave HKUST-1.",
+        r#"[{"compound name": "MOF-5", "metal source": "Zn(NO3)2·6H2O", "solvent": "DMF"}, {"compound name": "HKUST-1", "metal source": "Cu(NO3)2", "solvent": "ethanol"}]"#,
+    );
+    let copper = drawn_at(&state, "Cu(NO3)2");
+    click(&mut state, (copper.0 + 3, copper.1), now);
+    assert_eq!(state.selected, index_of(&state, "Cu(NO3)2"));
+    let dmf = drawn_at(&state, "DMF");
+    click(&mut state, dmf, now);
+    assert_eq!(state.selected, index_of(&state, "DMF"));
+
+    // An action's line wrapped over rows: a value on its second row.
+    let solvents = "ethyl acetate, dichloromethane, diethyl ether, toluene, chloroform, heptane, hexane";
+    let paragraph = format!("The mixture was extracted with {solvents} and washed with brine.");
+    let reply = format!("EXTRACT with {solvents}; WASH with brine.");
+    let mut state = result_state("action", &paragraph, &reply);
+    let hexane = drawn_at(&state, "hexane");
+    let row_of_extract = drawn_at(&state, "EXTRACT").1;
+    assert!(hexane.1 > row_of_extract, "the line wraps");
+    click(&mut state, hexane, now);
+    let text = |state: &State| state.highlighted().unwrap().values()[state.selected].1.text.clone();
+    assert!(text(&state).contains("hexane"), "{}", text(&state));
+    let brine = drawn_at(&state, "brine");
+    click(&mut state, brine, now);
+    assert_eq!(text(&state), "with brine.");
+}

@@ -18,6 +18,7 @@ pub mod phase;
 pub mod picker;
 pub mod queue_io;
 mod repeats;
+pub mod result_layout;
 pub mod review;
 pub mod review_state;
 pub mod run_marker;

@@ -2,9 +2,9 @@
 //! "off"` in keymap.toml). With the field editor open, a press on the source starts choosing
 //! words at the word under it, a drag extends the choice word by word, a double press takes the
 //! whole name there, and the release says what Enter will do; a press on a row of the field
-//! editor makes it the current row; elsewhere a press focuses the pane under it. The wheel
-//! scrolls the source, and moves through the other panes' values as `j`/`k` do. Every gesture
-//! has its keys: the mouse is never needed.
+//! editor makes it the current row, a press on a value of the result selects it, and elsewhere a
+//! press focuses the pane under it. The wheel scrolls the source, and moves through the other
+//! panes' values as `j`/`k` do. Every gesture has its keys: the mouse is never needed.
 //! What lies under a cell comes from `screen`, the layout the view draws by.
 
 use super::action::{Command, Effect};
@@ -52,6 +52,7 @@ pub(super) fn handle(state: &mut State, event: MouseEvent) -> Outcome {
 fn wheel_over_list(state: &mut State, point: Option<Point>, down: bool) -> Option<Command> {
     let pane = match point? {
         Point::FormRow(_) => Pane::Form,
+        Point::ResultValue(_) => Pane::Result,
         Point::Pane(pane @ (Pane::Result | Pane::Compare | Pane::Form)) => pane,
         _ => return None,
     };
@@ -76,6 +77,7 @@ fn press(state: &mut State, point: Option<Point>, cell: (u16, u16)) -> Vec<Effec
         Some(Point::Source(byte)) if state.correction.form().is_some() => choose_from(state, byte, double),
         Some(Point::Source(_)) => focus(state, Pane::Source),
         Some(Point::FormRow(row)) => form_row(state, row),
+        Some(Point::ResultValue(value)) => result_value(state, value),
         Some(Point::Pane(pane)) => focus(state, pane),
         None => Vec::new(),
     }
@@ -172,6 +174,14 @@ fn form_row(state: &mut State, row: usize) -> Vec<Effect> {
     {
         form.row = row;
     }
+    Vec::new()
+}
+
+/// A press on a value of the result selects it, as `j`/`k` would, and the source shows it.
+fn result_value(state: &mut State, value: usize) -> Vec<Effect> {
+    state.focus = Pane::Result;
+    state.selected = value;
+    state.source_scroll = SourceScroll::FollowSelection;
     Vec::new()
 }
 

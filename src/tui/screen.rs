@@ -145,6 +145,8 @@ pub enum Point {
     Source(usize),
     /// A row of the field editor (its index in `fields::rows`).
     FormRow(usize),
+    /// A value in the result pane (its index in the extraction's values).
+    ResultValue(usize),
     /// Elsewhere in a pane.
     Pane(Pane),
 }
@@ -167,13 +169,18 @@ fn form_row(state: &State, area: Rect, row: u16) -> Option<usize> {
     (index < count).then_some(index)
 }
 
-/// What is at (`column`, `row`): a character of the source, or a pane.
+/// What is at (`column`, `row`): a character of the source, a row of the field editor, a value
+/// of the result, or a pane.
 pub fn point(state: &State, column: u16, row: u16) -> Option<Point> {
     let at = Position::new(column, row);
     let (_, panes) = panes(state, regions(state).main);
     let (pane, area) = panes.into_iter().find(|(_, area)| area.contains(at))?;
     if pane == Pane::Form {
         return Some(form_row(state, area, row).map_or(Point::Pane(pane), Point::FormRow));
+    }
+    if pane == Pane::Result {
+        let value = super::result_layout::value_at(state, inner(area), column, row);
+        return Some(value.map_or(Point::Pane(pane), Point::ResultValue));
     }
     if pane != Pane::Source || state.editing_source() {
         return Some(Point::Pane(pane));

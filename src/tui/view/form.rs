@@ -2,10 +2,10 @@
 //! the value being typed in place, and the words being chosen in the source.
 
 use super::super::form::{Row, rows};
+use super::super::result_layout::mark;
 use super::super::state::{Pane, State};
 use super::super::theme::Theme;
 use super::pane_block;
-use super::result::mark;
 use crate::extraction::Alignment;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -95,7 +95,7 @@ fn row_spans<'a>(state: &'a State, row: &Row, theme: &Theme) -> Vec<Span<'a>> {
                 theme.fg(theme.dim)
             };
             let mut spans = vec![Span::raw(value.text.as_str()), Span::styled(mark(value), warn)];
-            spans.extend(super::result::confidence(value, theme));
+            spans.extend(super::super::result_layout::confidence(value, theme));
             spans
         }
         Row::Add { field } if form.extraction.field_values(form.record, field).is_empty() => {
