@@ -75,7 +75,7 @@ fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             vec![
                 (
                     "click".into(),
-                    "in the source with the field editor open: choose the word; elsewhere: focus the pane",
+                    "in the source with the field editor open: choose the word; on a value or a field row: select it; elsewhere: focus the pane",
                 ),
                 ("drag".into(), "choose the words from where the press was"),
                 ("2× click".into(), "the whole name there"),
