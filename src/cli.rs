@@ -61,6 +61,15 @@ pub enum Command {
         after_help = "Each POINT is NAME@N=FILE: the `retort extract` output (or any file `retort eval` reads) of model NAME trained on N examples; NAME=FILE without N is a baseline (e.g. few-shot prompting) drawn as a flat line. Example: retort curve --task compound --gold test.csv few-shot=fs.jsonl mistral@10=m10.jsonl mistral@100=m100.jsonl mistral@1000=m1000.jsonl"
     )]
     Curve(CurveArgs),
+    /// Fine-tune a model on a task's saved examples (OpenAI's fine-tuning API, or any service
+    /// speaking it), follow the runs, and register what they made as model profiles.
+    #[command(
+        after_help = "Runs are kept in <data>/runs/<id>/ (run.json, metrics.jsonl, data/ with the export), so status, watch, cancel and register work from any later shell. The key is read from the variable named by --api-key-env (OPENAI_API_KEY) and is never written anywhere. Exit status: 0 success; 2 a usage or configuration error (no key, too few examples, an unknown run); 7 watch: the job failed or was cancelled (its error is printed)."
+    )]
+    Train {
+        #[command(subcommand)]
+        action: TrainAction,
+    },
     /// List the model profiles, whether their servers answer, and the models they serve.
     Models {
         #[command(subcommand)]
@@ -275,6 +284,83 @@ pub struct IngestArgs {
     pub filter: crate::input::filter::FilterArgs,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum TrainAction {
+    /// Export the task's saved examples, upload them and create the fine-tuning job; prints the
+    /// run's id alone on the last line of standard output.
+    Start(TrainStartArgs),
+    /// The runs (or one run) with their status and progress, read fresh from the service.
+    Status {
+        run: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: SummaryFormat,
+    },
+    /// Follow a run to its end: state, step, losses, elapsed and time left. Exits 0 when it
+    /// succeeds, 7 when it fails or is cancelled.
+    Watch {
+        run: String,
+        /// Seconds between two looks at the job.
+        #[arg(long, default_value_t = 10.0)]
+        interval: f64,
+        /// Register the model as a profile when the run succeeds.
+        #[arg(long)]
+        register: bool,
+    },
+    /// Cancel a run's job.
+    Cancel { run: String },
+    /// Register a finished run's model as a fine-tuned model profile of its task.
+    Register {
+        run: String,
+        /// The profile's name (default: the task, the backend and the run's time).
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+/// `retort train start`'s options.
+#[derive(Debug, clap::Args)]
+pub struct TrainStartArgs {
+    #[arg(long)]
+    pub task: String,
+    #[arg(long, value_enum, default_value = "openai")]
+    pub backend: TrainBackend,
+    /// The model to fine-tune (e.g. gpt-4o-mini-2024-07-18).
+    #[arg(long)]
+    pub base: String,
+    #[arg(long, value_enum, default_value = "sft")]
+    pub method: crate::train::Method,
+    /// Epochs (default: the service chooses).
+    #[arg(long)]
+    pub epochs: Option<u32>,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Splits of the saved examples: the first is trained on, one named valid validates, e.g.
+    /// train=0.9,valid=0.1.
+    #[arg(long, default_value = "train=1")]
+    pub split: String,
+    /// Train on the first N examples of the training split only (as `retort export --sizes`).
+    #[arg(long)]
+    pub size: Option<usize>,
+    /// Gold files whose paragraphs must not be trained on (e.g. the test set).
+    #[arg(long, num_args = 1..)]
+    pub exclude: Vec<PathBuf>,
+    /// The API's base URL.
+    #[arg(long, env = "OPENAI_BASE_URL", default_value = crate::train::openai::DEFAULT_BASE_URL)]
+    pub base_url: String,
+    /// The environment variable holding the API key (never the key itself).
+    #[arg(long, default_value = crate::train::openai::DEFAULT_KEY_ENV)]
+    pub api_key_env: String,
+    /// Start without asking (the number of training tokens is still printed).
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TrainBackend {
+    /// OpenAI's fine-tuning API (or a service speaking it).
+    Openai,
+}
+
 /// `retort export`'s options.
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
@@ -332,7 +418,7 @@ pub struct Failure {
 }
 
 /// The exit statuses, for `--help` (the same for every command).
-pub const EXIT_STATUSES: &str = "Exit status, the same for every command: 0 success; 1 any other failure; 2 usage or configuration error (an unknown task or profile, an input file that cannot be read, a bad row with --strict); 3 extract: some paragraphs failed (their lines record the error); ingest: some files were skipped; 4 extract: no endpoint of the profile answers, or the embedded model cannot run; 5 eval, curve: nothing scored (no id in common with the gold); 6 the output file or review queue is in use by another Retort process (named); 130 interrupted.";
+pub const EXIT_STATUSES: &str = "Exit status, the same for every command: 0 success; 1 any other failure; 2 usage or configuration error (an unknown task or profile, an input file that cannot be read, a bad row with --strict); 3 extract: some paragraphs failed (their lines record the error); ingest: some files were skipped; 4 extract: no endpoint of the profile answers, or the embedded model cannot run; 5 eval, curve: nothing scored (no id in common with the gold); 6 the output file or review queue is in use by another Retort process (named); 7 train watch: the job failed or was cancelled; 130 interrupted.";
 
 /// The exit statuses of every command (0 is success, 1 any other error); `EXIT_STATUSES` says
 /// the same for people.
@@ -347,6 +433,8 @@ pub mod exit {
     pub const NOTHING_SCORED: u8 = 5;
     /// The output file or review queue is in use by another Retort process (named).
     pub const BUSY: u8 = 6;
+    /// `train watch`: the job failed or was cancelled.
+    pub const TRAINING_FAILED: u8 = 7;
     /// Interrupted (Ctrl-C): the lines in flight were finished; `--resume` continues.
     pub const INTERRUPTED: u8 = 130;
 }

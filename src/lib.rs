@@ -28,4 +28,5 @@ pub mod review;
 pub mod setup;
 pub mod side;
 pub mod task;
+pub mod train;
 pub mod tui;

@@ -59,6 +59,7 @@ fn run(cli: Cli, paths: &Paths) -> anyhow::Result<()> {
             action: Some(ModelsAction::Fetch(args)),
         }) => commands::fetch_model(paths, args),
         Some(Command::Curve(args)) => commands::curve(paths, args),
+        Some(Command::Train { action }) => commands::train(paths, action),
         Some(Command::Completions { shell }) => {
             clap_complete::generate(shell, &mut Cli::command(), "retort", &mut std::io::stdout());
             Ok(())

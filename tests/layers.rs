@@ -15,7 +15,7 @@ const LAYERS: &[&[&str]] = &[
     &["llm"],
     &["input"],
     &["eval", "batch", "setup", "authoring"],
-    &["review", "curve"],
+    &["review", "curve", "train"],
     &["cli"],
     &["commands", "tui"],
 ];
@@ -118,6 +118,7 @@ const TUI_LAYERS: &[&[&str]] = &[
     &["phase"],
     &["review_state"],
     &["state"],
+    &["result_layout"],
     &["screen"],
     &["action"],
     &["picker"],

@@ -17,11 +17,14 @@ mod curve;
 mod extract;
 mod ingest;
 mod review;
+mod train;
+mod train_progress;
 pub use authoring::{check_task, new_task};
 pub use curve::curve;
 pub use extract::extract;
 pub use ingest::ingest;
 pub use review::review_summary;
+pub use train::train;
 
 /// Tasks and profiles, each problem printed as a warning.
 pub(crate) fn setup(paths: &Paths) -> crate::setup::Setup {
@@ -115,7 +118,10 @@ pub fn tasks(paths: &Paths, show: Option<&str>) -> Result<()> {
 }
 
 /// The gold files `--exclude` names, read as `retort eval` reads gold.
-fn excluded(task: &crate::task::Task, files: &[std::path::PathBuf]) -> Result<Vec<crate::dataset::export::Excluded>> {
+pub(crate) fn excluded(
+    task: &crate::task::Task,
+    files: &[std::path::PathBuf],
+) -> Result<Vec<crate::dataset::export::Excluded>> {
     let read = |file: &std::path::PathBuf| {
         let (examples, _) =
             crate::input::read_examples(file, task).map_err(|e| config_error(format!("--exclude: {e}")))?;

@@ -1,0 +1,369 @@
+//! OpenAI's fine-tuning API, as the OpenAI SDKs speak it, so that Azure OpenAI and other
+//! services with the same API work too: `POST /files` (multipart, purpose `fine-tune`),
+//! `POST /fine_tuning/jobs`, `GET /fine_tuning/jobs/{id}`, its `events` (newest first, in pages)
+//! and `checkpoints`, and `POST …/cancel`. The base URL and the key's variable come from the
+//! caller (`OPENAI_BASE_URL`, `OPENAI_API_KEY` by default); the key goes only into the
+//! `Authorization` header, never into an error or a log line.
+
+use super::run::{Metric, Progress, Status};
+use serde::Deserialize;
+use serde_json::{Value as Json, json};
+use std::path::Path;
+use std::time::Duration;
+
+pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
+pub const DEFAULT_KEY_ENV: &str = "OPENAI_API_KEY";
+/// The fewest training examples OpenAI accepts.
+pub const MIN_EXAMPLES: usize = 10;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{var} is not set: export the API key of {base_url} in it (or name another variable with --api-key-env)")]
+    NoKey { var: String, base_url: String },
+    #[error("{url} refused the key in {var} ({status}): {message}")]
+    BadKey {
+        url: String,
+        var: String,
+        status: u16,
+        message: String,
+    },
+    /// The service's own message, verbatim.
+    #[error("{url} answered {status}: {message}")]
+    Service { url: String, status: u16, message: String },
+    #[error("{url}: {message}")]
+    Transport { url: String, message: String },
+    #[error("{url} answered something that is not a {what}: {message}")]
+    Shape {
+        url: String,
+        what: &'static str,
+        message: String,
+    },
+    #[error("reading {path}: {source}")]
+    File { path: String, source: std::io::Error },
+}
+
+impl ApiError {
+    /// Worth trying again later: the network, or the service busy or failing.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ApiError::Transport { .. } => true,
+            ApiError::Service { status, .. } => *status == 429 || *status >= 500,
+            _ => false,
+        }
+    }
+}
+
+/// A fine-tuning job as the API describes it (the fields Retort reads).
+#[derive(Debug, Clone, Deserialize)]
+pub struct JobObject {
+    pub id: String,
+    pub status: String,
+    #[serde(default)]
+    pub fine_tuned_model: Option<String>,
+    #[serde(default)]
+    pub error: Option<JobError>,
+    #[serde(default)]
+    pub trained_tokens: Option<u64>,
+    #[serde(default)]
+    pub estimated_finish: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct JobError {
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+impl JobObject {
+    /// Its status, or `None` for a status this version does not know.
+    pub fn status(&self) -> Option<Status> {
+        serde_json::from_value(Json::String(self.status.clone())).ok()
+    }
+
+    /// The failure, verbatim.
+    pub fn error_message(&self) -> Option<String> {
+        let e = self.error.as_ref()?;
+        match (&e.message, &e.code) {
+            (Some(m), _) if !m.is_empty() => Some(m.clone()),
+            (_, Some(c)) if !c.is_empty() => Some(c.clone()),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Event {
+    pub id: String,
+    #[serde(default)]
+    pub created_at: i64,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub data: Option<Json>,
+}
+
+impl Event {
+    /// A `metrics` event's step, as `metrics.jsonl` keeps it.
+    pub fn metric(&self) -> Option<(Metric, Option<u64>)> {
+        let data = self.data.as_ref()?;
+        let step = data.get("step")?.as_u64()?;
+        let number = |key: &str| data.get(key).and_then(Json::as_f64);
+        let metric = Metric {
+            step,
+            epoch: number("epoch"),
+            loss: number("train_loss"),
+            eval_loss: number("valid_loss").or_else(|| number("full_valid_loss")),
+            learning_rate: number("learning_rate"),
+        };
+        Some((metric, data.get("total_steps").and_then(Json::as_u64)))
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Checkpoint {
+    #[serde(default)]
+    pub fine_tuned_model_checkpoint: String,
+    #[serde(default)]
+    pub step_number: u64,
+    #[serde(default)]
+    pub metrics: Option<Json>,
+}
+
+#[derive(Deserialize)]
+struct Page<T> {
+    data: Vec<T>,
+    #[serde(default)]
+    has_more: bool,
+}
+
+/// How the job is to be trained.
+#[derive(Debug, Clone)]
+pub struct JobRequest {
+    pub model: String,
+    pub training_file: String,
+    pub validation_file: Option<String>,
+    /// `supervised` or `dpo`.
+    pub method: &'static str,
+    pub epochs: Option<u32>,
+    pub seed: u64,
+    pub suffix: Option<String>,
+}
+
+pub struct FineTuning {
+    client: reqwest::Client,
+    base_url: String,
+    key_env: String,
+    key: String,
+}
+
+impl FineTuning {
+    /// A client for `base_url` with the key in `key_env`; no key is an error naming both.
+    pub fn new(base_url: &str, key_env: &str) -> Result<FineTuning, ApiError> {
+        let base_url = base_url.trim_end_matches('/').to_string();
+        let key = std::env::var(key_env).ok().filter(|k| !k.trim().is_empty());
+        let Some(key) = key else {
+            return Err(ApiError::NoKey {
+                var: key_env.to_string(),
+                base_url,
+            });
+        };
+        let client = crate::llm::client::http_client()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(300))
+            .build()
+            .expect("an HTTP client with a TLS provider builds");
+        Ok(FineTuning {
+            client,
+            base_url,
+            key_env: key_env.to_string(),
+            key,
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Asks for the newest job: the key works and the API is there, before anything is sent.
+    pub async fn check_key(&self) -> Result<(), ApiError> {
+        self.get::<Page<Json>>("/fine_tuning/jobs?limit=1", "list of jobs")
+            .await
+            .map(|_| ())
+    }
+
+    /// Uploads a training or validation file; its id comes back.
+    pub async fn upload(&self, path: &Path) -> Result<String, ApiError> {
+        let bytes = std::fs::read(path).map_err(|source| ApiError::File {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let name = path
+            .file_name()
+            .map_or("train.jsonl".into(), |n| n.to_string_lossy().to_string());
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(name)
+            .mime_str("application/jsonl")
+            .expect("a valid MIME type");
+        let form = reqwest::multipart::Form::new()
+            .text("purpose", "fine-tune")
+            .part("file", part);
+        let url = format!("{}/files", self.base_url);
+        let request = self.client.post(&url).bearer_auth(&self.key).multipart(form);
+        let file: Json = self.send(request, &url, "file object").await?;
+        file.get("id")
+            .and_then(Json::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| shape(&url, "file object", "no id"))
+    }
+
+    pub async fn create(&self, job: &JobRequest) -> Result<JobObject, ApiError> {
+        let mut hyperparameters = serde_json::Map::new();
+        if let Some(epochs) = job.epochs {
+            hyperparameters.insert("n_epochs".into(), json!(epochs));
+        }
+        let mut body = json!({
+            "model": job.model,
+            "training_file": job.training_file,
+            "seed": job.seed,
+            "method": {"type": job.method, job.method: {"hyperparameters": hyperparameters}},
+        });
+        if let Some(file) = &job.validation_file {
+            body["validation_file"] = json!(file);
+        }
+        if let Some(suffix) = &job.suffix {
+            body["suffix"] = json!(suffix);
+        }
+        let url = format!("{}/fine_tuning/jobs", self.base_url);
+        let request = self.client.post(&url).bearer_auth(&self.key).json(&body);
+        self.send(request, &url, "fine-tuning job").await
+    }
+
+    pub async fn job(&self, id: &str) -> Result<JobObject, ApiError> {
+        self.get(&format!("/fine_tuning/jobs/{id}"), "fine-tuning job").await
+    }
+
+    pub async fn cancel(&self, id: &str) -> Result<JobObject, ApiError> {
+        let url = format!("{}/fine_tuning/jobs/{id}/cancel", self.base_url);
+        let request = self.client.post(&url).bearer_auth(&self.key);
+        self.send(request, &url, "fine-tuning job").await
+    }
+
+    /// The events after `seen` (the newest read before), oldest first, reading back page by page
+    /// until `seen` or the first event.
+    pub async fn events_since(&self, id: &str, seen: Option<&str>) -> Result<Vec<Event>, ApiError> {
+        let mut newest_first = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let mut path = format!("/fine_tuning/jobs/{id}/events?limit=100");
+            if let Some(after) = &after {
+                path.push_str(&format!("&after={after}"));
+            }
+            let page: Page<Event> = self.get(&path, "list of events").await?;
+            let more = page.has_more;
+            after = page.data.last().map(|e| e.id.clone());
+            for event in page.data {
+                if Some(event.id.as_str()) == seen {
+                    newest_first.reverse();
+                    return Ok(newest_first);
+                }
+                newest_first.push(event);
+            }
+            if !more || after.is_none() {
+                newest_first.reverse();
+                return Ok(newest_first);
+            }
+        }
+    }
+
+    pub async fn checkpoints(&self, id: &str) -> Result<Vec<Checkpoint>, ApiError> {
+        let page: Page<Checkpoint> = self
+            .get(&format!("/fine_tuning/jobs/{id}/checkpoints"), "list of checkpoints")
+            .await?;
+        Ok(page.data)
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(&self, path: &str, what: &'static str) -> Result<T, ApiError> {
+        let url = format!("{}{path}", self.base_url);
+        let request = self.client.get(&url).bearer_auth(&self.key);
+        self.send(request, &url, what).await
+    }
+
+    async fn send<T: serde::de::DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+        url: &str,
+        what: &'static str,
+    ) -> Result<T, ApiError> {
+        let response = request.send().await.map_err(|e| ApiError::Transport {
+            url: url.to_string(),
+            message: transport_message(&e),
+        })?;
+        let status = response.status().as_u16();
+        let text = response.text().await.map_err(|e| ApiError::Transport {
+            url: url.to_string(),
+            message: transport_message(&e),
+        })?;
+        if status == 401 || status == 403 {
+            return Err(ApiError::BadKey {
+                url: url.to_string(),
+                var: self.key_env.clone(),
+                status,
+                message: service_message(&text),
+            });
+        }
+        if !(200..300).contains(&status) {
+            return Err(ApiError::Service {
+                url: url.to_string(),
+                status,
+                message: service_message(&text),
+            });
+        }
+        serde_json::from_str(&text).map_err(|e| shape(url, what, &e.to_string()))
+    }
+}
+
+fn shape(url: &str, what: &'static str, message: &str) -> ApiError {
+    ApiError::Shape {
+        url: url.to_string(),
+        what,
+        message: message.to_string(),
+    }
+}
+
+/// The error's message as the service wrote it (`{"error": {"message"}}`), or its body.
+fn service_message(body: &str) -> String {
+    serde_json::from_str::<Json>(body)
+        .ok()
+        .and_then(|j| j.pointer("/error/message").and_then(Json::as_str).map(str::to_string))
+        .unwrap_or_else(|| body.chars().take(500).collect())
+}
+
+/// reqwest's error and its causes, without the URL (said beside it).
+fn transport_message(error: &reqwest::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    message
+}
+
+/// Progress from the events read: the last metrics event's step and losses.
+pub fn progress_from(events: &[Event], mut progress: Progress) -> (Progress, Vec<Metric>) {
+    let mut metrics = Vec::new();
+    for event in events {
+        if let Some((metric, total)) = event.metric() {
+            progress.step = Some(metric.step);
+            progress.total_steps = total.or(progress.total_steps);
+            progress.train_loss = metric.loss.or(progress.train_loss);
+            progress.valid_loss = metric.eval_loss.or(progress.valid_loss);
+            metrics.push(metric);
+        }
+    }
+    (progress, metrics)
+}

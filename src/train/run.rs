@@ -1,0 +1,268 @@
+//! A training run as files a user can read: `<data>/runs/<id>/run.json` (what was trained, from
+//! what, where it runs, its state) rewritten whole on every change (through a temporary file, so
+//! a reader never sees half of one), and `metrics.jsonl` (one line per step reported) appended
+//! as the trainer reports. Only this module reads and writes them.
+
+use crate::config::io_at;
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Where a run's files are kept.
+pub fn runs_dir(data: &Path) -> PathBuf {
+    data.join("runs")
+}
+
+/// Where a run's job lives.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "backend", rename_all = "kebab-case")]
+pub enum Job {
+    /// A fine-tuning job of an OpenAI-compatible service (the key is never kept: only the name
+    /// of its variable).
+    Openai {
+        base_url: String,
+        api_key_env: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        job_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        training_file: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        validation_file: Option<String>,
+        /// The newest event read, so watching again reads only what is new.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        last_event: Option<String>,
+    },
+    /// A trainer started as a detached process, here or on `host` over ssh.
+    Command {
+        trainer: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        host: Option<String>,
+        /// The run's directory on the machine that trains (the config, the log, the output).
+        workdir: PathBuf,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pid: Option<u32>,
+    },
+}
+
+impl Job {
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Job::Openai { .. } => "openai",
+            Job::Command { .. } => "command",
+        }
+    }
+}
+
+/// Where a run stands. The first six are the OpenAI job's own statuses, which the command
+/// backend shares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::Display)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Status {
+    /// Retort is exporting and uploading; no job yet.
+    Preparing,
+    ValidatingFiles,
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+impl Status {
+    pub fn is_final(self) -> bool {
+        matches!(self, Status::Succeeded | Status::Failed | Status::Cancelled)
+    }
+}
+
+/// How far a job has come: its last reported step.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_steps: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub train_loss: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_loss: Option<f64>,
+}
+
+/// `run.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    pub id: String,
+    pub task: String,
+    /// The model trained from (an OpenAI model name, a Hugging Face id or a local directory).
+    pub base: String,
+    /// `sft` or `dpo`.
+    pub method: String,
+    #[serde(flatten)]
+    pub job: Job,
+    /// Training (and validation) examples, as exported.
+    pub train_examples: usize,
+    #[serde(default)]
+    pub valid_examples: usize,
+    /// The nested subset of the training split, for a learning curve.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epochs: Option<u32>,
+    pub seed: u64,
+    /// sha256 of the export's `manifest.json`.
+    pub manifest_sha256: String,
+    pub status: Status,
+    #[serde(default)]
+    pub progress: Progress,
+    /// The model a finished OpenAI job made (`ft:…`), or the adapter directory a trainer wrote.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fine_tuned_model: Option<String>,
+    /// Why it failed: the service's message verbatim, or the trainer's exit and last lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The profile it was registered as.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
+}
+
+/// One reported step (`metrics.jsonl`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Metric {
+    pub step: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eval_loss: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learning_rate: Option<f64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("no training run {id:?} in {dir}; `retort train status` lists the runs")]
+    Unknown { id: String, dir: String },
+    #[error("{path}: {message}")]
+    Bad { path: String, message: String },
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+impl Run {
+    pub fn dir(&self, data: &Path) -> PathBuf {
+        runs_dir(data).join(&self.id)
+    }
+
+    /// Writes `run.json` whole, the time of the change stamped.
+    pub fn save(&mut self, data: &Path) -> Result<(), RunError> {
+        self.updated_at = crate::clock::now();
+        if self.status.is_final() && self.finished_at.is_none() {
+            self.finished_at = Some(self.updated_at.clone());
+        }
+        let dir = self.dir(data);
+        std::fs::create_dir_all(&dir).map_err(io_at("creating", &dir))?;
+        let path = dir.join("run.json");
+        let part = dir.join("run.json.part");
+        let text = serde_json::to_string_pretty(self).expect("a run serialises") + "\n";
+        std::fs::write(&part, text).map_err(io_at("writing", &part))?;
+        std::fs::rename(&part, &path).map_err(io_at("writing", &path))?;
+        Ok(())
+    }
+
+    pub fn load(data: &Path, id: &str) -> Result<Run, RunError> {
+        let path = runs_dir(data).join(id).join("run.json");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(RunError::Unknown {
+                    id: id.to_string(),
+                    dir: runs_dir(data).display().to_string(),
+                });
+            }
+            Err(e) => return Err(io_at("reading", &path)(e).into()),
+        };
+        serde_json::from_str(&text).map_err(|e| RunError::Bad {
+            path: path.display().to_string(),
+            message: format!("line {}, column {}: {e}", e.line(), e.column()),
+        })
+    }
+
+    /// Appends reported steps to `metrics.jsonl`, flushed to disk.
+    pub fn append_metrics(&self, data: &Path, metrics: &[Metric]) -> Result<(), RunError> {
+        if metrics.is_empty() {
+            return Ok(());
+        }
+        let path = self.dir(data).join("metrics.jsonl");
+        let mut text = String::new();
+        for metric in metrics {
+            text.push_str(&serde_json::to_string(metric).expect("a metric serialises"));
+            text.push('\n');
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(io_at("opening", &path))?;
+        file.write_all(text.as_bytes()).map_err(io_at("writing", &path))?;
+        file.sync_data().map_err(io_at("writing", &path))?;
+        Ok(())
+    }
+
+    /// The steps reported so far (lines that do not read are skipped: a line cut by a crash).
+    pub fn metrics(&self, data: &Path) -> Vec<Metric> {
+        let path = self.dir(data).join("metrics.jsonl");
+        std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+}
+
+/// Every run, newest first, with the problems of those that do not read.
+pub fn list(data: &Path) -> (Vec<Run>, Vec<String>) {
+    let mut runs = Vec::new();
+    let mut problems = Vec::new();
+    let Ok(entries) = std::fs::read_dir(runs_dir(data)) else {
+        return (runs, problems);
+    };
+    for entry in entries.flatten() {
+        let id = entry.file_name().to_string_lossy().to_string();
+        if !entry.path().join("run.json").exists() {
+            continue;
+        }
+        match Run::load(data, &id) {
+            Ok(run) => runs.push(run),
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    runs.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+    (runs, problems)
+}
+
+/// A new run's id, its directory made: when, which task, which backend
+/// (`20261202-093012-compound-openai`), with a number when two start in the same second.
+pub fn claim_id(data: &Path, task: &str, backend: &str) -> std::io::Result<String> {
+    let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
+    let safe: String = task
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .collect();
+    let base = format!("{stamp}-{safe}-{backend}");
+    let runs = runs_dir(data);
+    std::fs::create_dir_all(&runs).map_err(io_at("creating", &runs))?;
+    for n in 1.. {
+        let id = if n == 1 { base.clone() } else { format!("{base}-{n}") };
+        match std::fs::create_dir(runs.join(&id)) {
+            Ok(()) => return Ok(id),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io_at("creating", &runs.join(&id))(e)),
+        }
+    }
+    unreachable!("some number is free")
+}
