@@ -288,7 +288,7 @@ pub struct IngestArgs {
 pub enum TrainAction {
     /// Export the task's saved examples, upload them and create the fine-tuning job; prints the
     /// run's id alone on the last line of standard output.
-    Start(TrainStartArgs),
+    Start(Box<TrainStartArgs>),
     /// The runs (or one run) with their status and progress, read fresh from the service.
     Status {
         run: Option<String>,
@@ -311,9 +311,12 @@ pub enum TrainAction {
     /// Register a finished run's model as a fine-tuned model profile of its task.
     Register {
         run: String,
-        /// The profile's name (default: the task, the backend and the run's time).
+        /// The profile's name (default: the task and the run's time).
         #[arg(long)]
         name: Option<String>,
+        /// The profile serving the base model (command runs; default: the one given at start).
+        #[arg(long)]
+        base_profile: Option<String>,
     },
 }
 
@@ -324,12 +327,35 @@ pub struct TrainStartArgs {
     pub task: String,
     #[arg(long, value_enum, default_value = "openai")]
     pub backend: TrainBackend,
-    /// The model to fine-tune (e.g. gpt-4o-mini-2024-07-18).
+    /// The model to fine-tune: an OpenAI model (gpt-4o-mini-2024-07-18), or for a trainer a
+    /// Hugging Face id or a directory on the training machine.
     #[arg(long)]
     pub base: String,
+    /// The trainer the command backend runs.
+    #[arg(long, value_enum, default_value = "trl")]
+    pub trainer: crate::train::trainers::Trainer,
+    /// Train on this machine over ssh (the command backend); RETORT_SSH replaces `ssh`.
+    #[arg(long)]
+    pub host: Option<String>,
+    /// The trainer's program, when it is not on PATH as `trl`, `axolotl` or `llamafactory-cli`
+    /// (e.g. a virtualenv's bin/trl).
+    #[arg(long)]
+    pub trainer_program: Option<String>,
+    /// LLaMA-Factory's chat template (default: told from the base's name).
+    #[arg(long)]
+    pub template: Option<String>,
+    /// LoRA rank (alpha is twice the rank).
+    #[arg(long, default_value_t = 16)]
+    pub lora_rank: u32,
+    #[arg(long, default_value_t = 2e-4)]
+    pub learning_rate: f64,
+    /// The profile serving the base model (embedded GGUF, llama.cpp or vLLM), for registering
+    /// the adapter the trainer makes.
+    #[arg(long)]
+    pub base_profile: Option<String>,
     #[arg(long, value_enum, default_value = "sft")]
     pub method: crate::train::Method,
-    /// Epochs (default: the service chooses).
+    /// Epochs (default: OpenAI chooses; a trainer runs 3).
     #[arg(long)]
     pub epochs: Option<u32>,
     #[arg(long, default_value_t = 0)]
@@ -359,6 +385,8 @@ pub struct TrainStartArgs {
 pub enum TrainBackend {
     /// OpenAI's fine-tuning API (or a service speaking it).
     Openai,
+    /// A trainer (TRL, axolotl, LLaMA-Factory) started detached here or on --host.
+    Command,
 }
 
 /// `retort export`'s options.

@@ -19,6 +19,8 @@ mod ingest;
 mod review;
 mod train;
 mod train_progress;
+mod train_register;
+mod train_start;
 pub use authoring::{check_task, new_task};
 pub use curve::curve;
 pub use extract::extract;

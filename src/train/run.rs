@@ -34,13 +34,20 @@ pub enum Job {
     },
     /// A trainer started as a detached process, here or on `host` over ssh.
     Command {
-        trainer: String,
+        trainer: super::trainers::Trainer,
+        /// The trainer reports a step every this many steps.
+        logging_steps: u32,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         host: Option<String>,
-        /// The run's directory on the machine that trains (the config, the log, the output).
-        workdir: PathBuf,
+        /// The run's directory on the machine that trains (the config, the data, `train.log`,
+        /// `pid`, `exit_status` and the trainer's `output/`).
+        workdir: String,
+        /// The trainer's process group there.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pid: Option<u32>,
+        /// The profile that serves the base model, for registering the adapter.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        base_profile: Option<String>,
     },
 }
 

@@ -1,0 +1,201 @@
+//! A run on a trainer started as a detached process (`setsid`), on this machine or over ssh: it
+//! survives Retort and the SSH session. Its directory holds the config, the export, `train.log`
+//! (the trainer's output), `pid` (its process group) and `exit_status` (written when it ends);
+//! `refresh` reads them, `cancel` stops the group. Every change is saved to `run.json`.
+
+use super::host::{Host, failure, quote};
+use super::run::{Job, Run, RunError, Status};
+use super::trainer_logs;
+use super::trainers::{CONFIG_FILE, OUTPUT_DIR, Trainer};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// Lines of the log shown when a trainer fails.
+const TAIL_LINES: usize = 15;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error("{0}")]
+    Host(String),
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error("run {0} is not a command run")]
+    NotCommand(String),
+}
+
+struct Place {
+    host: Host,
+    workdir: String,
+    trainer: Trainer,
+    logging_steps: u32,
+    pid: Option<u32>,
+}
+
+fn place(run: &Run) -> Result<Place, CommandError> {
+    match &run.job {
+        Job::Command {
+            trainer,
+            logging_steps,
+            host,
+            workdir,
+            pid,
+            ..
+        } => Ok(Place {
+            host: Host::new(host.as_deref()),
+            workdir: workdir.clone(),
+            trainer: *trainer,
+            logging_steps: *logging_steps,
+            pid: *pid,
+        }),
+        _ => Err(CommandError::NotCommand(run.id.clone())),
+    }
+}
+
+/// Writes the config beside the export, sends both to the host (when not this machine), and
+/// starts `command` there, detached; the run records its process group.
+pub fn launch(data: &Path, run: &mut Run, config: &str, command: &[String]) -> Result<(), CommandError> {
+    let dir = run.dir(data);
+    let config_path = dir.join(CONFIG_FILE);
+    std::fs::write(&config_path, config)
+        .map_err(|e| CommandError::Host(format!("writing {}: {e}", config_path.display())))?;
+    let at = place(run)?;
+    if let Host::Ssh { .. } = at.host {
+        at.host
+            .send(&dir, &["data", CONFIG_FILE], &at.workdir)
+            .map_err(CommandError::Host)?;
+    }
+    let command: Vec<String> = command.iter().map(|a| quote(a)).collect();
+    let inner = format!(
+        "echo $$ > pid; {} > train.log 2>&1; echo $? > exit_status",
+        command.join(" ")
+    );
+    let script = format!(
+        "cd {} && rm -f pid exit_status && setsid sh -c {} < /dev/null > /dev/null 2>&1 &",
+        quote(&at.workdir),
+        quote(&inner)
+    );
+    let out = at.host.sh(&script).map_err(CommandError::Host)?;
+    if !out.status.success() {
+        return Err(CommandError::Host(failure(&at.host, &out)));
+    }
+    let pid = wait_for_pid(&at)?;
+    if let Job::Command { pid: recorded, .. } = &mut run.job {
+        *recorded = Some(pid);
+    }
+    run.status = Status::Running;
+    run.save(data)?;
+    Ok(())
+}
+
+fn wait_for_pid(at: &Place) -> Result<u32, CommandError> {
+    let path = format!("{}/pid", at.workdir);
+    let started = Instant::now();
+    loop {
+        if let Some(text) = at.host.read(&path).map_err(CommandError::Host)?
+            && let Ok(pid) = text.trim().parse()
+        {
+            return Ok(pid);
+        }
+        if started.elapsed() > Duration::from_secs(20) {
+            return Err(CommandError::Host(format!(
+                "the trainer did not start on {} within 20 s (no {path})",
+                at.host.name()
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// What a refresh brought: new lines of the trainer's log worth saying (none for now: the
+/// progress line says it).
+pub struct Refreshed {
+    pub messages: Vec<String>,
+}
+
+/// Reads the trainer's files: the run's progress and status, new steps into `metrics.jsonl`;
+/// a trainer that died leaves its exit status and the tail of its log as the error.
+pub fn refresh(data: &Path, run: &mut Run) -> Result<Refreshed, CommandError> {
+    if run.status.is_final() {
+        return Ok(Refreshed { messages: Vec::new() });
+    }
+    let at = place(run)?;
+    let file = |name: &str| {
+        at.host
+            .read(&format!("{}/{name}", at.workdir))
+            .map_err(CommandError::Host)
+    };
+    let exit = file("exit_status")?;
+    let log = file("train.log")?.unwrap_or_default();
+    let trainer_log = file(&format!("{OUTPUT_DIR}/trainer_log.jsonl"))?.unwrap_or_default();
+    let alive = match (&exit, at.pid) {
+        (None, Some(pid)) => at
+            .host
+            .sh(&format!("kill -0 {pid}"))
+            .map_err(CommandError::Host)?
+            .status
+            .success(),
+        _ => false,
+    };
+    let before = run.clone();
+    let (metrics, progress) = trainer_logs::read(at.trainer, &log, &trainer_log, at.logging_steps);
+    let recorded = run.metrics(data).last().map(|m| m.step);
+    let new: Vec<_> = metrics
+        .into_iter()
+        .filter(|m| recorded.is_none_or(|r| m.step > r))
+        .collect();
+    run.append_metrics(data, &new)?;
+    run.progress = progress;
+    match exit.as_deref().map(str::trim) {
+        Some("0") => {
+            run.status = Status::Succeeded;
+            run.fine_tuned_model = Some(output_path(&at));
+        }
+        Some(code) => {
+            run.status = Status::Failed;
+            run.error = Some(format!(
+                "the trainer exited with status {code}; the end of {}/train.log:\n{}",
+                at.workdir,
+                trainer_logs::tail(&log, TAIL_LINES)
+            ));
+        }
+        None if !alive => {
+            run.status = Status::Failed;
+            run.error = Some(format!(
+                "the trainer stopped without an exit status (killed, or {} restarted); the end of {}/train.log:\n{}",
+                at.host.name(),
+                at.workdir,
+                trainer_logs::tail(&log, TAIL_LINES)
+            ));
+        }
+        None => run.status = Status::Running,
+    }
+    if *run != before {
+        run.save(data)?;
+    }
+    Ok(Refreshed { messages: Vec::new() })
+}
+
+/// Where the adapter is: `host:path` for another machine.
+fn output_path(at: &Place) -> String {
+    let path = format!("{}/{OUTPUT_DIR}", at.workdir);
+    match &at.host {
+        Host::Local => path,
+        Host::Ssh { host, .. } => format!("{host}:{path}"),
+    }
+}
+
+/// Stops the trainer's process group (SIGTERM: trainers save nothing half-written on it).
+pub fn cancel(data: &Path, run: &mut Run) -> Result<(), CommandError> {
+    let at = place(run)?;
+    if let Some(pid) = at.pid {
+        // The group may be gone already; that is a cancel too.
+        at.host
+            .sh(&format!(
+                "kill -TERM -- -{pid} 2>/dev/null || kill -TERM {pid} 2>/dev/null; true"
+            ))
+            .map_err(CommandError::Host)?;
+    }
+    run.status = Status::Cancelled;
+    run.save(data)?;
+    Ok(())
+}

@@ -1,0 +1,130 @@
+//! The machine a command run trains on: this one, or another over ssh (`--host`; the program
+//! is `ssh`, or `RETORT_SSH` when set, e.g. to add options). Every action is a `sh` script run
+//! there, so the two differ only in how the script travels.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+#[derive(Debug, Clone)]
+pub enum Host {
+    Local,
+    Ssh { host: String, program: String },
+}
+
+/// A string as `sh` reads it, whatever it holds.
+pub fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
+impl Host {
+    pub fn new(host: Option<&str>) -> Host {
+        match host {
+            None => Host::Local,
+            Some(host) => Host::Ssh {
+                host: host.to_string(),
+                program: std::env::var("RETORT_SSH").unwrap_or_else(|_| "ssh".into()),
+            },
+        }
+    }
+
+    pub fn name(&self) -> String {
+        match self {
+            Host::Local => "this machine".into(),
+            Host::Ssh { host, .. } => host.clone(),
+        }
+    }
+
+    fn command(&self, script: &str) -> Command {
+        match self {
+            Host::Local => {
+                let mut command = Command::new("sh");
+                command.arg("-c").arg(script);
+                command
+            }
+            Host::Ssh { host, program } => {
+                let mut command = Command::new(program);
+                command
+                    .args(["-o", "BatchMode=yes", host.as_str()])
+                    .arg(format!("sh -c {}", quote(script)));
+                command
+            }
+        }
+    }
+
+    /// Runs `script` there; its output, or why it could not run.
+    pub fn sh(&self, script: &str) -> Result<Output, String> {
+        self.command(script)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("running sh on {}: {e}", self.name()))
+    }
+
+    /// A file's text there, or `None` when it is not there (yet).
+    pub fn read(&self, path: &str) -> Result<Option<String>, String> {
+        let out = self.sh(&format!(
+            "if [ -f {p} ]; then cat {p}; else exit 3; fi",
+            p = quote(path)
+        ))?;
+        match out.status.code() {
+            Some(0) => Ok(Some(String::from_utf8_lossy(&out.stdout).to_string())),
+            Some(3) => Ok(None),
+            _ => Err(failure(self, &out)),
+        }
+    }
+
+    /// Copies `names` (files and directories under `from`) into `to` there, as a tar stream.
+    pub fn send(&self, from: &Path, names: &[&str], to: &str) -> Result<(), String> {
+        let tar = Command::new("tar")
+            .arg("-C")
+            .arg(from)
+            .arg("-cf")
+            .arg("-")
+            .args(names)
+            .output()
+            .map_err(|e| format!("packing {}: {e}", from.display()))?;
+        if !tar.status.success() {
+            return Err(format!(
+                "packing {}: {}",
+                from.display(),
+                String::from_utf8_lossy(&tar.stderr).trim()
+            ));
+        }
+        let mut child = self
+            .command(&format!("mkdir -p {t} && tar -C {t} -xf -", t = quote(to)))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("copying to {}: {e}", self.name()))?;
+        child
+            .stdin
+            .take()
+            .expect("stdin is piped")
+            .write_all(&tar.stdout)
+            .map_err(|e| format!("copying to {}: {e}", self.name()))?;
+        let out = child
+            .wait_with_output()
+            .map_err(|e| format!("copying to {}: {e}", self.name()))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(failure(self, &out))
+        }
+    }
+}
+
+/// What a script that failed said.
+pub fn failure(host: &Host, out: &Output) -> String {
+    let said = String::from_utf8_lossy(&out.stderr).trim().to_string();
+    format!(
+        "on {} the script exited with {}{}",
+        host.name(),
+        out.status.code().map_or("a signal".into(), |c| format!("status {c}")),
+        if said.is_empty() {
+            String::new()
+        } else {
+            format!(": {said}")
+        }
+    )
+}
