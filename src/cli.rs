@@ -308,6 +308,10 @@ pub enum TrainAction {
     },
     /// Cancel a run's job.
     Cancel { run: String },
+    /// The learning-curve experiment: one run per nested subset of the training split, each
+    /// registered and measured on the held-out split beside the baseline profile, and the
+    /// curve drawn. Run it again to resume: what is trained or measured is not repeated.
+    Curve(Box<TrainCurveArgs>),
     /// Register a finished run's model as a fine-tuned model profile of its task.
     Register {
         run: String,
@@ -321,7 +325,7 @@ pub enum TrainAction {
 }
 
 /// `retort train start`'s options.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct TrainStartArgs {
     #[arg(long)]
     pub task: String,
@@ -379,6 +383,29 @@ pub struct TrainStartArgs {
     /// Start without asking (the number of training tokens is still printed).
     #[arg(long)]
     pub yes: bool,
+}
+
+/// `retort train curve`'s options: a run's (its --split must name a held-out `test` part;
+/// --size is each of --sizes), and the experiment's own.
+#[derive(Debug, clap::Args)]
+pub struct TrainCurveArgs {
+    #[command(flatten)]
+    pub start: TrainStartArgs,
+    /// The sizes of the nested training subsets, e.g. 10,50,100,500.
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub sizes: Vec<usize>,
+    /// The profile drawn as the baseline (e.g. few-shot prompting of a larger model).
+    #[arg(long)]
+    pub baseline: Option<String>,
+    /// The experiment's name: its directory under <data>/experiments (default: TASK-curve).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Seconds between two looks at a run.
+    #[arg(long, default_value_t = 10.0)]
+    pub interval: f64,
+    /// Requests in flight at once while measuring.
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -18,6 +18,7 @@ mod extract;
 mod ingest;
 mod review;
 mod train;
+mod train_curve;
 mod train_progress;
 mod train_register;
 mod train_start;

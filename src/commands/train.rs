@@ -20,6 +20,7 @@ pub fn train(paths: &Paths, action: TrainAction) -> Result<()> {
             register,
         } => watch(paths, &run, Duration::from_secs_f64(interval.max(0.01)), register),
         TrainAction::Cancel { run } => cancel(paths, &run),
+        TrainAction::Curve(args) => super::train_curve::curve(paths, *args),
         TrainAction::Register {
             run,
             name,
@@ -115,7 +116,11 @@ fn status_table(runs: &[Run]) -> String {
             .as_ref()
             .map(|p| format!("profile {p}"))
             .or_else(|| run.fine_tuned_model.clone())
-            .or_else(|| run.error.as_ref().map(|e| format!("error: {e}")))
+            .or_else(|| {
+                run.error
+                    .as_ref()
+                    .map(|e| format!("error: {}", e.lines().next().unwrap_or_default()))
+            })
             .unwrap_or_default();
         out.push_str(&format!(
             "{:<40} {:<16} {:<8} {:<16} {step:>11} {loss:>8}  {model}\n",
@@ -129,7 +134,14 @@ fn status_table(runs: &[Run]) -> String {
 }
 
 fn watch(paths: &Paths, id: &str, interval: Duration, register_at_end: bool) -> Result<()> {
-    let mut run = Run::load(&paths.data, id).map_err(job_failure)?;
+    let run = Run::load(&paths.data, id).map_err(job_failure)?;
+    let run = follow(paths, run, interval)?;
+    finished(paths, run, register_at_end)
+}
+
+/// Reads the run again every `interval` until it is over, showing its progress; a service or
+/// host that does not answer is waited for (the run is not touched).
+pub(super) fn follow(paths: &Paths, mut run: Run, interval: Duration) -> Result<Run> {
     let rt = runtime()?;
     let mut shown = super::train_progress::Shown::new(&run);
     let mut wait = interval;
@@ -155,11 +167,11 @@ fn watch(paths: &Paths, id: &str, interval: Duration, register_at_end: bool) -> 
         }
     }
     shown.finish(&run);
-    finished(paths, run, register_at_end)
+    Ok(run)
 }
 
 /// The end of a watched run: its model (registered when asked), or its error and status 7.
-fn finished(paths: &Paths, run: Run, register_at_end: bool) -> Result<()> {
+pub(super) fn finished(paths: &Paths, run: Run, register_at_end: bool) -> Result<()> {
     match run.status {
         Status::Succeeded => {
             eprintln!(

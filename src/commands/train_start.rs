@@ -26,12 +26,17 @@ const DEFAULT_EPOCHS: u32 = 3;
 pub fn start(paths: &Paths, args: TrainStartArgs) -> Result<()> {
     let registry = setup(paths).registry;
     let task = registry.require(&args.task).map_err(config_error)?;
-    let id = match args.backend {
-        TrainBackend::Openai => start_openai(paths, task, &args)?,
-        TrainBackend::Command => start_command(paths, task, &args)?,
-    };
+    let id = start_run(paths, task, &args)?;
     println!("{id}");
     Ok(())
+}
+
+/// Starts a run as `args` say; its id.
+pub(super) fn start_run(paths: &Paths, task: &Task, args: &TrainStartArgs) -> Result<String> {
+    match args.backend {
+        TrainBackend::Openai => start_openai(paths, task, args),
+        TrainBackend::Command => start_command(paths, task, args),
+    }
 }
 
 fn spec<'a>(task: &'a Task, args: &TrainStartArgs, style: ExportStyle, epochs: Option<u32>) -> Result<Spec<'a>> {
@@ -189,7 +194,11 @@ fn start_command(paths: &Paths, task: &Task, args: &TrainStartArgs) -> Result<St
         logging_steps: LOGGING_STEPS,
     };
     let config = trainers::config(&recipe, &files(task, &prepared));
-    let command = args.trainer.command(dpo, args.trainer_program.as_deref());
+    let program = args
+        .trainer_program
+        .as_deref()
+        .map(|p| local_program(p, args.host.is_some()));
+    let command = args.trainer.command(dpo, program.as_deref());
     let run = &mut prepared.run;
     if let Err(e) = command_job::launch(&paths.data, run, &config, &command) {
         run.status = crate::train::run::Status::Failed;
@@ -226,4 +235,14 @@ fn files(task: &Task, prepared: &Prepared) -> Files {
         training_name: info_name(&training),
         validation_name: validation.as_deref().map(info_name),
     }
+}
+
+/// A program given as a relative path here is found from where Retort was started (the
+/// trainer starts in the run's directory); on another host it is that host's.
+fn local_program(program: &str, remote: bool) -> String {
+    let path = std::path::Path::new(program);
+    if remote || path.is_absolute() || !program.contains('/') || !path.exists() {
+        return program.to_string();
+    }
+    std::path::absolute(path).map_or(program.to_string(), |p| p.display().to_string())
 }

@@ -7,6 +7,7 @@
 
 pub mod backend;
 pub mod command_job;
+pub mod experiment;
 pub mod host;
 pub mod openai;
 pub mod openai_job;

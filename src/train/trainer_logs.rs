@@ -66,7 +66,9 @@ static DICT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\{'(?:loss|eval_loss)'[^{}]*\}").expect("a valid pattern"));
 static ENTRY: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"'(\w+)': '?([-+0-9.eE]+|nan|inf)'?").expect("a valid pattern"));
-static BAR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(\d+)/(\d+) \[").expect("a valid pattern"));
+/// The training bar (`  33%|███▎      | 4/12 [`), not the datasets' `Map: 100%|…| 90/90 [`.
+static BAR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)(?:^|\r)[ \t]*\d+%\|[^|\r\n]*\|\s*(\d+)/(\d+) \[").expect("a valid pattern"));
 
 fn hugging_face(log: &str, logging_steps: u32) -> (Vec<Metric>, Option<u64>) {
     let mut metrics: Vec<Metric> = Vec::new();
@@ -102,7 +104,7 @@ fn hugging_face(log: &str, logging_steps: u32) -> (Vec<Metric>, Option<u64>) {
     (metrics, None)
 }
 
-/// The last `step/total [` the progress bar drew (tqdm redraws with carriage returns).
+/// The last `step/total` the training bar drew (tqdm redraws with carriage returns).
 fn progress_bar(log: &str) -> Option<(u64, u64)> {
     let tail = &log[log.len().saturating_sub(4096)..];
     let start = (0..=tail.len()).find(|&i| tail.is_char_boundary(i)).unwrap_or(0);
@@ -127,7 +129,7 @@ mod tests {
 
     #[test]
     fn hugging_face_logs_give_steps_losses_and_the_total() {
-        let log = "Map: 100%|██████████| 90/90\n  0%|          | 0/12 [00:00<?, ?it/s]\r  8%|▊         | 1/12 [00:01<00:11,  1.00s/it]\r{'loss': 2.1234, 'grad_norm': 1.5, 'learning_rate': 0.0002, 'epoch': 0.33}\n 17%|█▋        | 2/12 [00:02<00:10,  1.00s/it]\r{'loss': 1.5, 'grad_norm': 1.1, 'learning_rate': '1e-04', 'epoch': 0.67}\n{'eval_loss': 1.75, 'eval_runtime': 1.0, 'epoch': 0.67}\n 33%|███▎      | 4/12 [00:04<00:08,  1.00s/it]\r";
+        let log = "Map: 100%|██████████| 90/90 [00:00<00:00, 900.00 examples/s]\n  0%|          | 0/12 [00:00<?, ?it/s]\r  8%|▊         | 1/12 [00:01<00:11,  1.00s/it]\r{'loss': 2.1234, 'grad_norm': 1.5, 'learning_rate': 0.0002, 'epoch': 0.33}\n 17%|█▋        | 2/12 [00:02<00:10,  1.00s/it]\r{'loss': 1.5, 'grad_norm': 1.1, 'learning_rate': '1e-04', 'epoch': 0.67}\n{'eval_loss': 1.75, 'eval_runtime': 1.0, 'epoch': 0.67}\n 33%|███▎      | 4/12 [00:04<00:08,  1.00s/it]\r";
         let (metrics, progress) = read(Trainer::Trl, log, "", 2);
         assert_eq!(metrics.len(), 2);
         assert_eq!((metrics[0].step, metrics[0].loss), (2, Some(2.1234)));
@@ -135,6 +137,14 @@ mod tests {
         assert_eq!(metrics[1].learning_rate, Some(1e-4));
         assert_eq!((progress.step, progress.total_steps), (Some(4), Some(12)));
         assert_eq!((progress.train_loss, progress.valid_loss), (Some(1.5), Some(1.75)));
+        // Before training, the datasets' bars are not its steps.
+        let (_, before) = read(
+            Trainer::Trl,
+            "Map: 100%|██████████| 90/90 [00:00<00:00, 900.00 examples/s]\n",
+            "",
+            2,
+        );
+        assert_eq!((before.step, before.total_steps), (None, None));
     }
 
     #[test]
