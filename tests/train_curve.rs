@@ -31,7 +31,7 @@ fn the_curve_experiment_trains_measures_and_draws_and_resumes() {
     );
     let trainer = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/train/fake-trainer");
     let curve = |die_at: &str| {
-        let mut args = vec![
+        let args = vec![
             "train",
             "curve",
             "--task",
