@@ -129,12 +129,13 @@ const TUI_LAYERS: &[&[&str]] = &[
     &["mouse"],
     &["correction"],
     &["runs"],
+    &["training"],
     &["navigate"],
     &["review"],
     &["update"],
     &["hints"],
     &["view"],
-    &["draft", "queue_io"],
+    &["draft", "queue_io", "training_io"],
     &["app"],
 ];
 

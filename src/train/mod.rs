@@ -12,6 +12,7 @@ pub mod host;
 pub mod openai;
 pub mod openai_job;
 pub mod run;
+pub mod summary;
 pub mod tokens;
 pub mod trainer_logs;
 pub mod trainers;

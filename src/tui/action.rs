@@ -56,6 +56,12 @@ pub enum Action {
     QueueOpened(Box<super::review_state::ReviewState>, Vec<String>),
     /// Files a queue could be opened from (for the picker).
     QueueFilesListed(Vec<String>),
+    /// The training runs, read again, and the profiles of models.toml (with those runs
+    /// registered since the workbench opened).
+    TrainingRead {
+        runs: Vec<crate::train::summary::RunSummary>,
+        profiles: Vec<ModelProfile>,
+    },
     /// A look-ahead run finished.
     PreAnnotated {
         item: usize,
@@ -140,6 +146,8 @@ pub enum Effect {
     PreAnnotate(Box<PreAnnotation>),
     /// List the files a queue could be opened from.
     ListQueueFiles,
+    /// Read the training runs again now (answered by `Action::TrainingRead`).
+    RefreshTraining,
     /// Leave the terminal to the shell and stop until continued (`fg`).
     Suspend,
     /// Open a queue from a file for this task (the file's own task wins for extract outputs).

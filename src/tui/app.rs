@@ -36,6 +36,8 @@ pub struct Driver {
     lookahead: CancellationToken,
     /// The suspend key was pressed: the loop, which has the terminal, suspends after the batch.
     suspend: bool,
+    /// Wakes the reader of training runs (`training_io`).
+    training: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// Runs the workbench; `opening` actions (a queue to open) are handled first.
@@ -51,6 +53,7 @@ pub async fn run(mut state: State, theme: Theme, paths: Paths, opening: Vec<Acti
     let (tx, mut rx) = unbounded_channel();
     spawn_input(tx.clone());
     let examples_dir = paths.examples_dir();
+    let (paths_for_training, tx_for_training) = (paths.clone(), tx.clone());
     let mut driver = Driver {
         paths,
         engines: Engines::new(),
@@ -59,6 +62,7 @@ pub async fn run(mut state: State, theme: Theme, paths: Paths, opening: Vec<Acti
         cancels: Default::default(),
         lookahead: CancellationToken::new(),
         suspend: false,
+        training: super::training_io::start(paths_for_training, tx_for_training),
     };
     let size = terminal.size()?;
     let mut effects = update(&mut state, Action::Tick(Instant::now()));
@@ -262,6 +266,7 @@ impl Driver {
                 )
             }
             Effect::ListQueueFiles => queue_io::list_files(self.actions.clone()),
+            Effect::RefreshTraining => self.training.notify_one(),
             Effect::OpenQueue { path, task, tasks } => {
                 queue_io::open_queue(&self.paths, path, *task, tasks, self.actions.clone())
             }

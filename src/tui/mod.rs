@@ -28,6 +28,8 @@ pub mod select;
 pub mod state;
 pub mod terminal;
 pub mod theme;
+mod training;
+mod training_io;
 pub mod update;
 pub mod view;
 pub mod wrap;

@@ -126,6 +126,8 @@ pub enum PickerKind {
     QueueItem,
     /// A file to open as a review queue (a typed path is taken as is).
     QueueFile,
+    /// A training run (`training.rs`).
+    TrainingRun,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -185,6 +187,8 @@ pub struct State {
     pub profiles: Vec<ModelProfile>,
     pub model: usize,
     pub compare_model: Option<usize>,
+    /// The training runs as the driver last read them, newest first.
+    pub training: Vec<crate::train::summary::RunSummary>,
     /// What each profile's server said when asked for its models, by profile name.
     pub reach: std::collections::HashMap<String, Reach>,
     pub source: TextArea<'static>,
@@ -261,6 +265,7 @@ impl State {
             profiles,
             model: 0,
             compare_model: None,
+            training: Vec::new(),
             reach: std::collections::HashMap::new(),
             source,
             source_scroll: SourceScroll::Rows(0),

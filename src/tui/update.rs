@@ -93,6 +93,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             review::opened(state, *review, problems)
         }
         Action::QueueFilesListed(files) => navigate::open_queue_picker(state, files),
+        Action::TrainingRead { runs, profiles } => super::training::read(state, runs, profiles),
         Action::PreAnnotated { item, side, run } => review::pre_annotated(state, item, side, *run),
         Action::DecisionWritten { seq, error } => review::decision_written(state, seq, error),
         Action::PreAnnotationLost { item, side, error } => review::pre_annotation_lost(state, item, side, &error),
@@ -200,6 +201,7 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         Command::Close => close(state),
         Command::Choose => choose_in_picker(state),
         Command::OpenQueue => vec![Effect::ListQueueFiles],
+        Command::TrainingRuns => super::training::open(state),
         Command::NextRecord => step_record(state, true),
         Command::PrevRecord => step_record(state, false),
         // Given a meaning above, or by nothing here (no queue open, no field editor).
@@ -305,6 +307,7 @@ fn choose_in_picker(state: &mut State) -> Vec<Effect> {
         (PickerKind::RejectReason, Some(index)) => review::reject(state, REJECT_REASONS[index].to_string()),
         (PickerKind::RejectReason, None) => typed().map_or_else(Vec::new, |reason| review::reject(state, reason)),
         (PickerKind::QueueItem, Some(position)) => review::jump(state, position),
+        (PickerKind::TrainingRun, Some(index)) => super::training::choose(state, index),
         (PickerKind::QueueFile, _) => {
             let path = chosen_text.or_else(typed);
             path.map_or_else(Vec::new, |path| {
@@ -346,6 +349,8 @@ fn choose(state: &mut State, kind: PickerKind, index: usize) -> Vec<Effect> {
             state.compare_open = true;
             Vec::new()
         }
-        PickerKind::RejectReason | PickerKind::QueueItem | PickerKind::QueueFile => Vec::new(),
+        PickerKind::RejectReason | PickerKind::QueueItem | PickerKind::QueueFile | PickerKind::TrainingRun => {
+            Vec::new()
+        }
     }
 }

@@ -212,6 +212,7 @@ fn picker_view(frame: &mut Frame, area: Rect, picker: &Picker, theme: &Theme) {
         PickerKind::RejectReason => "Reject: why? (or type a reason)",
         PickerKind::QueueItem => "Jump to paragraph",
         PickerKind::QueueFile => "Open a review queue (or type a path)",
+        PickerKind::TrainingRun => "Training runs — Enter compares with a registered model",
     };
     let outer = block(&format!("{title} — type to filter, ↑↓, Enter, Esc"), theme);
     let inner = outer.inner(area);
