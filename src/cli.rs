@@ -321,6 +321,10 @@ pub enum TrainAction {
         /// The profile serving the base model (command runs; default: the one given at start).
         #[arg(long)]
         base_profile: Option<String>,
+        /// Register the checkpoint kept at this step instead of the last model (see `retort
+        /// train status RUN --format json`).
+        #[arg(long)]
+        checkpoint: Option<u64>,
     },
 }
 

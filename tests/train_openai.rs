@@ -190,6 +190,32 @@ async fn a_run_is_started_watched_to_its_model_and_registered() {
         "ft:gpt-4o-mini-2024-07-18:retort:compound:abc123"
     );
 
+    // The checkpoints the service kept, oldest first; one of them can be registered instead.
+    assert_eq!(rows[0]["checkpoints"][0]["step"], 3);
+    assert_eq!(
+        rows[0]["checkpoints"][1]["model"],
+        "ft:gpt-4o-mini-2024-07-18:retort:compound:abc123:ckpt-step-6"
+    );
+    let out = train(
+        dir.path(),
+        &server,
+        &["register", &id, "--checkpoint", "3", "--name", "halfway"],
+        Some(KEY),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let models = std::fs::read_to_string(dir.path().join("config/models.toml")).unwrap();
+    assert!(
+        models.contains("model = \"ft:gpt-4o-mini-2024-07-18:retort:compound:abc123:ckpt-step-3\""),
+        "{models}"
+    );
+    let out = train(dir.path(), &server, &["register", &id, "--checkpoint", "4"], Some(KEY));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("it kept steps 3, 6"),
+        "{}",
+        text(&out.stderr)
+    );
+
     // The key is in no file Retort wrote, and was sent only as the bearer token.
     let written = all_text(dir.path());
     assert!(!written.contains(KEY), "the key reached a file");

@@ -25,7 +25,8 @@ pub fn train(paths: &Paths, action: TrainAction) -> Result<()> {
             run,
             name,
             base_profile,
-        } => super::train_register::register(paths, &run, name, base_profile).map(|_| ()),
+            checkpoint,
+        } => super::train_register::register(paths, &run, name, base_profile, checkpoint).map(|_| ()),
     }
 }
 
@@ -92,6 +93,7 @@ fn status_json(run: &Run) -> serde_json::Value {
         "progress": run.progress,
         "error": run.error,
         "fine_tuned_model": run.fine_tuned_model,
+        "checkpoints": run.checkpoints,
         "profile": run.profile,
     })
 }
@@ -180,7 +182,7 @@ pub(super) fn finished(paths: &Paths, run: Run, register_at_end: bool) -> Result
                 run.fine_tuned_model.as_deref().unwrap_or("(no model named)")
             );
             if register_at_end && run.profile.is_none() {
-                super::train_register::register(paths, &run.id, None, None)?;
+                super::train_register::register(paths, &run.id, None, None, None)?;
             }
             Ok(())
         }

@@ -149,7 +149,7 @@ fn trained(paths: &Paths, exp: &mut Experiment, size: usize, interval: Duration)
     }
     let profile = match run.profile.clone() {
         Some(profile) => profile,
-        None => super::train_register::register(paths, &id, Some(format!("{}-{size}", exp.name)), None)?,
+        None => super::train_register::register(paths, &id, Some(format!("{}-{size}", exp.name)), None, None)?,
     };
     exp.point_mut(size).profile = Some(profile);
     exp.save(&paths.data).map_err(job_failure)?;

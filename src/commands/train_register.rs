@@ -11,7 +11,13 @@ use crate::llm::profile::Mode;
 use crate::train::run::{Job, Run, Status};
 use anyhow::Result;
 
-pub fn register(paths: &Paths, id: &str, name: Option<String>, base_profile: Option<String>) -> Result<String> {
+pub fn register(
+    paths: &Paths,
+    id: &str,
+    name: Option<String>,
+    base_profile: Option<String>,
+    checkpoint: Option<u64>,
+) -> Result<String> {
     let mut run = Run::load(&paths.data, id).map_err(job_failure)?;
     let Some(model) = run.fine_tuned_model.clone().filter(|_| run.status == Status::Succeeded) else {
         return Err(config_error(format!(
@@ -23,6 +29,23 @@ pub fn register(paths: &Paths, id: &str, name: Option<String>, base_profile: Opt
                 "; `retort train watch` follows it to the end"
             }
         )));
+    };
+    let model = match checkpoint {
+        None => model,
+        Some(step) => match run.checkpoints.iter().find(|c| c.step == step) {
+            Some(kept) => kept.model.clone(),
+            None => {
+                let steps: Vec<String> = run.checkpoints.iter().map(|c| c.step.to_string()).collect();
+                return Err(config_error(format!(
+                    "run {id} kept no checkpoint at step {step}; it kept {}",
+                    if steps.is_empty() {
+                        "none".into()
+                    } else {
+                        format!("steps {}", steps.join(", "))
+                    }
+                )));
+            }
+        },
     };
     let name = name.unwrap_or_else(|| {
         format!(

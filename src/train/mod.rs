@@ -133,6 +133,7 @@ pub fn prepare(data: &Path, store: &Store, spec: &Spec, job: Job, min: usize) ->
         progress: Progress::default(),
         fine_tuned_model: None,
         error: None,
+        checkpoints: Vec::new(),
         profile: None,
         created_at: now.clone(),
         updated_at: now,

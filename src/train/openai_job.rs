@@ -136,8 +136,14 @@ pub async fn refresh(data: &Path, run: &mut Run, api: &FineTuning) -> Result<Ref
         *last_event = Some(newest.id.clone());
     }
     apply(run, &job);
-    if run.status == Status::Succeeded && run.progress.total_steps.is_some() {
-        run.progress.step = run.progress.total_steps;
+    if run.status == Status::Succeeded {
+        if run.progress.total_steps.is_some() {
+            run.progress.step = run.progress.total_steps;
+        }
+        if run.checkpoints.is_empty() {
+            run.checkpoints = api.checkpoints(&id).await?.iter().map(checkpoint).collect();
+            run.checkpoints.sort_by_key(|c| c.step);
+        }
     }
     if *run != before {
         run.save(data)?;
@@ -149,6 +155,16 @@ pub async fn refresh(data: &Path, run: &mut Run, api: &FineTuning) -> Result<Ref
         .filter(|m| !m.is_empty())
         .collect();
     Ok(Refreshed { messages })
+}
+
+fn checkpoint(c: &super::openai::Checkpoint) -> super::run::Checkpoint {
+    let metric = |key: &str| c.metrics.as_ref().and_then(|m| m.get(key)).and_then(|v| v.as_f64());
+    super::run::Checkpoint {
+        step: c.step_number,
+        model: c.fine_tuned_model_checkpoint.clone(),
+        train_loss: metric("train_loss"),
+        valid_loss: metric("valid_loss").or_else(|| metric("full_valid_loss")),
+    }
 }
 
 /// Asks the service to cancel the job; the run records what it answers.

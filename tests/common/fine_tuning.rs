@@ -114,9 +114,7 @@ impl Respond for Fake {
             (true, "/v1/fine_tuning/jobs") => create(&mut state, request),
             (false, "/v1/fine_tuning/jobs/ftjob-1") => look(&mut state),
             (false, "/v1/fine_tuning/jobs/ftjob-1/events") => events(&state, request),
-            (false, "/v1/fine_tuning/jobs/ftjob-1/checkpoints") => {
-                ResponseTemplate::new(200).set_body_json(json!({"object": "list", "data": [], "has_more": false}))
-            }
+            (false, "/v1/fine_tuning/jobs/ftjob-1/checkpoints") => checkpoints(&state),
             (true, "/v1/fine_tuning/jobs/ftjob-1/cancel") => {
                 state.cancelled = true;
                 state.recorded.cancelled += 1;
@@ -208,6 +206,25 @@ fn look(state: &mut State) -> ResponseTemplate {
         state.at += 1;
     }
     ResponseTemplate::new(200).set_body_json(job(state, step.status, step.model, step.error))
+}
+
+/// Once the job made its model: one kept halfway and one at the end, newest first.
+fn checkpoints(state: &State) -> ResponseTemplate {
+    let done = state.script[..state.at].iter().find_map(|s| s.model);
+    let data: Vec<Json> = done
+        .map(|model| {
+            [state.total_steps, state.total_steps / 2]
+                .iter()
+                .map(|step| {
+                    json!({"object": "fine_tuning.job.checkpoint", "id": format!("ftckpt-{step}"), "created_at": 1_700_000_000,
+                           "fine_tuned_model_checkpoint": format!("{model}:ckpt-step-{step}"), "step_number": step,
+                           "metrics": {"step": step, "train_loss": 1.0 / *step as f64, "valid_loss": 2.0 / *step as f64},
+                           "fine_tuning_job_id": "ftjob-1"})
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    ResponseTemplate::new(200).set_body_json(json!({"object": "list", "data": data, "has_more": false}))
 }
 
 /// Newest first, `limit` at a time, starting after the event `after`.
