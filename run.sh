@@ -3,7 +3,7 @@
 #
 # Sets up what the build needs without root (cmake and libclang from PyPI into
 # ~/.cache/retort/build-tools when the system has none; see scripts/setup/), builds the release
-# binary (with the `cuda` feature on a machine with a GPU and nvcc), then runs it with the given
+# binary (with the `cuda` feature on a machine with a GPU: scripts/setup/cuda.sh), then runs it with the given
 # arguments: none opens the workbench, `./run.sh eval …` runs a command.
 #   ./run.sh --install [cargo install flags…]   install the binary (cargo install --path .) instead
 #   ./run.sh --build                           only build; print the binary's path
@@ -16,7 +16,7 @@ cd "$(dirname "$0")"
 command -v cargo >/dev/null 2>&1 || die "no cargo found: install the Rust toolchain (https://rustup.rs) as your user"
 setup_build_tools
 setup_pdfium
-read -r -a features <<<"$(cargo_features)"
+decide_features
 
 case "${1:-}" in
 --install)

@@ -63,6 +63,14 @@ impl Paths {
     }
 }
 
+/// Where Retort's setup scripts install what it loads at run time (PDFium, the CUDA libraries):
+/// `RETORT_CACHE_DIR`, or `retort` in the platform's cache directory (`~/.cache/retort`).
+pub fn cache_dir() -> Option<PathBuf> {
+    std::env::var_os("RETORT_CACHE_DIR")
+        .map(PathBuf::from)
+        .or_else(|| directories::BaseDirs::new().map(|b| b.cache_dir().join("retort")))
+}
+
 /// Sends `tracing` output to the log file in the state directory (never to the terminal). The
 /// guard must live as long as logging is wanted. Level from `RETORT_LOG` (default `info`).
 pub fn init_logging(paths: &Paths) -> Option<tracing_appender::non_blocking::WorkerGuard> {

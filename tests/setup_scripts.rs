@@ -106,3 +106,69 @@ fn a_package_that_cannot_be_fetched_is_named_with_what_to_install_and_nothing_ha
     assert!(!dir.exists(), "a failed install must not look finished");
     assert!(!dir.join(".complete").exists());
 }
+
+/// `decide_features` as `./run.sh` calls it, with PATH holding `extra` fake tools beside the
+/// system's, the cache in `cache`; prints the features and the CUDA settings it exported.
+fn decide(extra: &Path, cache: &Path, cuda: Option<&str>) -> Output {
+    let script = format!(
+        ". {}/scripts/setup/build-tools.sh; decide_features; echo \"features=${{features[*]}}\"; echo \"compiler=${{CMAKE_CUDA_COMPILER:-}}\"; echo \"archs=${{CMAKE_CUDA_ARCHITECTURES:-}}\"",
+        root().display()
+    );
+    let mut command = Command::new("bash");
+    command
+        .args(["-c", &script])
+        .env("PATH", format!("{}:/usr/bin:/bin", extra.display()))
+        .env("RETORT_CACHE_DIR", cache)
+        .env_remove("RETORT_CUDA_ARCHS")
+        .env_remove("RETORT_CUDA_TOOLKIT");
+    match cuda {
+        Some(value) => command.env("RETORT_CUDA", value),
+        None => command.env_remove("RETORT_CUDA"),
+    };
+    command.output().unwrap()
+}
+
+fn fake_tool(dir: &Path, name: &str, output: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(&path, format!("#!/bin/sh\necho '{output}'\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+#[test]
+fn a_gpu_box_builds_the_cuda_backend_with_its_nvcc_or_the_toolkit_from_pypi() {
+    let cache = tempfile::tempdir().unwrap();
+    let tools = tempfile::tempdir().unwrap();
+    // No GPU: the CPU build, and nothing is fetched.
+    let out = decide(tools.path(), cache.path(), None);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("features=\n"), "{}", text(&out));
+    assert!(!cache.path().join("cuda").exists());
+
+    // A GPU and the system's nvcc: that nvcc, for the four architectures.
+    fake_tool(tools.path(), "nvidia-smi", "GPU 0: NVIDIA A100-SXM4-80GB (UUID: GPU-1)");
+    let nvcc = fake_tool(tools.path(), "nvcc", "Build cuda_12.4.r12.4/compiler.34097967_0");
+    let out = decide(tools.path(), cache.path(), None);
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(stdout.contains("features=--features cuda"), "{}", text(&out));
+    assert!(stdout.contains(&format!("compiler={}", nvcc.display())), "{stdout}");
+    assert!(stdout.contains("archs=80;86;89;90"), "{stdout}");
+    assert!(text(&out).contains("NVIDIA A100"), "{}", text(&out));
+
+    // A GPU without nvcc: the toolkit from the wheels' cache (installed once; here already).
+    std::fs::remove_file(&nvcc).unwrap();
+    let root = cache.path().join("cuda/nvidia/cu13");
+    let wheel_nvcc = fake_tool(&root.join("bin"), "nvcc", "Build cuda_13.5.r13.5/compiler.0_0");
+    std::fs::create_dir_all(root.join("lib")).unwrap();
+    std::fs::write(cache.path().join("cuda/.complete"), "").unwrap();
+    let out = decide(tools.path(), cache.path(), None);
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(stdout.contains(&format!("compiler={}", wheel_nvcc.display())), "{}", text(&out));
+    assert!(root.join("lib/libcudart.so").symlink_metadata().is_ok(), "the toolkit's links");
+    assert!(root.join("lib64").symlink_metadata().is_ok());
+
+    // RETORT_CUDA=0: the CPU build even here.
+    let out = decide(tools.path(), cache.path(), Some("0"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("features=\n"), "{}", text(&out));
+}

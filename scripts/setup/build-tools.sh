@@ -1,8 +1,8 @@
 # Sourced: makes sure the embedded llama.cpp engine can be built, and exports what cargo needs.
 # Uses the system's libclang and cmake when it has them; otherwise the PyPI wheels `cmake`,
 # `ninja` and `libclang` in $retort_cache/build-tools (bindgen then takes gcc's builtin headers,
-# which the libclang wheel lacks). Also decides the cargo features: `cuda` when a GPU and nvcc
-# are found (RETORT_CUDA=0 or 1 decides instead).
+# which the libclang wheel lacks). Also decides the cargo features: `cuda` on a GPU box (nvcc
+# from the system or from PyPI; RETORT_CUDA=0 or 1 decides instead).
 # shellcheck source=common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -70,18 +70,21 @@ setup_build_tools() {
   say "build tools: cmake $([ $need_cmake = 1 ] && echo "from $build_tools_dir" || echo "of the system"), libclang $([ $need_clang = 1 ] && echo "from $build_tools_dir" || echo "of the system")"
 }
 
-# Prints the cargo feature flags for this machine: `--features cuda` on a GPU box with nvcc.
-cargo_features() {
-  local nvcc=""
+# decide_features: sets `features` (cargo's flags) for this machine: `--features cuda` on a GPU
+# box (nvidia-smi lists a GPU), with the system's nvcc or, without one, the CUDA toolkit from PyPI
+# (scripts/setup/cuda.sh; no root). RETORT_CUDA=0 builds for the CPU only, RETORT_CUDA=1 builds
+# the CUDA backend without a GPU here. Not in a subshell: the build's CUDA settings are exported.
+decide_features() {
+  features=()
   case "${RETORT_CUDA:-auto}" in
   0 | no | off) return ;;
   esac
-  nvcc=$(command -v nvcc 2>/dev/null || true)
-  [ -z "$nvcc" ] && [ -x /usr/local/cuda/bin/nvcc ] && nvcc=/usr/local/cuda/bin/nvcc
-  if [ -n "$nvcc" ] && { [ "${RETORT_CUDA:-auto}" = 1 ] || nvidia-smi -L >/dev/null 2>&1; }; then
-    say "GPU box: $("$nvcc" --version | tail -1) and $(nvidia-smi -L 2>/dev/null | head -1 || echo 'RETORT_CUDA=1'); building the cuda feature"
-    echo "--features cuda"
-  elif [ "${RETORT_CUDA:-auto}" = 1 ]; then
-    die "RETORT_CUDA=1 but no nvcc found (on PATH or /usr/local/cuda/bin)"
-  fi
+  local gpu
+  gpu=$(nvidia-smi -L 2>/dev/null | head -1 || true)
+  [ -n "$gpu" ] || [ "${RETORT_CUDA:-auto}" = 1 ] || return 0
+  # shellcheck source=cuda.sh
+  . "$(dirname "${BASH_SOURCE[0]}")/cuda.sh"
+  setup_cuda_build
+  say "GPU box: ${gpu:-RETORT_CUDA=1}; building the cuda feature (the first build takes long: see README)"
+  features=(--features cuda)
 }

@@ -23,21 +23,22 @@ pub struct BackendReport {
     pub cpu_variant: String,
     pub score: i32,
     pub cpu: CpuFeatures,
-    /// Other modules loaded from the same directory (e.g. `cuda`), with the devices they found.
-    pub devices: Vec<String>,
+    /// The GPU module's devices, or why there are none.
+    pub gpu: super::gpu::GpuStatus,
     /// CPU modules passed over, with why (score 0, or AMX refused).
     pub passed_over: Vec<String>,
 }
 
 impl BackendReport {
-    /// One line: `CPU backend haswell for <CPU> (AVX2 FMA …); from DIR`.
+    /// One line: `CPU backend haswell for <CPU> (AVX2 FMA …); GPU: …; from DIR`.
     pub fn summary(&self) -> String {
-        let mut line = format!("CPU backend {} for {}", self.cpu_variant, self.cpu.describe());
-        if !self.devices.is_empty() {
-            line.push_str(&format!("; devices: {}", self.devices.join(", ")));
-        }
-        line.push_str(&format!("; from {}", self.dir.display()));
-        line
+        format!(
+            "CPU backend {} for {}; GPU: {}; from {}",
+            self.cpu_variant,
+            self.cpu.describe(),
+            self.gpu.describe(),
+            self.dir.display()
+        )
     }
 }
 
@@ -79,20 +80,22 @@ fn load() -> Result<BackendReport, BackendError> {
     let cpu = cpu::detect();
     let choice = choose(&dir, &cpu)?;
     register(&choice.path)?;
-    let devices = load_other_modules(&dir);
+    let gpu = super::gpu::load(&dir, |module| register(module).map_err(|e| e.to_string()));
+    load_other_modules(&dir);
     tracing::info!(
-        "embedded engine: CPU backend {} (score {}) from {}; passed over: {}",
+        "embedded engine: CPU backend {} (score {}) from {}; passed over: {}; GPU: {}",
         choice.variant,
         choice.score,
         dir.display(),
-        choice.passed_over.join(", ")
+        choice.passed_over.join(", "),
+        gpu.describe()
     );
     Ok(BackendReport {
         dir,
         cpu_variant: choice.variant,
         score: choice.score,
         cpu,
-        devices,
+        gpu,
         passed_over: choice.passed_over,
     })
 }
@@ -236,46 +239,19 @@ fn register(path: &Path) -> Result<(), BackendError> {
     Ok(())
 }
 
-/// Loads GPU and other non-CPU modules (`libggml-cuda.so`, …) found beside the CPU ones; a
-/// module that finds no device registers nothing useful and costs nothing.
-fn load_other_modules(dir: &Path) -> Vec<String> {
+/// Loads other non-CPU modules found beside the CPU ones (not the GPU module, which `gpu` loads
+/// with its libraries); a module that finds no device registers nothing useful and costs nothing.
+fn load_other_modules(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
+        return;
     };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let is_module = name.starts_with("libggml-") && name.ends_with(".so");
-        let core = name.starts_with(CPU_PREFIX) || name == "libggml-base.so";
-        if is_module && !core && register(&entry.path()).is_err() {
+        let known = name.starts_with(CPU_PREFIX) || name == "libggml-base.so" || name == super::gpu::MODULE;
+        if is_module && !known && register(&entry.path()).is_err() {
             tracing::warn!("backend module {name} did not load");
         }
-    }
-    devices()
-}
-
-/// Non-CPU devices known to llama.cpp, as `name (description)`.
-fn devices() -> Vec<String> {
-    let text = |p: *const std::ffi::c_char| {
-        if p.is_null() {
-            String::new()
-        } else {
-            // SAFETY: ggml returns NUL-terminated strings it owns for the process's life.
-            unsafe { std::ffi::CStr::from_ptr(p) }.to_string_lossy().into_owned()
-        }
-    };
-    // SAFETY: plain queries of ggml's device registry.
-    unsafe {
-        (0..llama_cpp_sys_2::ggml_backend_dev_count())
-            .map(|i| llama_cpp_sys_2::ggml_backend_dev_get(i))
-            .filter(|d| llama_cpp_sys_2::ggml_backend_dev_type(*d) != llama_cpp_sys_2::GGML_BACKEND_DEVICE_TYPE_CPU)
-            .map(|d| {
-                format!(
-                    "{} ({})",
-                    text(llama_cpp_sys_2::ggml_backend_dev_name(d)),
-                    text(llama_cpp_sys_2::ggml_backend_dev_description(d))
-                )
-            })
-            .collect()
     }
 }
 

@@ -68,6 +68,8 @@ pub mod cpu;
 #[cfg(feature = "embedded")]
 mod engine;
 #[cfg(feature = "embedded")]
+pub mod gpu;
+#[cfg(feature = "embedded")]
 mod prefix;
 #[cfg(feature = "embedded")]
 mod scheduler;

@@ -29,10 +29,7 @@ fn candidates() -> Vec<PathBuf> {
     if let Some(dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(PathBuf::from)) {
         out.push(dir.join("libpdfium.so"));
     }
-    let cache = std::env::var_os("RETORT_CACHE_DIR")
-        .map(PathBuf::from)
-        .or_else(|| directories::BaseDirs::new().map(|b| b.cache_dir().join("retort")));
-    if let Some(cache) = cache {
+    if let Some(cache) = crate::config::cache_dir() {
         out.push(cache.join("pdfium/pypdfium2_raw/libpdfium.so"));
     }
     out
