@@ -143,7 +143,11 @@ fn a_gpu_box_builds_the_cuda_backend_with_its_nvcc_or_the_toolkit_from_pypi() {
     let tools = tempfile::tempdir().unwrap();
     // No GPU: the CPU build, and nothing is fetched.
     let out = decide(tools.path(), cache.path(), None);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("features=\n"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("features=\n"),
+        "{}",
+        text(&out)
+    );
     assert!(!cache.path().join("cuda").exists());
 
     // A GPU and the system's nvcc: that nvcc, for the four architectures.
@@ -164,11 +168,22 @@ fn a_gpu_box_builds_the_cuda_backend_with_its_nvcc_or_the_toolkit_from_pypi() {
     std::fs::write(cache.path().join("cuda/.complete"), "").unwrap();
     let out = decide(tools.path(), cache.path(), None);
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(stdout.contains(&format!("compiler={}", wheel_nvcc.display())), "{}", text(&out));
-    assert!(root.join("lib/libcudart.so").symlink_metadata().is_ok(), "the toolkit's links");
+    assert!(
+        stdout.contains(&format!("compiler={}", wheel_nvcc.display())),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        root.join("lib/libcudart.so").symlink_metadata().is_ok(),
+        "the toolkit's links"
+    );
     assert!(root.join("lib64").symlink_metadata().is_ok());
 
     // RETORT_CUDA=0: the CPU build even here.
     let out = decide(tools.path(), cache.path(), Some("0"));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("features=\n"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("features=\n"),
+        "{}",
+        text(&out)
+    );
 }

@@ -219,6 +219,9 @@ mod tests {
             free: 80 << 30,
             total: 85 << 30,
         }]);
-        assert_eq!(status.describe(), "CUDA0 (NVIDIA A100-SXM4-80GB, 85.0 GiB, 80.0 GiB free)");
+        assert_eq!(
+            status.describe(),
+            "CUDA0 (NVIDIA A100-SXM4-80GB, 85.0 GiB, 80.0 GiB free)"
+        );
     }
 }
