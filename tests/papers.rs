@@ -95,7 +95,7 @@ fn jats_gives_sections_paragraphs_captions_tables_and_back_matter_apart() {
 #[test]
 fn uspto_examples_are_sections_and_names_keep_their_hyphens() {
     let document = read_one("uspto-grant.xml", PaperFormat::UsptoXml);
-    assert_eq!(document.doc, "US09999999B2");
+    assert_eq!(document.doc, "US9999999B2");
     let blocks = outline(&document);
     let paragraphs: Vec<(&str, &str)> = blocks
         .iter()
@@ -147,7 +147,7 @@ fn a_bulk_patent_file_holds_each_document() {
     let two = one.replace("09999999", "09999998");
     let documents = papers::read_text(&format!("{one}{two}"), PaperFormat::UsptoXml, "ipg240102").unwrap();
     let numbers: Vec<&str> = documents.iter().map(|d| d.doc.as_str()).collect();
-    assert_eq!(numbers, ["US09999999B2", "US09999998B2"]);
+    assert_eq!(numbers, ["US9999999B2", "US9999998B2"]);
 }
 
 #[test]
@@ -212,7 +212,7 @@ fn ingest_reads_a_folder_filters_and_summarises_each_file() {
         "{err}"
     );
     assert!(
-        err.contains("uspto-grant.xml: US09999999B2 (USPTO patent XML): 15 blocks"),
+        err.contains("uspto-grant.xml: US9999999B2 (USPTO patent XML): 15 blocks"),
         "{err}"
     );
     assert!(err.contains("two-column.pdf: two-column (PDF): 20 blocks"), "{err}");
@@ -244,7 +244,7 @@ fn ingest_reads_a_folder_filters_and_summarises_each_file() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let kept = lines(&std::fs::read_to_string(&output).unwrap());
     let ids: Vec<&str> = kept.iter().map(|l| l["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["US09999999B2#9", "US09999999B2#11"]);
+    assert_eq!(ids, ["US9999999B2#9", "US9999999B2#11"]);
     assert_eq!(kept[0]["section"][2], "Example 1");
     assert_eq!(kept[0]["offset"], 163);
 }
@@ -299,8 +299,8 @@ async fn extract_reads_papers_and_keeps_where_each_value_is() {
     let written = lines(&std::fs::read_to_string(&output).unwrap());
     let ids: Vec<&str> = written.iter().map(|l| l["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), 2, "the two example paragraphs: {ids:?}");
-    let second = written.iter().find(|l| l["id"] == "US09999999B2#11").unwrap();
-    assert_eq!(second["doc"], "US09999999B2");
+    let second = written.iter().find(|l| l["id"] == "US9999999B2#11").unwrap();
+    assert_eq!(second["doc"], "US9999999B2");
     assert_eq!(second["section"][2], "Example 2");
     assert_eq!(second["offset"], 356);
     let thf = "The procedure of Example 1 was repeated with ".chars().count();
@@ -375,7 +375,7 @@ fn the_workbench_walks_a_paper_block_by_block() {
         })
         .collect();
     assert!(
-        !places.is_empty() && places.iter().all(|d| d == "US09999999B2"),
+        !places.is_empty() && places.iter().all(|d| d == "US9999999B2"),
         "{places:?}"
     );
     assert_eq!(state.paragraph(), "Compounds of formula (I) are herbicides.");
@@ -384,7 +384,7 @@ fn the_workbench_walks_a_paper_block_by_block() {
     assert!(state.paragraph().starts_with("To a solution of 8-[(2,6-diethyl"));
     let screen = common::render_text(&state);
     assert!(
-        screen.contains("US09999999B2 · Description › PREPARATION EXAMPLES › Example 1"),
+        screen.contains("US9999999B2 · Description › PREPARATION EXAMPLES › Example 1"),
         "{screen}"
     );
     update(&mut state, Action::Command(Command::ReviewPrev));

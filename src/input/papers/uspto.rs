@@ -63,34 +63,35 @@ pub fn read(text: &str, file_name: &str) -> Result<Document, ReadError> {
     })
 }
 
-/// `US10123456B2`: the publication's country, number and kind.
+/// `US10123456B2`: the publication's country, number (without leading zeros) and kind.
 fn number(patent: Node) -> Option<String> {
     let reference = descendants(patent, "publication-reference").next()?;
     let id = child(reference, "document-id")?;
     let part = |name: &str| child(id, name).map(xml::text).unwrap_or_default();
-    let number = format!("{}{}{}", part("country"), part("doc-number"), part("kind"));
-    (!part("doc-number").is_empty()).then_some(number)
+    // `08927118` is written `8927118`, as the older formats' readers write it: one patent, one id.
+    let digits = part("doc-number");
+    let digits = digits.trim().trim_start_matches('0');
+    let number = format!("{}{digits}{}", part("country"), part("kind"));
+    (!digits.is_empty()).then_some(number)
 }
 
-/// The description's headings (by their `level`), the example headings under them, and the
-/// paragraphs, in order. `base` is the depth of the description's own heading.
+/// The description's headings, the example headings under them, and the paragraphs, in order.
+/// `base` is the depth of the description's own heading.
 fn describe(node: Node, blocks: &mut Blocks, base: usize) {
-    // Depth of the last real heading, so an example heading nests under it and the next
-    // example replaces it.
-    let mut heading_depth = base;
+    let mut nesting = Nesting::new(base);
     for element in node.children().filter(Node::is_element) {
         match element.tag_name().name() {
             "heading" => {
                 let level: usize = element.attribute("level").and_then(|l| l.parse().ok()).unwrap_or(1);
-                let depth = base + level.saturating_sub(1);
-                blocks.heading(depth, &xml::text(element));
-                heading_depth = depth + 1;
+                let text = xml::text(element);
+                blocks.heading(nesting.heading(&text, level), &text);
             }
             "p" => {
                 let text = xml::text_without(element, &|n| matches!(n.tag_name().name(), "tables" | "img"));
                 if is_example_heading(&text) {
-                    blocks.heading(heading_depth, &text);
+                    blocks.heading(nesting.heading(&text, 1), &text);
                 } else {
+                    nesting.content();
                     blocks.push(BlockKind::Paragraph, &text);
                 }
                 for table in descendants(element, "table") {
@@ -105,12 +106,65 @@ fn describe(node: Node, blocks: &mut Blocks, base: usize) {
     }
 }
 
+/// How deep a patent's heading goes. Patents mark every heading `level="1"`, so the depth comes
+/// from what the headings are: a heading in capitals (`EXAMPLES`) is a section of the
+/// description; an example's heading (`Synthesis Example 3`) goes under it, and the other
+/// headings inside an example under that (`(Synthesis of Compound No. 11)`, `(1) Synthesis of
+/// Compound 5`); elsewhere a heading right after another heading is its subheading.
+struct Nesting {
+    base: usize,
+    /// The depth of the last section heading in capitals.
+    section: Option<usize>,
+    /// The depth of the example being read.
+    example: Option<usize>,
+    /// The depth of the last heading, while no content followed it.
+    just_headed: Option<usize>,
+}
+
+impl Nesting {
+    fn new(base: usize) -> Nesting {
+        Nesting {
+            base,
+            section: None,
+            example: None,
+            just_headed: None,
+        }
+    }
+
+    fn heading(&mut self, text: &str, level: usize) -> usize {
+        let letters: Vec<char> = text.chars().filter(|c| c.is_alphabetic()).collect();
+        let capitals = letters.len() > 1 && letters.iter().all(|c| c.is_uppercase());
+        let depth = if is_example_heading(text) {
+            let depth = self.section.map_or(self.base, |s| s + 1);
+            self.example = Some(depth);
+            depth
+        } else if capitals {
+            self.example = None;
+            let depth = self.base + level.saturating_sub(1);
+            self.section = Some(depth);
+            depth
+        } else if let Some(example) = self.example {
+            example + 1
+        } else if let Some(above) = self.just_headed {
+            above + 1
+        } else {
+            self.base + level.saturating_sub(1)
+        };
+        self.just_headed = Some(depth);
+        depth
+    }
+
+    fn content(&mut self) {
+        self.just_headed = None;
+    }
+}
+
 /// A short line that heads a worked example: `Example 3`, `EXAMPLE 12A`, `Preparation 4:`,
 /// `Reference Example 1`, `Intermediate 7`, `Step 2` — alone in its paragraph.
 pub(super) fn is_example_heading(text: &str) -> bool {
     static HEADING: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"(?i)^((reference|comparative|synthesis|synthetic|working|production)\s+)?(example|preparation|intermediate|step|compound)s?\s+[0-9][0-9A-Za-z.\-]*\s*[:.]?$",
+            r"(?i)^((reference|comparative|synthesis|synthetic|working|production)\s+)?(example|preparation|intermediate|step|compound)s?\s+[0-9][0-9A-Za-z.\-]*(\s+(to|and|-|–)\s+[0-9][0-9A-Za-z.\-]*)?\s*[:.]?$",
         )
         .expect("the example heading pattern compiles")
     });
@@ -122,6 +176,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_patents_flat_headings_nest_by_what_they_are() {
+        // US 8,927,118 B2 marks every heading level 1.
+        let mut nesting = Nesting::new(1);
+        let mut at = |text: &str| nesting.heading(text, 1);
+        assert_eq!(at("EXAMPLES"), 1);
+        nesting.content();
+        let mut at = |text: &str| nesting.heading(text, 1);
+        assert_eq!(at("Synthesis Example 5"), 2);
+        assert_eq!(at("(Synthesis of Compound No. 100)"), 3);
+        nesting.content();
+        assert_eq!(nesting.heading("(1) Synthesis of Compound 5", 1), 3);
+        nesting.content();
+        assert_eq!(nesting.heading("(2) Synthesis of Compound 6", 1), 3);
+        nesting.content();
+        assert_eq!(nesting.heading("Synthesis Example 6", 1), 2);
+        nesting.content();
+        assert_eq!(nesting.heading("INDUSTRIAL APPLICABILITY", 1), 1);
+        nesting.content();
+        assert_eq!(nesting.heading("Some heading", 1), 1);
+        assert_eq!(nesting.heading("Right under it", 1), 2);
+    }
+
+    #[test]
     fn example_headings_are_short_lines_that_name_an_example() {
         for heading in [
             "Example 3",
@@ -129,6 +206,8 @@ mod tests {
             "Preparation 4:",
             "Reference Example 1",
             "Step 2.",
+            "Examples 2 to 26",
+            "Comparative Examples 12 and 13",
         ] {
             assert!(is_example_heading(heading), "{heading}");
         }
