@@ -381,8 +381,8 @@ impl Paragraphs {
         if line.page == 1 && line.size >= self.title_size {
             LineKind::Title
         } else if is_heading(line, self.body) {
-            let depth = self.heading_sizes.iter().position(|s| *s == line.size).unwrap_or(0);
-            LineKind::Heading(depth)
+            let by_size = self.heading_sizes.iter().position(|s| *s == line.size).unwrap_or(0);
+            LineKind::Heading(numbered_depth(&line.text).unwrap_or(by_size))
         } else {
             LineKind::Text
         }
@@ -486,6 +486,21 @@ enum LineKind {
     Text,
 }
 
+/// A numbered heading's depth from its number (`2` → 0, `2.1` → 1, `2.1.3.` → 2), which says
+/// more than its size: many journals set two levels of heading in one size. `None` when the
+/// heading has no number (`Acknowledgements`), or a year or a quantity begins it.
+fn numbered_depth(text: &str) -> Option<usize> {
+    let first = text.split_whitespace().next()?;
+    let rest = text[first.len()..].trim_start();
+    let number = first.strip_suffix('.').unwrap_or(first);
+    let parts: Vec<&str> = number.split('.').collect();
+    let numeric = parts
+        .iter()
+        .all(|p| !p.is_empty() && p.len() <= 2 && p.chars().all(|c| c.is_ascii_digit()));
+    let worded = rest.chars().next().is_some_and(char::is_alphabetic);
+    (numeric && worded && parts.len() <= 4).then(|| parts.len() - 1)
+}
+
 /// A heading: a short bold line at least the body's size, or a line well above it.
 fn is_heading(line: &Line, body: f32) -> bool {
     let short = line.chars() < 100 && !line.text.ends_with('.');
@@ -519,5 +534,25 @@ fn push_title(title: &mut String, blocks: &mut Blocks) {
 fn set_page(blocks: &mut Blocks, page: usize) {
     if let Some(block) = blocks.blocks.last_mut() {
         block.page = Some(page as u32);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::numbered_depth;
+
+    #[test]
+    fn a_headings_number_gives_its_depth() {
+        assert_eq!(numbered_depth("2 Experimental"), Some(0));
+        assert_eq!(numbered_depth("2. Experimental"), Some(0));
+        assert_eq!(numbered_depth("2.1 Synthesis of MOF-5"), Some(1));
+        assert_eq!(numbered_depth("2.1.3. Powder X-ray diffraction"), Some(2));
+        assert_eq!(numbered_depth("Acknowledgements"), None);
+        assert_eq!(
+            numbered_depth("2019 update"),
+            None,
+            "a year is not a number of a section"
+        );
+        assert_eq!(numbered_depth("4.5"), None);
     }
 }
