@@ -132,6 +132,7 @@ const TUI_LAYERS: &[&[&str]] = &[
     &["training"],
     &["navigate"],
     &["review"],
+    &["outline"],
     &["update"],
     &["hints"],
     &["view"],

@@ -148,3 +148,69 @@ fn a_chemistry_patents_syntheses_sit_under_their_examples() {
         .unwrap();
     assert_eq!(section(device), ["Description", "EXAMPLES"]);
 }
+
+/// The workbench's outline of a real patent: `O` lists its blocks under their headings, each
+/// heading once; `j` and Enter put a synthesis paragraph on screen with its section path; Esc
+/// goes back to the result.
+#[test]
+fn the_outline_walks_a_real_patent_to_a_synthesis() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use retort::review::open::{Access, ReviewOptions, open_file};
+    use retort::tui::action::Action;
+    use retort::tui::outline::{Row, rows};
+    use retort::tui::state::Pane;
+    use retort::tui::update::update;
+    let key = |code: KeyCode| Action::Key(KeyEvent::new(code, KeyModifiers::NONE));
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = common::tui_state("rxn-role", "", 160, 48);
+    let options = ReviewOptions {
+        task: Some("rxn-role".into()),
+        ..ReviewOptions::default()
+    };
+    let patent = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/papers/real/US08927118.xml");
+    let opened = open_file(&patent, &options, &state.tasks.clone(), dir.path(), Access::Read).unwrap();
+    let review = retort::tui::review::ReviewState::new(opened, retort::side::PerSide::new(None, None), 0);
+    update(&mut state, Action::QueueOpened(Box::new(review), Vec::new()));
+    update(&mut state, key(KeyCode::Char('O')));
+    assert_eq!(state.focus, Pane::Outline);
+    let screen = common::render_text(&state);
+    assert!(screen.contains("Outline") && screen.contains("▶ abstract"), "{screen}");
+
+    let outline = rows(&state);
+    let heading = |text: &str| {
+        outline
+            .iter()
+            .filter(|r| matches!(r, Row::Heading { text: t, .. } if t == text))
+            .count()
+    };
+    assert_eq!(heading("Synthesis Example 5"), 1, "each heading once");
+    assert_eq!(heading("EXAMPLES"), 1);
+    let queue = &state.review.as_ref().unwrap().queue;
+    let target = queue
+        .order
+        .iter()
+        .position(|&i| queue.items[i].paragraph.starts_with("1,2-difluoro-3,6-diiodobenzene"))
+        .expect("Synthesis Example 5's first step");
+    for _ in 0..target {
+        update(&mut state, key(KeyCode::Char('j')));
+    }
+    update(&mut state, key(KeyCode::Enter));
+    assert!(
+        state
+            .paragraph()
+            .starts_with("1,2-difluoro-3,6-diiodobenzene (65.9 g, 180.0 mmol)")
+    );
+    assert_eq!(state.focus, Pane::Outline, "the outline stays for the next block");
+    assert_eq!(
+        state.review.as_ref().unwrap().queue.log.len(),
+        0,
+        "walking decides nothing"
+    );
+    let screen = common::render_text(&state);
+    assert!(
+        screen.contains("› EXAMPLES › Synthesis Example 5 › (1) Synthesis of Compound 5"),
+        "{screen}"
+    );
+    update(&mut state, key(KeyCode::Esc));
+    assert_eq!(state.focus, Pane::Result);
+}

@@ -14,6 +14,7 @@ fn wanted(scope: Scope) -> &'static [Command] {
         Scope::Compare => &[RunCompare, AdoptLeft, AdoptRight, PickCompareModel, Help],
         Scope::Editor => &[Accept, Close, Help],
         Scope::Browser => &[Open, Close, SelectNext],
+        Scope::Outline => &[Open, SelectNext, Close],
         Scope::SourceInput => &[Close, Quit],
         Scope::Overlay => &[Close],
         Scope::Picker => &[Choose, SelectNext, Close],

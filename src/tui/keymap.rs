@@ -16,6 +16,7 @@ pub enum Scope {
     Compare,
     Editor,
     Browser,
+    Outline,
     /// Typing into the paragraph.
     SourceInput,
     /// Help and the inspector.
@@ -42,6 +43,7 @@ impl Scope {
             "compare" => Scope::Compare,
             "editor" => Scope::Editor,
             "browser" => Scope::Browser,
+            "outline" => Scope::Outline,
             "source-input" => Scope::SourceInput,
             "overlay" => Scope::Overlay,
             "picker" => Scope::Picker,
@@ -137,6 +139,13 @@ impl Keymap {
             return own.copied();
         }
         own.or_else(|| self.bindings.get(&(Scope::Global, text))).copied()
+    }
+
+    /// The command `scope` itself binds `key` to, without the global keys: for a layer of keys
+    /// consulted before the pane's (the review queue's), whose global fallback would shadow the
+    /// pane's own keys (Esc closing the outline).
+    pub fn own_command(&self, scope: Scope, key: &KeyEvent) -> Option<Command> {
+        self.bindings.get(&(scope, key_text(key)?)).copied()
     }
 
     /// The bindings of a scope, for help and hints: (key, command).

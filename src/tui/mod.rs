@@ -14,6 +14,7 @@ pub mod hints;
 pub mod keymap;
 mod mouse;
 mod navigate;
+pub mod outline;
 pub mod phase;
 pub mod picker;
 pub mod queue_io;

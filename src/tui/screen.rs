@@ -60,7 +60,7 @@ pub fn panes(state: &State, main: Rect) -> (Option<Rect>, Vec<(Pane, Rect)>) {
 /// comparison when it is open.
 fn visible_panes(state: &State) -> Vec<Pane> {
     let main_right = match state.focus {
-        Pane::Editor | Pane::Browser | Pane::Form => state.focus,
+        Pane::Editor | Pane::Browser | Pane::Form | Pane::Outline => state.focus,
         _ if state.correction.form().is_some() => Pane::Form,
         _ if state.correction.editor().is_some() => Pane::Editor,
         _ => Pane::Result,

@@ -20,6 +20,8 @@ pub enum Pane {
     Browser,
     /// The field editor.
     Form,
+    /// A paper's blocks under their sections, while a queue is open (`tui/outline.rs`).
+    Outline,
 }
 
 impl Pane {
@@ -31,6 +33,7 @@ impl Pane {
             Pane::Editor => Scope::Editor,
             Pane::Browser => Scope::Browser,
             Pane::Form => Scope::Form,
+            Pane::Outline => Scope::Outline,
         }
     }
 
@@ -42,6 +45,7 @@ impl Pane {
             Pane::Editor => "Edit",
             Pane::Browser => "Saved",
             Pane::Form => "Fields",
+            Pane::Outline => "Outline",
         }
     }
 }
@@ -208,6 +212,8 @@ pub struct State {
     pub mode: Mode,
     pub browser: Vec<SavedExample>,
     pub browser_selected: usize,
+    /// The outline's highlighted item: a position in the queue's walking order.
+    pub outline_selected: usize,
     pub pool: Pool,
     pub keymap: Keymap,
     pub notice: Option<Notice>,
@@ -279,6 +285,7 @@ impl State {
             mode: Mode::Panes,
             browser: Vec::new(),
             browser_selected: 0,
+            outline_selected: 0,
             pool: Pool::default(),
             keymap,
             notice: None,
@@ -372,6 +379,9 @@ impl State {
         }
         if !self.browser.is_empty() || self.focus == Pane::Browser {
             panes.push(Pane::Browser);
+        }
+        if self.review.is_some() {
+            panes.push(Pane::Outline);
         }
         panes
     }

@@ -110,7 +110,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let scope = state.key_scope();
     let review_command = state
         .review_keys()
-        .then(|| state.keymap.command(super::keymap::Scope::Review, &key))
+        .then(|| state.keymap.own_command(super::keymap::Scope::Review, &key))
         .flatten();
     if let Some(command) = review_command.or_else(|| state.keymap.command(scope, &key)) {
         return on_command(state, command);
@@ -165,6 +165,7 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         .then(|| select::handle(state, command).or_else(|| form::handle(state, command)))
         .flatten()
         .or_else(|| super::find::handle(state, command))
+        .or_else(|| super::outline::handle(state, command))
         .or_else(|| review::handle(state, command))
         .or_else(|| correction::handle(state, command));
     if let Some(effects) = handled {
@@ -214,6 +215,7 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         | Command::CopyJson
         | Command::CopyText
         | Command::Open
+        | Command::Outline
         | Command::ReviewAccept
         | Command::ReviewReject
         | Command::ReviewSkip
@@ -247,6 +249,7 @@ pub fn available(state: &State, command: Command) -> bool {
         .then(|| select::can(state, command).or_else(|| form::can(state, command)))
         .flatten()
         .or_else(|| super::find::can(state, command))
+        .or_else(|| super::outline::can(state, command))
         .or_else(|| review::can(state, command))
         .or_else(|| correction::can(state, command));
     if let Some(can) = from_handlers {
@@ -268,7 +271,8 @@ pub fn available(state: &State, command: Command) -> bool {
         | Command::ReviewJump
         | Command::ReviewSummary
         | Command::ReviewNext
-        | Command::ReviewPrev => false,
+        | Command::ReviewPrev
+        | Command::Outline => false,
         _ => true,
     }
 }

@@ -3,6 +3,7 @@
 mod compare;
 mod form;
 mod highlight;
+mod outline;
 mod overlay;
 mod panels;
 mod queue_bar;
@@ -43,6 +44,7 @@ fn render_pane(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, pane
         Pane::Editor => panels::editor(frame, area, state, theme),
         Pane::Browser => panels::browser(frame, area, state, theme),
         Pane::Form => form::render(frame, area, state, theme),
+        Pane::Outline => outline::render(frame, area, state, theme),
     }
 }
 
