@@ -763,3 +763,46 @@ fn publisher_html_gives_the_article_and_nothing_around_it() {
         InputKind::Paper(PaperFormat::Html)
     );
 }
+
+/// ACS's article pages set paragraphs as `div.NLM_p` and captions as `div.caption`, under
+/// `NLM_sec` sections: read as paragraphs and captions, citation links kept as text.
+#[test]
+fn acs_pages_paragraphs_in_divs_are_read() {
+    let page = read_one("acs-article.html", PaperFormat::Html);
+    assert_eq!(page.doc, "10.5555/retort.acs.2");
+    let blocks = outline(&page);
+    let expected: Vec<(BlockKind, &str, &str)> = vec![
+        (BlockKind::Title, "", "Zinc Frameworks from Water"),
+        (BlockKind::Heading, "", "Abstract"),
+        (
+            BlockKind::Abstract,
+            "Abstract",
+            "ZIF-8 forms in water at 25 °C within 10 min.",
+        ),
+        (BlockKind::Heading, "", "Experimental Section"),
+        (BlockKind::Heading, "Experimental Section", "Synthesis of ZIF-8"),
+        (
+            BlockKind::Paragraph,
+            "Experimental Section / Synthesis of ZIF-8",
+            "Zn(NO3)2·6H2O (0.59 g) in water (4 mL) was added to 2-methylimidazole (11.35 g) in water (40 mL) (1).",
+        ),
+        (
+            BlockKind::Paragraph,
+            "Experimental Section / Synthesis of ZIF-8",
+            "The solid was washed with methanol and dried at 80 °C.",
+        ),
+        (
+            BlockKind::Caption,
+            "Experimental Section / Synthesis of ZIF-8",
+            "Figure 1. PXRD of ZIF-8.",
+        ),
+        (BlockKind::Heading, "", "References"),
+        (BlockKind::Reference, "References", "Park, K. S. PNAS 2006, 103, 10186."),
+    ];
+    let expected: Vec<(BlockKind, String, String)> = expected
+        .into_iter()
+        .map(|(k, s, t)| (k, s.to_string(), t.to_string()))
+        .collect();
+    assert_eq!(blocks, expected);
+    offsets_point_at_the_text(&page);
+}

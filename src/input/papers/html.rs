@@ -1,8 +1,9 @@
 //! Publisher HTML (article pages as saved from the browser or fetched): the title and DOI from
 //! the `citation_*` / Dublin Core meta tags (what RSC, ACS, Elsevier, Springer and Wiley pages
 //! carry), the abstract (an element whose id or class names it), headings `h1`–`h6` as
-//! sections, paragraphs, figure and table captions, tables as rows, list items, and the
-//! references (an element whose id or class names them). Navigation, headers, footers,
+//! sections, paragraphs (`p`, and a `div` of prose, as ACS sets them), figure and table captions
+//! (`figcaption`, a `div` classed as one), tables as rows, list items, and the references (an
+//! element whose id or class names them). Navigation, headers, footers,
 //! scripts and forms are left out.
 
 use super::blocks::{Blocks, collapse};
@@ -184,6 +185,17 @@ impl Reader {
                 }
             }
             "figcaption" => self.blocks.push(BlockKind::Caption, &text_of(element)),
+            "div" if is_caption(element) => self.blocks.push(BlockKind::Caption, &text_of(element)),
+            // A paragraph set as a `div` (ACS's `NLM_p`, and other publishers'): text of its
+            // own and nothing block-like inside.
+            "div" if holds_prose(element) => {
+                let kind = match self.mode {
+                    Mode::Abstract => BlockKind::Abstract,
+                    Mode::References => BlockKind::Reference,
+                    Mode::Body => BlockKind::Paragraph,
+                };
+                self.blocks.push(kind, &text_of(element));
+            }
             "table" => {
                 if let Some(caption) = element.child_elements().find(|c| c.value().name() == "caption") {
                     self.blocks.push(BlockKind::Caption, &text_of(caption));
@@ -193,6 +205,28 @@ impl Reader {
             _ => self.walk(element),
         }
     }
+}
+
+/// A `div` whose class says it is a figure's caption.
+fn is_caption(element: ElementRef) -> bool {
+    element
+        .value()
+        .classes()
+        .any(|c| c.eq_ignore_ascii_case("caption") || c.ends_with("__caption"))
+}
+
+/// Whether a `div` is a paragraph: text directly in it, and no block-level element inside.
+fn holds_prose(element: ElementRef) -> bool {
+    let own_text = element
+        .children()
+        .any(|n| matches!(n.value(), Node::Text(t) if !t.trim().is_empty()));
+    let block_inside = element.descendent_elements().skip(1).any(|e| {
+        matches!(
+            e.value().name(),
+            "p" | "div" | "table" | "ul" | "ol" | "dl" | "figure" | "section" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6"
+        )
+    });
+    own_text && !block_inside
 }
 
 /// A table's rows as lines, cells separated by ` | `.
