@@ -14,16 +14,7 @@ fn a_training_run_is_followed_and_compared_from_the_workbench() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let server = runtime.block_on(common::mock::answering("Water"));
     let dir = tempfile::tempdir().unwrap();
-    let out = common::retort_in(dir.path())
-        .args([
-            "import",
-            "--task",
-            "compound",
-            common::data("chemsci2024/compound/train_10.csv").to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    common::import(dir.path(), "compound", "chemsci2024/compound/train_10.csv");
     common::write_models(
         dir.path(),
         &format!(

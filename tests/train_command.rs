@@ -21,16 +21,7 @@ fn fixture(name: &str) -> PathBuf {
 
 fn with_examples() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let out = common::retort_in(dir.path())
-        .args([
-            "import",
-            "--task",
-            "compound",
-            common::data("chemsci2024/compound/train_10.csv").to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    common::import(dir.path(), "compound", "chemsci2024/compound/train_10.csv");
     dir
 }
 

@@ -12,16 +12,7 @@ use std::path::Path;
 fn the_curve_experiment_trains_measures_and_draws_and_resumes() {
     let server = common::LlamaServer::get(18095);
     let dir = tempfile::tempdir().unwrap();
-    let out = common::retort_in(dir.path())
-        .args([
-            "import",
-            "--task",
-            "compound",
-            common::data("chemsci2024/compound/train_100.csv").to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    common::import(dir.path(), "compound", "chemsci2024/compound/train_100.csv");
     common::write_models(
         dir.path(),
         &format!(

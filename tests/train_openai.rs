@@ -13,14 +13,6 @@ use serde_json::Value as Json;
 use std::path::Path;
 use std::process::Output;
 
-fn imported(dir: &Path, file: &str) {
-    let out = common::retort_in(dir)
-        .args(["import", "--task", "compound", common::data(file).to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-}
-
 fn train(dir: &Path, server: &wiremock::MockServer, args: &[&str], key: Option<&str>) -> Output {
     let mut command = common::retort_in(dir);
     command
@@ -110,7 +102,7 @@ fn started(dir: &Path, server: &wiremock::MockServer, extra: &[&str]) -> String 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_is_started_watched_to_its_model_and_registered() {
     let dir = tempfile::tempdir().unwrap();
-    imported(dir.path(), "chemsci2024/compound/train_100.csv");
+    common::import(dir.path(), "compound", "chemsci2024/compound/train_100.csv");
     let (server, fake) = Fake::start(succeeding(), 6).await;
     let id = started(dir.path(), &server, &["--split", "train=0.9,valid=0.1"]);
 
@@ -225,7 +217,7 @@ async fn a_run_is_started_watched_to_its_model_and_registered() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_job_ends_the_watch_with_its_error_verbatim() {
     let dir = tempfile::tempdir().unwrap();
-    imported(dir.path(), "chemsci2024/compound/train_10.csv");
+    common::import(dir.path(), "compound", "chemsci2024/compound/train_10.csv");
     let message = "The job failed due to an invalid training file. Expected file to have JSONL format.";
     let script = vec![
         Step {
@@ -256,7 +248,7 @@ async fn a_failed_job_ends_the_watch_with_its_error_verbatim() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_cancels_and_a_service_that_is_down_is_waited_for() {
     let dir = tempfile::tempdir().unwrap();
-    imported(dir.path(), "chemsci2024/compound/train_10.csv");
+    common::import(dir.path(), "compound", "chemsci2024/compound/train_10.csv");
     let (server, fake) = Fake::start(succeeding(), 6).await;
     let id = started(dir.path(), &server, &[]);
     fake.fail_next(3);
@@ -280,7 +272,7 @@ async fn cancel_cancels_and_a_service_that_is_down_is_waited_for() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_key_a_wrong_key_or_too_few_examples_upload_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    imported(dir.path(), "chemsci2024/compound/train_10.csv");
+    common::import(dir.path(), "compound", "chemsci2024/compound/train_10.csv");
     let (server, fake) = Fake::start(succeeding(), 6).await;
     let start = [
         "start",

@@ -166,6 +166,16 @@ pub fn retort_in(root: &std::path::Path) -> std::process::Command {
     command
 }
 
+/// Imports the papers' gold examples in `file` (relative to the shared data) as saved examples of
+/// `task` under `root` (see `retort_in`).
+pub fn import(root: &std::path::Path, task: &str, file: &str) {
+    let out = retort_in(root)
+        .args(["import", "--task", task, data(file).to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// Writes `toml` as the `models.toml` of the config directory under `root` (see `retort_in`).
 pub fn write_models(root: &std::path::Path, toml: &str) {
     std::fs::create_dir_all(root.join("config")).unwrap();
