@@ -166,6 +166,17 @@ fn a_gpu_box_builds_the_cuda_backend_with_its_nvcc_or_the_toolkit_from_pypi() {
     let wheel_nvcc = fake_tool(&root.join("bin"), "nvcc", "Build cuda_13.5.r13.5/compiler.0_0");
     std::fs::create_dir_all(root.join("lib")).unwrap();
     std::fs::write(cache.path().join("cuda/.complete"), "").unwrap();
+    let versions = Command::new("bash")
+        .args([
+            "-c",
+            &format!(
+                ". {}/scripts/setup/cuda.sh; echo \"${{cuda_versions[*]}}\"",
+                env!("CARGO_MANIFEST_DIR")
+            ),
+        ])
+        .output()
+        .unwrap();
+    std::fs::write(cache.path().join("cuda/.versions"), &versions.stdout).unwrap();
     let out = decide(tools.path(), cache.path(), None);
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(

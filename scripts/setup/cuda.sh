@@ -10,8 +10,10 @@
 
 cuda_dir="$retort_cache/cuda"
 cuda_root="$cuda_dir/nvidia/cu13"
-cuda_versions=(nvidia-cuda-nvcc==13.5.37 nvidia-cuda-runtime==13.5.37 nvidia-cuda-cccl==13.3.5.0.6
-  nvidia-cublas==13.10.0.20)
+# CUDA 13 splits the compiler: nvcc, its device front end (nvvm: cicc, libdevice) and the C
+# runtime headers (crt/) are three wheels.
+cuda_versions=(nvidia-cuda-nvcc==13.5.37 nvidia-nvvm==13.5.37 nvidia-cuda-crt==13.5.37
+  nvidia-cuda-runtime==13.5.37 nvidia-cuda-cccl==13.3.5.0.6 nvidia-cublas==13.10.0.20)
 # A100 (sm_80), A10 / RTX 3090 (sm_86), L4 / RTX 4090 (sm_89), H100 (sm_90).
 cuda_default_archs="80;86;89;90"
 
@@ -22,6 +24,11 @@ system_nvcc() {
 
 # install_cuda_toolkit: the wheels into $cuda_dir (about 500 MB, once), with the toolkit links.
 install_cuda_toolkit() {
+  # Another list of wheels than the cache holds: install afresh.
+  if [ -f "$cuda_dir/.complete" ] && [ "$(cat "$cuda_dir/.versions" 2>/dev/null)" != "${cuda_versions[*]}" ]; then
+    say "the CUDA wheels in $cuda_dir are not the ones this checkout uses; installing them again"
+    rm -rf "$cuda_dir"
+  fi
   pip_into "$cuda_dir" "install the CUDA toolkit (https://developer.nvidia.com/cuda-downloads) and put nvcc on PATH" \
     --no-deps "${cuda_versions[@]}"
   local lib="$cuda_root/lib" name
@@ -29,6 +36,7 @@ install_cuda_toolkit() {
     [ -e "$lib/lib$name.so" ] || ln -s "lib$name.so.13" "$lib/lib$name.so"
   done
   [ -e "$cuda_root/lib64" ] || ln -s lib "$cuda_root/lib64"
+  echo "${cuda_versions[*]}" >"$cuda_dir/.versions"
   "$cuda_root/bin/nvcc" --version >/dev/null 2>&1 || die "the nvcc from PyPI does not run here: $cuda_root/bin/nvcc --version"
 }
 
