@@ -17,6 +17,12 @@ command -v cargo >/dev/null 2>&1 || die "no cargo found: install the Rust toolch
 setup_build_tools
 setup_pdfium
 setup_cuda_build
+# A configure that failed (a toolkit missing a part, say) leaves a CMake cache that llama-cpp-sys-2
+# takes as configured and never configures again: start those over.
+for cache in target/cuda/release/build/llama-cpp-sys-2-*/out/build/CMakeCache.txt; do
+  build=$(dirname "$cache")
+  [ -f "$build/Makefile" ] || [ -f "$build/build.ninja" ] || rm -rf "$build"
+done
 started=$(date +%s)
 cargo build --release --locked --features cuda --target-dir target/cuda >&2
 module=$(find target/cuda/release/build -name "libggml-cuda.so" -print -quit 2>/dev/null || true)
