@@ -392,3 +392,36 @@ fn a_run_on_another_host_over_ssh_is_registered_on_its_vllm_server() {
             .all(|h| h == "gpu1")
     );
 }
+
+#[test]
+fn without_saved_examples_nothing_starts_and_no_run_is_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = fixture("fake-trainer");
+    let out = train(
+        dir.path(),
+        &[
+            "start",
+            "--backend",
+            "command",
+            "--task",
+            "compound",
+            "--base",
+            "m",
+            "--trainer-program",
+            program.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("no saved examples for task compound"),
+        "{}",
+        text(&out.stderr)
+    );
+    let runs = dir.path().join("data/runs");
+    assert_eq!(
+        std::fs::read_dir(&runs).map(|d| d.count()).unwrap_or(0),
+        0,
+        "no run left behind"
+    );
+}

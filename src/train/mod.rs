@@ -91,7 +91,14 @@ pub fn prepare(data: &Path, store: &Store, spec: &Spec, job: Job, min: usize) ->
         sizes: spec.size.into_iter().collect(),
         exclude: spec.exclude.clone(),
     };
-    let report = export_dir(store, spec.task, &plan, &dir)?;
+    let report = match export_dir(store, spec.task, &plan, &dir) {
+        Ok(report) => report,
+        Err(e) => {
+            // Nothing to train on: no run is left behind.
+            let _ = std::fs::remove_dir_all(run::runs_dir(data).join(&id));
+            return Err(e.into());
+        }
+    };
     let first = spec.shares.first().map_or("train", |s| s.name.as_str()).to_string();
     let training_split = match spec.size {
         Some(n) => format!("{first}-{n}"),
