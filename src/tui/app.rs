@@ -108,19 +108,19 @@ pub async fn run(mut state: State, theme: Theme, paths: Paths, opening: Vec<Acti
         while let Ok(more) = rx.try_recv() {
             batch.push(more);
         }
-        let mut run_started = false;
         for action in batch {
-            for effect in update(&mut state, action) {
-                run_started |= matches!(effect, Effect::StartRun(_));
+            let effects = update(&mut state, action);
+            if effects.iter().any(|e| matches!(e, Effect::StartRun(_))) {
+                // A run may take the process down (see run_marker): the draft is on disk before
+                // the run's marker is, so whoever finds the marker finds the draft.
+                save_draft(&draft_path, &state.draft());
+            }
+            for effect in effects {
                 driver.apply(effect);
             }
         }
         if std::mem::take(&mut driver.suspend) {
             terminal::suspend(&mut terminal)?;
-        }
-        if run_started {
-            // A run may take the process down (see run_marker): nothing typed waits for the timer.
-            save_draft(&draft_path, &state.draft());
         }
         if state.correction.version() != saved_version {
             draft::remember(&draft_path, &state.draft());
