@@ -193,7 +193,7 @@ fn start_command(paths: &Paths, task: &Task, args: &TrainStartArgs) -> Result<St
         template,
         logging_steps: LOGGING_STEPS,
     };
-    let config = trainers::config(&recipe, &files(task, &prepared));
+    let config = trainers::config(&recipe, &files(task, &prepared, args.trainer.style(dpo)));
     let program = args
         .trainer_program
         .as_deref()
@@ -217,23 +217,16 @@ fn start_command(paths: &Paths, task: &Task, args: &TrainStartArgs) -> Result<St
     Ok(run.id.clone())
 }
 
-/// The export's files as the config names them (relative to the run's directory).
-fn files(task: &Task, prepared: &Prepared) -> Files {
-    let name = |path: &std::path::Path| path.file_name().map(|n| n.to_string_lossy().to_string());
-    let training = name(&prepared.training).unwrap_or_default();
-    let validation = prepared.validation.as_deref().and_then(name);
-    // LLaMA-Factory's names in dataset_info.json: <task>_<split>_<style>.
-    let info_name = |file: &str| {
-        let mut parts = file.trim_end_matches(".jsonl").splitn(2, '.');
-        let split = parts.next().unwrap_or_default();
-        let style = parts.next().unwrap_or_default();
-        format!("{}_{split}_{style}", task.name)
-    };
+/// The export's files as the config names them (relative to the run's directory), with their
+/// names in the export's `dataset_info.json` for LLaMA-Factory.
+fn files(task: &Task, prepared: &Prepared, style: ExportStyle) -> Files {
+    let relative = |path: &std::path::Path| format!("data/{}", path.file_name().unwrap_or_default().to_string_lossy());
+    let named = |split: &str| crate::dataset::export::dataset_name(&task.name, split, style);
     Files {
-        training: format!("data/{training}"),
-        validation: validation.as_ref().map(|v| format!("data/{v}")),
-        training_name: info_name(&training),
-        validation_name: validation.as_deref().map(info_name),
+        training: relative(&prepared.training),
+        validation: prepared.validation.as_deref().map(relative),
+        training_name: named(&prepared.training_split),
+        validation_name: prepared.validation_split.as_deref().map(named),
     }
 }
 

@@ -62,6 +62,9 @@ pub struct Prepared {
     pub run: Run,
     pub training: PathBuf,
     pub validation: Option<PathBuf>,
+    /// The export's names of the two splits (`train-100`, `valid`).
+    pub training_split: String,
+    pub validation_split: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -111,7 +114,11 @@ pub fn prepare(data: &Path, store: &Store, spec: &Spec, job: Job, min: usize) ->
             .find(|f| f.split == split)
             .map(|f| (dir.join(&f.file), f.rows))
     };
-    let validation = ["valid", "val", "validation"].iter().find_map(|s| rows_of(s));
+    let validation_split = ["valid", "val", "validation"]
+        .into_iter()
+        .find(|s| rows_of(s).is_some())
+        .map(str::to_string);
+    let validation = validation_split.as_deref().and_then(rows_of);
     let (training, train_rows) = rows_of(&training_split).unwrap_or((dir.join("missing"), 0));
     if train_rows < min {
         let _ = std::fs::remove_dir_all(run::runs_dir(data).join(&id));
@@ -151,5 +158,7 @@ pub fn prepare(data: &Path, store: &Store, spec: &Spec, job: Job, min: usize) ->
         run,
         training,
         validation: validation.map(|v| v.0),
+        training_split,
+        validation_split,
     })
 }

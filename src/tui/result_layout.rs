@@ -86,9 +86,12 @@ pub fn layout<'a>(state: &'a State, inner: Rect, slot: Side, theme: &Theme) -> R
 
 /// The value drawn at (`column`, `row`) of the result pane whose inside is `inner`.
 pub fn value_at(state: &State, inner: Rect, column: u16, row: u16) -> Option<usize> {
-    let (plain, _) = Theme::load(None, true);
+    // Where things go does not depend on colours: one plain theme, parsed once, serves every
+    // mouse event.
+    static PLAIN: std::sync::OnceLock<Theme> = std::sync::OnceLock::new();
+    let plain = PLAIN.get_or_init(|| Theme::load(None, true).0);
     let at = ratatui::layout::Position::new(column, row);
-    layout(state, inner, Side::Main, &plain)
+    layout(state, inner, Side::Main, plain)
         .values
         .into_iter()
         .find(|(area, _)| area.contains(at))

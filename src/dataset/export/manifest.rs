@@ -26,12 +26,7 @@ pub fn write(task: &Task, plan: &ExportPlan, report: &ExportReport, dir: &Path) 
     let info: serde_json::Map<String, Json> = report
         .files
         .iter()
-        .filter_map(|f| {
-            Some((
-                format!("{}_{}_{}", task.name, f.split, f.style.name()),
-                llama_factory(f)?,
-            ))
-        })
+        .filter_map(|f| Some((dataset_name(&task.name, &f.split, f.style), llama_factory(f)?)))
         .collect();
     let pretty = |v: &Json| serde_json::to_string_pretty(v).unwrap_or_default();
     let write = |name: &str, text: String| {
@@ -42,6 +37,11 @@ pub fn write(task: &Task, plan: &ExportPlan, report: &ExportReport, dir: &Path) 
     write("dataset_info.json", pretty(&Json::Object(info)) + "\n")?;
     write("axolotl.yaml", axolotl(dir, &report.files))?;
     Ok(())
+}
+
+/// The name a file has in `dataset_info.json`: `<task>_<split>_<style>`.
+pub fn dataset_name(task: &str, split: &str, style: ExportStyle) -> String {
+    format!("{task}_{split}_{}", style.name())
 }
 
 /// A LLaMA-Factory `dataset_info.json` entry, for the styles it reads as they are.

@@ -3,6 +3,7 @@
 //! ready stanzas for LLaMA-Factory and axolotl (`manifest`).
 
 mod manifest;
+pub use manifest::dataset_name;
 pub mod split;
 pub mod styles;
 
