@@ -3,9 +3,12 @@
 //! A paragraph goes source → prompt ([`llm::prompt`]) → run ([`llm::run`]) → parse
 //! ([`format`](mod@format), by the [`task`]'s format) → ground ([`ground`]) → view ([`tui`]), store
 //! ([`dataset::store`]) or eval ([`eval`] over [`metrics`]). Layers, lowest first; imports point
-//! down only (`tests/layers.rs`): `extraction`, `clock`, `config`, `side` → `format`, `ground`, `lock` → `task` →
+//! down only (`tests/layers.rs`): `extraction`, `clock`, `config`, `side`, `stdout` → `format`, `ground`, `lock` → `task` →
 //! `metrics` → `dataset` → `llm` → `eval`, `batch`, `setup`, `authoring` → `review`, `curve` → `cli` → the drivers `commands` and `tui`.
 //! ARCHITECTURE.md has the full map and recipes.
+
+// Standard output goes through `stdout` (`outln!`): `println!` panics when the reader has gone.
+#![deny(clippy::print_stdout)]
 
 pub mod authoring;
 pub mod batch;
@@ -27,6 +30,7 @@ pub mod place;
 pub mod review;
 pub mod setup;
 pub mod side;
+pub mod stdout;
 pub mod task;
 pub mod train;
 pub mod tui;

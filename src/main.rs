@@ -9,6 +9,10 @@ fn main() -> std::process::ExitCode {
     let _log = init_logging(&paths);
     match run(cli, &paths) {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(_) if retort::stdout::reader_gone() => {
+            tracing::info!("standard output's reader went away; stopped");
+            std::process::ExitCode::SUCCESS
+        }
         Err(e) => {
             tracing::error!("{e:#}");
             eprintln!("error: {e:#}");
@@ -61,8 +65,10 @@ fn run(cli: Cli, paths: &Paths) -> anyhow::Result<()> {
         Some(Command::Curve(args)) => commands::curve(paths, args),
         Some(Command::Train { action }) => commands::train(paths, action),
         Some(Command::Completions { shell }) => {
-            clap_complete::generate(shell, &mut Cli::command(), "retort", &mut std::io::stdout());
-            Ok(())
+            // Into memory first: clap_complete panics on a failed write.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "retort", &mut script);
+            Ok(retort::stdout::write(&String::from_utf8_lossy(&script))?)
         }
     }
 }

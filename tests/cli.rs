@@ -404,3 +404,34 @@ fn input_kinds_come_from_the_content_not_the_name() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("notes.jsonl: this is plain text"), "{err}");
 }
+
+/// `retort tasks | head -1`: once the reader of standard output has gone, the command stops quietly
+/// with success instead of panicking on the closed pipe.
+#[test]
+fn a_reader_that_goes_away_ends_the_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let paper = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/papers/jats-mof.xml");
+    let commands: [&[&str]; 5] = [
+        &["tasks"],
+        &["tasks", "show", "compound"],
+        &["models"],
+        &["completions", "bash"],
+        &["ingest", paper.to_str().unwrap()],
+    ];
+    for args in commands {
+        // The pipe's reading end is closed before the command starts: its first write finds it gone.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = common::retort_in(dir.path())
+            .args(args)
+            .stdout(writer)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {:?} {}", out.status, text(&out.stderr));
+        let stderr = text(&out.stderr);
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("error"),
+            "{args:?}: {stderr}"
+        );
+    }
+}

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 /// Top-level modules of `src/` by layer, lowest first. Keep in step with ARCHITECTURE.md.
 const LAYERS: &[&[&str]] = &[
-    &["extraction", "clock", "config", "side", "place"],
+    &["extraction", "clock", "config", "side", "place", "stdout"],
     &["format", "ground", "lock"],
     &["task"],
     &["metrics"],

@@ -253,6 +253,23 @@ fn each_trainer_gets_its_config_and_runs_to_its_adapter() {
             "{trainer}: {}",
             adapter.display()
         );
+        // Each look read only what was new: the cursor ends at the logs' last whole lines.
+        let run_dir = dir.path().join("data/runs").join(&id);
+        let whole_lines = |path: PathBuf| {
+            let bytes = std::fs::read(&path).unwrap();
+            bytes.iter().rposition(|&b| b == b'\n').map_or(0, |at| at + 1)
+        };
+        assert_eq!(
+            run["read"]["train_log"],
+            whole_lines(run_dir.join("train.log")),
+            "{trainer}"
+        );
+        if trainer == "llama-factory" {
+            let jsonl = run_dir.join("output/trainer_log.jsonl");
+            assert_eq!(run["read"]["trainer_log"], whole_lines(jsonl), "{trainer}");
+        } else {
+            assert_eq!(run["read"]["reports"], 6, "{trainer}");
+        }
     }
 }
 
@@ -271,9 +288,17 @@ fn check_config(config: &str, golden: &str, keys: &[&str]) {
 
 #[test]
 fn the_trainer_outlives_retort_and_status_finds_it_again() {
+    // LLaMA-Factory's lines carry their step; the Trainer's reports in TRL's log are counted
+    // across looks.
+    for trainer in ["llama-factory", "trl"] {
+        outlives(trainer);
+    }
+}
+
+fn outlives(trainer: &str) {
     let dir = with_examples();
     let slow = [("FAKE_TRAINER_STEP_SECONDS", "0.4")];
-    let id = start(dir.path(), "llama-factory", &[], &slow);
+    let id = start(dir.path(), trainer, &[], &slow);
     // `start` has exited; the trainer goes on. A watch killed midway leaves it running too.
     let mut watch = common::retort_in(dir.path())
         .args(["train", "watch", &id, "--interval", "0.1"])
@@ -285,15 +310,15 @@ fn the_trainer_outlives_retort_and_status_finds_it_again() {
     watch.wait().unwrap();
     let out = train(dir.path(), &["status", &id, "--format", "json"], &[]);
     let rows: Json = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(rows[0]["status"], "running", "{}", text(&out.stderr));
+    assert_eq!(rows[0]["status"], "running", "{trainer}: {}", text(&out.stderr));
     let step = rows[0]["progress"]["step"].as_u64().unwrap();
-    assert!((1..6).contains(&step), "midway: {step}");
+    assert!((1..6).contains(&step), "{trainer} midway: {step}");
     let out = train(dir.path(), &["watch", &id, "--interval", "0.1"], &[]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(out.status.success(), "{trainer}: {}", text(&out.stderr));
     assert_eq!(
         steps(dir.path(), &id),
         [1, 2, 3, 4, 5, 6],
-        "each step once, across watches"
+        "{trainer}: each step once, across watches"
     );
 }
 

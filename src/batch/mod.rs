@@ -122,7 +122,7 @@ pub async fn extract(
                 open.open(path).map_err(io_at("opening", path))?,
             ))
         }
-        Target::Stdout => Box::new(std::io::stdout()),
+        Target::Stdout => Box::new(crate::stdout::Stdout),
     };
     // Only a retried paragraph leaves two lines for one id; then the file is compacted.
     let retrying = AtomicBool::new(false);

@@ -3,6 +3,7 @@
 use super::{Failure, config_error, exit};
 use crate::authoring::{check, scaffold};
 use crate::config::Paths;
+use crate::stdout::outln;
 use anyhow::Result;
 use std::path::Path;
 
@@ -62,7 +63,7 @@ pub fn check_task(file: &Path, examples: Option<&Path>) -> Result<()> {
         problems.extend(check::examples(task, examples));
     }
     for problem in &problems {
-        println!("{problem}");
+        outln!("{problem}")?;
     }
     if problems.is_empty() {
         eprintln!("{}: no problems", file.display());

@@ -5,6 +5,7 @@ use super::{config_error, nothing_scored, setup};
 use crate::cli::SummaryFormat;
 use crate::config::Paths;
 use crate::curve::{self, Curves};
+use crate::stdout::{out, outln};
 use anyhow::{Result, anyhow};
 use std::io::IsTerminal;
 
@@ -37,8 +38,8 @@ pub fn curve(paths: &Paths, args: crate::cli::CurveArgs) -> Result<()> {
     let png = out.with_extension("png");
     curve::plot::write(&curves, 0, &svg, &png)?;
     match format {
-        SummaryFormat::Table => print!("{}", curve::render_table(&curves)),
-        SummaryFormat::Json => println!("{}", serde_json::to_string_pretty(&curves)?),
+        SummaryFormat::Table => out!("{}", curve::render_table(&curves))?,
+        SummaryFormat::Json => outln!("{}", serde_json::to_string_pretty(&curves)?)?,
     }
     eprintln!("wrote {} and {}", svg.display(), png.display());
     if format == SummaryFormat::Table && std::io::stdout().is_terminal() {
@@ -59,6 +60,6 @@ fn show_chart(curves: &Curves) -> Result<()> {
     });
     let drawn = terminal.draw(|frame| frame.render_widget(curve::chart::chart(curves, 0, &data), frame.area()));
     ratatui::restore();
-    println!();
+    outln!()?;
     drawn.map(|_| ()).map_err(|e| anyhow!("drawing the chart: {e}"))
 }

@@ -6,6 +6,7 @@ use crate::batch::{self, BatchSummary, Source, Target};
 use crate::cli::{ExtractArgs, SummaryOutput};
 use crate::config::Paths;
 use crate::dataset::store::Store;
+use crate::stdout::outln;
 use anyhow::Result;
 
 pub fn extract(paths: &Paths, args: ExtractArgs) -> Result<()> {
@@ -58,7 +59,7 @@ pub fn extract(paths: &Paths, args: ExtractArgs) -> Result<()> {
         let json = serde_json::to_string_pretty(&summary)?;
         match target {
             Target::Stdout => eprintln!("{json}"),
-            Target::File(_) => println!("{json}"),
+            Target::File(_) => outln!("{json}")?,
         }
     }
     match (summary.interrupted, summary.failed) {

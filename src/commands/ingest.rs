@@ -23,8 +23,8 @@ pub fn ingest(args: IngestArgs) -> Result<()> {
     let filter = args.filter.filter(None).map_err(config_error)?;
     let files = files_of(&args.paths)?;
     let mut out: Box<dyn Write> = match args.output.as_deref() {
-        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
-        Some(path) if path.as_os_str() == "-" => Box::new(std::io::BufWriter::new(std::io::stdout())),
+        None => Box::new(std::io::BufWriter::new(crate::stdout::Stdout)),
+        Some(path) if path.as_os_str() == "-" => Box::new(std::io::BufWriter::new(crate::stdout::Stdout)),
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path).map_err(io_at("creating", path))?,
         )),

@@ -8,6 +8,7 @@ use crate::dataset::store::{SavedExample, Store, new_id};
 use crate::eval::{EvalRequest, evaluate, render};
 use crate::input::read_examples;
 use crate::llm::profile::EngineKind;
+use crate::stdout::{out, outln};
 use anyhow::{Context, Result, anyhow};
 use std::path::PathBuf;
 
@@ -64,7 +65,7 @@ pub fn eval(paths: &Paths, args: crate::cli::EvalArgs) -> Result<()> {
             eprintln!("skipped {} more rows", report.skipped.len() - 5);
         }
     }
-    print!("{}", render(&reports, args.format));
+    out!("{}", render(&reports, args.format))?;
     let empty = reports.iter().map(|r| (r.source.clone(), r.nothing_scored.clone()));
     nothing_scored("nothing scored in", empty)
 }
@@ -108,12 +109,12 @@ pub fn tasks(paths: &Paths, show: Option<&str>) -> Result<()> {
     match show {
         Some(name) => {
             let task = registry.require(name).map_err(config_error)?;
-            print!("{}", toml::to_string_pretty(task).context("writing the task as TOML")?);
+            out!("{}", toml::to_string_pretty(task).context("writing the task as TOML")?)?;
         }
         None => {
             let width = registry.tasks.iter().map(|t| t.name.len()).max().unwrap_or(0);
             for task in &registry.tasks {
-                println!("{:width$}  {:16}  {}", task.name, task.format.name(), task.title);
+                outln!("{:width$}  {:16}  {}", task.name, task.format.name(), task.title)?;
             }
         }
     }
@@ -288,13 +289,13 @@ pub fn models(paths: &Paths) -> Result<()> {
     let uses_embedded = profiles.profiles.iter().any(crate::llm::ModelProfile::in_process);
     if uses_embedded {
         match crate::llm::embedded::backend_summary() {
-            Ok(summary) => println!("embedded engine: {summary}"),
-            Err(e) => println!("embedded engine: unavailable: {e}"),
+            Ok(summary) => outln!("embedded engine: {summary}")?,
+            Err(e) => outln!("embedded engine: unavailable: {e}")?,
         }
     }
     match crate::input::papers::pdf::pdfium_status() {
-        Ok(at) => println!("PDF reader: PDFium ({at})"),
-        Err(why) => println!("PDF reader: unavailable: {why}"),
+        Ok(at) => outln!("PDF reader: PDFium ({at})")?,
+        Err(why) => outln!("PDF reader: unavailable: {why}")?,
     }
     let statuses = runtime()?.block_on(async {
         let engine = crate::llm::HttpEngine::new();
@@ -307,7 +308,7 @@ pub fn models(paths: &Paths) -> Result<()> {
             .task
             .as_ref()
             .map_or(String::new(), |t| format!(" (fine-tuned for {t})"));
-        println!("{:16} {:10} {:12} {status}{task}", profile.name, mode, structured);
+        outln!("{:16} {:10} {:12} {status}{task}", profile.name, mode, structured)?;
     }
     Ok(())
 }

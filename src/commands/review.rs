@@ -5,6 +5,7 @@ use super::{config_error, setup};
 use crate::cli::SummaryFormat;
 use crate::config::Paths;
 use crate::review::open::{Access, ReviewOptions, open_file};
+use crate::stdout::{out, outln};
 use anyhow::{Result, anyhow};
 use std::path::Path;
 
@@ -20,8 +21,8 @@ pub fn review_summary(paths: &Paths, file: &Path, options: &ReviewOptions, forma
     let task = registry.require(&opened.queue.task).map_err(config_error)?;
     let summary = crate::review::summary::summarize(&opened.queue, task);
     match format {
-        SummaryFormat::Table => print!("{}", crate::review::summary::render_text(&summary)),
-        SummaryFormat::Json => println!("{}", serde_json::to_string_pretty(&summary).map_err(|e| anyhow!(e))?),
+        SummaryFormat::Table => out!("{}", crate::review::summary::render_text(&summary))?,
+        SummaryFormat::Json => outln!("{}", serde_json::to_string_pretty(&summary).map_err(|e| anyhow!(e))?)?,
     }
     Ok(())
 }

@@ -5,6 +5,7 @@
 use super::{Failure, exit, runtime};
 use crate::cli::{SummaryFormat, TrainAction};
 use crate::config::Paths;
+use crate::stdout::{out, outln};
 use crate::train::backend::{self, BackendError};
 use crate::train::run::{self, Run, Status};
 use anyhow::Result;
@@ -76,9 +77,9 @@ fn status(paths: &Paths, one: Option<&str>, format: SummaryFormat) -> Result<()>
     match format {
         SummaryFormat::Json => {
             let rows: Vec<serde_json::Value> = runs.iter().map(status_json).collect();
-            println!("{}", serde_json::to_string_pretty(&rows)?);
+            outln!("{}", serde_json::to_string_pretty(&rows)?)?;
         }
-        SummaryFormat::Table => print!("{}", status_table(&runs)),
+        SummaryFormat::Table => out!("{}", status_table(&runs))?,
     }
     Ok(())
 }

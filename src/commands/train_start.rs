@@ -9,6 +9,7 @@ use crate::cli::{TrainBackend, TrainStartArgs};
 use crate::config::Paths;
 use crate::dataset::export::{ExportStyle, parse_shares};
 use crate::dataset::store::Store;
+use crate::stdout::outln;
 use crate::task::Task;
 use crate::train::command_job;
 use crate::train::openai::{self, FineTuning};
@@ -27,7 +28,7 @@ pub fn start(paths: &Paths, args: TrainStartArgs) -> Result<()> {
     let registry = setup(paths).registry;
     let task = registry.require(&args.task).map_err(config_error)?;
     let id = start_run(paths, task, &args)?;
-    println!("{id}");
+    outln!("{id}")?;
     Ok(())
 }
 
@@ -172,6 +173,7 @@ fn start_command(paths: &Paths, task: &Task, args: &TrainStartArgs) -> Result<St
         workdir: String::new(),
         pid: None,
         base_profile: args.base_profile.clone(),
+        read: Default::default(),
     };
     let mut prepared = prepared(paths, &spec, job, 1)?;
     let run = &mut prepared.run;

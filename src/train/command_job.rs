@@ -3,15 +3,16 @@
 //! (the trainer's output), `pid` (its process group) and `exit_status` (written when it ends);
 //! `refresh` reads them, `cancel` stops the group. Every change is saved to `run.json`.
 
-use super::host::{Host, failure, quote};
-use super::run::{Job, Run, RunError, Status};
+use super::host::{Host, Part, failure, quote};
+use super::run::{Job, LogCursor, Run, RunError, Status};
 use super::trainer_logs;
 use super::trainers::{CONFIG_FILE, OUTPUT_DIR, Trainer};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// Lines of the log shown when a trainer fails.
+/// Lines of the log shown when a trainer fails, read from its last this many bytes.
 const TAIL_LINES: usize = 15;
+const TAIL_BYTES: u64 = 64 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
@@ -29,6 +30,7 @@ struct Place {
     trainer: Trainer,
     logging_steps: u32,
     pid: Option<u32>,
+    cursor: LogCursor,
 }
 
 fn place(run: &Run) -> Result<Place, CommandError> {
@@ -39,6 +41,7 @@ fn place(run: &Run) -> Result<Place, CommandError> {
             host,
             workdir,
             pid,
+            read,
             ..
         } => Ok(Place {
             host: Host::new(host.as_deref()),
@@ -46,6 +49,7 @@ fn place(run: &Run) -> Result<Place, CommandError> {
             trainer: *trainer,
             logging_steps: *logging_steps,
             pid: *pid,
+            cursor: *read,
         }),
         _ => Err(CommandError::NotCommand(run.id.clone())),
     }
@@ -125,8 +129,6 @@ pub fn refresh(data: &Path, run: &mut Run) -> Result<Refreshed, CommandError> {
             .map_err(CommandError::Host)
     };
     let exit = file("exit_status")?;
-    let log = file("train.log")?.unwrap_or_default();
-    let trainer_log = file(&format!("{OUTPUT_DIR}/trainer_log.jsonl"))?.unwrap_or_default();
     let alive = match (&exit, at.pid) {
         (None, Some(pid)) => at
             .host
@@ -137,14 +139,37 @@ pub fn refresh(data: &Path, run: &mut Run) -> Result<Refreshed, CommandError> {
         _ => false,
     };
     let before = run.clone();
-    let (metrics, progress) = trainer_logs::read(at.trainer, &log, &trainer_log, at.logging_steps);
+    let new = read_new_output(&at)?;
+    let mut cursor = at.cursor;
+    let metrics = trainer_logs::read_new(
+        at.trainer,
+        &mut cursor,
+        trainer_logs::NewOutput {
+            log: &new.log,
+            trainer_log: &new.trainer_log,
+        },
+        at.logging_steps,
+        &mut run.progress,
+    );
+    // The cursor is saved after the steps: a crash between the two reads them again, and this
+    // keeps each once (an evaluation read apart from its step joins it).
     let recorded = run.metrics(data).last().map(|m| m.step);
-    let new: Vec<_> = metrics
+    let fresh: Vec<_> = metrics
         .into_iter()
-        .filter(|m| recorded.is_none_or(|r| m.step > r))
+        .filter(|m| recorded.is_none_or(|r| m.step > r || (m.step == r && m.loss.is_none())))
         .collect();
-    run.append_metrics(data, &new)?;
-    run.progress = progress;
+    run.append_metrics(data, &fresh)?;
+    if let Job::Command { read, .. } = &mut run.job {
+        *read = cursor;
+    }
+    let log_tail = || -> Result<String, CommandError> {
+        let end = at
+            .host
+            .read_part(&format!("{}/train.log", at.workdir), Part::Last(TAIL_BYTES))
+            .map_err(CommandError::Host)?
+            .unwrap_or_default();
+        Ok(trainer_logs::tail(&String::from_utf8_lossy(&end), TAIL_LINES))
+    };
     match exit.as_deref().map(str::trim) {
         Some("0") => {
             run.status = Status::Succeeded;
@@ -155,7 +180,7 @@ pub fn refresh(data: &Path, run: &mut Run) -> Result<Refreshed, CommandError> {
             run.error = Some(format!(
                 "the trainer exited with status {code}; the end of {}/train.log:\n{}",
                 at.workdir,
-                trainer_logs::tail(&log, TAIL_LINES)
+                log_tail()?
             ));
         }
         None if !alive => {
@@ -164,7 +189,7 @@ pub fn refresh(data: &Path, run: &mut Run) -> Result<Refreshed, CommandError> {
                 "the trainer stopped without an exit status (killed, or {} restarted); the end of {}/train.log:\n{}",
                 at.host.name(),
                 at.workdir,
-                trainer_logs::tail(&log, TAIL_LINES)
+                log_tail()?
             ));
         }
         None => run.status = Status::Running,
@@ -173,6 +198,29 @@ pub fn refresh(data: &Path, run: &mut Run) -> Result<Refreshed, CommandError> {
         run.save(data)?;
     }
     Ok(Refreshed { messages: Vec::new() })
+}
+
+/// What the logs gained since the run's cursor.
+struct NewBytes {
+    log: Vec<u8>,
+    trainer_log: Vec<u8>,
+}
+
+fn read_new_output(at: &Place) -> Result<NewBytes, CommandError> {
+    let read = |name: &str, offset: u64| {
+        at.host
+            .read_part(&format!("{}/{name}", at.workdir), Part::From(offset))
+            .map(Option::unwrap_or_default)
+            .map_err(CommandError::Host)
+    };
+    let trainer_log = match at.trainer {
+        Trainer::LlamaFactory => read(&format!("{OUTPUT_DIR}/trainer_log.jsonl"), at.cursor.trainer_log)?,
+        Trainer::Trl | Trainer::Axolotl => Vec::new(),
+    };
+    Ok(NewBytes {
+        log: read("train.log", at.cursor.train_log)?,
+        trainer_log,
+    })
 }
 
 /// Where the adapter is: `host:path` for another machine.

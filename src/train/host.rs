@@ -12,6 +12,16 @@ pub enum Host {
     Ssh { host: String, program: String },
 }
 
+/// Which bytes of a file to read.
+#[derive(Debug, Clone, Copy)]
+pub enum Part {
+    Whole,
+    /// From this byte offset to the end.
+    From(u64),
+    /// The last this many bytes.
+    Last(u64),
+}
+
 /// A string as `sh` reads it, whatever it holds.
 pub fn quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', "'\\''"))
@@ -62,12 +72,24 @@ impl Host {
 
     /// A file's text there, or `None` when it is not there (yet).
     pub fn read(&self, path: &str) -> Result<Option<String>, String> {
+        let bytes = self.read_part(path, Part::Whole)?;
+        Ok(bytes.map(|b| String::from_utf8_lossy(&b).into_owned()))
+    }
+
+    /// Part of a file's bytes there, or `None` when it is not there (yet).
+    pub fn read_part(&self, path: &str, part: Part) -> Result<Option<Vec<u8>>, String> {
+        let reader = match part {
+            Part::Whole => "cat".to_string(),
+            // tail counts bytes from 1.
+            Part::From(offset) => format!("tail -c +{}", offset + 1),
+            Part::Last(bytes) => format!("tail -c {bytes}"),
+        };
         let out = self.sh(&format!(
-            "if [ -f {p} ]; then cat {p}; else exit 3; fi",
+            "if [ -f {p} ]; then {reader} {p}; else exit 3; fi",
             p = quote(path)
         ))?;
         match out.status.code() {
-            Some(0) => Ok(Some(String::from_utf8_lossy(&out.stdout).to_string())),
+            Some(0) => Ok(Some(out.stdout)),
             Some(3) => Ok(None),
             _ => Err(failure(self, &out)),
         }

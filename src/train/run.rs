@@ -48,7 +48,28 @@ pub enum Job {
         /// The profile that serves the base model, for registering the adapter.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         base_profile: Option<String>,
+        /// How far its logs have been read.
+        #[serde(default, skip_serializing_if = "LogCursor::at_start")]
+        read: LogCursor,
     },
+}
+
+/// How far a command run's logs have been read, so that each look reads only what is new (a
+/// long run's `train.log` grows to megabytes of progress-bar redraws, read over ssh).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogCursor {
+    /// Bytes of `train.log` read, up to its last whole line.
+    pub train_log: u64,
+    /// Bytes of LLaMA-Factory's `trainer_log.jsonl` read, up to its last whole line.
+    pub trainer_log: u64,
+    /// Training losses seen in `train.log` (Hugging Face's reports carry no step: they are counted).
+    pub reports: u64,
+}
+
+impl LogCursor {
+    pub fn at_start(&self) -> bool {
+        *self == LogCursor::default()
+    }
 }
 
 impl Job {
@@ -165,6 +186,20 @@ pub struct Metric {
     pub learning_rate: Option<f64>,
 }
 
+/// Adds a report to a list of steps: an evaluation at the step of the last training report
+/// (logged apart, perhaps read apart) joins it.
+pub fn add_metric(metrics: &mut Vec<Metric>, metric: Metric) {
+    match metrics.last_mut() {
+        Some(last) if last.step == metric.step => {
+            last.loss = last.loss.or(metric.loss);
+            last.eval_loss = last.eval_loss.or(metric.eval_loss);
+            last.epoch = last.epoch.or(metric.epoch);
+            last.learning_rate = last.learning_rate.or(metric.learning_rate);
+        }
+        _ => metrics.push(metric),
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error("no training run {id:?} in {dir}; `retort train status` lists the runs")]
@@ -235,14 +270,17 @@ impl Run {
         Ok(())
     }
 
-    /// The steps reported so far (lines that do not read are skipped: a line cut by a crash).
+    /// The steps reported so far, one per step (lines that do not read are skipped: a line cut
+    /// by a crash).
     pub fn metrics(&self, data: &Path) -> Vec<Metric> {
         let path = self.dir(data).join("metrics.jsonl");
-        std::fs::read_to_string(path)
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect()
+        let mut metrics = Vec::new();
+        for line in std::fs::read_to_string(path).unwrap_or_default().lines() {
+            if let Ok(metric) = serde_json::from_str(line) {
+                add_metric(&mut metrics, metric);
+            }
+        }
+        metrics
     }
 }
 
