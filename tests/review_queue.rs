@@ -522,6 +522,7 @@ fn bad_lines_are_skipped_and_named_and_the_right_run_is_adopted() {
         order: Order::Input,
         lookahead: 3,
         filter: Default::default(),
+        fallback_task: None,
     };
     let opened = open_file(
         &corpus,
@@ -633,4 +634,36 @@ fn an_undo_that_is_not_on_disk_leaves_the_decision_standing() {
         1,
         "the example was not withdrawn"
     );
+}
+
+/// The task a queue opens with: `--task`, else the one an extract output records, else (in the
+/// workbench) the workbench's own; a recorded task no longer known gives way to that fallback.
+#[test]
+fn a_queue_takes_the_asked_then_the_recorded_then_the_fallback_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let recorded = write_extract_output(dir.path());
+    let unknown = dir.path().join("unknown.jsonl");
+    let text = std::fs::read_to_string(&recorded).unwrap();
+    std::fs::write(&unknown, text.replace("\"task\":\"compound\"", "\"task\":\"gone\"")).unwrap();
+    let raw = dir.path().join("raw.jsonl");
+    std::fs::write(&raw, "{\"id\": \"p1\", \"text\": \"Benzene was added.\"}\n").unwrap();
+    let tasks = common::tui_state("compound", "", 80, 24).tasks;
+    let opened_task = |file: &Path, task: Option<&str>, fallback: Option<&str>| {
+        let options = ReviewOptions {
+            task: task.map(String::from),
+            fallback_task: fallback.map(String::from),
+            ..ReviewOptions::default()
+        };
+        match open_file(file, &options, &tasks, &dir.path().join("reviews"), Access::Read) {
+            Ok(opened) => opened.queue.task.clone(),
+            Err(e) => format!("error: {e}"),
+        }
+    };
+    assert_eq!(opened_task(&recorded, None, None), "compound");
+    assert_eq!(opened_task(&recorded, None, Some("nmr")), "compound");
+    assert_eq!(opened_task(&raw, Some("nmr"), Some("compound")), "nmr");
+    assert_eq!(opened_task(&raw, None, Some("nmr")), "nmr");
+    assert_eq!(opened_task(&unknown, None, Some("nmr")), "nmr");
+    assert!(opened_task(&unknown, None, None).contains("no task named \"gone\""));
+    assert!(opened_task(&raw, None, None).contains("name its task with --task"));
 }

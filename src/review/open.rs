@@ -89,6 +89,9 @@ pub struct ReviewOptions {
     pub lookahead: usize,
     #[command(flatten)]
     pub filter: crate::input::filter::FilterArgs,
+    /// The task when neither `task` nor the file names a known one (the workbench's).
+    #[arg(skip)]
+    pub fallback_task: Option<String>,
 }
 
 impl Default for ReviewOptions {
@@ -102,12 +105,13 @@ impl Default for ReviewOptions {
             order: Order::Input,
             lookahead: super::LOOKAHEAD,
             filter: Default::default(),
+            fallback_task: None,
         }
     }
 }
 
 /// Opens `file` as a queue: the task is the one asked for, else the one an extract output
-/// records.
+/// records (when it is known, or there is no fallback to take instead), else the fallback.
 pub fn open_file(
     file: &Path,
     options: &ReviewOptions,
@@ -118,11 +122,13 @@ pub fn open_file(
     if let Err(e) = std::fs::metadata(file) {
         return Err(InputError::new(file, 0, format!("cannot read: {e}")).into());
     }
-    let recorded = items::extract_output_task(file);
+    let recorded = items::extract_output_task(file)
+        .filter(|name| options.fallback_task.is_none() || tasks.iter().any(|t| &t.name == name));
     let name = options
         .task
         .clone()
         .or(recorded)
+        .or(options.fallback_task.clone())
         .ok_or_else(|| OpenError::NoTask(file.to_path_buf()))?;
     let task = tasks
         .iter()

@@ -148,10 +148,8 @@ fn append_line(path: &Path, line: &str) -> std::io::Result<()> {
 pub fn open_queue(paths: &Paths, path: PathBuf, task: Task, tasks: Vec<Task>, actions: UnboundedSender<Action>) {
     let reviews = paths.reviews_dir();
     tokio::task::spawn_blocking(move || {
-        let recorded =
-            crate::review::items::extract_output_task(&path).filter(|name| tasks.iter().any(|t| &t.name == name));
         let options = ReviewOptions {
-            task: Some(recorded.unwrap_or(task.name)),
+            fallback_task: Some(task.name),
             ..ReviewOptions::default()
         };
         let action = match open_file(&path, &options, &tasks, &reviews, Access::Decide) {
