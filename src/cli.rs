@@ -477,7 +477,7 @@ pub struct Failure {
 }
 
 /// The exit statuses, for `--help` (the same for every command).
-pub const EXIT_STATUSES: &str = "Exit status, the same for every command: 0 success; 1 any other failure; 2 usage or configuration error (an unknown task or profile, an input file that cannot be read, a bad row with --strict); 3 extract: some paragraphs failed (their lines record the error); ingest: some files were skipped; 4 extract: no endpoint of the profile answers, or the embedded model cannot run; 5 eval, curve: nothing scored (no id in common with the gold); 6 the output file or review queue is in use by another Retort process (named); 7 train watch: the job failed or was cancelled; 130 interrupted.";
+pub const EXIT_STATUSES: &str = "Exit status, the same for every command: 0 success; 1 any other failure; 2 usage or configuration error (an unknown task or profile, an input file that cannot be read, a bad row with --strict); 3 extract: some paragraphs failed (their lines record the error); ingest: some files were skipped; 4 extract: no endpoint of the profile answers, or the embedded model cannot run; 5 eval, curve: nothing scored (no id in common with the gold); 6 the output file or review queue is in use by another Retort process (named); 7 train watch: the job failed or was cancelled; 130 interrupted. A reader of standard output that goes away (`| head`) ends a command quietly with 0.";
 
 /// The exit statuses of every command (0 is success, 1 any other error); `EXIT_STATUSES` says
 /// the same for people.
