@@ -153,12 +153,14 @@ pub fn refresh(data: &Path, run: &mut Run) -> Result<Refreshed, CommandError> {
     );
     // The cursor is saved after the steps: a crash between the two reads them again, and this
     // keeps each once (an evaluation read apart from its step joins it).
-    let recorded = run.metrics(data).last().map(|m| m.step);
-    let fresh: Vec<_> = metrics
-        .into_iter()
-        .filter(|m| recorded.is_none_or(|r| m.step > r || (m.step == r && m.loss.is_none())))
-        .collect();
-    run.append_metrics(data, &fresh)?;
+    if !metrics.is_empty() {
+        let recorded = run.metrics(data).last().map(|m| m.step);
+        let fresh: Vec<_> = metrics
+            .into_iter()
+            .filter(|m| recorded.is_none_or(|r| m.step > r || (m.step == r && m.loss.is_none())))
+            .collect();
+        run.append_metrics(data, &fresh)?;
+    }
     if let Job::Command { read, .. } = &mut run.job {
         *read = cursor;
     }
