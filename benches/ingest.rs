@@ -39,7 +39,7 @@ fn main() {
         let text = long.replace("10.5555/retort.jats.1", &format!("10.5555/retort.jats.{i}"));
         std::fs::write(dir.path().join(format!("a{i:04}.xml")), text).unwrap();
     }
-    let files = retort::input::files_under(dir.path()).unwrap();
+    let files = retort::input::files_under(dir.path()).unwrap().files;
     let started = Instant::now();
     let mut blocks = 0;
     for file in &files {

@@ -328,6 +328,13 @@ pub enum TrainAction {
     },
 }
 
+impl TrainStartArgs {
+    /// `--base`, or nothing (the local backend takes it from --base-profile).
+    pub fn base(&self) -> &str {
+        self.base.as_deref().unwrap_or_default()
+    }
+}
+
 /// `retort train start`'s options.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TrainStartArgs {
@@ -335,15 +342,16 @@ pub struct TrainStartArgs {
     pub task: String,
     #[arg(long, value_enum, default_value = "openai")]
     pub backend: TrainBackend,
-    /// The model to fine-tune: an OpenAI model (gpt-4o-mini-2024-07-18), or for a trainer a
-    /// Hugging Face id or a directory on the training machine.
-    #[arg(long)]
-    pub base: String,
+    /// The model to fine-tune: an OpenAI model (gpt-4o-mini-2024-07-18), for a trainer a
+    /// Hugging Face id or a directory on the training machine, for the local backend a GGUF file
+    /// (by default the one --base-profile serves).
+    #[arg(long, required_unless_present = "base_profile")]
+    pub base: Option<String>,
     /// The trainer the command backend runs.
     #[arg(long, value_enum, default_value = "trl")]
     pub trainer: crate::train::trainers::Trainer,
     /// Train on this machine over ssh (the command backend); RETORT_SSH replaces `ssh`.
-    #[arg(long)]
+    #[arg(long, value_parser = ssh_host)]
     pub host: Option<String>,
     /// The trainer's program, when it is not on PATH as `trl`, `axolotl` or `llamafactory-cli`
     /// (e.g. a virtualenv's bin/trl).
@@ -353,9 +361,9 @@ pub struct TrainStartArgs {
     #[arg(long)]
     pub template: Option<String>,
     /// LoRA rank (alpha is twice the rank).
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub lora_rank: u32,
-    #[arg(long, default_value_t = 2e-4)]
+    #[arg(long, default_value_t = 2e-4, value_parser = learning_rate)]
     pub learning_rate: f64,
     /// The profile serving the base model (embedded GGUF, llama.cpp or vLLM), for registering
     /// the adapter the trainer makes.
@@ -364,7 +372,7 @@ pub struct TrainStartArgs {
     #[arg(long, value_enum, default_value = "sft")]
     pub method: crate::train::Method,
     /// Epochs (default: OpenAI chooses; a trainer runs 3).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub epochs: Option<u32>,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -418,6 +426,9 @@ pub enum TrainBackend {
     Openai,
     /// A trainer (TRL, axolotl, LLaMA-Factory) started detached here or on --host.
     Command,
+    /// Retort's own trainer (TRL and PEFT on PyTorch, in an environment Retort makes) on this
+    /// machine, on the GGUF an embedded profile serves; the adapter is registered on it.
+    Local,
 }
 
 /// `retort export`'s options.
@@ -509,4 +520,27 @@ pub fn busy(e: crate::lock::LockError) -> anyhow::Error {
         message: e.to_string(),
     }
     .into()
+}
+
+/// An ssh destination (`host`, `user@host`, `host:port` as ssh_config names it): never an option
+/// (`-oProxyCommand=…`), never blank or with spaces or control characters.
+fn ssh_host(text: &str) -> Result<String, String> {
+    let bad = text.is_empty() || text.starts_with('-') || text.chars().any(|c| c.is_whitespace() || c.is_control());
+    if bad {
+        return Err(format!(
+            "{:?} is not a host: give a name ssh knows, e.g. gpu-box or user@gpu-box",
+            crate::foreign::one_line(text, 80)
+        ));
+    }
+    Ok(text.to_string())
+}
+
+/// A learning rate: a finite number above 0 and at most 1.
+fn learning_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 && rate <= 1.0 => Ok(rate),
+        _ => Err(format!(
+            "{text:?}: a learning rate is a number above 0 and at most 1, e.g. 2e-4"
+        )),
+    }
 }

@@ -1,3 +1,5 @@
+// Standard error goes through `errln!` (control characters out), as in the library.
+#![deny(clippy::print_stderr)]
 use clap::{CommandFactory, Parser};
 use retort::cli::{Cli, Command, ModelsAction, TasksAction};
 use retort::commands;
@@ -15,7 +17,7 @@ fn main() -> std::process::ExitCode {
         }
         Err(e) => {
             tracing::error!("{e:#}");
-            eprintln!("error: {e:#}");
+            retort::stdout::write_err(&format!("error: {e:#}\n"));
             match e.downcast_ref::<commands::Failure>() {
                 Some(failure) => std::process::ExitCode::from(failure.code),
                 None => std::process::ExitCode::FAILURE,

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 /// Top-level modules of `src/` by layer, lowest first. Keep in step with ARCHITECTURE.md.
 const LAYERS: &[&[&str]] = &[
-    &["extraction", "clock", "config", "side", "place", "stdout"],
-    &["format", "ground", "lock"],
+    &["extraction", "clock", "config", "side", "place", "foreign"],
+    &["format", "ground", "lock", "atomic", "net", "stdout"],
     &["task"],
     &["metrics"],
     &["dataset"],

@@ -165,3 +165,69 @@ proptest! {
         }
     }
 }
+
+const MODELS: &str = "# my models\n[[model]]\nname = \"a\"\nengine = \"openai\"\nbase_url = \"http://127.0.0.1:8080/v1\"\nmodel = \"m\"\nmode = \"zero-shot\"\n\n[[model]]\nname = \"b\"\nengine = \"embedded\"\npath = \"/m.gguf\"\nmode = \"few-shot\"\n";
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Whatever a server names a model, adding it leaves the other profiles as they were and
+    /// stores exactly that id, or refuses it (control characters).
+    #[test]
+    fn the_models_file_editor_keeps_other_profiles(name in "[a-z][a-z0-9_-]{0,12}", model in any::<String>()) {
+        let mut profile = retort::llm::ModelProfile::embedded(&name, std::path::Path::new("/m.gguf"), retort::llm::profile::Mode::FineTuned);
+        profile.engine = retort::llm::profile::EngineKind::Openai;
+        profile.path = None;
+        profile.base_url = Some("http://127.0.0.1:8080/v1".into());
+        profile.model = model.clone();
+        let before = retort::llm::profile::parse(MODELS).unwrap();
+        match retort::llm::models_file::with_profile(MODELS, &profile) {
+            Ok(text) => {
+                prop_assert!(!model.chars().any(char::is_control));
+                let after = retort::llm::profile::parse(&text).unwrap();
+                prop_assert_eq!(&after[..before.len()], &before[..]);
+                prop_assert_eq!(after.len(), before.len() + 1);
+                prop_assert_eq!(&after[before.len()].model, &model);
+            }
+            Err(_) => prop_assert!(model.chars().any(char::is_control) || name == "a" || name == "b"),
+        }
+    }
+
+    /// The paper readers take any text: a document or a positioned error, never a panic.
+    #[test]
+    fn paper_readers_never_panic(text in markup_like()) {
+        use retort::input::papers::{PaperFormat, read_text};
+        for format in [PaperFormat::Jats, PaperFormat::UsptoXml, PaperFormat::UsptoSgml, PaperFormat::UsptoAps, PaperFormat::Elsevier, PaperFormat::Tei, PaperFormat::Html, PaperFormat::Text] {
+            let _ = read_text(&text, format, "fuzz");
+        }
+    }
+}
+
+/// Text made of the pieces of papers' markup, nested and broken at random.
+fn markup_like() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("<article>".to_string()),
+        Just("</article>".to_string()),
+        Just("<body>".to_string()),
+        Just("<sec>".to_string()),
+        Just("</sec>".to_string()),
+        Just("<p>".to_string()),
+        Just("</p>".to_string()),
+        Just("<title>".to_string()),
+        Just("</title>".to_string()),
+        Just("<table><tr><td>".to_string()),
+        Just("</td></tr></table>".to_string()),
+        Just("<!DOCTYPE x [<!ENTITY e \"&#38;e;\">]>".to_string()),
+        Just("&e;".to_string()),
+        Just("&deg;".to_string()),
+        Just("<div class=\"abstract\">".to_string()),
+        Just("</div>".to_string()),
+        Just("PATN\n".to_string()),
+        Just("PAR  ".to_string()),
+        Just("<us-patent-grant>".to_string()),
+        Just("<description>".to_string()),
+        Just("<heading>".to_string()),
+        "[ -~]{0,12}",
+    ];
+    proptest::collection::vec(piece, 0..60).prop_map(|pieces| pieces.concat())
+}

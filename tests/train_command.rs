@@ -338,6 +338,17 @@ fn a_trainer_that_dies_shows_its_status_and_the_end_of_its_log() {
 }
 
 #[test]
+fn a_trainer_that_ends_well_without_an_adapter_has_failed() {
+    let dir = with_examples();
+    let id = start(dir.path(), "trl", &[], &[("FAKE_TRAINER_NO_ADAPTER", "1")]);
+    let out = train(dir.path(), &["watch", &id, "--interval", "0.05"], &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(7), "{stderr}");
+    assert!(stderr.contains("wrote no adapter"), "{stderr}");
+    assert_eq!(run_json(dir.path(), &id)["status"], "failed");
+}
+
+#[test]
 fn cancel_stops_the_trainers_process_group() {
     let dir = with_examples();
     let id = start(dir.path(), "axolotl", &[], &[("FAKE_TRAINER_STEP_SECONDS", "5")]);

@@ -48,23 +48,33 @@ fn an_export_into_a_file_that_is_no_directory_names_the_path() {
 
 #[test]
 fn an_export_on_a_full_disk_names_the_file_and_removes_its_temporary_file() {
+    use std::os::unix::process::CommandExt;
     let dir = tempfile::tempdir().unwrap();
     one_saved_example(dir.path());
     let out_dir = dir.path().join("out");
     std::fs::create_dir(&out_dir).unwrap();
     let to = out_dir.join("train.jsonl");
-    // The export's temporary file lands on a full disk.
-    let tmp = out_dir.join(".train.jsonl.tmp");
-    std::os::unix::fs::symlink("/dev/full", &tmp).unwrap();
-    let out = export(dir.path(), &to);
+    // No file of the process may grow past 16 bytes: the export's write fails as on a full disk.
+    let mut command = common::retort_in(dir.path());
+    command.args(["export", "--task", "compound", "--style", "chat", "--to"]).arg(&to);
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            let limit = libc::rlimit { rlim_cur: 16, rlim_max: 16 };
+            libc::setrlimit(libc::RLIMIT_FSIZE, &limit);
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let out = command.output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(
-        err.contains("writing") && err.contains("train.jsonl") && err.contains("No space left"),
+        err.contains("writing") && err.contains("train.jsonl") && err.contains("File too large"),
         "{err}"
     );
-    assert!(std::fs::symlink_metadata(&tmp).is_err(), "the temporary file is gone");
-    assert!(!to.exists(), "nothing half-written in its place");
+    let left: Vec<_> = std::fs::read_dir(&out_dir).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(left.is_empty(), "no temporary file and nothing half-written: {left:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

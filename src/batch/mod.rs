@@ -67,7 +67,11 @@ pub struct BatchSummary {
     /// Paragraphs read (not counting bad lines).
     pub read: usize,
     pub written: usize,
+    /// Calls that failed, and answers that are empty (a broken model or adapter writes nothing).
     pub failed: usize,
+    /// Answers cut off (the token limit) or stopped for repeating themselves: written, but not
+    /// whole.
+    pub incomplete: usize,
     /// Already done in the output (`--resume`).
     pub skipped: usize,
     /// Input lines that are not paragraphs (each named on stderr).
@@ -77,6 +81,33 @@ pub struct BatchSummary {
     pub errors: std::collections::BTreeMap<String, usize>,
     /// Per endpoint: requests served and failed, times taken out of rotation.
     pub replicas: Vec<ReplicaReport>,
+}
+
+/// The error counted for an answer with nothing in it.
+pub const EMPTY_ANSWER: &str = "the model wrote nothing (a broken model or adapter, or a prompt it cannot follow)";
+
+impl BatchSummary {
+    /// Counts a written run: failed (with its error), empty, incomplete or whole.
+    fn count(&mut self, run: &crate::llm::run::Run) {
+        let error = match (&run.error, run.raw_reply.trim().is_empty()) {
+            (Some(error), _) => Some(error.clone()),
+            (None, true) => Some(EMPTY_ANSWER.to_string()),
+            (None, false) => None,
+        };
+        match error {
+            Some(error) => {
+                self.failed += 1;
+                *self.errors.entry(error).or_default() += 1;
+            }
+            None if run.incomplete => self.incomplete += 1,
+            None => {}
+        }
+    }
+
+    /// Every answer written is incomplete: the run as a whole gave nothing to trust.
+    pub fn all_incomplete(&self) -> bool {
+        self.incomplete > 0 && self.incomplete == self.written
+    }
 }
 
 /// What a batch runs: a task through a profile into an output.
@@ -174,10 +205,7 @@ pub async fn extract(
             .and_then(|()| sink.flush())
             .map_err(io_at("writing", &output.name()))?;
         summary.written += 1;
-        if let Some(error) = &run.error {
-            summary.failed += 1;
-            *summary.errors.entry(error.clone()).or_default() += 1;
-        }
+        summary.count(&run);
         bar.inc(1);
     }
     drop(results);

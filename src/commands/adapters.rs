@@ -9,11 +9,20 @@ use crate::config::Paths;
 use crate::llm::ModelProfile;
 use crate::llm::adapter::{LoraRef, convert, gguf};
 use crate::llm::profile::EngineKind;
+use crate::train::host::word;
 use anyhow::Result;
 use std::path::{Path, PathBuf};
 
+/// The largest LoRA scale taken: past this an adapter only breaks the model.
+const MAX_SCALE: f32 = 100.0;
+
 /// The profile for `adapter` on the model of the profile `base`.
 pub fn profile(paths: &Paths, name: &str, base: &str, adapter: &Path, scale: f32) -> Result<ModelProfile> {
+    if !scale.is_finite() || scale.abs() > MAX_SCALE {
+        return Err(config_error(format!(
+            "--scale {scale}: a LoRA scale is a finite number between -{MAX_SCALE} and {MAX_SCALE} (1 applies the adapter as trained)"
+        )));
+    }
     let setup = super::setup(paths);
     let base = setup.profiles.require(base).map_err(config_error)?.clone();
     if !adapter.exists() {
@@ -41,7 +50,7 @@ fn in_process(paths: &Paths, mut profile: ModelProfile, adapter: &Path, scale: f
     let gguf_path = if adapter.is_dir() {
         let out = adapter_file(paths, &profile.name);
         let converted = convert::convert(adapter, &base_path, &out).map_err(config_error)?;
-        eprintln!(
+        crate::stdout::errln!(
             "converted {} ({} modules, rank {}, {}) to {}",
             adapter.display(),
             converted.modules,
@@ -62,7 +71,9 @@ fn in_process(paths: &Paths, mut profile: ModelProfile, adapter: &Path, scale: f
     Ok(profile)
 }
 
-/// Where a converted adapter goes: `<models>/adapters/NAME.gguf`.
+/// Where a converted adapter goes: `<models>/adapters/NAME.gguf`. A name with characters a file
+/// name cannot hold has them replaced and a digest of the whole name added, so that `col/a` and
+/// `col_a` never share a file.
 pub fn adapter_file(paths: &Paths, name: &str) -> PathBuf {
     let safe: String = name
         .chars()
@@ -74,29 +85,36 @@ pub fn adapter_file(paths: &Paths, name: &str) -> PathBuf {
             }
         })
         .collect();
+    let safe = if safe == name && !name.starts_with('.') {
+        safe
+    } else {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(name.as_bytes());
+        let short: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+        format!("{}-{short}", safe.trim_start_matches('.'))
+    };
     paths.models_dir().join("adapters").join(format!("{safe}.gguf"))
 }
 
 fn on_server(mut profile: ModelProfile, base: &ModelProfile, adapter: &Path, scale: f32) -> ModelProfile {
     if adapter.is_dir() {
         // vLLM serves a PEFT directory as a model of its own.
-        eprintln!(
-            "serve it with: vllm serve {} --enable-lora --lora-modules {}={} (the profile asks for the model {:?})",
+        crate::stdout::errln!(
+            "serve it with: vllm serve {} --enable-lora --lora-modules {} (the profile asks for the model {:?})",
             if base.model.is_empty() {
-                "BASE_MODEL"
+                "BASE_MODEL".into()
             } else {
-                &base.model
+                word(&base.model)
             },
-            profile.name,
-            adapter.display(),
+            word(&format!("{}={}", profile.name, adapter.display())),
             profile.name
         );
         profile.model = profile.name.clone();
         return profile;
     }
-    eprintln!(
+    crate::stdout::errln!(
         "serve it with: llama-server -m BASE.gguf --lora {} (the profile selects it per request)",
-        adapter.display()
+        word(&adapter.display().to_string())
     );
     profile.lora = vec![LoraRef {
         path: Some(adapter.to_path_buf()),

@@ -17,6 +17,12 @@ pub fn new_task(paths: &Paths, args: crate::cli::NewTaskArgs) -> Result<()> {
         to,
     } = args;
     let (name, from, to) = (name.as_str(), from.as_deref(), to.as_deref());
+    if !crate::task::is_task_name(name) {
+        return Err(config_error(format!(
+            "{:?} is not a task name: use letters, digits, `-` and `_` (it names the file <config>/tasks/NAME.toml)",
+            crate::foreign::one_line(name, 80)
+        )));
+    }
     let (fields, records) = match from {
         Some(file) => scaffold::fields_from(file).map_err(config_error)?,
         None => (
@@ -48,8 +54,8 @@ pub fn new_task(paths: &Paths, args: crate::cli::NewTaskArgs) -> Result<()> {
     if let Some(dir) = target.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    std::fs::write(&target, text).map_err(crate::config::io_at("writing", &target))?;
-    eprintln!(
+    crate::atomic::write(&target, text)?;
+    crate::stdout::errln!(
         "wrote {}; check it with `retort tasks check {}` and pick it with `t` in the workbench or --task {name}",
         target.display(),
         target.display()
@@ -66,7 +72,7 @@ pub fn check_task(file: &Path, examples: Option<&Path>) -> Result<()> {
         outln!("{problem}")?;
     }
     if problems.is_empty() {
-        eprintln!("{}: no problems", file.display());
+        crate::stdout::errln!("{}: no problems", file.display());
         return Ok(());
     }
     Err(Failure {

@@ -36,12 +36,20 @@ pub fn curve(paths: &Paths, args: crate::cli::CurveArgs) -> Result<()> {
     }
     let svg = out.with_extension("svg");
     let png = out.with_extension("png");
+    let inputs: Vec<&std::path::Path> = gold
+        .iter()
+        .map(|g| g.as_path())
+        .chain(specs.iter().map(|s| s.file.as_path()))
+        .collect();
+    for output in [&svg, &png] {
+        crate::atomic::refuse_same_file(output, inputs.iter().copied()).map_err(config_error)?;
+    }
     curve::plot::write(&curves, 0, &svg, &png)?;
     match format {
         SummaryFormat::Table => out!("{}", curve::render_table(&curves))?,
         SummaryFormat::Json => outln!("{}", serde_json::to_string_pretty(&curves)?)?,
     }
-    eprintln!("wrote {} and {}", svg.display(), png.display());
+    crate::stdout::errln!("wrote {} and {}", svg.display(), png.display());
     if format == SummaryFormat::Table && std::io::stdout().is_terminal() {
         show_chart(&curves)?;
     }

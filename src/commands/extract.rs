@@ -17,6 +17,13 @@ pub fn extract(paths: &Paths, args: ExtractArgs) -> Result<()> {
     if args.resume && target == Target::Stdout {
         return Err(config_error("--resume needs an output file to resume from, not -"));
     }
+    if let (Source::File(input), Target::File(output)) = (&source, &target) {
+        let inputs = match input.is_dir() {
+            true => crate::input::files_under(input).map(|w| w.files).unwrap_or_default(),
+            false => vec![input.clone()],
+        };
+        crate::atomic::refuse_same_file(output, inputs.iter().map(|p| p.as_path())).map_err(config_error)?;
+    }
     // One writer per output: a second extract (or a --resume compacting it) would lose lines.
     let _writing = match &target {
         Target::File(path) => Some(crate::lock::hold(path, "retort extract").map_err(busy)?),
@@ -38,7 +45,7 @@ pub fn extract(paths: &Paths, args: ExtractArgs) -> Result<()> {
         let on_interrupt = cancel.clone();
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("interrupted: finishing the lines in flight");
+                crate::stdout::errln!("interrupted: finishing the lines in flight");
                 on_interrupt.cancel();
             }
         });
@@ -51,16 +58,26 @@ pub fn extract(paths: &Paths, args: ExtractArgs) -> Result<()> {
             output: &target,
             options,
         };
-        let bad_line = |e: &crate::dataset::table::InputError| eprintln!("skipped: {e}");
+        let bad_line = |e: &crate::dataset::table::InputError| crate::stdout::errln!("skipped: {e}");
         Ok::<_, anyhow::Error>(batch::extract(&engines, &job, paragraphs, cancel, &bad_line).await?)
     })?;
     report(&summary, &source, &target);
     if args.summary == Some(SummaryOutput::Json) {
         let json = serde_json::to_string_pretty(&summary)?;
         match target {
-            Target::Stdout => eprintln!("{json}"),
+            Target::Stdout => crate::stdout::errln!("{json}"),
             Target::File(_) => outln!("{json}")?,
         }
+    }
+    if !summary.interrupted && summary.failed == 0 && summary.all_incomplete() {
+        return Err(Failure {
+            code: exit::SOME_FAILED,
+            message: format!(
+                "every one of the {} answers is incomplete (cut at the token limit or stopped repeating itself); raise max_tokens, or use a better model",
+                summary.written
+            ),
+        }
+        .into());
     }
     match (summary.interrupted, summary.failed) {
         (true, _) => Err(Failure {
@@ -82,13 +99,14 @@ pub fn extract(paths: &Paths, args: ExtractArgs) -> Result<()> {
 
 /// The summary for people, on stderr.
 fn report(summary: &BatchSummary, source: &Source, target: &Target) {
-    eprintln!(
-        "{} of {} paragraphs from {} written to {} ({} failed, {} already there{}{})",
+    crate::stdout::errln!(
+        "{} of {} paragraphs from {} written to {} ({} failed, {} incomplete, {} already there{}{})",
         summary.written,
         summary.read,
         source.describe(),
         target.describe(),
         summary.failed,
+        summary.incomplete,
         summary.skipped,
         if summary.bad_lines > 0 {
             format!(", {} input lines skipped", summary.bad_lines)
@@ -102,13 +120,16 @@ fn report(summary: &BatchSummary, source: &Source, target: &Target) {
         }
     );
     for (error, count) in &summary.errors {
-        eprintln!("  {count} × {error}");
+        crate::stdout::errln!("  {count} × {error}");
     }
     if summary.replicas.len() > 1 {
         for replica in &summary.replicas {
-            eprintln!(
+            crate::stdout::errln!(
                 "  {}: served {}, failed {}, taken out of rotation {} time(s)",
-                replica.url, replica.served, replica.failed, replica.taken_out
+                replica.url,
+                replica.served,
+                replica.failed,
+                replica.taken_out
             );
         }
     }

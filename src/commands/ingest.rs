@@ -21,19 +21,19 @@ struct IngestLine<'a> {
 
 pub fn ingest(args: IngestArgs) -> Result<()> {
     let filter = args.filter.filter(None).map_err(config_error)?;
-    let files = files_of(&args.paths)?;
-    let mut out: Box<dyn Write> = match args.output.as_deref() {
-        None => Box::new(std::io::BufWriter::new(crate::stdout::Stdout)),
-        Some(path) if path.as_os_str() == "-" => Box::new(std::io::BufWriter::new(crate::stdout::Stdout)),
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path).map_err(io_at("creating", path))?,
-        )),
-    };
+    let (files, walked_past) = files_of(&args.paths)?;
+    if let Some(output) = args.output.as_deref() {
+        crate::atomic::refuse_same_file(output, files.iter().map(PathBuf::as_path)).map_err(config_error)?;
+    }
+    let mut out = Output::open(args.output.as_deref())?;
     let output_name = args
         .output
         .as_deref()
         .map_or("standard output".into(), |p| p.display().to_string());
-    let (mut written, mut skipped) = (0, 0);
+    let (mut written, mut skipped) = (0, walked_past.len());
+    for why in &walked_past {
+        crate::stdout::errln!("skipped {why}");
+    }
     for file in &files {
         match read_file(file) {
             Ok(documents) => {
@@ -41,19 +41,19 @@ pub fn ingest(args: IngestArgs) -> Result<()> {
                     let kept = write_document(&mut out, document, &filter)
                         .map_err(io_at("writing", Path::new(&output_name)))?;
                     written += kept;
-                    eprintln!("{}", summary_line(file, document, kept));
+                    crate::stdout::errln!("{}", summary_line(file, document, kept));
                 }
             }
             Err(why) => {
                 skipped += 1;
-                eprintln!("skipped {why}");
+                crate::stdout::errln!("skipped {why}");
             }
         }
     }
-    out.flush().map_err(io_at("writing", Path::new(&output_name)))?;
-    eprintln!(
-        "{written} blocks from {} file(s) to {output_name}{}",
-        files.len() - skipped,
+    out.finish().map_err(io_at("writing", Path::new(&output_name)))?;
+    let read = files.len() + walked_past.len() - skipped;
+    crate::stdout::errln!(
+        "{written} blocks from {read} file(s) to {output_name}{}",
         if skipped > 0 {
             format!("; {skipped} skipped")
         } else {
@@ -63,26 +63,71 @@ pub fn ingest(args: IngestArgs) -> Result<()> {
     if skipped > 0 {
         return Err(Failure {
             code: exit::SOME_FAILED,
-            message: format!("{skipped} of {} file(s) skipped (named above)", files.len()),
+            message: format!(
+                "{skipped} of {} file(s) and directories skipped (named above)",
+                files.len() + walked_past.len()
+            ),
         }
         .into());
     }
     Ok(())
 }
 
-/// The files named, directories read recursively in name order.
-fn files_of(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
+/// Where the lines go: standard output, or a file that replaces the old one only when whole.
+enum Output {
+    Stdout(std::io::BufWriter<crate::stdout::Stdout>),
+    File(std::io::BufWriter<crate::atomic::AtomicFile>),
+}
+
+impl Output {
+    fn open(path: Option<&Path>) -> Result<Output> {
+        Ok(match path {
+            None => Output::Stdout(std::io::BufWriter::new(crate::stdout::Stdout)),
+            Some(path) if path.as_os_str() == "-" => Output::Stdout(std::io::BufWriter::new(crate::stdout::Stdout)),
+            Some(path) => Output::File(std::io::BufWriter::new(crate::atomic::AtomicFile::create(path)?)),
+        })
+    }
+
+    fn finish(self) -> std::io::Result<()> {
+        match self {
+            Output::Stdout(mut out) => out.flush(),
+            Output::File(out) => out.into_inner().map_err(|e| e.into_error())?.commit(),
+        }
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Output::Stdout(out) => out.write(buf),
+            Output::File(out) => out.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Output::Stdout(out) => out.flush(),
+            Output::File(out) => out.flush(),
+        }
+    }
+}
+
+/// The files named, directories read recursively in name order; and the subdirectories passed
+/// over (unreadable, or a link back to one already read), each with why.
+fn files_of(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<crate::dataset::table::InputError>)> {
+    let (mut files, mut skipped) = (Vec::new(), Vec::new());
     for path in paths {
         if path.is_dir() {
-            files.extend(crate::input::files_under(path).map_err(config_error)?);
+            let walk = crate::input::files_under(path).map_err(config_error)?;
+            files.extend(walk.files);
+            skipped.extend(walk.skipped);
         } else if path.exists() {
             files.push(path.clone());
         } else {
             return Err(config_error(format!("{}: no such file or directory", path.display())));
         }
     }
-    Ok(files)
+    Ok((files, skipped))
 }
 
 /// A file's documents, or why it is skipped (naming the file).
@@ -130,11 +175,34 @@ fn summary_line(file: &Path, document: &Document, kept: usize) -> String {
         format!(" ({kept} kept by the filters)")
     };
     format!(
-        "{}: {} ({}): {} blocks{written} — {}{pages}",
+        "{}: {} ({}): {} blocks{written} — {}{pages}{}",
         file.display(),
         document.doc,
         document.format,
         document.blocks.len(),
-        counts.join(", ")
+        counts.join(", "),
+        little_read(file, document)
     )
 }
+
+/// A note when a large markup file gave little text: the reader may not know its layout.
+fn little_read(file: &Path, document: &Document) -> String {
+    let size = std::fs::metadata(file).map_or(0, |m| m.len());
+    let text: usize = document.blocks.iter().map(|b| b.text.len()).sum();
+    let markup = !matches!(
+        document.format,
+        PaperFormat::Pdf | PaperFormat::Text | PaperFormat::UsptoAps
+    );
+    if markup && size >= LARGE_FILE && (text as u64) * 100 < size * LITTLE_PERCENT {
+        format!(
+            "; note: only {text} characters of text from {size} bytes (under {LITTLE_PERCENT} %): check it is {}",
+            document.format
+        )
+    } else {
+        String::new()
+    }
+}
+
+/// A markup file this large whose text is under this share of it gets a note.
+const LARGE_FILE: u64 = 100 * 1024;
+const LITTLE_PERCENT: u64 = 2;

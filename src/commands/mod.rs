@@ -13,6 +13,7 @@ use anyhow::{Context, Result, anyhow};
 use std::path::PathBuf;
 
 mod adapters;
+pub use adapters::adapter_file;
 mod authoring;
 mod curve;
 mod extract;
@@ -20,6 +21,7 @@ mod ingest;
 mod review;
 mod train;
 mod train_curve;
+mod train_local;
 mod train_progress;
 mod train_register;
 mod train_start;
@@ -34,7 +36,7 @@ pub use train::train;
 pub(crate) fn setup(paths: &Paths) -> crate::setup::Setup {
     let setup = crate::setup::Setup::load(paths);
     for problem in &setup.problems {
-        eprintln!("warning: {problem}");
+        crate::stdout::errln!("warning: {problem}");
     }
     setup
 }
@@ -59,10 +61,10 @@ pub fn eval(paths: &Paths, args: crate::cli::EvalArgs) -> Result<()> {
     .map_err(config_error)?;
     for report in &reports {
         for skipped in report.skipped.iter().take(5) {
-            eprintln!("skipped: {skipped}");
+            crate::stdout::errln!("skipped: {skipped}");
         }
         if report.skipped.len() > 5 {
-            eprintln!("skipped {} more rows", report.skipped.len() - 5);
+            crate::stdout::errln!("skipped {} more rows", report.skipped.len() - 5);
         }
     }
     out!("{}", render(&reports, args.format))?;
@@ -100,7 +102,7 @@ fn saved_as_gold(paths: &Paths, task: &crate::task::Task) -> Result<PathBuf> {
         .collect();
     std::fs::create_dir_all(&paths.state).map_err(crate::config::io_at("creating", &paths.state))?;
     let path = paths.state.join(format!("gold-saved-{}.jsonl", task.name));
-    std::fs::write(&path, lines.join("\n") + "\n").map_err(crate::config::io_at("writing", &path))?;
+    crate::atomic::write(&path, lines.join("\n") + "\n")?;
     Ok(path)
 }
 
@@ -149,12 +151,18 @@ pub fn export(paths: &Paths, args: crate::cli::ExportArgs) -> Result<()> {
     let task = registry.require(task).map_err(config_error)?;
     let store = Store::new(paths.examples_dir());
     let one_file = to.extension().is_some_and(|e| e == "jsonl") && styles.len() == 1 && split == "train=1";
+    let examples_file = store.path(&task.name);
+    crate::atomic::refuse_same_file(
+        to,
+        exclude.iter().map(PathBuf::as_path).chain([examples_file.as_path()]),
+    )
+    .map_err(config_error)?;
     if one_file && sizes.is_empty() && exclude.is_empty() {
         let (count, warnings) = export_saved(&store, task, styles[0], to)?;
         for warning in &warnings {
-            eprintln!("warning: {warning}");
+            crate::stdout::errln!("warning: {warning}");
         }
-        eprintln!("wrote {count} lines to {}", to.display());
+        crate::stdout::errln!("wrote {count} lines to {}", to.display());
         return Ok(());
     }
     let plan = ExportPlan {
@@ -166,10 +174,10 @@ pub fn export(paths: &Paths, args: crate::cli::ExportArgs) -> Result<()> {
     };
     let report = export_dir(&store, task, &plan, to)?;
     for warning in &report.warnings {
-        eprintln!("warning: {warning}");
+        crate::stdout::errln!("warning: {warning}");
     }
     let counts: Vec<String> = report.examples.iter().map(|(n, c)| format!("{n} {c}")).collect();
-    eprintln!(
+    crate::stdout::errln!(
         "wrote {} files to {} (examples: {}; {} left out as in an excluded file, {} older saves superseded)",
         report.files.len(),
         to.display(),
@@ -188,10 +196,10 @@ pub fn import(paths: &Paths, args: crate::cli::ImportArgs) -> Result<()> {
     for file in files {
         let (examples, problems) = read_examples(file, task).map_err(config_error)?;
         for problem in problems.iter().take(5) {
-            eprintln!("skipped: {problem}");
+            crate::stdout::errln!("skipped: {problem}");
         }
         if problems.len() > 5 {
-            eprintln!("skipped {} more rows", problems.len() - 5);
+            crate::stdout::errln!("skipped {} more rows", problems.len() - 5);
         }
         let mut saved = Vec::new();
         let mut unparsable = 0;
@@ -210,12 +218,12 @@ pub fn import(paths: &Paths, args: crate::cli::ImportArgs) -> Result<()> {
                 }),
                 Err(e) => {
                     unparsable += 1;
-                    eprintln!("skipped {}: {e}", example.id);
+                    crate::stdout::errln!("skipped {}: {e}", example.id);
                 }
             }
         }
         store.append_all(&saved)?;
-        eprintln!(
+        crate::stdout::errln!(
             "imported {} examples from {} into {} ({unparsable} unparsable, {} bad rows skipped)",
             saved.len(),
             file.display(),
@@ -279,7 +287,7 @@ pub(crate) async fn preflight(engine: &crate::llm::HttpEngine, profile: &crate::
         )));
     }
     for problem in problems {
-        eprintln!("warning: {problem}");
+        crate::stdout::errln!("warning: {problem}");
     }
     Ok(())
 }
@@ -326,10 +334,19 @@ fn embedded_status(profile: &crate::llm::ModelProfile) -> String {
         .as_deref()
         .map(|p| p.display().to_string())
         .unwrap_or_default();
-    let state = match profile.path.as_deref().map(crate::llm::embedded::check_file) {
-        Some(Ok(())) => "ready".to_string(),
-        Some(Err(e)) => e.to_string(),
-        None => "no path".into(),
+    let missing_adapter = profile
+        .lora
+        .iter()
+        .filter_map(|l| l.path.as_deref())
+        .find(|p| !p.is_file());
+    let state = match (
+        profile.path.as_deref().map(crate::llm::embedded::check_file),
+        missing_adapter,
+    ) {
+        (Some(Ok(())), None) => "ready".to_string(),
+        (Some(Ok(())), Some(adapter)) => format!("its adapter {} is gone; not ready", adapter.display()),
+        (Some(Err(e)), _) => e.to_string(),
+        (None, _) => "no path".into(),
     };
     let adapters: String = profile.lora.iter().map(|l| format!(" + LoRA {}", l.label())).collect();
     format!("in-process {path}{adapters}: {state}")
@@ -386,8 +403,8 @@ async fn server_adapters(engine: &crate::llm::HttpEngine, url: &str, key: Option
 
 pub fn fetch_default(paths: &Paths) -> Result<()> {
     let dir = paths.models_dir();
-    eprintln!("this runs: {}", crate::llm::fetch::describe(&dir));
-    crate::llm::fetch::fetch_default(&dir, false, &|step| eprintln!("{step}")).map_err(|e| anyhow!(e))?;
+    crate::stdout::errln!("this runs: {}", crate::llm::fetch::describe(&dir));
+    crate::llm::fetch::fetch_default(&dir, false, &|step| crate::stdout::errln!("{step}")).map_err(|e| anyhow!(e))?;
     Ok(())
 }
 
@@ -425,10 +442,10 @@ pub fn add_model(paths: &Paths, args: crate::cli::AddModelArgs) -> Result<()> {
         setup(paths).registry.require(task).map_err(config_error)?;
     }
     if let Some(path) = profile.path.as_ref().filter(|p| !p.exists()) {
-        eprintln!("warning: {} does not exist (yet)", path.display());
+        crate::stdout::errln!("warning: {} does not exist (yet)", path.display());
     }
     crate::llm::models_file::add_profile(&paths.config, &profile).map_err(config_error)?;
-    eprintln!(
+    crate::stdout::errln!(
         "added profile {:?} to {}; pick it with `m` or `M` in the workbench, or --model {} / --compare-model {}",
         profile.name,
         paths.config.join("models.toml").display(),
@@ -456,7 +473,7 @@ pub fn fetch_model(paths: &Paths, args: crate::cli::FetchModelArgs) -> Result<()
     let models_toml = std::fs::read_to_string(paths.config.join("models.toml")).unwrap_or_default();
     crate::llm::models_file::with_profile(&models_toml, &profile)?;
     if target.exists() {
-        eprintln!("{} is already there", target.display());
+        crate::stdout::errln!("{} is already there", target.display());
     } else {
         let bar = indicatif::ProgressBar::new(0).with_style(
             indicatif::ProgressStyle::with_template("{bytes}/{total_bytes} {wide_bar} {bytes_per_sec} {eta}")
@@ -468,16 +485,15 @@ pub fn fetch_model(paths: &Paths, args: crate::cli::FetchModelArgs) -> Result<()
             }
             bar.set_position(have);
         };
-        let client = crate::llm::client::http_client()
-            .connect_timeout(std::time::Duration::from_secs(10))
+        let client = crate::net::download_client()
             .build()
             .context("building the HTTP client")?;
         runtime()?.block_on(download::download(&client, url, &target, sha256, &progress))?;
         bar.finish_and_clear();
-        eprintln!("downloaded {}", target.display());
+        crate::stdout::errln!("downloaded {}", target.display());
     }
     crate::llm::models_file::add_profile(&paths.config, &profile)?;
-    eprintln!(
+    crate::stdout::errln!(
         "added profile {name:?} to {}; pick it with `m` in the workbench or --model {name}",
         paths.config.join("models.toml").display()
     );

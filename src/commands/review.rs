@@ -13,10 +13,10 @@ pub fn review_summary(paths: &Paths, file: &Path, options: &ReviewOptions, forma
     let registry = setup(paths).registry;
     let opened = open_file(file, options, &registry.tasks, &paths.reviews_dir(), Access::Read).map_err(config_error)?;
     for problem in opened.problems.iter().take(10) {
-        eprintln!("skipped: {problem}");
+        crate::stdout::errln!("skipped: {problem}");
     }
     if opened.problems.len() > 10 {
-        eprintln!("skipped {} more", opened.problems.len() - 10);
+        crate::stdout::errln!("skipped {} more", opened.problems.len() - 10);
     }
     let task = registry.require(&opened.queue.task).map_err(config_error)?;
     let summary = crate::review::summary::summarize(&opened.queue, task);

@@ -54,9 +54,10 @@ fn refreshed(paths: &Paths, mut run: Run) -> Run {
         Err(e) => Some(e.to_string()),
     };
     if let Some(problem) = problem {
-        eprintln!(
+        crate::stdout::errln!(
             "warning: run {}: {problem}; showing what was recorded at {}",
-            run.id, run.updated_at
+            run.id,
+            run.updated_at
         );
     }
     run
@@ -68,7 +69,7 @@ fn status(paths: &Paths, one: Option<&str>, format: SummaryFormat) -> Result<()>
         None => {
             let (runs, problems) = run::list(&paths.data);
             for problem in problems {
-                eprintln!("warning: {problem}");
+                crate::stdout::errln!("warning: {problem}");
             }
             runs
         }
@@ -177,7 +178,7 @@ pub(super) fn follow(paths: &Paths, mut run: Run, interval: Duration) -> Result<
 pub(super) fn finished(paths: &Paths, run: Run, register_at_end: bool) -> Result<()> {
     match run.status {
         Status::Succeeded => {
-            eprintln!(
+            crate::stdout::errln!(
                 "run {} succeeded: {}",
                 run.id,
                 run.fine_tuned_model.as_deref().unwrap_or("(no model named)")
@@ -201,13 +202,13 @@ pub(super) fn finished(paths: &Paths, run: Run, register_at_end: bool) -> Result
 fn cancel(paths: &Paths, id: &str) -> Result<()> {
     let mut run = Run::load(&paths.data, id).map_err(job_failure)?;
     if run.status.is_final() {
-        eprintln!("run {id} is already {}", run.status);
+        crate::stdout::errln!("run {id} is already {}", run.status);
         return Ok(());
     }
     runtime()?
         .block_on(backend::cancel(&paths.data, &mut run))
         .map_err(job_failure)?;
-    eprintln!(
+    crate::stdout::errln!(
         "asked to cancel {}; the run is now {}",
         super::train_start::job_label(&run),
         run.status

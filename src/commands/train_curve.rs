@@ -31,14 +31,14 @@ pub fn curve(paths: &Paths, args: TrainCurveArgs) -> Result<()> {
     let name = args.name.clone().unwrap_or_else(|| format!("{}-curve", task.name));
     let mut exp = opened(paths, task, &args, &name)?;
     let interval = Duration::from_secs_f64(args.interval.max(0.01));
-    let sequential = args.start.backend == TrainBackend::Command;
+    let sequential = matches!(args.start.backend, TrainBackend::Command | TrainBackend::Local);
     for size in args.sizes.iter().copied() {
         if needs_run(paths, &mut exp, size) {
             let run_args = crate::cli::TrainStartArgs {
                 size: Some(size),
                 ..args.start.clone()
             };
-            eprintln!("{name}: starting the run on {size} examples");
+            crate::stdout::errln!("{name}: starting the run on {size} examples");
             let id = super::train_start::start_run(paths, task, &run_args)?;
             exp.point_mut(size).run = Some(id.clone());
             exp.save(&paths.data).map_err(job_failure)?;
@@ -71,7 +71,7 @@ fn opened(paths: &Paths, task: &Task, args: &TrainCurveArgs, name: &str) -> Resu
             )));
         }
         exp.baseline = args.baseline.clone().or(exp.baseline);
-        eprintln!("{name}: resuming ({})", exp.dir(&paths.data).display());
+        crate::stdout::errln!("{name}: resuming ({})", exp.dir(&paths.data).display());
         return Ok(exp);
     }
     let shares = parse_shares(&args.start.split).map_err(|e| config_error(format!("--split: {e}")))?;
@@ -117,9 +117,10 @@ fn needs_run(paths: &Paths, exp: &mut Experiment, size: usize) -> bool {
     };
     match Run::load(&paths.data, &id) {
         Ok(run) if matches!(run.status, Status::Failed | Status::Cancelled) => {
-            eprintln!(
+            crate::stdout::errln!(
                 "{}: the run on {size} examples ({id}) {}; starting it anew",
-                exp.name, run.status
+                exp.name,
+                run.status
             );
             true
         }
@@ -174,9 +175,10 @@ fn measured(paths: &Paths, exp: &mut Experiment, size: Option<usize>, args: &Tra
         return Ok(());
     };
     let output = exp.dir(&paths.data).join(&file);
-    eprintln!(
+    crate::stdout::errln!(
         "{}: measuring {profile} on {} held-out examples",
-        exp.name, exp.test_examples
+        exp.name,
+        exp.test_examples
     );
     let extract = ExtractArgs {
         task: exp.task.clone(),
@@ -202,7 +204,7 @@ fn measured(paths: &Paths, exp: &mut Experiment, size: Option<usize>, args: &Tra
 /// directory.
 fn drawn(paths: &Paths, exp: &Experiment, args: &TrainCurveArgs) -> Result<()> {
     // The series: the base's own name (not its organisation or directory), fine-tuned.
-    let base = args.start.base.trim_end_matches('/');
+    let base = args.start.base().trim_end_matches('/');
     let short = base.rsplit('/').next().unwrap_or(base);
     let model = format!("{}-ft", short.replace(['@', '='], "_"));
     let mut points: Vec<String> = exp

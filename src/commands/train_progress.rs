@@ -39,7 +39,7 @@ impl Shown {
     pub fn say(&self, message: &str) {
         match &self.bar {
             Some(bar) => bar.println(message),
-            None => eprintln!("{message}"),
+            None => crate::stdout::errln!("{message}"),
         }
     }
 
@@ -59,7 +59,7 @@ impl Shown {
                 bar.set_message(line);
             }
             None if line != self.last_line => {
-                eprintln!("{line}");
+                crate::stdout::errln!("{line}");
                 self.last_line = line;
             }
             None => {}

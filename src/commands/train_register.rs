@@ -82,7 +82,7 @@ pub fn register(
     crate::llm::models_file::add_profile(&paths.config, &profile).map_err(config_error)?;
     run.profile = Some(name.clone());
     run.save(&paths.data).map_err(job_failure)?;
-    eprintln!(
+    crate::stdout::errln!(
         "registered {model} as the profile {name:?} (fine-tuned, task {}); compare it with prompt-only in the workbench (m, M) or run it with `retort extract --model {name}`",
         run.task
     );
@@ -97,13 +97,14 @@ fn adapter_profile(paths: &Paths, name: &str, base: &str, model: &str, remote: b
     }
     let base = setup(paths).profiles.require(base).map_err(config_error)?.clone();
     let (host, path) = model.split_once(':').unwrap_or(("", model));
-    eprintln!(
-        "serve it on {host} with: vllm serve {} --enable-lora --lora-modules {name}={path} (the profile asks for the model {name:?})",
+    crate::stdout::errln!(
+        "serve it on {host} with: vllm serve {} --enable-lora --lora-modules {} (the profile asks for the model {name:?})",
         if base.model.is_empty() {
-            "BASE_MODEL"
+            "BASE_MODEL".into()
         } else {
-            &base.model
+            crate::train::host::word(&base.model)
         },
+        crate::train::host::word(&format!("{name}={path}")),
     );
     Ok(ModelProfile {
         name: name.to_string(),

@@ -21,13 +21,23 @@ use anyhow::Result;
 use std::io::{BufRead, IsTerminal, Write};
 
 /// Steps between two reports of a trainer (few examples make few steps).
-const LOGGING_STEPS: u32 = 1;
+pub(super) const LOGGING_STEPS: u32 = 1;
 const DEFAULT_EPOCHS: u32 = 3;
 
 pub fn start(paths: &Paths, args: TrainStartArgs) -> Result<()> {
     let registry = setup(paths).registry;
     let task = registry.require(&args.task).map_err(config_error)?;
     let id = start_run(paths, task, &args)?;
+    if args.backend == TrainBackend::Local {
+        // Here, the run is followed to its end and its adapter registered on the base profile;
+        // Ctrl-C leaves it training (`retort train watch` follows it again).
+        crate::stdout::errln!(
+            "following it (Ctrl-C leaves it training; `retort train watch {id} --register` follows it again)"
+        );
+        let run = crate::train::run::Run::load(&paths.data, &id).map_err(job_failure)?;
+        let run = super::train::follow(paths, run, std::time::Duration::from_secs(2))?;
+        super::train::finished(paths, run, true)?;
+    }
     outln!("{id}")?;
     Ok(())
 }
@@ -37,13 +47,19 @@ pub(super) fn start_run(paths: &Paths, task: &Task, args: &TrainStartArgs) -> Re
     match args.backend {
         TrainBackend::Openai => start_openai(paths, task, args),
         TrainBackend::Command => start_command(paths, task, args),
+        TrainBackend::Local => super::train_local::start_local(paths, task, args),
     }
 }
 
-fn spec<'a>(task: &'a Task, args: &TrainStartArgs, style: ExportStyle, epochs: Option<u32>) -> Result<Spec<'a>> {
+pub(super) fn spec<'a>(
+    task: &'a Task,
+    args: &TrainStartArgs,
+    style: ExportStyle,
+    epochs: Option<u32>,
+) -> Result<Spec<'a>> {
     Ok(Spec {
         task,
-        base: args.base.clone(),
+        base: args.base().to_string(),
         method: args.method,
         style,
         epochs,
@@ -54,7 +70,7 @@ fn spec<'a>(task: &'a Task, args: &TrainStartArgs, style: ExportStyle, epochs: O
     })
 }
 
-fn prepared(paths: &Paths, spec: &Spec, job: Job, min: usize) -> Result<Prepared> {
+pub(super) fn prepared(paths: &Paths, spec: &Spec, job: Job, min: usize) -> Result<Prepared> {
     let store = Store::new(paths.examples_dir());
     prepare(&paths.data, &store, spec, job, min).map_err(|e| match e {
         PrepareError::TooFew { .. } => config_error(e),
@@ -82,12 +98,12 @@ fn start_openai(paths: &Paths, task: &Task, args: &TrainStartArgs) -> Result<Str
     let mut prepared = prepared(paths, &spec, job, openai::MIN_EXAMPLES)?;
     let id = prepared.run.id.clone();
     let text = std::fs::read_to_string(&prepared.training).unwrap_or_default();
-    let per_epoch = tokens::count(&args.base, &text);
+    let per_epoch = tokens::count(args.base(), &text);
     let times = match args.epochs {
         Some(n) => format!("× {n} epochs = {} tokens billed", per_epoch * n as usize),
         None => "× the epochs the service chooses (give --epochs to fix them)".into(),
     };
-    eprintln!(
+    crate::stdout::errln!(
         "{} training examples of {} ({} validation): {per_epoch} training tokens per epoch {times}, sent to {}",
         prepared.run.train_examples,
         task.name,
@@ -106,7 +122,7 @@ fn start_openai(paths: &Paths, task: &Task, args: &TrainStartArgs) -> Result<Str
     rt.block_on(openai_job::launch(&paths.data, &mut prepared, &api))
         .map_err(job_failure)?;
     let run = &prepared.run;
-    eprintln!(
+    crate::stdout::errln!(
         "started fine-tuning job {} on {} ({}); follow it with: retort train watch {id}",
         job_label(run),
         run.base,
@@ -122,7 +138,7 @@ fn confirmed() -> Result<bool> {
             "not started: this would start a paid job and there is no terminal to ask; add --yes",
         ));
     }
-    eprint!("Start the fine-tuning job? [y/N] ");
+    crate::stdout::write_err("Start the fine-tuning job? [y/N] ");
     std::io::stderr().flush().ok();
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
@@ -150,11 +166,11 @@ fn start_command(paths: &Paths, task: &Task, args: &TrainStartArgs) -> Result<St
     }
     let template = match (args.trainer, &args.template) {
         (Trainer::LlamaFactory, None) => Some(
-            trainers::llama_factory_template(&args.base)
+            trainers::llama_factory_template(args.base())
                 .ok_or_else(|| {
                     config_error(format!(
                         "LLaMA-Factory needs the chat template of {}: give --template (llama3, mistral, qwen, gemma, …)",
-                        args.base
+                        args.base()
                     ))
                 })?
                 .to_string(),
@@ -186,7 +202,7 @@ fn start_command(paths: &Paths, task: &Task, args: &TrainStartArgs) -> Result<St
     }
     let recipe = Recipe {
         trainer: args.trainer,
-        base: args.base.clone(),
+        base: args.base().to_string(),
         dpo,
         epochs,
         lora_rank: args.lora_rank,
@@ -202,13 +218,14 @@ fn start_command(paths: &Paths, task: &Task, args: &TrainStartArgs) -> Result<St
         .map(|p| local_program(p, args.host.is_some()));
     let command = args.trainer.command(dpo, program.as_deref());
     let run = &mut prepared.run;
-    if let Err(e) = command_job::launch(&paths.data, run, &config, &command) {
+    let files = [(args.trainer.config_file(), config)];
+    if let Err(e) = command_job::launch(&paths.data, run, &files, &command) {
         run.status = crate::train::run::Status::Failed;
         run.error = Some(e.to_string());
         run.save(&paths.data).ok();
         return Err(job_failure(e));
     }
-    eprintln!(
+    crate::stdout::errln!(
         "started {} ({}) on {} in {workdir}, {} training examples; follow it with: retort train watch {}",
         args.trainer.name(),
         command.join(" "),

@@ -40,8 +40,31 @@ pub fn write(curves: &Curves, measure: usize, svg: &Path, png: &Path) -> Result<
         let path = path.display().to_string();
         move |e: String| PlotError { path, message: e }
     };
-    draw(SVGBackend::new(svg, SIZE).into_drawing_area(), curves, measure).map_err(failed(svg))?;
-    draw(BitMapBackend::new(png, SIZE).into_drawing_area(), curves, measure).map_err(failed(png))?;
+    let mut text = String::new();
+    draw(
+        SVGBackend::with_string(&mut text, SIZE).into_drawing_area(),
+        curves,
+        measure,
+    )
+    .map_err(failed(svg))?;
+    crate::atomic::write(svg, text).map_err(|e| failed(svg)(e.to_string()))?;
+    // The PNG encoder writes to a path: a temporary one beside the target, renamed when whole.
+    let temporary = tempfile::Builder::new()
+        .prefix(".curve.")
+        .suffix(".png")
+        .tempfile_in(
+            png.parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new(".")),
+        )
+        .map_err(|e| failed(png)(e.to_string()))?;
+    draw(
+        BitMapBackend::new(temporary.path(), SIZE).into_drawing_area(),
+        curves,
+        measure,
+    )
+    .map_err(failed(png))?;
+    temporary.persist(png).map_err(|e| failed(png)(e.to_string()))?;
     Ok(())
 }
 

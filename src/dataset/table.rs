@@ -66,8 +66,18 @@ impl CsvTable {
     }
 }
 
+/// A file's bytes, without the UTF-8 byte order mark some editors put first (it would stay in the
+/// first column's name or the first line's key).
+fn read_bytes(path: &Path) -> Result<Vec<u8>, InputError> {
+    let mut bytes = std::fs::read(path).map_err(|e| InputError::new(path, 0, format!("cannot read: {e}")))?;
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    Ok(bytes)
+}
+
 fn read_text(path: &Path) -> Result<String, InputError> {
-    let bytes = std::fs::read(path).map_err(|e| InputError::new(path, 0, format!("cannot read: {e}")))?;
+    let bytes = read_bytes(path)?;
     String::from_utf8(bytes).map_err(|e| {
         let before = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = before.iter().filter(|b| **b == b'\n').count() + 1;
@@ -78,7 +88,7 @@ fn read_text(path: &Path) -> Result<String, InputError> {
 /// A CSV file with a header. A row that cannot be taken (a cell count other than the header's,
 /// text that is not UTF-8, broken quoting) is skipped and named in the second list.
 pub fn read_csv(path: &Path) -> Result<(CsvTable, Vec<InputError>), InputError> {
-    let bytes = std::fs::read(path).map_err(|e| InputError::new(path, 0, format!("cannot read: {e}")))?;
+    let bytes = read_bytes(path)?;
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes.as_slice());
     let columns: Vec<String> = reader
         .headers()
@@ -127,7 +137,7 @@ pub fn read_json(path: &Path) -> Result<Json, InputError> {
 pub type JsonLines = Vec<(usize, Json)>;
 
 pub fn read_jsonl(path: &Path) -> Result<(JsonLines, Vec<InputError>), InputError> {
-    let bytes = std::fs::read(path).map_err(|e| InputError::new(path, 0, format!("cannot read: {e}")))?;
+    let bytes = read_bytes(path)?;
     let mut rows = Vec::new();
     let mut bad = Vec::new();
     for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {

@@ -9,7 +9,7 @@ mod paragraphs;
 
 pub use filter::BlockFilter;
 pub use papers::PaperFormat;
-pub use paragraphs::{Paragraph, Paragraphs, Source, files_under, read_paragraphs, read_paragraphs_with, stream};
+pub use paragraphs::{Paragraph, Paragraphs, Source, Walk, files_under, read_paragraphs, read_paragraphs_with, stream};
 
 use crate::dataset::papers as example_files;
 use crate::dataset::papers::ExampleFile;
@@ -93,6 +93,8 @@ impl InputKind {
 const UNKNOWN_XML: &str =
     "XML of a kind Retort does not read (it reads JATS, USPTO patent, Elsevier and GROBID TEI XML)";
 
+const UTF16: &str = "UTF-16 text (or binary), which Retort does not read; convert it to UTF-8 first, e.g. `iconv -f UTF-16 -t UTF-8 in.xml > out.xml`";
+
 /// How much of a file is looked at to decide its kind.
 const SNIFF_BYTES: u64 = 1 << 20;
 
@@ -117,6 +119,11 @@ pub fn kind_of(path: &Path) -> Result<InputKind, InputError> {
 /// The kind of a file that begins with `head` (its name aside).
 pub fn kind_of_text(head: &[u8]) -> InputKind {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    // UTF-16 (a byte order mark, or the zero bytes of ASCII in it) reads as nothing useful.
+    let zero_bytes = head.iter().take(512).any(|b| *b == 0) && !head.starts_with(b"%PDF-");
+    if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") || zero_bytes {
+        return InputKind::Unsupported(UTF16);
+    }
     let first = head.lines().map_while(Result::ok).find(|l| !l.trim().is_empty());
     let Some(first) = first else {
         return InputKind::Text;

@@ -112,10 +112,16 @@ fn jsonl_lines(
             Ok(line) => line,
             Err(e) => return Some(Err(InputError::new(&name, number, format!("cannot read: {e}")))),
         };
+        // A byte order mark before the first line is no part of its JSON.
+        let line = if number == 1 {
+            line.trim_start_matches('\u{feff}')
+        } else {
+            &line
+        };
         if line.trim().is_empty() {
             return None;
         }
-        Some(paragraph_of(&line, number, &name))
+        Some(paragraph_of(line, number, &name))
     })
 }
 
@@ -215,8 +221,9 @@ fn read_kind(path: &Path, kind: InputKind, task: &Task) -> Result<Read, InputErr
 /// paper gives its blocks; other files are left alone. A paper that cannot be read is a
 /// problem, and the rest goes on.
 fn directory(dir: &Path, task: &Task) -> Result<Read, InputError> {
-    let (mut paragraphs, mut problems) = (Vec::new(), Vec::new());
-    for file in files_under(dir)? {
+    let walk = files_under(dir)?;
+    let (mut paragraphs, mut problems) = (Vec::new(), walk.skipped);
+    for file in walk.files {
         let read = match kind_of(&file) {
             Ok(InputKind::Text) if file.extension().is_some_and(|x| x == "txt") => {
                 text_file(&file).map(|p| (vec![p], Vec::new()))
@@ -236,27 +243,63 @@ fn directory(dir: &Path, task: &Task) -> Result<Read, InputError> {
     Ok((paragraphs, problems))
 }
 
-/// Every file under `dir`, depth first, in name order.
-pub fn files_under(dir: &Path) -> Result<Vec<PathBuf>, InputError> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| InputError::new(dir, 0, format!("cannot read the directory: {e}")))?
+/// The files found under a directory, and what was passed over.
+#[derive(Debug, Default)]
+pub struct Walk {
+    pub files: Vec<PathBuf>,
+    /// Subdirectories that could not be read, and links back to a directory already walked (a
+    /// cycle, or a second way to the same place), each with why.
+    pub skipped: Vec<InputError>,
+}
+
+/// Every file under `dir`, depth first, in name order. Links are followed, each directory once
+/// (by device and inode), so a link cycle ends; a subdirectory that cannot be read is skipped
+/// and named, and the rest is walked. Only `dir` itself failing to be read is an error.
+pub fn files_under(dir: &Path) -> Result<Walk, InputError> {
+    use std::os::unix::fs::MetadataExt;
+    let mut walk = Walk::default();
+    let mut seen = std::collections::HashSet::new();
+    let identity = |path: &Path| std::fs::metadata(path).map(|m| (m.dev(), m.ino())).ok();
+    seen.extend(identity(dir));
+    let first = sorted_entries(dir).map_err(|e| InputError::new(dir, 0, format!("cannot read the directory: {e}")))?;
+    // A stack of entries still to visit, in reverse so that the first name comes off first.
+    let mut pending: Vec<PathBuf> = first.into_iter().rev().collect();
+    while let Some(entry) = pending.pop() {
+        if !entry.is_dir() {
+            walk.files.push(entry);
+            continue;
+        }
+        if let Some(id) = identity(&entry)
+            && !seen.insert(id)
+        {
+            let why = "a link to a directory already read (skipped, so a cycle ends)";
+            walk.skipped.push(InputError::new(&entry, 0, why));
+            continue;
+        }
+        match sorted_entries(&entry) {
+            Ok(entries) => pending.extend(entries.into_iter().rev()),
+            Err(e) => walk.skipped.push(InputError::new(
+                &entry,
+                0,
+                format!("cannot read the directory (skipped): {e}"),
+            )),
+        }
+    }
+    Ok(walk)
+}
+
+fn sorted_entries(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
     entries.sort();
-    let mut files = Vec::new();
-    for entry in entries {
-        if entry.is_dir() {
-            files.extend(files_under(&entry)?);
-        } else {
-            files.push(entry);
-        }
-    }
-    Ok(files)
+    Ok(entries)
 }
 
 fn text_file(path: &Path) -> Result<Paragraph, InputError> {
     let bytes = std::fs::read(path).map_err(|e| InputError::new(path, 0, format!("cannot read: {e}")))?;
     let text = String::from_utf8(bytes).map_err(|_| InputError::new(path, 0, "not UTF-8 text; convert it first"))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
     let id = path
         .file_stem()
         .and_then(|s| s.to_str())

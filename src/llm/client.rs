@@ -4,6 +4,7 @@
 
 use super::error::{LlmError, server_message, snippet};
 use super::prompt::Prompt;
+use crate::net::{BodyError, BodyLimit};
 use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
 use rand::RngExt;
@@ -66,21 +67,9 @@ impl Default for HttpEngine {
     }
 }
 
-/// A builder for every HTTP client Retort makes: TLS by rustls with the ring provider, installed
-/// once per process (reqwest is built without a provider of its own).
-pub fn http_client() -> reqwest::ClientBuilder {
-    static PROVIDER: std::sync::Once = std::sync::Once::new();
-    PROVIDER.call_once(|| {
-        // Err: a provider is already installed (by a test harness or a library); it is used.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
-    reqwest::Client::builder()
-}
-
 impl HttpEngine {
     pub fn new() -> HttpEngine {
-        let client = http_client()
-            .connect_timeout(Duration::from_secs(10))
+        let client = crate::net::client()
             .pool_max_idle_per_host(64)
             .build()
             .expect("an HTTP client with a TLS provider builds");
@@ -163,13 +152,9 @@ impl HttpEngine {
         let (response, attempts) = self.send_with_retries(spec, url, body).await?;
         let status = response.status().as_u16();
         let mut reply = if spec.stream && is_event_stream(&response) {
-            read_stream(response, url, pieces, partial, started).await?
+            read_stream(response, url, spec.api_key.as_deref(), pieces, partial, started).await?
         } else {
-            let text = response.text().await.map_err(|e| LlmError::StreamCut {
-                url: url.into(),
-                detail: e.to_string(),
-                partial: String::new(),
-            })?;
+            let text = read_text(response, url, BodyLimit::Reply, spec.api_key.as_deref()).await?;
             let json: Json = serde_json::from_str(&text).map_err(|_| LlmError::NonJson {
                 status,
                 url: url.into(),
@@ -216,8 +201,16 @@ impl HttpEngine {
                     if response.status().is_success() {
                         return Ok((response, attempt));
                     }
+                    if let Some(location) = crate::net::redirect_target(&response) {
+                        return Err(LlmError::Redirected {
+                            url: url.into(),
+                            location,
+                        });
+                    }
                     let retry_after = retry_after(&response);
-                    let text = response.text().await.unwrap_or_default();
+                    let text = read_text(response, url, BodyLimit::Error, spec.api_key.as_deref())
+                        .await
+                        .unwrap_or_default();
                     let retryable = status == 429 || status >= 500;
                     if retryable && !last {
                         tracing::warn!("{url}: {status}, attempt {attempt}; retrying");
@@ -288,7 +281,13 @@ impl HttpEngine {
             detail: root_cause(&e),
         })?;
         let status = response.status().as_u16();
-        let text = response.text().await.unwrap_or_default();
+        if let Some(location) = crate::net::redirect_target(&response) {
+            return Err(LlmError::Redirected {
+                url: url.to_string(),
+                location,
+            });
+        }
+        let text = read_text(response, url, BodyLimit::Listing, api_key).await?;
         if status == 401 || status == 403 {
             return Err(LlmError::Unauthorized {
                 status,
@@ -439,11 +438,12 @@ fn read_meta(json: &Json, reply: &mut Reply) {
 async fn read_stream(
     response: reqwest::Response,
     url: &str,
+    secret: Option<&str>,
     pieces: Option<&UnboundedSender<String>>,
     partial: std::sync::Arc<Mutex<String>>,
     started: Instant,
 ) -> Result<Reply, LlmError> {
-    let mut events = response.bytes_stream().eventsource();
+    let mut events = std::pin::pin!(crate::net::capped(response, url, BodyLimit::Reply).eventsource());
     let mut reply = Reply::default();
     let mut done = false;
     while let Some(event) = events.next().await {
@@ -457,7 +457,8 @@ async fn read_stream(
                 });
             }
         };
-        let data = event.data.trim();
+        let data = crate::foreign::redact(event.data.trim(), secret);
+        let data = data.as_ref();
         if data == "[DONE]" {
             done = true;
             break;
@@ -492,6 +493,12 @@ async fn read_stream(
             if let Some(tx) = pieces {
                 let _ = tx.send(piece.to_string());
             }
+            // A runaway answer: stop reading (the server stops when the stream is dropped).
+            if let Some(cut) = super::repetition::runaway(&reply.text) {
+                reply.text.truncate(cut);
+                reply.finish_reason = Some(super::finish::FinishReason::Repetition);
+                return Ok(reply);
+            }
         }
         if let Some(choice) = json.pointer("/choices/0") {
             reply.tokens.extend(super::logprobs::from_choice(choice));
@@ -511,4 +518,23 @@ async fn read_stream(
 /// The text streamed so far (kept when a run fails or is cancelled).
 fn taken(partial: &Mutex<String>) -> String {
     partial.lock().map(|s| s.clone()).unwrap_or_default()
+}
+
+/// A body read through [`crate::net`], its failure as the engine's error.
+async fn read_text(
+    response: reqwest::Response,
+    url: &str,
+    limit: BodyLimit,
+    secret: Option<&str>,
+) -> Result<String, LlmError> {
+    crate::net::read_text(response, url, limit, secret)
+        .await
+        .map_err(|e| match e {
+            BodyError::TooLarge { url, limit } => LlmError::TooLarge { url, limit },
+            BodyError::Broken { url, detail } => LlmError::StreamCut {
+                url,
+                detail,
+                partial: String::new(),
+            },
+        })
 }

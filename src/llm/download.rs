@@ -84,6 +84,12 @@ pub async fn download(
         }
         file.write_all(&chunk).map_err(|e| file_error(&part, e))?;
         have += chunk.len() as u64;
+        if have > crate::net::BodyLimit::Model.bytes() as u64 {
+            return Err(DownloadError::Request(format!(
+                "{url} sent more than {} bytes, more than any model; stopped",
+                crate::net::BodyLimit::Model.bytes()
+            )));
+        }
         progress(have, total);
     }
     file.sync_all().map_err(|e| file_error(&part, e))?;

@@ -9,7 +9,7 @@ pub enum LlmError {
     Connect { url: String, detail: String },
     #[error("{status} from {url}: the server refused the credentials; {hint}")]
     Unauthorized { status: u16, url: String, hint: String },
-    #[error("model {model:?} is not served at {url}; it serves: {}", if available.is_empty() { "(could not list models)".to_string() } else { available.join(", ") })]
+    #[error("model {model:?} is not served at {url}; it serves: {}", listed(available))]
     ModelNotFound {
         model: String,
         url: String,
@@ -46,6 +46,10 @@ pub enum LlmError {
         snippet: String,
         partial: String,
     },
+    #[error("{}", crate::net::redirect_message(url, location))]
+    Redirected { url: String, location: String },
+    #[error("the reply from {url} is larger than {limit} bytes; refused")]
+    TooLarge { url: String, limit: usize },
     #[error("cancelled")]
     Cancelled { partial: String },
     #[error("{0}")]
@@ -84,6 +88,18 @@ pub fn server_message(body: &str) -> String {
             .map(|m| m.as_str().map_or_else(|| m.to_string(), String::from))
     });
     snippet(&message.unwrap_or_else(|| body.to_string()))
+}
+
+/// The ids a server listed, each on one line and cut, the first 20 of them.
+fn listed(available: &[String]) -> String {
+    if available.is_empty() {
+        return "(could not list models)".into();
+    }
+    let mut shown: Vec<String> = available.iter().take(20).map(|id| snippet(id)).collect();
+    if available.len() > 20 {
+        shown.push(format!("and {} more", available.len() - 20));
+    }
+    shown.join(", ")
 }
 
 /// At most 300 characters of `text`, on one line.

@@ -10,6 +10,8 @@ pub enum FinishReason {
     Stop,
     /// `max_tokens` ran out: the answer is cut.
     Length,
+    /// Stopped by Retort for repeating itself (`llm::repetition`): the answer is cut.
+    Repetition,
     Other(String),
 }
 
@@ -18,6 +20,7 @@ impl From<String> for FinishReason {
         match text.as_str() {
             "stop" | "eos" => FinishReason::Stop,
             "length" => FinishReason::Length,
+            "repetition" => FinishReason::Repetition,
             _ => FinishReason::Other(text),
         }
     }
@@ -30,10 +33,16 @@ impl From<FinishReason> for String {
 }
 
 impl FinishReason {
+    /// The answer did not end by itself: cut at the token limit or for repeating itself.
+    pub fn is_cut(&self) -> bool {
+        matches!(self, FinishReason::Length | FinishReason::Repetition)
+    }
+
     pub fn as_str(&self) -> &str {
         match self {
             FinishReason::Stop => "stop",
             FinishReason::Length => "length",
+            FinishReason::Repetition => "repetition",
             FinishReason::Other(text) => text,
         }
     }

@@ -14,6 +14,7 @@ pub mod logprobs;
 pub mod models_file;
 pub mod profile;
 pub mod prompt;
+pub mod repetition;
 pub mod run;
 pub mod run_line;
 pub mod served;

@@ -12,6 +12,8 @@ pub enum ModelsFileError {
     Taken(String),
     #[error("{path}: {source}")]
     Io { path: String, source: std::io::Error },
+    #[error(transparent)]
+    Unprintable(#[from] crate::foreign::Unprintable),
 }
 
 /// Appends `profile` as a `[[model]]` table to `<config_dir>/models.toml` (created if absent).
@@ -35,9 +37,7 @@ pub fn add_profile(config_dir: &Path, profile: &ModelProfile) -> Result<(), Mode
         other => other,
     })?;
     std::fs::create_dir_all(config_dir).map_err(io)?;
-    let temporary = path.with_extension("toml.tmp");
-    std::fs::write(&temporary, updated).map_err(io)?;
-    std::fs::rename(&temporary, &path).map_err(io)
+    crate::atomic::write(&path, updated).map_err(io)
 }
 
 /// `text` with `profile` appended; an error if the file is broken or the name is taken.
@@ -46,6 +46,13 @@ pub fn with_profile(text: &str, profile: &ModelProfile) -> Result<String, Models
         path: "models.toml".into(),
         message,
     };
+    // What a profile names may have come from a server (a fine-tuned model's id): it is stored
+    // only when it holds no control character.
+    crate::foreign::plain(&profile.name, "the profile's name")?;
+    crate::foreign::plain(&profile.model, "the model id")?;
+    for url in profile.endpoints() {
+        crate::foreign::plain(&url, "the server's URL")?;
+    }
     let existing = parse(text).map_err(|e| broken(e.to_string()))?;
     if existing.iter().any(|p| p.name == profile.name) {
         return Err(ModelsFileError::Taken(profile.name.clone()));

@@ -229,9 +229,9 @@ impl ModelProfile {
         if self.lora.iter().any(|l| unnamed(&l)) {
             return Err(ProfileError::UnnamedAdapter(self.name.clone()));
         }
-        if let Some(bad) = self.lora.iter().find(|l| !l.scale.is_finite()) {
+        if let Some(bad) = self.lora.iter().find(|l| !l.scale.is_finite() || l.scale.abs() > 100.0) {
             return Err(ProfileError::Toml(format!(
-                "model {:?}: lora scale {} is not a number",
+                "model {:?}: lora scale {} is not a finite number between -100 and 100",
                 self.name, bad.scale
             )));
         }

@@ -350,7 +350,13 @@ fn embedded_adapters(profile: &super::ModelProfile) -> Vec<(std::path::PathBuf, 
         .collect()
 }
 
-fn record_reply(run: &mut Run, reply: Reply) {
+fn record_reply(run: &mut Run, mut reply: Reply) {
+    // A whole reply from a server that ran away: cut and said, as the engine does while writing.
+    let stopped = reply.finish_reason == Some(super::finish::FinishReason::Stop);
+    if let Some(cut) = super::repetition::runaway(&reply.text).filter(|_| !stopped) {
+        reply.text.truncate(cut);
+        reply.finish_reason = Some(super::finish::FinishReason::Repetition);
+    }
     run.raw_reply = reply.text;
     run.tokens = reply.tokens;
     run.finish_reason = reply.finish_reason;
@@ -365,7 +371,10 @@ fn record_reply(run: &mut Run, reply: Reply) {
         })
     });
     run.time_to_first_token_ms = reply.time_to_first_token.map(ms);
-    run.incomplete = run.finish_reason == Some(super::finish::FinishReason::Length);
+    run.incomplete = run
+        .finish_reason
+        .as_ref()
+        .is_some_and(super::finish::FinishReason::is_cut);
 }
 
 /// Parses, grounds and validates whatever reply text the run has.

@@ -20,8 +20,12 @@ impl Served {
     /// The id, and for an adapter what it adapts (`chem-100 (LoRA on mistral-7b)`).
     pub fn label(&self) -> String {
         match &self.parent {
-            Some(parent) => format!("{} (LoRA on {parent})", self.id),
-            None => self.id.clone(),
+            Some(parent) => format!(
+                "{} (LoRA on {})",
+                crate::foreign::one_line(&self.id, 200),
+                crate::foreign::one_line(parent, 200)
+            ),
+            None => crate::foreign::one_line(&self.id, 200),
         }
     }
 }
@@ -42,7 +46,16 @@ fn models_of(json: &Json) -> Vec<Served> {
     data.iter()
         .filter_map(|m| {
             let id = m.get("id").or_else(|| m.get("name")).and_then(Json::as_str)?;
-            let parent = m.get("parent").and_then(Json::as_str).map(String::from);
+            // An id with control characters is never asked for, stored or shown.
+            if let Err(refused) = crate::foreign::plain(id, "a model id the server listed") {
+                tracing::warn!("{refused}");
+                return None;
+            }
+            let parent = m
+                .get("parent")
+                .and_then(Json::as_str)
+                .map(crate::foreign::printable)
+                .map(String::from);
             Some(Served {
                 id: id.to_string(),
                 parent,

@@ -135,6 +135,13 @@ pub struct UnknownName {
     pub known: Vec<String>,
 }
 
+/// A name a task can have: letters, digits, `-` and `_`, starting with a letter or digit (it
+/// names a file, `<config>/tasks/NAME.toml`, so never a path).
+pub fn is_task_name(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
 /// A user task file that could not be loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskFileError {

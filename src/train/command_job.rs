@@ -6,7 +6,7 @@
 use super::host::{Host, Part, failure, quote};
 use super::run::{Job, LogCursor, Run, RunError, Status};
 use super::trainer_logs;
-use super::trainers::{CONFIG_FILE, OUTPUT_DIR, Trainer};
+use super::trainers::{OUTPUT_DIR, Trainer};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -55,18 +55,19 @@ fn place(run: &Run) -> Result<Place, CommandError> {
     }
 }
 
-/// Writes the config beside the export, sends both to the host (when not this machine), and
-/// starts `command` there, detached; the run records its process group.
-pub fn launch(data: &Path, run: &mut Run, config: &str, command: &[String]) -> Result<(), CommandError> {
+/// Writes `files` (the config, and a script the trainer runs) beside the export, sends them
+/// with it to the host (when not this machine), and starts `command` there, detached; the run
+/// records its process group.
+pub fn launch(data: &Path, run: &mut Run, files: &[(&str, String)], command: &[String]) -> Result<(), CommandError> {
     let dir = run.dir(data);
-    let config_path = dir.join(CONFIG_FILE);
-    std::fs::write(&config_path, config)
-        .map_err(|e| CommandError::Host(format!("writing {}: {e}", config_path.display())))?;
+    for (name, text) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|e| CommandError::Host(format!("writing {}: {e}", path.display())))?;
+    }
     let at = place(run)?;
     if let Host::Ssh { .. } = at.host {
-        at.host
-            .send(&dir, &["data", CONFIG_FILE], &at.workdir)
-            .map_err(CommandError::Host)?;
+        let names: Vec<&str> = std::iter::once("data").chain(files.iter().map(|(n, _)| *n)).collect();
+        at.host.send(&dir, &names, &at.workdir).map_err(CommandError::Host)?;
     }
     let command: Vec<String> = command.iter().map(|a| quote(a)).collect();
     let inner = format!(
@@ -174,8 +175,19 @@ pub fn refresh(data: &Path, run: &mut Run) -> Result<Refreshed, CommandError> {
     };
     match exit.as_deref().map(str::trim) {
         Some("0") => {
-            run.status = Status::Succeeded;
-            run.fine_tuned_model = Some(output_path(&at));
+            let adapter = format!("{}/{OUTPUT_DIR}/adapter_model.safetensors", at.workdir);
+            let written = at.host.sh(&format!("test -s {}", super::host::quote(&adapter)));
+            if written.map_err(CommandError::Host)?.status.success() {
+                run.status = Status::Succeeded;
+                run.fine_tuned_model = Some(output_path(&at));
+            } else {
+                run.status = Status::Failed;
+                run.error = Some(format!(
+                    "the trainer exited with status 0 but wrote no adapter ({adapter} is missing or empty); the end of {}/train.log:\n{}",
+                    at.workdir,
+                    log_tail()?
+                ));
+            }
         }
         Some(code) => {
             run.status = Status::Failed;
@@ -217,7 +229,7 @@ fn read_new_output(at: &Place) -> Result<NewBytes, CommandError> {
     };
     let trainer_log = match at.trainer {
         Trainer::LlamaFactory => read(&format!("{OUTPUT_DIR}/trainer_log.jsonl"), at.cursor.trainer_log)?,
-        Trainer::Trl | Trainer::Axolotl => Vec::new(),
+        Trainer::Trl | Trainer::Axolotl | Trainer::Retort => Vec::new(),
     };
     Ok(NewBytes {
         log: read("train.log", at.cursor.train_log)?,

@@ -62,10 +62,8 @@ impl Experiment {
     pub fn save(&self, data: &Path) -> Result<(), RunError> {
         let dir = dir(data, &self.name);
         std::fs::create_dir_all(&dir).map_err(io_at("creating", &dir))?;
-        let (path, part) = (dir.join("experiment.json"), dir.join("experiment.json.part"));
-        std::fs::write(&part, serde_json::to_string_pretty(self).expect("serialises") + "\n")
-            .map_err(io_at("writing", &part))?;
-        std::fs::rename(&part, &path).map_err(io_at("writing", &path))?;
+        let text = serde_json::to_string_pretty(self).expect("serialises") + "\n";
+        crate::atomic::write(&dir.join("experiment.json"), text)?;
         Ok(())
     }
 
@@ -120,6 +118,6 @@ pub fn write_held_out(
     if let Some(parent) = to.parent() {
         std::fs::create_dir_all(parent).map_err(io_at("creating", parent))?;
     }
-    std::fs::write(to, text).map_err(io_at("writing", to))?;
+    crate::atomic::write(to, text)?;
     Ok(examples.len())
 }

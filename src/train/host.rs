@@ -27,6 +27,20 @@ pub fn quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', "'\\''"))
 }
 
+/// A word of a command shown to be pasted into a shell: as it is when the shell reads it so,
+/// quoted otherwise.
+pub fn word(text: &str) -> std::borrow::Cow<'_, str> {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
+    if plain {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(quote(text))
+    }
+}
+
 impl Host {
     pub fn new(host: Option<&str>) -> Host {
         match host {
@@ -55,7 +69,7 @@ impl Host {
             Host::Ssh { host, program } => {
                 let mut command = Command::new(program);
                 command
-                    .args(["-o", "BatchMode=yes", host.as_str()])
+                    .args(["-o", "BatchMode=yes", "--", host.as_str()])
                     .arg(format!("sh -c {}", quote(script)));
                 command
             }

@@ -15,6 +15,14 @@ pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
 pub const DEFAULT_KEY_ENV: &str = "OPENAI_API_KEY";
 /// The fewest training examples OpenAI accepts.
 pub const MIN_EXAMPLES: usize = 10;
+/// The most pages of events read in one look: 100 events a page, newest first, so 5,000 events
+/// back, more than a job writes between two looks. A service that says `has_more` for ever
+/// is stopped here.
+pub const MAX_EVENT_PAGES: usize = 50;
+const READ_TIMEOUT: Duration = Duration::from_secs(30);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// An upload of a large training file may take this long.
+const UPLOAD_TIMEOUT: Duration = Duration::from_secs(1800);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -40,6 +48,13 @@ pub enum ApiError {
     },
     #[error("reading {path}: {source}")]
     File { path: String, source: std::io::Error },
+    #[error("{}", crate::net::redirect_message(url, location))]
+    Redirected { url: String, location: String },
+    #[error("{url}: {source}")]
+    Unprintable {
+        url: String,
+        source: crate::foreign::Unprintable,
+    },
 }
 
 impl ApiError {
@@ -171,17 +186,25 @@ impl FineTuning {
                 base_url,
             });
         };
-        let client = crate::llm::client::http_client()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(300))
+        Ok(FineTuning::with_key(&base_url, key_env, key))
+    }
+
+    /// A client for `base_url` with `key` (which came from `key_env`).
+    pub fn with_key(base_url: &str, key_env: &str, key: String) -> FineTuning {
+        let base_url = base_url.trim_end_matches('/').to_string();
+        // A listing or a job answers in seconds; a service that sends nothing for this long is
+        // down, and the person waiting is told which host it was.
+        let client = crate::net::client()
+            .read_timeout(READ_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
             .build()
             .expect("an HTTP client with a TLS provider builds");
-        Ok(FineTuning {
+        FineTuning {
             client,
             base_url,
             key_env: key_env.to_string(),
             key,
-        })
+        }
     }
 
     pub fn base_url(&self) -> &str {
@@ -212,12 +235,19 @@ impl FineTuning {
             .text("purpose", "fine-tune")
             .part("file", part);
         let url = format!("{}/files", self.base_url);
-        let request = self.client.post(&url).bearer_auth(&self.key).multipart(form);
+        let request = self
+            .client
+            .post(&url)
+            .bearer_auth(&self.key)
+            .timeout(UPLOAD_TIMEOUT)
+            .multipart(form);
         let file: Json = self.send(request, &url, "file object").await?;
-        file.get("id")
+        let id = file
+            .get("id")
             .and_then(Json::as_str)
-            .map(str::to_string)
-            .ok_or_else(|| shape(&url, "file object", "no id"))
+            .ok_or_else(|| shape(&url, "file object", "no id"))?;
+        plain(&url, id, "the file id")?;
+        Ok(id.to_string())
     }
 
     pub async fn create(&self, job: &JobRequest) -> Result<JobObject, ApiError> {
@@ -239,17 +269,19 @@ impl FineTuning {
         }
         let url = format!("{}/fine_tuning/jobs", self.base_url);
         let request = self.client.post(&url).bearer_auth(&self.key).json(&body);
-        self.send(request, &url, "fine-tuning job").await
+        checked_job(&url, self.send(request, &url, "fine-tuning job").await?)
     }
 
     pub async fn job(&self, id: &str) -> Result<JobObject, ApiError> {
-        self.get(&format!("/fine_tuning/jobs/{id}"), "fine-tuning job").await
+        let path = format!("/fine_tuning/jobs/{id}");
+        let job = self.get(&path, "fine-tuning job").await?;
+        checked_job(&format!("{}{path}", self.base_url), job)
     }
 
     pub async fn cancel(&self, id: &str) -> Result<JobObject, ApiError> {
         let url = format!("{}/fine_tuning/jobs/{id}/cancel", self.base_url);
         let request = self.client.post(&url).bearer_auth(&self.key);
-        self.send(request, &url, "fine-tuning job").await
+        checked_job(&url, self.send(request, &url, "fine-tuning job").await?)
     }
 
     /// The events after `seen` (the newest read before), oldest first, reading back page by page
@@ -257,14 +289,17 @@ impl FineTuning {
     pub async fn events_since(&self, id: &str, seen: Option<&str>) -> Result<Vec<Event>, ApiError> {
         let mut newest_first = Vec::new();
         let mut after: Option<String> = None;
-        loop {
+        for _ in 0..MAX_EVENT_PAGES {
             let mut path = format!("/fine_tuning/jobs/{id}/events?limit=100");
             if let Some(after) = &after {
                 path.push_str(&format!("&after={after}"));
             }
             let page: Page<Event> = self.get(&path, "list of events").await?;
             let more = page.has_more;
-            after = page.data.last().map(|e| e.id.clone());
+            let next = page.data.last().map(|e| e.id.clone());
+            // A page that ends where the last one did would be asked for again and again.
+            let stuck = next.is_some() && next == after;
+            after = next;
             for event in page.data {
                 if Some(event.id.as_str()) == seen {
                     newest_first.reverse();
@@ -272,17 +307,21 @@ impl FineTuning {
                 }
                 newest_first.push(event);
             }
-            if !more || after.is_none() {
-                newest_first.reverse();
-                return Ok(newest_first);
+            if !more || after.is_none() || stuck {
+                break;
             }
         }
+        newest_first.reverse();
+        Ok(newest_first)
     }
 
     pub async fn checkpoints(&self, id: &str) -> Result<Vec<Checkpoint>, ApiError> {
-        let page: Page<Checkpoint> = self
-            .get(&format!("/fine_tuning/jobs/{id}/checkpoints"), "list of checkpoints")
-            .await?;
+        let path = format!("/fine_tuning/jobs/{id}/checkpoints");
+        let page: Page<Checkpoint> = self.get(&path, "list of checkpoints").await?;
+        let url = format!("{}{path}", self.base_url);
+        for checkpoint in &page.data {
+            plain(&url, &checkpoint.fine_tuned_model_checkpoint, "a checkpoint's model id")?;
+        }
         Ok(page.data)
     }
 
@@ -303,10 +342,18 @@ impl FineTuning {
             message: transport_message(&e),
         })?;
         let status = response.status().as_u16();
-        let text = response.text().await.map_err(|e| ApiError::Transport {
-            url: url.to_string(),
-            message: transport_message(&e),
-        })?;
+        if let Some(location) = crate::net::redirect_target(&response) {
+            return Err(ApiError::Redirected {
+                url: url.to_string(),
+                location,
+            });
+        }
+        let text = crate::net::read_text(response, url, crate::net::BodyLimit::Listing, Some(&self.key))
+            .await
+            .map_err(|e| ApiError::Transport {
+                url: url.to_string(),
+                message: e.to_string(),
+            })?;
         if status == 401 || status == 403 {
             return Err(ApiError::BadKey {
                 url: url.to_string(),
@@ -326,6 +373,25 @@ impl FineTuning {
     }
 }
 
+/// A job whose id and model id are fit to be stored, printed and registered as a profile.
+fn checked_job(url: &str, job: JobObject) -> Result<JobObject, ApiError> {
+    plain(url, &job.id, "the job id")?;
+    if let Some(model) = &job.fine_tuned_model {
+        plain(url, model, "the fine-tuned model id")?;
+    }
+    Ok(job)
+}
+
+/// `value` from the service at `url`, refused when it holds control characters.
+fn plain(url: &str, value: &str, what: &str) -> Result<(), ApiError> {
+    crate::foreign::plain(value, what)
+        .map(|_| ())
+        .map_err(|source| ApiError::Unprintable {
+            url: url.to_string(),
+            source,
+        })
+}
+
 fn shape(url: &str, what: &'static str, message: &str) -> ApiError {
     ApiError::Shape {
         url: url.to_string(),
@@ -339,7 +405,8 @@ fn service_message(body: &str) -> String {
     serde_json::from_str::<Json>(body)
         .ok()
         .and_then(|j| j.pointer("/error/message").and_then(Json::as_str).map(str::to_string))
-        .unwrap_or_else(|| body.chars().take(500).collect())
+        .map(|m| crate::foreign::one_line(&m, 500))
+        .unwrap_or_else(|| crate::foreign::one_line(body, 500))
 }
 
 /// reqwest's error and its causes, without the URL (said beside it).

@@ -223,15 +223,18 @@ impl Run {
         }
         let dir = self.dir(data);
         std::fs::create_dir_all(&dir).map_err(io_at("creating", &dir))?;
-        let path = dir.join("run.json");
-        let part = dir.join("run.json.part");
         let text = serde_json::to_string_pretty(self).expect("a run serialises") + "\n";
-        std::fs::write(&part, text).map_err(io_at("writing", &part))?;
-        std::fs::rename(&part, &path).map_err(io_at("writing", &path))?;
+        crate::atomic::write(&dir.join("run.json"), text)?;
         Ok(())
     }
 
     pub fn load(data: &Path, id: &str) -> Result<Run, RunError> {
+        if !is_run_id(id) {
+            return Err(RunError::Unknown {
+                id: crate::foreign::one_line(id, 80),
+                dir: runs_dir(data).display().to_string(),
+            });
+        }
         let path = runs_dir(data).join(id).join("run.json");
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
@@ -243,10 +246,21 @@ impl Run {
             }
             Err(e) => return Err(io_at("reading", &path)(e).into()),
         };
-        serde_json::from_str(&text).map_err(|e| RunError::Bad {
+        let run: Run = serde_json::from_str(&text).map_err(|e| RunError::Bad {
             path: path.display().to_string(),
             message: format!("line {}, column {}: {e}", e.line(), e.column()),
-        })
+        })?;
+        // The id builds every path of the run: it must be the directory's own name.
+        if run.id != id {
+            return Err(RunError::Bad {
+                path: path.display().to_string(),
+                message: format!(
+                    "its id is {:?}, not the directory's {id:?}; the file was moved or edited",
+                    crate::foreign::one_line(&run.id, 80)
+                ),
+            });
+        }
+        Ok(run)
     }
 
     /// Appends reported steps to `metrics.jsonl`, flushed to disk.
@@ -307,6 +321,12 @@ pub fn list(data: &Path) -> (Vec<Run>, Vec<String>) {
 
 /// A new run's id, its directory made: when, which task, which backend
 /// (`20261202-093012-compound-openai`), with a number when two start in the same second.
+/// A run's id as `claim_id` makes them: letters, digits, `-`, `_` and `.`, not starting with a
+/// dot (so never `..`, never a path).
+pub fn is_run_id(id: &str) -> bool {
+    !id.is_empty() && !id.starts_with('.') && id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+}
+
 pub fn claim_id(data: &Path, task: &str, backend: &str) -> std::io::Result<String> {
     let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
     let safe: String = task

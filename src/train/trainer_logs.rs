@@ -30,7 +30,9 @@ pub fn read_new(
     let (trainer_log, trainer_log_used) = whole_lines(new.trainer_log);
     let (metrics, total) = match trainer {
         Trainer::LlamaFactory => llama_factory(&trainer_log),
-        Trainer::Trl | Trainer::Axolotl => (hugging_face(&log, logging_steps.max(1), &mut cursor.reports), None),
+        Trainer::Trl | Trainer::Axolotl | Trainer::Retort => {
+            (hugging_face(&log, logging_steps.max(1), &mut cursor.reports), None)
+        }
     };
     cursor.train_log += log_used;
     cursor.trainer_log += trainer_log_used;

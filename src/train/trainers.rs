@@ -14,6 +14,9 @@ pub enum Trainer {
     Trl,
     Axolotl,
     LlamaFactory,
+    /// Retort's own script (`sft.py`: TRL's SFTTrainer with PEFT) on examples tokenized by the
+    /// engine that serves the base: what `--backend local` runs, here or over ssh.
+    Retort,
 }
 
 /// How to train: what `retort train start` was given.
@@ -43,6 +46,8 @@ pub struct Files {
 }
 
 pub const CONFIG_FILE: &str = "config.yaml";
+/// Retort's trainer reads JSON.
+pub const RETORT_CONFIG_FILE: &str = "config.json";
 pub const OUTPUT_DIR: &str = "output";
 
 impl Trainer {
@@ -51,6 +56,15 @@ impl Trainer {
             Trainer::Trl => "trl",
             Trainer::Axolotl => "axolotl",
             Trainer::LlamaFactory => "llama-factory",
+            Trainer::Retort => "retort",
+        }
+    }
+
+    /// The config file it reads, in the run's directory.
+    pub fn config_file(self) -> &'static str {
+        match self {
+            Trainer::Retort => RETORT_CONFIG_FILE,
+            Trainer::Trl | Trainer::Axolotl | Trainer::LlamaFactory => CONFIG_FILE,
         }
     }
 
@@ -74,6 +88,7 @@ impl Trainer {
             Trainer::Trl => ("trl", vec![if dpo { "dpo" } else { "sft" }, "--config", CONFIG_FILE]),
             Trainer::Axolotl => ("axolotl", vec!["train", CONFIG_FILE]),
             Trainer::LlamaFactory => ("llamafactory-cli", vec!["train", CONFIG_FILE]),
+            Trainer::Retort => ("python3", vec![super::local::SCRIPT_FILE, RETORT_CONFIG_FILE]),
         };
         std::iter::once(program.unwrap_or(default))
             .chain(args)
@@ -93,6 +108,7 @@ pub fn config(recipe: &Recipe, files: &Files) -> String {
         Trainer::Trl => trl(recipe, files),
         Trainer::Axolotl => axolotl(recipe, files),
         Trainer::LlamaFactory => llama_factory(recipe, files),
+        Trainer::Retort => super::local::config(recipe, files),
     }
 }
 
@@ -103,6 +119,7 @@ fn header(recipe: &Recipe) -> String {
             Trainer::Trl => "TRL 0.24 (trl sft|dpo --config config.yaml)",
             Trainer::Axolotl => "axolotl 0.12 (axolotl train config.yaml)",
             Trainer::LlamaFactory => "LLaMA-Factory 0.9.3 (llamafactory-cli train config.yaml)",
+            Trainer::Retort => "Retort's sft.py",
         }
     )
 }

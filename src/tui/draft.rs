@@ -19,11 +19,8 @@ pub fn save(path: &Path, draft: &Draft) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let tmp = path.with_extension("json.tmp");
     let text = serde_json::to_string(draft).map_err(std::io::Error::other)?;
-    std::fs::write(&tmp, text)?;
-    std::fs::File::open(&tmp)?.sync_all()?;
-    std::fs::rename(&tmp, path)
+    crate::atomic::write(path, text)
 }
 
 /// Remembers `draft` for the panic hook without writing it.

@@ -31,7 +31,7 @@ pub fn write(task: &Task, plan: &ExportPlan, report: &ExportReport, dir: &Path) 
     let pretty = |v: &Json| serde_json::to_string_pretty(v).unwrap_or_default();
     let write = |name: &str, text: String| {
         let path = dir.join(name);
-        std::fs::write(&path, text).map_err(crate::config::io_at("writing", &path))
+        crate::atomic::write(&path, text)
     };
     write("manifest.json", pretty(&manifest) + "\n")?;
     write("dataset_info.json", pretty(&Json::Object(info)) + "\n")?;

@@ -47,25 +47,16 @@ fn write_lines(to: &Path, lines: &[String]) -> std::io::Result<String> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(io_at("creating the directory", dir))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp",
-        to.file_name().and_then(|n| n.to_str()).unwrap_or("export")
-    ));
     let mut hash = sha2::Sha256::new();
-    let written = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        for line in lines {
-            let line = format!("{line}\n");
-            hash.update(line.as_bytes());
-            file.write_all(line.as_bytes())?;
-        }
-        file.sync_all()?;
-        std::fs::rename(&tmp, to)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    let mut file = std::io::BufWriter::new(crate::atomic::AtomicFile::create(to)?);
+    for line in lines {
+        let line = format!("{line}\n");
+        hash.update(line.as_bytes());
+        file.write_all(line.as_bytes()).map_err(io_at("writing", to))?;
     }
-    written.map_err(io_at("writing", to))?;
+    file.into_inner()
+        .map_err(|e| io_at("writing", to)(e.into_error()))?
+        .commit()?;
     Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 

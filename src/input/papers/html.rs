@@ -11,8 +11,13 @@ use super::{Document, PaperFormat};
 use crate::place::BlockKind;
 use scraper::{ElementRef, Html, Node};
 
+/// The deepest nesting of elements read (see `xml::MAX_DEPTH`); deeper elements are left out,
+/// and the rest of the page is read.
+const MAX_DEPTH: usize = super::xml::MAX_DEPTH;
+
 pub fn read(text: &str, file_name: &str) -> Document {
-    let html = Html::parse_document(text);
+    let mut html = Html::parse_document(text);
+    prune_deep(&mut html);
     let root = html.root_element();
     let mut blocks = Blocks::default();
     let title = meta(root, &["citation_title", "dc.title", "og:title"])
@@ -38,6 +43,30 @@ pub fn read(text: &str, file_name: &str) -> Document {
         doc: doi.unwrap_or_else(|| file_name.to_string()),
         format: PaperFormat::Html,
         blocks: reader.blocks.blocks,
+    }
+}
+
+/// Detaches every node nested deeper than [`MAX_DEPTH`], without recursion (ego-tree's
+/// traversal is a loop), so the readers' recursive walks stay shallow.
+fn prune_deep(html: &mut Html) {
+    use ego_tree::iter::Edge;
+    let mut depth = 0usize;
+    let mut deep = Vec::new();
+    for edge in html.tree.root().traverse() {
+        match edge {
+            Edge::Open(node) => {
+                depth += 1;
+                if depth == MAX_DEPTH + 1 {
+                    deep.push(node.id());
+                }
+            }
+            Edge::Close(_) => depth -= 1,
+        }
+    }
+    for id in deep {
+        if let Some(mut node) = html.tree.get_mut(id) {
+            node.detach();
+        }
     }
 }
 

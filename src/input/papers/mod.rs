@@ -117,12 +117,27 @@ pub fn read(path: &Path, format: PaperFormat) -> Result<Vec<Document>, InputErro
             .iter()
             .filter(|b| **b == b'\n')
             .count();
-        InputError::new(path, line, "not UTF-8 text")
+        InputError::new(path, line, not_utf8(e.as_bytes()))
     })?;
     if text.trim().is_empty() {
         return Err(InputError::new(path, 0, "the file is empty"));
     }
     read_text(&text, format, &file_stem(path)).map_err(|e| e.at(path))
+}
+
+/// What to say of a paper that is not UTF-8: the encoding its XML declaration names, if any,
+/// and how to convert it.
+fn not_utf8(bytes: &[u8]) -> String {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]);
+    let declared = regex::Regex::new(r#"encoding\s*=\s*["']([A-Za-z0-9._-]+)["']"#)
+        .ok()
+        .and_then(|re| re.captures(&head).map(|c| c[1].to_string()));
+    match declared {
+        Some(encoding) => format!(
+            "not UTF-8 text: it declares encoding {encoding}, which Retort does not read; convert it first, e.g. `iconv -f {encoding} -t UTF-8 in.xml > out.xml`"
+        ),
+        None => "not UTF-8 text; convert it to UTF-8 first (e.g. `iconv -f LATIN1 -t UTF-8 in > out`)".into(),
+    }
 }
 
 /// Reads a PDF file (binary: not through `read_text`).
@@ -161,7 +176,8 @@ fn file_stem(path: &Path) -> String {
 
 /// The format of a file that begins with `head`, when it is a paper (XML by its root element).
 pub fn format_of(head: &str) -> Option<PaperFormat> {
-    let elsevier = head.contains("http://www.elsevier.com/xml/");
+    // By the root's own namespace: a JATS article may well mention Elsevier's URL in its text.
+    let elsevier = xml::root_namespace(head).is_some_and(|ns| ns.starts_with("http://www.elsevier.com/xml/"));
     match xml::root_name(head)? {
         "full-text-retrieval-response" => Some(PaperFormat::Elsevier),
         "article" if elsevier => Some(PaperFormat::Elsevier),

@@ -9,6 +9,42 @@ use roxmltree::{Document, Node, ParsingOptions};
 /// The name of the first element of an XML text (prolog, comments and DOCTYPE skipped), without
 /// parsing the rest; `None` when the text is not XML.
 pub fn root_name(head: &str) -> Option<&str> {
+    let tag = root_tag(head)?;
+    let name = &tag[1..];
+    let end = name.find(|c: char| c.is_whitespace() || c == '>' || c == '/')?;
+    let name = &name[..end];
+    // A namespace prefix (`<ns:article>`) does not change what the document is.
+    Some(name.rsplit(':').next().unwrap_or(name))
+}
+
+/// The namespace of the first element: its prefix's `xmlns:p`, or the default `xmlns`, as its
+/// start tag declares it (the only place a root's namespace can be declared).
+pub fn root_namespace(head: &str) -> Option<&str> {
+    let tag = root_tag(head)?;
+    let name = tag[1..]
+        .split(|c: char| c.is_whitespace() || c == '>' || c == '/')
+        .next()?;
+    let attribute = match name.split_once(':') {
+        Some((prefix, _)) => format!("xmlns:{prefix}="),
+        None => "xmlns=".to_string(),
+    };
+    let mut rest = tag;
+    while let Some(at) = rest.find(&attribute) {
+        // Only a whole attribute name: preceded by whitespace.
+        let before = rest[..at].chars().next_back();
+        let value = &rest[at + attribute.len()..];
+        if before.is_some_and(char::is_whitespace) {
+            let quote = value.chars().next().filter(|q| *q == '"' || *q == '\'')?;
+            let value = &value[1..];
+            return value.find(quote).map(|end| &value[..end]);
+        }
+        rest = value;
+    }
+    None
+}
+
+/// The first element's start tag, `<` to `>`, of an XML text (see [`root_name`]).
+fn root_tag(head: &str) -> Option<&str> {
     let mut rest = head.trim_start_matches('\u{feff}').trim_start();
     loop {
         if !rest.starts_with('<') {
@@ -22,11 +58,8 @@ pub fn root_name(head: &str) -> Option<&str> {
         } else if rest.starts_with("<!") {
             doctype_end(rest)?
         } else {
-            let name = &rest[1..];
-            let end = name.find(|c: char| c.is_whitespace() || c == '>' || c == '/')?;
-            let name = &name[..end];
-            // A namespace prefix (`<ns:article>`) does not change what the document is.
-            return Some(name.rsplit(':').next().unwrap_or(name));
+            let end = rest.find('>')?;
+            return Some(&rest[..=end]);
         };
         rest = rest[after..].trim_start();
     }
@@ -46,18 +79,90 @@ fn doctype_end(text: &str) -> Option<usize> {
     None
 }
 
+/// The deepest nesting of elements read. Papers and patents nest a few dozen deep; the readers
+/// walk sections and gather text by recursion, so a deeper document (crafted, or broken) is
+/// refused before any of that runs.
+pub const MAX_DEPTH: usize = 256;
+
 pub fn parse(text: &str) -> Result<Document<'_>, ReadError> {
+    // Checked on the text first: the parser itself recurses as deep as the elements nest.
+    if let Some(at) = nests_too_deep(text) {
+        return Err(ReadError {
+            line: text[..at].matches('\n').count() + 1,
+            message: format!("elements nest deeper than {MAX_DEPTH} here; not read (no paper nests so deep)"),
+        });
+    }
     let options = ParsingOptions {
         allow_dtd: true,
         ..ParsingOptions::default()
     };
-    Document::parse_with_options(text, options).map_err(|e| {
+    let document = Document::parse_with_options(text, options).map_err(|e| {
         let at = e.pos();
         ReadError {
             line: at.row as usize,
             message: format!("column {}: malformed XML: {e}", at.col),
         }
-    })
+    })?;
+    if let Some(deep) = too_deep(&document) {
+        let line = document.text_pos_at(deep.range().start).row as usize;
+        return Err(ReadError {
+            line,
+            message: format!("elements nest deeper than {MAX_DEPTH} here; not read (no paper nests so deep)"),
+        });
+    }
+    Ok(document)
+}
+
+/// Where an element opens deeper than [`MAX_DEPTH`] in the text, by a linear scan of its tags
+/// (comments, CDATA, processing instructions and declarations passed over).
+fn nests_too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut at = 0;
+    while let Some(found) = text[at..].find('<') {
+        let start = at + found;
+        let rest = &text[start..];
+        let skip_to = |end: &str| rest.find(end).map_or(text.len(), |e| start + e + end.len());
+        at = if rest.starts_with("<!--") {
+            skip_to("-->")
+        } else if rest.starts_with("<![CDATA[") {
+            skip_to("]]>")
+        } else if rest.starts_with("<?") {
+            skip_to("?>")
+        } else if rest.starts_with("<!") {
+            doctype_end(rest).map_or(text.len(), |e| start + e)
+        } else if rest.starts_with("</") {
+            depth = depth.saturating_sub(1);
+            skip_to(">")
+        } else {
+            let end = skip_to(">");
+            if !text[..end].ends_with("/>") {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(start);
+                }
+            }
+            end
+        };
+    }
+    None
+}
+
+/// The first element nested deeper than [`MAX_DEPTH`], found without recursion: each node's
+/// depth is its parent's plus one, and a parent comes before its children in document order.
+fn too_deep<'a, 'input>(document: &'a Document<'input>) -> Option<Node<'a, 'input>> {
+    let mut depth: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
+    for node in document.root().descendants().skip(1) {
+        let parent = node
+            .parent()
+            .and_then(|p| depth.get(&p.id().get()).copied())
+            .unwrap_or(0);
+        let own = parent + usize::from(node.is_element());
+        depth.insert(node.id().get(), own);
+        if own > MAX_DEPTH {
+            return Some(node);
+        }
+    }
+    None
 }
 
 /// The element's text, layout whitespace collapsed, leaving out the elements `skip` names.
@@ -143,5 +248,17 @@ mod tests {
         assert_eq!(root_name("<ns:article>"), Some("article"));
         assert_eq!(root_name("Ethanol <5 mL>"), None);
         assert_eq!(root_name("<?xml version=\"1.0\""), None);
+    }
+
+    #[test]
+    fn the_root_namespace_comes_from_its_own_start_tag() {
+        let elsevier =
+            "<?xml version=\"1.0\"?><article xmlns=\"http://www.elsevier.com/xml/ja/dtd\" docsubtype=\"fla\">";
+        assert_eq!(root_namespace(elsevier), Some("http://www.elsevier.com/xml/ja/dtd"));
+        let prefixed = "<ja:article xmlns:ce='http://x/common' xmlns:ja=\"http://www.elsevier.com/xml/ja/dtd\">";
+        assert_eq!(root_namespace(prefixed), Some("http://www.elsevier.com/xml/ja/dtd"));
+        let jats =
+            "<article article-type=\"research-article\" data-xmlns=\"x\"><p>see http://www.elsevier.com/xml/</p>";
+        assert_eq!(root_namespace(jats), None);
     }
 }

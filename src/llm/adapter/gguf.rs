@@ -78,6 +78,12 @@ pub fn check_fits(adapter_path: &Path, base_path: &Path) -> Result<Header, Adapt
             ),
         ));
     }
+    if let Some(alpha) = adapter.alpha.filter(|a| !a.is_finite() || a.abs() > 1.0e4) {
+        return Err(AdapterError::file(
+            adapter_path,
+            format!("adapter.lora.alpha is {alpha}, which scales the adapter past any trained one; check the file"),
+        ));
+    }
     if adapter.architecture != base.architecture {
         return Err(mismatch(format!(
             "the adapter is for the {:?} architecture, the base is {:?}",

@@ -95,6 +95,7 @@ pub fn read(dir: &Path) -> Result<PeftAdapter, AdapterError> {
     let config: PeftConfig = serde_json::from_str(&text)
         .map_err(|e| AdapterError::file(&config_path, format!("not a PEFT LoRA config: {e}")))?;
     refuse_unsupported(&config_path, &config)?;
+    refuse_unsound(&config_path, &config)?;
     let weights = dir.join("adapter_model.safetensors");
     if !weights.exists() && dir.join("adapter_model.bin").exists() {
         return Err(AdapterError::Unsupported {
@@ -118,6 +119,35 @@ pub fn read(dir: &Path) -> Result<PeftAdapter, AdapterError> {
         config,
         pairs,
     })
+}
+
+/// The largest LoRA weight or scaling taken: trained adapters stay far below (weights of order
+/// 0.01–1, scalings of 0.5–4); past these the adapter is broken, not fine-tuned.
+const MAX_WEIGHT: f32 = 1.0e4;
+const MAX_SCALING: f64 = 1.0e3;
+
+/// A rank of 0 or an alpha that is not a sane finite number gives an adapter that only breaks
+/// the model: refused, naming the key.
+fn refuse_unsound(path: &Path, config: &PeftConfig) -> Result<(), AdapterError> {
+    let bad = |message: String| Err(AdapterError::file(path, message));
+    if config.r == 0 {
+        return bad("r is 0; a LoRA adapter has a rank of at least 1".into());
+    }
+    let alphas = std::iter::once(("lora_alpha".to_string(), config.lora_alpha)).chain(
+        config
+            .alpha_pattern
+            .iter()
+            .map(|(k, v)| (format!("alpha_pattern[{k:?}]"), *v)),
+    );
+    for (key, alpha) in alphas {
+        if !alpha.is_finite() || alpha.abs() / f64::from(config.r).sqrt() > MAX_SCALING {
+            return bad(format!(
+                "{key} is {alpha}, which with r = {} scales the adapter past any trained one; check the file",
+                config.r
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn refuse_unsupported(path: &Path, config: &PeftConfig) -> Result<(), AdapterError> {
@@ -174,7 +204,10 @@ fn pairs(path: &Path, tensors: &SafeTensors) -> Result<Vec<Pair>, AdapterError> 
             (Some(a), Some(b)) if a.rows == b.cols => Ok(Pair { module, a, b }),
             (Some(a), Some(b)) => Err(AdapterError::file(
                 path,
-                format!("{module}: lora_A has rank {} but lora_B has {}", a.rows, b.cols),
+                format!(
+                    "{module}: lora_B is {}×{}, but its width must be the rank, which lora_A ({}×{}) gives as {}",
+                    b.rows, b.cols, a.rows, a.cols, a.rows
+                ),
             )),
             _ => Err(AdapterError::file(
                 path,
@@ -218,6 +251,15 @@ fn matrix(view: safetensors::tensor::TensorView<'_>) -> Result<Matrix, String> {
     let values = super::decode(view.data(), kind);
     if values.len() != rows * cols {
         return Err(format!("holds {} values for shape {rows}×{cols}", values.len()));
+    }
+    if let Some((at, bad)) = values
+        .iter()
+        .enumerate()
+        .find(|(_, v)| !v.is_finite() || v.abs() > MAX_WEIGHT)
+    {
+        return Err(format!(
+            "holds {bad} at element {at}; a trained LoRA matrix holds finite values well below {MAX_WEIGHT}, so the adapter is broken"
+        ));
     }
     Ok(Matrix { rows, cols, values })
 }

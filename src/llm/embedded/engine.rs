@@ -29,7 +29,7 @@ pub(super) struct Job {
 /// engine value's thread shares it.
 static BACKEND: OnceLock<Result<LlamaBackend, String>> = OnceLock::new();
 
-fn backend() -> Result<&'static LlamaBackend, String> {
+pub(super) fn backend() -> Result<&'static LlamaBackend, String> {
     BACKEND
         .get_or_init(|| {
             super::backends::ensure_loaded()

@@ -73,6 +73,49 @@ pub mod gpu;
 mod prefix;
 #[cfg(feature = "embedded")]
 mod scheduler;
+#[cfg(feature = "embedded")]
+mod tokens;
+
+/// One training example as token ids of the model: the prompt as a run sends it, and the
+/// answer with the end-of-turn token (the only tokens trained on).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TrainingTokens {
+    pub prompt: Vec<i32>,
+    pub completion: Vec<i32>,
+}
+
+/// Each (prompt, answer) of `rows` tokenized by the model at `path` as the engine tokenizes a
+/// run's prompt (its chat template, llama.cpp's tokenizer), the answer ended by the token that
+/// ends a turn.
+pub fn training_tokens(path: &Path, rows: &[(Prompt, String)]) -> Result<Vec<TrainingTokens>, LlmError> {
+    check_file(path)?;
+    #[cfg(feature = "embedded")]
+    {
+        tokens::training_tokens(path, rows)
+    }
+    #[cfg(not(feature = "embedded"))]
+    {
+        let _ = rows;
+        Err(LlmError::Other(
+            "this build of retort has no embedded engine to tokenize with (built without the `embedded` feature)"
+                .into(),
+        ))
+    }
+}
+
+/// A prompt's token ids as a run of the model at `path` sends them.
+pub fn prompt_tokens(path: &Path, prompt: &Prompt) -> Result<Vec<i32>, LlmError> {
+    check_file(path)?;
+    #[cfg(feature = "embedded")]
+    {
+        tokens::prompt_tokens(path, prompt)
+    }
+    #[cfg(not(feature = "embedded"))]
+    {
+        let _ = prompt;
+        Err(LlmError::Other("this build of retort has no embedded engine".into()))
+    }
+}
 
 /// Why the embedded engine cannot run here: the backend's reason, or a build without it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -464,6 +464,12 @@ fn sample(model: &LlamaModel, ctx: &LlamaContext, sequence: &mut Sequence) {
             let _ = tx.send(piece);
         }
     }
+    if let Some(cut) = crate::llm::repetition::runaway(&reply.text) {
+        reply.text.truncate(cut);
+        reply.finish_reason = Some(FinishReason::Repetition);
+        sequence.finished = Some(Ok(()));
+        return;
+    }
     let call = &sequence.job.call;
     if let Some(at) = call
         .stop

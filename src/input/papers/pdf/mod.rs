@@ -26,6 +26,12 @@ pub fn read(path: &Path, name: &str) -> Result<Document, ReadError> {
             message: format!("page {}: PDFium could not read its text: {e}", pages.len() + 1),
         })?);
     }
+    if pages.is_empty() {
+        return Err(ReadError {
+            line: 0,
+            message: "has no pages: a broken or cut-off PDF; save or download it again".into(),
+        });
+    }
     if pages
         .iter()
         .all(|p| p.glyphs.iter().all(|g| g.generated || g.ch.is_whitespace()))
