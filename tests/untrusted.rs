@@ -447,13 +447,34 @@ fn deep_documents_are_refused_or_cut_without_a_crash() {
             );
             let refused = read_text(&jats, PaperFormat::Jats, "deep").unwrap_err();
             assert!(refused.message.contains("nest deeper than"), "{}", refused.message);
+            // Deep, but not too deep to parse: what nests past the limit is left out.
             let html = format!(
                 "<html><body><article><p>Ethanol was added.</p>{}</article></body></html>",
-                nested("<span>", "</span>", 100_000, "deep text")
+                nested("<span>", "</span>", 5_000, "deep text")
             );
             let read = read_text(&html, PaperFormat::Html, "deep").unwrap();
             let texts: Vec<&str> = read[0].blocks.iter().map(|b| b.text.as_str()).collect();
             assert!(texts.contains(&"Ethanol was added."), "{texts:?}");
+            // The parser's scope checks make 200,000 nested divs take hours: refused at once.
+            let html = format!(
+                "<html><body><article>{}</article></body></html>",
+                nested("<div>", "</div>", 200_000, "deep")
+            );
+            let started = std::time::Instant::now();
+            let refused = read_text(&html, PaperFormat::Html, "deep").unwrap_err();
+            assert!(refused.message.contains("nest so deep"), "{}", refused.message);
+            assert!(started.elapsed() < std::time::Duration::from_secs(10));
+            // Entities that expand a small file to a hundred megabytes.
+            let expanding = format!(
+                "<?xml version=\"1.0\"?><!DOCTYPE article [<!ENTITY e \"{}\"><!ENTITY f \"&e;&e;\">]><article><body><p>{}</p></body></article>",
+                "x".repeat(5000),
+                "&f;".repeat(10_000)
+            );
+            let refused = read_text(&expanding, PaperFormat::Jats, "expanding").unwrap_err();
+            assert!(refused.message.contains("entities expand"), "{}", refused.message);
+            let small = "<?xml version=\"1.0\"?><!DOCTYPE article [<!ENTITY deg \"°\">]><article><body><p>At 5 &deg;C.</p></body></article>";
+            let read = read_text(small, PaperFormat::Jats, "small").unwrap();
+            assert!(read[0].blocks.iter().any(|b| b.text.contains("5 °C")), "{:?}", read[0].blocks);
         })
         .unwrap();
     handle.join().expect("no stack overflow");
@@ -761,4 +782,20 @@ fn a_byte_order_mark_stays_out_of_the_first_field() {
     let (lines, bad) = retort::dataset::table::read_jsonl(&jsonl).unwrap();
     assert!(bad.is_empty(), "{bad:?}");
     assert_eq!(lines.len(), 1);
+}
+
+// 12. What the workbench draws: a paper's text and a server's answer with escape sequences.
+#[test]
+fn the_workbench_draws_no_control_character() {
+    let paragraph = "Ethanol\u{1b}]52;c;aGk=\u{7} was added to THF\u{1b}[2J.\r\nThe mixture was stirred.";
+    let mut state = common::tui_state("compound", paragraph, 100, 30);
+    common::finish_run(
+        &mut state,
+        retort::tui::action::Side::Main,
+        "Ethanol\u{1b}[31m | THF\u{9b}2J",
+    );
+    let screen = common::render_text(&state);
+    assert!(screen.contains("Ethanol"), "{screen}");
+    let controls: Vec<char> = screen.chars().filter(|c| c.is_control() && *c != '\n').collect();
+    assert!(controls.is_empty(), "{controls:?}\n{screen}");
 }

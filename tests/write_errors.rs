@@ -56,11 +56,16 @@ fn an_export_on_a_full_disk_names_the_file_and_removes_its_temporary_file() {
     let to = out_dir.join("train.jsonl");
     // No file of the process may grow past 16 bytes: the export's write fails as on a full disk.
     let mut command = common::retort_in(dir.path());
-    command.args(["export", "--task", "compound", "--style", "chat", "--to"]).arg(&to);
+    command
+        .args(["export", "--task", "compound", "--style", "chat", "--to"])
+        .arg(&to);
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
         command.pre_exec(|| {
-            let limit = libc::rlimit { rlim_cur: 16, rlim_max: 16 };
+            let limit = libc::rlimit {
+                rlim_cur: 16,
+                rlim_max: 16,
+            };
             libc::setrlimit(libc::RLIMIT_FSIZE, &limit);
             libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
             Ok(())
@@ -73,7 +78,11 @@ fn an_export_on_a_full_disk_names_the_file_and_removes_its_temporary_file() {
         err.contains("writing") && err.contains("train.jsonl") && err.contains("File too large"),
         "{err}"
     );
-    let left: Vec<_> = std::fs::read_dir(&out_dir).unwrap().flatten().map(|e| e.file_name()).collect();
+    let left: Vec<_> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
     assert!(left.is_empty(), "no temporary file and nothing half-written: {left:?}");
 }
 

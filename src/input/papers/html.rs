@@ -15,7 +15,18 @@ use scraper::{ElementRef, Html, Node};
 /// and the rest of the page is read.
 const MAX_DEPTH: usize = super::xml::MAX_DEPTH;
 
-pub fn read(text: &str, file_name: &str) -> Document {
+/// The most open elements the HTML parser may walk past, summed over the start tags: its scope
+/// checks look down the stack of open elements at each tag, so deep nesting costs the square of
+/// its depth. Real pages stay below a thousandth of this; past it the page is refused.
+const MAX_NESTING_WORK: u64 = 400_000_000;
+
+pub fn read(text: &str, file_name: &str) -> Result<Document, super::ReadError> {
+    if let Some(line) = nesting_too_costly(text) {
+        return Err(super::ReadError {
+            line,
+            message: "elements nest so deep here that reading the page would take hours; not read".into(),
+        });
+    }
     let mut html = Html::parse_document(text);
     prune_deep(&mut html);
     let root = html.root_element();
@@ -39,11 +50,41 @@ pub fn read(text: &str, file_name: &str) -> Document {
     let doi = meta(root, &["citation_doi", "dc.identifier", "prism.doi"])
         .map(|d| d.trim_start_matches("doi:").trim().to_string())
         .filter(|d| d.starts_with("10."));
-    Document {
+    Ok(Document {
         doc: doi.unwrap_or_else(|| file_name.to_string()),
         format: PaperFormat::Html,
         blocks: reader.blocks.blocks,
+    })
+}
+
+/// The line where the parser's work over open elements (an upper bound: every start tag that is
+/// not a void element counted as open until its end tag) passes [`MAX_NESTING_WORK`].
+fn nesting_too_costly(text: &str) -> Option<usize> {
+    const VOID: [&str; 14] = [
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr", "!",
+    ];
+    let (mut depth, mut work) = (0u64, 0u64);
+    for (at, _) in text.match_indices('<') {
+        let rest = &text[at + 1..];
+        if rest.starts_with('/') {
+            depth = depth.saturating_sub(1);
+            continue;
+        }
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '!')
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        if name.is_empty() || VOID.iter().any(|v| name == *v || (*v == "!" && name.starts_with('!'))) {
+            continue;
+        }
+        depth += 1;
+        work += depth;
+        if work > MAX_NESTING_WORK {
+            return Some(text[..at].matches('\n').count() + 1);
+        }
     }
+    None
 }
 
 /// Detaches every node nested deeper than [`MAX_DEPTH`], without recursion (ego-tree's

@@ -154,7 +154,7 @@ pub fn read_text(text: &str, format: PaperFormat, name: &str) -> Result<Vec<Docu
         PaperFormat::UsptoAps => uspto_older::read_aps(text, name),
         PaperFormat::Elsevier => vec![elsevier::read(text, name)?],
         PaperFormat::Tei => vec![tei::read(text, name)?],
-        PaperFormat::Html => vec![html::read(text, name)],
+        PaperFormat::Html => vec![html::read(text, name)?],
         PaperFormat::UsptoXml => uspto::read_bulk(text, name)?,
         PaperFormat::Text => vec![text::read(text, name)],
         PaperFormat::Pdf => {

@@ -85,6 +85,14 @@ fn doctype_end(text: &str) -> Option<usize> {
 pub const MAX_DEPTH: usize = 256;
 
 pub fn parse(text: &str) -> Result<Document<'_>, ReadError> {
+    if let Some(expanded) = entities_expand_past(text, MAX_EXPANSION.max(text.len())) {
+        return Err(ReadError {
+            line: 1,
+            message: format!(
+                "its entities expand to more than {expanded} bytes of text, more than the file itself; not read"
+            ),
+        });
+    }
     // Checked on the text first: the parser itself recurses as deep as the elements nest.
     if let Some(at) = nests_too_deep(text) {
         return Err(ReadError {
@@ -111,6 +119,47 @@ pub fn parse(text: &str) -> Result<Document<'_>, ReadError> {
         });
     }
     Ok(document)
+}
+
+/// The most text that a document's own entities may add. Papers declare entities for a character
+/// or a phrase; the parser's cost grows faster than the text it expands to.
+pub const MAX_EXPANSION: usize = 1 << 20;
+
+/// The bytes the internal subset's entities add, when past `limit`: each `<!ENTITY name "value">`
+/// counted once per `&name;` in the text, an entity inside a value expanded to its own size
+/// (ten levels, the parser's own bound).
+fn entities_expand_past(text: &str, limit: usize) -> Option<usize> {
+    let start = text.find("<!DOCTYPE")?;
+    let subset = &text[start..start + doctype_end(&text[start..]).unwrap_or(text.len() - start)];
+    let declaration = regex::Regex::new(r#"<!ENTITY\s+([A-Za-z_][\w.-]*)\s+(?:"([^"]*)"|'([^']*)')"#).ok()?;
+    let values: Vec<(String, String)> = declaration
+        .captures_iter(subset)
+        .map(|c| {
+            let value = c.get(2).or(c.get(3)).map_or("", |m| m.as_str());
+            (c[1].to_string(), value.to_string())
+        })
+        .collect();
+    if values.is_empty() {
+        return None;
+    }
+    // Each entity's size once expanded, nested references resolved level by level.
+    let mut sizes: Vec<usize> = values.iter().map(|(_, v)| v.len()).collect();
+    for _ in 0..10 {
+        sizes = values
+            .iter()
+            .map(|(_, value)| {
+                values.iter().zip(&sizes).fold(value.len(), |size, ((name, _), inner)| {
+                    let uses = value.matches(&format!("&{name};")).count();
+                    size.saturating_add(uses.saturating_mul(*inner))
+                })
+            })
+            .collect();
+    }
+    let body = &text[start + subset.len()..];
+    let expanded = values.iter().zip(&sizes).fold(0usize, |total, ((name, _), size)| {
+        total.saturating_add(body.matches(&format!("&{name};")).count().saturating_mul(*size))
+    });
+    (expanded > limit).then_some(expanded)
 }
 
 /// Where an element opens deeper than [`MAX_DEPTH`] in the text, by a linear scan of its tags
