@@ -260,6 +260,12 @@ pub struct ExtractArgs {
     /// server error (the file then keeps the newest line per id).
     #[arg(long)]
     pub resume: bool,
+    /// Run only the first N paragraphs (after --skip), for a pilot before the whole corpus.
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Start after the first N paragraphs of the input.
+    #[arg(long, default_value_t = 0)]
+    pub skip: usize,
     /// Also print the summary as JSON (on standard output, or on standard error when the lines
     /// go to standard output).
     #[arg(long, value_enum)]
@@ -418,6 +424,9 @@ pub struct TrainCurveArgs {
     /// Requests in flight at once while measuring.
     #[arg(long, default_value_t = 4)]
     pub concurrency: usize,
+    /// Measure on the first N held-out paragraphs only (all by default).
+    #[arg(long)]
+    pub test_limit: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

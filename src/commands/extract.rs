@@ -33,7 +33,9 @@ pub fn extract(paths: &Paths, args: ExtractArgs) -> Result<()> {
         .filter
         .filter(Some(crate::input::filter::PROSE))
         .map_err(config_error)?;
-    let paragraphs = batch::stream(&source, task, &filter).map_err(config_error)?;
+    let paragraphs = batch::stream(&source, task, &filter)
+        .map_err(config_error)?
+        .window(args.skip, args.limit);
     let pool = crate::llm::prompt::few_shot_pool(&Store::new(paths.examples_dir()), &task.name);
     let options = batch::BatchOptions {
         concurrency: args.concurrency,

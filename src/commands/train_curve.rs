@@ -178,8 +178,9 @@ fn measured(paths: &Paths, exp: &mut Experiment, size: Option<usize>, args: &Tra
     crate::stdout::errln!(
         "{}: measuring {profile} on {} held-out examples",
         exp.name,
-        exp.test_examples
+        args.test_limit.map_or(exp.test_examples, |n| n.min(exp.test_examples))
     );
+    let profile_name = profile.clone();
     let extract = ExtractArgs {
         task: exp.task.clone(),
         model: profile,
@@ -189,8 +190,18 @@ fn measured(paths: &Paths, exp: &mut Experiment, size: Option<usize>, args: &Tra
         concurrency: args.concurrency,
         resume: output.exists(),
         summary: None,
+        limit: args.test_limit,
+        skip: 0,
     };
-    super::extract(paths, extract)?;
+    // Failed or incomplete answers are predictions too (scored as what they are): said, not fatal.
+    if let Err(e) = super::extract(paths, extract) {
+        match e.downcast_ref::<super::Failure>() {
+            Some(failure) if failure.code == super::exit::SOME_FAILED => {
+                crate::stdout::errln!("{}: {profile_name}: {}", exp.name, failure.message)
+            }
+            _ => return Err(e),
+        }
+    }
     let written = output.display().to_string();
     match size {
         Some(size) => exp.point_mut(size).predictions = Some(written),

@@ -54,6 +54,37 @@ pub struct Paragraphs {
     pub total: Option<usize>,
 }
 
+impl Paragraphs {
+    /// Only the paragraphs after the first `skip`, and at most `limit` of them (a bad line does
+    /// not count as a paragraph, and is still reported where it is read).
+    pub fn window(self, skip: usize, limit: Option<usize>) -> Paragraphs {
+        let limit = limit.unwrap_or(usize::MAX);
+        let total = self.total.map(|t| t.saturating_sub(skip).min(limit));
+        let (mut inner, mut seen) = (self.items, 0usize);
+        // Stops reading at the first paragraph past the window.
+        let items = std::iter::from_fn(move || {
+            loop {
+                match inner.next()? {
+                    Err(e) => return Some(Err(e)),
+                    Ok(paragraph) => {
+                        seen += 1;
+                        if seen > skip.saturating_add(limit) {
+                            return None;
+                        }
+                        if seen > skip {
+                            return Some(Ok(paragraph));
+                        }
+                    }
+                }
+            }
+        });
+        Paragraphs {
+            items: Box::new(items),
+            total,
+        }
+    }
+}
+
 /// Opens `source` for streaming the paragraphs `filter` keeps.
 pub fn stream(source: &Source, task: &Task, filter: &BlockFilter) -> Result<Paragraphs, InputError> {
     let keep = {
@@ -310,4 +341,38 @@ fn text_file(path: &Path) -> Result<Paragraph, InputError> {
         text: text.trim_end_matches('\n').to_string(),
         place: None,
     })
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::*;
+
+    fn numbered(items: Vec<Result<usize, usize>>) -> Paragraphs {
+        let items = items.into_iter().map(|item| match item {
+            Ok(n) => Ok(Paragraph {
+                id: n.to_string(),
+                text: String::new(),
+                place: None,
+            }),
+            Err(line) => Err(InputError::new(Path::new("in.jsonl"), line, "bad")),
+        });
+        Paragraphs {
+            items: Box::new(items.collect::<Vec<_>>().into_iter()),
+            total: Some(5),
+        }
+    }
+
+    #[test]
+    fn a_window_skips_and_limits_paragraphs_and_keeps_bad_lines_said() {
+        let all = numbered(vec![Ok(1), Err(2), Ok(3), Ok(4), Ok(5), Ok(6)]);
+        let window = all.window(1, Some(2));
+        assert_eq!(window.total, Some(2));
+        let seen: Vec<String> = window
+            .items
+            .map(|i| i.map_or_else(|e| format!("bad {}", e.line), |p| p.id))
+            .collect();
+        assert_eq!(seen, ["bad 2", "3", "4"]);
+        let all = numbered(vec![Ok(1), Ok(2)]).window(0, None);
+        assert_eq!(all.items.count(), 2);
+    }
 }

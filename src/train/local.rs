@@ -116,7 +116,7 @@ pub fn config(recipe: &Recipe, files: &Files) -> String {
         "batch_size": BATCH_SIZE,
         "gradient_accumulation": GRADIENT_ACCUMULATION,
         "max_length": MAX_LENGTH,
-        "warmup_steps": 2,
+        "warmup_share": 0.05,
         "logging_steps": recipe.logging_steps,
         "seed": recipe.seed,
         "threads": Json::Null,

@@ -72,7 +72,8 @@ def main():
         gradient_accumulation_steps=int(config["gradient_accumulation"]),
         learning_rate=float(config["learning_rate"]),
         lr_scheduler_type="linear",
-        warmup_steps=int(config.get("warmup_steps", 0)),
+        # A twentieth of the steps: a few-step run must not spend its first steps at rate 0.
+        warmup_steps=int(steps_per_epoch * float(config["epochs"]) * float(config.get("warmup_share", 0.05))),
         logging_steps=int(config["logging_steps"]),
         save_strategy="no",
         eval_strategy="epoch" if valid is not None else "no",

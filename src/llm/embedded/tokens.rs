@@ -6,8 +6,9 @@
 use super::TrainingTokens;
 use crate::llm::error::LlmError;
 use crate::llm::prompt::Prompt;
-use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::model::params::LlamaModelParams;
+use llama_cpp_2::model::{LlamaChatMessage, LlamaModel};
+use llama_cpp_2::token::LlamaToken;
 use std::path::Path;
 
 /// Each (prompt, answer) of `rows` as token ids, with the model at `path` (only its vocabulary
@@ -16,9 +17,13 @@ pub fn training_tokens(path: &Path, rows: &[(Prompt, String)]) -> Result<Vec<Tra
     let backend = super::engine::backend().map_err(LlmError::Other)?;
     let params = LlamaModelParams::default().with_vocab_only(true);
     let model = LlamaModel::load_from_file(backend, path, &params).map_err(|_| super::engine::load_error(path))?;
-    let end = end_of_turn(&model);
+    let (chat_end, plain_end) = (end_of_turn(&model, true), end_of_turn(&model, false));
     rows.iter()
         .map(|(prompt, answer)| {
+            let end = match prompt {
+                Prompt::Chat { .. } => chat_end,
+                Prompt::Completion { .. } => plain_end,
+            };
             let text = super::engine::prompt_text(&model, prompt)?;
             let prompt = model.vocab().tokenize(text.as_bytes(), true, true);
             let mut completion = model.vocab().tokenize(answer.as_bytes(), false, false);
@@ -37,14 +42,32 @@ pub fn prompt_tokens(path: &Path, prompt: &Prompt) -> Result<Vec<i32>, LlmError>
     Ok(training_tokens(path, &rows)?.remove(0).prompt)
 }
 
-/// The token a turn ends with: end-of-turn where the vocabulary has one (chat models:
-/// `<|im_end|>`, `<end_of_turn>`), else end-of-sequence. Either stops generation (`is_eog`).
-fn end_of_turn(model: &LlamaModel) -> llama_cpp_2::token::LlamaToken {
+/// The token an answer ends with: the one the chat template puts after an assistant's message
+/// when it stops generation (`<|im_end|>`, `<end_of_turn>`, `<|eot_id|>`), else end-of-turn or
+/// end-of-sequence, whichever the vocabulary has.
+fn end_of_turn(model: &LlamaModel, chat: bool) -> LlamaToken {
     let vocab = model.vocab();
-    let eot = vocab.eot();
-    if eot.0 >= 0 && vocab.is_eog(eot) {
-        eot
-    } else {
-        vocab.eos()
-    }
+    let from_template = if chat { after_an_answer(model) } else { None };
+    from_template.unwrap_or_else(|| {
+        let eot = vocab.eot();
+        if eot.0 >= 0 && vocab.is_eog(eot) {
+            eot
+        } else {
+            vocab.eos()
+        }
+    })
+}
+
+/// The first token the chat template writes after an assistant's message, if it ends generation.
+fn after_an_answer(model: &LlamaModel) -> Option<LlamaToken> {
+    const MARK: &str = "RETORT-ANSWER-ENDS-HERE";
+    let template = model.chat_template(None).ok()?;
+    let chat = vec![
+        LlamaChatMessage::new("user".into(), "Q".into()).ok()?,
+        LlamaChatMessage::new("assistant".into(), MARK.into()).ok()?,
+    ];
+    let text = model.apply_chat_template(&template, &chat, false).ok()?;
+    let after = &text[text.rfind(MARK)? + MARK.len()..];
+    let first = *model.vocab().tokenize(after.as_bytes(), false, true).first()?;
+    model.vocab().is_eog(first).then_some(first)
 }
