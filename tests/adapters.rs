@@ -249,7 +249,7 @@ fn models_add_makes_an_adapter_profile_in_one_command() {
         .arg(&output)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    common::assert_extracted(&out);
     let line = &common::read_jsonl(&output)[0];
     assert!(line["error"].is_null(), "{line}");
     assert_eq!(line["adapters"][0], "chem-10.gguf ×1");
@@ -418,7 +418,7 @@ fn curve_over_adapter_profiles() {
             .arg(&output)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        common::assert_extracted(&out);
         assert_eq!(common::read_jsonl(&output).len(), 3);
         points.push(format!("{point}={}", output.display()));
     }

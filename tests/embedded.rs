@@ -165,7 +165,7 @@ fn extract_compound(root: &Path, input: &Path) -> std::path::PathBuf {
         .arg(&output)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    common::assert_extracted(&out);
     output
 }
 

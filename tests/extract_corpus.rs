@@ -114,7 +114,7 @@ fn a_dead_endpoint_stops_at_once_and_resume_completes_when_the_server_is_up() {
     )
     .output()
     .unwrap();
-    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    common::assert_extracted(&done);
     let summary = summary(&done);
     assert_eq!(summary["written"], 5);
     assert_eq!(summary["failed"], 0);
@@ -200,7 +200,7 @@ async fn lines_stream_from_standard_input_to_standard_output() {
     })
     .await
     .unwrap();
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    common::assert_extracted(&run);
     let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&run.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -258,7 +258,7 @@ fn a_replica_killed_mid_run_costs_no_paragraph() {
     }
     second.stop();
     let run = child.wait_with_output().unwrap();
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    common::assert_extracted(&run);
     let lines = common::read_jsonl(&output);
     assert_eq!(lines.len(), 40, "every paragraph written");
     assert!(lines.iter().all(|l| l["error"].is_null()), "none failed");
@@ -348,8 +348,8 @@ async fn a_second_writer_of_an_output_is_refused_with_the_holder_named() {
             && refusal.contains(&format!("(process {pid} on ")),
         "{refusal}"
     );
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
-    assert!(after.status.success(), "{}", String::from_utf8_lossy(&after.stderr));
+    common::assert_extracted(&first);
+    common::assert_extracted(&after);
     let ids: Vec<String> = common::read_jsonl(&output)
         .iter()
         .map(|l| l["id"].as_str().unwrap().to_string())

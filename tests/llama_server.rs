@@ -119,7 +119,7 @@ fn extract_batch_and_evaluate(url: &str) {
         retort(&args)
     };
     let out = extract(&["--concurrency", "2"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    common::assert_extracted(&out);
     let lines = common::read_jsonl(&output);
     assert_eq!(lines.len(), 3);
     for line in &lines {

@@ -65,7 +65,7 @@ fn review_an_extract_output_survive_kill_9_and_continue() {
         .arg(&output)
         .output()
         .unwrap();
-    assert!(extract.status.success(), "{}", String::from_utf8_lossy(&extract.stderr));
+    common::assert_extracted(&extract);
 
     let tmux = Tmux {
         socket: format!("retort-review-{}", std::process::id()),

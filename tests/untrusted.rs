@@ -799,3 +799,46 @@ fn the_workbench_draws_no_control_character() {
     let controls: Vec<char> = screen.chars().filter(|c| c.is_control() && *c != '\n').collect();
     assert!(controls.is_empty(), "{controls:?}\n{screen}");
 }
+
+// 13. A PDF with no pages is said to be broken, not a scan.
+#[test]
+fn a_pdf_without_pages_is_called_broken() {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("empty.pdf");
+    let body = "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n";
+    let xref = body.len();
+    let text = format!(
+        "{body}xref\n0 3\n0000000000 65535 f \n0000000009 00000 n \n0000000058 00000 n \ntrailer\n<< /Size 3 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+    );
+    std::fs::write(&pdf, text).unwrap();
+    let out = retort_in(dir.path()).arg("ingest").arg(&pdf).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(!stderr.contains("OCR"), "{stderr}");
+    assert!(stderr.contains("no pages") || stderr.contains("PDFium"), "{stderr}");
+}
+
+// 10. A reader that reads little of a large file says so.
+#[test]
+fn a_large_file_that_gave_little_text_is_noted() {
+    let dir = tempfile::tempdir().unwrap();
+    let jats = format!(
+        "<article><front><article-meta><article-title>T</article-title></article-meta></front><body><sec><p>Ethanol was added.</p></sec></body><back>{}</back></article>",
+        "<unknown-element attribute=\"a value\"/>".repeat(5000)
+    );
+    let file = dir.path().join("big.xml");
+    std::fs::write(&file, jats).unwrap();
+    let out = retort_in(dir.path())
+        .arg("ingest")
+        .arg(&file)
+        .arg("--output")
+        .arg(dir.path().join("out.jsonl"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("note: only") && stderr.contains("check it is JATS"),
+        "{stderr}"
+    );
+}

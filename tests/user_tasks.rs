@@ -98,7 +98,7 @@ fn five_commands(dir: &Path, server: &str, task: &str, fields: &[&str], records:
     ));
     // 3. Extraction against the real server: the schema constrains the replies, which parse.
     let output = dir.join("out.jsonl");
-    ok(retort(
+    common::assert_extracted(&retort(
         dir,
         &[
             "extract",

@@ -10,6 +10,7 @@
 import json
 import math
 import os
+import signal
 import sys
 
 
@@ -102,6 +103,9 @@ def main():
         processing_class=tokenizer,
         peft_config=lora,
     )
+    # `retort train cancel` sends SIGTERM to the run's process group: stop at once, whatever
+    # handler a library installed meanwhile (one that only saves a checkpoint would keep going).
+    signal.signal(signal.SIGTERM, lambda number, frame: os._exit(128 + number))
     trainer.train()
     trainer.model.save_pretrained(config["output_dir"], safe_serialization=True)
     print(f"retort: adapter saved in {config['output_dir']}", flush=True)
