@@ -68,8 +68,10 @@ pub(super) fn start_local(paths: &Paths, task: &Task, args: &TrainStartArgs) -> 
         logging_steps: LOGGING_STEPS,
     };
     let config = local::config(&recipe, &files);
+    // Isolated (`-I`): the locked environment alone, whatever PYTHONPATH or a user site holds.
     let command = vec![
         env.python.display().to_string(),
+        "-I".to_string(),
         SCRIPT_FILE.to_string(),
         Trainer::Retort.config_file().to_string(),
     ];

@@ -188,7 +188,7 @@ fn run(step: &str, mut command: Command, lock: &Path) -> Result<(), EnvError> {
 }
 
 fn given(python: PathBuf) -> Result<PythonEnv, EnvError> {
-    let output = Command::new(&python).args(["-c", IMPORTS]).output();
+    let output = Command::new(&python).args(["-I", "-c", IMPORTS]).output();
     match output {
         Ok(o) if o.status.success() => Ok(PythonEnv { python }),
         Ok(o) => Err(EnvError::Given {
