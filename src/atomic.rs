@@ -107,8 +107,8 @@ pub fn refuse_same_file<'a>(output: &Path, inputs: impl IntoIterator<Item = &'a 
     Ok(())
 }
 
-/// A file's device and inode, following links.
-fn identity(path: &Path) -> Option<(u64, u64)> {
+/// A file's device and inode, following links: what makes two paths one file.
+pub fn identity(path: &Path) -> Option<(u64, u64)> {
     use std::os::unix::fs::MetadataExt;
     let meta = std::fs::metadata(path).ok()?;
     Some((meta.dev(), meta.ino()))

@@ -38,6 +38,21 @@ fn train(root: &Path, extra: &[&str], env: &[(&str, &str)]) -> std::process::Out
     command.output().unwrap()
 }
 
+/// `retort extract` of the papers' train_10.csv with `model` (and `extra`) into `output`; its lines.
+fn extract(root: &Path, model: &str, extra: &[&str], output: &Path) -> Vec<Json> {
+    let out = common::retort_in(root)
+        .args(["extract", "--task", "compound", "--model", model])
+        .args(extra)
+        .arg("--input")
+        .arg(common::data("chemsci2024/compound/train_10.csv"))
+        .arg("--output")
+        .arg(output)
+        .output()
+        .unwrap();
+    common::assert_extracted(&out);
+    common::read_jsonl(output)
+}
+
 fn only_run(root: &Path) -> std::path::PathBuf {
     let runs: Vec<_> = std::fs::read_dir(root.join("data/runs")).unwrap().flatten().collect();
     assert_eq!(runs.len(), 1);
@@ -69,19 +84,7 @@ fn the_trainer_is_fed_what_extract_asks_token_for_token() {
     assert_eq!(config["base"], gguf.display().to_string());
 
     // The same paragraphs through `retort extract` in the fine-tuned mode, on the same GGUF.
-    let out = common::retort_in(root)
-        .args(["extract", "--task", "compound", "--model", "smol-ft", "--input"])
-        .arg(common::data("chemsci2024/compound/train_10.csv"))
-        .arg("--output")
-        .arg(root.join("ft.jsonl"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.code().is_some_and(|c| c == 0 || c == 3),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let asked: Vec<Json> = common::read_jsonl(&root.join("ft.jsonl"));
+    let asked = extract(root, "smol-ft", &[], &root.join("ft.jsonl"));
     for row in &rows {
         let ids: Vec<i64> = row["input_ids"]
             .as_array()
@@ -140,22 +143,12 @@ fn a_real_training_lowers_the_loss_and_changes_the_answers() {
     assert_eq!(adapter, 1, "converted to a GGUF adapter");
     // The adapter changes what the model answers on paragraphs it was not trained on.
     let answers = |model: &str| {
-        let output = root.join(format!("{model}.jsonl"));
-        let out = common::retort_in(root)
-            .args([
-                "extract", "--task", "compound", "--model", model, "--skip", "6", "--limit", "2", "--input",
-            ])
-            .arg(common::data("chemsci2024/compound/train_10.csv"))
-            .arg("--output")
-            .arg(&output)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.code().is_some_and(|c| c == 0 || c == 3),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let mut lines = extract(
+            root,
+            model,
+            &["--skip", "6", "--limit", "2"],
+            &root.join(format!("{model}.jsonl")),
         );
-        let mut lines = common::read_jsonl(&output);
         lines.sort_by_key(|l| l["id"].as_str().unwrap_or_default().to_string());
         lines
             .iter()

@@ -287,10 +287,9 @@ pub struct Walk {
 /// (by device and inode), so a link cycle ends; a subdirectory that cannot be read is skipped
 /// and named, and the rest is walked. Only `dir` itself failing to be read is an error.
 pub fn files_under(dir: &Path) -> Result<Walk, InputError> {
-    use std::os::unix::fs::MetadataExt;
+    use crate::atomic::identity;
     let mut walk = Walk::default();
     let mut seen = std::collections::HashSet::new();
-    let identity = |path: &Path| std::fs::metadata(path).map(|m| (m.dev(), m.ino())).ok();
     seen.extend(identity(dir));
     let first = sorted_entries(dir).map_err(|e| InputError::new(dir, 0, format!("cannot read the directory: {e}")))?;
     // A stack of entries still to visit, in reverse so that the first name comes off first.

@@ -74,9 +74,7 @@ pub fn ensure(say: &dyn Fn(&str)) -> Result<PythonEnv, EnvError> {
 
 /// Where the environment of this lock lives: a new lock makes a new environment.
 pub fn env_dir(cache: &Path) -> PathBuf {
-    let digest = Sha256::digest(LOCK.as_bytes());
-    let short: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
-    cache.join("train-env").join(short)
+    cache.join("train-env").join(short_digest())
 }
 
 fn make(cache: &Path, dir: &Path, say: &dyn Fn(&str)) -> Result<(), EnvError> {
