@@ -4,10 +4,9 @@
 //! switching between two adapter profiles on one loaded base (no model reload).
 //! Usage: cargo bench --bench adapters -- [THREADS] [ROUNDS]
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
-#[path = "../tests/common/peft.rs"]
-mod peft;
+use common::peft;
 
 use retort::llm::adapter::convert::convert;
 use retort::llm::embedded::{EmbeddedCall, EmbeddedEngine};
@@ -78,6 +77,7 @@ fn main() {
         slots: 1,
         prompt_cache: false,
         lora: lora.map(|p| (p.to_path_buf(), 1.0)).into_iter().collect(),
+        copy: None,
     };
     let engine = EmbeddedEngine::default();
     let runtime = tokio::runtime::Runtime::new().unwrap();

@@ -4,7 +4,7 @@
 //! Usage: cargo bench --bench embedded -- [THREADS]   (model from ../shared/scripts/fetch-model.sh
 //! or RETORT_TEST_GGUF)
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 
 use retort::llm::embedded::{EmbeddedCall, EmbeddedEngine, schema_grammar};
@@ -54,6 +54,7 @@ fn main() {
         // Each probe repeats its prompt: with the cache on it would be read once.
         prompt_cache: false,
         lora: Vec::new(),
+        copy: None,
     };
     let engine = EmbeddedEngine::default();
     let call = |job, pieces, cancel| engine.call(job, pieces, cancel);

@@ -5,7 +5,7 @@
 //! 2. peak resident memory of `retort extract` over 20 000 and 200 000 paragraphs against a
 //!    server that answers at once (wiremock), and of `--resume` over the finished file.
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 
 use std::path::{Path, PathBuf};

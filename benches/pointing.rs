@@ -8,7 +8,7 @@
 //! from a key to the redrawn screen on a 2,000-word paragraph.
 //! Usage: cargo bench --bench pointing
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};

@@ -9,7 +9,7 @@
 //! Usage: cargo bench --bench prefix_cache [-- ROUNDS] [PROFILE…]   (only those profiles:
 //! uncached, embedded, server, similar)
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 
 use std::path::{Path, PathBuf};

@@ -6,7 +6,7 @@
 //! `few-shot` prompts with the papers' train_100 examples (about 1,800 prompt tokens), with the
 //! engine's prompt cache unless `uncached`.
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

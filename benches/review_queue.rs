@@ -2,7 +2,7 @@
 //! decision log of 5 000 lines), and one key → the next paragraph drawn at 160×48 (median and
 //! 95th percentile over 2 000 accepts). Goal: open < 1 s, key → drawn < 16 ms.
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

@@ -3,7 +3,7 @@
 //! drawn), a JSON reply being streamed (highlighted again on every draw), and the update for one
 //! streamed token.
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 
 use criterion::{Criterion, criterion_group, criterion_main};

@@ -266,6 +266,11 @@ pub struct ExtractArgs {
     /// Start after the first N paragraphs of the input.
     #[arg(long, default_value_t = 0)]
     pub skip: usize,
+    /// `strict`: a value the task marks verbatim can only be copied from the paragraph (the
+    /// embedded engine; a llama.cpp server for delimited tasks); `off`: written freely, checked
+    /// afterwards. Default: the profile's `grounding` (strict).
+    #[arg(long, value_enum)]
+    pub grounding: Option<crate::llm::grounding::Grounding>,
     /// Also print the summary as JSON (on standard output, or on standard error when the lines
     /// go to standard output).
     #[arg(long, value_enum)]

@@ -3,7 +3,7 @@
 //! A paragraph goes source → prompt ([`llm::prompt`]) → run ([`llm::run`]) → parse
 //! ([`format`](mod@format), by the [`task`]'s format) → ground ([`ground`]) → view ([`tui`]), store
 //! ([`dataset::store`]) or eval ([`eval`] over [`metrics`]). Layers, lowest first; imports point
-//! down only (`tests/layers.rs`): `extraction`, `clock`, `config`, `side`, `foreign` → `format`, `ground`, `lock`, `atomic`, `net`, `stdout` → `task` →
+//! down only (`tests/it/fast/layers.rs`): `extraction`, `clock`, `config`, `side`, `foreign` → `format`, `ground`, `lock`, `atomic`, `net`, `stdout` → `task` →
 //! `metrics` → `dataset` → `llm` → `eval`, `batch`, `setup`, `authoring` → `review`, `curve` → `cli` → the drivers `commands` and `tui`.
 //! ARCHITECTURE.md has the full map and recipes.
 

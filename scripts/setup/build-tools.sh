@@ -10,7 +10,10 @@ build_tools_dir="$retort_cache/build-tools"
 build_tools_versions=(cmake==4.4.5 ninja==1.13.2 libclang==18.1.1)
 
 has_system_libclang() {
-  [ -n "${LIBCLANG_PATH:-}" ] && return 0
+  if [ -n "${LIBCLANG_PATH:-}" ]; then
+    compgen -G "$LIBCLANG_PATH/libclang*.so*" >/dev/null
+    return
+  fi
   local dirs=(/usr/lib /usr/lib64 /usr/local/lib /usr/lib/*/ /usr/lib/llvm-*/lib /usr/local/llvm*/lib)
   command -v llvm-config >/dev/null 2>&1 && dirs+=("$(llvm-config --libdir 2>/dev/null)")
   local d
@@ -57,17 +60,49 @@ setup_build_tools() {
   fi
   if [ $need_clang = 0 ] && [ $need_cmake = 0 ]; then
     say "build tools: cmake $(command -v cmake), libclang ${LIBCLANG_PATH:-of the system}"
+    write_cargo_env
     return
   fi
   install_build_tools "cmake and libclang (Debian/Ubuntu: apt-get install cmake libclang-dev)"
   if [ $need_cmake = 1 ]; then
-    export PATH="$build_tools_dir/path:$PATH"
+    export PATH="$build_tools_dir/path:$PATH" CMAKE="$build_tools_dir/path/cmake"
   fi
   if [ $need_clang = 1 ]; then
     export LIBCLANG_PATH="$build_tools_dir/clang/native"
     export BINDGEN_EXTRA_CLANG_ARGS="${BINDGEN_EXTRA_CLANG_ARGS:+$BINDGEN_EXTRA_CLANG_ARGS }-I$(cc -print-file-name=include)"
   fi
   say "build tools: cmake $([ $need_cmake = 1 ] && echo "from $build_tools_dir" || echo "of the system"), libclang $([ $need_clang = 1 ] && echo "from $build_tools_dir" || echo "of the system")"
+  write_cargo_env
+}
+
+# The checkout's cargo reads what the build needs from here (`include` in .cargo/config.toml),
+# so that a plain `cargo build`, `cargo test` or `cargo clippy` after ./run.sh builds as it
+# did, with nothing exported. Not committed: the paths are this machine's.
+cargo_env_file="${RETORT_CARGO_ENV_FILE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/.cargo/build-tools.toml}"
+
+# A TOML basic string; paths with control characters are refused.
+toml_string() {
+  local text="$1"
+  [[ "$text" =~ [[:cntrl:]] ]] && die "a build path holds a control character: $(printf '%q' "$text")"
+  text="${text//\\/\\\\}"
+  text="${text//\"/\\\"}"
+  printf '"%s"' "$text"
+}
+
+write_cargo_env() {
+  local tmp="$cargo_env_file.tmp.$$" name value lines=()
+  for name in LIBCLANG_PATH BINDGEN_EXTRA_CLANG_ARGS CMAKE; do
+    [ -n "${!name:-}" ] || continue
+    value=$(toml_string "${!name}") || exit 1
+    lines+=("$name = $value")
+  done
+  {
+    echo "# Written by scripts/setup/build-tools.sh (./run.sh) for this machine; not committed."
+    echo "# What cargo needs to build the embedded llama.cpp engine here."
+    echo "[env]"
+    [ ${#lines[@]} -eq 0 ] || printf '%s\n' "${lines[@]}"
+  } >"$tmp"
+  mv -f "$tmp" "$cargo_env_file"
 }
 
 # decide_features: sets `features` (cargo's flags) for this machine: `--features cuda` on a GPU

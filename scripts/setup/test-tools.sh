@@ -1,10 +1,10 @@
 # Sourced: what the whole test suite needs beyond the build, each from the system when it has it,
 # otherwise installed without root under $retort_cache:
 #   curl         (../shared/scripts/llama-server.sh asks the server's /health)
-#   qemu-x86_64  (tests/cpu_compat.rs runs the binary as a Haswell and a Nehalem CPU)
+#   qemu-x86_64  (tests/it/slow/cpu_compat.rs runs the binary as a Haswell and a Nehalem CPU)
 #   tmux         (tests/tmux_e2e.rs, tests/review_e2e.rs drive the real terminal UI)
 #   ninja, cmake (../shared/scripts/llama-server.sh builds the test server with them)
-#   Python `datasets` (tests/export_styles.rs loads every export style as trainers do)
+#   Python `datasets` (tests/it/slow/export_styles.rs loads every export style as trainers do)
 # qemu and tmux come from Debian's package registry: `apt-get download` with apt's lists kept in
 # the cache (so no root), unpacked with `dpkg-deb -x` into $retort_cache/debian.
 # shellcheck source=build-tools.sh

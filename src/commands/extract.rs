@@ -12,7 +12,11 @@ use anyhow::Result;
 pub fn extract(paths: &Paths, args: ExtractArgs) -> Result<()> {
     let crate::setup::Setup { registry, profiles, .. } = setup(paths);
     let task = registry.require(&args.task).map_err(config_error)?;
-    let profile = profiles.require(&args.model).map_err(config_error)?;
+    let mut profile = profiles.require(&args.model).map_err(config_error)?.clone();
+    if let Some(grounding) = args.grounding {
+        profile.grounding = grounding;
+    }
+    let profile = &profile;
     let (source, target) = (Source::from_arg(&args.input), Target::from_arg(&args.output));
     if args.resume && target == Target::Stdout {
         return Err(config_error("--resume needs an output file to resume from, not -"));

@@ -192,6 +192,7 @@ fn measured(paths: &Paths, exp: &mut Experiment, size: Option<usize>, args: &Tra
         summary: None,
         limit: args.test_limit,
         skip: 0,
+        grounding: None,
     };
     // Failed or incomplete answers are predictions too (scored as what they are): said, not fatal.
     if let Err(e) = super::extract(paths, extract) {

@@ -12,6 +12,8 @@ pub enum FinishReason {
     Length,
     /// Stopped by Retort for repeating itself (`llm::repetition`): the answer is cut.
     Repetition,
+    /// Nothing the grammar and the copy rule allow could come next: the answer is cut.
+    NoAllowedToken,
     Other(String),
 }
 
@@ -21,6 +23,7 @@ impl From<String> for FinishReason {
             "stop" | "eos" => FinishReason::Stop,
             "length" => FinishReason::Length,
             "repetition" => FinishReason::Repetition,
+            "no_allowed_token" => FinishReason::NoAllowedToken,
             _ => FinishReason::Other(text),
         }
     }
@@ -35,7 +38,10 @@ impl From<FinishReason> for String {
 impl FinishReason {
     /// The answer did not end by itself: cut at the token limit or for repeating itself.
     pub fn is_cut(&self) -> bool {
-        matches!(self, FinishReason::Length | FinishReason::Repetition)
+        matches!(
+            self,
+            FinishReason::Length | FinishReason::Repetition | FinishReason::NoAllowedToken
+        )
     }
 
     pub fn as_str(&self) -> &str {
@@ -43,6 +49,7 @@ impl FinishReason {
             FinishReason::Stop => "stop",
             FinishReason::Length => "length",
             FinishReason::Repetition => "repetition",
+            FinishReason::NoAllowedToken => "no_allowed_token",
             FinishReason::Other(text) => text,
         }
     }

@@ -10,6 +10,7 @@ pub mod engines;
 pub mod error;
 pub mod fetch;
 pub mod finish;
+pub mod grounding;
 pub mod logprobs;
 pub mod models_file;
 pub mod profile;

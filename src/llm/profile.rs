@@ -128,6 +128,11 @@ pub struct ModelProfile {
     /// longest prefix it shares (off only to measure or to rule the cache out).
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub prompt_cache: bool,
+    /// `strict`: verbatim values can only be copied from the paragraph where the engine can do
+    /// it (the embedded engine; a llama.cpp server for delimited tasks); `off`: written freely
+    /// and checked afterwards.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub grounding: super::grounding::Grounding,
     /// LoRA adapters applied to the model: GGUF files for the embedded engine; for a llama.cpp
     /// server, adapters it was started with (`--lora`), chosen per request.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -183,6 +188,7 @@ impl ModelProfile {
             threads: None,
             gpu_layers: None,
             prompt_cache: true,
+            grounding: super::grounding::Grounding::Strict,
             lora: Vec::new(),
             requires_env: None,
             logprobs: true,

@@ -5,6 +5,7 @@
 use super::client::{CallSpec, HttpEngine, Reply};
 use super::dialect::{self, Validation};
 use super::error::LlmError;
+use super::grounding::{CopyRule, Grounding, GroundingUsed};
 use super::profile::{EngineKind, Mode, ModelProfile};
 use super::prompt::{self, Pool, Prompt};
 use crate::extraction::Extraction;
@@ -55,6 +56,9 @@ pub struct Run {
     /// The LoRA adapters applied, with their scales (`chem-100.gguf ×1`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub adapters: Vec<String>,
+    /// Whether verbatim values could only be copied from the paragraph, or were checked after.
+    #[serde(default)]
+    pub grounding: GroundingUsed,
     /// The reply's tokens with their log-probabilities (they become each value's confidence;
     /// not written out).
     #[serde(skip)]
@@ -139,6 +143,7 @@ fn blank(request: &RunRequest<'_>, endpoint: &str) -> Run {
             .iter()
             .map(super::adapter::LoraRef::label)
             .collect(),
+        grounding: GroundingUsed::Checked,
         tokens: Vec::new(),
         replica_failed: false,
     }
@@ -251,6 +256,13 @@ async fn call_http(
     run.model = model.clone();
     let mut extra = serde_json::Value::Object(Default::default());
     let schema_sent = schema.is_some_and(|s| dialect::apply(&mut extra, profile.structured, &request.task.name, s));
+    if profile.structured == super::profile::Dialect::LlamaCpp
+        && let Some(rule) = copy_rule(request, &built.stop)
+        && let Some(grammar) = super::grounding::gbnf::grammar(&rule.shape, &rule.source)
+    {
+        extra["grammar"] = serde_json::Value::String(grammar);
+        run.grounding = GroundingUsed::Constrained;
+    }
     if !profile.lora.is_empty() {
         let selection = match engine.server_adapters(&run.endpoint, api_key.as_deref()).await {
             Ok(listed) => super::served::selection(&profile.lora, &listed, &run.endpoint),
@@ -296,6 +308,12 @@ async fn call_embedded(
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get() as u32));
     let lora = embedded_adapters(profile);
+    let copy = copy_rule(request, &built.stop);
+    run.grounding = if copy.is_some() {
+        GroundingUsed::Constrained
+    } else {
+        GroundingUsed::Checked
+    };
     let call = super::embedded::EmbeddedCall {
         path: path.clone(),
         threads,
@@ -309,6 +327,7 @@ async fn call_embedded(
         slots: request.parallel.max(1) as u32,
         prompt_cache: profile.prompt_cache,
         lora: lora.clone(),
+        copy,
     };
     run.endpoint = format!("embedded:{}", path.display());
     run.request = serde_json::json!({
@@ -321,6 +340,7 @@ async fn call_embedded(
         "stop": call.stop,
         "grammar": grammar.is_some(),
         "slots": call.slots,
+        "grounding": run.grounding,
         "lora": lora.iter().map(|(path, scale)| serde_json::json!({"path": path, "scale": scale})).collect::<Vec<_>>(),
     });
     // Pieces go through a channel the inference thread owns a clone of.
@@ -339,6 +359,14 @@ async fn call_embedded(
         run.request["backend"] = serde_json::Value::String(backend);
     }
     (result, grammar.is_some())
+}
+
+/// The copy rule of a strict profile's request, when the task's format has one.
+fn copy_rule(request: &RunRequest<'_>, stops: &[String]) -> Option<CopyRule> {
+    if request.profile.grounding != Grounding::Strict {
+        return None;
+    }
+    CopyRule::for_task(request.task, request.profile.mode, request.paragraph, stops)
 }
 
 /// The adapters an embedded profile applies (the profile's check made sure each has a path).

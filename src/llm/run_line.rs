@@ -5,6 +5,7 @@
 
 use super::dialect::Validation;
 use super::finish::FinishReason;
+use super::grounding::GroundingUsed;
 use super::profile::Mode;
 use super::prompt::Prompt;
 use super::run::Run;
@@ -80,6 +81,9 @@ pub struct RunLine {
     /// The LoRA adapters applied, with their scales.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub adapters: Vec<String>,
+    /// Whether verbatim values could only be copied (`constrained`) or were checked afterwards.
+    #[serde(default)]
+    pub grounding: GroundingUsed,
     /// Where the paragraph sits in its document, when it was read from a paper (`doc`, `kind`,
     /// `section`, `offset`, `page` beside the other keys).
     #[serde(default, flatten, skip_serializing_if = "Option::is_none")]
@@ -140,6 +144,7 @@ impl RunLine {
             prompt: Some(run.prompt.clone()),
             shots_from: run.shots_from.clone(),
             adapters: run.adapters.clone(),
+            grounding: run.grounding,
             place: None,
             document_spans: Vec::new(),
         }
@@ -216,6 +221,7 @@ impl RunLine {
             started_at: String::new(),
             shots_from: self.shots_from,
             adapters: self.adapters,
+            grounding: self.grounding,
             tokens: Vec::new(),
             replica_failed: false,
         }

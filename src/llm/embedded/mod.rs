@@ -29,6 +29,8 @@ pub struct EmbeddedCall {
     pub prompt_cache: bool,
     /// The LoRA adapters applied to the model, with their scales.
     pub lora: Vec<(PathBuf, f32)>,
+    /// Verbatim values may only be copied from the paragraph (strict grounding).
+    pub copy: Option<crate::llm::grounding::CopyRule>,
 }
 
 /// Checks that `path` looks like a loadable GGUF before llama.cpp sees it, so that each problem

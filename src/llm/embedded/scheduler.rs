@@ -6,11 +6,12 @@
 
 use super::EmbeddedCall;
 use super::adapters;
-use super::engine::{Job, next_token, prompt_text, take_utf8, token_logprob};
+use super::engine::{Allowed, Job, next_token, prompt_text, take_utf8, token_logprob};
 use super::prefix::{CHUNK, Held, Plan};
 use crate::llm::client::Reply;
 use crate::llm::error::LlmError;
 use crate::llm::finish::FinishReason;
+use crate::llm::grounding::Constraint;
 use crate::llm::logprobs::TokenProb;
 use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::context::params::LlamaContextParams;
@@ -73,12 +74,22 @@ impl ContextKey {
 struct Loaded {
     model: Option<adapters::Model>,
     context: Option<Context>,
+    /// Each token's bytes, for the copy rule (made when a job first needs them).
+    pieces: Option<Vec<Vec<u8>>>,
 }
 
 impl Loaded {
     fn model(&self) -> Option<&'static LlamaModel> {
         self.model.as_ref().map(adapters::Model::shared)
     }
+}
+
+/// The bytes of every token of the model, as replies are written with them.
+fn token_pieces(model: &LlamaModel) -> Vec<Vec<u8>> {
+    let vocab = model.vocab();
+    (0..vocab.n_tokens())
+        .map(|id| vocab.token_to_piece(LlamaToken::new(id), false, None))
+        .collect()
 }
 
 /// A context, what it was made for, and the tokens its slots hold (they go with it: a new
@@ -101,6 +112,8 @@ struct Sequence {
     pending: Vec<u8>,
     grammar: Option<LlamaSampler>,
     sampler: Option<LlamaSampler>,
+    /// Strict grounding: what the verbatim values may still become.
+    copy: Option<Constraint>,
     reply: Reply,
     started: Instant,
     finished: Option<Result<(), LlmError>>,
@@ -140,7 +153,8 @@ pub(super) fn run(jobs: Receiver<Job>, backend: Result<&'static LlamaBackend, St
         if let Some(model) = loaded.model()
             && let Some(context) = loaded.context.as_mut()
         {
-            step(model, context, &mut active);
+            let pieces = loaded.pieces.as_deref().unwrap_or_default();
+            step(model, context, pieces, &mut active);
             retire(&mut active);
         }
     }
@@ -182,8 +196,12 @@ fn admit(
             .filter(|s| active.iter().all(|a| a.seq != *s as i32))
             .collect();
         let model = loaded.model().expect("a context has its model");
+        if job.call.copy.is_some() && loaded.pieces.is_none() {
+            loaded.pieces = Some(token_pieces(model));
+        }
+        let pieces = loaded.pieces.as_deref().unwrap_or_default();
         let context = loaded.context.as_mut().expect("found a job it serves");
-        match start(model, context, job, &free) {
+        match start(model, context, pieces, job, &free) {
             Ok(sequence) => active.push(sequence),
             Err(failed) => {
                 let (job, e) = *failed;
@@ -216,6 +234,7 @@ fn prepare(backend: &LlamaBackend, loaded: &mut Loaded, call: &EmbeddedCall) -> 
     if !same_model {
         loaded.context = None;
         loaded.model = None;
+        loaded.pieces = None;
         loaded.model = Some(adapters::Model::load(backend, &key.path, key.gpu_layers)?);
     }
     let model = loaded.model.as_mut().expect("loaded above");
@@ -334,6 +353,7 @@ fn read_prompt(ctx: &mut LlamaContext, tokens: &[LlamaToken], from: usize, seq: 
 fn start(
     model: &LlamaModel,
     context: &mut Context,
+    pieces: &[Vec<u8>],
     job: Job,
     free: &[usize],
 ) -> Result<Sequence, Box<(Job, LlmError)>> {
@@ -369,6 +389,7 @@ fn start(
     };
     let sampler = (call.temperature > 0.0)
         .then(|| LlamaSampler::chain_simple([LlamaSampler::temp(call.temperature as f32), LlamaSampler::dist(1234)]));
+    let copy = call.copy.as_ref().map(Constraint::new);
     let reply = Reply {
         prompt_tokens: Some(tokens.len() as u64),
         cached_tokens: Some(reuse as u64),
@@ -386,16 +407,17 @@ fn start(
         pending: Vec::new(),
         grammar,
         sampler,
+        copy,
         reply,
         started,
         finished: None,
     };
-    sample(model, &context.ctx, &mut sequence);
+    sample(model, &context.ctx, pieces, &mut sequence);
     Ok(sequence)
 }
 
 /// One decode for every running sequence's last token, then each samples its next.
-fn step(model: &LlamaModel, context: &mut Context, active: &mut [Sequence]) {
+fn step(model: &LlamaModel, context: &mut Context, pieces: &[Vec<u8>], active: &mut [Sequence]) {
     let ctx = &mut context.ctx;
     let mut batch = LlamaBatch::new(active.len().max(1), 1);
     for sequence in active.iter_mut().filter(|s| s.finished.is_none()) {
@@ -426,19 +448,39 @@ fn step(model: &LlamaModel, context: &mut Context, active: &mut [Sequence]) {
         return;
     }
     for sequence in active.iter_mut().filter(|s| s.finished.is_none()) {
-        sample(model, &context.ctx, sequence);
+        sample(model, &context.ctx, pieces, sequence);
     }
 }
 
 /// Samples the sequence's next token from its logits and takes it in: the end of generation, a
 /// stop string, the token budget, or the token to feed next.
-fn sample(model: &LlamaModel, ctx: &LlamaContext, sequence: &mut Sequence) {
+fn sample(model: &LlamaModel, ctx: &LlamaContext, pieces: &[Vec<u8>], sequence: &mut Sequence) {
     let vocab = model.vocab();
     let index = sequence.batch_index;
-    let token = next_token(ctx, index, sequence.grammar.as_mut(), sequence.sampler.as_mut());
+    let copy = sequence.copy.as_ref();
+    let permits = |t: LlamaToken| match copy {
+        None => true,
+        Some(_) if vocab.is_eog(t) => copy.is_some_and(Constraint::allows_end),
+        Some(c) => c.allows(pieces.get(t.0 as usize).map_or(&[], Vec::as_slice)),
+    };
+    let allowed: Allowed<'_> = copy.map(|_| &permits as &dyn Fn(LlamaToken) -> bool);
+    let Some(token) = next_token(
+        ctx,
+        index,
+        sequence.grammar.as_mut(),
+        sequence.sampler.as_mut(),
+        allowed,
+    ) else {
+        sequence.reply.finish_reason = Some(FinishReason::NoAllowedToken);
+        sequence.finished = Some(Ok(()));
+        return;
+    };
     let logprob = token_logprob(ctx.get_logits_ith(index), token);
     if let Some(g) = sequence.grammar.as_mut() {
         g.accept(token);
+    }
+    if let Some(c) = sequence.copy.as_mut() {
+        c.accept(pieces.get(token.0 as usize).map_or(&[], Vec::as_slice));
     }
     let reply = &mut sequence.reply;
     if vocab.is_eog(token) {

@@ -1,0 +1,137 @@
+//! The copy rule as a llama.cpp grammar (GBNF), for servers: one rule per state of the
+//! paragraph's automaton, so a value can only be a substring of the paragraph. Grammars match
+//! characters, the automaton bytes: only states that lie between whole characters get a rule,
+//! and each of their transitions is walked through a character's bytes.
+
+use super::answer::Shape;
+use super::index::{ROOT, SourceIndex, State};
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt::Write;
+
+/// The grammar for a delimited answer about `source`, or `None` for shapes a grammar is not
+/// made for here (JSON goes to servers as its schema; its values are checked afterwards).
+pub fn grammar(shape: &Shape, source: &str) -> Option<String> {
+    let Shape::Delimited(rules) = shape else { return None };
+    let index = SourceIndex::new(source);
+    let mut out = String::new();
+    let value = "s0";
+    match rules.separator.as_deref() {
+        Some(separator) => {
+            let _ = writeln!(out, "root ::= {value} ({} {value})*", literal(separator));
+        }
+        None => {
+            let _ = writeln!(out, "root ::= {value}");
+        }
+    }
+    write_states(&index, &mut out);
+    Some(out)
+}
+
+/// One rule per reachable state between characters: `sN ::= ("a" sM | "b")?`.
+fn write_states(index: &SourceIndex, out: &mut String) {
+    let mut names: BTreeMap<State, usize> = BTreeMap::from([(ROOT, 0)]);
+    let mut queue = VecDeque::from([ROOT]);
+    while let Some(state) = queue.pop_front() {
+        let mut alternatives = Vec::new();
+        for (c, to) in char_steps(index, state) {
+            let ends = index.transitions(to).is_empty();
+            if ends {
+                alternatives.push(literal(&c.to_string()));
+                continue;
+            }
+            let next = names.len();
+            let name = *names.entry(to).or_insert_with(|| {
+                queue.push_back(to);
+                next
+            });
+            alternatives.push(format!("{} s{name}", literal(&c.to_string())));
+        }
+        let name = names[&state];
+        if alternatives.is_empty() {
+            let _ = writeln!(out, "s{name} ::= \"\"");
+        } else {
+            let _ = writeln!(out, "s{name} ::= ({})?", alternatives.join(" | "));
+        }
+    }
+}
+
+/// The characters that may follow `state`, with the state after each: every path of bytes
+/// that spells one whole UTF-8 character.
+fn char_steps(index: &SourceIndex, state: State) -> Vec<(char, State)> {
+    let mut steps = Vec::new();
+    for &(first, after_first) in index.transitions(state) {
+        let width = match first {
+            0x00..=0x7F => 1,
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            0xF0..=0xF7 => 4,
+            _ => continue,
+        };
+        let mut paths = vec![(vec![first], after_first)];
+        for _ in 1..width {
+            paths = paths
+                .into_iter()
+                .flat_map(|(bytes, at)| {
+                    index.transitions(at).iter().map(move |&(b, to)| {
+                        let mut longer = bytes.clone();
+                        longer.push(b);
+                        (longer, to)
+                    })
+                })
+                .collect();
+        }
+        for (bytes, to) in paths {
+            if let Some(c) = std::str::from_utf8(&bytes).ok().and_then(|s| s.chars().next()) {
+                steps.push((c, to));
+            }
+        }
+    }
+    steps
+}
+
+/// A GBNF string literal: printable ASCII as itself, everything else as a `\U` escape.
+fn literal(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            ' '..='~' => out.push(c),
+            _ => {
+                let _ = write!(out, "\\U{:08X}", c as u32);
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::llm::grounding::ValueRules;
+
+    #[test]
+    fn the_grammar_has_a_rule_per_state_between_characters() {
+        let shape = Shape::Delimited(ValueRules {
+            separator: Some(" | ".into()),
+            ..ValueRules::default()
+        });
+        let grammar = grammar(&shape, "aé\"b").unwrap();
+        assert!(grammar.starts_with("root ::= s0 (\" | \" s0)*\n"), "{grammar}");
+        // é is one character of two bytes: its transition is one literal.
+        assert!(grammar.contains("\"\\U000000E9\" s"), "{grammar}");
+        assert!(grammar.contains("\"\\\"\""), "a quote is escaped: {grammar}");
+        // Four characters, all distinct: the root has four ways out, each state one.
+        let root = grammar.lines().find(|l| l.starts_with("s0 ::=")).unwrap();
+        assert_eq!(root.matches(" | ").count(), 3, "{root}");
+        assert!(grammar.lines().count() <= 2 + 5);
+    }
+
+    #[test]
+    fn json_goes_as_its_schema() {
+        assert!(grammar(&Shape::Json(Vec::new()), "x").is_none());
+    }
+}

@@ -1,0 +1,135 @@
+//! Grounded by construction: while a model writes a value its task marks verbatim, only text
+//! that keeps the value a copy of the paragraph may be written; keys, punctuation and free-text
+//! fields are left alone. The paragraph's substrings are a suffix automaton (`index`), a value
+//! is checked byte by byte (`value`), the answer's format says which bytes are values
+//! (`answer`). The embedded engine filters its candidate tokens with a [`Constraint`]; llama.cpp
+//! servers get the same rule as a grammar (`gbnf`).
+
+mod answer;
+pub mod gbnf;
+mod index;
+mod value;
+
+pub use answer::{FieldRules, Shape};
+pub use index::SourceIndex;
+pub use value::ValueRules;
+
+use super::profile::Mode;
+use crate::format::Format;
+use crate::task::Task;
+use answer::AnswerState;
+use serde::{Deserialize, Serialize};
+
+/// Whether verbatim values are held to the paragraph while they are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum, strum::Display)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum Grounding {
+    /// Where the engine can: a verbatim value can only be copied from the paragraph.
+    #[default]
+    Strict,
+    /// Values are written freely and checked against the paragraph afterwards.
+    Off,
+}
+
+/// What a run's values were held to, as its record says.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, strum::Display)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum GroundingUsed {
+    /// Decoding could only copy verbatim values from the paragraph.
+    Constrained,
+    /// Values were written freely and checked afterwards (grounding off, or an engine or a
+    /// format that cannot be constrained).
+    #[default]
+    Checked,
+}
+
+/// The copy rule of one request: the paragraph and the answer's shape.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CopyRule {
+    pub source: String,
+    pub shape: Shape,
+}
+
+impl CopyRule {
+    /// The rule for `task`'s answers about `paragraph`, or `None` when the task's format has no
+    /// verbatim values the engine can tell apart (inline tags, action sequences, the doping
+    /// sentences). `stops` end the answer (a value may be followed by one).
+    pub fn for_task(task: &Task, mode: Mode, paragraph: &str, stops: &[String]) -> Option<CopyRule> {
+        let shape = match &task.format {
+            Format::Delimited { separator } => {
+                let field = task.fields.first().map(|f| f.name.as_str()).unwrap_or_default();
+                if !task.is_verbatim(field) {
+                    return None;
+                }
+                let mut enders: Vec<String> = stops.iter().filter(|s| !s.is_empty()).cloned().collect();
+                let suffix = &task.prompt.fine_tuned.answer_suffix;
+                if !suffix.is_empty() {
+                    enders.push(suffix.clone());
+                }
+                Shape::Delimited(ValueRules {
+                    separator: Some(separator.clone()).filter(|s| !s.is_empty()),
+                    missing: None,
+                    enders,
+                    // Prompted answers are trimmed; a fine-tuned one is taken as written.
+                    trailing_space: mode != Mode::FineTuned,
+                })
+            }
+            Format::Json { .. } => Shape::Json(
+                task.fields
+                    .iter()
+                    .map(|f| FieldRules {
+                        key: f.name.clone(),
+                        verbatim: f.verbatim,
+                        separator: f.separator.clone().filter(|_| !f.list),
+                        missing: f.missing.clone(),
+                    })
+                    .collect(),
+            ),
+            Format::RoleTags | Format::ActionSequence | Format::DopingEnglish => return None,
+        };
+        Some(CopyRule {
+            source: paragraph.to_string(),
+            shape,
+        })
+    }
+}
+
+/// A copy rule being applied to one answer as it is written.
+pub struct Constraint {
+    index: SourceIndex,
+    shape: Shape,
+    state: AnswerState,
+}
+
+impl Constraint {
+    pub fn new(rule: &CopyRule) -> Constraint {
+        Constraint {
+            index: SourceIndex::new(&rule.source),
+            state: AnswerState::new(&rule.shape),
+            shape: rule.shape.clone(),
+        }
+    }
+
+    /// Whether the answer may go on with `piece` (a token's bytes).
+    pub fn allows(&self, piece: &[u8]) -> bool {
+        if piece.is_empty() {
+            return true;
+        }
+        let mut state = self.state.clone();
+        piece.iter().all(|&b| state.push(&self.index, &self.shape, b))
+    }
+
+    /// Whether the answer may end here (the end-of-generation token).
+    pub fn allows_end(&self) -> bool {
+        self.state.may_end(&self.shape)
+    }
+
+    /// Takes in the piece written (one `allows` said yes to).
+    pub fn accept(&mut self, piece: &[u8]) {
+        for &b in piece {
+            self.state.push(&self.index, &self.shape, b);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! The integration tests, one binary (one link of the crate and llama.cpp instead of one per
+//! file). `fast`: suites that need no llama.cpp server, qemu, tmux or network (`cargo
+//! test-fast` runs them with the library's own tests); `slow`: the rest, which `./test.sh` sets up
+//! for. A new suite is a file in one of the two directories and a line here.
+
+mod common;
+
+mod fast {
+    mod bad_rows;
+    mod cli;
+    mod curve;
+    mod extract_truth;
+    mod fidelity;
+    mod fidelity_chemsci;
+    mod field_editor;
+    mod generic_measures;
+    mod grounding;
+    mod grounding_copy;
+    mod layers;
+    mod llm_faults;
+    mod mode_transitions;
+    mod mouse;
+    mod no_score;
+    mod papers;
+    mod papers_real;
+    mod parsers_prop;
+    mod review_queue;
+    mod round_trip;
+    mod secrets;
+    mod setup_scripts;
+    mod source_find;
+    mod store_export;
+    mod train_command;
+    mod train_openai;
+    mod training_tui;
+    mod tui_snapshots;
+    mod tui_update;
+    mod untrusted;
+    mod vllm_adapters;
+    mod write_errors;
+}
+
+mod slow {
+    mod adapters;
+    mod adapters_server;
+    mod cpu_compat;
+    mod embedded;
+    mod export_styles;
+    mod extract_corpus;
+    mod llama_server;
+    mod models_fetch;
+    mod review_e2e;
+    mod terminal_e2e;
+    mod tmux_e2e;
+    mod tmux_mouse;
+    mod tmux_training;
+    mod train_curve;
+    mod train_local;
+    mod user_tasks;
+}
