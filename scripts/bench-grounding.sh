@@ -40,7 +40,14 @@ measure() {
     --output "$work/$name.jsonl" 2>"$work/$name.log" || true
   local seconds=$((SECONDS - start)) f1 share
   f1=$("$bin" eval --task "$task" --gold "$input" --pred "$work/$name.jsonl" --format json 2>/dev/null |
-    python3 -c 'import json,sys; r=json.load(sys.stdin); t=next(iter(r["tables"].values())); m=t.get("compound") or t.get("overall") or next(iter(t.values())); print(f"{m[\"f1\"]:.3f}" if m.get("f1") is not None else "—")' 2>/dev/null || echo "—")
+    python3 -c "$(cat <<'PY'
+import json, sys
+tables = json.load(sys.stdin)["tables"]
+table = next(iter(tables.values()))
+row = table.get("compound") or table.get("overall") or next(iter(table.values()))
+print("%.3f" % row["f1"] if row.get("f1") is not None else "—")
+PY
+)" 2>/dev/null || echo "—")
   share=$(python3 - "$work/$name.jsonl" <<'PY'
 import json, sys
 found = total = 0

@@ -410,7 +410,7 @@ fn finish(run: &mut Run, request: &RunRequest<'_>, schema: Option<&serde_json::V
     if run.raw_reply.is_empty() && run.error.is_some() {
         return;
     }
-    run.answer = prompt::answer_from_reply(request.task, run.mode, &run.raw_reply);
+    run.answer = prompt::answer_from_reply(request.task, run.mode, whole_answer(run, request));
     match request.task.parse_grounded(&run.answer, request.paragraph) {
         Ok(mut extraction) => {
             super::logprobs::assign(&mut extraction, &run.tokens);
@@ -419,6 +419,18 @@ fn finish(run: &mut Run, request: &RunRequest<'_>, schema: Option<&serde_json::V
         Err(e) => run.parse_error = Some(e),
     }
     run.validation = dialect::validate(schema, &run.answer, schema_sent);
+}
+
+/// The reply, or for a grounded run that was cut (token limit, repetition) the part of it up to
+/// the last place the copy rule let the answer end: a value cut in half is not a copy.
+fn whole_answer<'r>(run: &'r Run, request: &RunRequest<'_>) -> &'r str {
+    if run.grounding != GroundingUsed::Constrained || !run.incomplete {
+        return &run.raw_reply;
+    }
+    match copy_rule(request, &[]) {
+        Some(rule) => &run.raw_reply[..super::grounding::whole_answer_len(&rule, &run.raw_reply)],
+        None => &run.raw_reply,
+    }
 }
 
 fn ms(d: Duration) -> f64 {

@@ -42,6 +42,7 @@ pub enum Command {
     Open,
     Close,
     Choose,
+    ToggleGrounding,
     FetchModel,
     OpenQueue,
     TrainingRuns,
@@ -121,6 +122,9 @@ impl Command {
             Command::Open => "open",
             Command::Close => "close",
             Command::Choose => "choose the highlighted item",
+            Command::ToggleGrounding => {
+                "strict grounding on or off for the highlighted model (values only copied from the paragraph)"
+            }
             Command::FetchModel => "download the default embedded model",
             Command::OpenQueue => "open a review queue from a file",
             Command::Outline => "the paper's outline: its blocks under their sections; Enter goes to one",

@@ -17,7 +17,7 @@ fn wanted(scope: Scope) -> &'static [Command] {
         Scope::Outline => &[Open, SelectNext, Close],
         Scope::SourceInput => &[Close, Quit],
         Scope::Overlay => &[Close],
-        Scope::Picker => &[Choose, SelectNext, Close],
+        Scope::Picker => &[Choose, SelectNext, ToggleGrounding, Close],
         Scope::Form => &[
             Accept, EditValue, SelectSpan, ClearValue, AddValue, NextRecord, Edit, Close,
         ],

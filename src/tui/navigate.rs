@@ -43,6 +43,35 @@ pub(super) fn open_model_picker(state: &mut State, kind: PickerKind) -> Vec<Effe
     vec![list_models(state)]
 }
 
+/// Strict grounding on or off for the profile highlighted in the model picker, for this session
+/// (the profile's file is not changed; `grounding` there sets the default).
+pub(super) fn toggle_grounding(state: &mut State) -> Vec<Effect> {
+    use crate::llm::grounding::Grounding;
+    let Some(Overlay::Picker(picker)) = state.overlay() else {
+        return Vec::new();
+    };
+    if !matches!(picker.kind, PickerKind::Model | PickerKind::CompareModel) {
+        return Vec::new();
+    }
+    let Some(index) = picker::chosen(picker) else {
+        return Vec::new();
+    };
+    let Some(profile) = state.profiles.get_mut(index) else {
+        return Vec::new();
+    };
+    profile.grounding = match profile.grounding {
+        Grounding::Strict => Grounding::Off,
+        Grounding::Off => Grounding::Strict,
+    };
+    let message = format!("{}: grounding {}", profile.name, profile.grounding);
+    let labels = model_labels(state);
+    if let Mode::Overlay(Overlay::Picker(picker)) = &mut state.mode {
+        picker.items = labels;
+    }
+    state.notify(message, Level::Info);
+    Vec::new()
+}
+
 /// Files a queue could be opened from; typing a path that is not listed works too.
 pub(super) fn open_queue_picker(state: &mut State, files: Vec<String>) -> Vec<Effect> {
     state.notify(

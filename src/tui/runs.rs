@@ -38,7 +38,10 @@ pub(super) fn profile_label(state: &State, profile: &crate::llm::ModelProfile) -
         (EngineKind::Openai, Some(Reach::Unreachable(_))) => "✗ not answering".to_string(),
         (EngineKind::Openai, None) => "… asking".to_string(),
     };
-    format!("{} — {model} ({mode}) {reach}", profile.name)
+    format!(
+        "{} — {model} ({mode}, grounding {}) {reach}",
+        profile.name, profile.grounding
+    )
 }
 
 pub(super) fn model_labels(state: &State) -> Vec<String> {

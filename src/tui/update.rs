@@ -201,6 +201,7 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         Command::FetchModel => fetch_model(state),
         Command::Close => close(state),
         Command::Choose => choose_in_picker(state),
+        Command::ToggleGrounding => navigate::toggle_grounding(state),
         Command::OpenQueue => vec![Effect::ListQueueFiles],
         Command::TrainingRuns => super::training::open(state),
         Command::NextRecord => step_record(state, true),
@@ -264,6 +265,10 @@ pub fn available(state: &State, command: Command) -> bool {
         },
         Command::NextRecord | Command::PrevRecord => state.highlighted().is_some_and(|e| e.records.len() > 1),
         Command::Choose => matches!(state.overlay(), Some(Overlay::Picker(p)) if !p.matches.is_empty()),
+        Command::ToggleGrounding => matches!(
+            state.overlay(),
+            Some(Overlay::Picker(p)) if matches!(p.kind, PickerKind::Model | PickerKind::CompareModel) && !p.matches.is_empty()
+        ),
         Command::ReviewAccept
         | Command::ReviewReject
         | Command::ReviewSkip

@@ -96,6 +96,24 @@ impl CopyRule {
     }
 }
 
+/// How much of `text` (a reply written under `rule`, then cut at the token limit or for
+/// repeating itself) is a whole answer: its length up to the last place the rule let it end.
+/// What follows (half a value, half a separator) is dropped from the answer, not from the reply.
+pub fn whole_answer_len(rule: &CopyRule, text: &str) -> usize {
+    let index = SourceIndex::new(&rule.source);
+    let mut state = AnswerState::new(&rule.shape);
+    let mut last = 0;
+    for (at, &byte) in text.as_bytes().iter().enumerate() {
+        if !state.push(&index, &rule.shape, byte) {
+            break;
+        }
+        if text.is_char_boundary(at + 1) && state.may_end(&rule.shape) {
+            last = at + 1;
+        }
+    }
+    last
+}
+
 /// A copy rule being applied to one answer as it is written.
 pub struct Constraint {
     index: SourceIndex,
@@ -131,5 +149,30 @@ impl Constraint {
         for &b in piece {
             self.state.push(&self.index, &self.shape, b);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cut_answer_is_whole_up_to_its_last_whole_value() {
+        let rule = CopyRule {
+            source: "ZnO and Al2O3 and β-NaYF4".into(),
+            shape: Shape::Delimited(ValueRules {
+                separator: Some(" | ".into()),
+                trailing_space: true,
+                ..ValueRules::default()
+            }),
+        };
+        let cut = |text: &'static str| &text[..whole_answer_len(&rule, text)];
+        // Trimmed answers (prompted ones) may keep a space the trim takes off.
+        assert_eq!(cut("ZnO | Al2O3 | "), "ZnO | Al2O3 ");
+        assert_eq!(cut("ZnO | Al2O3 |"), "ZnO | Al2O3 ");
+        assert_eq!(cut("ZnO | Al2O3"), "ZnO | Al2O3");
+        assert_eq!(cut("ZnO | β"), "ZnO | β");
+        assert_eq!(cut("ZnO | γ-Al2O3"), "ZnO ", "not a copy: the answer stops before it");
+        assert_eq!(cut(""), "");
     }
 }

@@ -77,11 +77,42 @@ proptest! {
                     let rendered = task.render(&extraction);
                     let again = task.parse(&rendered);
                     prop_assert!(again.is_ok(), "{}: {:?} rendered to unparsable {:?}", task.name, text, rendered);
+                    // Rendering the values again writes the same text: render ∘ parse is stable.
+                    let again = again.unwrap();
+                    prop_assert_eq!(task.render(&again), rendered.clone(), "{}: {:?}", task.name, text);
                 }
                 Err(e) => {
                     prop_assert!(e.line >= 1 && e.column >= 1);
                     prop_assert!(e.line <= text.matches('\n').count() + 1, "{}: line {} beyond text", task.name, e.line);
                 }
+            }
+        }
+    }
+
+    /// Every value grounded in a paragraph points inside it, on character boundaries, and an
+    /// exact match is the very text of the value.
+    #[test]
+    fn grounded_spans_lie_inside_the_paragraph(paragraph in format_like(), picks in prop::collection::vec((0usize..200, 0usize..40), 0..6)) {
+        let compound = tasks().into_iter().find(|t| t.name == "compound").unwrap();
+        let chars: Vec<char> = paragraph.chars().collect();
+        let values: Vec<String> = picks
+            .iter()
+            .map(|&(start, len)| {
+                let start = start.min(chars.len());
+                chars[start..(start + len).min(chars.len())].iter().collect::<String>()
+            })
+            .chain(["ZnO".to_string(), "\u{00AD}α".to_string()])
+            .collect();
+        let answer = values.join(" | ");
+        let extraction = compound.parse_grounded(&answer, &paragraph).unwrap();
+        for (_, value) in extraction.values() {
+            let Some(span) = &value.span else { continue };
+            prop_assert!(span.bytes.end <= paragraph.len() && span.bytes.start <= span.bytes.end);
+            prop_assert!(paragraph.is_char_boundary(span.bytes.start) && paragraph.is_char_boundary(span.bytes.end));
+            prop_assert_eq!(paragraph[..span.bytes.start].chars().count(), span.chars.start);
+            prop_assert_eq!(paragraph[..span.bytes.end].chars().count(), span.chars.end);
+            if value.alignment == retort::extraction::Alignment::Exact {
+                prop_assert_eq!(&paragraph[span.bytes.clone()], value.text.as_str());
             }
         }
     }

@@ -279,6 +279,43 @@ fn the_model_picker_shows_which_servers_answer() {
     assert!(labels[1].ends_with("● serves 1"), "{labels:?}");
 }
 
+/// Ctrl-G in the model picker turns strict grounding off and on for the highlighted profile, for
+/// this session: the label says so, and the run the workbench starts carries it.
+#[test]
+fn the_model_picker_switches_grounding_for_the_highlighted_profile() {
+    use retort::llm::grounding::Grounding;
+    let mut state = common::tui_state("compound", "THF", 120, 40);
+    assert_eq!(state.profiles[0].grounding, Grounding::Strict);
+    update(&mut state, Action::Command(Command::PickModel));
+    assert!(retort::tui::update::available(&state, Command::ToggleGrounding));
+    update(&mut state, Action::Command(Command::ToggleGrounding));
+    assert_eq!(state.profiles[0].grounding, Grounding::Off);
+    let label = match state.overlay() {
+        Some(Overlay::Picker(picker)) => picker.items[0].clone(),
+        _ => panic!("the picker stays open"),
+    };
+    assert!(label.contains("grounding off"), "{label}");
+    assert_eq!(
+        state.profiles[1].grounding,
+        Grounding::Strict,
+        "only the highlighted one"
+    );
+    update(&mut state, Action::Command(Command::Choose));
+    let effects = update(&mut state, Action::Command(Command::Run));
+    let run = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::StartRun(job) => Some(job.profile.clone()),
+            _ => None,
+        })
+        .expect("a run starts");
+    assert_eq!(run.grounding, Grounding::Off);
+    assert!(
+        !retort::tui::update::available(&state, Command::ToggleGrounding),
+        "only in the model picker"
+    );
+}
+
 #[test]
 fn a_profile_with_a_slash_in_its_name_is_asked_and_discovered_ones_are_not() {
     let mut state = common::tui_state("compound", "THF", 120, 40);

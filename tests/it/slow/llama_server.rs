@@ -94,6 +94,21 @@ fn real_llama_server() {
         assert!(run.extraction.is_some(), "{:?}", run.parse_error);
         assert!(run.request.get("json_schema").is_some());
         assert!(!run.model.is_empty(), "the empty model id was resolved from /v1/models");
+
+        // Strict grounding on a llama.cpp server: the copy rule goes as a grammar, and every
+        // value written whole is a copy of the paragraph.
+        let strict = parse(&toml.replace("max_tokens = 600", "max_tokens = 64")).unwrap().remove(0);
+        let paragraph = "Ethanol and THF were stirred with acetone.";
+        let request = RunRequest::new(registry.get("compound").unwrap(), &strict, paragraph);
+        let run = execute(&retort::llm::Engines::new(), &request, None, &cancel).await;
+        assert_eq!(run.error, None);
+        assert_eq!(run.grounding, retort::llm::grounding::GroundingUsed::Constrained);
+        assert!(run.request["grammar"].as_str().is_some_and(|g| g.starts_with("root ::= s0")));
+        let values: Vec<String> = run.extraction.iter().flat_map(|e| e.values()).map(|(_, v)| v.text.clone()).collect();
+        let whole = if run.incomplete { values.len().saturating_sub(1) } else { values.len() };
+        for value in &values[..whole] {
+            assert!(paragraph.contains(value.as_str()), "{value:?} ({:?})", run.raw_reply);
+        }
     });
 
     extract_batch_and_evaluate(&server.url);

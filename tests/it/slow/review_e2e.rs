@@ -38,7 +38,7 @@ fn decisions_file(dir: &Path) -> std::path::PathBuf {
 
 #[test]
 fn review_an_extract_output_survive_kill_9_and_continue() {
-    let server = common::LlamaServer::get(18393);
+    let server = common::LlamaServer::get(18395);
     let dir = tempfile::tempdir().unwrap();
     common::write_models(
         dir.path(),

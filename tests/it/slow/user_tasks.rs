@@ -169,7 +169,7 @@ fn five_commands(dir: &Path, server: &str, task: &str, fields: &[&str], records:
 
 #[test]
 fn a_records_task_and_a_flat_task_from_nothing_to_scored_and_exported() {
-    let server = common::LlamaServer::get(18394);
+    let server = common::LlamaServer::get(18396);
     let records = tempfile::tempdir().unwrap();
     five_commands(
         records.path(),
