@@ -6,6 +6,7 @@
 
 use super::index::SourceIndex;
 use super::value::{ValueRules, ValueState};
+use std::sync::Arc;
 
 /// How the answer is laid out, and what each of its values may be.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,9 +65,10 @@ impl AnswerState {
 }
 
 /// What a JSON value at some place belongs to: a verbatim field's rules, or nothing to check.
+/// Shared, not copied: the state is cloned for every candidate token.
 #[derive(Debug, Clone, Default)]
 struct Place {
-    rules: Option<ValueRules>,
+    rules: Option<Arc<ValueRules>>,
 }
 
 #[derive(Debug, Clone)]
@@ -93,7 +95,7 @@ enum Text {
     },
     Value {
         value: Option<ValueState>,
-        rules: Option<ValueRules>,
+        rules: Option<Arc<ValueRules>>,
         escape: Escape,
     },
 }
@@ -156,7 +158,7 @@ impl JsonState {
             b'[' => {
                 let item = match self.stack.last() {
                     None => Place {
-                        rules: Some(ValueRules::default()),
+                        rules: Some(Arc::default()),
                     },
                     Some(_) => self.here(),
                 };
@@ -179,7 +181,7 @@ impl JsonState {
                     _ => {
                         let rules = self.here().rules.filter(|_| self.too_deep == 0);
                         Text::Value {
-                            value: rules.as_ref().map(ValueState::new),
+                            value: rules.as_deref().map(ValueState::new),
                             rules,
                             escape: Escape::None,
                         }
@@ -226,10 +228,12 @@ impl JsonState {
             *expecting_key = false;
             let field = key.as_deref().and_then(|k| fields.iter().find(|f| f.key == k));
             let verbatim = *checked && field.is_none_or(|f| f.verbatim);
-            value.rules = verbatim.then(|| ValueRules {
-                separator: field.and_then(|f| f.separator.clone()),
-                missing: field.and_then(|f| f.missing.clone()),
-                ..ValueRules::default()
+            value.rules = verbatim.then(|| {
+                Arc::new(ValueRules {
+                    separator: field.and_then(|f| f.separator.clone()),
+                    missing: field.and_then(|f| f.missing.clone()),
+                    ..ValueRules::default()
+                })
             });
         }
     }
@@ -238,11 +242,11 @@ impl JsonState {
         &mut self,
         index: &SourceIndex,
         mut value: Option<ValueState>,
-        rules: Option<ValueRules>,
+        rules: Option<Arc<ValueRules>>,
         escape: Escape,
         byte: u8,
     ) -> bool {
-        let (Some(state), Some(r)) = (value.as_mut(), rules.as_ref()) else {
+        let (Some(state), Some(r)) = (value.as_mut(), rules.as_deref()) else {
             // Not checked: only where the string ends matters.
             let escape = match (escape, byte) {
                 (Escape::None, b'"') => return true,

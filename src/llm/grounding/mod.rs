@@ -19,6 +19,7 @@ use crate::format::Format;
 use crate::task::Task;
 use answer::AnswerState;
 use serde::{Deserialize, Serialize};
+use std::cell::Cell;
 
 /// Whether verbatim values are held to the paragraph while they are written.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum, strum::Display)]
@@ -119,7 +120,15 @@ pub struct Constraint {
     index: SourceIndex,
     shape: Shape,
     state: AnswerState,
+    /// Calls of `allows` since the last token was taken in, and, once there were many (the
+    /// whole vocabulary is being filtered), which first bytes the answer may go on with: most
+    /// tokens are then refused by one look-up instead of a copy of the state.
+    asked: Cell<u32>,
+    first_bytes: Cell<Option<[bool; 256]>>,
 }
+
+/// After this many candidates in one step, the first bytes allowed are worked out once.
+const MANY_CANDIDATES: u32 = 128;
 
 impl Constraint {
     pub fn new(rule: &CopyRule) -> Constraint {
@@ -127,16 +136,36 @@ impl Constraint {
             index: SourceIndex::new(&rule.source),
             state: AnswerState::new(&rule.shape),
             shape: rule.shape.clone(),
+            asked: Cell::new(0),
+            first_bytes: Cell::new(None),
         }
     }
 
     /// Whether the answer may go on with `piece` (a token's bytes).
     pub fn allows(&self, piece: &[u8]) -> bool {
-        if piece.is_empty() {
-            return true;
+        let Some(&first) = piece.first() else { return true };
+        if !self.first_byte_allowed(first) {
+            return false;
         }
         let mut state = self.state.clone();
         piece.iter().all(|&b| state.push(&self.index, &self.shape, b))
+    }
+
+    fn first_byte_allowed(&self, byte: u8) -> bool {
+        let asked = self.asked.get() + 1;
+        self.asked.set(asked);
+        if asked < MANY_CANDIDATES {
+            return true;
+        }
+        let allowed = self.first_bytes.get().unwrap_or_else(|| {
+            let mut allowed = [false; 256];
+            for (b, slot) in allowed.iter_mut().enumerate() {
+                *slot = self.state.clone().push(&self.index, &self.shape, b as u8);
+            }
+            self.first_bytes.set(Some(allowed));
+            allowed
+        });
+        allowed[byte as usize]
     }
 
     /// Whether the answer may end here (the end-of-generation token).
@@ -149,6 +178,8 @@ impl Constraint {
         for &b in piece {
             self.state.push(&self.index, &self.shape, b);
         }
+        self.asked.set(0);
+        self.first_bytes.set(None);
     }
 }
 

@@ -315,13 +315,30 @@ async fn sequences_decode_together_each_constrained_and_cancellable() {
     // an AMD EPYC). So the texts are compared without their whitespace, up to where the
     // shorter was cut by the token limit.
     for (paragraph, batched) in paragraphs.iter().zip(&runs[..3]) {
-        let alone = execute(&engine, &RunRequest::new(task, &smol, paragraph), None, &CancellationToken::new()).await;
+        let alone = execute(
+            &engine,
+            &RunRequest::new(task, &smol, paragraph),
+            None,
+            &CancellationToken::new(),
+        )
+        .await;
         assert_eq!(alone.request["slots"], 1);
-        let dense = |run: &retort::llm::Run| run.raw_reply.chars().filter(|c| !c.is_whitespace()).collect::<Vec<char>>();
+        let dense = |run: &retort::llm::Run| {
+            run.raw_reply
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<Vec<char>>()
+        };
         let (a, b) = (dense(&alone), dense(batched));
         let shorter = a.len().min(b.len());
         assert!(shorter > 0, "{paragraph}: nothing written");
-        assert_eq!(a[..shorter], b[..shorter], "{paragraph}: alone {:?}, batched {:?}", alone.raw_reply, batched.raw_reply);
+        assert_eq!(
+            a[..shorter],
+            b[..shorter],
+            "{paragraph}: alone {:?}, batched {:?}",
+            alone.raw_reply,
+            batched.raw_reply
+        );
         if alone.finish_reason == Some(retort::llm::finish::FinishReason::Stop) {
             assert_eq!(alone.extraction, batched.extraction, "{paragraph}");
         }
