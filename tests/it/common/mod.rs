@@ -119,18 +119,52 @@ impl LlamaServer {
     /// whatever server CI started.
     pub fn start_own(port: u16, extra: &str) -> LlamaServer {
         // Cargo puts target/*/deps (Retort's own llama.cpp libraries) on LD_LIBRARY_PATH.
-        let status = std::process::Command::new(llama_script())
+        let output = std::process::Command::new(llama_script())
             .args(["start", &port.to_string()])
             .env_remove("LD_LIBRARY_PATH")
             .env("LLAMA_SERVER_ARGS", extra)
-            .status()
+            .stderr(std::process::Stdio::inherit())
+            .output()
             .expect("llama-server.sh");
-        assert!(status.success(), "could not start llama-server");
+        assert!(output.status.success(), "could not start llama-server");
+        assert_own_server(port, String::from_utf8_lossy(&output.stdout).trim());
         LlamaServer {
             url: format!("http://127.0.0.1:{port}/v1"),
             port: Some(port),
         }
     }
+}
+
+/// The server on `port` is the one the script started (the script takes any answer on `/health`,
+/// so another process on the port would pass): the PID it printed is a llama-server listening on
+/// that port, and what answers there serves the test model.
+fn assert_own_server(port: u16, pid: &str) {
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let args: Vec<String> = cmdline
+        .split(|b| *b == 0)
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect();
+    assert!(
+        args.first().is_some_and(|a| a.ends_with("llama-server")),
+        "process {pid:?} on port {port} is not a llama-server: {args:?}"
+    );
+    assert!(
+        args.windows(2).any(|w| w[0] == "--port" && w[1] == port.to_string()),
+        "{args:?}"
+    );
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("the server's port");
+    stream
+        .write_all(b"GET /v1/models HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    let mut reply = String::new();
+    let _ = stream.read_to_string(&mut reply);
+    let model = test_gguf();
+    let name = model.file_name().unwrap().to_string_lossy();
+    assert!(
+        reply.contains(name.as_ref()),
+        "port {port} does not serve {name}: {reply}"
+    );
 }
 
 impl Drop for LlamaServer {

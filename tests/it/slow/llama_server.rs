@@ -19,6 +19,8 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 const OWN_PORT: u16 = 18391;
+/// The confidence test's own port: a server each, or one test's end would stop the other's.
+const CONFIDENCE_PORT: u16 = 18397;
 
 fn spec(url: &str, prompt: Prompt, stream: bool) -> CallSpec {
     CallSpec {
@@ -168,7 +170,7 @@ fn extract_batch_and_evaluate(url: &str) {
 /// Token log-probabilities from the real server become each value's confidence, streamed and not.
 #[test]
 fn values_carry_the_confidence_the_server_gives() {
-    let server = common::LlamaServer::get(OWN_PORT);
+    let server = common::LlamaServer::get(CONFIDENCE_PORT);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let engines = retort::llm::Engines::new();
