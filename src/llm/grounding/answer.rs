@@ -64,12 +64,9 @@ impl AnswerState {
     }
 }
 
-/// What a JSON value at some place belongs to: a verbatim field's rules, or nothing to check.
-/// Shared, not copied: the state is cloned for every candidate token.
-#[derive(Debug, Clone, Default)]
-struct Place {
-    rules: Option<Arc<ValueRules>>,
-}
+/// What a JSON value at some place is held to: a verbatim field's rules, or `None` (not
+/// checked). Shared, not copied: the state is cloned for every candidate token.
+type Place = Option<Arc<ValueRules>>;
 
 #[derive(Debug, Clone)]
 enum Frame {
@@ -94,8 +91,8 @@ enum Text {
         escaped: bool,
     },
     Value {
-        value: Option<ValueState>,
-        rules: Option<Arc<ValueRules>>,
+        /// The value so far and its rules, for a verbatim field's value.
+        checked: Option<(ValueState, Arc<ValueRules>)>,
         escape: Escape,
     },
 }
@@ -137,7 +134,7 @@ impl JsonState {
                 self.text = Text::Key { raw, escaped };
                 true
             }
-            Text::Value { value, rules, escape } => self.value_byte(index, value, rules, escape, byte),
+            Text::Value { checked, escape } => self.value_byte(index, checked, escape, byte),
         }
     }
 
@@ -148,7 +145,7 @@ impl JsonState {
     fn structural(&mut self, byte: u8) {
         match byte {
             b'{' => {
-                let checked = self.here().rules.is_some() || self.stack.is_empty();
+                let checked = self.here().is_some() || self.stack.is_empty();
                 self.open(Frame::Object {
                     expecting_key: true,
                     checked,
@@ -157,9 +154,7 @@ impl JsonState {
             }
             b'[' => {
                 let item = match self.stack.last() {
-                    None => Place {
-                        rules: Some(Arc::default()),
-                    },
+                    None => Some(Arc::default()),
                     Some(_) => self.here(),
                 };
                 self.open(Frame::List { item });
@@ -179,10 +174,12 @@ impl JsonState {
                         escaped: false,
                     },
                     _ => {
-                        let rules = self.here().rules.filter(|_| self.too_deep == 0);
+                        let checked = self
+                            .here()
+                            .filter(|_| self.too_deep == 0)
+                            .map(|rules| (ValueState::new(&rules), rules));
                         Text::Value {
-                            value: rules.as_deref().map(ValueState::new),
-                            rules,
+                            checked,
                             escape: Escape::None,
                         }
                     }
@@ -197,7 +194,7 @@ impl JsonState {
         match self.stack.last() {
             Some(Frame::Object { value, .. }) => value.clone(),
             Some(Frame::List { item }) => item.clone(),
-            None => Place::default(),
+            None => None,
         }
     }
 
@@ -228,7 +225,7 @@ impl JsonState {
             *expecting_key = false;
             let field = key.as_deref().and_then(|k| fields.iter().find(|f| f.key == k));
             let verbatim = *checked && field.is_none_or(|f| f.verbatim);
-            value.rules = verbatim.then(|| {
+            *value = verbatim.then(|| {
                 Arc::new(ValueRules {
                     separator: field.and_then(|f| f.separator.clone()),
                     missing: field.and_then(|f| f.missing.clone()),
@@ -241,21 +238,21 @@ impl JsonState {
     fn value_byte(
         &mut self,
         index: &SourceIndex,
-        mut value: Option<ValueState>,
-        rules: Option<Arc<ValueRules>>,
+        mut checked: Option<(ValueState, Arc<ValueRules>)>,
         escape: Escape,
         byte: u8,
     ) -> bool {
-        let (Some(state), Some(r)) = (value.as_mut(), rules.as_deref()) else {
+        let Some((state, rules)) = checked.as_mut() else {
             // Not checked: only where the string ends matters.
             let escape = match (escape, byte) {
                 (Escape::None, b'"') => return true,
                 (Escape::None, b'\\') => Escape::Started,
                 _ => Escape::None,
             };
-            self.text = Text::Value { value, rules, escape };
+            self.text = Text::Value { checked, escape };
             return true;
         };
+        let r: &ValueRules = rules;
         let escape = match escape {
             Escape::None => match byte {
                 b'"' => return state.may_end(r),
@@ -295,7 +292,7 @@ impl JsonState {
                 }
             }
         };
-        self.text = Text::Value { value, rules, escape };
+        self.text = Text::Value { checked, escape };
         true
     }
 }
