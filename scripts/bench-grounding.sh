@@ -12,20 +12,8 @@ test_count="${1:-50}"
 size="${2:-100}"
 nerre_count="${3:-10}"
 data=../shared/data
-cargo build --release --quiet
-bin=$PWD/target/release/retort
-gguf="${RETORT_BENCH_GGUF:-$(../shared/scripts/fetch-model.sh)}"
-work=$(mktemp -d)
-export RETORT_CONFIG_DIR="$work/config" RETORT_DATA_DIR="$work/data" RETORT_STATE_DIR="$work/state"
-mkdir -p "$RETORT_CONFIG_DIR"
-cat >"$RETORT_CONFIG_DIR/models.toml" <<TOML
-[[model]]
-name = "base"
-engine = "embedded"
-path = "$gguf"
-mode = "few-shot"
-max_tokens = 256
-TOML
+# shellcheck source=bench-base.sh
+. scripts/bench-base.sh
 head -n "$((test_count + 1))" "$data/chemsci2024/compound/test_1000.csv" >"$work/test.csv"
 python3 - "$data/natcomm2024/general/fold_0/val.jsonl" "$work/nerre.jsonl" "$nerre_count" <<'PY' 2>/dev/null || true
 import sys

@@ -12,20 +12,8 @@ cd "$(dirname "$0")/.."
 sizes="${1:-10,50,100}"
 test_count="${2:-40}"
 data=../shared/data/chemsci2024/compound
-cargo build --release --quiet
-bin=$PWD/target/release/retort
-gguf="${RETORT_BENCH_GGUF:-$(../shared/scripts/fetch-model.sh)}"
-work=$(mktemp -d)
-export RETORT_CONFIG_DIR="$work/config" RETORT_DATA_DIR="$work/data" RETORT_STATE_DIR="$work/state"
-mkdir -p "$RETORT_CONFIG_DIR"
-cat >"$RETORT_CONFIG_DIR/models.toml" <<TOML
-[[model]]
-name = "base"
-engine = "embedded"
-path = "$gguf"
-mode = "few-shot"
-max_tokens = 256
-TOML
+# shellcheck source=bench-base.sh
+. scripts/bench-base.sh
 python3 - "$data/test_1000.csv" "$work/test.csv" "$test_count" <<'PY'
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1])))
