@@ -241,9 +241,13 @@ fn invented_values_are_refused_where_copies_pass() {
     constraint.accept(b"ZnO |");
     assert!(!constraint.allows_end());
     // Formats without tellable values are not constrained.
-    assert!(CopyRule::for_task(&retort_task("rxn-product"), Mode::FewShot, paragraph, &[]).is_none());
-}
-
-fn retort_task(name: &str) -> Task {
-    task(name)
+    assert!(
+        CopyRule::for_task(
+            Registry::builtin().require("rxn-product").unwrap(),
+            Mode::FewShot,
+            paragraph,
+            &[]
+        )
+        .is_none()
+    );
 }
