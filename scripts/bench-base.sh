@@ -3,9 +3,11 @@
 # $work whose one profile, "base", is the small GGUF the tests use (or $RETORT_BENCH_GGUF),
 # few-shot, 256 tokens out. Sets `bin`, `gguf` and `work`.
 cargo build --release --quiet
-bin=$PWD/target/release/retort
 gguf="${RETORT_BENCH_GGUF:-$(../shared/scripts/fetch-model.sh)}"
 work=$(mktemp -d)
+# A copy: the benchmark keeps its binary while the tree is built again.
+bin="$work/retort"
+cp target/release/retort "$bin"
 export RETORT_CONFIG_DIR="$work/config" RETORT_DATA_DIR="$work/data" RETORT_STATE_DIR="$work/state"
 mkdir -p "$RETORT_CONFIG_DIR"
 cat >"$RETORT_CONFIG_DIR/models.toml" <<TOML

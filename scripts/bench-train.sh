@@ -1,51 +1,43 @@
 #!/usr/bin/env bash
-# The papers' claim, measured here: prompt-only against Retort's own trainer at several sizes, on
-# the compound task (Paragraph2Compound). The base is the small GGUF the tests use (or the GGUF in
-# $RETORT_BENCH_GGUF); examples come from the papers' training file (train_100.csv while the
-# sizes fit it, else train_1000.csv; the first N of the export's training split, nested), and every model is measured on the first $TEST paragraphs of test_1000.csv, which no
-# model trains on. Prints, per point, the minutes from `train start` to the registered adapter and
-# the F1, precision and recall of `retort eval`, with the seconds per paragraph.
-# Usage: scripts/bench-train.sh [SIZES] [TEST]   (default 10,50,100 and 40)
+# The papers' claim, measured here with the README's command: `retort train curve --backend
+# local` on the compound task (Paragraph2Compound). The base is the small GGUF the tests use (or
+# the GGUF in $RETORT_BENCH_GGUF), prompt-only as the baseline; the papers' 1,000 training
+# examples are imported, a tenth is held out (seed 0) and every model is measured on the first
+# $TEST of it; each size trains on the first N of the rest (nested), with the local backend's
+# default recipe. Prints the curve's table, then per point the minutes from start to the
+# registered adapter and the seconds per paragraph of its measure (wall, 4 in flight).
+# Usage: scripts/bench-train.sh [SIZES] [TEST]   (default 10,50,100 and 50)
 # Timings are for the machine it runs on: say its CPU with them (README, "Training here").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes="${1:-10,50,100}"
-test_count="${2:-40}"
+test_count="${2:-50}"
 data=../shared/data/chemsci2024/compound
 # shellcheck source=bench-base.sh
 . scripts/bench-base.sh
-python3 - "$data/test_1000.csv" "$work/test.csv" "$test_count" <<'PY'
-import csv, sys
-rows = list(csv.reader(open(sys.argv[1])))
-with open(sys.argv[2], "w", newline="") as out:
-    csv.writer(out).writerows(rows[: int(sys.argv[3]) + 1])
+"$bin" import --task compound "$data/train_1000.csv" >/dev/null 2>&1
+echo "base: $gguf; CPU: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores"
+# Each line of the experiment's log with the second it was written, for the measures' times.
+"$bin" train curve --backend local --task compound --base-profile base --baseline base \
+  --sizes "$sizes" --split train=0.9,test=0.1 --test-limit "$test_count" --yes --interval 5 \
+  2> >(while IFS= read -r line; do printf '%s %s\n' "$(date +%s)" "$line"; done >"$work/curve.log")
+wait
+python3 - "$RETORT_DATA_DIR" "$work/curve.log" "$test_count" <<'PY'
+import datetime, json, pathlib, sys
+data, log, count = pathlib.Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+exp = json.loads((data / "experiments/compound-curve/experiment.json").read_text())
+lines = [l.split(" ", 1) for l in open(log).read().splitlines() if " " in l]
+def measuring(profile):  # seconds from "measuring PROFILE" to the next line of the log
+    for i, (t, text) in enumerate(lines):
+        if f"measuring {profile} " in text and i + 1 < len(lines):
+            return (int(lines[i + 1][0]) - int(t)) / count
+def stamp(s):
+    return datetime.datetime.fromisoformat(s.replace("Z", "+00:00"))
+print(f"prompt-only: {measuring(exp['baseline']) or float('nan'):.2f} s per paragraph")
+for point in exp["points"]:
+    run = json.loads((data / "runs" / point["run"] / "run.json").read_text())
+    minutes = (stamp(run["finished_at"]) - stamp(run["created_at"])).total_seconds() / 60
+    print(f"{point['size']} examples: trained in {minutes:.1f} min (start to registered adapter); "
+          f"{measuring(point['profile']) or float('nan'):.2f} s per paragraph")
 PY
-# The papers' 100-example training file while the sizes fit it (what the README's table used).
-largest=$(tr ',' '\n' <<<"$sizes" | sort -n | tail -1)
-train_file="$data/train_100.csv"
-[ "$largest" -le 100 ] || train_file="$data/train_1000.csv"
-"$bin" import --task compound "$train_file" >/dev/null 2>&1
-
-measure() { # measure PROFILE NAME
-  local start=$SECONDS
-  "$bin" extract --task compound --model "$1" --input "$work/test.csv" --output "$work/$2.jsonl" 2>"$work/$2.log" || true
-  local seconds=$((SECONDS - start))
-  local f1
-  f1=$("$bin" eval --task compound --gold "$work/test.csv" --pred "$work/$2.jsonl" --format json |
-    python3 -c 'import json,sys; r=json.load(sys.stdin); t=next(iter(r["tables"].values()))["compound"]; print(" ".join(f"{k}={t[k]:.3f}" for k in ("f1", "precision", "recall") if t.get(k) is not None))' 2>/dev/null || echo "(not scored)")
-  echo "$2: $f1; $(python3 -c "print(f'{$seconds / $test_count:.1f}')") s per paragraph; $(grep -o '[0-9]* incomplete' "$work/$2.log" | head -1)"
-}
-
-echo "base: $gguf; $test_count held-out paragraphs; CPU: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores"
-measure base prompt-only
-IFS=, read -ra points <<<"$sizes"
-for n in "${points[@]}"; do
-  start=$SECONDS
-  "$bin" train start --backend local --task compound --base-profile base --size "$n" \
-    --epochs 2 --learning-rate 1e-3 --yes >"$work/train-$n.out" 2>"$work/train-$n.log"
-  minutes=$(python3 -c "print(f'{($SECONDS - $start) / 60:.1f}')")
-  profile=$(grep -o 'as the profile "[^"]*"' "$work/train-$n.log" | cut -d'"' -f2)
-  echo "trained on $n examples in $minutes min (start to registered adapter)"
-  measure "$profile" "fine-tuned-$n"
-done
 echo "files: $work"

@@ -344,6 +344,18 @@ impl TrainStartArgs {
     pub fn base(&self) -> &str {
         self.base.as_deref().unwrap_or_default()
     }
+
+    /// Epochs, rank and learning rate as given, the rest from `defaults`.
+    pub fn recipe_numbers(
+        &self,
+        defaults: crate::train::trainers::RecipeNumbers,
+    ) -> crate::train::trainers::RecipeNumbers {
+        crate::train::trainers::RecipeNumbers {
+            epochs: self.epochs.unwrap_or(defaults.epochs),
+            lora_rank: self.lora_rank.unwrap_or(defaults.lora_rank),
+            learning_rate: self.learning_rate.unwrap_or(defaults.learning_rate),
+        }
+    }
 }
 
 /// `retort train start`'s options.
@@ -371,18 +383,19 @@ pub struct TrainStartArgs {
     /// LLaMA-Factory's chat template (default: told from the base's name).
     #[arg(long)]
     pub template: Option<String>,
-    /// LoRA rank (alpha is twice the rank).
-    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=4096))]
-    pub lora_rank: u32,
-    #[arg(long, default_value_t = 2e-4, value_parser = learning_rate)]
-    pub learning_rate: f64,
+    /// LoRA rank, alpha twice the rank (default: 16 for a trainer, 8 for the local backend).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub lora_rank: Option<u32>,
+    /// Learning rate (default: 2e-4 for a trainer, 1e-3 for the local backend).
+    #[arg(long, value_parser = learning_rate)]
+    pub learning_rate: Option<f64>,
     /// The profile serving the base model (embedded GGUF, llama.cpp or vLLM), for registering
     /// the adapter the trainer makes.
     #[arg(long)]
     pub base_profile: Option<String>,
     #[arg(long, value_enum, default_value = "sft")]
     pub method: crate::train::Method,
-    /// Epochs (default: OpenAI chooses; a trainer runs 3).
+    /// Epochs (default: OpenAI chooses; a trainer runs 3, the local backend 2).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub epochs: Option<u32>,
     #[arg(long, default_value_t = 0)]

@@ -72,6 +72,9 @@ pub struct BatchSummary {
     /// Answers cut off (the token limit) or stopped for repeating themselves: written, but not
     /// whole.
     pub incomplete: usize,
+    /// Answers with a value that is not in its paragraph but is in the prompt around it (a
+    /// worked example's): copied, not extracted.
+    pub copied_from_prompt: usize,
     /// Already done in the output (`--resume`).
     pub skipped: usize,
     /// Input lines that are not paragraphs (each named on stderr).
@@ -101,6 +104,9 @@ impl BatchSummary {
             }
             None if run.incomplete => self.incomplete += 1,
             None => {}
+        }
+        if !run.from_prompt.is_empty() {
+            self.copied_from_prompt += 1;
         }
     }
 

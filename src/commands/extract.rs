@@ -128,6 +128,13 @@ fn report(summary: &BatchSummary, source: &Source, target: &Target) {
     for (error, count) in &summary.errors {
         crate::stdout::errln!("  {count} × {error}");
     }
+    if summary.copied_from_prompt > 0 {
+        crate::stdout::errln!(
+            "  {} of {} answers hold values copied from the prompt's worked examples, not from their paragraph (`from_prompt` in their lines); `--grounding strict` on an embedded model makes such a copy impossible",
+            summary.copied_from_prompt,
+            summary.written
+        );
+    }
     if summary.replicas.len() > 1 {
         for replica in &summary.replicas {
             crate::stdout::errln!(

@@ -215,8 +215,12 @@ fn measured(paths: &Paths, exp: &mut Experiment, size: Option<usize>, args: &Tra
 /// `retort curve` over the measured points: the table, and the plot in the experiment's
 /// directory.
 fn drawn(paths: &Paths, exp: &Experiment, args: &TrainCurveArgs) -> Result<()> {
-    // The series: the base's own name (not its organisation or directory), fine-tuned.
-    let base = args.start.base().trim_end_matches('/');
+    // The series: the base's own name (not its organisation or directory), fine-tuned; the
+    // base profile's when the local backend took the base from it.
+    let base = match args.start.base() {
+        "" => args.start.base_profile.as_deref().unwrap_or("base"),
+        given => given.trim_end_matches('/'),
+    };
     let short = base.rsplit('/').next().unwrap_or(base);
     let model = format!("{}-ft", short.replace(['@', '='], "_"));
     let mut points: Vec<String> = exp

@@ -18,9 +18,6 @@ use crate::train::trainers::{Files, Recipe, Trainer};
 use anyhow::Result;
 use std::path::{Path, PathBuf};
 
-/// Epochs when none are given: chosen by experiment (README, "Training here").
-pub const DEFAULT_EPOCHS: u32 = 3;
-
 pub(super) fn start_local(paths: &Paths, task: &Task, args: &TrainStartArgs) -> Result<String> {
     if args.method != crate::train::Method::Sft {
         return Err(config_error("the local backend trains with --method sft"));
@@ -28,7 +25,8 @@ pub(super) fn start_local(paths: &Paths, task: &Task, args: &TrainStartArgs) -> 
     let (base_profile, gguf) = base_of(paths, args)?;
     let env = crate::train::python_env::ensure(&|step| crate::stdout::errln!("{step}")).map_err(config_error)?;
     let style = local::style(task);
-    let epochs = args.epochs.unwrap_or(DEFAULT_EPOCHS);
+    let numbers = args.recipe_numbers(crate::train::trainers::LOCAL_DEFAULTS);
+    let epochs = numbers.epochs;
     let spec = spec(task, args, style, Some(epochs))?;
     let job = Job::Command {
         trainer: Trainer::Retort,
@@ -61,8 +59,8 @@ pub(super) fn start_local(paths: &Paths, task: &Task, args: &TrainStartArgs) -> 
         base: gguf.display().to_string(),
         dpo: false,
         epochs,
-        lora_rank: args.lora_rank,
-        learning_rate: args.learning_rate,
+        lora_rank: numbers.lora_rank,
+        learning_rate: numbers.learning_rate,
         seed: args.seed,
         template: None,
         logging_steps: LOGGING_STEPS,

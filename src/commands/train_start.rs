@@ -22,7 +22,6 @@ use std::io::{BufRead, IsTerminal, Write};
 
 /// Steps between two reports of a trainer (few examples make few steps).
 pub(super) const LOGGING_STEPS: u32 = 1;
-const DEFAULT_EPOCHS: u32 = 3;
 
 pub fn start(paths: &Paths, args: TrainStartArgs) -> Result<()> {
     let registry = setup(paths).registry;
@@ -180,8 +179,8 @@ fn start_command(paths: &Paths, task: &Task, args: &TrainStartArgs) -> Result<St
     if let Some(profile) = &args.base_profile {
         setup(paths).profiles.require(profile).map_err(config_error)?;
     }
-    let epochs = args.epochs.unwrap_or(DEFAULT_EPOCHS);
-    let spec = spec(task, args, args.trainer.style(dpo), Some(epochs))?;
+    let numbers = args.recipe_numbers(trainers::GPU_DEFAULTS);
+    let spec = spec(task, args, args.trainer.style(dpo), Some(numbers.epochs))?;
     let job = Job::Command {
         trainer: args.trainer,
         logging_steps: LOGGING_STEPS,
@@ -204,9 +203,9 @@ fn start_command(paths: &Paths, task: &Task, args: &TrainStartArgs) -> Result<St
         trainer: args.trainer,
         base: args.base().to_string(),
         dpo,
-        epochs,
-        lora_rank: args.lora_rank,
-        learning_rate: args.learning_rate,
+        epochs: numbers.epochs,
+        lora_rank: numbers.lora_rank,
+        learning_rate: numbers.learning_rate,
         seed: args.seed,
         template,
         logging_steps: LOGGING_STEPS,

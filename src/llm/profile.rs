@@ -208,6 +208,16 @@ impl ModelProfile {
         }
     }
 
+    /// Whether the profile runs the default model prompt-only: a 135M model that shows Retort
+    /// working but finds little (README, "Training here"), so the workbench says so.
+    pub fn is_smoke_test(&self) -> bool {
+        let file = self.path.as_deref().and_then(|p| p.file_name());
+        self.engine == EngineKind::Embedded
+            && self.mode != Mode::FineTuned
+            && self.lora.is_empty()
+            && file.is_some_and(|f| f == super::fetch::FILE)
+    }
+
     /// Every endpoint of the profile, `base_urls` first.
     pub fn endpoints(&self) -> Vec<String> {
         let mut urls = self.base_urls.clone();

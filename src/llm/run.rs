@@ -59,6 +59,10 @@ pub struct Run {
     /// Whether verbatim values could only be copied from the paragraph, or were checked after.
     #[serde(default)]
     pub grounding: GroundingUsed,
+    /// Verbatim values that are not in the paragraph but are in the prompt around it (a worked
+    /// example's paragraph or answer, the instruction): copied, not found.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub from_prompt: Vec<String>,
     /// The reply's tokens with their log-probabilities (they become each value's confidence;
     /// not written out).
     #[serde(skip)]
@@ -144,6 +148,7 @@ fn blank(request: &RunRequest<'_>, endpoint: &str) -> Run {
             .map(super::adapter::LoraRef::label)
             .collect(),
         grounding: GroundingUsed::Checked,
+        from_prompt: Vec::new(),
         tokens: Vec::new(),
         replica_failed: false,
     }
@@ -414,11 +419,27 @@ fn finish(run: &mut Run, request: &RunRequest<'_>, schema: Option<&serde_json::V
     match request.task.parse_grounded(&run.answer, request.paragraph) {
         Ok(mut extraction) => {
             super::logprobs::assign(&mut extraction, &run.tokens);
+            run.from_prompt = copied_from_prompt(&extraction, &run.prompt);
             run.extraction = Some(extraction);
         }
         Err(e) => run.parse_error = Some(e),
     }
     run.validation = dialect::validate(schema, &run.answer, schema_sent);
+}
+
+/// The values found nowhere in the paragraph that the prompt holds elsewhere, each once. Values
+/// shorter than three characters are left out: they are everywhere.
+pub fn copied_from_prompt(extraction: &crate::extraction::Extraction, prompt: &Prompt) -> Vec<String> {
+    let text = prompt.text();
+    let mut copied: Vec<String> = Vec::new();
+    for (_, value) in extraction.values() {
+        let wanted = value.text.trim();
+        let unaligned = value.alignment == crate::extraction::Alignment::Unaligned;
+        if unaligned && wanted.chars().count() >= 3 && text.contains(wanted) && !copied.iter().any(|c| c == wanted) {
+            copied.push(wanted.to_string());
+        }
+    }
+    copied
 }
 
 /// The reply, or for a grounded run that was cut (token limit, repetition) the part of it up to

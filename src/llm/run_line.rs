@@ -84,6 +84,9 @@ pub struct RunLine {
     /// Whether verbatim values could only be copied (`constrained`) or were checked afterwards.
     #[serde(default)]
     pub grounding: GroundingUsed,
+    /// Values not in the paragraph but in the prompt around it (a worked example): copied.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub from_prompt: Vec<String>,
     /// Where the paragraph sits in its document, when it was read from a paper (`doc`, `kind`,
     /// `section`, `offset`, `page` beside the other keys).
     #[serde(default, flatten, skip_serializing_if = "Option::is_none")]
@@ -145,6 +148,7 @@ impl RunLine {
             shots_from: run.shots_from.clone(),
             adapters: run.adapters.clone(),
             grounding: run.grounding,
+            from_prompt: run.from_prompt.clone(),
             place: None,
             document_spans: Vec::new(),
         }
@@ -222,6 +226,7 @@ impl RunLine {
             shots_from: self.shots_from,
             adapters: self.adapters,
             grounding: self.grounding,
+            from_prompt: self.from_prompt,
             tokens: Vec::new(),
             replica_failed: false,
         }

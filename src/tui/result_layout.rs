@@ -45,7 +45,7 @@ pub fn layout<'a>(state: &'a State, inner: Rect, slot: Side, theme: &Theme) -> R
         values: Vec::new(),
         raw: None,
     };
-    let lines = header(run, theme);
+    let lines = header(run, run.profile.and_then(|i| state.profiles.get(i)), theme);
     let show_raw = slot == Side::Main && state.result_view == ResultView::Raw;
     let extraction = if slot == Side::Main {
         state.highlighted()
@@ -301,7 +301,11 @@ fn wrapped(line: Vec<Tagged<'_>>, width: u16) -> Vec<Vec<Tagged<'_>>> {
 }
 
 /// The validation badge, the error, and where parsing stopped.
-pub fn header(run: &RunSlot, theme: &Theme) -> Vec<Line<'static>> {
+/// What a small smoke-test model's results say under their badge: it finds little, and the ways
+/// to a model that finds more.
+pub const SMOKE_TEST: &str = "SmolLM2-135M prompt-only is a smoke-test model: it finds few values. For real work: R compares a model fine-tuned for the task (one ships for compound) · train one here: retort train start --backend local (about 15 min for 100 examples on 2 cores) · a bigger GGUF: retort models add NAME --gguf URL · a server: m";
+
+pub fn header(run: &RunSlot, profile: Option<&crate::llm::ModelProfile>, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     if run.running {
         let text = match (run.elapsed(), run.pieces) {
@@ -337,6 +341,23 @@ pub fn header(run: &RunSlot, theme: &Theme) -> Vec<Line<'static>> {
         spans.push(Span::styled(format!(" {detail}"), theme.fg(theme.error)));
     }
     lines.push(Line::from(spans));
+    if profile.is_some_and(|p| p.is_smoke_test()) {
+        lines.push(Line::styled(SMOKE_TEST, theme.fg(theme.dim)));
+    }
+    if !result.from_prompt.is_empty() {
+        let values: Vec<String> = result
+            .from_prompt
+            .iter()
+            .map(|v| crate::foreign::one_line(v, 40))
+            .collect();
+        lines.push(Line::styled(
+            format!(
+                "⚠ copied from the prompt's worked examples, not in the paragraph: {}",
+                values.join(" · ")
+            ),
+            theme.fg(theme.warning),
+        ));
+    }
     if let Some(error) = &result.error {
         lines.push(Line::styled(format!("error: {error}"), theme.fg(theme.error)));
     }

@@ -282,6 +282,15 @@ pub fn available(state: &State, command: Command) -> bool {
     }
 }
 
+/// The first profile fine-tuned for the current task (a shipped adapter or one trained here),
+/// other than the main model: what `R` compares prompt-only with when nothing is chosen.
+fn fine_tuned_for_task(state: &State) -> Option<usize> {
+    let task = &state.task().name;
+    state.profiles.iter().enumerate().position(|(i, p)| {
+        i != state.model && p.mode == crate::llm::profile::Mode::FineTuned && p.task.as_ref() == Some(task)
+    })
+}
+
 fn quit(state: &mut State) -> Vec<Effect> {
     state.quit = true;
     let mut effects: Vec<Effect> = running_slots(state).into_iter().map(Effect::CancelRun).collect();
@@ -292,8 +301,21 @@ fn quit(state: &mut State) -> Vec<Effect> {
 
 fn run_compare(state: &mut State) -> Vec<Effect> {
     if state.compare_model.is_none() {
-        state.notify("choose the model to compare with first", Level::Info);
-        return navigate::open_model_picker(state, PickerKind::CompareModel);
+        state.compare_model = fine_tuned_for_task(state);
+        match state.compare_model.and_then(|i| state.profiles.get(i)) {
+            Some(profile) => {
+                let message = format!(
+                    "comparing with {}, fine-tuned for {} (M chooses another)",
+                    profile.name,
+                    state.task().name
+                );
+                state.notify(message, Level::Info);
+            }
+            None => {
+                state.notify("choose the model to compare with first", Level::Info);
+                return navigate::open_model_picker(state, PickerKind::CompareModel);
+            }
+        }
     }
     state.compare_open = true;
     start_runs(state, &Side::BOTH)

@@ -132,6 +132,22 @@ pub(super) fn fits<'a>(
     Ok(())
 }
 
+/// A tensor's values as little-endian F16, or why one does not fit.
+fn f16_bytes(tensor: &Tensor) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::with_capacity(tensor.values.len() * 2);
+    for value in &tensor.values {
+        let half = half::f16::from_f32(*value);
+        if !half.is_finite() {
+            return Err(format!(
+                "{} holds {value}, which an F16 adapter cannot hold",
+                tensor.name
+            ));
+        }
+        bytes.extend_from_slice(&half.to_le_bytes());
+    }
+    Ok(bytes)
+}
+
 fn shown(dims: &[u64]) -> String {
     dims.iter().map(u64::to_string).collect::<Vec<_>>().join("×")
 }
@@ -144,7 +160,9 @@ pub struct Tensor {
 }
 
 /// Writes a LoRA adapter for `architecture` with `alpha` (0 when the scale is baked into the
-/// tensors), F32 tensors, through a temporary file so that a failed write leaves nothing.
+/// tensors), through a temporary file so that a failed write leaves nothing. Tensors are F16, as
+/// llama.cpp's own converter writes them by default (half the size; a value F16 cannot hold is
+/// refused, naming its tensor).
 pub fn write_lora(
     path: &Path,
     architecture: &str,
@@ -160,9 +178,9 @@ pub fn write_lora(
         .add_metadata("adapter.type", MetadataValue::String("lora".into()))
         .add_metadata("adapter.lora.alpha", MetadataValue::F32(alpha));
     for tensor in tensors {
-        let bytes = tensor.values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let bytes = f16_bytes(&tensor).map_err(failed)?;
         builder = builder
-            .add_tensor(tensor.name, tensor.dims, TensorType::F32, bytes)
+            .add_tensor(tensor.name, tensor.dims, TensorType::F16, bytes)
             .map_err(|e| failed(format!("cannot add a tensor: {e}")))?;
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -209,6 +227,18 @@ mod tests {
         assert_eq!(header.alpha, Some(8.0));
         assert_eq!(header.tensors["blk.0.attn_q.weight.lora_b"], vec![2, 4]);
         assert!(!dir.path().join("a.gguf.part").exists());
+        let size = std::fs::metadata(&path).unwrap().len();
+        let mut huge = tensor("blk.0.attn_k.weight.lora_a", &[6, 2]);
+        huge.values[3] = 1.0e6;
+        let error = write_lora(&path, "llama", 8.0, "test", vec![huge])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("blk.0.attn_k.weight.lora_a holds 1000000"), "{error}");
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().len(),
+            size,
+            "a refused write leaves the file"
+        );
     }
 
     #[test]

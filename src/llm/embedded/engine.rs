@@ -7,7 +7,7 @@ use crate::llm::client::Reply;
 use crate::llm::error::LlmError;
 use crate::llm::prompt::Prompt;
 use llama_cpp_2::llama_backend::LlamaBackend;
-use llama_cpp_2::model::{LlamaChatMessage, LlamaModel};
+use llama_cpp_2::model::{LlamaChatMessage, LlamaChatTemplate, LlamaModel};
 use llama_cpp_2::sampling::LlamaSampler;
 use llama_cpp_2::token::LlamaToken;
 use llama_cpp_2::token::data::LlamaTokenData;
@@ -100,9 +100,9 @@ pub(super) fn prompt_text(model: &LlamaModel, prompt: &Prompt) -> Result<String,
                 .map(|m| LlamaChatMessage::new(m.role.clone(), m.content.clone()))
                 .collect::<Result<_, _>>()
                 .map_err(|e| LlmError::Other(format!("a message could not be passed to llama.cpp: {e}")))?;
-            let template = model.chat_template(None).map_err(|_| {
+            let template = chat_template(model).ok_or_else(|| {
                 LlmError::Other(
-                    "the model has no chat template in its GGUF metadata; use a fine-tuned completion profile".into(),
+                    "the model has no chat template in its GGUF metadata, and llama.cpp has none built in for its architecture; use a fine-tuned completion profile".into(),
                 )
             })?;
             model
@@ -110,6 +110,24 @@ pub(super) fn prompt_text(model: &LlamaModel, prompt: &Prompt) -> Result<String,
                 .map_err(|e| LlmError::Other(format!("applying the chat template failed: {e}")))
         }
     }
+}
+
+/// Architectures whose pretrained bases ship without a chat template, and the llama.cpp
+/// built-in template of their instruction-tuned siblings.
+const BUILT_IN_TEMPLATES: &[(&str, &str)] = &[("gemma", "gemma")];
+
+/// The model's chat template, or for a GGUF that has none (a pretrained base such as Gemma 3
+/// 270M) llama.cpp's built-in one for its family: serving and training (`tokens.rs`) use the
+/// same, so a model fine-tuned here answers in the turns it learned.
+pub(super) fn chat_template(model: &LlamaModel) -> Option<LlamaChatTemplate> {
+    if let Ok(template) = model.chat_template(None) {
+        return Some(template);
+    }
+    let architecture = model.meta_val_str("general.architecture").ok()?;
+    let (_, name) = BUILT_IN_TEMPLATES
+        .iter()
+        .find(|(family, _)| architecture.starts_with(family))?;
+    LlamaChatTemplate::new(name).ok()
 }
 
 /// The model's own log-probability of `token` (softmax over the raw logits, before any grammar

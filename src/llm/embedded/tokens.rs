@@ -61,7 +61,7 @@ fn end_of_turn(model: &LlamaModel, chat: bool) -> LlamaToken {
 /// The first token the chat template writes after an assistant's message, if it ends generation.
 fn after_an_answer(model: &LlamaModel) -> Option<LlamaToken> {
     const MARK: &str = "RETORT-ANSWER-ENDS-HERE";
-    let template = model.chat_template(None).ok()?;
+    let template = super::engine::chat_template(model)?;
     let chat = vec![
         LlamaChatMessage::new("user".into(), "Q".into()).ok()?,
         LlamaChatMessage::new("assistant".into(), MARK.into()).ok()?,

@@ -24,7 +24,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, slot:
     frame.render_widget(block, area);
     let layout = result_layout::layout(state, inner, slot, theme);
     if let Some(at) = layout.raw {
-        render_raw(frame, at, state.task(), run, theme);
+        let profile = run.profile.and_then(|i| state.profiles.get(i));
+        render_raw(frame, at, state.task(), run, profile, theme);
     }
     for block in layout.blocks {
         let mut paragraph = Paragraph::new(block.lines);
@@ -36,8 +37,15 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, slot:
 }
 
 /// The header and the reply as text; while streaming, the newest text stays in view.
-fn render_raw(frame: &mut Frame, area: Rect, task: &Task, run: &RunSlot, theme: &Theme) {
-    let mut lines = header(run, theme);
+fn render_raw(
+    frame: &mut Frame,
+    area: Rect,
+    task: &Task,
+    run: &RunSlot,
+    profile: Option<&crate::llm::ModelProfile>,
+    theme: &Theme,
+) {
+    let mut lines = header(run, profile, theme);
     lines.extend(raw_lines(task, run, theme));
     let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
     let rows = paragraph.line_count(area.width) as u16;

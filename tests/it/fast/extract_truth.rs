@@ -25,8 +25,22 @@ const CORPUS: &str = "{\"id\": \"a\", \"text\": \"Ethanol was added to THF.\"}\n
 
 /// Runs extract on `CORPUS` with the profile on `server`; its output and the lines written.
 async fn extract(server: &MockServer, extra: &[&str]) -> (std::process::Output, Vec<serde_json::Value>) {
+    extract_in_mode(server, "zero-shot", extra).await
+}
+
+async fn extract_in_mode(
+    server: &MockServer,
+    mode: &str,
+    extra: &[&str],
+) -> (std::process::Output, Vec<serde_json::Value>) {
     let dir = tempfile::tempdir().unwrap();
-    common::mock::write_profile(dir.path(), server, "retries = 0\n");
+    common::write_models(
+        dir.path(),
+        &format!(
+            "[[model]]\nname = \"smol\"\nengine = \"openai\"\nbase_url = \"{}/v1\"\nmodel = \"m\"\nmode = \"{mode}\"\nretries = 0\n",
+            server.uri()
+        ),
+    );
     std::fs::write(dir.path().join("in.jsonl"), CORPUS).unwrap();
     let root = dir.path().to_path_buf();
     let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
@@ -105,4 +119,27 @@ async fn a_pilot_runs_part_of_the_corpus() {
             .count(),
         2
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn values_copied_from_a_worked_example_are_flagged() {
+    // The shipped worked examples of the compound task name this aniline and phosgene; the corpus
+    // does not.
+    let server = replying("Ethanol | N-(3,5-dimethylphenyl)aniline | phosgene | THF", "stop").await;
+    let (out, lines) = extract_in_mode(&server, "few-shot", &["--limit", "1"]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        lines[0]["from_prompt"],
+        serde_json::json!(["N-(3,5-dimethylphenyl)aniline", "phosgene"]),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        stderr.contains("1 of 1 answers hold values copied from the prompt's worked examples"),
+        "{stderr}"
+    );
+    // Without worked examples in the prompt the same values are only not found.
+    let (out, lines) = extract(&server, &["--limit", "1"]).await;
+    assert!(lines[0].get("from_prompt").is_none(), "{}", lines[0]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("copied from the prompt"));
 }

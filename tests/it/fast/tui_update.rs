@@ -429,3 +429,35 @@ fn hints_come_from_the_handlers() {
         "and accepting it does nothing but say why"
     );
 }
+
+#[test]
+fn compare_with_nothing_chosen_takes_the_model_fine_tuned_for_the_task() {
+    let mut state = common::tui_state("compound", "Ethanol was added to THF.", 120, 40);
+    // "tuned" is fine-tuned, but for no task in particular: R asks which model to compare with.
+    let effects = update(&mut state, Action::Command(Command::RunCompare));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::StartRun(_))), "{effects:?}");
+    assert!(matches!(state.overlay(), Some(Overlay::Picker(_))));
+    assert_eq!(state.compare_model, None);
+    update(&mut state, Action::Command(Command::Close));
+
+    state.profiles[1].task = Some("compound".into());
+    let effects = update(&mut state, Action::Command(Command::RunCompare));
+    assert_eq!(state.compare_model, Some(1));
+    let started = effects.iter().filter(|e| matches!(e, Effect::StartRun(_))).count();
+    assert_eq!(started, 2, "prompt-only and fine-tuned run at once");
+    assert!(
+        state
+            .notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("comparing with tuned, fine-tuned for compound")
+    );
+
+    // The main model itself is never its own comparison.
+    let mut state = common::tui_state("compound", "Ethanol was added to THF.", 120, 40);
+    state.profiles[1].task = Some("compound".into());
+    state.model = 1;
+    update(&mut state, Action::Command(Command::RunCompare));
+    assert_eq!(state.compare_model, None);
+}
