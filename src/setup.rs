@@ -25,6 +25,9 @@ impl Setup {
             .map(|e| format!("task file skipped: {e}"))
             .collect();
         problems.extend(profiles.problems.iter().cloned());
+        // The adapters shipped for the default model, once it is there (fetched by an older Retort).
+        let installed = crate::llm::shipped::install(&paths.models_dir(), &|step| tracing::info!("{step}"));
+        problems.extend(installed.err());
         for problem in &problems {
             tracing::warn!("{problem}");
         }

@@ -44,7 +44,7 @@ pub fn curve(paths: &Paths, args: crate::cli::CurveArgs) -> Result<()> {
     for output in [&svg, &png] {
         crate::atomic::refuse_same_file(output, inputs.iter().copied()).map_err(config_error)?;
     }
-    curve::plot::write(&curves, 0, &svg, &png)?;
+    curve::plot::write(&curves, curves.headline(), &svg, &png)?;
     match format {
         SummaryFormat::Table => out!("{}", curve::render_table(&curves))?,
         SummaryFormat::Json => outln!("{}", serde_json::to_string_pretty(&curves)?)?,
@@ -62,11 +62,12 @@ pub fn curve(paths: &Paths, args: crate::cli::CurveArgs) -> Result<()> {
 
 /// Draws the chart below the table, in the terminal's own scrollback (an inline viewport).
 fn show_chart(curves: &Curves) -> Result<()> {
-    let data = curve::chart::series_points(curves, 0);
+    let measure = curves.headline();
+    let data = curve::chart::series_points(curves, measure);
     let mut terminal = ratatui::init_with_options(ratatui::TerminalOptions {
         viewport: ratatui::Viewport::Inline(16),
     });
-    let drawn = terminal.draw(|frame| frame.render_widget(curve::chart::chart(curves, 0, &data), frame.area()));
+    let drawn = terminal.draw(|frame| frame.render_widget(curve::chart::chart(curves, measure, &data), frame.area()));
     ratatui::restore();
     outln!()?;
     drawn.map(|_| ()).map_err(|e| anyhow!("drawing the chart: {e}"))

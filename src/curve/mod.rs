@@ -82,6 +82,11 @@ pub struct Curves {
 }
 
 impl Curves {
+    /// The measure a plot shows: the first F1 (the papers' headline figure), else the first.
+    pub fn headline(&self) -> usize {
+        self.measures.iter().position(|m| m.column == "f1").unwrap_or(0)
+    }
+
     /// The series names in first-appearance order.
     pub fn series(&self) -> Vec<&str> {
         let mut names: Vec<&str> = Vec::new();

@@ -154,6 +154,10 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, curves: &Curves, measu
                 .map_err(error)?;
         }
         for value in flat {
+            // Prompt-only at the left, where the curve's fine-tuned points start from.
+            chart
+                .draw_series(std::iter::once(Circle::new((x_min, value), 6, colour.filled())))
+                .map_err(error)?;
             chart
                 .draw_series(DashedLineSeries::new(
                     vec![(x_min, value), (x_max, value)],

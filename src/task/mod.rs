@@ -30,6 +30,25 @@ pub struct Task {
     /// JSON Schema of the answer, for JSON formats (constrained decoding and validation).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
+    /// How a copied value may differ from the paragraph in its whitespace (strict grounding).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub copy_whitespace: CopyWhitespace,
+}
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
+
+/// How a value held to the paragraph may differ from it in whitespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CopyWhitespace {
+    /// Byte for byte as the paragraph has it.
+    #[default]
+    Exact,
+    /// Any run of whitespace in the paragraph (spaces, a PDF's line breaks, thin spaces) may be
+    /// written as any run of spaces, tabs and line breaks; nothing else may differ.
+    AnyRun,
 }
 
 /// The papers' measures a task is scored with (see `metrics`).

@@ -50,6 +50,7 @@ mod slow {
     mod llama_server;
     mod models_fetch;
     mod review_e2e;
+    mod shipped_adapter;
     mod terminal_e2e;
     mod tmux_e2e;
     mod tmux_mouse;

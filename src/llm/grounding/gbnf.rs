@@ -5,14 +5,15 @@
 
 use super::answer::Shape;
 use super::index::{ROOT, SourceIndex, State};
+use crate::task::CopyWhitespace;
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt::Write;
 
 /// The grammar for a delimited answer about `source`, or `None` for shapes a grammar is not
 /// made for here (JSON goes to servers as its schema; its values are checked afterwards).
-pub fn grammar(shape: &Shape, source: &str) -> Option<String> {
+pub fn grammar(shape: &Shape, source: &str, whitespace: CopyWhitespace) -> Option<String> {
     let Shape::Delimited(rules) = shape else { return None };
-    let index = SourceIndex::new(source);
+    let index = SourceIndex::with_whitespace(source, whitespace);
     let mut out = String::new();
     let value = "s0";
     match rules.separator.as_deref() {
@@ -35,8 +36,13 @@ fn write_states(index: &SourceIndex, out: &mut String) {
         let mut alternatives = Vec::new();
         for (c, to) in char_steps(index, state) {
             let ends = index.transitions(to).is_empty();
+            // Under `any-run`, the paragraph's one space is any run of whitespace written.
+            let written = match c {
+                ' ' if index.any_run() => "[ \\t\\n\\r]+".to_string(),
+                _ => literal(&c.to_string()),
+            };
             if ends {
-                alternatives.push(literal(&c.to_string()));
+                alternatives.push(written);
                 continue;
             }
             let next = names.len();
@@ -44,7 +50,7 @@ fn write_states(index: &SourceIndex, out: &mut String) {
                 queue.push_back(to);
                 next
             });
-            alternatives.push(format!("{} s{name}", literal(&c.to_string())));
+            alternatives.push(format!("{written} s{name}"));
         }
         let name = names[&state];
         if alternatives.is_empty() {
@@ -119,7 +125,7 @@ mod tests {
             separator: Some(" | ".into()),
             ..ValueRules::default()
         });
-        let grammar = grammar(&shape, "aé\"b").unwrap();
+        let grammar = grammar(&shape, "aé\"b", CopyWhitespace::Exact).unwrap();
         assert!(grammar.starts_with("root ::= s0 (\" | \" s0)*\n"), "{grammar}");
         // é is one character of two bytes: its transition is one literal.
         assert!(grammar.contains("\"\\U000000E9\" s"), "{grammar}");
@@ -132,6 +138,18 @@ mod tests {
 
     #[test]
     fn json_goes_as_its_schema() {
-        assert!(grammar(&Shape::Json(Vec::new()), "x").is_none());
+        assert!(grammar(&Shape::Json(Vec::new()), "x", CopyWhitespace::Exact).is_none());
+    }
+
+    #[test]
+    fn under_any_run_a_space_is_any_run_of_whitespace() {
+        let shape = Shape::Delimited(ValueRules::default());
+        let folded = grammar(&shape, "a \n b", CopyWhitespace::AnyRun).unwrap();
+        assert!(
+            folded.contains("\"a\" s") && folded.contains("[ \\t\\n\\r]+ s"),
+            "{folded}"
+        );
+        let exact = grammar(&shape, "a \n b", CopyWhitespace::Exact).unwrap();
+        assert!(!exact.contains("[ \\t"), "{exact}");
     }
 }

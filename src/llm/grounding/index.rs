@@ -3,6 +3,21 @@
 //! checked one byte at a time. Built once per request, in time and space linear in the
 //! paragraph (at most 2n states, 3n transitions).
 
+use crate::task::CopyWhitespace;
+
+/// The text with each run of whitespace (any Unicode whitespace) as one space.
+fn fold_whitespace(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if !c.is_whitespace() {
+            out.push(c);
+        } else if !out.ends_with(' ') {
+            out.push(' ');
+        }
+    }
+    out
+}
+
 /// A state of the automaton; `ROOT` stands for the empty text.
 pub type State = u32;
 
@@ -13,6 +28,8 @@ const NO_LINK: u32 = u32::MAX;
 struct Node {
     /// The length of the longest text that ends in this state.
     len: u32,
+    /// The byte every text of this state ends with (0 for the root).
+    last: u8,
     link: u32,
     /// Outgoing transitions, sorted by byte.
     next: Vec<(u8, State)>,
@@ -39,17 +56,35 @@ pub struct SourceIndex {
     nodes: Vec<Node>,
     /// The distinct characters of the text (what a JSON `\u` escape may stand for).
     chars: Vec<char>,
+    /// Whitespace runs are one space in the automaton, and any run of ASCII whitespace written
+    /// walks it (`CopyWhitespace::AnyRun`).
+    any_run: bool,
 }
 
 impl SourceIndex {
     pub fn new(text: &str) -> SourceIndex {
+        SourceIndex::with_whitespace(text, CopyWhitespace::Exact)
+    }
+
+    /// The index of `text` under the task's whitespace rule.
+    pub fn with_whitespace(text: &str, whitespace: CopyWhitespace) -> SourceIndex {
+        let any_run = whitespace == CopyWhitespace::AnyRun;
+        let folded;
+        let text = if any_run {
+            folded = fold_whitespace(text);
+            folded.as_str()
+        } else {
+            text
+        };
         let mut index = SourceIndex {
             nodes: vec![Node {
                 len: 0,
+                last: 0,
                 link: NO_LINK,
                 next: Vec::new(),
             }],
             chars: Vec::new(),
+            any_run,
         };
         let mut last = ROOT;
         for &byte in text.as_bytes() {
@@ -67,6 +102,7 @@ impl SourceIndex {
         let current = self.nodes.len() as State;
         self.nodes.push(Node {
             len: self.nodes[last as usize].len + 1,
+            last: byte,
             link: ROOT,
             next: Vec::new(),
         });
@@ -86,6 +122,7 @@ impl SourceIndex {
         let clone = self.nodes.len() as State;
         let copied = Node {
             len: self.nodes[p as usize].len + 1,
+            last: byte,
             link: self.nodes[q as usize].link,
             next: self.nodes[q as usize].next.clone(),
         };
@@ -102,7 +139,21 @@ impl SourceIndex {
     /// The state after `byte` from `state`: `None` when the text so far followed by `byte` is
     /// not in the paragraph.
     pub fn step(&self, state: State, byte: u8) -> Option<State> {
-        self.nodes.get(state as usize)?.get(byte)
+        let node = self.nodes.get(state as usize)?;
+        if self.any_run && byte.is_ascii_whitespace() {
+            // A run goes on where it is; its first byte walks the paragraph's one space.
+            return if state != ROOT && node.last == b' ' {
+                Some(state)
+            } else {
+                node.get(b' ')
+            };
+        }
+        node.get(byte)
+    }
+
+    /// Whether whitespace runs are folded (the grammar then lets any run through).
+    pub(super) fn any_run(&self) -> bool {
+        self.any_run
     }
 
     pub fn contains(&self, text: &[u8]) -> bool {
@@ -161,6 +212,29 @@ mod tests {
             }
             assert!(index.nodes.len() <= 2 * text.len().max(1));
         }
+    }
+
+    #[test]
+    fn any_run_of_whitespace_stands_for_any_other_and_nothing_else_differs() {
+        let index = SourceIndex::with_whitespace("ethyl\n  acetate and\u{2005}NaH/THF", CopyWhitespace::AnyRun);
+        for written in [
+            "ethyl acetate",
+            "ethyl\nacetate",
+            "ethyl \t\n acetate",
+            "and NaH",
+            "and\n\nNaH/THF",
+        ] {
+            assert!(index.contains(written.as_bytes()), "{written:?}");
+        }
+        for refused in ["ethylacetate", "ethyl  acetatE", "NaH / THF", " and x"] {
+            assert!(!index.contains(refused.as_bytes()), "{refused:?}");
+        }
+        let exact = SourceIndex::new("ethyl\n  acetate");
+        assert!(exact.contains(b"ethyl\n  acetate"));
+        assert!(
+            !exact.contains(b"ethyl acetate"),
+            "exact copies keep the paragraph's whitespace"
+        );
     }
 
     #[test]

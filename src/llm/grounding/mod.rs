@@ -16,7 +16,7 @@ pub use value::ValueRules;
 
 use super::profile::Mode;
 use crate::format::Format;
-use crate::task::Task;
+use crate::task::{CopyWhitespace, Task};
 use answer::AnswerState;
 use serde::{Deserialize, Serialize};
 use std::cell::Cell;
@@ -51,6 +51,8 @@ pub enum GroundingUsed {
 pub struct CopyRule {
     pub source: String,
     pub shape: Shape,
+    /// How a copy may differ from the paragraph in whitespace (the task says).
+    pub whitespace: CopyWhitespace,
 }
 
 impl CopyRule {
@@ -93,6 +95,7 @@ impl CopyRule {
         Some(CopyRule {
             source: paragraph.to_string(),
             shape,
+            whitespace: task.copy_whitespace,
         })
     }
 }
@@ -101,7 +104,7 @@ impl CopyRule {
 /// repeating itself) is a whole answer: its length up to the last place the rule let it end.
 /// What follows (half a value, half a separator) is dropped from the answer, not from the reply.
 pub fn whole_answer_len(rule: &CopyRule, text: &str) -> usize {
-    let index = SourceIndex::new(&rule.source);
+    let index = SourceIndex::with_whitespace(&rule.source, rule.whitespace);
     let mut state = AnswerState::new(&rule.shape);
     let mut last = 0;
     for (at, &byte) in text.as_bytes().iter().enumerate() {
@@ -133,7 +136,7 @@ const MANY_CANDIDATES: u32 = 128;
 impl Constraint {
     pub fn new(rule: &CopyRule) -> Constraint {
         Constraint {
-            index: SourceIndex::new(&rule.source),
+            index: SourceIndex::with_whitespace(&rule.source, rule.whitespace),
             state: AnswerState::new(&rule.shape),
             shape: rule.shape.clone(),
             asked: Cell::new(0),
@@ -196,6 +199,7 @@ mod tests {
                 trailing_space: true,
                 ..ValueRules::default()
             }),
+            whitespace: CopyWhitespace::Exact,
         };
         let cut = |text: &'static str| &text[..whole_answer_len(&rule, text)];
         // Trimmed answers (prompted ones) may keep a space the trim takes off.

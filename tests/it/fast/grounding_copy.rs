@@ -6,7 +6,7 @@
 use proptest::prelude::*;
 use retort::llm::grounding::{Constraint, CopyRule};
 use retort::llm::profile::Mode;
-use retort::task::{Registry, Task};
+use retort::task::{CopyWhitespace, Registry, Task};
 
 fn task(name: &str) -> Task {
     Registry::builtin().require(name).unwrap().clone()
@@ -152,6 +152,11 @@ fn write_value(
     }
 }
 
+/// The text with each whitespace run as one space (what `copy_whitespace = "any-run"` allows).
+fn folded(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 fn assert_grounded(task: &Task, paragraph: &str, answer: &str, raw: &str) {
     let extraction = task
         .format
@@ -160,8 +165,12 @@ fn assert_grounded(task: &Task, paragraph: &str, answer: &str, raw: &str) {
     for (field, value) in extraction.values() {
         let missing = task.field(field).and_then(|f| f.missing.as_deref());
         if task.is_verbatim(field) && Some(value.text.as_str()) != missing {
+            let found = match task.copy_whitespace {
+                CopyWhitespace::Exact => paragraph.contains(value.text.as_str()),
+                CopyWhitespace::AnyRun => format!(" {} ", folded(paragraph)).contains(&folded(&value.text)),
+            };
             assert!(
-                paragraph.contains(value.text.as_str()),
+                found,
                 "{field}: {:?} is not in the paragraph (answer {answer:?}, written {raw:?})",
                 value.text
             );
@@ -184,6 +193,27 @@ proptest! {
         let raw = String::from_utf8(out).expect("a copy ends on a whole character");
         let answer = retort::llm::prompt::answer_from_reply(&task, Mode::FewShot, &raw);
         assert_grounded(&task, paragraph, &answer, &raw);
+    }
+
+    #[test]
+    fn under_any_run_values_differ_from_copies_in_whitespace_only(
+        which in 0..PARAGRAPHS.len(),
+        dice in prop::collection::vec(any::<u32>(), 60),
+    ) {
+        let mut task = task("compound");
+        task.copy_whitespace = CopyWhitespace::AnyRun;
+        // The paragraph as a PDF gives it: a line break and a run of spaces inside names.
+        let paragraph = PARAGRAPHS[which].replacen(' ', "\n", 2).replacen(' ', "   ", 1);
+        let rule = CopyRule::for_task(&task, Mode::FewShot, &paragraph, &[]).unwrap();
+        let mut constraint = Constraint::new(&rule);
+        let mut out = Vec::new();
+        let mut vocabulary = vocabulary(&paragraph);
+        vocabulary.extend([b" \n ".to_vec(), b"\t".to_vec()]);
+        write_value(&mut constraint, &mut out, &vocabulary, &mut dice.into_iter(), None);
+        prop_assert!(constraint.allows_end());
+        let raw = String::from_utf8(out).expect("a copy ends on a whole character");
+        let answer = retort::llm::prompt::answer_from_reply(&task, Mode::FewShot, &raw);
+        assert_grounded(&task, &paragraph, &answer, &raw);
     }
 
     #[test]
@@ -234,6 +264,13 @@ fn invented_values_are_refused_where_copies_pass() {
     assert!(constraint.allows(b"Zn(NO3)2 | H2BDC | DMF"));
     assert!(!constraint.allows(b"1-acetyl-5-bromo-7-chloroindoline"));
     assert!(!constraint.allows(b"zno"), "strict grounding copies exactly");
+    assert!(!constraint.allows(b"ZnO  and"), "exact unless the task says any-run");
+    let mut loose = task.clone();
+    loose.copy_whitespace = CopyWhitespace::AnyRun;
+    let rule = CopyRule::for_task(&loose, Mode::FewShot, paragraph, &[]).unwrap();
+    let constraint = Constraint::new(&rule);
+    assert!(constraint.allows(b"ZnO\n and | H2BDC"));
+    assert!(!constraint.allows(b"ZnOand"), "a run of whitespace is not nothing");
     // A stop string may follow a value; the answer may end only after a whole value.
     let fine_tuned = CopyRule::for_task(&task, Mode::FineTuned, paragraph, &["!!!".to_string()]).unwrap();
     let mut constraint = Constraint::new(&fine_tuned);

@@ -101,4 +101,11 @@ async fn a_vllm_lora_module_is_listed_registered_and_asked_for() {
     );
     let line = &common::read_jsonl(&output)[0];
     assert_eq!(line["model"], "chem-100");
+    // Strict grounding (the default) goes to vLLM as a GBNF grammar its xgrammar backend reads:
+    // every compound a copy of the paragraph.
+    let grammar = body["structured_outputs"]["grammar"].as_str().unwrap_or_default();
+    assert!(grammar.starts_with("root ::= "), "{body}");
+    assert!(grammar.contains("\"T\"") && grammar.contains("\"H\""), "{grammar}");
+    assert!(!grammar.contains("\"Z\""), "no letter the paragraph lacks: {grammar}");
+    assert_eq!(line["grounding"], "constrained");
 }

@@ -157,3 +157,88 @@ fn a_real_training_lowers_the_loss_and_changes_the_answers() {
     };
     assert_ne!(answers("smol-ft"), answers(&profile));
 }
+
+/// Whether a process of group `group` still runs (a zombie does not count).
+fn group_alive(group: u32) -> bool {
+    std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            return false;
+        };
+        // pid (comm) state ppid pgrp …: the fields after the command's closing parenthesis.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map_or("", |(_, rest)| rest)
+            .split_whitespace()
+            .collect();
+        fields.len() > 2 && fields[0] != "Z" && fields[2] == group.to_string()
+    })
+}
+
+/// Slow: a real training cancelled after its first step stops at once (the trainer exits on
+/// SIGTERM instead of training on) and is recorded as cancelled.
+#[test]
+fn a_real_training_cancelled_mid_way_stops() {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    models(root, &common::test_gguf());
+    common::import(root, "compound", "chemsci2024/compound/train_10.csv");
+    let mut start = common::retort_in(root);
+    start.args([
+        "train",
+        "start",
+        "--backend",
+        "local",
+        "--task",
+        "compound",
+        "--base-profile",
+        "smol",
+        "--yes",
+        "--size",
+        "10",
+        "--epochs",
+        "50",
+    ]);
+    let mut following = start
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(900);
+    let run = loop {
+        let stepped = std::fs::read_dir(root.join("data/runs"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .find(|run| std::fs::read_to_string(run.join("metrics.jsonl")).is_ok_and(|m| m.contains("\"loss\"")));
+        if let Some(run) = stepped {
+            break run;
+        }
+        assert!(Instant::now() < deadline, "no training step within 15 minutes");
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    let group: u32 = std::fs::read_to_string(run.join("pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(group_alive(group), "the trainer is training");
+    let id = run.file_name().unwrap().to_string_lossy().into_owned();
+    let cancelled = common::retort_in(root).args(["train", "cancel", &id]).output().unwrap();
+    assert!(
+        cancelled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cancelled.stderr)
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while group_alive(group) {
+        assert!(Instant::now() < deadline, "the trainer still runs 30 s after cancel");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let _ = following.kill();
+    let _ = following.wait();
+    let recorded: Json = serde_json::from_str(&std::fs::read_to_string(run.join("run.json")).unwrap()).unwrap();
+    assert_eq!(recorded["status"], "cancelled");
+    assert!(!root.join("data/models/adapters").exists(), "nothing registered");
+}
