@@ -253,7 +253,9 @@ pub fn cancel(data: &Path, run: &mut Run) -> Result<(), CommandError> {
         // The group may be gone already; that is a cancel too.
         at.host
             .sh(&format!(
-                "kill -TERM -- -{pid} 2>/dev/null || kill -TERM {pid} 2>/dev/null; true"
+                // `-s TERM --`: the form every sh takes (dash, Debian's sh, refuses `kill -TERM
+                // -- -PID` and the fallback then stopped only the shell, not the trainer).
+                "kill -s TERM -- -{pid} 2>/dev/null || kill -s TERM {pid} 2>/dev/null; true"
             ))
             .map_err(CommandError::Host)?;
     }

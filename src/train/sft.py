@@ -49,6 +49,9 @@ def examples(path):
 
 
 def main():
+    # The Trainer's logged dicts go to stdout, which Python block-buffers into train.log: each
+    # step's loss would reach Retort kilobytes late. One line, one write.
+    sys.stdout.reconfigure(line_buffering=True)
     with open(sys.argv[1], encoding="utf-8") as f:
         config = json.load(f)
     import torch
@@ -105,7 +108,9 @@ def main():
     )
     # `retort train cancel` sends SIGTERM to the run's process group: stop at once, whatever
     # handler a library installed meanwhile (one that only saves a checkpoint would keep going).
-    signal.signal(signal.SIGTERM, lambda number, frame: os._exit(128 + number))
+    # The default action, not a Python handler: a handler runs only between bytecodes, and one
+    # backward pass on a busy CPU is a single call of a minute or more.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     trainer.train()
     trainer.model.save_pretrained(config["output_dir"], safe_serialization=True)
     print(f"retort: adapter saved in {config['output_dir']}", flush=True)

@@ -158,18 +158,68 @@ fn on_paste(state: &mut State, text: &str) -> Vec<Effect> {
     Vec::new()
 }
 
-/// A command goes to the innermost handler that gives it a meaning: the field editor (when it
-/// has the keys), the review queue (when one is open), the correction, then the workbench.
+/// One handler of the chain: when it is asked at all, whether it gives a command a meaning now
+/// (`can`), and doing it (`handle`). `None` from either passes the command on.
+struct Handler {
+    asked: fn(&State) -> bool,
+    can: fn(&State, Command) -> Option<bool>,
+    handle: fn(&mut State, Command) -> Option<Vec<Effect>>,
+}
+
+fn always(_: &State) -> bool {
+    true
+}
+
+fn editing_fields(state: &State) -> bool {
+    state.focus == Pane::Form
+}
+
+/// The chain, innermost first: choosing a value's words and the field editor (when it has the
+/// keys), finding in the source, the outline, the review queue, the correction; what none of
+/// them takes is the workbench's own (`on_command`'s match). `on_command` and `available` both
+/// walk it, so the hint bar offers exactly what a key would do.
+const CHAIN: [Handler; 6] = [
+    Handler {
+        asked: editing_fields,
+        can: select::can,
+        handle: select::handle,
+    },
+    Handler {
+        asked: editing_fields,
+        can: form::can,
+        handle: form::handle,
+    },
+    Handler {
+        asked: always,
+        can: super::find::can,
+        handle: super::find::handle,
+    },
+    Handler {
+        asked: always,
+        can: super::outline::can,
+        handle: super::outline::handle,
+    },
+    Handler {
+        asked: always,
+        can: review::can,
+        handle: review::handle,
+    },
+    Handler {
+        asked: always,
+        can: correction::can,
+        handle: correction::handle,
+    },
+];
+
+/// A command goes to the innermost handler of `CHAIN` that gives it a meaning, then to the
+/// workbench.
 fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
-    let handled = (state.focus == Pane::Form)
-        .then(|| select::handle(state, command).or_else(|| form::handle(state, command)))
-        .flatten()
-        .or_else(|| super::find::handle(state, command))
-        .or_else(|| super::outline::handle(state, command))
-        .or_else(|| review::handle(state, command))
-        .or_else(|| correction::handle(state, command));
-    if let Some(effects) = handled {
-        return effects;
+    for handler in &CHAIN {
+        if (handler.asked)(state)
+            && let Some(effects) = (handler.handle)(state, command)
+        {
+            return effects;
+        }
     }
     use navigate::*;
     match command {
@@ -243,16 +293,13 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
     }
 }
 
-/// Whether `command` would do something now, asked of the same handlers in the same order as
-/// `on_command` gives it to them (the hint bar shows only these).
+/// Whether `command` would do something now, asked of `CHAIN` as `on_command` walks it (the
+/// hint bar shows only these).
 pub fn available(state: &State, command: Command) -> bool {
-    let from_handlers = (state.focus == Pane::Form)
-        .then(|| select::can(state, command).or_else(|| form::can(state, command)))
-        .flatten()
-        .or_else(|| super::find::can(state, command))
-        .or_else(|| super::outline::can(state, command))
-        .or_else(|| review::can(state, command))
-        .or_else(|| correction::can(state, command));
+    let from_handlers = CHAIN
+        .iter()
+        .filter(|handler| (handler.asked)(state))
+        .find_map(|handler| (handler.can)(state, command));
     if let Some(can) = from_handlers {
         return can;
     }
@@ -286,7 +333,8 @@ pub fn available(state: &State, command: Command) -> bool {
 /// other than the main model: what `R` compares prompt-only with when nothing is chosen.
 fn fine_tuned_for_task(state: &State) -> Option<usize> {
     let task = &state.task().name;
-    state.profiles.iter().enumerate().position(|(i, p)| {
+    (0..state.profiles.len()).find(|&i| {
+        let p = &state.profiles[i];
         i != state.model && p.mode == crate::llm::profile::Mode::FineTuned && p.task.as_ref() == Some(task)
     })
 }
