@@ -18,7 +18,8 @@ fn models(root: &Path, gguf: &Path) {
     );
 }
 
-fn train(root: &Path, extra: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+/// `retort train start --backend local` of the compound task on "smol", with `extra`.
+fn train_command(root: &Path, extra: &[&str]) -> std::process::Command {
     let mut command = common::retort_in(root);
     command.args([
         "train",
@@ -32,6 +33,11 @@ fn train(root: &Path, extra: &[&str], env: &[(&str, &str)]) -> std::process::Out
         "--yes",
     ]);
     command.args(extra);
+    command
+}
+
+fn train(root: &Path, extra: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut command = train_command(root, extra);
     for (k, v) in env {
         command.env(k, v);
     }
@@ -183,23 +189,7 @@ fn a_real_training_cancelled_mid_way_stops() {
     let root = dir.path();
     models(root, &common::test_gguf());
     common::import(root, "compound", "chemsci2024/compound/train_10.csv");
-    let mut start = common::retort_in(root);
-    start.args([
-        "train",
-        "start",
-        "--backend",
-        "local",
-        "--task",
-        "compound",
-        "--base-profile",
-        "smol",
-        "--yes",
-        "--size",
-        "10",
-        "--epochs",
-        "50",
-    ]);
-    let mut following = start
+    let mut following = train_command(root, &["--size", "10", "--epochs", "50"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
