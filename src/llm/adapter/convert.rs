@@ -8,9 +8,10 @@ use super::gguf::{self, Header, Tensor};
 use super::peft::{Pair, PeftAdapter};
 use std::path::Path;
 
-/// Architectures whose module names are mapped here (Llama, Mistral — converted as `llama` —
-/// and Qwen 2 / 3).
-const SUPPORTED: &[&str] = &["llama", "qwen2", "qwen3"];
+/// Architectures whose module names are mapped here: Llama, Mistral (converted as `llama`),
+/// Qwen 2 / 3 and Gemma 1-3 (the same projection names; only Llama's query and key rows are
+/// reordered).
+const SUPPORTED: &[&str] = &["llama", "qwen2", "qwen3", "gemma", "gemma2", "gemma3"];
 
 /// What a conversion wrote.
 #[derive(Debug, Clone, PartialEq)]
