@@ -358,7 +358,15 @@ fn two_adapters_apply_as_the_sum_of_their_updates() {
     let y = run(&engines, &profile(&base, Some((&adapters[1], 1.0))));
     let both = run(&engines, &with(&[1.0, 1.0]));
     assert_eq!(both.adapters, vec!["a7.gguf ×1".to_string(), "a11.gguf ×1".to_string()]);
-    assert!((first(&both) - first(&x)).abs() > 0.05 && (first(&both) - first(&y)).abs() > 0.05);
+    // Each adapter moves the answer: the pair differs from either alone by far more than the
+    // 1e-3 a zero scale is held to below (F16 adapters, as llama.cpp's converter writes them).
+    assert!(
+        (first(&both) - first(&x)).abs() > 0.02 && (first(&both) - first(&y)).abs() > 0.02,
+        "both {}, x {}, y {}",
+        first(&both),
+        first(&x),
+        first(&y)
+    );
     let x_only = run(&engines, &with(&[1.0, 0.0]));
     assert!(
         (first(&x_only) - first(&x)).abs() < 1e-3,
