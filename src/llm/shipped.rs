@@ -4,8 +4,6 @@
 //! model when it is fetched, so that the profile naming them works with nothing to set up.
 
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// One shipped adapter: its file under `<data>/models` and what it was trained on.
@@ -56,7 +54,7 @@ pub fn install(models_dir: &Path, progress: &dyn Fn(&str)) -> Result<Vec<PathBuf
         if !base.exists() || target.exists() {
             continue;
         }
-        if sha256_of(&base)? != manifest.base.sha256 {
+        if super::download::file_sha256(&base).map_err(|e| e.to_string())? != manifest.base.sha256 {
             progress(&format!(
                 "{} is not the file the shipped {} adapter was trained on (SHA-256 {}); the adapter is not installed",
                 base.display(),
@@ -75,23 +73,7 @@ pub fn install(models_dir: &Path, progress: &dyn Fn(&str)) -> Result<Vec<PathBuf
     Ok(written)
 }
 
-/// A file's SHA-256 in lowercase hex.
-pub fn sha256_of(path: &Path) -> Result<String, String> {
-    let mut file = std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 20];
-    loop {
-        let read = file
-            .read(&mut buffer)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        if read == 0 {
-            break;
-        }
-        hasher.update(&buffer[..read]);
-    }
-    Ok(hex(&hasher.finalize()))
-}
-
+#[cfg(test)]
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -99,6 +81,7 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::{Digest, Sha256};
 
     #[test]
     fn every_manifest_reads_and_names_its_adapter_bytes() {
