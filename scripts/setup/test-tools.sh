@@ -5,6 +5,8 @@
 #   tmux         (tests/tmux_e2e.rs, tests/review_e2e.rs drive the real terminal UI)
 #   ninja, cmake (../shared/scripts/llama-server.sh builds the test server with them)
 #   Python `datasets` (tests/it/slow/export_styles.rs loads every export style as trainers do)
+#   pandas, seqeval, textdistance, nltk, pinned (tests/it/slow/notebook_figures.rs runs the Chem.
+#                Sci. notebooks' evaluation), in their own directory, named by RETORT_NOTEBOOK_PYTHONPATH
 # qemu and tmux come from Debian's package registry: `apt-get download` with apt's lists kept in
 # the cache (so no root), unpacked with `dpkg-deb -x` into $retort_cache/debian.
 # shellcheck source=build-tools.sh
@@ -101,6 +103,14 @@ setup_python_datasets() {
   export PYTHONPATH="$python_dir${PYTHONPATH:+:$PYTHONPATH}"
 }
 
+# The versions tests/fixtures/chemsci/expected.json was computed with.
+setup_python_notebooks() {
+  local dir="$retort_cache/python-notebooks-1"
+  pip_into "$dir" "pandas, seqeval, textdistance and nltk (python3 -m pip install --user ...)" \
+    pandas==3.1.1 numpy==2.4.6 seqeval==1.2.2 scikit-learn==1.9.1 textdistance==4.6.3 nltk==3.10.4
+  export RETORT_NOTEBOOK_PYTHONPATH="$dir"
+}
+
 setup_server_build_tools() {
   command -v ninja >/dev/null 2>&1 && command -v cmake >/dev/null 2>&1 && return
   install_build_tools "cmake and ninja (apt-get install cmake ninja-build)"
@@ -114,5 +124,6 @@ setup_test_tools() {
   setup_curl
   setup_server_build_tools
   setup_python_datasets
+  setup_python_notebooks
   say "test tools: qemu-x86_64 $(command -v qemu-x86_64), tmux $(command -v tmux), cmake $(command -v cmake), ninja $(command -v ninja)"
 }

@@ -41,6 +41,7 @@ mod fast {
 }
 
 mod slow {
+    mod adapter_vs_llama_cpp;
     mod adapters;
     mod adapters_server;
     mod cpu_compat;
@@ -49,6 +50,7 @@ mod slow {
     mod extract_corpus;
     mod llama_server;
     mod models_fetch;
+    mod notebook_figures;
     mod review_e2e;
     mod shipped_adapter;
     mod terminal_e2e;

@@ -1,13 +1,17 @@
 //! The Chem. Sci. measures against the paper's own evaluation notebooks. The repository ships no
 //! recorded predictions, so `tests/fixtures/chemsci/` holds predictions made by perturbing gold
-//! answers (`make_fixtures.py`); the expected figures are what the paper's notebooks
+//! answers (`make_fixtures.py`); `expected.json` holds every figure the notebooks
 //! (`evaluate_for_paragraph2compound`, `evaluate_Paragraph2Role`, `evaluate_llms_paragraph2MOFInfo_all`,
-//! `evaluate_llms_Paragraph2NMR`, `evaluate_for_paragraph2action`) print on those files with
-//! pandas, seqeval, textdistance and nltk.
+//! `evaluate_llms_Paragraph2NMR`, `evaluate_for_paragraph2action`) print on those files, as
+//! `notebook_figures.py` computes them their way with pandas, seqeval, textdistance and nltk
+//! (`slow::notebook_figures` runs it and holds the file to its output). Each task's report must
+//! hold every figure and count of the file, to 1e-12; the tests below also pin a few by hand, so
+//! that a file regenerated wrongly is noticed too.
 
 use crate::common;
 
 use retort::eval::Report;
+use serde_json::Value;
 use std::path::PathBuf;
 
 fn fixture(name: &str) -> PathBuf {
@@ -16,8 +20,25 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// Retort's report of `task` on the fixtures, checked against every figure of `expected.json`.
 fn run(task: &str, gold: Option<&str>, pred: &str) -> Report {
-    common::eval_report(task, gold.map(fixture), vec![fixture(pred)])
+    let report = common::eval_report(task, gold.map(fixture), vec![fixture(pred)]);
+    let expected: Value = serde_json::from_str(&std::fs::read_to_string(fixture("expected.json")).unwrap()).unwrap();
+    let expected = &expected[task];
+    let mut figures = 0;
+    for (table, rows) in expected["tables"].as_object().unwrap() {
+        for (row, columns) in rows.as_object().unwrap() {
+            for (column, value) in columns.as_object().unwrap() {
+                same(&report, table, row, column, value.as_f64().unwrap());
+                figures += 1;
+            }
+        }
+    }
+    assert!(figures > 0, "expected.json has no figure for {task}");
+    for (name, count) in expected["counts"].as_object().unwrap() {
+        assert_eq!(report.count(name), count.as_u64().map(|c| c as usize), "{task}: {name}");
+    }
+    report
 }
 
 fn same(report: &Report, table: &str, row: &str, column: &str, expected: f64) {

@@ -215,3 +215,59 @@ fn concurrent_imports_into_one_store_lose_and_tear_nothing() {
     assert!(warnings.is_empty(), "{warnings:?}");
     assert_eq!(examples.len(), 800);
 }
+
+/// An import waits for the store file's lock: while this process holds it (as a second Retort
+/// appending would), `retort import` is seen waiting on it in /proc/locks and has written
+/// nothing; the line this process then writes without its line break is completed, and every
+/// example arrives. An import that did not take the lock would finish while the lock is held.
+#[test]
+fn an_import_waits_for_the_store_lock_held_by_another_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let gold = dir.path().join("gold.jsonl");
+    let lines: Vec<String> = (0..50)
+        .map(|i| serde_json::json!({"id": format!("g{i}"), "text": format!("Ethanol ({i} mL) was added."), "answer": "Ethanol"}).to_string())
+        .collect();
+    std::fs::write(&gold, lines.join("\n") + "\n").unwrap();
+    let store = Store::new(dir.path().join("data/examples"));
+    std::fs::create_dir_all(dir.path().join("data/examples")).unwrap();
+    let mut held = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(store.path("compound"))
+        .unwrap();
+    held.lock().unwrap();
+    let mut child = common::retort_in(dir.path())
+        .args(["import", "--task", "compound"])
+        .arg(&gold)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let waiting = format!(" {} ", child.id());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the import finished while the store was locked"
+        );
+        let locks = std::fs::read_to_string("/proc/locks").unwrap();
+        // A blocked request is listed with "->" before its kind.
+        if locks.lines().any(|l| l.contains("-> FLOCK") && l.contains(&waiting)) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the import never waited on the lock:\n{locks}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(std::fs::metadata(store.path("compound")).unwrap().len(), 0);
+    let mine = example("compound", "Water (5 mL) was added.", "Water");
+    write!(held, "{}", serde_json::to_string(&mine).unwrap()).unwrap();
+    held.unlock().unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (examples, warnings) = store.read("compound").unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(examples.len(), 51);
+    assert_eq!(examples[0].id, mine.id);
+}
