@@ -33,9 +33,10 @@ pub fn apply(body: &mut Json, dialect: Dialect, task_name: &str, schema: &Json) 
     true
 }
 
-/// Adds a GBNF grammar (strict grounding's copy rule) in the profile's dialect: llama.cpp's
-/// `grammar`, vLLM's `structured_outputs: {grammar}` (xgrammar reads GBNF). Returns whether the
-/// dialect can carry one; OpenAI's and Ollama's cannot.
+/// Adds a GBNF grammar (strict grounding's copy rule, with the schema inside it for JSON tasks)
+/// in the profile's dialect, in place of the schema: llama.cpp's `grammar` (its server refuses a
+/// request with both), vLLM's `structured_outputs: {grammar}` (xgrammar reads GBNF). Returns
+/// whether the dialect can carry one; OpenAI's and Ollama's cannot.
 pub fn apply_grammar(body: &mut Json, dialect: Dialect, grammar: String) -> bool {
     if !carries_grammar(dialect) {
         return false;
@@ -43,6 +44,7 @@ pub fn apply_grammar(body: &mut Json, dialect: Dialect, grammar: String) -> bool
     let Some(map) = body.as_object_mut() else { return false };
     match dialect {
         Dialect::LlamaCpp => {
+            map.remove("json_schema");
             map.insert("grammar".into(), Json::String(grammar));
         }
         Dialect::Vllm => {

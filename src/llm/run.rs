@@ -263,7 +263,7 @@ async fn call_http(
     let schema_sent = schema.is_some_and(|s| dialect::apply(&mut extra, profile.structured, &request.task.name, s));
     if dialect::carries_grammar(profile.structured)
         && let Some(rule) = copy_rule(request, &built.stop)
-        && let Some(grammar) = super::grounding::gbnf::grammar(&rule.shape, &rule.source, rule.whitespace)
+        && let Some(grammar) = super::grounding::gbnf::grammar(&rule.shape, schema, &rule.source, rule.whitespace)
         && dialect::apply_grammar(&mut extra, profile.structured, grammar)
     {
         run.grounding = GroundingUsed::Constrained;

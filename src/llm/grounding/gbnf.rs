@@ -5,14 +5,24 @@
 
 use super::answer::Shape;
 use super::index::{ROOT, SourceIndex, State};
+use super::value::ValueRules;
 use crate::task::CopyWhitespace;
+use serde_json::Value as Json;
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt::Write;
 
-/// The grammar for a delimited answer about `source`, or `None` for shapes a grammar is not
-/// made for here (JSON goes to servers as its schema; its values are checked afterwards).
-pub fn grammar(shape: &Shape, source: &str, whitespace: CopyWhitespace) -> Option<String> {
-    let Shape::Delimited(rules) = shape else { return None };
+/// The grammar for an answer about `source` in `shape`: a delimited answer's one value, or the
+/// task's JSON Schema (`schema`) with its verbatim strings held to copies. `None` where no
+/// grammar is made here (JSON without a schema, or with parts `json` does not write): the
+/// values are then checked afterwards.
+pub fn grammar(shape: &Shape, schema: Option<&Json>, source: &str, whitespace: CopyWhitespace) -> Option<String> {
+    match shape {
+        Shape::Delimited(rules) => Some(delimited(rules, source, whitespace)),
+        Shape::Json(fields) => super::json_gbnf::grammar(schema?, fields, source, whitespace),
+    }
+}
+
+fn delimited(rules: &ValueRules, source: &str, whitespace: CopyWhitespace) -> String {
     let index = SourceIndex::with_whitespace(source, whitespace);
     let mut out = String::new();
     let value = "s0";
@@ -24,23 +34,27 @@ pub fn grammar(shape: &Shape, source: &str, whitespace: CopyWhitespace) -> Optio
             let _ = writeln!(out, "root ::= {value}");
         }
     }
-    write_states(&index, &mut out);
-    Some(out)
+    write_states(&index, Writing::Plain, &mut out);
+    out
 }
 
-/// One rule per reachable state between characters: `sN ::= ("a" sM | "b")?`.
-fn write_states(index: &SourceIndex, out: &mut String) {
+/// Where the copied characters are written: as they are, or inside a JSON string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Writing {
+    Plain,
+    JsonString,
+}
+
+/// One rule per reachable state between characters: `sN ::= ("a" sM | "b")?`. Rule `s0` is a
+/// whole copy (possibly empty).
+pub(super) fn write_states(index: &SourceIndex, writing: Writing, out: &mut String) {
     let mut names: BTreeMap<State, usize> = BTreeMap::from([(ROOT, 0)]);
     let mut queue = VecDeque::from([ROOT]);
     while let Some(state) = queue.pop_front() {
         let mut alternatives = Vec::new();
         for (c, to) in char_steps(index, state) {
             let ends = index.transitions(to).is_empty();
-            // Under `any-run`, the paragraph's one space is any run of whitespace written.
-            let written = match c {
-                ' ' if index.any_run() => "[ \\t\\n\\r]+".to_string(),
-                _ => literal(&c.to_string()),
-            };
+            let written = written(c, index.any_run(), writing);
             if ends {
                 alternatives.push(written);
                 continue;
@@ -59,6 +73,37 @@ fn write_states(index: &SourceIndex, out: &mut String) {
             let _ = writeln!(out, "s{name} ::= ({})?", alternatives.join(" | "));
         }
     }
+}
+
+/// How the paragraph's character `c` may be written. Under `any-run` the paragraph's one space
+/// is any run of whitespace. Inside a JSON string a quote, a backslash and control characters
+/// are escaped, and a character past ASCII may also be its `\uXXXX` escape (Python's
+/// `ensure_ascii`).
+fn written(c: char, any_run: bool, writing: Writing) -> String {
+    match (writing, c) {
+        (Writing::Plain, ' ') if any_run => "[ \\t\\n\\r]+".to_string(),
+        (Writing::Plain, _) => literal(&c.to_string()),
+        (Writing::JsonString, ' ') if any_run => r#"(" " | "\\t" | "\\n" | "\\r")+"#.to_string(),
+        (Writing::JsonString, _) => {
+            let escaped = json_escaped(&c.to_string());
+            if c.is_ascii() {
+                return literal(&escaped);
+            }
+            let mut units = [0u16; 2];
+            let code: String = c
+                .encode_utf16(&mut units)
+                .iter()
+                .map(|u| format!("\\u{u:04x}"))
+                .collect();
+            format!("({} | {})", literal(&escaped), literal(&code))
+        }
+    }
+}
+
+/// `text` as it is written between a JSON string's quotes.
+pub(super) fn json_escaped(text: &str) -> String {
+    let quoted = serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into());
+    quoted[1..quoted.len() - 1].to_string()
 }
 
 /// The characters that may follow `state`, with the state after each: every path of bytes
@@ -96,7 +141,7 @@ fn char_steps(index: &SourceIndex, state: State) -> Vec<(char, State)> {
 }
 
 /// A GBNF string literal: printable ASCII as itself, everything else as a `\U` escape.
-fn literal(text: &str) -> String {
+pub(super) fn literal(text: &str) -> String {
     let mut out = String::from("\"");
     for c in text.chars() {
         match c {
@@ -125,7 +170,7 @@ mod tests {
             separator: Some(" | ".into()),
             ..ValueRules::default()
         });
-        let grammar = grammar(&shape, "aé\"b", CopyWhitespace::Exact).unwrap();
+        let grammar = grammar(&shape, None, "aé\"b", CopyWhitespace::Exact).unwrap();
         assert!(grammar.starts_with("root ::= s0 (\" | \" s0)*\n"), "{grammar}");
         // é is one character of two bytes: its transition is one literal.
         assert!(grammar.contains("\"\\U000000E9\" s"), "{grammar}");
@@ -137,19 +182,19 @@ mod tests {
     }
 
     #[test]
-    fn json_goes_as_its_schema() {
-        assert!(grammar(&Shape::Json(Vec::new()), "x", CopyWhitespace::Exact).is_none());
+    fn json_without_a_schema_goes_without_a_grammar() {
+        assert!(grammar(&Shape::Json(Vec::new()), None, "x", CopyWhitespace::Exact).is_none());
     }
 
     #[test]
     fn under_any_run_a_space_is_any_run_of_whitespace() {
         let shape = Shape::Delimited(ValueRules::default());
-        let folded = grammar(&shape, "a \n b", CopyWhitespace::AnyRun).unwrap();
+        let folded = grammar(&shape, None, "a \n b", CopyWhitespace::AnyRun).unwrap();
         assert!(
             folded.contains("\"a\" s") && folded.contains("[ \\t\\n\\r]+ s"),
             "{folded}"
         );
-        let exact = grammar(&shape, "a \n b", CopyWhitespace::Exact).unwrap();
+        let exact = grammar(&shape, None, "a \n b", CopyWhitespace::Exact).unwrap();
         assert!(!exact.contains("[ \\t"), "{exact}");
     }
 }

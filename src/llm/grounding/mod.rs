@@ -3,11 +3,13 @@
 //! fields are left alone. The paragraph's substrings are a suffix automaton (`index`), a value
 //! is checked byte by byte (`value`), the answer's format says which bytes are values
 //! (`answer`). The embedded engine filters its candidate tokens with a [`Constraint`]; llama.cpp
-//! servers get the same rule as a grammar (`gbnf`).
+//! servers get the same rule as a grammar (`gbnf`; for JSON tasks, joined with the task's schema
+//! by `json_gbnf`).
 
 mod answer;
 pub mod gbnf;
 mod index;
+mod json_gbnf;
 mod value;
 
 pub use answer::{FieldRules, Shape};

@@ -280,29 +280,36 @@ async fn a_server_that_ignores_the_schema_is_caught() {
     let server = MockServer::start().await;
     // Asked for the NMR object, the server answers with a list anyway.
     Mock::given(method("POST"))
-        .and(wiremock::matchers::body_partial_json(
-            serde_json::json!({"json_schema": {"type": "object"}}),
-        ))
         .respond_with(ResponseTemplate::new(200).set_body_json(chat_json("[\"not\", \"an object\"]")))
         .mount(&server)
         .await;
     let registry = Registry::builtin();
     let task = registry.get("nmr").unwrap();
-    let toml = format!(
-        "[[model]]\nname = \"t\"\nengine = \"openai\"\nbase_url = \"{}/v1\"\nmodel = \"m\"\nmode = \"zero-shot\"\nstructured = \"llama-cpp\"\n",
-        server.uri()
-    );
-    let profile = parse(&toml).unwrap().remove(0);
-    let request = RunRequest::new(task, &profile, "1H NMR (CDCl3, 400 MHz)");
-    let run = execute(&retort::llm::Engines::new(), &request, None, &CancellationToken::new()).await;
-    assert!(
-        matches!(&run.validation, Validation::Violated(_)),
-        "{:?}",
-        run.validation
-    );
-    assert!(run.parse_error.is_some(), "a list is not the NMR object");
-    assert_eq!(run.raw_reply, "[\"not\", \"an object\"]");
-    assert_eq!(run.mode, Mode::ZeroShot);
+    // With grounding off the schema goes as `json_schema`; strict sends one grammar holding the
+    // schema and the copy rule instead. The reply is checked against the schema either way.
+    for (grounding, sent) in [("off", "json_schema"), ("strict", "grammar")] {
+        let toml = format!(
+            "[[model]]\nname = \"t\"\nengine = \"openai\"\nbase_url = \"{}/v1\"\nmodel = \"m\"\nmode = \"zero-shot\"\nstructured = \"llama-cpp\"\ngrounding = \"{grounding}\"\n",
+            server.uri()
+        );
+        let profile = parse(&toml).unwrap().remove(0);
+        let request = RunRequest::new(task, &profile, "1H NMR (CDCl3, 400 MHz)");
+        let run = execute(&retort::llm::Engines::new(), &request, None, &CancellationToken::new()).await;
+        let other = if sent == "grammar" { "json_schema" } else { "grammar" };
+        assert!(
+            run.request.get(sent).is_some() && run.request.get(other).is_none(),
+            "{}",
+            run.request
+        );
+        assert!(
+            matches!(&run.validation, Validation::Violated(_)),
+            "{grounding}: {:?}",
+            run.validation
+        );
+        assert!(run.parse_error.is_some(), "a list is not the NMR object");
+        assert_eq!(run.raw_reply, "[\"not\", \"an object\"]");
+        assert_eq!(run.mode, Mode::ZeroShot);
+    }
 }
 
 #[tokio::test]

@@ -87,7 +87,7 @@ fn real_llama_server() {
             "[[model]]\nname = \"smol\"\nengine = \"openai\"\nbase_url = \"{}\"\nmodel = \"\"\nmode = \"zero-shot\"\nstructured = \"llama-cpp\"\nmax_tokens = 600\n",
             server.url
         );
-        let profile = parse(&toml).unwrap().remove(0);
+        let profile = parse(&format!("{toml}grounding = \"off\"\n")).unwrap().remove(0);
         let paragraph = "The ZnO films were doped with Al (1H NMR, CDCl3, 400 MHz).";
         let request = RunRequest { stream: true, ..RunRequest::new(registry.get("nmr").unwrap(), &profile, paragraph) };
         let run = execute(&retort::llm::Engines::new(), &request, None, &cancel).await;
@@ -96,6 +96,24 @@ fn real_llama_server() {
         assert!(run.extraction.is_some(), "{:?}", run.parse_error);
         assert!(run.request.get("json_schema").is_some());
         assert!(!run.model.is_empty(), "the empty model id was resolved from /v1/models");
+
+        // Strict grounding on a JSON task: one grammar holds the schema and the copy rule (the
+        // server refuses a schema and a grammar together), and every string value written
+        // whole is made of copies of the paragraph (pieces joined by the field's ", ").
+        let strict = parse(&toml).unwrap().remove(0);
+        let request = RunRequest::new(registry.get("nmr").unwrap(), &strict, paragraph);
+        let run = execute(&retort::llm::Engines::new(), &request, None, &cancel).await;
+        assert_eq!(run.error, None);
+        assert_eq!(run.grounding, retort::llm::grounding::GroundingUsed::Constrained);
+        assert!(run.request.get("json_schema").is_none(), "{}", run.request);
+        assert!(run.request["grammar"].as_str().is_some_and(|g| g.contains(r#""\"IUPAC\"""#)));
+        let values = whole_string_values(&run.raw_reply);
+        assert!(!values.is_empty(), "{}", run.raw_reply);
+        for value in &values {
+            for piece in value.split(", ") {
+                assert!(paragraph.contains(piece), "{piece:?} of {value:?} ({})", run.raw_reply);
+            }
+        }
 
         // Strict grounding on a llama.cpp server: the copy rule goes as a grammar, and every
         // value written whole is a copy of the paragraph.
@@ -114,6 +132,26 @@ fn real_llama_server() {
     });
 
     extract_batch_and_evaluate(&server.url);
+}
+
+/// The string values (after a `:`) a JSON reply wrote up to their closing quote, decoded.
+fn whole_string_values(reply: &str) -> Vec<String> {
+    let mut values = Vec::new();
+    let mut rest = reply;
+    while let Some(colon) = rest.find(':') {
+        rest = rest[colon + 1..].trim_start();
+        let Some(body) = rest.strip_prefix('"') else { continue };
+        let mut escaped = false;
+        let end = body.char_indices().find(|&(_, c)| {
+            let closes = c == '"' && !escaped;
+            escaped = c == '\\' && !escaped;
+            closes
+        });
+        let Some((end, _)) = end else { break };
+        values.push(serde_json::from_str(&rest[..end + 2]).unwrap());
+        rest = &body[end + 1..];
+    }
+    values
 }
 
 /// `retort extract` over the bundled compound samples, then `retort eval` on its output.
