@@ -4,13 +4,18 @@
 # held-out paragraphs of test_1000.csv) with the small base model prompt-only and, when SIZE > 0,
 # a model fine-tuned here on SIZE examples (Retort's own trainer); and on one NERRE task
 # (general-materials, the first $NERRE abstracts of fold 0's held-out set) prompt-only.
-# Usage: scripts/bench-grounding.sh [TEST] [SIZE] [NERRE]   (default 50, 100 and 10)
+# With SERVER (an OpenAI-compatible llama.cpp server's /v1 URL, e.g. one started by
+# ../shared/scripts/llama-server.sh), both tasks run again against it, one request at a time: strict
+# grounding then sends the copy rule as a grammar (for general-materials, the schema and the copy
+# rule in one grammar), off sends the schema alone.
+# Usage: scripts/bench-grounding.sh [TEST] [SIZE] [NERRE] [SERVER]   (default 50, 100, 10, none)
 # Timings are for the machine it runs on: say its CPU with them (README, "Grounded by construction").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 test_count="${1:-50}"
 size="${2:-100}"
 nerre_count="${3:-10}"
+server="${4:-}"
 data=../shared/data
 # shellcheck source=bench-base.sh
 . scripts/bench-base.sh
@@ -21,11 +26,11 @@ lines = open(sys.argv[1]).read().splitlines()[: int(sys.argv[3])]
 open(sys.argv[2], "w").write("\n".join(lines) + "\n")
 PY
 
-# measure TASK PROFILE GROUNDING INPUT COUNT: one row of the table.
+# measure TASK PROFILE GROUNDING INPUT COUNT [EXTRACT FLAGS…]: one row of the table.
 measure() {
   local task=$1 profile=$2 grounding=$3 input=$4 count=$5 name="$1-$2-$3" start=$SECONDS
   "$bin" extract --task "$task" --model "$profile" --grounding "$grounding" --input "$input" \
-    --output "$work/$name.jsonl" 2>"$work/$name.log" || true
+    --output "$work/$name.jsonl" "${@:6}" 2>"$work/$name.log" || true
   local seconds=$((SECONDS - start)) f1 share
   f1=$("$bin" eval --task "$task" --gold "$input" --pred "$work/$name.jsonl" --format json 2>/dev/null |
     python3 -c "$(cat <<'PY'
@@ -74,5 +79,21 @@ if [ "$size" -gt 0 ]; then
 fi
 if [ -s "$work/nerre.jsonl" ]; then
   for g in strict off; do measure general-materials base "$g" "$work/nerre.jsonl" "$nerre_count"; done
+fi
+if [ -n "$server" ]; then
+  cat >>"$RETORT_CONFIG_DIR/models.toml" <<TOML
+[[model]]
+name = "server"
+engine = "openai"
+base_url = "$server"
+model = ""
+mode = "few-shot"
+structured = "llama-cpp"
+max_tokens = 256
+TOML
+  for g in strict off; do measure compound server "$g" "$work/test.csv" "$test_count" --concurrency 1; done
+  if [ -s "$work/nerre.jsonl" ]; then
+    for g in strict off; do measure general-materials server "$g" "$work/nerre.jsonl" "$nerre_count" --concurrency 1; done
+  fi
 fi
 echo "files: $work"

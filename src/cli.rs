@@ -38,10 +38,11 @@ pub enum Command {
     Export(ExportArgs),
     /// Load gold examples from the papers' files into a task's saved examples.
     Import(ImportArgs),
-    /// Read papers and patents (JATS XML, USPTO patent XML, text and Markdown; files or whole
-    /// directories) into JSONL, one line per block with its document, kind, section and offset.
+    /// Read papers and patents (JATS, Elsevier, TEI and USPTO XML, HTML, PDF, APS, text and
+    /// Markdown; files or whole directories) into JSONL, one line per block with its document,
+    /// kind, section and offset.
     #[command(
-        after_help = "Each line: {\"id\": \"<doc>#<n>\", \"doc\", \"kind\", \"section\": [headings], \"offset\", \"page\"?, \"text\"}; offset counts characters in the document's text (its blocks joined by a blank line). `retort extract --input` and `retort review` read the output back with each block's place. A summary per file goes to stderr. Exit status: 0 every file read; 2 a path or option is wrong; 3 some files were skipped (each named with why; the rest was read)."
+        after_help = crate::input::papers::formats_help() + "\n\nEach line: {\"id\": \"<doc>#<n>\", \"doc\", \"kind\", \"section\": [headings], \"offset\", \"page\"?, \"text\"}; offset counts characters in the document's text (its blocks joined by a blank line). `retort extract --input` and `retort review` read the output back with each block's place. A summary per file goes to stderr. Exit status: 0 every file read; 2 a path or option is wrong; 3 some files were skipped (each named with why; the rest was read)."
     )]
     Ingest(IngestArgs),
     /// Run a model over a corpus and write predictions JSONL (usable by `retort eval --pred`).

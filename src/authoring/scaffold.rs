@@ -73,13 +73,21 @@ pub fn fields_from(path: &Path) -> Result<(Vec<NewField>, bool), String> {
         }),
     };
     match crate::input::kind_of(path).map_err(|e| e.to_string())? {
+        kind @ (InputKind::Directory | InputKind::Json | InputKind::Paper(_) | InputKind::Unsupported(_)) => {
+            return Err(format!(
+                "{}: this is {}, not examples; expected JSONL with \"answer\" objects, or a CSV",
+                path.display(),
+                kind.describe()
+            ));
+        }
         InputKind::Csv => {
             let (csv, _) = table::read_csv(path).map_err(|e| e.to_string())?;
             for column in csv.columns.iter().filter(|c| !["id", "text"].contains(&c.as_str())) {
                 add(column, false);
             }
         }
-        _ => {
+        // Text is read as JSON lines too, so that a bad line is named with its number.
+        InputKind::Lines(_) | InputKind::Text => {
             let (rows, _) = table::read_jsonl(path).map_err(|e| e.to_string())?;
             for (_, row) in rows {
                 let answer = match row.get("answer") {

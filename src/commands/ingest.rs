@@ -137,7 +137,9 @@ fn read_file(file: &Path) -> Result<Vec<Document>, String> {
         InputKind::Paper(format) => format,
         InputKind::Text => PaperFormat::Text,
         InputKind::Unsupported(why) => return Err(named(why.to_string())),
-        kind => return Err(named(format!("{}, not a paper", kind.describe()))),
+        kind @ (InputKind::Directory | InputKind::Lines(_) | InputKind::Json | InputKind::Csv) => {
+            return Err(named(format!("{}, not a paper", kind.describe())));
+        }
     };
     let documents = papers::read(file, format).map_err(|e| e.to_string())?;
     if documents.iter().all(|d| d.blocks.is_empty()) {

@@ -75,23 +75,48 @@ impl InputKind {
             InputKind::Lines(LineKind::Other) => "JSON lines",
             InputKind::Json => "a JSON document",
             InputKind::Csv => "a CSV table",
-            InputKind::Paper(PaperFormat::Jats) => "JATS XML",
-            InputKind::Paper(PaperFormat::UsptoXml) => "USPTO patent XML",
-            InputKind::Paper(PaperFormat::Text) => "text",
-            InputKind::Paper(PaperFormat::Pdf) => "PDF",
-            InputKind::Paper(PaperFormat::Elsevier) => "Elsevier XML",
-            InputKind::Paper(PaperFormat::Tei) => "GROBID TEI",
-            InputKind::Paper(PaperFormat::Html) => "HTML",
-            InputKind::Paper(PaperFormat::UsptoSgml) => "USPTO 2001–2004 XML",
-            InputKind::Paper(PaperFormat::UsptoAps) => "USPTO APS text",
+            InputKind::Paper(format) => format.into(),
             InputKind::Unsupported(why) => why,
             InputKind::Text => "plain text",
         }
     }
+
+    /// Whether the file holds many paragraphs (the workbench opens it as a review queue) rather
+    /// than being one.
+    pub fn holds_many(self) -> bool {
+        match self {
+            InputKind::Directory
+            | InputKind::Lines(_)
+            | InputKind::Json
+            | InputKind::Csv
+            | InputKind::Paper(_)
+            | InputKind::Unsupported(_) => true,
+            InputKind::Text => false,
+        }
+    }
+
+    /// Whether it is a `retort extract` output.
+    pub fn is_extract_output(self) -> bool {
+        match self {
+            InputKind::Lines(LineKind::ExtractOutput) => true,
+            InputKind::Lines(LineKind::Answers | LineKind::Paragraphs | LineKind::Other)
+            | InputKind::Directory
+            | InputKind::Json
+            | InputKind::Csv
+            | InputKind::Paper(_)
+            | InputKind::Unsupported(_)
+            | InputKind::Text => false,
+        }
+    }
 }
 
-const UNKNOWN_XML: &str =
-    "XML of a kind Retort does not read (it reads JATS, USPTO patent, Elsevier and GROBID TEI XML)";
+/// What is said of XML that is none of the formats read.
+static UNKNOWN_XML: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "XML of a kind Retort does not read (it reads {})",
+        papers::xml_formats()
+    )
+});
 
 const UTF16: &str = "UTF-16 text (or binary), which Retort does not read; convert it to UTF-8 first, e.g. `iconv -f UTF-16 -t UTF-8 in.xml > out.xml`";
 
@@ -136,7 +161,7 @@ pub fn kind_of_text(head: &[u8]) -> InputKind {
         let text = String::from_utf8_lossy(head);
         return match papers::format_of(&text) {
             Some(format) => InputKind::Paper(format),
-            None if papers::looks_like_xml(&text) => InputKind::Unsupported(UNKNOWN_XML),
+            None if papers::looks_like_xml(&text) => InputKind::Unsupported(UNKNOWN_XML.as_str()),
             None => InputKind::Text,
         };
     }

@@ -102,7 +102,7 @@ pub fn stream(source: &Source, task: &Task, filter: &BlockFilter) -> Result<Para
         Source::File(path) => path,
     };
     let kind = kind_of(path)?;
-    if kind == InputKind::Lines(LineKind::Paragraphs) {
+    if let InputKind::Lines(LineKind::Paragraphs) = kind {
         let file = std::fs::File::open(path).map_err(|e| InputError::new(path, 0, format!("cannot read: {e}")))?;
         return Ok(Paragraphs {
             items: Box::new(jsonl_lines(std::io::BufReader::new(file), path.clone()).filter(keep)),
@@ -233,7 +233,8 @@ fn read_kind(path: &Path, kind: InputKind, task: &Task) -> Result<Read, InputErr
             }
             Ok((paragraphs, problems))
         }
-        _ => {
+        // The papers' files of examples: their inputs are the paragraphs.
+        InputKind::Lines(LineKind::Answers | LineKind::Other) | InputKind::Json | InputKind::Csv => {
             let (examples, problems) = super::read_examples(path, task)?;
             let paragraphs = examples
                 .into_iter()
@@ -260,7 +261,15 @@ fn directory(dir: &Path, task: &Task) -> Result<Read, InputError> {
                 text_file(&file).map(|p| (vec![p], Vec::new()))
             }
             Ok(kind @ InputKind::Paper(_)) => read_kind(&file, kind, task),
-            Ok(_) => continue,
+            // Only text files and papers are read from a directory.
+            Ok(
+                InputKind::Text
+                | InputKind::Directory
+                | InputKind::Lines(_)
+                | InputKind::Json
+                | InputKind::Csv
+                | InputKind::Unsupported(_),
+            ) => continue,
             Err(e) => Err(e),
         };
         match read {

@@ -3,7 +3,7 @@
 //! runs yet: the queue pre-annotates them).
 
 use crate::dataset::table::InputError;
-use crate::input::{BlockFilter, InputKind, LineKind, Paragraph};
+use crate::input::{BlockFilter, Paragraph};
 use crate::llm::Run;
 use crate::llm::run_line::RunLine;
 use crate::place::Place;
@@ -33,7 +33,7 @@ pub struct Loaded {
 /// any other file.
 fn extract_output_line(path: &Path) -> Option<RunLine> {
     use std::io::BufRead;
-    if crate::input::kind_of(path).ok()? != InputKind::Lines(LineKind::ExtractOutput) {
+    if !crate::input::kind_of(path).ok()?.is_extract_output() {
         return None;
     }
     let file = std::fs::File::open(path).ok()?;

@@ -174,7 +174,7 @@ fn restore_edits(state: &mut state::State, draft: &action::Draft) {
 pub fn launch(paths: &Paths, opening: Opening) -> Result<()> {
     if let Opening::File(path) = opening
         && let Ok(kind) = crate::input::kind_of(path)
-        && kind != crate::input::InputKind::Text
+        && kind.holds_many()
     {
         return launch_review(paths, path, &crate::review::open::ReviewOptions::default());
     }

@@ -22,8 +22,9 @@ use crate::dataset::table::InputError;
 use crate::place::{BlockKind, Place};
 use std::path::Path;
 
-/// The document formats read by content.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::Display)]
+/// The document formats read by content. Each has one row in [`FORMATS`] and one reader in
+/// [`read_text`] (or `read_pdf`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::Display, strum::IntoStaticStr, strum::EnumIter)]
 pub enum PaperFormat {
     /// JATS / NLM XML (PMC, Springer Nature, PLOS, eLife, MDPI…).
     #[strum(to_string = "JATS XML")]
@@ -53,6 +54,86 @@ pub enum PaperFormat {
     /// Plain text or Markdown: paragraphs at blank lines, `#` headings.
     #[strum(to_string = "text")]
     Text,
+}
+
+/// What Retort says of a format and how it tells one: the XML root elements that are it
+/// (formats told otherwise have none: PDF by `%PDF-`, APS text by its `PATN` record, text by
+/// being nothing else).
+#[derive(Debug)]
+pub struct FormatRow {
+    pub format: PaperFormat,
+    pub xml_roots: &'static [&'static str],
+    /// What `retort ingest --help` says of it.
+    pub help: &'static str,
+}
+
+/// Every paper format, one row each (a test holds it to the enum): adding a format is a
+/// variant, a row and its reader's arm in `read_text`, which the compiler asks for.
+pub const FORMATS: &[FormatRow] = &[
+    FormatRow {
+        format: PaperFormat::Jats,
+        xml_roots: &["article"],
+        help: "JATS / NLM XML (PMC, Springer Nature, PLOS, eLife, MDPI)",
+    },
+    FormatRow {
+        format: PaperFormat::UsptoXml,
+        xml_roots: &["us-patent-grant", "us-patent-application"],
+        help: "USPTO full-text patent XML v4 (2005 on; bulk files hold many)",
+    },
+    FormatRow {
+        format: PaperFormat::UsptoSgml,
+        xml_roots: &["PATDOC", "patent-application-publication"],
+        help: "USPTO 2001–2004 patent XML",
+    },
+    FormatRow {
+        format: PaperFormat::UsptoAps,
+        xml_roots: &[],
+        help: "USPTO 1976–2000 APS text",
+    },
+    FormatRow {
+        format: PaperFormat::Elsevier,
+        xml_roots: &["full-text-retrieval-response"],
+        help: "Elsevier full-text XML",
+    },
+    FormatRow {
+        format: PaperFormat::Tei,
+        xml_roots: &["TEI"],
+        help: "GROBID TEI XML",
+    },
+    FormatRow {
+        format: PaperFormat::Html,
+        xml_roots: &["html"],
+        help: "publisher HTML pages",
+    },
+    FormatRow {
+        format: PaperFormat::Pdf,
+        xml_roots: &[],
+        help: "PDF with a text layer",
+    },
+    FormatRow {
+        format: PaperFormat::Text,
+        xml_roots: &[],
+        help: "plain text and Markdown",
+    },
+];
+
+/// The XML formats Retort reads, named for an error about one it does not.
+pub fn xml_formats() -> String {
+    let names: Vec<String> = FORMATS
+        .iter()
+        .filter(|row| !row.xml_roots.is_empty() && row.format != PaperFormat::Html)
+        .map(|row| row.format.to_string())
+        .collect();
+    names.join(", ")
+}
+
+/// `retort ingest --help`'s list of the formats.
+pub fn formats_help() -> String {
+    let rows: Vec<String> = FORMATS
+        .iter()
+        .map(|row| format!("  {}: {}", row.format, row.help))
+        .collect();
+    format!("Formats, each told by its content:\n{}", rows.join("\n"))
 }
 
 /// One document as read: where it came from and its blocks.
@@ -178,16 +259,16 @@ fn file_stem(path: &Path) -> String {
 pub fn format_of(head: &str) -> Option<PaperFormat> {
     // By the root's own namespace: a JATS article may well mention Elsevier's URL in its text.
     let elsevier = xml::root_namespace(head).is_some_and(|ns| ns.starts_with("http://www.elsevier.com/xml/"));
-    match xml::root_name(head)? {
-        "full-text-retrieval-response" => Some(PaperFormat::Elsevier),
-        "article" if elsevier => Some(PaperFormat::Elsevier),
-        "article" => Some(PaperFormat::Jats),
-        "TEI" => Some(PaperFormat::Tei),
-        name if name.eq_ignore_ascii_case("html") => Some(PaperFormat::Html),
-        "PATDOC" | "patent-application-publication" => Some(PaperFormat::UsptoSgml),
-        "us-patent-grant" | "us-patent-application" => Some(PaperFormat::UsptoXml),
-        _ => None,
+    let root = xml::root_name(head)?;
+    if root == "article" && elsevier {
+        return Some(PaperFormat::Elsevier);
     }
+    // HTML's element names are not case-sensitive; XML's are.
+    let names = |row: &FormatRow, root: &str| match row.format {
+        PaperFormat::Html => row.xml_roots.iter().any(|r| r.eq_ignore_ascii_case(root)),
+        _ => row.xml_roots.contains(&root),
+    };
+    FORMATS.iter().find(|row| names(row, root)).map(|row| row.format)
 }
 
 /// Whether a text is the USPTO's 1976–2000 APS format (its first record is `PATN`, after the
@@ -218,5 +299,42 @@ pub struct ReadError {
 impl ReadError {
     fn at(self, path: &Path) -> InputError {
         InputError::new(path, self.line, self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strum::IntoEnumIterator;
+
+    #[test]
+    fn every_format_has_one_row() {
+        for format in PaperFormat::iter() {
+            assert_eq!(FORMATS.iter().filter(|row| row.format == format).count(), 1, "{format}");
+        }
+        assert!(
+            formats_help().contains("GROBID TEI: GROBID TEI XML"),
+            "{}",
+            formats_help()
+        );
+        assert_eq!(
+            xml_formats(),
+            "JATS XML, USPTO patent XML, USPTO 2001–2004 XML, Elsevier XML, GROBID TEI"
+        );
+    }
+
+    #[test]
+    fn roots_name_their_format() {
+        let root = |xml: &str| format_of(xml);
+        assert_eq!(root("<article><front/></article>"), Some(PaperFormat::Jats));
+        assert_eq!(
+            root("<article xmlns=\"http://www.elsevier.com/xml/svapi/article/dtd\"/>"),
+            Some(PaperFormat::Elsevier)
+        );
+        assert_eq!(root("<HTML><body/></HTML>"), Some(PaperFormat::Html));
+        assert_eq!(root("<tei/>"), None, "XML names are case-sensitive");
+        assert_eq!(root("<PATDOC/>"), Some(PaperFormat::UsptoSgml));
+        assert_eq!(root("<us-patent-grant/>"), Some(PaperFormat::UsptoXml));
+        assert_eq!(root("<rss/>"), None);
     }
 }
