@@ -25,8 +25,13 @@ pub struct Run {
     pub mode: Mode,
     pub prompt: Prompt,
     pub prompt_hash: String,
-    /// The request body as sent (the API key is never in it: it travels in a header).
+    /// The request body as sent (the API key is never in it: it travels in a header). Not
+    /// written to an extract line.
     pub request: serde_json::Value,
+    /// The embedded engine's CPU module that ran it (`haswell`, `cascadelake`…); `None` for a
+    /// server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend: Option<String>,
     pub raw_reply: String,
     /// The answer inside the reply (stop marks, fences and prefixes removed).
     pub answer: String,
@@ -124,6 +129,7 @@ fn blank(request: &RunRequest<'_>, endpoint: &str) -> Run {
         prompt: Prompt::Completion { text: String::new() },
         prompt_hash: String::new(),
         request: serde_json::Value::Null,
+        backend: None,
         raw_reply: String::new(),
         answer: String::new(),
         finish_reason: None,
@@ -360,9 +366,7 @@ async fn call_embedded(
     });
     let result = engine.call(call, Some(tx), cancel.clone()).await;
     let _ = forwarder.await;
-    if let Some(backend) = super::embedded::loaded_backend() {
-        run.request["backend"] = serde_json::Value::String(backend);
-    }
+    run.backend = super::embedded::loaded_backend();
     (result, grammar.is_some())
 }
 

@@ -38,9 +38,9 @@ pub struct RunLine {
     pub model: String,
     #[serde(default)]
     pub endpoint: String,
-    /// The embedded engine's CPU backend and features; `null` for servers.
+    /// The embedded engine's CPU module; `null` for servers.
     #[serde(default)]
-    pub backend: Option<Json>,
+    pub backend: Option<String>,
     #[serde(default)]
     pub mode: Option<Mode>,
     pub input: String,
@@ -59,6 +59,12 @@ pub struct RunLine {
     pub error: Option<String>,
     #[serde(default)]
     pub incomplete: bool,
+    /// The run was cancelled (an interrupted batch's last runs).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cancelled: bool,
+    /// When the run started (RFC 3339).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub started_at: String,
     #[serde(default)]
     pub finish_reason: Option<FinishReason>,
     #[serde(default)]
@@ -68,6 +74,9 @@ pub struct RunLine {
     pub cached_tokens: Option<u64>,
     #[serde(default)]
     pub completion_tokens: Option<u64>,
+    /// Whether `completion_tokens` was counted here because the server gave no usage.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tokens_counted: bool,
     #[serde(default)]
     pub time_to_first_token_ms: Option<f64>,
     #[serde(default)]
@@ -127,7 +136,7 @@ impl RunLine {
             profile: run.profile.clone(),
             model: run.model.clone(),
             endpoint: run.endpoint.clone(),
-            backend: run.request.get("backend").cloned(),
+            backend: run.backend.clone(),
             mode: Some(run.mode),
             input: paragraph.to_string(),
             raw: run.raw_reply.clone(),
@@ -137,10 +146,13 @@ impl RunLine {
             validation: Some(run.validation.clone()),
             error: run.error.clone(),
             incomplete: run.incomplete,
+            cancelled: run.cancelled,
+            started_at: run.started_at.clone(),
             finish_reason: run.finish_reason.clone(),
             prompt_tokens: run.prompt_tokens,
             cached_tokens: run.cached_tokens,
             completion_tokens: run.completion_tokens,
+            tokens_counted: run.tokens_counted,
             time_to_first_token_ms: run.time_to_first_token_ms,
             total_ms: run.total_ms,
             prompt_hash: run.prompt_hash.clone(),
@@ -206,23 +218,24 @@ impl RunLine {
             mode: self.mode.unwrap_or(Mode::ZeroShot),
             prompt: self.prompt.unwrap_or(Prompt::Completion { text: String::new() }),
             prompt_hash: self.prompt_hash,
-            request: serde_json::json!({ "backend": self.backend }),
+            request: Json::Null,
+            backend: self.backend,
             raw_reply: self.raw,
             answer: self.answer,
             finish_reason: self.finish_reason,
             prompt_tokens: self.prompt_tokens,
             cached_tokens: self.cached_tokens,
             completion_tokens: self.completion_tokens,
-            tokens_counted: false,
+            tokens_counted: self.tokens_counted,
             time_to_first_token_ms: self.time_to_first_token_ms,
             total_ms: self.total_ms,
             incomplete: self.incomplete,
             error: self.error,
-            cancelled: false,
+            cancelled: self.cancelled,
             extraction,
             parse_error: self.parse_error,
             validation: self.validation.unwrap_or(Validation::NotApplicable),
-            started_at: String::new(),
+            started_at: self.started_at,
             shots_from: self.shots_from,
             adapters: self.adapters,
             grounding: self.grounding,
@@ -230,5 +243,48 @@ impl RunLine {
             tokens: Vec::new(),
             replica_failed: false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::llm::profile::parse;
+    use crate::llm::run::{RunRequest, from_reply};
+    use crate::task::Registry;
+
+    /// A run written as a line and read back is the same record (all but the request body, which
+    /// lines do not carry).
+    #[test]
+    fn a_run_survives_its_line() {
+        let registry = Registry::builtin();
+        let task = registry.get("compound").unwrap();
+        let toml = "[[model]]\nname = \"p\"\nengine = \"embedded\"\npath = \"m.gguf\"\nmode = \"few-shot\"\n";
+        let profile = parse(toml).unwrap().remove(0);
+        let paragraph = "Ethanol and THF were stirred.";
+        let mut run = from_reply(&RunRequest::new(task, &profile, paragraph), "Ethanol | THF | water");
+        run.backend = Some("haswell".into());
+        run.model = "m".into();
+        run.endpoint = "in-process".into();
+        run.finish_reason = Some(FinishReason::Repetition);
+        (run.prompt_tokens, run.cached_tokens, run.completion_tokens) = (Some(120), Some(100), Some(7));
+        run.tokens_counted = true;
+        (run.time_to_first_token_ms, run.total_ms) = (Some(12.5), 80.25);
+        (run.incomplete, run.cancelled) = (true, true);
+        run.error = Some("cancelled; the text that arrived is kept".into());
+        run.shots_from = Some("3 shipped examples".into());
+        run.adapters = vec!["chem.gguf ×1".into()];
+        run.grounding = GroundingUsed::Constrained;
+        run.from_prompt = vec!["water".into()];
+        assert!(run.extraction.is_some() && !run.started_at.is_empty());
+
+        let line = RunLine::new("p1", paragraph, &run).to_line();
+        let back = serde_json::from_str::<RunLine>(&line).unwrap().into_run(task);
+        let record = |run: &Run| {
+            let mut value = serde_json::to_value(run).unwrap();
+            value.as_object_mut().unwrap().remove("request");
+            value
+        };
+        assert_eq!(record(&back), record(&run));
     }
 }
