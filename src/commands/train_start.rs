@@ -73,7 +73,9 @@ pub(super) fn prepared(paths: &Paths, spec: &Spec, job: Job, min: usize) -> Resu
     let store = Store::new(paths.examples_dir());
     prepare(&paths.data, &store, spec, job, min).map_err(|e| match e {
         PrepareError::TooFew { .. } => config_error(e),
-        PrepareError::Other(e) => e,
+        PrepareError::Export(e) => e.into(),
+        PrepareError::Run(e) => e.into(),
+        PrepareError::Io(e) => e.into(),
     })
 }
 

@@ -92,6 +92,18 @@ impl Experiment {
     }
 }
 
+/// Why the held-out gold could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum HeldOutError {
+    #[error(transparent)]
+    Store(#[from] crate::dataset::store::StoreError),
+    #[error("the split has no part named {0:?}: give e.g. --split train=0.8,{0}=0.2")]
+    NoSuchPart(String),
+    /// Creating or writing the file (the error names it).
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
 /// Writes the split named `held_out` of the saved examples, divided as every run of the
 /// experiment divides them (same shares, seed and exclusions), as gold; how many it holds.
 pub fn write_held_out(
@@ -102,12 +114,12 @@ pub fn write_held_out(
     exclude: &[Excluded],
     held_out: &str,
     to: &Path,
-) -> anyhow::Result<usize> {
+) -> Result<usize, HeldOutError> {
     let (examples, _) = store.read(&task.name)?;
     let excluded: HashSet<String> = exclude.iter().flat_map(|e| e.paragraphs.iter().cloned()).collect();
     let divided = divide(examples, shares, seed, &excluded);
     let Some((_, examples)) = divided.splits.iter().find(|(name, _)| name == held_out) else {
-        anyhow::bail!("the split has no part named {held_out:?}: give e.g. --split train=0.8,{held_out}=0.2");
+        return Err(HeldOutError::NoSuchPart(held_out.to_string()));
     };
     let mut text = String::new();
     for example in examples {

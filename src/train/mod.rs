@@ -79,16 +79,21 @@ pub enum PrepareError {
         needed: String,
     },
     #[error(transparent)]
-    Other(#[from] anyhow::Error),
+    Export(#[from] crate::dataset::export::ExportError),
+    #[error(transparent)]
+    Run(#[from] run::RunError),
+    /// Claiming the run's id or making its directory (the error names the path).
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
 }
 
 /// Exports the saved examples into a new run's directory (`<run>/data/`) and records the run
 /// (status `preparing`), ready for a backend to start. `min` is the fewest training examples
 /// the backend accepts.
 pub fn prepare(data: &Path, store: &Store, spec: &Spec, job: Job, min: usize) -> Result<Prepared, PrepareError> {
-    let id = run::claim_id(data, &spec.task.name, job.backend()).map_err(anyhow::Error::from)?;
+    let id = run::claim_id(data, &spec.task.name, job.backend())?;
     let dir = run::runs_dir(data).join(&id).join("data");
-    std::fs::create_dir_all(&dir).map_err(|e| anyhow::Error::from(crate::config::io_at("creating", &dir)(e)))?;
+    std::fs::create_dir_all(&dir).map_err(crate::config::io_at("creating", &dir))?;
     let plan = ExportPlan {
         styles: vec![spec.style],
         shares: spec.shares.clone(),
@@ -155,7 +160,7 @@ pub fn prepare(data: &Path, store: &Store, spec: &Spec, job: Job, min: usize) ->
         updated_at: now,
         finished_at: None,
     };
-    run.save(data).map_err(anyhow::Error::from)?;
+    run.save(data)?;
     Ok(Prepared {
         run,
         training,

@@ -7,7 +7,7 @@ use crate::task::Task;
 use serde_json::{Value as Json, json};
 use std::path::Path;
 
-pub fn write(task: &Task, plan: &ExportPlan, report: &ExportReport, dir: &Path) -> anyhow::Result<()> {
+pub fn write(task: &Task, plan: &ExportPlan, report: &ExportReport, dir: &Path) -> std::io::Result<()> {
     let manifest = json!({
         "task": task.name,
         "styles": plan.styles,

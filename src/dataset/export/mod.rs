@@ -70,21 +70,41 @@ pub fn write_export(task: &Task, examples: &[SavedExample], style: ExportStyle, 
 /// Exports every saved example of `task` from `store` to one file: the count written and a
 /// warning for each damaged line skipped. Having nothing to export is an error that names the
 /// store file.
-pub fn export_saved(store: &Store, task: &Task, style: ExportStyle, to: &Path) -> anyhow::Result<(usize, Vec<String>)> {
+pub fn export_saved(
+    store: &Store,
+    task: &Task,
+    style: ExportStyle,
+    to: &Path,
+) -> Result<(usize, Vec<String>), ExportError> {
     let examples = saved(store, task)?;
-    let count =
-        write_export(task, &examples.0, style, to).map_err(|e| anyhow::anyhow!("writing {}: {e}", to.display()))?;
+    let count = write_export(task, &examples.0, style, to).map_err(|source| ExportError::Write {
+        path: to.display().to_string(),
+        source,
+    })?;
     Ok((count, examples.1))
 }
 
-fn saved(store: &Store, task: &Task) -> anyhow::Result<(Vec<SavedExample>, Vec<String>)> {
+/// Why an export wrote nothing, or not everything.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Store(#[from] crate::dataset::store::StoreError),
+    #[error("no saved examples for task {task} in {path}")]
+    Nothing { task: String, path: String },
+    #[error("writing {path}: {source}")]
+    Write { path: String, source: std::io::Error },
+    /// A file of an export directory (the error names it).
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+fn saved(store: &Store, task: &Task) -> Result<(Vec<SavedExample>, Vec<String>), ExportError> {
     let (examples, warnings) = store.read(&task.name)?;
     if examples.is_empty() {
-        anyhow::bail!(
-            "no saved examples for task {} in {}",
-            task.name,
-            store.path(&task.name).display()
-        );
+        return Err(ExportError::Nothing {
+            task: task.name.clone(),
+            path: store.path(&task.name).display().to_string(),
+        });
     }
     Ok((examples, warnings))
 }
@@ -141,7 +161,7 @@ pub struct ExportReport {
 
 /// Splits, writes every style of every split (and the nested subsets), then the manifest and
 /// the trainers' stanzas.
-pub fn export_dir(store: &Store, task: &Task, plan: &ExportPlan, dir: &Path) -> anyhow::Result<ExportReport> {
+pub fn export_dir(store: &Store, task: &Task, plan: &ExportPlan, dir: &Path) -> Result<ExportReport, ExportError> {
     let (examples, warnings) = saved(store, task)?;
     let excluded: HashSet<String> = plan.exclude.iter().flat_map(|e| e.paragraphs.iter().cloned()).collect();
     let divided = split::divide(examples, &plan.shares, plan.seed, &excluded);
