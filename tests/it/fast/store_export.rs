@@ -186,16 +186,22 @@ fn exports_carry_the_inference_prompt_of_every_task() {
     }
 }
 
+/// `count` compound examples in `{"id", "text", "answer"}` lines, in `dir/gold.jsonl`.
+fn gold_file(dir: &std::path::Path, count: usize) -> std::path::PathBuf {
+    let gold = dir.join("gold.jsonl");
+    let lines: Vec<String> = (0..count)
+        .map(|i| serde_json::json!({"id": format!("g{i}"), "text": format!("Ethanol ({i} mL) was added."), "answer": "Ethanol"}).to_string())
+        .collect();
+    std::fs::write(&gold, lines.join("\n") + "\n").unwrap();
+    gold
+}
+
 /// Four real processes import into one task's examples at once: every example arrives whole
 /// (appends take the store file's lock).
 #[test]
 fn concurrent_imports_into_one_store_lose_and_tear_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let gold = dir.path().join("gold.jsonl");
-    let lines: Vec<String> = (0..200)
-        .map(|i| serde_json::json!({"id": format!("g{i}"), "text": format!("Ethanol ({i} mL) was added."), "answer": "Ethanol"}).to_string())
-        .collect();
-    std::fs::write(&gold, lines.join("\n") + "\n").unwrap();
+    let gold = gold_file(dir.path(), 200);
     let children: Vec<_> = (0..4)
         .map(|_| {
             common::retort_in(dir.path())
@@ -223,11 +229,7 @@ fn concurrent_imports_into_one_store_lose_and_tear_nothing() {
 #[test]
 fn an_import_waits_for_the_store_lock_held_by_another_process() {
     let dir = tempfile::tempdir().unwrap();
-    let gold = dir.path().join("gold.jsonl");
-    let lines: Vec<String> = (0..50)
-        .map(|i| serde_json::json!({"id": format!("g{i}"), "text": format!("Ethanol ({i} mL) was added."), "answer": "Ethanol"}).to_string())
-        .collect();
-    std::fs::write(&gold, lines.join("\n") + "\n").unwrap();
+    let gold = gold_file(dir.path(), 50);
     let store = Store::new(dir.path().join("data/examples"));
     std::fs::create_dir_all(dir.path().join("data/examples")).unwrap();
     let mut held = std::fs::OpenOptions::new()
