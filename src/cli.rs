@@ -538,7 +538,7 @@ pub mod exit {
 }
 
 /// Another process holds the file: exit status `BUSY`, the holder named.
-pub fn busy(e: crate::lock::LockError) -> anyhow::Error {
+pub fn busy(e: crate::lock::LockError) -> Failure {
     let code = match e {
         crate::lock::LockError::Busy { .. } => exit::BUSY,
         crate::lock::LockError::Io { .. } => exit::CONFIG,
@@ -547,7 +547,6 @@ pub fn busy(e: crate::lock::LockError) -> anyhow::Error {
         code,
         message: e.to_string(),
     }
-    .into()
 }
 
 /// An ssh destination (`host`, `user@host`, `host:port` as ssh_config names it): never an option

@@ -34,7 +34,7 @@ fn run(cli: Cli, paths: &Paths) -> anyhow::Result<()> {
                 Some(path) => retort::tui::Opening::File(path),
                 None => retort::tui::Opening::Resume,
             };
-            retort::tui::launch(paths, opening)
+            retort::tui::launch(paths, opening).map_err(launch_error)
         }
         Some(Command::Eval(args)) => commands::eval(paths, args),
         Some(Command::Tasks { action }) => match action {
@@ -51,7 +51,7 @@ fn run(cli: Cli, paths: &Paths) -> anyhow::Result<()> {
             if args.summary {
                 commands::review_summary(paths, &args.file, &args.options, args.format)
             } else {
-                retort::tui::launch_review(paths, &args.file, &args.options)
+                retort::tui::launch_review(paths, &args.file, &args.options).map_err(launch_error)
             }
         }
         Some(Command::Models { action: None }) => commands::models(paths),
@@ -72,5 +72,13 @@ fn run(cli: Cli, paths: &Paths) -> anyhow::Result<()> {
             clap_complete::generate(shell, &mut Cli::command(), "retort", &mut script);
             Ok(retort::stdout::write(&String::from_utf8_lossy(&script))?)
         }
+    }
+}
+
+/// A refusal with an exit status of its own stays a `Failure`, for the status.
+fn launch_error(e: retort::tui::LaunchError) -> anyhow::Error {
+    match e {
+        retort::tui::LaunchError::Failure(failure) => failure.into(),
+        other => other.into(),
     }
 }

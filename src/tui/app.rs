@@ -41,7 +41,7 @@ pub struct Driver {
 }
 
 /// Runs the workbench; `opening` actions (a queue to open) are handled first.
-pub async fn run(mut state: State, theme: Theme, paths: Paths, opening: Vec<Action>) -> anyhow::Result<()> {
+pub async fn run(mut state: State, theme: Theme, paths: Paths, opening: Vec<Action>) -> std::io::Result<()> {
     let mut terminal = super::terminal::enter(state.keymap.mouse)?;
     let mut signals = super::terminal::Signals::listen()?;
     let draft_path = draft::path(&paths.state);
@@ -80,7 +80,7 @@ pub async fn run(mut state: State, theme: Theme, paths: Paths, opening: Vec<Acti
     let mut ticker = tokio::time::interval(Duration::from_millis(250));
     let result = loop {
         if let Err(e) = terminal.draw(|frame| view::render(frame, &state, &theme)) {
-            break Err(e.into());
+            break Err(e);
         }
         let running = state.runs.iter().any(|r| r.running);
         let wait_draft = draft_due.map(tokio::time::Instant::from_std);

@@ -36,7 +36,6 @@ pub mod view;
 pub mod wrap;
 
 use crate::config::Paths;
-use anyhow::{Context, Result, bail};
 use state::Level;
 use std::io::{IsTerminal, Read};
 use std::path::Path;
@@ -52,15 +51,42 @@ pub enum Opening<'a> {
     Resume,
 }
 
+/// Why the workbench did not open.
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    /// (`{:#}` adds the cause, as the commands print errors.)
+    #[error("cannot read {path}")]
+    Read { path: String, source: std::io::Error },
+    #[error("cannot read standard input")]
+    Stdin(#[source] std::io::Error),
+    #[error(
+        "{name} is not UTF-8 text (invalid byte at offset {offset}); convert it first, e.g. `iconv -f latin1 -t utf-8`"
+    )]
+    NotUtf8 { name: String, offset: usize },
+    #[error("the workbench needs a terminal; for scripts use `retort extract` and `retort eval`")]
+    NoTerminal,
+    #[error("the review queue needs a terminal; `retort review FILE --summary` prints the summary")]
+    NoTerminalForReview,
+    #[error("no model profile named {0:?} (retort models lists them)")]
+    NoProfile(String),
+    /// Refused with an exit status of its own (a queue in use, or one that cannot be opened).
+    #[error(transparent)]
+    Failure(#[from] crate::cli::Failure),
+    /// The terminal or the runtime.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
 /// Reads a paragraph file, refusing what is not UTF-8 text.
-pub fn read_paragraph(opening: &Opening) -> Result<Option<String>> {
+pub fn read_paragraph(opening: &Opening) -> Result<Option<String>, LaunchError> {
     let bytes = match opening {
-        Opening::File(path) => std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
+        Opening::File(path) => std::fs::read(path).map_err(|source| LaunchError::Read {
+            path: path.display().to_string(),
+            source,
+        })?,
         Opening::Stdin => {
             let mut bytes = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut bytes)
-                .context("cannot read standard input")?;
+            std::io::stdin().read_to_end(&mut bytes).map_err(LaunchError::Stdin)?;
             bytes
         }
         Opening::Resume => return Ok(None),
@@ -72,10 +98,10 @@ pub fn read_paragraph(opening: &Opening) -> Result<Option<String>> {
                 Opening::File(path) => path.display().to_string(),
                 _ => "standard input".into(),
             };
-            bail!(
-                "{name} is not UTF-8 text (invalid byte at offset {}); convert it first, e.g. `iconv -f latin1 -t utf-8`",
-                e.utf8_error().valid_up_to()
-            )
+            Err(LaunchError::NotUtf8 {
+                name,
+                offset: e.utf8_error().valid_up_to(),
+            })
         }
     }
 }
@@ -171,7 +197,7 @@ fn restore_edits(state: &mut state::State, draft: &action::Draft) {
 
 /// Opens the workbench: on one paragraph, or, for a file of many (a directory, JSON lines, the
 /// papers' files, an extract output), on them as a review queue.
-pub fn launch(paths: &Paths, opening: Opening) -> Result<()> {
+pub fn launch(paths: &Paths, opening: Opening) -> Result<(), LaunchError> {
     if let Opening::File(path) = opening
         && let Ok(kind) = crate::input::kind_of(path)
         && kind.holds_many()
@@ -180,24 +206,28 @@ pub fn launch(paths: &Paths, opening: Opening) -> Result<()> {
     }
     let paragraph = read_paragraph(&opening)?;
     if !std::io::stdout().is_terminal() {
-        bail!("the workbench needs a terminal; for scripts use `retort extract` and `retort eval`");
+        return Err(LaunchError::NoTerminal);
     }
     let (state, theme) = initial_state(paths, paragraph);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    runtime.block_on(app::run(state, theme, paths.clone(), Vec::new()))
+    Ok(runtime.block_on(app::run(state, theme, paths.clone(), Vec::new()))?)
 }
 
 /// Opens the workbench on a review queue (`retort review FILE`).
-pub fn launch_review(paths: &Paths, file: &Path, options: &crate::review::open::ReviewOptions) -> Result<()> {
+pub fn launch_review(
+    paths: &Paths,
+    file: &Path,
+    options: &crate::review::open::ReviewOptions,
+) -> Result<(), LaunchError> {
     let (mut state, theme) = initial_state(paths, None);
     // Opened (and locked) first: a queue another review holds is refused, terminal or not.
     let access = crate::review::open::Access::Decide;
     let opened = match crate::review::open::open_file(file, options, &state.tasks, &paths.reviews_dir(), access) {
         Ok(opened) => opened,
-        Err(crate::review::open::OpenError::Locked { lock, .. }) => return Err(crate::cli::busy(lock)),
+        Err(crate::review::open::OpenError::Locked { lock, .. }) => return Err(crate::cli::busy(lock).into()),
         Err(e) => {
             let code = crate::cli::exit::CONFIG;
             return Err(crate::cli::Failure {
@@ -208,19 +238,17 @@ pub fn launch_review(paths: &Paths, file: &Path, options: &crate::review::open::
         }
     };
     if !std::io::stdout().is_terminal() {
-        bail!("the review queue needs a terminal; `retort review FILE --summary` prints the summary");
+        return Err(LaunchError::NoTerminalForReview);
     }
     let problems = opened.problems.clone();
     let mut review = review::ReviewState::new(opened, Default::default(), options.lookahead);
     let find = |name: &str| state.profiles.iter().position(|p| p.name == name);
     if let Some(name) = &options.model {
-        state.model =
-            find(name).with_context(|| format!("no model profile named {name:?} (retort models lists them)"))?;
+        state.model = find(name).ok_or_else(|| LaunchError::NoProfile(name.clone()))?;
         review.annotators[crate::side::Side::Main] = Some(state.model);
     }
     if let Some(name) = &options.compare_model {
-        let index =
-            find(name).with_context(|| format!("no model profile named {name:?} (retort models lists them)"))?;
+        let index = find(name).ok_or_else(|| LaunchError::NoProfile(name.clone()))?;
         state.compare_model = Some(index);
         review.annotators[crate::side::Side::Compare] = Some(index);
     }
@@ -229,5 +257,5 @@ pub fn launch_review(paths: &Paths, file: &Path, options: &crate::review::open::
         .enable_all()
         .build()?;
     let opening = vec![action::Action::QueueOpened(Box::new(review), problems)];
-    runtime.block_on(app::run(state, theme, paths.clone(), opening))
+    Ok(runtime.block_on(app::run(state, theme, paths.clone(), opening))?)
 }
