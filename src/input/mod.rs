@@ -81,8 +81,8 @@ impl InputKind {
         }
     }
 
-    /// Whether the file holds many paragraphs (the workbench opens it as a review queue) rather
-    /// than being one.
+    /// Whether the workbench opens it as a review queue (a file of many paragraphs; the queue
+    /// also says why a file it cannot read is refused) rather than as one paragraph.
     pub fn holds_many(self) -> bool {
         match self {
             InputKind::Directory

@@ -34,9 +34,9 @@ pub fn apply(body: &mut Json, dialect: Dialect, task_name: &str, schema: &Json) 
 }
 
 /// Adds a GBNF grammar (strict grounding's copy rule, with the schema inside it for JSON tasks)
-/// in the profile's dialect, in place of the schema: llama.cpp's `grammar` (its server refuses a
-/// request with both), vLLM's `structured_outputs: {grammar}` (xgrammar reads GBNF). Returns
-/// whether the dialect can carry one; OpenAI's and Ollama's cannot.
+/// in the profile's dialect, sent instead of the schema (llama.cpp's server refuses a request
+/// with both): llama.cpp's `grammar`, vLLM's `structured_outputs: {grammar}` (xgrammar reads
+/// GBNF). Returns whether the dialect can carry one; OpenAI's and Ollama's cannot.
 pub fn apply_grammar(body: &mut Json, dialect: Dialect, grammar: String) -> bool {
     if !carries_grammar(dialect) {
         return false;
@@ -44,7 +44,6 @@ pub fn apply_grammar(body: &mut Json, dialect: Dialect, grammar: String) -> bool
     let Some(map) = body.as_object_mut() else { return false };
     match dialect {
         Dialect::LlamaCpp => {
-            map.remove("json_schema");
             map.insert("grammar".into(), Json::String(grammar));
         }
         Dialect::Vllm => {

@@ -28,8 +28,8 @@ pub struct Run {
     /// The request body as sent (the API key is never in it: it travels in a header). Not
     /// written to an extract line.
     pub request: serde_json::Value,
-    /// The embedded engine's CPU module that ran it (`haswell`, `cascadelake`…); `None` for a
-    /// server.
+    /// The embedded engine's CPU backend that ran it, as `retort models` reports it (its module
+    /// and features); `None` for a server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backend: Option<String>,
     pub raw_reply: String,
@@ -266,14 +266,17 @@ async fn call_http(
     };
     run.model = model.clone();
     let mut extra = serde_json::Value::Object(Default::default());
-    let schema_sent = schema.is_some_and(|s| dialect::apply(&mut extra, profile.structured, &request.task.name, s));
-    if dialect::carries_grammar(profile.structured)
-        && let Some(rule) = copy_rule(request, &built.stop)
-        && let Some(grammar) = super::grounding::gbnf::grammar(&rule.shape, schema, &rule.source, rule.whitespace)
-        && dialect::apply_grammar(&mut extra, profile.structured, grammar)
-    {
+    // Strict grounding's grammar holds the schema too (for JSON tasks), so it goes instead.
+    let grammar = copy_rule(request, &built.stop)
+        .filter(|_| dialect::carries_grammar(profile.structured))
+        .and_then(|rule| super::grounding::gbnf::grammar(&rule.shape, schema, &rule.source, rule.whitespace));
+    let constrained = grammar.is_some_and(|g| dialect::apply_grammar(&mut extra, profile.structured, g));
+    let schema_sent = if constrained {
         run.grounding = GroundingUsed::Constrained;
-    }
+        schema.is_some()
+    } else {
+        schema.is_some_and(|s| dialect::apply(&mut extra, profile.structured, &request.task.name, s))
+    };
     if !profile.lora.is_empty() {
         let selection = match engine.server_adapters(&run.endpoint, api_key.as_deref()).await {
             Ok(listed) => super::served::selection(&profile.lora, &listed, &run.endpoint),

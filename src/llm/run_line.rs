@@ -38,7 +38,7 @@ pub struct RunLine {
     pub model: String,
     #[serde(default)]
     pub endpoint: String,
-    /// The embedded engine's CPU module; `null` for servers.
+    /// The embedded engine's CPU backend (`Run::backend`); `null` for servers.
     #[serde(default)]
     pub backend: Option<String>,
     #[serde(default)]

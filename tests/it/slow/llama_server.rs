@@ -108,7 +108,8 @@ fn real_llama_server() {
         assert!(run.request.get("json_schema").is_none(), "{}", run.request);
         assert!(run.request["grammar"].as_str().is_some_and(|g| g.contains(r#""\"IUPAC\"""#)));
         let values = whole_string_values(&run.raw_reply);
-        assert!(!values.is_empty(), "{}", run.raw_reply);
+        // An answer of empty strings would hold nothing to check.
+        assert!(values.iter().any(|v| !v.is_empty()), "{}", run.raw_reply);
         for value in &values {
             for piece in value.split(", ") {
                 assert!(paragraph.contains(piece), "{piece:?} of {value:?} ({})", run.raw_reply);
