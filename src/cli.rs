@@ -292,6 +292,10 @@ pub struct IngestArgs {
     /// The JSONL file to write (default, or `-`: standard output).
     #[arg(long)]
     pub output: Option<PathBuf>,
+    /// In directories, read plain-text files other than `.txt` too (`README.md`, `.tex`
+    /// sources): by default only papers and `.txt` files are read there, and the rest is counted.
+    #[arg(long)]
+    pub all_text: bool,
     #[command(flatten)]
     pub filter: crate::input::filter::FilterArgs,
 }

@@ -23,7 +23,7 @@ pub fn ingest(args: IngestArgs) -> Result<()> {
     let filter = args.filter.filter(None).map_err(config_error)?;
     let (files, walked_past) = files_of(&args.paths)?;
     if let Some(output) = args.output.as_deref() {
-        crate::atomic::refuse_same_file(output, files.iter().map(PathBuf::as_path)).map_err(config_error)?;
+        crate::atomic::refuse_same_file(output, files.iter().map(|(file, _)| file.as_path())).map_err(config_error)?;
     }
     let mut out = Output::open(args.output.as_deref())?;
     let output_name = args
@@ -34,24 +34,37 @@ pub fn ingest(args: IngestArgs) -> Result<()> {
     for why in &walked_past {
         crate::stdout::errln!("skipped {why}");
     }
-    for file in &files {
-        match read_file(file) {
-            Ok(documents) => {
-                for document in &documents {
+    let mut names = papers::DocNames::default();
+    let mut passed_over = PassedOver::default();
+    for (file, found) in &files {
+        match read_file(file, *found, args.all_text) {
+            Ok(Read::Documents(mut documents)) => {
+                for document in &mut documents {
+                    let renamed = names.rename(document);
                     let kept = write_document(&mut out, document, &filter)
                         .map_err(io_at("writing", Path::new(&output_name)))?;
                     written += kept;
                     crate::stdout::errln!("{}", summary_line(file, document, kept));
+                    if let Some(taken) = renamed {
+                        crate::stdout::errln!(
+                            "  named {}: an earlier document is already {taken} (ids stay unique)",
+                            document.doc
+                        );
+                    }
                 }
             }
+            Ok(Read::PassedOver(kind)) => passed_over.add(kind, file),
             Err(why) => {
                 skipped += 1;
                 crate::stdout::errln!("skipped {why}");
             }
         }
     }
+    for line in passed_over.lines() {
+        crate::stdout::errln!("{line}");
+    }
     out.finish().map_err(io_at("writing", Path::new(&output_name)))?;
-    let read = files.len() + walked_past.len() - skipped;
+    let read = files.len() + walked_past.len() - skipped - passed_over.count();
     crate::stdout::errln!(
         "{written} blocks from {read} file(s) to {output_name}{}",
         if skipped > 0 {
@@ -112,17 +125,26 @@ impl Write for Output {
     }
 }
 
+/// How a file came to be read: named on the command line, or found in a directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Found {
+    Named,
+    InDirectory,
+}
+
+type FoundFile = (PathBuf, Found);
+
 /// The files named, directories read recursively in name order; and the subdirectories passed
 /// over (unreadable, or a link back to one already read), each with why.
-fn files_of(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<crate::dataset::table::InputError>)> {
+fn files_of(paths: &[PathBuf]) -> Result<(Vec<FoundFile>, Vec<crate::dataset::table::InputError>)> {
     let (mut files, mut skipped) = (Vec::new(), Vec::new());
     for path in paths {
         if path.is_dir() {
             let walk = crate::input::files_under(path).map_err(config_error)?;
-            files.extend(walk.files);
+            files.extend(walk.files.into_iter().map(|f| (f, Found::InDirectory)));
             skipped.extend(walk.skipped);
         } else if path.exists() {
-            files.push(path.clone());
+            files.push((path.clone(), Found::Named));
         } else {
             return Err(config_error(format!("{}: no such file or directory", path.display())));
         }
@@ -130,22 +152,73 @@ fn files_of(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<crate::dataset::tabl
     Ok((files, skipped))
 }
 
-/// A file's documents, or why it is skipped (naming the file).
-fn read_file(file: &Path) -> Result<Vec<Document>, String> {
+/// What came of a file: its documents, or a kind a directory's walk passes over.
+enum Read {
+    Documents(Vec<Document>),
+    PassedOver(&'static str),
+}
+
+/// A file's documents, or why it is skipped (naming the file). In a directory only papers and
+/// `.txt` files are read (any text with `all_text`); what else is there is passed over by kind.
+fn read_file(file: &Path, found: Found, all_text: bool) -> Result<Read, String> {
     let named = |why: String| format!("{}: {why}", file.display());
-    let format = match kind_of(file).map_err(|e| e.to_string())? {
+    let kind = kind_of(file).map_err(|e| e.to_string())?;
+    let format = match kind {
         InputKind::Paper(format) => format,
-        InputKind::Text => PaperFormat::Text,
-        InputKind::Unsupported(why) => return Err(named(why.to_string())),
-        kind @ (InputKind::Directory | InputKind::Lines(_) | InputKind::Json | InputKind::Csv) => {
-            return Err(named(format!("{}, not a paper", kind.describe())));
-        }
+        InputKind::Text if found == Found::Named || all_text || has_extension(file, "txt") => PaperFormat::Text,
+        InputKind::Text => return Ok(Read::PassedOver("text files not .txt (--all-text reads them)")),
+        InputKind::Unsupported(why) if found == Found::Named => return Err(named(why.to_string())),
+        InputKind::Unsupported(_) => return Ok(Read::PassedOver("files of a format Retort does not read")),
+        kind @ (InputKind::Directory | InputKind::Lines(_) | InputKind::Json | InputKind::Csv) => match found {
+            Found::Named => return Err(named(format!("{}, not a paper", kind.describe()))),
+            Found::InDirectory => return Ok(Read::PassedOver("data files (JSON, JSON lines, CSV), not papers")),
+        },
     };
     let documents = papers::read(file, format).map_err(|e| e.to_string())?;
     if documents.iter().all(|d| d.blocks.is_empty()) {
         return Err(named(format!("{format} with no text in it")));
     }
-    Ok(documents)
+    Ok(Read::Documents(documents))
+}
+
+fn has_extension(file: &Path, extension: &str) -> bool {
+    file.extension().is_some_and(|x| x.eq_ignore_ascii_case(extension))
+}
+
+/// The files a directory's walk passed over, by kind, for the summary.
+#[derive(Default)]
+struct PassedOver {
+    by_kind: std::collections::BTreeMap<&'static str, Vec<String>>,
+}
+
+impl PassedOver {
+    fn add(&mut self, kind: &'static str, file: &Path) {
+        let name = file
+            .file_name()
+            .map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
+        self.by_kind.entry(kind).or_default().push(name);
+    }
+
+    fn count(&self) -> usize {
+        self.by_kind.values().map(Vec::len).sum()
+    }
+
+    /// `passed over 2 text files not .txt (…): README.md, paper.tex`, the names cut after five.
+    fn lines(&self) -> Vec<String> {
+        self.by_kind
+            .iter()
+            .map(|(kind, names)| {
+                let shown: Vec<&str> = names.iter().take(5).map(String::as_str).collect();
+                let more = names.len().saturating_sub(5);
+                let more = if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                };
+                format!("passed over {} {kind}: {}{more}", names.len(), shown.join(", "))
+            })
+            .collect()
+    }
 }
 
 /// Writes the blocks `filter` keeps; returns how many.

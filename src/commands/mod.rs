@@ -215,6 +215,7 @@ pub fn import(paths: &Paths, args: crate::cli::ImportArgs) -> Result<()> {
                     runs: Vec::new(),
                     saved_at: now(),
                     provenance: format!("import:{}#{}", file.display(), example.id),
+                    source_id: Some(example.id),
                 }),
                 Err(e) => {
                     unparsable += 1;

@@ -23,17 +23,28 @@ pub struct SavedExample {
     pub saved_at: String,
     /// Where the example came from (`workbench`, `import:<file>`, ...).
     pub provenance: String,
+    /// The paragraph's id in the file it came from (an import, a review queue), whole: ingested
+    /// papers' ids hold `#` (`US20110039701A1#332`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_id: Option<String>,
 }
 
 impl SavedExample {
-    /// The paragraph's id in the file it came from (`import:<file>#<id>`, `review:<queue> <verdict>
-    /// #<id>`), else the example's own id: what `--gold saved` joins predictions on.
+    /// The paragraph's id in the file it came from, else the example's own id: what `--gold
+    /// saved` joins predictions on. Examples saved before `source_id` was written have it in
+    /// their provenance (`import:<file>#<id>`, `review:<queue> <verdict> #<id>`), read whole.
     pub fn source_id(&self) -> &str {
-        let from_file = self.provenance.starts_with("import:") || self.provenance.starts_with("review:");
-        match self.provenance.rsplit_once('#') {
-            Some((_, id)) if from_file && !id.is_empty() => id,
-            _ => &self.id,
+        if let Some(id) = &self.source_id {
+            return id;
         }
+        let legacy = if self.provenance.starts_with("review:") {
+            self.provenance.split_once(" #").map(|(_, id)| id)
+        } else if self.provenance.starts_with("import:") {
+            self.provenance.split_once('#').map(|(_, id)| id)
+        } else {
+            None
+        };
+        legacy.filter(|id| !id.is_empty()).unwrap_or(&self.id)
     }
 }
 

@@ -196,7 +196,7 @@ pub fn read_paragraphs_with(path: &Path, task: &Task, filter: &BlockFilter) -> R
 /// Reads `path`, already found to hold `kind` (a file is looked at once).
 fn read_kind(path: &Path, kind: InputKind, task: &Task) -> Result<Read, InputError> {
     match kind {
-        InputKind::Directory => directory(path, task),
+        InputKind::Directory => directory(path),
         InputKind::Paper(format) => {
             let documents = papers::read(path, format)?;
             Ok((
@@ -252,15 +252,25 @@ fn read_kind(path: &Path, kind: InputKind, task: &Task) -> Result<Read, InputErr
 /// A directory and those under it, in name order: each `.txt` file is one paragraph, each
 /// paper gives its blocks; other files are left alone. A paper that cannot be read is a
 /// problem, and the rest goes on.
-fn directory(dir: &Path, task: &Task) -> Result<Read, InputError> {
+fn directory(dir: &Path) -> Result<Read, InputError> {
     let walk = files_under(dir)?;
     let (mut paragraphs, mut problems) = (Vec::new(), walk.skipped);
+    let mut names = papers::DocNames::default();
     for file in walk.files {
         let read = match kind_of(&file) {
-            Ok(InputKind::Text) if file.extension().is_some_and(|x| x == "txt") => {
-                text_file(&file).map(|p| (vec![p], Vec::new()))
-            }
-            Ok(kind @ InputKind::Paper(_)) => read_kind(&file, kind, task),
+            Ok(InputKind::Text) if file.extension().is_some_and(|x| x == "txt") => text_file(&file).map(|mut p| {
+                p.id = names.claim(&p.id);
+                (vec![p], Vec::new())
+            }),
+            Ok(InputKind::Paper(format)) => papers::read(&file, format).map(|mut documents| {
+                documents.iter_mut().for_each(|d| {
+                    names.rename(d);
+                });
+                (
+                    documents.iter().flat_map(papers::Document::paragraphs).collect(),
+                    Vec::new(),
+                )
+            }),
             // Only text files and papers are read from a directory.
             Ok(
                 InputKind::Text

@@ -434,6 +434,7 @@ mod tests {
             runs: Vec::new(),
             saved_at: crate::clock::now(),
             provenance: "test".into(),
+            source_id: None,
         }
     }
 

@@ -133,6 +133,7 @@ fn save(state: &mut State) -> Vec<Effect> {
         runs,
         saved_at: now(),
         provenance: provenance.into(),
+        source_id: None,
     };
     vec![Effect::SaveExample(Box::new(example))]
 }

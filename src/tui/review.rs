@@ -313,6 +313,7 @@ fn decide(
         runs,
         saved_at: now(),
         provenance: format!("review:{} {} #{item_id}", review.queue.name, verdict.label()),
+        source_id: Some(item_id.clone()),
     });
     let decision = Decision {
         seq: review.queue.next_seq(),

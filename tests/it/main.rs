@@ -21,6 +21,7 @@ mod fast {
     mod mode_transitions;
     mod mouse;
     mod no_score;
+    mod paper_ids;
     mod papers;
     mod papers_real;
     mod parsers_prop;

@@ -122,6 +122,7 @@ mod tests {
             runs: Vec::new(),
             saved_at: String::new(),
             provenance: String::new(),
+            source_id: None,
         }
     }
 

@@ -187,6 +187,33 @@ impl Document {
     }
 }
 
+/// The document names taken so far in one read (an ingest, a directory): a second document of
+/// a name already taken (`x.pdf` beside `x.tex`, one paper in two formats) is `x~2`, so that
+/// paragraph ids stay unique.
+#[derive(Debug, Default)]
+pub struct DocNames {
+    taken: std::collections::HashSet<String>,
+}
+
+impl DocNames {
+    /// `name` when it is free, else the first free `name~n`; the name returned is taken.
+    pub fn claim(&mut self, name: &str) -> String {
+        let mut candidate = name.to_string();
+        let mut n = 1;
+        while !self.taken.insert(candidate.clone()) {
+            n += 1;
+            candidate = format!("{name}~{n}");
+        }
+        candidate
+    }
+
+    /// Renames `document` to a free name; returns the name it had when that was taken.
+    pub fn rename(&mut self, document: &mut Document) -> Option<String> {
+        let name = self.claim(&document.doc);
+        (name != document.doc).then(|| std::mem::replace(&mut document.doc, name))
+    }
+}
+
 /// Reads the documents of `path`, a file of `format` (a USPTO bulk file holds several).
 pub fn read(path: &Path, format: PaperFormat) -> Result<Vec<Document>, InputError> {
     if format == PaperFormat::Pdf {

@@ -21,6 +21,7 @@ fn example(task: &str, paragraph: &str, answer: &str) -> SavedExample {
         runs: vec![serde_json::json!({"model": "test", "raw": answer})],
         saved_at: now(),
         provenance: "test".into(),
+        source_id: None,
     }
 }
 

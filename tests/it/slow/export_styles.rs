@@ -63,6 +63,7 @@ fn import(task: &Task, file: &Path) -> Vec<SavedExample> {
             extraction,
             saved_at: String::new(),
             provenance: "test".into(),
+            source_id: None,
         })
         .collect()
 }
