@@ -114,7 +114,7 @@ fn main() {
                 runtime.spawn(async move {
                     let request = pre.job.request();
                     let run = execute(&engine, &request, None, &CancellationToken::new()).await;
-                    if let Some(error) = &run.error {
+                    if let Some(error) = run.outcome.error() {
                         eprintln!("a pre-annotation failed: {error}");
                     }
                     times.lock().unwrap().push(run.total_ms);

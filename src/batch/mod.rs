@@ -92,8 +92,8 @@ pub const EMPTY_ANSWER: &str = "the model wrote nothing (a broken model or adapt
 impl BatchSummary {
     /// Counts a written run: failed (with its error), empty, incomplete or whole.
     fn count(&mut self, run: &crate::llm::run::Run) {
-        let error = match (&run.error, run.raw_reply.trim().is_empty()) {
-            (Some(error), _) => Some(error.clone()),
+        let error = match (run.outcome.error(), run.raw_reply.trim().is_empty()) {
+            (Some(error), _) => Some(error.to_string()),
             (None, true) => Some(EMPTY_ANSWER.to_string()),
             (None, false) => None,
         };
@@ -102,7 +102,7 @@ impl BatchSummary {
                 self.failed += 1;
                 *self.errors.entry(error).or_default() += 1;
             }
-            None if run.incomplete => self.incomplete += 1,
+            None if run.outcome.is_incomplete() => self.incomplete += 1,
             None => {}
         }
         if !run.from_prompt.is_empty() {
@@ -201,7 +201,7 @@ pub async fn extract(
     });
     let mut results = futures_util::stream::iter(jobs).buffer_unordered(options.concurrency.max(1));
     while let Some((paragraph, run)) = results.next().await {
-        if cancel.is_cancelled() && run.cancelled {
+        if cancel.is_cancelled() && run.outcome.is_cancelled() {
             summary.interrupted = true;
             continue;
         }
@@ -268,7 +268,7 @@ async fn run_with_failover(
         tracing::warn!(
             "{} failed a request ({:?}); trying another replica",
             run.endpoint,
-            run.error
+            run.outcome.error()
         );
     }
 }

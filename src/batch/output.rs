@@ -3,7 +3,7 @@
 //! ids' length); and the compaction that keeps one line per id after a `--resume` retried some.
 
 use crate::llm::Run;
-use crate::llm::run_line::{Outcome, RunLine};
+use crate::llm::run_line::{ResumeKeys, RunLine};
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::io::{BufRead, Read, Seek, SeekFrom};
@@ -50,7 +50,7 @@ pub fn read_done(output: &Path) -> std::io::Result<Done> {
     cut_torn_line(output)?;
     for line in std::io::BufReader::new(file).lines() {
         let line = line?;
-        let Ok(outcome) = serde_json::from_str::<Outcome>(&line) else {
+        let Ok(outcome) = serde_json::from_str::<ResumeKeys>(&line) else {
             continue;
         };
         let Some(id) = outcome.id.as_deref().map(id_hash) else {
@@ -100,7 +100,7 @@ fn cut_torn_line(output: &Path) -> std::io::Result<()> {
 pub fn keep_newest_per_id(output: &Path) -> std::io::Result<()> {
     let mut newest: HashMap<u64, usize> = HashMap::new();
     let ids = |line: &str| {
-        serde_json::from_str::<Outcome>(line)
+        serde_json::from_str::<ResumeKeys>(line)
             .ok()
             .and_then(|o| o.id.as_deref().map(id_hash))
     };

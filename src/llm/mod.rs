@@ -13,6 +13,7 @@ pub mod finish;
 pub mod grounding;
 pub mod logprobs;
 pub mod models_file;
+pub mod outcome;
 pub mod profile;
 pub mod prompt;
 pub mod repetition;
@@ -24,5 +25,6 @@ pub mod similar;
 
 pub use client::HttpEngine;
 pub use engines::Engines;
+pub use outcome::Outcome;
 pub use profile::{ModelProfile, Profiles};
 pub use run::{Run, RunRequest, execute, from_reply};

@@ -45,12 +45,9 @@ pub struct Run {
     pub tokens_counted: bool,
     pub time_to_first_token_ms: Option<f64>,
     pub total_ms: f64,
-    /// The reply stopped early (stream cut, cancelled): what arrived is kept.
-    pub incomplete: bool,
-    pub error: Option<String>,
-    /// The run was cancelled (by the user, or a batch being interrupted).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub cancelled: bool,
+    /// How the call ended (complete, cut, failed, cancelled); what arrived is kept either way.
+    #[serde(flatten)]
+    pub outcome: super::Outcome,
     pub extraction: Option<Extraction>,
     pub parse_error: Option<FormatError>,
     pub validation: Validation,
@@ -139,9 +136,7 @@ fn blank(request: &RunRequest<'_>, endpoint: &str) -> Run {
         tokens_counted: false,
         time_to_first_token_ms: None,
         total_ms: 0.0,
-        incomplete: false,
-        error: None,
-        cancelled: false,
+        outcome: super::Outcome::Complete,
         extraction: None,
         parse_error: None,
         validation: Validation::NotApplicable,
@@ -212,7 +207,7 @@ pub async fn execute(
     let built = match prompt::build(request.task, profile, request.paragraph, &request.pool.shots) {
         Ok(built) => built,
         Err(e) => {
-            run.error = Some(e.to_string());
+            run.outcome = super::Outcome::failed(e);
             return run;
         }
     };
@@ -232,13 +227,8 @@ pub async fn execute(
         Err(e) => {
             tracing::warn!("run {} on {}: {e}", run.profile, run.endpoint);
             run.raw_reply = e.partial().unwrap_or_default().to_string();
-            run.incomplete = e.partial().is_some();
-            run.error = Some(e.to_string());
+            run.outcome = super::Outcome::of_error(&e);
             run.replica_failed = e.is_replica_failure();
-            if matches!(e, LlmError::Cancelled { .. }) {
-                run.cancelled = true;
-                run.error = Some("cancelled; the text that arrived is kept".into());
-            }
         }
     }
     finish(&mut run, request, schema.as_ref(), schema_sent);
@@ -411,15 +401,18 @@ fn record_reply(run: &mut Run, mut reply: Reply) {
         })
     });
     run.time_to_first_token_ms = reply.time_to_first_token.map(ms);
-    run.incomplete = run
+    if run
         .finish_reason
         .as_ref()
-        .is_some_and(super::finish::FinishReason::is_cut);
+        .is_some_and(super::finish::FinishReason::is_cut)
+    {
+        run.outcome = super::Outcome::Cut;
+    }
 }
 
 /// Parses, grounds and validates whatever reply text the run has.
 fn finish(run: &mut Run, request: &RunRequest<'_>, schema: Option<&serde_json::Value>, schema_sent: bool) {
-    if run.raw_reply.is_empty() && run.error.is_some() {
+    if run.raw_reply.is_empty() && run.outcome.is_error() {
         return;
     }
     run.answer = prompt::answer_from_reply(request.task, run.mode, whole_answer(run, request));
@@ -452,7 +445,7 @@ pub fn copied_from_prompt(extraction: &crate::extraction::Extraction, prompt: &P
 /// The reply, or for a grounded run that was cut (token limit, repetition) the part of it up to
 /// the last place the copy rule let the answer end: a value cut in half is not a copy.
 fn whole_answer<'r>(run: &'r Run, request: &RunRequest<'_>) -> &'r str {
-    if run.grounding != GroundingUsed::Constrained || !run.incomplete {
+    if run.grounding != GroundingUsed::Constrained || !run.outcome.is_incomplete() {
         return &run.raw_reply;
     }
     match copy_rule(request, &[]) {

@@ -54,14 +54,10 @@ pub struct RunLine {
     pub parse_error: Option<FormatError>,
     #[serde(default)]
     pub validation: Option<Validation>,
-    /// Set when the call failed: `--resume` runs the paragraph again.
-    #[serde(default)]
-    pub error: Option<String>,
-    #[serde(default)]
-    pub incomplete: bool,
-    /// The run was cancelled (an interrupted batch's last runs).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub cancelled: bool,
+    /// How the run ended (`error`, `incomplete`, `cancelled` on disk): a failed one is run again
+    /// by `--resume`.
+    #[serde(flatten)]
+    pub outcome: super::Outcome,
     /// When the run started (RFC 3339).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub started_at: String,
@@ -107,14 +103,14 @@ pub struct RunLine {
 
 /// What `--resume` needs of a line (the same keys as `RunLine`, read without the rest).
 #[derive(Deserialize)]
-pub struct Outcome {
+pub struct ResumeKeys {
     #[serde(default, deserialize_with = "id_text")]
     pub id: Option<String>,
     #[serde(default)]
     pub error: Option<Json>,
 }
 
-impl Outcome {
+impl ResumeKeys {
     pub fn failed(&self) -> bool {
         self.error.as_ref().is_some_and(|e| !e.is_null())
     }
@@ -144,9 +140,7 @@ impl RunLine {
             extraction: run.extraction.clone(),
             parse_error: run.parse_error.clone(),
             validation: Some(run.validation.clone()),
-            error: run.error.clone(),
-            incomplete: run.incomplete,
-            cancelled: run.cancelled,
+            outcome: run.outcome.clone(),
             started_at: run.started_at.clone(),
             finish_reason: run.finish_reason.clone(),
             prompt_tokens: run.prompt_tokens,
@@ -229,9 +223,7 @@ impl RunLine {
             tokens_counted: self.tokens_counted,
             time_to_first_token_ms: self.time_to_first_token_ms,
             total_ms: self.total_ms,
-            incomplete: self.incomplete,
-            error: self.error,
-            cancelled: self.cancelled,
+            outcome: self.outcome,
             extraction,
             parse_error: self.parse_error,
             validation: self.validation.unwrap_or(Validation::NotApplicable),
@@ -270,8 +262,7 @@ mod tests {
         (run.prompt_tokens, run.cached_tokens, run.completion_tokens) = (Some(120), Some(100), Some(7));
         run.tokens_counted = true;
         (run.time_to_first_token_ms, run.total_ms) = (Some(12.5), 80.25);
-        (run.incomplete, run.cancelled) = (true, true);
-        run.error = Some("cancelled; the text that arrived is kept".into());
+        run.outcome = crate::llm::Outcome::Cancelled { partial: true };
         run.shots_from = Some("3 shipped examples".into());
         run.adapters = vec!["chem.gguf ×1".into()];
         run.grounding = GroundingUsed::Constrained;

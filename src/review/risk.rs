@@ -75,7 +75,7 @@ pub fn assess(item: &Item) -> Vec<Risk> {
 
 fn run_risks(run: &Run) -> Vec<Risk> {
     let mut risks = Vec::new();
-    if run.error.is_some() {
+    if run.outcome.is_error() {
         risks.push(Risk::RunFailed);
     } else if run.parse_error.is_some() {
         risks.push(Risk::ParseError);

@@ -112,10 +112,10 @@ pub fn pre_annotate(
                 return;
             }
         };
-        if run.cancelled {
+        if run.outcome.is_cancelled() {
             return;
         }
-        if run.error.is_none() {
+        if !run.outcome.is_error() {
             let line = crate::llm::run_line::RunLine::new(&pre.id, &pre.job.paragraph, &run)
                 .placed(pre.place.as_ref())
                 .to_line();

@@ -334,7 +334,7 @@ pub fn header(run: &RunSlot, profile: Option<&crate::llm::ModelProfile>, theme: 
         format!("[{badge}]"),
         theme.fg(color).add_modifier(Modifier::BOLD),
     )];
-    if result.incomplete {
+    if result.outcome.is_incomplete() {
         spans.push(Span::styled(" incomplete", theme.fg(theme.warning)));
     }
     if let Validation::Violated(detail) = &result.validation {
@@ -358,7 +358,7 @@ pub fn header(run: &RunSlot, profile: Option<&crate::llm::ModelProfile>, theme: 
             theme.fg(theme.warning),
         ));
     }
-    if let Some(error) = &result.error {
+    if let Some(error) = result.outcome.error() {
         lines.push(Line::styled(format!("error: {error}"), theme.fg(theme.error)));
     }
     if let Some(e) = &result.parse_error {

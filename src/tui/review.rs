@@ -112,7 +112,7 @@ pub(super) fn show_current(state: &mut State) -> Vec<Effect> {
         .and_then(|d| Some((d.extraction.clone()?, d.answer.clone()?)));
     let failed = item.runs[Side::Main]
         .as_ref()
-        .is_some_and(|r| r.error.is_some() || r.parse_error.is_some());
+        .is_some_and(|r| r.outcome.is_error() || r.parse_error.is_some());
     state.selected = 0;
     state.source_scroll = SourceScroll::Rows(0);
     state.result_view = if failed {
@@ -241,7 +241,7 @@ pub(super) fn accept(state: &mut State) -> Vec<Effect> {
 fn model_answer(state: &State) -> Option<(Option<Extraction>, String)> {
     let side = state.correction.from();
     let run = state.runs[side].run.as_ref()?;
-    if run.error.is_some() {
+    if run.outcome.is_error() {
         return None;
     }
     Some(match &run.extraction {

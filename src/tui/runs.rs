@@ -99,7 +99,7 @@ pub(super) fn on_run_finished(state: &mut State, slot: Side, mut run: crate::llm
     let runs = &mut state.runs[slot];
     runs.running = false;
     runs.streamed = run.raw_reply.clone();
-    let message = match (&run.error, &run.parse_error) {
+    let message = match (run.outcome.error(), &run.parse_error) {
         (Some(error), _) => Some((format!("run failed: {error}"), Level::Error)),
         (None, Some(e)) => Some((
             format!("the reply does not parse ({e}); the raw reply is shown"),

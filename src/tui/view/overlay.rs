@@ -153,7 +153,7 @@ fn inspector(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, slot: 
     if !run.adapters.is_empty() {
         lines.push(Line::raw(format!("LoRA adapters: {}", run.adapters.join(", "))));
     }
-    if let Some(error) = &run.error {
+    if let Some(error) = run.outcome.error() {
         lines.push(Line::styled(format!("error: {error}"), theme.fg(theme.error)));
     }
     lines.push(heading("Prompt as sent"));

@@ -322,7 +322,7 @@ fn riskiest_first_orders_by_failure_parse_schema_unaligned_and_disagreement() {
     let other = r#"[{"formula": "SrTiO3", "name": "", "acronym": "", "description": [], "structure_or_phase": [], "applications": []}]"#;
     let hallucinated = r#"[{"formula": "LiFePO4", "name": "", "acronym": "", "description": [], "structure_or_phase": [], "applications": []}]"#;
     let mut failed = run(good);
-    failed.error = Some("cannot connect to http://127.0.0.1:9/v1".into());
+    failed.outcome = retort::llm::Outcome::failed("cannot connect to http://127.0.0.1:9/v1");
     let item = |id: &str, left: retort::llm::Run, right: Option<retort::llm::Run>| Item {
         id: id.into(),
         paragraph: paragraph.into(),

@@ -40,7 +40,7 @@ fn run(engines: &Engines, profile: &ModelProfile) -> Run {
         None,
         &CancellationToken::new(),
     ));
-    assert_eq!(run.error, None, "{}", run.raw_reply);
+    assert_eq!(run.outcome.error(), None, "{}", run.raw_reply);
     run
 }
 
@@ -163,7 +163,7 @@ fn adapters_that_do_not_fit_or_do_not_read_are_refused_with_their_names() {
         None,
         &CancellationToken::new(),
     ));
-    let error = failed.error.unwrap();
+    let error = failed.outcome.error().unwrap().to_string();
     assert!(
         error.contains("wrong.gguf") && error.contains("SmolLM2") && error.contains("blk.0.attn_q.weight is 576×576"),
         "{error}"
@@ -305,7 +305,7 @@ fn interleaved_adapter_and_base_runs_each_get_their_own_model() {
     });
     let first = |run: &Run| run.tokens[0].logprob;
     for (i, run) in together.iter().enumerate() {
-        assert_eq!(run.error, None);
+        assert_eq!(run.outcome.error(), None);
         let own = (first(run) - first(&alone[i % 2])).abs();
         let other = (first(run) - first(&alone[1 - i % 2])).abs();
         assert!(

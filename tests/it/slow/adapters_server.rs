@@ -56,13 +56,13 @@ fn a_profile_selects_the_servers_adapter_per_request() {
     // with --lora-init-without-apply: the base's output comes from a server without adapters.
     let plain_server = common::LlamaServer::get(PLAIN_PORT);
     let plain = run(&runtime, &engines, &profile(&plain_server.url, ""));
-    assert_eq!(plain.error, None);
+    assert_eq!(plain.outcome.error(), None);
     let adapted = run(
         &runtime,
         &engines,
         &profile(&server.url, "lora = [{ path = \"chem.gguf\", scale = 1.0 }]\n"),
     );
-    assert_eq!(adapted.error, None);
+    assert_eq!(adapted.outcome.error(), None);
     assert_eq!(adapted.request["lora"], serde_json::json!([{"id": 0, "scale": 1.0}]));
     assert_ne!(logprobs(&adapted), logprobs(&plain), "the adapter changes the reply");
     assert_eq!(adapted.adapters, vec!["chem.gguf ×1".to_string()]);
@@ -72,7 +72,7 @@ fn a_profile_selects_the_servers_adapter_per_request() {
         &engines,
         &profile(&server.url, "lora = [{ id = 0, scale = 0.0 }]\n"),
     );
-    assert_eq!(zero.error, None);
+    assert_eq!(zero.outcome.error(), None);
     assert_eq!(zero.raw_reply, plain.raw_reply, "scale 0 is the base model's output");
     assert_eq!(logprobs(&zero), logprobs(&plain));
 
@@ -94,7 +94,7 @@ fn a_profile_selects_the_servers_adapter_per_request() {
         &engines,
         &profile(&server.url, "lora = [{ path = \"chem-500.gguf\" }]\n"),
     );
-    let error = missing.error.unwrap();
+    let error = missing.outcome.error().unwrap().to_string();
     assert!(
         error.contains("chem-500.gguf") && error.contains("chem.gguf"),
         "{error}"

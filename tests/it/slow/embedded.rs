@@ -44,7 +44,7 @@ async fn generate_stream_cancel_and_constrain() {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let run = execute(&engine, &request, Some(&tx), &cancel).await;
     drop(tx);
-    assert_eq!(run.error, None);
+    assert_eq!(run.outcome.error(), None);
     let mut pieces = Vec::new();
     while let Some(piece) = rx.recv().await {
         pieces.push(piece);
@@ -82,11 +82,11 @@ async fn generate_stream_cancel_and_constrain() {
     drop(tx);
     let streamed = watcher.await.unwrap();
     assert!(
-        run.error.as_deref().is_some_and(|e| e.starts_with("cancelled")),
+        run.outcome.error().is_some_and(|e| e.starts_with("cancelled")),
         "{:?}",
-        run.error
+        run.outcome
     );
-    assert!(run.incomplete);
+    assert!(run.outcome.is_incomplete());
     assert!(
         (5..=7).contains(&streamed),
         "stopped within a token or two of the cancel: {streamed}"
@@ -97,7 +97,7 @@ async fn generate_stream_cancel_and_constrain() {
     let constrained = profile(&gguf, "zero-shot", 600);
     let request = RunRequest::new(nmr, &constrained, "1H NMR (400 MHz, CDCl3) δ 7.26 (s, 1H).");
     let run = execute(&engine, &request, None, &cancel).await;
-    assert_eq!(run.error, None);
+    assert_eq!(run.outcome.error(), None);
     assert_eq!(run.validation, Validation::Constrained, "{}", run.raw_reply);
     assert!(run.extraction.is_some(), "{:?}", run.parse_error);
     assert_eq!(run.request["grammar"], true);
@@ -123,7 +123,7 @@ async fn broken_model_files_get_clear_errors_and_nothing_crashes() {
         let p = profile(&path, "zero-shot", 8);
         let request = RunRequest::new(task, &p, "THF");
         let run = execute(&engine, &request, None, &CancellationToken::new()).await;
-        let error = run.error.unwrap_or_default();
+        let error = run.outcome.error().unwrap_or_default().to_string();
         assert!(
             error.contains(expected) && error.contains(path.file_name().unwrap().to_str().unwrap()),
             "{error}"
@@ -138,7 +138,7 @@ async fn broken_model_files_get_clear_errors_and_nothing_crashes() {
     )
     .await
     .unwrap();
-    assert_eq!(run.error, None);
+    assert_eq!(run.outcome.error(), None);
 
     // A prompt longer than the context is refused before generation.
     let mut tiny = profile(&gguf, "zero-shot", 8);
@@ -148,9 +148,9 @@ async fn broken_model_files_get_clear_errors_and_nothing_crashes() {
     let request = RunRequest::new(task, &tiny, &long);
     let run = execute(&engine, &request, None, &CancellationToken::new()).await;
     assert!(
-        run.error.as_deref().is_some_and(|e| e.contains("context")),
+        run.outcome.error().is_some_and(|e| e.contains("context")),
         "{:?}",
-        run.error
+        run.outcome
     );
 }
 
@@ -229,7 +229,7 @@ async fn values_carry_the_confidence_of_the_embedded_logits() {
         "Ethanol and THF were stirred with acetone.",
     );
     let run = execute(&Engines::new(), &request, None, &CancellationToken::new()).await;
-    assert_eq!(run.error, None);
+    assert_eq!(run.outcome.error(), None);
     let extraction = run.extraction.expect("a delimited reply always parses");
     let confidences: Vec<f64> = extraction.values().iter().filter_map(|(_, v)| v.confidence).collect();
     assert!(!confidences.is_empty(), "no confidence for {:?}", run.raw_reply);
@@ -275,7 +275,7 @@ async fn sequences_decode_together_each_constrained_and_cancellable() {
     let (runs, ()) = tokio::join!(runs, cancelling);
     let mut finished = 0;
     for run in &runs[..3] {
-        assert_eq!(run.error, None);
+        assert_eq!(run.outcome.error(), None);
         assert_eq!(run.request["slots"], 4, "decoded in a context of 4 slots");
         use retort::llm::finish::FinishReason;
         assert!(
@@ -305,7 +305,7 @@ async fn sequences_decode_together_each_constrained_and_cancellable() {
     }
     assert!(replies[0] != replies[1] && replies[1] != replies[2], "{replies:?}");
     assert!(
-        runs[3].cancelled,
+        runs[3].outcome.is_cancelled(),
         "the cancelled one stops alone: {:?}",
         runs[3].finish_reason
     );
@@ -381,7 +381,7 @@ async fn one_by_one(engines: &Engines, smol: &ModelProfile, paragraphs: &[&str])
             ..RunRequest::new(registry.get("compound").unwrap(), smol, paragraph)
         };
         let run = execute(engines, &request, None, &CancellationToken::new()).await;
-        assert_eq!(run.error, None);
+        assert_eq!(run.outcome.error(), None);
         let logprobs: Vec<String> = run.tokens.iter().map(|t| format!("{:e}", t.logprob)).collect();
         out.push((
             format!("{} {logprobs:?}", run.raw_reply),
@@ -455,7 +455,7 @@ async fn a_run_after_a_cancelled_run_is_unchanged() {
     };
     let (run, ()) = tokio::join!(execute(&engines, &request, Some(&tx), &cancel), cancelling);
     drop(tx);
-    assert!(run.cancelled, "{:?}", run.finish_reason);
+    assert!(run.outcome.is_cancelled(), "{:?}", run.finish_reason);
     let after = one_by_one(&engines, &few_shot(&gguf, true), &PARAGRAPHS[1..2]).await;
     let whole = one_by_one(&Engines::new(), &few_shot(&gguf, false), &PARAGRAPHS[1..2]).await;
     assert_eq!(after[0].0, whole[0].0);
@@ -492,7 +492,7 @@ async fn two_slots_share_a_prefix() {
         "the other copied the shared prefix: {cached:?}"
     );
     for (run, (reply, _, _)) in runs.iter().zip(&whole) {
-        assert_eq!(run.error, None);
+        assert_eq!(run.outcome.error(), None);
         assert!(reply.starts_with(&format!("{} [", run.raw_reply)), "{reply}");
         assert_eq!(run.request["slots"], 2);
     }
@@ -549,7 +549,7 @@ async fn strict_grounding_copies_where_off_invents() {
                 ..RunRequest::new(compound, smol, paragraph)
             };
             let run = execute(&engines, &request, None, &cancel).await;
-            assert_eq!(run.error, None);
+            assert_eq!(run.outcome.error(), None);
             let values: Vec<String> = run
                 .extraction
                 .iter()

@@ -91,7 +91,7 @@ fn real_llama_server() {
         let paragraph = "The ZnO films were doped with Al (1H NMR, CDCl3, 400 MHz).";
         let request = RunRequest { stream: true, ..RunRequest::new(registry.get("nmr").unwrap(), &profile, paragraph) };
         let run = execute(&retort::llm::Engines::new(), &request, None, &cancel).await;
-        assert_eq!(run.error, None);
+        assert_eq!(run.outcome.error(), None);
         assert_eq!(run.validation, Validation::Constrained, "{}", run.raw_reply);
         assert!(run.extraction.is_some(), "{:?}", run.parse_error);
         assert!(run.request.get("json_schema").is_some());
@@ -103,7 +103,7 @@ fn real_llama_server() {
         let strict = parse(&toml).unwrap().remove(0);
         let request = RunRequest::new(registry.get("nmr").unwrap(), &strict, paragraph);
         let run = execute(&retort::llm::Engines::new(), &request, None, &cancel).await;
-        assert_eq!(run.error, None);
+        assert_eq!(run.outcome.error(), None);
         assert_eq!(run.grounding, retort::llm::grounding::GroundingUsed::Constrained);
         assert!(run.request.get("json_schema").is_none(), "{}", run.request);
         assert!(run.request["grammar"].as_str().is_some_and(|g| g.contains(r#""\"IUPAC\"""#)));
@@ -122,11 +122,11 @@ fn real_llama_server() {
         let paragraph = "Ethanol and THF were stirred with acetone.";
         let request = RunRequest::new(registry.get("compound").unwrap(), &strict, paragraph);
         let run = execute(&retort::llm::Engines::new(), &request, None, &cancel).await;
-        assert_eq!(run.error, None);
+        assert_eq!(run.outcome.error(), None);
         assert_eq!(run.grounding, retort::llm::grounding::GroundingUsed::Constrained);
         assert!(run.request["grammar"].as_str().is_some_and(|g| g.starts_with("root ::= s0")));
         let values: Vec<String> = run.extraction.iter().flat_map(|e| e.values()).map(|(_, v)| v.text.clone()).collect();
-        let whole = if run.incomplete { values.len().saturating_sub(1) } else { values.len() };
+        let whole = if run.outcome.is_incomplete() { values.len().saturating_sub(1) } else { values.len() };
         for value in &values[..whole] {
             assert!(paragraph.contains(value.as_str()), "{value:?} ({:?})", run.raw_reply);
         }
@@ -231,7 +231,7 @@ fn values_carry_the_confidence_the_server_gives() {
                 )
             };
             let run = execute(&engines, &request, None, &CancellationToken::new()).await;
-            assert_eq!(run.error, None);
+            assert_eq!(run.outcome.error(), None);
             assert_eq!(run.request["logprobs"], true);
             let extraction = run.extraction.expect("a delimited reply always parses");
             let confidences: Vec<f64> = extraction.values().iter().filter_map(|(_, v)| v.confidence).collect();
