@@ -8,7 +8,7 @@ use super::config_error;
 use crate::config::Paths;
 use crate::llm::ModelProfile;
 use crate::llm::adapter::{LoraRef, convert, gguf};
-use crate::llm::profile::EngineKind;
+use crate::llm::profile::Engine;
 use crate::train::host::word;
 use anyhow::Result;
 use std::path::{Path, PathBuf};
@@ -39,17 +39,22 @@ pub fn profile(paths: &Paths, name: &str, base: &str, adapter: &Path, scale: f32
         ..base.clone()
     };
     crate::llm::models_file::with_profile(&models_toml, &named).map_err(config_error)?;
-    match base.engine {
-        EngineKind::Embedded => in_process(paths, named, &adapter, scale),
-        EngineKind::Openai => Ok(on_server(named, &base, &adapter, scale)),
+    match &base.engine {
+        Engine::Embedded(local) => in_process(paths, named, &local.path, &adapter, scale),
+        Engine::Openai(_) => Ok(on_server(named, &base, &adapter, scale)),
     }
 }
 
-fn in_process(paths: &Paths, mut profile: ModelProfile, adapter: &Path, scale: f32) -> Result<ModelProfile> {
-    let base_path = profile.path.clone().unwrap_or_default();
+fn in_process(
+    paths: &Paths,
+    mut profile: ModelProfile,
+    base_path: &Path,
+    adapter: &Path,
+    scale: f32,
+) -> Result<ModelProfile> {
     let gguf_path = if adapter.is_dir() {
         let out = adapter_file(paths, &profile.name);
-        let converted = convert::convert(adapter, &base_path, &out).map_err(config_error)?;
+        let converted = convert::convert(adapter, base_path, &out).map_err(config_error)?;
         crate::stdout::errln!(
             "converted {} ({} modules, rank {}, {}) to {}",
             adapter.display(),
@@ -60,7 +65,7 @@ fn in_process(paths: &Paths, mut profile: ModelProfile, adapter: &Path, scale: f
         );
         out
     } else {
-        gguf::check_fits(adapter, &base_path).map_err(config_error)?;
+        gguf::check_fits(adapter, base_path).map_err(config_error)?;
         adapter.to_path_buf()
     };
     profile.lora = vec![LoraRef {

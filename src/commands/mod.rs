@@ -7,7 +7,7 @@ use crate::dataset::export::{ExportPlan, export_dir, export_saved, parse_shares}
 use crate::dataset::store::{SavedExample, Store, new_id};
 use crate::eval::{EvalRequest, evaluate, render};
 use crate::input::read_examples;
-use crate::llm::profile::EngineKind;
+use crate::llm::profile::Engine;
 use crate::stdout::{out, outln};
 use anyhow::{Context, Result, anyhow};
 use std::path::PathBuf;
@@ -261,14 +261,13 @@ pub(crate) async fn preflight(engine: &crate::llm::HttpEngine, profile: &crate::
         }
         .into()
     };
-    match profile.engine {
-        EngineKind::Embedded => {
-            let path = profile.path.clone().unwrap_or_default();
-            crate::llm::embedded::check_file(&path).map_err(|e| unreachable(e.to_string()))?;
+    match &profile.engine {
+        Engine::Embedded(local) => {
+            crate::llm::embedded::check_file(&local.path).map_err(|e| unreachable(e.to_string()))?;
             crate::llm::embedded::backend_summary().map_err(|e| unreachable(e.to_string()))?;
             return Ok(());
         }
-        EngineKind::Openai => {}
+        Engine::Openai(_) => {}
     }
     let mut problems = Vec::new();
     let key = profile.api_key();
@@ -295,7 +294,7 @@ pub(crate) async fn preflight(engine: &crate::llm::HttpEngine, profile: &crate::
 
 pub fn models(paths: &Paths) -> Result<()> {
     let profiles = setup(paths).profiles;
-    let uses_embedded = profiles.profiles.iter().any(crate::llm::ModelProfile::in_process);
+    let uses_embedded = profiles.profiles.iter().any(|p| p.in_process().is_some());
     if uses_embedded {
         match crate::llm::embedded::backend_summary() {
             Ok(summary) => outln!("embedded engine: {summary}")?,
@@ -312,7 +311,7 @@ pub fn models(paths: &Paths) -> Result<()> {
         futures_util::future::join_all(checks).await
     });
     for (profile, status) in profiles.profiles.iter().zip(statuses) {
-        let (mode, structured) = (profile.mode.to_string(), profile.structured.to_string());
+        let (mode, structured) = (profile.mode.to_string(), profile.structured().to_string());
         let task = profile
             .task
             .as_ref()
@@ -323,45 +322,41 @@ pub fn models(paths: &Paths) -> Result<()> {
 }
 
 async fn profile_status(engine: &crate::llm::HttpEngine, profile: &crate::llm::ModelProfile) -> String {
-    match profile.engine {
-        EngineKind::Embedded => embedded_status(profile),
-        EngineKind::Openai => server_status(engine, profile).await,
+    match &profile.engine {
+        Engine::Embedded(local) => embedded_status(profile, local),
+        Engine::Openai(server) => server_status(engine, profile, server).await,
     }
 }
 
-fn embedded_status(profile: &crate::llm::ModelProfile) -> String {
-    let path = profile
-        .path
-        .as_deref()
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
+fn embedded_status(profile: &crate::llm::ModelProfile, local: &crate::llm::profile::InProcess) -> String {
+    let path = local.path.display();
     let missing_adapter = profile
         .lora
         .iter()
         .filter_map(|l| l.path.as_deref())
         .find(|p| !p.is_file());
-    let state = match (
-        profile.path.as_deref().map(crate::llm::embedded::check_file),
-        missing_adapter,
-    ) {
-        (Some(Ok(())), None) => "ready".to_string(),
-        (Some(Ok(())), Some(adapter)) => format!("its adapter {} is gone; not ready", adapter.display()),
-        (Some(Err(e)), _) => e.to_string(),
-        (None, _) => "no path".into(),
+    let state = match (crate::llm::embedded::check_file(&local.path), missing_adapter) {
+        (Ok(()), None) => "ready".to_string(),
+        (Ok(()), Some(adapter)) => format!("its adapter {} is gone; not ready", adapter.display()),
+        (Err(e), _) => e.to_string(),
     };
     let adapters: String = profile.lora.iter().map(|l| format!(" + LoRA {}", l.label())).collect();
     format!("in-process {path}{adapters}: {state}")
 }
 
-async fn server_status(engine: &crate::llm::HttpEngine, profile: &crate::llm::ModelProfile) -> String {
+async fn server_status(
+    engine: &crate::llm::HttpEngine,
+    profile: &crate::llm::ModelProfile,
+    server: &crate::llm::profile::Server,
+) -> String {
     let mut parts = Vec::new();
-    for url in profile.endpoints() {
-        if let (Some(var), None) = (&profile.api_key_env, profile.api_key()) {
+    for url in &server.base_urls {
+        if let (Some(var), None) = (&server.api_key_env, profile.api_key()) {
             parts.push(format!("{url}: needs {var}"));
             continue;
         }
         let key = profile.api_key();
-        match crate::llm::served::list(engine, &url, key.as_deref()).await {
+        match crate::llm::served::list(engine, url, key.as_deref()).await {
             Ok(served) => parts.push(format!(
                 "{url}: serves {}{}",
                 if served.is_empty() {
@@ -373,7 +368,7 @@ async fn server_status(engine: &crate::llm::HttpEngine, profile: &crate::llm::Mo
                         .collect::<Vec<_>>()
                         .join(", ")
                 },
-                server_adapters(engine, &url, key.as_deref()).await
+                server_adapters(engine, url, key.as_deref()).await
             )),
             Err(crate::llm::error::LlmError::Connect { .. }) => parts.push(format!("{url}: unreachable")),
             Err(e) => parts.push(format!("{url}: {e}")),
@@ -442,7 +437,7 @@ pub fn add_model(paths: &Paths, args: crate::cli::AddModelArgs) -> Result<()> {
     if let Some(task) = &profile.task {
         setup(paths).registry.require(task).map_err(config_error)?;
     }
-    if let Some(path) = profile.path.as_ref().filter(|p| !p.exists()) {
+    if let Some(path) = profile.gguf().filter(|p| !p.exists()) {
         crate::stdout::errln!("warning: {} does not exist (yet)", path.display());
     }
     crate::llm::models_file::add_profile(&paths.config, &profile).map_err(config_error)?;

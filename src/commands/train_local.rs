@@ -9,7 +9,6 @@ use super::{config_error, setup};
 use crate::cli::TrainStartArgs;
 use crate::config::Paths;
 use crate::llm::ModelProfile;
-use crate::llm::profile::EngineKind;
 use crate::task::Task;
 use crate::train::command_job;
 use crate::train::local::{self, SCRIPT, SCRIPT_FILE};
@@ -103,7 +102,7 @@ fn base_of(paths: &Paths, args: &TrainStartArgs) -> Result<(ModelProfile, PathBu
             profiles
                 .profiles
                 .iter()
-                .find(|p| p.engine == EngineKind::Embedded && p.lora.is_empty() && p.path.as_deref() == Some(&wanted))
+                .find(|p| p.lora.is_empty() && p.gguf() == Some(&wanted))
                 .cloned()
                 .ok_or_else(|| {
                     config_error(format!(
@@ -119,8 +118,8 @@ fn base_of(paths: &Paths, args: &TrainStartArgs) -> Result<(ModelProfile, PathBu
             ));
         }
     };
-    let gguf = match (profile.engine, &profile.path) {
-        (EngineKind::Embedded, Some(path)) if profile.lora.is_empty() => path.clone(),
+    let gguf = match profile.gguf() {
+        Some(path) if profile.lora.is_empty() => path.to_path_buf(),
         _ => {
             return Err(config_error(format!(
                 "the local backend trains the GGUF of an embedded profile without adapters; {:?} is not one (see `retort models`)",

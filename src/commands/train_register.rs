@@ -7,7 +7,7 @@ use super::train::job_failure;
 use super::{config_error, setup};
 use crate::config::Paths;
 use crate::llm::ModelProfile;
-use crate::llm::profile::Mode;
+use crate::llm::profile::{Engine, Mode, Server};
 use crate::train::run::{Job, Run, Status};
 use anyhow::Result;
 
@@ -58,7 +58,10 @@ pub fn register(
         Job::Openai {
             base_url, api_key_env, ..
         } => ModelProfile {
-            api_key_env: Some(api_key_env.clone()),
+            engine: Engine::Openai(Server {
+                api_key_env: Some(api_key_env.clone()),
+                ..Server::at(base_url)
+            }),
             ..ModelProfile::openai(&name, base_url, &model, Mode::FineTuned)
         },
         Job::Command {

@@ -77,7 +77,7 @@ pub fn with_profile(text: &str, profile: &ModelProfile) -> Result<String, Models
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::llm::profile::{EngineKind, Profiles};
+    use crate::llm::profile::Profiles;
 
     fn embedded(name: &str) -> ModelProfile {
         ModelProfile::embedded(
@@ -97,8 +97,7 @@ mod tests {
         let profiles = Profiles::load(dir.path());
         assert!(profiles.problems.is_empty(), "{:?}", profiles.problems);
         let added = profiles.get("mistral").unwrap();
-        assert_eq!(added.engine, EngineKind::Embedded);
-        assert_eq!(added.path.as_deref(), Some(Path::new("/models/mistral.gguf")));
+        assert_eq!(added.gguf(), Some(Path::new("/models/mistral.gguf")));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use super::client::{CallSpec, HttpEngine, Reply};
 use super::dialect::{self, Validation};
 use super::error::LlmError;
 use super::grounding::{CopyRule, Grounding, GroundingUsed};
-use super::profile::{EngineKind, Mode, ModelProfile};
+use super::profile::{Engine, InProcess, Mode, ModelProfile, Server};
 use super::prompt::{self, Pool, Prompt};
 use crate::extraction::Extraction;
 use crate::format::FormatError;
@@ -171,7 +171,7 @@ pub fn from_reply(request: &RunRequest<'_>, raw: &str) -> Run {
         .schema
         .as_deref()
         .and_then(|s| serde_json::from_str(s).ok());
-    let schema_sent = schema.is_some() && request.profile.structured != super::profile::Dialect::None;
+    let schema_sent = schema.is_some() && request.profile.structured() != super::profile::Dialect::None;
     finish(&mut run, request, schema.as_ref(), schema_sent);
     run
 }
@@ -217,9 +217,18 @@ pub async fn execute(
         .schema
         .as_deref()
         .and_then(|s| serde_json::from_str(s).ok());
-    let (result, schema_sent) = match profile.engine {
-        EngineKind::Embedded => call_embedded(&engines.embedded, &mut run, request, built, pieces, cancel).await,
-        EngineKind::Openai => call_http(&engines.http, &mut run, request, built, schema.as_ref(), pieces, cancel).await,
+    let (result, schema_sent) = match &profile.engine {
+        Engine::Embedded(local) => {
+            call_embedded(&engines.embedded, local, &mut run, request, built, pieces, cancel).await
+        }
+        Engine::Openai(server) => {
+            let call = HttpCall {
+                engine: &engines.http,
+                server,
+                schema: schema.as_ref(),
+            };
+            call_http(call, &mut run, request, built, pieces, cancel).await
+        }
     };
     run.total_ms = ms(started.elapsed());
     match result {
@@ -235,16 +244,23 @@ pub async fn execute(
     run
 }
 
+/// What an OpenAI-compatible call goes through: the engine, the profile's server, the schema.
+struct HttpCall<'c> {
+    engine: &'c HttpEngine,
+    server: &'c Server,
+    schema: Option<&'c serde_json::Value>,
+}
+
 /// The OpenAI-compatible call; returns the reply and whether a schema was sent.
 async fn call_http(
-    engine: &HttpEngine,
+    call: HttpCall<'_>,
     run: &mut Run,
     request: &RunRequest<'_>,
     built: prompt::BuiltPrompt,
-    schema: Option<&serde_json::Value>,
     pieces: Option<&UnboundedSender<String>>,
     cancel: &CancellationToken,
 ) -> (Result<Reply, LlmError>, bool) {
+    let HttpCall { engine, server, schema } = call;
     let profile = request.profile;
     let api_key = profile.api_key();
     let model = match engine
@@ -258,14 +274,14 @@ async fn call_http(
     let mut extra = serde_json::Value::Object(Default::default());
     // Strict grounding's grammar holds the schema too (for JSON tasks), so it goes instead.
     let grammar = copy_rule(request, &built.stop)
-        .filter(|_| dialect::carries_grammar(profile.structured))
+        .filter(|_| dialect::carries_grammar(server.structured))
         .and_then(|rule| super::grounding::gbnf::grammar(&rule.shape, schema, &rule.source, rule.whitespace));
-    let constrained = grammar.is_some_and(|g| dialect::apply_grammar(&mut extra, profile.structured, g));
+    let constrained = grammar.is_some_and(|g| dialect::apply_grammar(&mut extra, server.structured, g));
     let schema_sent = if constrained {
         run.grounding = GroundingUsed::Constrained;
         schema.is_some()
     } else {
-        schema.is_some_and(|s| dialect::apply(&mut extra, profile.structured, &request.task.name, s))
+        schema.is_some_and(|s| dialect::apply(&mut extra, server.structured, &request.task.name, s))
     };
     if !profile.lora.is_empty() {
         let selection = match engine.server_adapters(&run.endpoint, api_key.as_deref()).await {
@@ -286,11 +302,11 @@ async fn call_http(
         max_tokens: profile.max_tokens,
         extra: extra.as_object().cloned().unwrap_or_default(),
         api_key,
-        api_key_env: profile.api_key_env.clone(),
+        api_key_env: server.api_key_env.clone(),
         timeout: Duration::from_secs(profile.timeout),
         retries: profile.retries,
         stream: request.stream,
-        logprobs: profile.logprobs,
+        logprobs: server.logprobs,
     };
     run.request = HttpEngine::body(&spec);
     (engine.call(&spec, pieces, cancel).await, schema_sent)
@@ -299,6 +315,7 @@ async fn call_http(
 /// The in-process call; decoding is constrained by the task's schema whenever it has one.
 async fn call_embedded(
     engine: &super::embedded::EmbeddedEngine,
+    local: &InProcess,
     run: &mut Run,
     request: &RunRequest<'_>,
     built: prompt::BuiltPrompt,
@@ -306,9 +323,9 @@ async fn call_embedded(
     cancel: &CancellationToken,
 ) -> (Result<Reply, LlmError>, bool) {
     let profile = request.profile;
-    let path = profile.path.clone().unwrap_or_default();
+    let path = local.path.clone();
     let grammar = request.task.schema.as_deref().and_then(super::embedded::schema_grammar);
-    let threads = profile
+    let threads = local
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get() as u32));
     let lora = embedded_adapters(profile);
@@ -322,14 +339,14 @@ async fn call_embedded(
         path: path.clone(),
         threads,
         context: profile.context as u32,
-        gpu_layers: profile.gpu_layers.unwrap_or(0),
+        gpu_layers: local.gpu_layers.unwrap_or(0),
         prompt: built.prompt,
         stop: built.stop,
         max_tokens: profile.max_tokens,
         temperature: profile.temperature,
         grammar: grammar.clone(),
         slots: request.parallel.max(1) as u32,
-        prompt_cache: profile.prompt_cache,
+        prompt_cache: local.prompt_cache,
         lora: lora.clone(),
         copy,
     };

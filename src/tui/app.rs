@@ -11,13 +11,12 @@ use super::{clipboard, draft, queue_io, update::update, view};
 use crate::config::Paths;
 use crate::dataset::export::{ExportStyle, export_saved};
 use crate::dataset::store::Store;
-use crate::llm::profile::EngineKind;
+use crate::llm::profile::Engine;
 use crate::llm::{Engines, HttpEngine, execute};
 use crate::task::Task;
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures_util::StreamExt;
 use std::io::Write;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
@@ -343,15 +342,15 @@ impl Driver {
 
 fn marker_for(job: &super::action::RunJob) -> RunMarker {
     let profile = &job.profile;
-    let model = match profile.engine {
-        EngineKind::Embedded => profile.path.as_deref().unwrap_or(Path::new("")).display().to_string(),
-        EngineKind::Openai => format!("{} {}", profile.endpoints().join(" "), profile.model)
+    let model = match &profile.engine {
+        Engine::Embedded(local) => local.path.display().to_string(),
+        Engine::Openai(server) => format!("{} {}", server.base_urls.join(" "), profile.model)
             .trim()
             .to_string(),
     };
     RunMarker {
         profile: profile.name.clone(),
-        engine: profile.engine.to_string(),
+        engine: profile.engine.kind(),
         model,
         task: job.task.name.clone(),
         started_at: crate::clock::now(),
@@ -363,8 +362,8 @@ fn marker_for(job: &super::action::RunJob) -> RunMarker {
 fn list_models(engine: Arc<HttpEngine>, profiles: Vec<(usize, crate::llm::ModelProfile)>, tx: UnboundedSender<Action>) {
     for (index, profile) in profiles {
         match profile.engine {
-            EngineKind::Openai => {}
-            EngineKind::Embedded => continue,
+            Engine::Openai(_) => {}
+            Engine::Embedded(_) => continue,
         }
         let engine = engine.clone();
         let tx = tx.clone();

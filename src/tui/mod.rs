@@ -157,8 +157,7 @@ pub fn initial_state(paths: &Paths, paragraph: Option<String>) -> (state::State,
         .collect();
     let missing_model = state
         .profile()
-        .filter(|p| p.in_process())
-        .and_then(|p| p.path.as_deref())
+        .and_then(|p| p.gguf())
         .is_some_and(|path| !path.exists());
     let died = run_marker::take_dead(&paths.state);
     for marker in &died {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunMarker {
     pub profile: String,
-    pub engine: String,
+    pub engine: crate::llm::profile::EngineKind,
     /// The GGUF path or the server's URL and model id.
     pub model: String,
     pub task: String,
@@ -20,10 +20,12 @@ pub struct RunMarker {
 impl RunMarker {
     /// What the next start tells the user.
     pub fn report(&self) -> String {
-        let cause = if self.engine == "embedded" {
-            "the in-process engine probably crashed (e.g. an instruction this CPU lacks); `retort models` shows the CPU backend chosen, and RETORT_CPU_VARIANT=haswell (or x64) forces an older one"
-        } else {
-            "the process was killed"
+        use crate::llm::profile::EngineKind;
+        let cause = match self.engine {
+            EngineKind::Embedded => {
+                "the in-process engine probably crashed (e.g. an instruction this CPU lacks); `retort models` shows the CPU backend chosen, and RETORT_CPU_VARIANT=haswell (or x64) forces an older one"
+            }
+            EngineKind::Openai => "the process was killed",
         };
         format!(
             "the last run died: profile {} ({}) on task {}, started {}; {cause}. Your draft is restored; see the log in the state directory",
@@ -91,7 +93,7 @@ mod tests {
     fn marker(pid: u32) -> RunMarker {
         RunMarker {
             profile: "embedded".into(),
-            engine: "embedded".into(),
+            engine: crate::llm::profile::EngineKind::Embedded,
             model: "/m/SmolLM2.gguf".into(),
             task: "compound".into(),
             started_at: "2026-11-26T07:00:00Z".into(),

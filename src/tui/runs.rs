@@ -31,12 +31,12 @@ pub(super) fn profile_label(state: &State, profile: &crate::llm::ModelProfile) -
         &profile.model
     };
     let base = profile.discovered_from.as_deref().unwrap_or(&profile.name);
-    use crate::llm::profile::EngineKind;
-    let reach = match (profile.engine, state.reach.get(base)) {
-        (EngineKind::Embedded, _) => "in-process".to_string(),
-        (EngineKind::Openai, Some(Reach::Serves(ids))) => format!("● serves {}", ids.len()),
-        (EngineKind::Openai, Some(Reach::Unreachable(_))) => "✗ not answering".to_string(),
-        (EngineKind::Openai, None) => "… asking".to_string(),
+    use crate::llm::profile::Engine;
+    let reach = match (&profile.engine, state.reach.get(base)) {
+        (Engine::Embedded(_), _) => "in-process".to_string(),
+        (Engine::Openai(_), Some(Reach::Serves(ids))) => format!("● serves {}", ids.len()),
+        (Engine::Openai(_), Some(Reach::Unreachable(_))) => "✗ not answering".to_string(),
+        (Engine::Openai(_), None) => "… asking".to_string(),
     };
     format!(
         "{} — {model} ({mode}, grounding {}) {reach}",

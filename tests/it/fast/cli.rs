@@ -260,7 +260,7 @@ fn models_add_keeps_a_commented_models_toml_and_registers_the_profile() {
     assert!(text.starts_with(original), "comments and order kept:\n{text}");
     let profiles = retort::llm::profile::parse(&text).unwrap();
     let new = profiles.iter().find(|p| p.name == "mistral-compound").unwrap();
-    assert_eq!(new.base_url.as_deref(), Some("http://gpu:8000/v1"));
+    assert_eq!(new.endpoints(), vec!["http://gpu:8000/v1"]);
     assert_eq!(new.model, "mistral-7b-compound");
     assert_eq!(new.mode, retort::llm::profile::Mode::FineTuned);
     assert_eq!(new.task.as_deref(), Some("compound"));
@@ -284,7 +284,7 @@ fn models_add_keeps_a_commented_models_toml_and_registers_the_profile() {
         .into_iter()
         .find(|p| p.name == "local")
         .unwrap();
-    assert_eq!(local.engine, retort::llm::profile::EngineKind::Embedded);
+    assert_eq!(local.engine.kind(), retort::llm::profile::EngineKind::Embedded);
     for args in [
         vec!["models", "add", "local", "--gguf", "/m.gguf", "--mode", "few-shot"],
         vec![

@@ -206,10 +206,7 @@ proptest! {
     /// stores exactly that id, or refuses it (control characters).
     #[test]
     fn the_models_file_editor_keeps_other_profiles(name in "[a-z][a-z0-9_-]{0,12}", model in any::<String>()) {
-        let mut profile = retort::llm::ModelProfile::embedded(&name, std::path::Path::new("/m.gguf"), retort::llm::profile::Mode::FineTuned);
-        profile.engine = retort::llm::profile::EngineKind::Openai;
-        profile.path = None;
-        profile.base_url = Some("http://127.0.0.1:8080/v1".into());
+        let mut profile = retort::llm::ModelProfile::openai(&name, "http://127.0.0.1:8080/v1", "", retort::llm::profile::Mode::FineTuned);
         profile.model = model.clone();
         let before = retort::llm::profile::parse(MODELS).unwrap();
         match retort::llm::models_file::with_profile(MODELS, &profile) {

@@ -348,7 +348,9 @@ async fn sequences_decode_together_each_constrained_and_cancellable() {
 /// A few-shot profile on `gguf`, with or without the prompt cache.
 fn few_shot(gguf: &Path, prompt_cache: bool) -> ModelProfile {
     let mut smol = profile(gguf, "few-shot", 24);
-    smol.prompt_cache = prompt_cache;
+    if let retort::llm::profile::Engine::Embedded(local) = &mut smol.engine {
+        local.prompt_cache = prompt_cache;
+    }
     smol
 }
 
@@ -515,7 +517,9 @@ async fn another_model_or_template_reuses_nothing() {
     let mut tuned = few_shot(&gguf, true);
     tuned.mode = retort::llm::profile::Mode::FineTuned;
     let other_prompt = one_by_one(&engines, &tuned, &PARAGRAPHS[..1]).await;
-    tuned.prompt_cache = false;
+    if let retort::llm::profile::Engine::Embedded(local) = &mut tuned.engine {
+        local.prompt_cache = false;
+    }
     let whole = one_by_one(&Engines::new(), &tuned, &PARAGRAPHS[..1]).await;
     assert_eq!(other_prompt[0].0, whole[0].0, "another prompt's reply is its own");
     assert!(

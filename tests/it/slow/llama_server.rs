@@ -220,7 +220,7 @@ fn values_carry_the_confidence_the_server_gives() {
         ))
         .unwrap()
         .remove(0);
-        assert!(profile.logprobs, "asked for by default");
+        assert!(profile.server().unwrap().logprobs, "asked for by default");
         for stream in [false, true] {
             let request = RunRequest {
                 stream,

@@ -116,8 +116,7 @@ fn a_cut_download_resumes_and_registers_a_profile() {
     assert!(!part.exists());
     let profiles = retort::llm::Profiles::load(&root.path().join("config"));
     let smol = profiles.get("smol").expect("the profile was added");
-    assert_eq!(smol.engine, retort::llm::profile::EngineKind::Embedded);
-    assert_eq!(smol.path.as_deref(), Some(target.as_path()));
+    assert_eq!(smol.gguf(), Some(target.as_path()));
 }
 
 #[test]
