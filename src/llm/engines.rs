@@ -1,7 +1,7 @@
 //! The engines a driver runs models on, as one value it owns and hands to `execute`: the HTTP
 //! client (its connections, the model ids it discovered) and the in-process engine (its
-//! inference thread and loaded models). Which one a profile uses is `EngineKind`, matched in
-//! `run::execute`.
+//! inference thread and loaded models). Which one a profile uses is its `profile::Engine`,
+//! matched in `run::execute`.
 
 use super::client::HttpEngine;
 use super::embedded::EmbeddedEngine;
