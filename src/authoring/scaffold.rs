@@ -25,16 +25,34 @@ pub struct NewField {
     pub list: bool,
 }
 
+/// Why a new task cannot be written as asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScaffoldError {
+    #[error("{text:?}: the kind after ':' is `list`, not {kind:?}")]
+    FieldKind { text: String, kind: String },
+    #[error("{0:?}: a field needs a name without quotes")]
+    FieldName(String),
+    #[error("a task needs at least one --field")]
+    NoField,
+    #[error("a delimited answer is one field's list of values: give one --field, without --records")]
+    DelimitedShape,
+}
+
 /// Parses `NAME` or `NAME:list`.
-pub fn parse_field(text: &str) -> Result<NewField, String> {
+pub fn parse_field(text: &str) -> Result<NewField, ScaffoldError> {
     let (name, kind) = text.split_once(':').unwrap_or((text, ""));
     let list = match kind {
         "" => false,
         "list" => true,
-        other => return Err(format!("{text:?}: the kind after ':' is `list`, not {other:?}")),
+        other => {
+            return Err(ScaffoldError::FieldKind {
+                text: text.to_string(),
+                kind: other.to_string(),
+            });
+        }
     };
     if name.trim().is_empty() || name.contains('"') {
-        return Err(format!("{text:?}: a field needs a name without quotes"));
+        return Err(ScaffoldError::FieldName(text.to_string()));
     }
     Ok(NewField {
         name: name.trim().to_string(),
@@ -120,12 +138,12 @@ pub fn fields_from(path: &Path) -> Result<(Vec<NewField>, bool), String> {
 }
 
 /// The task file's text.
-pub fn write(spec: &NewTask) -> Result<String, String> {
+pub fn write(spec: &NewTask) -> Result<String, ScaffoldError> {
     if spec.fields.is_empty() {
-        return Err("a task needs at least one --field".into());
+        return Err(ScaffoldError::NoField);
     }
     if spec.format == NewFormat::Delimited && (spec.fields.len() != 1 || spec.records) {
-        return Err("a delimited answer is one field's list of values: give one --field, without --records".into());
+        return Err(ScaffoldError::DelimitedShape);
     }
     let title = spec.name.replace(['-', '_'], " ");
     let names: Vec<&str> = spec.fields.iter().map(|f| f.name.as_str()).collect();

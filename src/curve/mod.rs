@@ -18,23 +18,32 @@ pub struct PointSpec {
     pub file: PathBuf,
 }
 
+/// A curve's point as written on the command line that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PointError {
+    #[error("{0:?}: expected NAME@N=FILE (or NAME=FILE for a baseline)")]
+    Shape(String),
+    #[error("{text:?}: {size:?} is not a number of training examples")]
+    Size { text: String, size: String },
+}
+
 /// Parses `NAME@N=FILE` (a model trained on N examples) or `NAME=FILE` (a baseline).
-pub fn parse_point(text: &str) -> Result<PointSpec, String> {
+pub fn parse_point(text: &str) -> Result<PointSpec, PointError> {
     let (left, file) = text
         .split_once('=')
-        .ok_or_else(|| format!("{text:?}: expected NAME@N=FILE (or NAME=FILE for a baseline)"))?;
+        .ok_or_else(|| PointError::Shape(text.to_string()))?;
     let (series, size) = match left.split_once('@') {
         Some((name, n)) => {
-            let size = n
-                .trim()
-                .parse()
-                .map_err(|_| format!("{text:?}: {n:?} is not a number of training examples"))?;
+            let size = n.trim().parse().map_err(|_| PointError::Size {
+                text: text.to_string(),
+                size: n.to_string(),
+            })?;
             (name, Some(size))
         }
         None => (left, None),
     };
     if series.trim().is_empty() || file.is_empty() {
-        return Err(format!("{text:?}: expected NAME@N=FILE"));
+        return Err(PointError::Shape(text.to_string()));
     }
     Ok(PointSpec {
         series: series.trim().to_string(),

@@ -18,6 +18,19 @@ pub struct BlockFilter {
     pub min_chars: usize,
 }
 
+/// An option of the filter that does not parse, named as on the command line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FilterError {
+    #[error(
+        "--kinds: unknown kind {0:?}; the kinds are title, abstract, heading, paragraph, caption, table, footnote, claim, reference"
+    )]
+    UnknownKind(String),
+    #[error("--section: {0}")]
+    Section(String),
+    #[error("--match: {0}")]
+    Pattern(String),
+}
+
 impl BlockFilter {
     /// A filter from the command line's words; errors name the option.
     pub fn parse(
@@ -25,16 +38,15 @@ impl BlockFilter {
         section: Option<&str>,
         pattern: Option<&str>,
         min_chars: usize,
-    ) -> Result<BlockFilter, String> {
+    ) -> Result<BlockFilter, FilterError> {
         let kinds = kinds
             .map(|list| {
                 list.split(',')
                     .map(str::trim)
                     .filter(|k| !k.is_empty())
                     .map(|k| {
-                        k.parse::<BlockKind>().map_err(|_| {
-                            format!("--kinds: unknown kind {k:?}; the kinds are title, abstract, heading, paragraph, caption, table, footnote, claim, reference")
-                        })
+                        k.parse::<BlockKind>()
+                            .map_err(|_| FilterError::UnknownKind(k.to_string()))
                     })
                     .collect::<Result<Vec<_>, _>>()
             })
@@ -43,11 +55,11 @@ impl BlockFilter {
             .map(|glob| {
                 Glob::new(glob)
                     .map(|g| g.compile_matcher())
-                    .map_err(|e| format!("--section: {e}"))
+                    .map_err(|e| FilterError::Section(e.to_string()))
             })
             .transpose()?;
         let pattern = pattern
-            .map(|p| Regex::new(p).map_err(|e| format!("--match: {e}")))
+            .map(|p| Regex::new(p).map_err(|e| FilterError::Pattern(e.to_string())))
             .transpose()?;
         Ok(BlockFilter {
             kinds,
@@ -125,11 +137,13 @@ mod tests {
         assert!(
             BlockFilter::parse(Some("paragraf"), None, None, 0)
                 .unwrap_err()
+                .to_string()
                 .contains("paragraf")
         );
         assert!(
             BlockFilter::parse(None, None, Some("("), 0)
                 .unwrap_err()
+                .to_string()
                 .starts_with("--match")
         );
     }
@@ -159,7 +173,7 @@ pub const PROSE: &str = "abstract,paragraph";
 
 impl FilterArgs {
     /// The filter, with `default_kinds` when `--kinds` is not given (`None`: every kind).
-    pub fn filter(&self, default_kinds: Option<&str>) -> Result<BlockFilter, String> {
+    pub fn filter(&self, default_kinds: Option<&str>) -> Result<BlockFilter, FilterError> {
         BlockFilter::parse(
             self.kinds.as_deref().or(default_kinds),
             self.section.as_deref(),

@@ -195,7 +195,12 @@ impl HttpEngine {
                     }
                     backoff(attempt, None).await;
                 }
-                Err(e) => return Err(LlmError::Other(format!("request to {url} failed: {}", root_cause(&e)))),
+                Err(e) => {
+                    return Err(LlmError::Request {
+                        url: url.into(),
+                        detail: root_cause(&e),
+                    });
+                }
                 Ok(response) => {
                     let status = response.status().as_u16();
                     if response.status().is_success() {
@@ -334,10 +339,9 @@ impl HttpEngine {
             return Ok(known);
         }
         let ids = self.list_models(base_url, api_key).await?;
-        let first = ids
-            .into_iter()
-            .next()
-            .ok_or_else(|| LlmError::Other(format!("{base_url} lists no models")))?;
+        let first = ids.into_iter().next().ok_or_else(|| LlmError::NoModels {
+            url: base_url.to_string(),
+        })?;
         if let Ok(mut map) = self.discovered.lock() {
             map.insert(base_url.to_string(), first.clone());
         }

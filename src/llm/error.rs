@@ -52,8 +52,78 @@ pub enum LlmError {
     TooLarge { url: String, limit: usize },
     #[error("cancelled")]
     Cancelled { partial: String },
-    #[error("{0}")]
-    Other(String),
+    #[error("request to {url} failed: {detail}")]
+    Request { url: String, detail: String },
+    #[error("{url} lists no models")]
+    NoModels { url: String },
+    #[error(
+        "{url} lists no LoRA adapters, so this server cannot apply the profile's `lora` (a llama.cpp server started with --lora can); for vLLM, name the adapter as the profile's model"
+    )]
+    NoAdapterList { url: String },
+    #[error("the server at {url} has no adapter {wanted}; it has: {}", none_or(known))]
+    AdapterNotServed {
+        url: String,
+        wanted: String,
+        known: Vec<String>,
+    },
+    /// The in-process engine: the model file before llama.cpp sees it.
+    #[error("{path}: {problem}")]
+    ModelFile { path: String, problem: ModelFileProblem },
+    #[error("llama.cpp could not read {path} ({size} bytes): the file is truncated or corrupt; download it again")]
+    ModelCorrupt { path: String, size: u64 },
+    #[error(
+        "llama.cpp could not load {path} ({size} bytes, architecture {architecture:?}): the file is truncated, or this llama.cpp does not know the architecture; download it again or use a newer retort"
+    )]
+    ModelUnknown {
+        path: String,
+        size: u64,
+        architecture: String,
+    },
+    #[error("the embedded engine could not start: {detail}")]
+    EngineStart { detail: String },
+    #[error("the inference thread {}", if *during_run { "stopped during the run" } else { "has stopped" })]
+    EngineStopped { during_run: bool },
+    #[error(
+        "this build of retort has no embedded engine (built without the `embedded` feature); rebuild with default features or pick an HTTP profile"
+    )]
+    NoEmbeddedEngine,
+    #[error(
+        "the model has no chat template in its GGUF metadata, and llama.cpp has none built in for its architecture; use a fine-tuned completion profile"
+    )]
+    NoChatTemplate,
+    /// A step of llama.cpp failed (`chat template`, `context`, `batch`, `decode`, `the schema's
+    /// grammar`).
+    #[error("llama.cpp {step}: {detail}")]
+    Llama { step: &'static str, detail: String },
+    /// A LoRA adapter could not be checked, combined, loaded or switched to.
+    #[error("{detail}")]
+    Adapter { detail: String },
+}
+
+fn none_or(known: &[String]) -> String {
+    if known.is_empty() {
+        "none".into()
+    } else {
+        known.join(", ")
+    }
+}
+
+/// What is wrong with a model file named by a profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelFileProblem {
+    #[error(
+        "the model file does not exist; run `retort models fetch-default` for the default model, or set `path` in models.toml"
+    )]
+    Missing,
+    #[error("a directory; `path` must name a .gguf file")]
+    Directory,
+    #[error("cannot be opened")]
+    Unreadable,
+    #[error(
+        "not a GGUF model file (it does not start with the GGUF signature); convert the model to GGUF with llama.cpp's convert script"
+    )]
+    NotGguf,
 }
 
 impl LlmError {

@@ -80,9 +80,7 @@ pub async fn adapters(
     let root = base_url.trim_end_matches('/').trim_end_matches("/v1");
     let url = format!("{root}/lora-adapters");
     let json = engine.get_json(&url, api_key).await.map_err(|e| match e {
-        LlmError::Rejected { .. } | LlmError::NonJson { .. } => LlmError::Other(format!(
-            "{url} lists no LoRA adapters, so this server cannot apply the profile's `lora` (a llama.cpp server started with --lora can); for vLLM, name the adapter as the profile's model"
-        )),
+        LlmError::Rejected { .. } | LlmError::NonJson { .. } => LlmError::NoAdapterList { url: url.clone() },
         other => other,
     })?;
     Ok(json
@@ -112,15 +110,11 @@ pub fn selection(refs: &[LoraRef], listed: &[ServerAdapter], url: &str) -> Resul
         });
         let Some(found) = found else {
             let known: Vec<String> = listed.iter().map(|a| format!("{} ({})", a.id, a.path)).collect();
-            return Err(LlmError::Other(format!(
-                "the server at {url} has no adapter {}; it has: {}",
-                wanted.label(),
-                if known.is_empty() {
-                    "none".into()
-                } else {
-                    known.join(", ")
-                }
-            )));
+            return Err(LlmError::AdapterNotServed {
+                url: url.to_string(),
+                wanted: wanted.label(),
+                known,
+            });
         };
         if let Some(entry) = scales.iter_mut().find(|(id, _)| *id == found.id) {
             entry.1 = wanted.scale;

@@ -56,8 +56,8 @@ pub enum OpenError {
     NoTask(PathBuf),
     #[error("no task named {0:?} (retort tasks lists them)")]
     UnknownTask(String),
-    #[error("{0}")]
-    BadOption(String),
+    #[error(transparent)]
+    BadOption(#[from] crate::input::filter::FilterError),
     #[error("the review queue {queue}: {lock}")]
     Locked {
         queue: PathBuf,

@@ -29,7 +29,7 @@ pub struct DecisionWrite {
 
 /// Writes the example change, then the decision (stamped now); when the decision cannot be
 /// written the example change is cut back out of the store. The error names the file.
-pub fn write(write: &DecisionWrite, examples: &Store) -> Result<(), String> {
+pub fn write(write: &DecisionWrite, examples: &Store) -> Result<(), StoreError> {
     let mut decision = write.decision.clone();
     decision.at = crate::clock::now();
     let log_line = || {
@@ -38,10 +38,9 @@ pub fn write(write: &DecisionWrite, examples: &Store) -> Result<(), String> {
             message: e.to_string(),
         })
     };
-    let written = match &write.change {
+    match &write.change {
         ExampleChange::Keep => log_line(),
         ExampleChange::Save(example) => examples.append_then(example, log_line),
         ExampleChange::Withdraw { task, id } => examples.withdraw_then(task, id, log_line),
-    };
-    written.map_err(|e| e.to_string())
+    }
 }

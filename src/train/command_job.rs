@@ -16,8 +16,12 @@ const TAIL_BYTES: u64 = 64 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
-    #[error("{0}")]
-    Host(String),
+    #[error(transparent)]
+    Host(#[from] super::host::HostError),
+    #[error("writing {path}: {source}")]
+    Write { path: String, source: std::io::Error },
+    #[error("the trainer did not start on {host} within 20 s (no {path})")]
+    NotStarted { host: String, path: String },
     #[error(transparent)]
     Run(#[from] RunError),
     #[error("run {0} is not a command run")]
@@ -62,7 +66,10 @@ pub fn launch(data: &Path, run: &mut Run, files: &[(&str, String)], command: &[S
     let dir = run.dir(data);
     for (name, text) in files {
         let path = dir.join(name);
-        std::fs::write(&path, text).map_err(|e| CommandError::Host(format!("writing {}: {e}", path.display())))?;
+        std::fs::write(&path, text).map_err(|source| CommandError::Write {
+            path: path.display().to_string(),
+            source,
+        })?;
     }
     let at = place(run)?;
     if let Host::Ssh { .. } = at.host {
@@ -102,10 +109,10 @@ fn wait_for_pid(at: &Place) -> Result<u32, CommandError> {
             return Ok(pid);
         }
         if started.elapsed() > Duration::from_secs(20) {
-            return Err(CommandError::Host(format!(
-                "the trainer did not start on {} within 20 s (no {path})",
-                at.host.name()
-            )));
+            return Err(CommandError::NotStarted {
+                host: at.host.name(),
+                path,
+            });
         }
         std::thread::sleep(Duration::from_millis(50));
     }

@@ -77,21 +77,29 @@ impl Host {
     }
 
     /// Runs `script` there; its output, or why it could not run.
-    pub fn sh(&self, script: &str) -> Result<Output, String> {
+    pub fn sh(&self, script: &str) -> Result<Output, HostError> {
         self.command(script)
             .stdin(Stdio::null())
             .output()
-            .map_err(|e| format!("running sh on {}: {e}", self.name()))
+            .map_err(|e| self.io("running sh on", e))
+    }
+
+    fn io(&self, doing: &'static str, source: std::io::Error) -> HostError {
+        HostError::Io {
+            doing,
+            host: self.name(),
+            source,
+        }
     }
 
     /// A file's text there, or `None` when it is not there (yet).
-    pub fn read(&self, path: &str) -> Result<Option<String>, String> {
+    pub fn read(&self, path: &str) -> Result<Option<String>, HostError> {
         let bytes = self.read_part(path, Part::Whole)?;
         Ok(bytes.map(|b| String::from_utf8_lossy(&b).into_owned()))
     }
 
     /// Part of a file's bytes there, or `None` when it is not there (yet).
-    pub fn read_part(&self, path: &str, part: Part) -> Result<Option<Vec<u8>>, String> {
+    pub fn read_part(&self, path: &str, part: Part) -> Result<Option<Vec<u8>>, HostError> {
         let reader = match part {
             Part::Whole => "cat".to_string(),
             // tail counts bytes from 1.
@@ -110,7 +118,7 @@ impl Host {
     }
 
     /// Copies `names` (files and directories under `from`) into `to` there, as a tar stream.
-    pub fn send(&self, from: &Path, names: &[&str], to: &str) -> Result<(), String> {
+    pub fn send(&self, from: &Path, names: &[&str], to: &str) -> Result<(), HostError> {
         let tar = Command::new("tar")
             .arg("-C")
             .arg(from)
@@ -118,13 +126,15 @@ impl Host {
             .arg("-")
             .args(names)
             .output()
-            .map_err(|e| format!("packing {}: {e}", from.display()))?;
+            .map_err(|e| HostError::Pack {
+                path: from.display().to_string(),
+                detail: e.to_string(),
+            })?;
         if !tar.status.success() {
-            return Err(format!(
-                "packing {}: {}",
-                from.display(),
-                String::from_utf8_lossy(&tar.stderr).trim()
-            ));
+            return Err(HostError::Pack {
+                path: from.display().to_string(),
+                detail: String::from_utf8_lossy(&tar.stderr).trim().to_string(),
+            });
         }
         let mut child = self
             .command(&format!("mkdir -p {t} && tar -C {t} -xf -", t = quote(to)))
@@ -132,16 +142,14 @@ impl Host {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| format!("copying to {}: {e}", self.name()))?;
+            .map_err(|e| self.io("copying to", e))?;
         child
             .stdin
             .take()
             .expect("stdin is piped")
             .write_all(&tar.stdout)
-            .map_err(|e| format!("copying to {}: {e}", self.name()))?;
-        let out = child
-            .wait_with_output()
-            .map_err(|e| format!("copying to {}: {e}", self.name()))?;
+            .map_err(|e| self.io("copying to", e))?;
+        let out = child.wait_with_output().map_err(|e| self.io("copying to", e))?;
         if out.status.success() {
             Ok(())
         } else {
@@ -150,17 +158,26 @@ impl Host {
     }
 }
 
+/// What went wrong running something on a training host.
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    #[error("{doing} {host}: {source}")]
+    Io {
+        doing: &'static str,
+        host: String,
+        source: std::io::Error,
+    },
+    #[error("packing {path}: {detail}")]
+    Pack { path: String, detail: String },
+    #[error("on {host} the script exited with {status}{}", if said.is_empty() { String::new() } else { format!(": {said}") })]
+    Script { host: String, status: String, said: String },
+}
+
 /// What a script that failed said.
-pub fn failure(host: &Host, out: &Output) -> String {
-    let said = String::from_utf8_lossy(&out.stderr).trim().to_string();
-    format!(
-        "on {} the script exited with {}{}",
-        host.name(),
-        out.status.code().map_or("a signal".into(), |c| format!("status {c}")),
-        if said.is_empty() {
-            String::new()
-        } else {
-            format!(": {said}")
-        }
-    )
+pub fn failure(host: &Host, out: &Output) -> HostError {
+    HostError::Script {
+        host: host.name(),
+        status: out.status.code().map_or("a signal".into(), |c| format!("status {c}")),
+        said: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+    }
 }

@@ -71,7 +71,7 @@ pub enum Action {
     /// A review decision (and its example change) reached the disk, or did not (`error`).
     DecisionWritten {
         seq: u64,
-        error: Option<String>,
+        error: Option<crate::dataset::store::StoreError>,
     },
     /// A look-ahead run ended without a run (the task failed): the item can be run again.
     PreAnnotationLost {

@@ -7,6 +7,7 @@ use super::phase::Phase;
 use super::picker;
 use super::state::{Level, Mode, Overlay, Pane, PickerKind, ResultView, RunSlot, SourceScroll, State};
 use crate::clock::now;
+use crate::dataset::store::StoreError;
 use crate::dataset::store::{SavedExample, new_id};
 use crate::extraction::Extraction;
 use crate::review::REJECT_REASONS;
@@ -356,7 +357,7 @@ fn still_saving(state: &mut State) -> bool {
 
 /// The driver wrote a decision, or could not: only now does the queue show it as made. A
 /// decision not on disk leaves its paragraph on screen, undecided, with the reason.
-pub(super) fn decision_written(state: &mut State, seq: u64, error: Option<String>) -> Vec<Effect> {
+pub(super) fn decision_written(state: &mut State, seq: u64, error: Option<StoreError>) -> Vec<Effect> {
     let Some(review) = state.review.as_deref_mut() else {
         return Vec::new();
     };

@@ -73,12 +73,12 @@ impl Model {
 
     /// Loads an adapter onto the model. Call it only with no context of this model alive.
     pub(super) fn load_adapter(&mut self, path: &Path) -> Result<(), LlmError> {
-        check_fits(path, &self.path).map_err(|e| LlmError::Other(e.to_string()))?;
+        check_fits(path, &self.path).map_err(adapter_error)?;
         let started = Instant::now();
         // SAFETY: see `shared`; the caller dropped every context, so this is the only borrow.
         let model = unsafe { self.raw.as_mut() };
         let adapter = model.lora_adapter_init(path).map_err(|e| {
-            LlmError::Other(format!(
+            adapter_error(format!(
                 "llama.cpp could not load the adapter {} onto {}: {e}",
                 path.display(),
                 self.path.display()
@@ -96,7 +96,7 @@ impl Model {
     /// The one adapter file to load for `lora`: itself, or for several their combination
     /// (`adapter::combine`), made once in the temporary directory and named by what went into it.
     pub(super) fn effective(&self, lora: &[(PathBuf, f32)]) -> Result<Option<(PathBuf, f32)>, LlmError> {
-        let failed = |e: crate::llm::adapter::AdapterError| LlmError::Other(e.to_string());
+        let failed = |e: crate::llm::adapter::AdapterError| adapter_error(e);
         match lora {
             [] => Ok(None),
             [one] => Ok(Some(one.clone())),
@@ -115,7 +115,7 @@ impl Model {
 
     /// Makes `ctx` apply `lora` (loaded before) and nothing else.
     pub(super) fn apply(&mut self, ctx: &mut LlamaContext, lora: &Option<(PathBuf, f32)>) -> Result<(), LlmError> {
-        let failed = |e: String| LlmError::Other(format!("llama.cpp could not switch adapters: {e}"));
+        let failed = |e: String| adapter_error(format!("llama.cpp could not switch adapters: {e}"));
         match lora {
             Some((path, scale)) => {
                 let adapter = self
@@ -130,5 +130,11 @@ impl Model {
                 None => Ok(()),
             },
         }
+    }
+}
+
+fn adapter_error(error: impl std::fmt::Display) -> LlmError {
+    LlmError::Adapter {
+        detail: error.to_string(),
     }
 }

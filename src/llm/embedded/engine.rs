@@ -67,10 +67,16 @@ pub(super) async fn submit(
             cancel,
             reply,
         })
-        .map_err(|_| LlmError::Other("the inference thread has stopped".into()))?;
-    result
-        .await
-        .map_err(|_| LlmError::Other("the inference thread stopped during the run".into()))?
+        .map_err(|_| LlmError::EngineStopped { during_run: false })?;
+    result.await.map_err(|_| LlmError::EngineStopped { during_run: true })?
+}
+
+/// A failed step of llama.cpp, named.
+pub(super) fn llama(step: &'static str, error: impl std::fmt::Display) -> LlmError {
+    LlmError::Llama {
+        step,
+        detail: error.to_string(),
+    }
 }
 
 pub(super) fn load_error(path: &std::path::Path) -> LlmError {
@@ -79,15 +85,14 @@ pub(super) fn load_error(path: &std::path::Path) -> LlmError {
         let index = g.find_key("general.architecture");
         (index >= 0).then(|| g.val_str(index).map(String::from)).flatten()
     });
+    let path = path.display().to_string();
     match arch {
-        None => LlmError::Other(format!(
-            "llama.cpp could not read {} ({size} bytes): the file is truncated or corrupt; download it again",
-            path.display()
-        )),
-        Some(arch) => LlmError::Other(format!(
-            "llama.cpp could not load {} ({size} bytes, architecture {arch:?}): the file is truncated, or this llama.cpp does not know the architecture; download it again or use a newer retort",
-            path.display()
-        )),
+        None => LlmError::ModelCorrupt { path, size },
+        Some(architecture) => LlmError::ModelUnknown {
+            path,
+            size,
+            architecture,
+        },
     }
 }
 
@@ -99,15 +104,11 @@ pub(super) fn prompt_text(model: &LlamaModel, prompt: &Prompt) -> Result<String,
                 .iter()
                 .map(|m| LlamaChatMessage::new(m.role.clone(), m.content.clone()))
                 .collect::<Result<_, _>>()
-                .map_err(|e| LlmError::Other(format!("a message could not be passed to llama.cpp: {e}")))?;
-            let template = chat_template(model).ok_or_else(|| {
-                LlmError::Other(
-                    "the model has no chat template in its GGUF metadata, and llama.cpp has none built in for its architecture; use a fine-tuned completion profile".into(),
-                )
-            })?;
+                .map_err(|e| llama("chat message", e))?;
+            let template = chat_template(model).ok_or(LlmError::NoChatTemplate)?;
             model
                 .apply_chat_template(&template, &chat, true)
-                .map_err(|e| LlmError::Other(format!("applying the chat template failed: {e}")))
+                .map_err(|e| llama("chat template", e))
         }
     }
 }

@@ -36,27 +36,20 @@ pub struct EmbeddedCall {
 /// Checks that `path` looks like a loadable GGUF before llama.cpp sees it, so that each problem
 /// gets its own message naming the file and what to do.
 pub fn check_file(path: &Path) -> Result<(), LlmError> {
-    let shown = path.display();
-    let metadata = std::fs::metadata(path).map_err(|_| {
-        LlmError::Other(format!(
-            "model file {shown} does not exist; run `retort models fetch-default` for the default model, or set `path` in models.toml"
-        ))
-    })?;
+    use crate::llm::error::ModelFileProblem;
+    let problem = |problem| LlmError::ModelFile {
+        path: path.display().to_string(),
+        problem,
+    };
+    let metadata = std::fs::metadata(path).map_err(|_| problem(ModelFileProblem::Missing))?;
     if metadata.is_dir() {
-        return Err(LlmError::Other(format!(
-            "{shown} is a directory; `path` must name a .gguf file"
-        )));
+        return Err(problem(ModelFileProblem::Directory));
     }
     let mut magic = [0u8; 8];
-    let read = std::io::Read::read(
-        &mut std::fs::File::open(path).map_err(|e| LlmError::Other(format!("cannot open {shown}: {e}")))?,
-        &mut magic,
-    )
-    .unwrap_or(0);
+    let mut file = std::fs::File::open(path).map_err(|_| problem(ModelFileProblem::Unreadable))?;
+    let read = std::io::Read::read(&mut file, &mut magic).unwrap_or(0);
     if read < 8 || &magic[..4] != b"GGUF" {
-        return Err(LlmError::Other(format!(
-            "{shown} is not a GGUF model file (it does not start with the GGUF signature); convert the model to GGUF with llama.cpp's convert script"
-        )));
+        return Err(problem(ModelFileProblem::NotGguf));
     }
     Ok(())
 }
@@ -98,10 +91,7 @@ pub fn training_tokens(path: &Path, rows: &[(Prompt, String)]) -> Result<Vec<Tra
     #[cfg(not(feature = "embedded"))]
     {
         let _ = rows;
-        Err(LlmError::Other(
-            "this build of retort has no embedded engine to tokenize with (built without the `embedded` feature)"
-                .into(),
-        ))
+        Err(LlmError::NoEmbeddedEngine)
     }
 }
 
@@ -115,7 +105,7 @@ pub fn prompt_tokens(path: &Path, prompt: &Prompt) -> Result<Vec<i32>, LlmError>
     #[cfg(not(feature = "embedded"))]
     {
         let _ = prompt;
-        Err(LlmError::Other("this build of retort has no embedded engine".into()))
+        Err(LlmError::NoEmbeddedEngine)
     }
 }
 
@@ -181,9 +171,7 @@ impl EmbeddedEngine {
         #[cfg(not(feature = "embedded"))]
         {
             let _ = (pieces, cancel);
-            Err(LlmError::Other(
-                "this build of retort has no embedded engine (built without the `embedded` feature); rebuild with default features or pick an HTTP profile".into(),
-            ))
+            Err(LlmError::NoEmbeddedEngine)
         }
     }
 }

@@ -6,7 +6,7 @@
 
 use super::EmbeddedCall;
 use super::adapters;
-use super::engine::{Allowed, Job, next_token, prompt_text, take_utf8, token_logprob};
+use super::engine::{Allowed, Job, llama, next_token, prompt_text, take_utf8, token_logprob};
 use super::prefix::{CHUNK, Held, Plan};
 use crate::llm::client::Reply;
 use crate::llm::error::LlmError;
@@ -139,9 +139,7 @@ pub(super) fn run(jobs: Receiver<Job>, backend: Result<&'static LlamaBackend, St
             Ok(backend) => *backend,
             Err(e) => {
                 for job in waiting.drain(..) {
-                    let _ = job.reply.send(Err(LlmError::Other(format!(
-                        "the embedded engine could not start: {e}"
-                    ))));
+                    let _ = job.reply.send(Err(LlmError::EngineStart { detail: e.to_string() }));
                 }
                 continue;
             }
@@ -274,9 +272,7 @@ fn new_context(backend: &LlamaBackend, model: &'static LlamaModel, key: ContextK
         .with_kv_unified(true)
         .with_n_threads(threads)
         .with_n_threads_batch(threads);
-    let ctx = model
-        .new_context(backend, params)
-        .map_err(|e| LlmError::Other(format!("llama.cpp context: {e}")))?;
+    let ctx = model.new_context(backend, params).map_err(|e| llama("context", e))?;
     let held = Held::new(key.slots as usize);
     Ok(Context { key, ctx, held })
 }
@@ -339,10 +335,9 @@ fn read_prompt(ctx: &mut LlamaContext, tokens: &[LlamaToken], from: usize, seq: 
         for (i, token) in tokens.iter().enumerate().take(end).skip(position) {
             batch
                 .add(*token, i as i32, &[seq], i + 1 == tokens.len())
-                .map_err(|e| LlmError::Other(format!("batch: {e}")))?;
+                .map_err(|e| llama("batch", e))?;
         }
-        ctx.decode(&mut batch)
-            .map_err(|e| LlmError::Other(format!("llama.cpp decode: {e}")))?;
+        ctx.decode(&mut batch).map_err(|e| llama("decode", e))?;
         position = end;
     }
     Ok(batch.n_tokens() - 1)
@@ -383,7 +378,7 @@ fn start(
     let grammar = match &call.grammar {
         Some(g) => match LlamaSampler::grammar(model, g, "root") {
             Ok(sampler) => Some(sampler),
-            Err(e) => return Err(Box::new((job, LlmError::Other(format!("the schema's grammar: {e}"))))),
+            Err(e) => return Err(Box::new((job, llama("the schema's grammar", e)))),
         },
         None => None,
     };
@@ -429,7 +424,7 @@ fn step(model: &LlamaModel, context: &mut Context, pieces: &[Vec<u8>], active: &
         }
         let Some(token) = sequence.next.take() else { continue };
         if let Err(e) = batch.add(token, sequence.position as i32, &[sequence.seq], true) {
-            sequence.finished = Some(Err(LlmError::Other(format!("batch: {e}"))));
+            sequence.finished = Some(Err(llama("batch", e)));
             continue;
         }
         sequence.position += 1;
@@ -440,7 +435,7 @@ fn step(model: &LlamaModel, context: &mut Context, pieces: &[Vec<u8>], active: &
     }
     if let Err(e) = ctx.decode(&mut batch) {
         for sequence in active.iter_mut().filter(|s| s.finished.is_none()) {
-            sequence.finished = Some(Err(LlmError::Other(format!("llama.cpp decode: {e}"))));
+            sequence.finished = Some(Err(llama("decode", &e)));
         }
         // What a failed decode left in the cache is not known: nothing in it is reused.
         ctx.clear_kv_cache();

@@ -14,7 +14,7 @@ use std::path::Path;
 /// Each (prompt, answer) of `rows` as token ids, with the model at `path` (only its vocabulary
 /// is loaded).
 pub fn training_tokens(path: &Path, rows: &[(Prompt, String)]) -> Result<Vec<TrainingTokens>, LlmError> {
-    let backend = super::engine::backend().map_err(LlmError::Other)?;
+    let backend = super::engine::backend().map_err(|detail| LlmError::EngineStart { detail })?;
     let params = LlamaModelParams::default().with_vocab_only(true);
     let model = LlamaModel::load_from_file(backend, path, &params).map_err(|_| super::engine::load_error(path))?;
     let (chat_end, plain_end) = (end_of_turn(&model, true), end_of_turn(&model, false));

@@ -22,7 +22,7 @@ fn points_parse_and_bad_ones_are_named() {
         }
     );
     assert_eq!(parse_point("few-shot=fs.jsonl").unwrap().size, None);
-    assert!(parse_point("mistral@ten=x").unwrap_err().contains("ten"));
+    assert!(parse_point("mistral@ten=x").unwrap_err().to_string().contains("ten"));
     assert!(parse_point("no-file").is_err());
 }
 

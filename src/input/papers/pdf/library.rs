@@ -6,14 +6,21 @@ use pdfium_render::prelude::*;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-static PDFIUM: OnceLock<Result<Pdfium, String>> = OnceLock::new();
+static PDFIUM: OnceLock<Result<Pdfium, NoPdfium>> = OnceLock::new();
 
-pub fn pdfium() -> Result<&'static Pdfium, String> {
-    PDFIUM.get_or_init(bind).as_ref().map_err(Clone::clone)
+/// PDFium is not on this machine (or none found loads).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "reading PDFs needs PDFium, which was not found: run ./run.sh once (it installs it from PyPI's pypdfium2 wheel into ~/.cache/retort/pdfium, no root needed), or set RETORT_PDFIUM to a libpdfium.so"
+)]
+pub struct NoPdfium;
+
+pub fn pdfium() -> Result<&'static Pdfium, NoPdfium> {
+    PDFIUM.get_or_init(bind).as_ref().map_err(|e| *e)
 }
 
 /// Where PDFium was found, or why reading PDFs is not possible (for `retort models`).
-pub fn pdfium_status() -> Result<String, String> {
+pub fn pdfium_status() -> Result<String, NoPdfium> {
     pdfium()?;
     Ok(candidates()
         .into_iter()
@@ -35,14 +42,12 @@ fn candidates() -> Vec<PathBuf> {
     out
 }
 
-fn bind() -> Result<Pdfium, String> {
+fn bind() -> Result<Pdfium, NoPdfium> {
     for path in candidates().into_iter().filter(|p| p.is_file()) {
         match Pdfium::bind_to_library(&path) {
             Ok(bindings) => return Ok(Pdfium::new(bindings)),
             Err(e) => tracing::warn!("PDFium at {} could not be loaded: {e}", path.display()),
         }
     }
-    Pdfium::bind_to_system_library().map(Pdfium::new).map_err(|_| {
-        "reading PDFs needs PDFium, which was not found: run ./run.sh once (it installs it from PyPI's pypdfium2 wheel into ~/.cache/retort/pdfium, no root needed), or set RETORT_PDFIUM to a libpdfium.so".to_string()
-    })
+    Pdfium::bind_to_system_library().map(Pdfium::new).map_err(|_| NoPdfium)
 }

@@ -14,7 +14,10 @@ use std::path::Path;
 
 /// Reads a PDF file into one document named `name`.
 pub fn read(path: &Path, name: &str) -> Result<Document, ReadError> {
-    let pdfium = library::pdfium().map_err(|message| ReadError { line: 0, message })?;
+    let pdfium = library::pdfium().map_err(|e| ReadError {
+        line: 0,
+        message: e.to_string(),
+    })?;
     let document = pdfium.load_pdf_from_file(path, None).map_err(|e| ReadError {
         line: 0,
         message: open_error(&e),
