@@ -71,7 +71,7 @@ fn render_compare(c: &mut Criterion) {
     update(&mut state, Action::Command(Command::RunCompare));
     common::finish_run(&mut state, Side::Main, &left);
     common::finish_run(&mut state, Side::Compare, &right);
-    assert!(state.compare_open);
+    assert!(state.compare.open);
     let (theme, _) = Theme::load(None, false);
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
     c.bench_function("render 160x48 with the comparison of two 100-value runs", |b| {

@@ -33,7 +33,7 @@ pub(super) fn can(state: &State, command: Command) -> Option<bool> {
         Command::AdoptLeft => state.runs[Side::Main].run.is_some(),
         Command::AdoptRight => state.runs[Side::Compare].run.is_some(),
         Command::CopyJson | Command::CopyText => state.highlighted().is_some(),
-        Command::Open => !state.browser.is_empty(),
+        Command::Open => !state.browser.examples.is_empty(),
         Command::Edit | Command::EditFields => true,
         _ => return None,
     })
@@ -155,15 +155,15 @@ fn copy(state: &mut State, as_json: bool) -> Vec<Effect> {
 }
 
 fn open_saved(state: &mut State) -> Vec<Effect> {
-    let Some(example) = state.browser.get(state.browser_selected).cloned() else {
+    let Some(example) = state.browser.examples.get(state.browser.selected).cloned() else {
         return Vec::new();
     };
     let mut source = TextArea::new(example.paragraph.split('\n').map(String::from).collect());
     source.set_max_histories(200);
-    state.source = source;
+    state.source.area = source;
     state.runs = Default::default();
     state.accept_gold((example.extraction, example.answer));
-    state.browser.clear();
+    state.browser.examples.clear();
     state.focus = Pane::Source;
     state.reground();
     state.notify(format!("opened the example saved {}", example.saved_at), Level::Info);

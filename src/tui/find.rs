@@ -22,7 +22,7 @@ pub(super) fn handle(state: &mut State, command: Command) -> Option<Vec<Effect>>
     let typing = typing(state);
     Some(match command {
         Command::Search => {
-            state.find = Some(Find {
+            state.source.find = Some(Find {
                 query: String::new(),
                 typing: true,
                 at: None,
@@ -34,13 +34,13 @@ pub(super) fn handle(state: &mut State, command: Command) -> Option<Vec<Effect>>
             Vec::new()
         }
         Command::Choose if typing => {
-            if let Some(find) = state.find.as_mut() {
+            if let Some(find) = state.source.find.as_mut() {
                 find.typing = false;
             }
             Vec::new()
         }
-        Command::Close | Command::Cancel if state.find.is_some() => {
-            state.find = None;
+        Command::Close | Command::Cancel if state.source.find.is_some() => {
+            state.source.find = None;
             Vec::new()
         }
         Command::SearchNext if typing => step(state, true),
@@ -56,19 +56,19 @@ pub(super) fn can(state: &State, command: Command) -> Option<bool> {
     match command {
         Command::Search => Some(true),
         Command::Choose | Command::SearchNext | Command::SearchPrev if typing(state) => Some(true),
-        Command::Close | Command::Cancel if state.find.is_some() => Some(true),
+        Command::Close | Command::Cancel if state.source.find.is_some() => Some(true),
         _ => None,
     }
 }
 
 /// Whether a query is being typed into the source pane's find.
 pub fn typing(state: &State) -> bool {
-    state.find.as_ref().is_some_and(|f| f.typing)
+    state.source.find.as_ref().is_some_and(|f| f.typing)
 }
 
 /// A key typed into the query: the first match from the start of the paragraph is marked.
 pub(super) fn type_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    let Some(find) = state.find.as_mut() else {
+    let Some(find) = state.source.find.as_mut() else {
         return Vec::new();
     };
     match key.code {
@@ -91,7 +91,7 @@ pub(super) fn type_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 
 /// The next (or previous) match after the marked one, round the paragraph.
 fn step(state: &mut State, forward: bool) -> Vec<Effect> {
-    let Some(find) = state.find.as_ref() else {
+    let Some(find) = state.source.find.as_ref() else {
         return Vec::new();
     };
     let matches = crate::ground::occurrences(&state.paragraph(), &find.query);
@@ -111,8 +111,8 @@ fn step(state: &mut State, forward: bool) -> Vec<Effect> {
 }
 
 fn mark(state: &mut State, found: Option<std::ops::Range<usize>>) {
-    if let Some(find) = state.find.as_mut() {
+    if let Some(find) = state.source.find.as_mut() {
         find.at = found;
     }
-    state.source_scroll = SourceScroll::FollowSelection;
+    state.source.scroll = SourceScroll::FollowSelection;
 }

@@ -109,8 +109,8 @@ fn follow_row(state: &mut State) {
     for (r, record) in form.extraction.records.iter().enumerate() {
         for field in &record.fields {
             if r == slot.record && field.name == slot.field {
-                state.selected = flat + slot.index.min(field.value_count().saturating_sub(1));
-                state.source_scroll = SourceScroll::FollowSelection;
+                state.result.selected = flat + slot.index.min(field.value_count().saturating_sub(1));
+                state.source.scroll = SourceScroll::FollowSelection;
                 return;
             }
             flat += field.value_count();

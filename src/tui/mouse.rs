@@ -101,7 +101,7 @@ fn choose_from(state: &mut State, byte: usize, double: bool) -> Vec<Effect> {
         select::whole_name(state);
     }
     // The text stays where it is under the pointer while the choice changes.
-    state.source_scroll = pinned;
+    state.source.scroll = pinned;
     Vec::new()
 }
 
@@ -145,7 +145,7 @@ fn wheel(state: &mut State, point: Option<Point>, down: bool) -> Vec<Effect> {
     let SourceScroll::Rows(top) = pin_source(state) else {
         return Vec::new();
     };
-    state.source_scroll = SourceScroll::Rows(if down {
+    state.source.scroll = SourceScroll::Rows(if down {
         top.saturating_add(WHEEL_ROWS)
     } else {
         top.saturating_sub(WHEEL_ROWS)
@@ -160,8 +160,8 @@ fn pin_source(state: &mut State) -> SourceScroll {
         .iter()
         .find(|(pane, _)| *pane == Pane::Source)
         .map_or(0, |(_, area)| screen::source_text(state, *area).top);
-    state.source_scroll = SourceScroll::Rows(top.min(u16::MAX as usize) as u16);
-    state.source_scroll
+    state.source.scroll = SourceScroll::Rows(top.min(u16::MAX as usize) as u16);
+    state.source.scroll
 }
 
 /// A press on a row of the field editor makes it the current row (not while a value is typed
@@ -180,8 +180,8 @@ fn form_row(state: &mut State, row: usize) -> Vec<Effect> {
 /// A press on a value of the result selects it, as `j`/`k` would, and the source shows it.
 fn result_value(state: &mut State, value: usize) -> Vec<Effect> {
     state.focus = Pane::Result;
-    state.selected = value;
-    state.source_scroll = SourceScroll::FollowSelection;
+    state.result.selected = value;
+    state.source.scroll = SourceScroll::FollowSelection;
     Vec::new()
 }
 

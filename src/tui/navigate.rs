@@ -82,8 +82,8 @@ pub(super) fn open_queue_picker(state: &mut State, files: Vec<String>) -> Vec<Ef
 }
 
 pub(super) fn toggle_compare(state: &mut State) -> Vec<Effect> {
-    state.compare_open = !state.compare_open;
-    if state.compare_open {
+    state.compare.open = !state.compare.open;
+    if state.compare.open {
         state.focus = Pane::Compare;
     } else if state.focus == Pane::Compare {
         state.focus = Pane::Result;
@@ -92,7 +92,7 @@ pub(super) fn toggle_compare(state: &mut State) -> Vec<Effect> {
 }
 
 pub(super) fn toggle_raw(state: &mut State) -> Vec<Effect> {
-    state.result_view = match state.result_view {
+    state.result.view = match state.result.view {
         ResultView::Structured => ResultView::Raw,
         ResultView::Raw => ResultView::Structured,
     };
@@ -113,10 +113,10 @@ pub(super) fn open_inspector(state: &mut State) -> Vec<Effect> {
 }
 
 pub(super) fn scroll(state: &mut State, down: bool) -> Vec<Effect> {
-    state.source_scroll = if down {
-        state.source_scroll.down()
+    state.source.scroll = if down {
+        state.source.scroll.down()
     } else {
-        state.source_scroll.up()
+        state.source.scroll.up()
     };
     Vec::new()
 }
@@ -124,23 +124,27 @@ pub(super) fn scroll(state: &mut State, down: bool) -> Vec<Effect> {
 pub(super) fn edit_source(state: &mut State) -> Vec<Effect> {
     state.focus = Pane::Source;
     state.mode = Mode::EditingSource;
-    if state.source.cursor() == (0, 0) {
-        state.source.move_cursor(CursorMove::Bottom);
-        state.source.move_cursor(CursorMove::End);
+    if state.source.area.cursor() == (0, 0) {
+        state.source.area.move_cursor(CursorMove::Bottom);
+        state.source.area.move_cursor(CursorMove::End);
     }
     Vec::new()
 }
 
 pub(super) fn clear_source(state: &mut State) -> Vec<Effect> {
-    state.source.select_all();
-    state.source.cut();
+    state.source.area.select_all();
+    state.source.area.cut();
     state.draft_changed();
     state.reground();
     Vec::new()
 }
 
 pub(super) fn undo(state: &mut State, undo: bool) -> Vec<Effect> {
-    let changed = if undo { state.source.undo() } else { state.source.redo() };
+    let changed = if undo {
+        state.source.area.undo()
+    } else {
+        state.source.area.redo()
+    };
     if changed {
         state.draft_changed();
         state.reground();
@@ -171,7 +175,7 @@ pub(super) fn close(state: &mut State) -> Vec<Effect> {
             state.focus = Pane::Result;
         }
         (Mode::Panes, Pane::Browser) => {
-            state.browser.clear();
+            state.browser.examples.clear();
             state.focus = Pane::Source;
         }
         (Mode::Panes, _) => {}
@@ -190,18 +194,18 @@ pub(super) fn step_record(state: &mut State, forward: bool) -> Vec<Effect> {
         .iter()
         .map(|r| r.fields.iter().map(|f| f.value_count()).sum())
         .collect();
-    let current = extraction.record_of_value(state.selected);
+    let current = extraction.record_of_value(state.result.selected);
     let target = if forward {
         (current + 1).min(counts.len().saturating_sub(1))
     } else {
         current.saturating_sub(1)
     };
     // An empty record has no value to select: the nearest value before it stands in.
-    state.selected = counts[..target]
+    state.result.selected = counts[..target]
         .iter()
         .sum::<usize>()
         .min(state.value_count().saturating_sub(1));
-    state.source_scroll = super::state::SourceScroll::FollowSelection;
+    state.source.scroll = super::state::SourceScroll::FollowSelection;
     Vec::new()
 }
 
@@ -212,11 +216,11 @@ pub(super) fn select(state: &mut State, forward: bool) -> Vec<Effect> {
         return Vec::new();
     }
     if state.focus == Pane::Browser {
-        let last = state.browser.len().saturating_sub(1);
-        state.browser_selected = if forward {
-            (state.browser_selected + 1).min(last)
+        let last = state.browser.examples.len().saturating_sub(1);
+        state.browser.selected = if forward {
+            (state.browser.selected + 1).min(last)
         } else {
-            state.browser_selected.saturating_sub(1)
+            state.browser.selected.saturating_sub(1)
         };
         return Vec::new();
     }
@@ -224,11 +228,11 @@ pub(super) fn select(state: &mut State, forward: bool) -> Vec<Effect> {
     if count == 0 {
         return Vec::new();
     }
-    state.selected = if forward {
-        (state.selected + 1) % count
+    state.result.selected = if forward {
+        (state.result.selected + 1) % count
     } else {
-        (state.selected + count - 1) % count
+        (state.result.selected + count - 1) % count
     };
-    state.source_scroll = super::state::SourceScroll::FollowSelection;
+    state.source.scroll = super::state::SourceScroll::FollowSelection;
     Vec::new()
 }

@@ -33,31 +33,33 @@ pub fn can(state: &State, command: Command) -> Option<bool> {
 
 /// `O`: the outline, at the block on screen.
 pub fn open(state: &mut State) -> Vec<Effect> {
-    let Some(review) = state.review.as_deref() else {
+    let Some(review) = state.review.as_deref_mut() else {
         return Vec::new();
     };
-    state.outline_selected = review.queue.position;
+    review.outline_selected = review.queue.position;
     state.focus = Pane::Outline;
     Vec::new()
 }
 
 /// Moves the highlight one block down or up (it stops at the ends).
 pub fn select(state: &mut State, forward: bool) -> Vec<Effect> {
-    let Some(review) = state.review.as_deref() else {
+    let Some(review) = state.review.as_deref_mut() else {
         return Vec::new();
     };
     let last = review.queue.order.len().saturating_sub(1);
-    state.outline_selected = if forward {
-        (state.outline_selected + 1).min(last)
+    review.outline_selected = if forward {
+        (review.outline_selected + 1).min(last)
     } else {
-        state.outline_selected.saturating_sub(1)
+        review.outline_selected.saturating_sub(1)
     };
     Vec::new()
 }
 
 /// Enter: the highlighted block goes on screen; the outline stays, for the next.
 pub fn go(state: &mut State) -> Vec<Effect> {
-    let position = state.outline_selected;
+    let Some(position) = state.review.as_deref().map(|r| r.outline_selected) else {
+        return Vec::new();
+    };
     let effects = super::review::jump(state, position);
     state.focus = Pane::Outline;
     effects

@@ -46,13 +46,17 @@ pub fn layout<'a>(state: &'a State, inner: Rect, slot: Side, theme: &Theme) -> R
         raw: None,
     };
     let lines = header(run, run.profile.and_then(|i| state.profiles.get(i)), theme);
-    let show_raw = slot == Side::Main && state.result_view == ResultView::Raw;
+    let show_raw = slot == Side::Main && state.result.view == ResultView::Raw;
     let extraction = if slot == Side::Main {
         state.highlighted()
     } else {
         run.extraction()
     };
-    let selected = if slot == Side::Main { Some(state.selected) } else { None };
+    let selected = if slot == Side::Main {
+        Some(state.result.selected)
+    } else {
+        None
+    };
     let Some(extraction) = extraction.filter(|_| !run.running && !show_raw) else {
         out.raw = Some(inner);
         return out;

@@ -93,7 +93,7 @@ pub(super) fn show_current(state: &mut State) -> Vec<Effect> {
     let item = &review.queue.items[index];
     let mut source = TextArea::new(item.paragraph.split('\n').map(String::from).collect());
     source.set_max_histories(200);
-    state.source = source;
+    state.source.area = source;
     for side in Side::BOTH {
         let run = item.runs[side].clone();
         state.runs[side] = RunSlot {
@@ -103,7 +103,7 @@ pub(super) fn show_current(state: &mut State) -> Vec<Effect> {
             ..RunSlot::default()
         };
     }
-    state.compare_open = item.runs[Side::Compare].is_some() || review.annotators[Side::Compare].is_some();
+    state.compare.open = item.runs[Side::Compare].is_some() || review.annotators[Side::Compare].is_some();
     review.shown += 1;
     review.shown_ready += usize::from(item.runs[Side::Main].is_some());
     review.shown_at = state.now;
@@ -114,9 +114,9 @@ pub(super) fn show_current(state: &mut State) -> Vec<Effect> {
     let failed = item.runs[Side::Main]
         .as_ref()
         .is_some_and(|r| r.outcome.is_error() || r.parse_error.is_some());
-    state.selected = 0;
-    state.source_scroll = SourceScroll::Rows(0);
-    state.result_view = if failed {
+    state.result.selected = 0;
+    state.source.scroll = SourceScroll::Rows(0);
+    state.result.view = if failed {
         ResultView::Raw
     } else {
         ResultView::Structured

@@ -26,6 +26,8 @@ pub struct ReviewState {
     pub saving: Option<Saving>,
     /// The queue's lock: no other process decides on it while this one has it open.
     pub lock: Option<crate::lock::Held>,
+    /// The outline's highlighted item: a position in the queue's walking order.
+    pub outline_selected: usize,
 }
 
 /// A decision or an undo written but not yet confirmed on disk.
@@ -70,6 +72,7 @@ impl ReviewState {
             shown_ready: 0,
             saving: None,
             lock: opened.lock,
+            outline_selected: 0,
         }
     }
 

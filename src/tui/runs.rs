@@ -86,7 +86,7 @@ pub(super) fn start_runs(state: &mut State, slots: &[Side]) -> Vec<Effect> {
         state.mode = Mode::Panes;
     }
     state.refresh_comparison();
-    state.result_view = ResultView::Structured;
+    state.result.view = ResultView::Structured;
     effects
 }
 
@@ -109,9 +109,9 @@ pub(super) fn on_run_finished(state: &mut State, slot: Side, mut run: crate::llm
     };
     runs.run = Some(run);
     if slot == Side::Main {
-        state.selected = 0;
+        state.result.selected = 0;
         if message.is_some() {
-            state.result_view = ResultView::Raw;
+            state.result.view = ResultView::Raw;
         }
     }
     state.refresh_comparison();

@@ -66,7 +66,7 @@ fn visible_panes(state: &State) -> Vec<Pane> {
         _ => Pane::Result,
     };
     let mut panes = vec![Pane::Source, main_right];
-    if state.compare_open {
+    if state.compare.open {
         panes.push(Pane::Compare);
     }
     panes
@@ -116,7 +116,7 @@ pub fn has_legend(state: &State) -> bool {
 /// The rows scrolled past: following the selected value, or where the user scrolled.
 fn scroll_top(state: &State, rows: &[Range<usize>], height: usize) -> usize {
     let max = rows.len().saturating_sub(height);
-    if let SourceScroll::Rows(rows_past) = state.source_scroll {
+    if let SourceScroll::Rows(rows_past) = state.source.scroll {
         return (rows_past as usize).min(max);
     }
     let choosing = state
@@ -124,11 +124,11 @@ fn scroll_top(state: &State, rows: &[Range<usize>], height: usize) -> usize {
         .form()
         .and_then(|f| f.selecting.as_ref())
         .map(|s| s.bytes())
-        .or_else(|| state.find.as_ref().and_then(|f| f.at.clone()));
+        .or_else(|| state.source.find.as_ref().and_then(|f| f.at.clone()));
     let selected = choosing.or_else(|| {
         state.highlighted().and_then(|e| {
             e.values()
-                .get(state.selected)
+                .get(state.result.selected)
                 .and_then(|(_, v)| v.span.as_ref().map(|s| s.bytes.clone()))
         })
     });

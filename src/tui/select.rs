@@ -121,7 +121,7 @@ pub(super) fn step(state: &mut State, forward: bool, extend: bool) -> Vec<Effect
             selection.last = selection.first;
         }
     }
-    state.source_scroll = SourceScroll::FollowSelection;
+    state.source.scroll = SourceScroll::FollowSelection;
     Vec::new()
 }
 
@@ -199,7 +199,7 @@ pub(super) fn type_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         None if !query.trim().is_empty() => state.notify(format!("«{query}» is not in the source"), Level::Info),
         None => {}
     }
-    state.source_scroll = SourceScroll::FollowSelection;
+    state.source.scroll = SourceScroll::FollowSelection;
     Vec::new()
 }
 
@@ -232,7 +232,7 @@ pub(super) fn next_match(state: &mut State, forward: bool) -> Vec<Effect> {
     if let Some(range) = found.cloned() {
         jump(selection, &range);
     }
-    state.source_scroll = SourceScroll::FollowSelection;
+    state.source.scroll = SourceScroll::FollowSelection;
     Vec::new()
 }
 
@@ -272,7 +272,7 @@ pub(super) fn whole_name(state: &mut State) -> Vec<Effect> {
     if selection.last == before {
         state.notify("no word after the selection continues a name", Level::Info);
     }
-    state.source_scroll = SourceScroll::FollowSelection;
+    state.source.scroll = SourceScroll::FollowSelection;
     Vec::new()
 }
 

@@ -185,6 +185,39 @@ pub struct Notice {
     pub level: Level,
 }
 
+/// The source pane's state.
+pub struct SourcePane {
+    /// The paragraph, as typed or loaded.
+    pub area: TextArea<'static>,
+    pub scroll: SourceScroll,
+    /// A word being found in the paragraph (`/`), outside the field editor.
+    pub find: Option<Find>,
+}
+
+/// The result pane's state.
+#[derive(Debug, Default)]
+pub struct ResultPane {
+    pub view: ResultView,
+    /// The selected value (index into the highlighted extraction's values).
+    pub selected: usize,
+}
+
+/// The comparison pane's state.
+#[derive(Debug, Default)]
+pub struct ComparePane {
+    pub open: bool,
+    /// The comparison's measures, computed when a run finishes, the gold or the paragraph
+    /// changes (`refresh_comparison`), never while drawing.
+    pub lines: Vec<ComparisonLine>,
+}
+
+/// The saved examples' list and its highlighted row.
+#[derive(Debug, Default)]
+pub struct Browser {
+    pub examples: Vec<SavedExample>,
+    pub selected: usize,
+}
+
 pub struct State {
     pub tasks: Vec<Task>,
     pub task: usize,
@@ -195,25 +228,20 @@ pub struct State {
     pub training: Vec<crate::train::summary::RunSummary>,
     /// What each profile's server said when asked for its models, by profile name.
     pub reach: std::collections::HashMap<String, Reach>,
-    pub source: TextArea<'static>,
-    pub source_scroll: SourceScroll,
+    /// The paragraph, how it is scrolled, and a word being found in it.
+    pub source: SourcePane,
     pub focus: Pane,
     pub runs: Runs,
-    pub result_view: ResultView,
-    /// The selected value (index into the highlighted extraction's values).
-    pub selected: usize,
+    /// How the result is shown, and its selected value.
+    pub result: ResultPane,
     /// What is being corrected, and the draft's version.
     pub correction: Correction,
-    pub compare_open: bool,
-    /// The comparison's measures, computed when a run finishes, the gold or the paragraph
-    /// changes (`refresh_comparison`), never while drawing.
-    pub comparison: Vec<ComparisonLine>,
+    /// The comparison pane: open or not, and its measures.
+    pub compare: ComparePane,
     /// Who has the keys.
     pub mode: Mode,
-    pub browser: Vec<SavedExample>,
-    pub browser_selected: usize,
-    /// The outline's highlighted item: a position in the queue's walking order.
-    pub outline_selected: usize,
+    /// The saved examples listed to open one (`o`).
+    pub browser: Browser,
     pub pool: Pool,
     pub keymap: Keymap,
     pub notice: Option<Notice>,
@@ -225,8 +253,6 @@ pub struct State {
     pub now: Option<Instant>,
     /// What the mouse is doing.
     pub pointer: Pointer,
-    /// A word being found in the source pane (`/`), outside the field editor.
-    pub find: Option<Find>,
     pub quit: bool,
 }
 
@@ -273,19 +299,18 @@ impl State {
             compare_model: None,
             training: Vec::new(),
             reach: std::collections::HashMap::new(),
-            source,
-            source_scroll: SourceScroll::Rows(0),
+            source: SourcePane {
+                area: source,
+                scroll: SourceScroll::Rows(0),
+                find: None,
+            },
             focus: Pane::Source,
             runs: Runs::default(),
-            result_view: ResultView::Structured,
-            selected: 0,
+            result: ResultPane::default(),
             correction: Correction::default(),
-            compare_open: false,
-            comparison: Vec::new(),
+            compare: ComparePane::default(),
             mode: Mode::Panes,
-            browser: Vec::new(),
-            browser_selected: 0,
-            outline_selected: 0,
+            browser: Browser::default(),
             pool: Pool::default(),
             keymap,
             notice: None,
@@ -294,7 +319,6 @@ impl State {
             review: None,
             now: None,
             pointer: Pointer::default(),
-            find: None,
             quit: false,
         }
     }
@@ -308,7 +332,7 @@ impl State {
     }
 
     pub fn paragraph(&self) -> String {
-        self.source.lines().join("\n")
+        self.source.area.lines().join("\n")
     }
 
     pub fn wide(&self) -> bool {
@@ -360,7 +384,7 @@ impl State {
                 },
                 None => Scope::Form,
             },
-            (Mode::Panes, Pane::Source) if self.find.as_ref().is_some_and(|f| f.typing) => Scope::SelectSearch,
+            (Mode::Panes, Pane::Source) if self.source.find.as_ref().is_some_and(|f| f.typing) => Scope::SelectSearch,
             (Mode::Panes, pane) => pane.scope(),
         }
     }
@@ -368,7 +392,7 @@ impl State {
     /// The panes in focus order for the current layout.
     pub fn panes(&self) -> Vec<Pane> {
         let mut panes = vec![Pane::Source, Pane::Result];
-        if self.compare_open {
+        if self.compare.open {
             panes.push(Pane::Compare);
         }
         if self.correction.editor().is_some() {
@@ -377,7 +401,7 @@ impl State {
         if self.correction.form().is_some() {
             panes.push(Pane::Form);
         }
-        if !self.browser.is_empty() || self.focus == Pane::Browser {
+        if !self.browser.examples.is_empty() || self.focus == Pane::Browser {
             panes.push(Pane::Browser);
         }
         if self.review.is_some() {
@@ -433,7 +457,7 @@ impl State {
     /// Each side against the gold, or right against left without one; nothing until both sides
     /// have run.
     pub fn refresh_comparison(&mut self) {
-        self.comparison.clear();
+        self.compare.lines.clear();
         let (left, right) = (&self.runs[Side::Main], &self.runs[Side::Compare]);
         if left.run.is_none() || right.run.is_none() {
             return;
@@ -458,7 +482,7 @@ impl State {
                 scores: score(&text(left), &text(right)),
             }],
         };
-        self.comparison = lines;
+        self.compare.lines = lines;
     }
 
     /// Opens the text editor on `text`, a correction that started from the `from` run.

@@ -77,7 +77,7 @@ pub fn choose(state: &mut State, index: usize) -> Vec<Effect> {
     match (found, &run.profile) {
         (Some(at), Some(name)) => {
             state.compare_model = Some(at);
-            state.compare_open = true;
+            state.compare.open = true;
             state.notify(format!("compare with {name}: R runs both models"), Level::Info);
         }
         (None, Some(name)) => state.notify(

@@ -64,10 +64,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::ExamplesLoaded { task, examples } => {
             if task == state.task().name {
-                state.browser = examples;
-                state.browser_selected = state.browser.len().saturating_sub(1);
+                state.browser.examples = examples;
+                state.browser.selected = state.browser.examples.len().saturating_sub(1);
                 state.focus = Pane::Browser;
-                if state.browser.is_empty() {
+                if state.browser.examples.is_empty() {
                     state.notify(format!("no saved examples for {task} yet"), Level::Info);
                     state.focus = Pane::Source;
                 }
@@ -123,7 +123,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     match (&mut state.mode, state.focus) {
         (Mode::Overlay(Overlay::Picker(picker)), _) => picker::type_key(picker, &key),
-        (Mode::EditingSource, _) if state.source.input(key) => state.draft_changed(),
+        (Mode::EditingSource, _) if state.source.area.input(key) => state.draft_changed(),
         (Mode::Panes, Pane::Form) => {
             if let Some(input) = state.correction.form_mut().and_then(|f| f.input.as_mut()) {
                 input.input(key);
@@ -151,7 +151,7 @@ fn on_paste(state: &mut State, text: &str) -> Vec<Effect> {
         return Vec::new();
     }
     state.focus = Pane::Source;
-    state.source.insert_str(&text);
+    state.source.area.insert_str(&text);
     state.draft_changed();
     state.reground();
     state.notify(format!("pasted {} characters", text.chars().count()), Level::Info);
@@ -307,7 +307,7 @@ pub fn available(state: &State, command: Command) -> bool {
         Command::Run => !state.paragraph().trim().is_empty() && state.profile().is_some(),
         Command::SelectNext | Command::SelectPrev => match (&state.mode, state.focus) {
             (Mode::Overlay(Overlay::Picker(picker)), _) => !picker.matches.is_empty(),
-            (_, Pane::Browser) => !state.browser.is_empty(),
+            (_, Pane::Browser) => !state.browser.examples.is_empty(),
             _ => state.value_count() > 0,
         },
         Command::NextRecord | Command::PrevRecord => state.highlighted().is_some_and(|e| e.records.len() > 1),
@@ -365,7 +365,7 @@ fn run_compare(state: &mut State) -> Vec<Effect> {
             }
         }
     }
-    state.compare_open = true;
+    state.compare.open = true;
     start_runs(state, &Side::BOTH)
 }
 
@@ -408,7 +408,7 @@ fn choose(state: &mut State, kind: PickerKind, index: usize) -> Vec<Effect> {
             state.task = index;
             state.runs = Default::default();
             state.set_phase(Phase::Viewing);
-            state.selected = 0;
+            state.result.selected = 0;
             state.pool = Pool::default();
             if matches!(state.focus, Pane::Editor | Pane::Form) {
                 state.focus = Pane::Result;
@@ -425,7 +425,7 @@ fn choose(state: &mut State, kind: PickerKind, index: usize) -> Vec<Effect> {
         }
         PickerKind::CompareModel => {
             state.compare_model = Some(index);
-            state.compare_open = true;
+            state.compare.open = true;
             Vec::new()
         }
         PickerKind::RejectReason | PickerKind::QueueItem | PickerKind::QueueFile | PickerKind::TrainingRun => {

@@ -72,7 +72,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 /// One line per side: its measures against the gold, or left against right (computed in state).
 fn measures<'a>(state: &State, theme: &Theme) -> Vec<Line<'a>> {
     state
-        .comparison
+        .compare
+        .lines
         .iter()
         .map(|line| {
             let scores: Vec<String> = line

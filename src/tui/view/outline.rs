@@ -47,7 +47,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 let room = width.saturating_sub(indent.len() + mark.len() + kind.len() + verdict.len() + 3);
                 let words: String = queue.items[item].paragraph.chars().take(room).collect();
                 let mut style = theme.fg(theme.dim);
-                if *position == state.outline_selected {
+                if *position == review.outline_selected {
                     selected_row = n;
                     style = style.add_modifier(Modifier::REVERSED);
                 }

@@ -44,6 +44,7 @@ pub fn browser(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let block = pane_block(&title, state.focus == Pane::Browser, theme);
     let items: Vec<ListItem> = state
         .browser
+        .examples
         .iter()
         .map(|e| {
             let first: String = e.paragraph.chars().take(80).collect();
@@ -63,6 +64,6 @@ pub fn browser(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let list = List::new(items)
         .block(block)
         .highlight_style(theme.fg(theme.focused).add_modifier(Modifier::REVERSED));
-    let mut list_state = ListState::default().with_selected(Some(state.browser_selected));
+    let mut list_state = ListState::default().with_selected(Some(state.browser.selected));
     frame.render_stateful_widget(list, area, &mut list_state);
 }

@@ -35,7 +35,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if state.editing_source() {
         let inner = block.inner(area);
         frame.render_widget(block, area);
-        frame.render_widget(&state.source, inner);
+        frame.render_widget(&state.source.area, inner);
         return;
     }
     let inner = block.inner(area);
@@ -91,8 +91,8 @@ fn marks(state: &State, theme: &Theme, text: &str) -> Vec<(Range<usize>, Style)>
             continue;
         }
         let color = task.field(field).map_or("gray", |f| f.color.as_str());
-        let style = theme.span(color, index == state.selected);
-        if index == state.selected {
+        let style = theme.span(color, index == state.result.selected);
+        if index == state.result.selected {
             marks.retain(|(r, _)| r.end <= span.bytes.start || r.start >= span.bytes.end);
         } else if marks
             .iter()
@@ -103,7 +103,7 @@ fn marks(state: &State, theme: &Theme, text: &str) -> Vec<(Range<usize>, Style)>
         marks.push((span.bytes.clone(), style));
     }
     // The match found in the source, then the words being chosen, stand out over the rest.
-    if let Some(found) = state.find.as_ref().and_then(|f| f.at.clone()) {
+    if let Some(found) = state.source.find.as_ref().and_then(|f| f.at.clone()) {
         marks.retain(|(r, _)| r.end <= found.start || r.start >= found.end);
         marks.push((found, theme.fg(theme.focused).add_modifier(Modifier::REVERSED)));
     }

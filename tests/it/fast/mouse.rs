@@ -172,7 +172,7 @@ fn the_wheel_scrolls_the_source_and_a_press_keeps_the_text_under_the_pointer() {
     let on_source = cell_of(&state, "Lithium", 0);
     let at_top = point(&state, on_source.0, on_source.1);
     mouse(&mut state, MouseEventKind::ScrollDown, on_source, now);
-    assert_eq!(state.source_scroll, SourceScroll::Rows(3));
+    assert_eq!(state.source.scroll, SourceScroll::Rows(3));
     let scrolled = point(&state, on_source.0, on_source.1);
     assert_ne!(scrolled, at_top, "other text under the pointer");
     mouse(&mut state, MouseEventKind::ScrollUp, on_source, now);
@@ -246,17 +246,17 @@ fn the_wheel_over_the_result_moves_through_its_values() {
     update(&mut state, Action::Command(Command::Run));
     common::finish_run(&mut state, Side::Main, "Lithium hydroxide | THF | ethanol");
     state.focus = Pane::Source;
-    assert_eq!(state.selected, 0);
+    assert_eq!(state.result.selected, 0);
     let over_result = (120, 10);
     assert_eq!(
         point(&state, over_result.0, over_result.1),
         Some(Point::Pane(Pane::Result))
     );
     mouse(&mut state, MouseEventKind::ScrollDown, over_result, Instant::now());
-    assert_eq!((state.focus, state.selected), (Pane::Result, 1));
+    assert_eq!((state.focus, state.result.selected), (Pane::Result, 1));
     mouse(&mut state, MouseEventKind::ScrollDown, over_result, Instant::now());
     mouse(&mut state, MouseEventKind::ScrollUp, over_result, Instant::now());
-    assert_eq!(state.selected, 1);
+    assert_eq!(state.result.selected, 1);
 }
 
 /// Where `text` is drawn in the result pane: its first cell.
@@ -301,14 +301,14 @@ fn a_press_on_a_value_of_the_result_selects_it_in_every_layout() {
     let mut state = result_state("compound", &paragraph(), "Lithium hydroxide | THF | ethanol");
     let thf = drawn_at(&state, "THF");
     click(&mut state, (thf.0 + 1, thf.1), now);
-    assert_eq!((state.focus, state.selected), (Pane::Result, 1));
-    assert_eq!(state.source_scroll, SourceScroll::FollowSelection);
+    assert_eq!((state.focus, state.result.selected), (Pane::Result, 1));
+    assert_eq!(state.source.scroll, SourceScroll::FollowSelection);
     let ethanol = drawn_at(&state, "ethanol");
     click(&mut state, ethanol, now);
-    assert_eq!(state.selected, 2);
+    assert_eq!(state.result.selected, 2);
     // Below the last value: the pane, nothing selected anew.
     click(&mut state, (ethanol.0, ethanol.1 + 3), now);
-    assert_eq!((state.focus, state.selected), (Pane::Result, 2));
+    assert_eq!((state.focus, state.result.selected), (Pane::Result, 2));
 
     // The table of fields × records (JSON), the second record's column.
     let mut state = result_state(
@@ -318,10 +318,10 @@ fn a_press_on_a_value_of_the_result_selects_it_in_every_layout() {
     );
     let copper = drawn_at(&state, "Cu(NO3)2");
     click(&mut state, (copper.0 + 3, copper.1), now);
-    assert_eq!(state.selected, index_of(&state, "Cu(NO3)2"));
+    assert_eq!(state.result.selected, index_of(&state, "Cu(NO3)2"));
     let dmf = drawn_at(&state, "DMF");
     click(&mut state, dmf, now);
-    assert_eq!(state.selected, index_of(&state, "DMF"));
+    assert_eq!(state.result.selected, index_of(&state, "DMF"));
 
     // An action's line wrapped over rows: a value on its second row.
     let solvents = "ethyl acetate, dichloromethane, diethyl ether, toluene, chloroform, heptane, hexane";
@@ -332,7 +332,12 @@ fn a_press_on_a_value_of_the_result_selects_it_in_every_layout() {
     let row_of_extract = drawn_at(&state, "EXTRACT").1;
     assert!(hexane.1 > row_of_extract, "the line wraps");
     click(&mut state, hexane, now);
-    let text = |state: &State| state.highlighted().unwrap().values()[state.selected].1.text.clone();
+    let text = |state: &State| {
+        state.highlighted().unwrap().values()[state.result.selected]
+            .1
+            .text
+            .clone()
+    };
     assert!(text(&state).contains("hexane"), "{}", text(&state));
     let brine = drawn_at(&state, "brine");
     click(&mut state, brine, now);

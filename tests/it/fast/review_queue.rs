@@ -541,7 +541,7 @@ fn bad_lines_are_skipped_and_named_and_the_right_run_is_adopted() {
         &mut state,
         Action::QueueOpened(Box::new(ReviewState::new(opened, Default::default(), 3)), Vec::new()),
     );
-    assert!(state.compare_open, "both runs side by side");
+    assert!(state.compare.open, "both runs side by side");
     // ] starts the correction from the right run; accepting it is a correction of the left's.
     update(&mut state, char_key(']'));
     assert_eq!(state.focus, Pane::Form);

@@ -20,7 +20,7 @@ fn typed(state: &mut State, text: &str) {
 }
 
 fn marked(state: &State) -> Option<String> {
-    let at = state.find.as_ref()?.at.clone()?;
+    let at = state.source.find.as_ref()?.at.clone()?;
     Some(state.paragraph()[at].to_string())
 }
 
@@ -43,7 +43,7 @@ fn slash_finds_a_word_far_down_the_source_and_tab_goes_round() {
         Some("Na\u{ad}OH"),
         "the soft hyphen is folded"
     );
-    let first = state.find.as_ref().unwrap().at.clone().unwrap();
+    let first = state.source.find.as_ref().unwrap().at.clone().unwrap();
     assert!(on_screen(&state, first.start), "the source scrolled to the match");
     key(&mut state, KeyCode::Tab);
     assert_eq!(marked(&state).as_deref(), Some("NaOH"));
@@ -53,12 +53,12 @@ fn slash_finds_a_word_far_down_the_source_and_tab_goes_round() {
     assert_eq!(marked(&state).as_deref(), Some("NaOH"));
     // Enter keeps the mark; keys are the pane's again (`j` scrolls instead of typing).
     key(&mut state, KeyCode::Enter);
-    assert!(!state.find.as_ref().unwrap().typing);
+    assert!(!state.source.find.as_ref().unwrap().typing);
     typed(&mut state, "j");
-    assert_eq!(state.find.as_ref().unwrap().query, "naoh");
+    assert_eq!(state.source.find.as_ref().unwrap().query, "naoh");
     assert_eq!(marked(&state).as_deref(), Some("NaOH"));
     key(&mut state, KeyCode::Esc);
-    assert!(state.find.is_none());
+    assert!(state.source.find.is_none());
     // Greek, and a query that is not there.
     key(&mut state, KeyCode::Char('/'));
     typed(&mut state, "β-ala");

@@ -120,7 +120,7 @@ fn t_lists_the_runs_and_enter_compares_with_a_registered_one() {
     assert!(picker_items(&state)[0].contains("→ compound-ft"));
     update(&mut state, Action::Command(Command::Choose));
     assert_eq!(state.compare_model, Some(at));
-    assert!(state.compare_open);
+    assert!(state.compare.open);
     assert_eq!(state.mode, Mode::Panes);
     assert!(state.notice.as_ref().unwrap().text.contains("R runs both"));
 }

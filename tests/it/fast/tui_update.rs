@@ -84,8 +84,8 @@ fn paste_run_stream_parse_edit_accept_save() {
     update(&mut state, Action::Command(Command::FocusNext));
     assert_eq!(state.focus, Pane::Result);
     update(&mut state, key('j'));
-    assert_eq!(state.selected, 1);
-    assert_eq!(state.source_scroll, retort::tui::state::SourceScroll::FollowSelection);
+    assert_eq!(state.result.selected, 1);
+    assert_eq!(state.source.scroll, retort::tui::state::SourceScroll::FollowSelection);
 
     // Edit: drop the hallucination; parse errors and grounding update as one types.
     update(&mut state, key('e'));
@@ -127,7 +127,7 @@ fn a_malformed_reply_shows_raw_with_the_error_and_can_be_fixed_by_hand() {
     let mut state = common::tui_state("nmr", &paragraph, 120, 40);
     update(&mut state, key('r'));
     common::finish_run(&mut state, Side::Main, "{\"IUPAC\": \"broken");
-    assert_eq!(state.result_view, ResultView::Raw);
+    assert_eq!(state.result.view, ResultView::Raw);
     assert_eq!(state.notice.as_ref().unwrap().level, retort::tui::state::Level::Error);
     assert!(state.notice.as_ref().unwrap().text.contains("does not parse"));
     update(&mut state, Action::Command(Command::Edit));
@@ -172,7 +172,7 @@ fn compare_two_models_and_adopt_the_right_side() {
     assert_eq!(effects.iter().filter(|e| matches!(e, Effect::StartRun(_))).count(), 2);
     common::finish_run(&mut state, Side::Main, "STIR for 1 h.");
     common::finish_run(&mut state, Side::Compare, &gold);
-    assert!(state.compare_open);
+    assert!(state.compare.open);
     update(&mut state, Action::Command(Command::AdoptRight));
     assert_eq!(state.correction.editor().unwrap().area.lines().join("\n"), gold);
 }
@@ -236,17 +236,17 @@ fn comparison_measures_are_computed_when_runs_finish_and_when_the_gold_changes()
     let (paragraph, gold) = common::sample("compound");
     let mut state = common::tui_state("compound", &paragraph, 160, 48);
     common::finish_run(&mut state, Side::Main, &gold);
-    assert!(state.comparison.is_empty(), "nothing to compare with one run");
+    assert!(state.compare.lines.is_empty(), "nothing to compare with one run");
     common::finish_run(&mut state, Side::Compare, &gold);
-    assert_eq!(state.comparison.len(), 1);
-    assert!(state.comparison[0].label.starts_with("right vs left"));
+    assert_eq!(state.compare.lines.len(), 1);
+    assert!(state.compare.lines[0].label.starts_with("right vs left"));
     let render = |side: Side| state.task().render(state.runs[side].extraction().unwrap());
     let expected =
         retort::metrics::single::score_pair(state.task(), &render(Side::Main), &render(Side::Compare), &paragraph);
-    assert_eq!(state.comparison[0].scores, expected);
+    assert_eq!(state.compare.lines[0].scores, expected);
     update(&mut state, Action::Command(Command::Accept));
-    assert_eq!(state.comparison.len(), 2, "each side against the accepted gold");
-    assert!(state.comparison[1].label.starts_with("right vs gold"));
+    assert_eq!(state.compare.lines.len(), 2, "each side against the accepted gold");
+    assert!(state.compare.lines[1].label.starts_with("right vs gold"));
 }
 
 #[test]
