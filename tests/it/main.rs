@@ -22,6 +22,7 @@ mod fast {
     mod mouse;
     mod no_score;
     mod paper_ids;
+    mod paper_tables;
     mod papers;
     mod papers_real;
     mod parsers_prop;

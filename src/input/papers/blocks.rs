@@ -56,6 +56,24 @@ impl Blocks {
     }
 }
 
+/// Stands for a line broken inside a table cell until the cell's text is collapsed.
+pub const CELL_LINE: char = '\u{E000}';
+
+/// What a cell's lines are joined with: a cell of several lines (`<break/>`, paragraphs, list
+/// items) keeps them apart, in every reader that makes table blocks.
+pub const CELL_LINE_SEPARATOR: &str = "; ";
+
+/// A cell's raw text, its lines marked with [`CELL_LINE`]: collapsed, the lines joined by
+/// [`CELL_LINE_SEPARATOR`].
+pub fn cell_lines(raw: &str) -> String {
+    collapse(raw)
+        .split(CELL_LINE)
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(CELL_LINE_SEPARATOR)
+}
+
 /// Runs of XML layout whitespace (spaces, tabs, line ends) become one space; other spaces (no-break,
 /// thin) are text and stay.
 pub fn collapse(text: &str) -> String {

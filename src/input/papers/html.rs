@@ -154,21 +154,34 @@ fn left_out(name: &str) -> bool {
 /// An element's text, its layout whitespace collapsed, without what is left out.
 fn text_of(element: ElementRef) -> String {
     let mut raw = String::new();
-    gather(element, &mut raw);
+    gather(element, &mut raw, false);
     collapse(&raw)
 }
 
-fn gather(element: ElementRef, out: &mut String) {
+/// A table cell's text, its lines (`br`, paragraphs, list items) kept apart.
+fn cell_of(element: ElementRef) -> String {
+    let mut raw = String::new();
+    gather(element, &mut raw, true);
+    super::blocks::cell_lines(&raw)
+}
+
+fn gather(element: ElementRef, out: &mut String, lines: bool) {
     for node in element.children() {
         match node.value() {
             Node::Text(text) => out.push_str(text),
             Node::Element(e) if left_out(e.name()) => {}
             Node::Element(e) => {
-                if matches!(e.name(), "br" | "td" | "th" | "li") {
+                let line = lines && matches!(e.name(), "br" | "p" | "li" | "div" | "ul" | "ol");
+                if line {
+                    out.push(super::blocks::CELL_LINE);
+                } else if matches!(e.name(), "br" | "td" | "th" | "li") {
                     out.push(' ');
                 }
                 if let Some(child) = ElementRef::wrap(node) {
-                    gather(child, out);
+                    gather(child, out, lines);
+                }
+                if line {
+                    out.push(super::blocks::CELL_LINE);
                 }
             }
             _ => {}
@@ -308,7 +321,7 @@ fn rows(table: ElementRef) -> String {
             let cells: Vec<String> = row
                 .child_elements()
                 .filter(|c| matches!(c.value().name(), "td" | "th"))
-                .map(text_of)
+                .map(cell_of)
                 .collect();
             cells.join(" | ")
         })

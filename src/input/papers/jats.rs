@@ -56,8 +56,23 @@ fn read_abstract(abstract_: Node, blocks: &mut Blocks) {
 fn not_prose(node: &Node) -> bool {
     matches!(
         node.tag_name().name(),
-        "fig" | "fig-group" | "table-wrap" | "table-wrap-group" | "tex-math" | "graphic" | "inline-graphic" | "media"
+        "fig"
+            | "fig-group"
+            | "table-wrap"
+            | "table-wrap-group"
+            | "supplementary-material"
+            | "tex-math"
+            | "graphic"
+            | "inline-graphic"
+            | "media"
     )
+}
+
+/// A figure, a table or a piece of supplementary material: each is a caption block of its own,
+/// wherever it is nested (eLife's figure supplements sit in their figure's group or inside the
+/// figure, their source data inside a caption).
+fn is_float(node: &Node) -> bool {
+    matches!(node.tag_name().name(), "fig" | "table-wrap" | "supplementary-material")
 }
 
 fn paragraph_text(p: Node) -> String {
@@ -80,7 +95,9 @@ fn walk(node: Node, blocks: &mut Blocks) {
                 blocks.push(BlockKind::Paragraph, &paragraph_text(element));
                 floats_in(element, blocks);
             }
-            "fig" | "fig-group" | "table-wrap" | "table-wrap-group" => float(element, blocks),
+            "fig" | "fig-group" | "table-wrap" | "table-wrap-group" | "supplementary-material" => {
+                floats_under(element, blocks);
+            }
             "ref-list" => references(element, blocks),
             "fn-group" | "fn" | "table-wrap-foot" => {
                 for p in descendants(element, "p") {
@@ -111,36 +128,47 @@ fn section(element: Node, blocks: &mut Blocks) {
 
 /// Figures and tables nested inside a paragraph, after it.
 fn floats_in(p: Node, blocks: &mut Blocks) {
-    for element in p.descendants().skip(1) {
-        if matches!(element.tag_name().name(), "fig" | "table-wrap") {
-            float(element, blocks);
-        }
+    for element in p.descendants().skip(1).filter(is_float) {
+        float(element, blocks);
     }
 }
 
-/// A figure or table: its caption (with its label) as a caption block; a table's rows as a
-/// table block; a table's footnotes as footnotes.
-fn float(element: Node, blocks: &mut Blocks) {
-    if element.tag_name().name().ends_with("-group") {
-        for inner in element
-            .children()
-            .filter(|c| matches!(c.tag_name().name(), "fig" | "table-wrap"))
-        {
-            float(inner, blocks);
-        }
-        return;
+/// Every float in `element` (itself included), in document order: a group's members, a figure's
+/// supplements after the figure.
+fn floats_under(element: Node, blocks: &mut Blocks) {
+    for float_element in element.descendants().filter(is_float) {
+        float(float_element, blocks);
     }
+}
+
+/// One float: its caption (label, title and paragraphs, the floats nested in it left to
+/// their own blocks) as a caption block; a table's rows as a table block; a table's footnotes as
+/// footnotes.
+fn float(element: Node, blocks: &mut Blocks) {
     let label = child(element, "label").map(xml::text).unwrap_or_default();
-    let caption = child(element, "caption").map(xml::text).unwrap_or_default();
+    let caption = child(element, "caption").map(caption_text).unwrap_or_default();
     blocks.push(BlockKind::Caption, format!("{label} {caption}").trim());
-    if let Some(table) = descendants(element, "table").next() {
+    if let Some(table) =
+        child(element, "table").or_else(|| child(element, "alternatives").and_then(|a| child(a, "table")))
+    {
         blocks.push(BlockKind::Table, &xml::table_rows(table));
     }
-    for foot in descendants(element, "table-wrap-foot") {
+    for foot in element.children().filter(|c| c.has_tag_name("table-wrap-foot")) {
         for p in descendants(foot, "p") {
             blocks.push(BlockKind::Footnote, &xml::text(p));
         }
     }
+}
+
+/// A caption's title and paragraphs, a space between each (their elements have none).
+fn caption_text(caption: Node) -> String {
+    let parts: Vec<String> = caption
+        .children()
+        .filter(Node::is_element)
+        .map(|part| xml::text_without(part, &is_float))
+        .filter(|text| !text.is_empty())
+        .collect();
+    parts.join(" ")
 }
 
 fn references(list: Node, blocks: &mut Blocks) {

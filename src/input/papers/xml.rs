@@ -236,6 +236,36 @@ fn gather(node: Node, skip: &dyn Fn(&Node) -> bool, out: &mut String) {
     }
 }
 
+/// A table cell's text: its lines (`break`, `br`, paragraphs, list items) joined by
+/// `blocks::CELL_LINE_SEPARATOR`, so that `200–600<break/>1116` does not become `200–6001116`.
+pub fn cell_text(cell: Node) -> String {
+    let mut raw = String::new();
+    // Without recursion: the cell's nodes in document order, a line mark where an element that
+    // is a line of its own opens, and where it closes (the first node not inside it).
+    let mut open: Vec<Node> = Vec::new();
+    for node in cell.descendants().skip(1) {
+        while open.last().is_some_and(|line| !node.ancestors().any(|a| a == *line)) {
+            open.pop();
+            raw.push(super::blocks::CELL_LINE);
+        }
+        if node.is_text() {
+            raw.push_str(node.text().unwrap_or(""));
+        } else if starts_a_line(&node) {
+            raw.push(super::blocks::CELL_LINE);
+            open.push(node);
+        }
+    }
+    super::blocks::cell_lines(&raw)
+}
+
+fn starts_a_line(node: &Node) -> bool {
+    node.is_element()
+        && matches!(
+            node.tag_name().name(),
+            "break" | "br" | "p" | "para" | "simple-para" | "list-item" | "li" | "list" | "ul" | "ol" | "div"
+        )
+}
+
 /// The element's whole text.
 pub fn text(node: Node) -> String {
     text_without(node, &|_| false)
@@ -276,7 +306,7 @@ pub fn table_rows(table: Node) -> String {
             let cells: Vec<String> = row
                 .children()
                 .filter(|c| c.has_tag_name("td") || c.has_tag_name("th") || c.has_tag_name("entry"))
-                .map(text)
+                .map(cell_text)
                 .collect();
             cells.join(" | ")
         })
