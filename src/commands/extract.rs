@@ -40,6 +40,9 @@ pub fn extract(paths: &Paths, args: ExtractArgs) -> Result<()> {
     let paragraphs = batch::stream(&source, task, &filter)
         .map_err(config_error)?
         .window(args.skip, args.limit);
+    if let Some(said) = paragraphs.passed_over.summary() {
+        crate::stdout::errln!("{said}");
+    }
     let pool = crate::llm::prompt::few_shot_pool(&Store::new(paths.examples_dir()), &task.name);
     let options = batch::BatchOptions {
         concurrency: args.concurrency,

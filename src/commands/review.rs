@@ -18,6 +18,9 @@ pub fn review_summary(paths: &Paths, file: &Path, options: &ReviewOptions, forma
     if opened.problems.len() > 10 {
         crate::stdout::errln!("skipped {} more", opened.problems.len() - 10);
     }
+    if let Some(said) = opened.passed_over.summary() {
+        crate::stdout::errln!("{said}");
+    }
     let task = registry.require(&opened.queue.task).map_err(config_error)?;
     let summary = crate::review::summary::summarize(&opened.queue, task);
     match format {

@@ -74,6 +74,13 @@ impl BlockFilter {
         self.kinds.is_none() && self.section.is_none() && self.pattern.is_none() && self.min_chars == 0
     }
 
+    /// The paragraphs it keeps, and how many blocks of each kind it passed over.
+    pub fn split(&self, paragraphs: Vec<Paragraph>) -> (Vec<Paragraph>, PassedOver) {
+        let mut passed = PassedOver::default();
+        let kept = paragraphs.into_iter().filter(|p| passed.count(self, p)).collect();
+        (kept, passed)
+    }
+
     pub fn keeps(&self, paragraph: &Paragraph) -> bool {
         if paragraph.text.chars().count() < self.min_chars {
             return false;
@@ -166,6 +173,37 @@ pub struct FilterArgs {
     /// Only blocks of at least this many characters.
     #[arg(long, default_value_t = 0)]
     pub min_chars: usize,
+}
+
+/// The blocks of papers a filter passed over, by kind: said, so that no kind is skipped silently.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PassedOver {
+    pub by_kind: std::collections::BTreeMap<BlockKind, usize>,
+}
+
+impl PassedOver {
+    /// Whether `filter` keeps `paragraph`; a block of a paper it does not keep is counted.
+    pub fn count(&mut self, filter: &BlockFilter, paragraph: &Paragraph) -> bool {
+        let keeps = filter.keeps(paragraph);
+        if !keeps && let Some(place) = &paragraph.place {
+            *self.by_kind.entry(place.kind).or_default() += 1;
+        }
+        keeps
+    }
+
+    /// `passed over 9 heading, 6 caption and 3 table blocks (--kinds chooses the kinds read)`,
+    /// or nothing when nothing was.
+    pub fn summary(&self) -> Option<String> {
+        if self.by_kind.is_empty() {
+            return None;
+        }
+        let counts: Vec<String> = self.by_kind.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
+        Some(format!(
+            "passed over {} block(s) of papers by the filters: {} (--kinds chooses the kinds read; the default is {PROSE})",
+            self.by_kind.values().sum::<usize>(),
+            counts.join(", ")
+        ))
+    }
 }
 
 /// The kinds extract and review read from a paper unless told otherwise: the prose.

@@ -52,6 +52,8 @@ impl Source {
 pub struct Paragraphs {
     pub items: Box<dyn Iterator<Item = Result<Paragraph, InputError>> + Send>,
     pub total: Option<usize>,
+    /// Blocks of papers the filter passed over, by kind (counted where the input is read whole).
+    pub passed_over: super::filter::PassedOver,
 }
 
 impl Paragraphs {
@@ -81,6 +83,7 @@ impl Paragraphs {
         Paragraphs {
             items: Box::new(items),
             total,
+            passed_over: self.passed_over,
         }
     }
 }
@@ -97,6 +100,7 @@ pub fn stream(source: &Source, task: &Task, filter: &BlockFilter) -> Result<Para
             return Ok(Paragraphs {
                 items: Box::new(jsonl_lines(reader, PathBuf::from("<stdin>")).filter(keep)),
                 total: None,
+                passed_over: Default::default(),
             });
         }
         Source::File(path) => path,
@@ -108,15 +112,17 @@ pub fn stream(source: &Source, task: &Task, filter: &BlockFilter) -> Result<Para
             items: Box::new(jsonl_lines(std::io::BufReader::new(file), path.clone()).filter(keep)),
             // Counting what a filter keeps would read the file twice.
             total: filter.keeps_all().then(|| count_lines(path)).flatten(),
+            passed_over: Default::default(),
         });
     }
-    let (mut paragraphs, problems) = read_kind(path, kind, task)?;
-    paragraphs.retain(|p| filter.keeps(p));
+    let (paragraphs, problems) = read_kind(path, kind, task)?;
+    let (paragraphs, passed_over) = filter.split(paragraphs);
     let total = Some(paragraphs.len());
     let items = problems.into_iter().map(Err).chain(paragraphs.into_iter().map(Ok));
     Ok(Paragraphs {
         items: Box::new(items.collect::<Vec<_>>().into_iter()),
         total,
+        passed_over,
     })
 }
 
@@ -377,6 +383,7 @@ mod window_tests {
         Paragraphs {
             items: Box::new(items.collect::<Vec<_>>().into_iter()),
             total: Some(5),
+            passed_over: Default::default(),
         }
     }
 

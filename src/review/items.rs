@@ -27,6 +27,8 @@ pub struct Item {
 pub struct Loaded {
     pub items: Vec<Item>,
     pub problems: Vec<String>,
+    /// Blocks of papers the filter passed over, by kind.
+    pub passed_over: crate::input::filter::PassedOver,
 }
 
 /// The first line of a `retort extract` output (read without reading the rest); `None` for
@@ -55,14 +57,16 @@ pub fn extract_output_task(path: &Path) -> Option<String> {
 pub fn load(path: &Path, task: &Task, filter: &BlockFilter) -> Result<Loaded, InputError> {
     if extract_output_line(path).is_some() {
         let (runs, problems) = read_runs(path, task)?;
+        let mut passed_over = crate::input::filter::PassedOver::default();
         let items = runs
             .into_iter()
             .filter(|r| {
-                filter.keeps(&Paragraph {
+                let paragraph = Paragraph {
                     id: r.id.clone(),
                     text: r.paragraph.clone(),
                     place: r.place.clone(),
-                })
+                };
+                passed_over.count(filter, &paragraph)
             })
             .map(|r| Item {
                 id: r.id,
@@ -71,10 +75,16 @@ pub fn load(path: &Path, task: &Task, filter: &BlockFilter) -> Result<Loaded, In
                 place: r.place,
             })
             .collect();
-        return Ok(Loaded { items, problems });
+        return Ok(Loaded {
+            items,
+            problems,
+            passed_over,
+        });
     }
-    let (paragraphs, problems) = crate::input::read_paragraphs_with(path, task, filter)?;
+    let (paragraphs, problems) = crate::input::read_paragraphs(path, task)?;
+    let (paragraphs, passed_over) = filter.split(paragraphs);
     Ok(Loaded {
+        passed_over,
         items: unique_ids(paragraphs)
             .into_iter()
             .map(|p| Item {

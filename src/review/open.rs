@@ -40,6 +40,8 @@ pub struct Opened {
     pub problems: Vec<String>,
     /// The queue's lock, held while it is open to decide.
     pub lock: Option<crate::lock::Held>,
+    /// Blocks of papers the filter passed over, by kind.
+    pub passed_over: crate::input::filter::PassedOver,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -194,6 +196,7 @@ pub fn open(spec: &OpenSpec) -> Result<Opened, OpenError> {
         files,
         problems,
         lock,
+        passed_over: loaded.passed_over,
     })
 }
 

@@ -73,6 +73,9 @@ pub(super) fn opened(state: &mut State, mut review: ReviewState, problems: Vec<S
         state.review.as_ref().map_or(0, |r| r.queue.items.len()),
         counts.left
     );
+    if let Some(passed) = state.review.as_ref().and_then(|r| r.passed_over.summary()) {
+        text.push_str(&format!(" · {passed}"));
+    }
     if !problems.is_empty() {
         text.push_str(&format!(" · {} problem(s): {}", problems.len(), problems[0]));
     }

@@ -28,6 +28,8 @@ pub struct ReviewState {
     pub lock: Option<crate::lock::Held>,
     /// The outline's highlighted item: a position in the queue's walking order.
     pub outline_selected: usize,
+    /// Blocks of papers the filter passed over when the queue was read, by kind.
+    pub passed_over: crate::input::filter::PassedOver,
 }
 
 /// A decision or an undo written but not yet confirmed on disk.
@@ -73,6 +75,7 @@ impl ReviewState {
             saving: None,
             lock: opened.lock,
             outline_selected: 0,
+            passed_over: opened.passed_over,
         }
     }
 

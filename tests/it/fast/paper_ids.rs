@@ -234,3 +234,51 @@ fn write_extract_output(root: &Path, lines: &[serde_json::Value]) -> PathBuf {
     std::fs::write(&path, text).unwrap();
     path
 }
+
+/// Extract and review read a paper's prose by default; what they pass over is counted by kind
+/// and named, never skipped silently.
+#[test]
+fn the_kinds_passed_over_are_counted_and_named() {
+    let root = tempfile::tempdir().unwrap();
+    common::write_models(
+        root.path(),
+        "[[model]]\nname = \"nowhere\"\nengine = \"openai\"\nbase_url = \"http://127.0.0.1:9/v1\"\nmodel = \"m\"\n",
+    );
+    let output = common::retort_in(root.path())
+        .args(["extract", "--task", "compound", "--model", "nowhere", "--input"])
+        .arg(fixture("uspto-grant.xml"))
+        .args(["--output", root.path().join("out.jsonl").to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("passed over") && stderr.contains("heading") && stderr.contains("claim"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--kinds chooses the kinds read"), "{stderr}");
+
+    let mut state = common::tui_state("compound", "", 160, 48);
+    let opened = open_file(
+        &fixture("uspto-grant.xml"),
+        &ReviewOptions {
+            task: Some("compound".into()),
+            ..ReviewOptions::default()
+        },
+        &state.tasks.clone(),
+        &root.path().join("reviews"),
+        Access::Read,
+    )
+    .unwrap();
+    assert!(
+        opened
+            .passed_over
+            .by_kind
+            .contains_key(&retort::place::BlockKind::Heading)
+    );
+    update(
+        &mut state,
+        Action::QueueOpened(Box::new(ReviewState::new(opened, Default::default(), 1)), Vec::new()),
+    );
+    let notice = state.notice.as_ref().map(|n| n.text.clone()).unwrap_or_default();
+    assert!(notice.contains("passed over") && notice.contains("heading"), "{notice}");
+}
