@@ -73,3 +73,28 @@ fn elsevier_and_html_cells_keep_their_lines_apart() {
     let tables = blocks_of(html, PaperFormat::Html, BlockKind::Table);
     assert_eq!(tables, ["Solvent | Yield\nToluene; THF | 91; (isolated)"]);
 }
+
+/// Line-end hyphens in a PDF set by pdflatex: a name's own hyphens kept (`tert-butoxide`,
+/// `N,N-dimethylformamide`, `2,6-diethylaniline`), syllable breaks undone (`magnesium`,
+/// `decrease`), and a word the document spells joined elsewhere joined (`isopropanol`).
+#[test]
+fn a_pdfs_line_end_hyphens_are_decided_by_the_word_and_the_document() {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/papers/pdf/hyphens.pdf");
+    let documents = papers::read(&path, PaperFormat::Pdf).unwrap();
+    let text: String = documents[0]
+        .blocks
+        .iter()
+        .filter(|b| b.kind == BlockKind::Paragraph)
+        .map(|b| b.text.clone())
+        .collect();
+    for kept in [
+        "potassium tert-butoxide (1.2 g)",
+        "N,N-dimethylformamide",
+        "2,6-diethylaniline",
+    ] {
+        assert!(text.contains(kept), "{kept:?} in {text}");
+    }
+    for joined in ["over magnesium sulfate", "a decrease of", "washed with isopropanol,"] {
+        assert!(text.contains(joined), "{joined:?} in {text}");
+    }
+}

@@ -94,17 +94,10 @@ impl LineBuilder {
         self.drawn += 1;
     }
 
-    /// A line-end hyphen: kept when the word is a name whose hyphens belong to it (digits,
-    /// brackets, commas or other hyphens before it: `2,6-`, `N,N-`), dropped in plain words.
+    /// A line-end hyphen: marked, and decided once the document's vocabulary is known
+    /// (`hyphens::resolve`).
     fn hyphen(&mut self, glyph: &Glyph) {
-        let word: &str = self.text.rsplit(' ').next().unwrap_or("");
-        let marks = word.chars().any(|c| c.is_ascii_digit() || "()[]{},-'′".contains(c));
-        // `N-`, `O-`, `NH-`: a locant or group, not a syllable.
-        let capitals = !word.is_empty() && word.chars().count() <= 2 && word.chars().all(|c| c.is_ascii_uppercase());
-        let named = marks || capitals;
-        if named {
-            self.text.push('-');
-        }
+        self.text.push(super::hyphens::LINE_END_HYPHEN);
         self.x1 = self.x1.max(glyph.x1);
     }
 
@@ -321,7 +314,15 @@ pub fn blocks_of(pages: &[PageGlyphs]) -> Vec<Block> {
         let on_page: Vec<Line> = kept.iter().filter(|l| l.page == i + 1).cloned().collect();
         ordered.extend(reading_order(page, on_page));
     }
-    Paragraphs::new(&ordered, body).build(&ordered)
+    let mut blocks = Paragraphs::new(&ordered, body).build(&ordered);
+    let vocabulary = super::hyphens::vocabulary(blocks.iter().map(|b| b.text.as_str()));
+    for block in &mut blocks {
+        block.text = super::hyphens::resolve(&block.text, &vocabulary);
+        for heading in &mut block.section {
+            *heading = super::hyphens::resolve(heading, &vocabulary);
+        }
+    }
+    blocks
 }
 
 /// Paragraph finding over the ordered lines of a document.
@@ -517,7 +518,7 @@ fn is_caption(text: &str) -> bool {
 
 /// Joins a line to the text before it: a line that ends in a hyphen goes on without a space.
 fn join(text: &mut String, line: &str) {
-    if !text.is_empty() && !text.ends_with(['-', '‐', '/']) {
+    if !text.is_empty() && !text.ends_with(['-', '‐', '/', super::hyphens::LINE_END_HYPHEN]) {
         text.push(' ');
     }
     text.push_str(line);

@@ -2,6 +2,7 @@
 //! characters with their boxes, sizes and fonts; `layout` turns them into blocks in reading
 //! order. A PDF without text (a scan) is refused with what to do.
 
+mod hyphens;
 mod layout;
 mod library;
 
