@@ -407,13 +407,7 @@ impl Paragraphs {
         let mut title = String::new();
         let flush = |paragraph: &mut Option<(String, usize, bool)>, blocks: &mut Blocks| {
             if let Some((text, page, small)) = paragraph.take() {
-                let kind = if small {
-                    BlockKind::Footnote
-                } else if is_caption(&text) {
-                    BlockKind::Caption
-                } else {
-                    BlockKind::Paragraph
-                };
+                let kind = kind_of_text_block(&text, small);
                 blocks.push(kind, &text);
                 if let Some(block) = blocks.blocks.last_mut() {
                     block.page = Some(page as u32);
@@ -508,12 +502,33 @@ fn is_heading(line: &Line, body: f32) -> bool {
     (line.bold && line.size >= body * 0.95 && short) || (line.size >= body * 1.3 && short)
 }
 
-fn is_caption(text: &str) -> bool {
-    let words: Vec<&str> = text.splitn(3, ' ').collect();
-    matches!(words.first(), Some(&("Figure" | "Fig." | "Table" | "Scheme" | "Chart")))
-        && words
-            .get(1)
-            .is_some_and(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+/// A block of text lines: a caption when it opens with a figure's label set as a caption sets
+/// it (`Figure 3.`, `Fig. 3:`, `Table 1 |`) or in small print (`Fig. 3 The cell…`); a body
+/// sentence that names a figure (`Figure 3 shows…`) stays a paragraph; other small print is a
+/// footnote.
+fn kind_of_text_block(text: &str, small: bool) -> BlockKind {
+    match caption_label(text) {
+        Some(punctuated) if punctuated || small => BlockKind::Caption,
+        _ if small => BlockKind::Footnote,
+        _ => BlockKind::Paragraph,
+    }
+}
+
+/// Whether the text opens with a figure's or table's label (`Figure 3`), and if so whether
+/// the label is followed by a caption's punctuation (`.`, `:`, `|`).
+fn caption_label(text: &str) -> Option<bool> {
+    let mut words = text.splitn(3, ' ');
+    let name = words.next()?;
+    if !matches!(name, "Figure" | "Fig." | "Table" | "Scheme" | "Chart") {
+        return None;
+    }
+    let number = words.next()?;
+    if !number.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let after = words.next().unwrap_or("");
+    let punctuated = number.ends_with(['.', ':', '|']) || after.starts_with(['|', ':', '—', '–']);
+    Some(punctuated)
 }
 
 /// Joins a line to the text before it: a line that ends in a hyphen goes on without a space.
@@ -540,7 +555,33 @@ fn set_page(blocks: &mut Blocks, page: usize) {
 
 #[cfg(test)]
 mod tests {
-    use super::numbered_depth;
+    use super::{BlockKind, kind_of_text_block, numbered_depth};
+
+    #[test]
+    fn a_caption_is_told_by_its_label_and_print_not_by_its_first_word() {
+        assert_eq!(
+            kind_of_text_block("Figure 3. The cell of the framework.", false),
+            BlockKind::Caption
+        );
+        assert_eq!(
+            kind_of_text_block("Fig. 2: Yields by solvent.", false),
+            BlockKind::Caption
+        );
+        assert_eq!(kind_of_text_block("Table 1 | Conditions", false), BlockKind::Caption);
+        assert_eq!(
+            kind_of_text_block("Fig. 3 The cell of the framework.", true),
+            BlockKind::Caption
+        );
+        assert_eq!(
+            kind_of_text_block("Figure 3 shows the cell of the framework.", false),
+            BlockKind::Paragraph
+        );
+        assert_eq!(
+            kind_of_text_block("Table 2 lists the yields.", false),
+            BlockKind::Paragraph
+        );
+        assert_eq!(kind_of_text_block("a Measured at 25 °C.", true), BlockKind::Footnote);
+    }
 
     #[test]
     fn a_headings_number_gives_its_depth() {
