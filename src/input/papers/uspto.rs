@@ -87,12 +87,19 @@ fn describe(node: Node, blocks: &mut Blocks, base: usize) {
                 blocks.heading(nesting.heading(&text, level), &text);
             }
             "p" => {
-                let text = xml::text_without(element, &|n| matches!(n.tag_name().name(), "tables" | "img"));
+                let text = xml::text_without(element, &|n| {
+                    matches!(n.tag_name().name(), "tables" | "img" | "ul" | "ol")
+                });
                 if is_example_heading(&text) {
                     blocks.heading(nesting.heading(&text, 1), &text);
                 } else {
                     nesting.content();
                     blocks.push(BlockKind::Paragraph, &text);
+                }
+                // A list inside the paragraph: each item a paragraph of its own, after it.
+                for item in element.descendants().filter(|d| d.has_tag_name("li")) {
+                    let own = xml::text_without(item, &|n| matches!(n.tag_name().name(), "ul" | "ol" | "tables"));
+                    blocks.push(BlockKind::Paragraph, &own);
                 }
                 for table in descendants(element, "table") {
                     blocks.push(BlockKind::Table, &xml::table_rows(table));

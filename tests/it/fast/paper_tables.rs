@@ -98,3 +98,24 @@ fn a_pdfs_line_end_hyphens_are_decided_by_the_word_and_the_document() {
         assert!(text.contains(joined), "{joined:?} in {text}");
     }
 }
+
+/// A list inside a patent's paragraph: the paragraph, then each item as a paragraph of its own,
+/// never glued to the paragraph before.
+#[test]
+fn a_uspto_list_inside_a_paragraph_is_its_own_blocks() {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/papers/uspto-grant.xml");
+    let xml = std::fs::read_to_string(path).unwrap().replace(
+        r#"<p id="p-0002" num="0001">Weeds compete with crops.</p>"#,
+        r#"<p id="p-0002" num="0001"><sup>1</sup>H NMR (CDCl<sub>3</sub>) δ 7.26 (s, 1H).<ul><li>a) the compound of Example 1;</li><li>b) a carrier.</li></ul></p>"#,
+    );
+    let paragraphs = blocks_of(&xml, PaperFormat::UsptoXml, BlockKind::Paragraph);
+    let at = paragraphs.iter().position(|p| p.starts_with("1H NMR")).unwrap();
+    assert_eq!(
+        paragraphs[at..at + 3],
+        [
+            "1H NMR (CDCl3) δ 7.26 (s, 1H).",
+            "a) the compound of Example 1;",
+            "b) a carrier."
+        ]
+    );
+}
