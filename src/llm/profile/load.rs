@@ -260,6 +260,16 @@ mod tests {
         );
     }
 
+    /// What older versions wrote into every profile (`structured = "none"`, `logprobs = true`)
+    /// still loads on an embedded one: keys at their defaults say nothing of the engine.
+    #[test]
+    fn keys_at_their_defaults_do_not_mix_engines() {
+        let text = "[[model]]\nname = \"old\"\nengine = \"embedded\"\npath = \"m.gguf\"\nstructured = \"none\"\nlogprobs = true\n\n[[model]]\nname = \"srv\"\nengine = \"openai\"\nbase_url = \"http://a:1/v1\"\nprompt_cache = true\n";
+        let (loaded, problems) = parse_each(text);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(loaded.len(), 2);
+    }
+
     #[test]
     fn a_profile_written_reads_back_the_same() {
         let text = "[[model]]\nname = \"two\"\nengine = \"openai\"\nbase_urls = [\"http://a:1/v1\", \"http://b:2/v1\"]\nstructured = \"vllm\"\nlogprobs = false\napi_key_env = \"K\"\n\n[[model]]\nname = \"e\"\nengine = \"embedded\"\npath = \"m.gguf\"\nthreads = 3\ngpu_layers = 9\nprompt_cache = false\n";

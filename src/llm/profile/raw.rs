@@ -68,20 +68,22 @@ pub const SERVER_KEYS: [&str; 5] = ["base_url", "base_urls", "api_key_env", "str
 pub const IN_PROCESS_KEYS: [&str; 4] = ["path", "threads", "gpu_layers", "prompt_cache"];
 
 impl RawProfile {
-    /// The first key set that belongs to the other engine.
+    /// The first key set that belongs to the other engine. A key at its default says nothing
+    /// and is let through: older versions of Retort wrote `structured = "none"` and `logprobs = true`
+    /// into every profile it added, embedded ones too.
     fn other_engines_key(&self) -> Option<&'static str> {
         let server = [
             self.base_url.is_some(),
             !self.base_urls.is_empty(),
             self.api_key_env.is_some(),
-            self.structured.is_some(),
-            self.logprobs.is_some(),
+            self.structured.is_some_and(|d| d != Dialect::None),
+            self.logprobs == Some(false),
         ];
         let in_process = [
             self.path.is_some(),
             self.threads.is_some(),
             self.gpu_layers.is_some(),
-            self.prompt_cache.is_some(),
+            self.prompt_cache == Some(false),
         ];
         let (keys, set): (&[&'static str], &[bool]) = match self.engine {
             EngineKind::Openai => (&IN_PROCESS_KEYS, &in_process),
