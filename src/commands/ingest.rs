@@ -167,8 +167,8 @@ fn read_file(file: &Path, found: Found, all_text: bool) -> Result<Read, String> 
         InputKind::Paper(format) => format,
         InputKind::Text if found == Found::Named || all_text || has_extension(file, "txt") => PaperFormat::Text,
         InputKind::Text => return Ok(Read::PassedOver("text files not .txt (--all-text reads them)")),
-        InputKind::Unsupported(why) if found == Found::Named => return Err(named(why.to_string())),
-        InputKind::Unsupported(_) => return Ok(Read::PassedOver("files of a format Retort does not read")),
+        // A paper in a format Retort does not read (a Word file, a scan) is said with what to do.
+        InputKind::Unsupported(why) => return Err(named(why.to_string())),
         kind @ (InputKind::Directory | InputKind::Lines(_) | InputKind::Json | InputKind::Csv) => match found {
             Found::Named => return Err(named(format!("{}, not a paper", kind.describe()))),
             Found::InDirectory => return Ok(Read::PassedOver("data files (JSON, JSON lines, CSV), not papers")),
