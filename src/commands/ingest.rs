@@ -35,7 +35,7 @@ pub fn ingest(args: IngestArgs) -> Result<()> {
         crate::stdout::errln!("skipped {why}");
     }
     let mut names = papers::DocNames::default();
-    let mut passed_over = PassedOver::default();
+    let mut passed_over = FilesPassedOver::default();
     for (file, found) in &files {
         match read_file(file, *found, args.all_text) {
             Ok(Read::Documents(mut documents)) => {
@@ -53,7 +53,7 @@ pub fn ingest(args: IngestArgs) -> Result<()> {
                     }
                 }
             }
-            Ok(Read::PassedOver(kind)) => passed_over.add(kind, file),
+            Ok(Read::FilesPassedOver(kind)) => passed_over.add(kind, file),
             Err(why) => {
                 skipped += 1;
                 crate::stdout::errln!("skipped {why}");
@@ -155,7 +155,7 @@ fn files_of(paths: &[PathBuf]) -> Result<(Vec<FoundFile>, Vec<crate::dataset::ta
 /// What came of a file: its documents, or a kind a directory's walk passes over.
 enum Read {
     Documents(Vec<Document>),
-    PassedOver(&'static str),
+    FilesPassedOver(&'static str),
 }
 
 /// A file's documents, or why it is skipped (naming the file). In a directory only papers and
@@ -166,12 +166,12 @@ fn read_file(file: &Path, found: Found, all_text: bool) -> Result<Read, String> 
     let format = match kind {
         InputKind::Paper(format) => format,
         InputKind::Text if found == Found::Named || all_text || has_extension(file, "txt") => PaperFormat::Text,
-        InputKind::Text => return Ok(Read::PassedOver("text files not .txt (--all-text reads them)")),
+        InputKind::Text => return Ok(Read::FilesPassedOver("text files not .txt (--all-text reads them)")),
         // A paper in a format Retort does not read (a Word file, a scan) is said with what to do.
         InputKind::Unsupported(why) => return Err(named(why.to_string())),
         kind @ (InputKind::Directory | InputKind::Lines(_) | InputKind::Json | InputKind::Csv) => match found {
             Found::Named => return Err(named(format!("{}, not a paper", kind.describe()))),
-            Found::InDirectory => return Ok(Read::PassedOver("data files (JSON, JSON lines, CSV), not papers")),
+            Found::InDirectory => return Ok(Read::FilesPassedOver("data files (JSON, JSON lines, CSV), not papers")),
         },
     };
     let documents = papers::read(file, format).map_err(|e| e.to_string())?;
@@ -187,11 +187,11 @@ fn has_extension(file: &Path, extension: &str) -> bool {
 
 /// The files a directory's walk passed over, by kind, for the summary.
 #[derive(Default)]
-struct PassedOver {
+struct FilesPassedOver {
     by_kind: std::collections::BTreeMap<&'static str, Vec<String>>,
 }
 
-impl PassedOver {
+impl FilesPassedOver {
     fn add(&mut self, kind: &'static str, file: &Path) {
         let name = file
             .file_name()

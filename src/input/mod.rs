@@ -9,7 +9,7 @@ mod paragraphs;
 
 pub use filter::BlockFilter;
 pub use papers::PaperFormat;
-pub use paragraphs::{Paragraph, Paragraphs, Source, Walk, files_under, read_paragraphs, read_paragraphs_with, stream};
+pub use paragraphs::{Paragraph, Paragraphs, Source, Walk, files_under, read_paragraphs, stream};
 
 use crate::dataset::papers as example_files;
 use crate::dataset::papers::ExampleFile;

@@ -189,14 +189,7 @@ pub type Read = (Vec<Paragraph>, Vec<InputError>);
 /// Reads every paragraph at once (the review queue, the papers' files): a `retort extract`
 /// output gives its paragraphs too (the queue reads its runs itself).
 pub fn read_paragraphs(path: &Path, task: &Task) -> Result<Read, InputError> {
-    read_paragraphs_with(path, task, &BlockFilter::default())
-}
-
-/// Reads the paragraphs `filter` keeps.
-pub fn read_paragraphs_with(path: &Path, task: &Task, filter: &BlockFilter) -> Result<Read, InputError> {
-    let (mut paragraphs, problems) = read_kind(path, kind_of(path)?, task)?;
-    paragraphs.retain(|p| filter.keeps(p));
-    Ok((paragraphs, problems))
+    read_kind(path, kind_of(path)?, task)
 }
 
 /// Reads `path`, already found to hold `kind` (a file is looked at once).
