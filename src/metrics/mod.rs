@@ -3,6 +3,7 @@
 //! `generic` scores any task from the shape of its answers (user tasks).
 
 pub mod action;
+pub mod align;
 pub mod compound;
 pub mod doping;
 pub mod fields;

@@ -10,8 +10,10 @@ fn wanted(scope: Scope) -> &'static [Command] {
     use Command::*;
     match scope {
         Scope::Source => &[Run, EditSource, PickTask, PickModel, Save, Help, Quit],
-        Scope::Result | Scope::Global => &[Run, SelectNext, ToggleRaw, Edit, Save, Help, Quit],
-        Scope::Compare => &[RunCompare, AdoptLeft, AdoptRight, PickCompareModel, Help],
+        Scope::Result | Scope::Global => &[
+            Run, SelectNext, ToggleRaw, Edit, AdoptLeft, AdoptRight, Save, Help, Quit,
+        ],
+        Scope::Compare => &[ScrollDown, RunCompare, AdoptLeft, AdoptRight, PickCompareModel, Help],
         Scope::Editor => &[Accept, Close, Help],
         Scope::Browser => &[Open, Close, SelectNext],
         Scope::Outline => &[Open, SelectNext, Close],
@@ -32,6 +34,8 @@ fn wanted(scope: Scope) -> &'static [Command] {
             ReviewUndo,
             ReviewJump,
             ReviewNext,
+            AdoptLeft,
+            AdoptRight,
             Help,
         ],
     }
@@ -47,6 +51,7 @@ pub fn hints(state: &State) -> Vec<(String, Command)> {
     wanted(scope)
         .iter()
         .filter(|c| super::update::available(state, **c))
+        .filter(|c| state.compare.open || !matches!(c, Command::AdoptLeft | Command::AdoptRight))
         .filter_map(|c| Some((state.keymap.key_for(scope, *c)?, *c)))
         .collect()
 }

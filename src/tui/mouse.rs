@@ -48,7 +48,7 @@ pub(super) fn handle(state: &mut State, event: MouseEvent) -> Outcome {
 }
 
 /// Over the result, the comparison or the field editor (not while words are chosen), the wheel
-/// focuses the pane and moves through its values as `j`/`k` do.
+/// focuses the pane and moves through its values (scrolls the comparison's rows) as `j`/`k` do.
 fn wheel_over_list(state: &mut State, point: Option<Point>, down: bool) -> Option<Command> {
     let pane = match point? {
         Point::FormRow(_) => Pane::Form,
@@ -64,7 +64,12 @@ fn wheel_over_list(state: &mut State, point: Option<Point>, down: bool) -> Optio
         return None;
     }
     state.focus = pane;
-    Some(if down { Command::SelectNext } else { Command::SelectPrev })
+    Some(match (pane, down) {
+        (Pane::Compare, true) => Command::ScrollDown,
+        (Pane::Compare, false) => Command::ScrollUp,
+        (_, true) => Command::SelectNext,
+        (_, false) => Command::SelectPrev,
+    })
 }
 
 fn press(state: &mut State, point: Option<Point>, cell: (u16, u16)) -> Vec<Effect> {

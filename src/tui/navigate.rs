@@ -113,6 +113,16 @@ pub(super) fn open_inspector(state: &mut State) -> Vec<Effect> {
 }
 
 pub(super) fn scroll(state: &mut State, down: bool) -> Vec<Effect> {
+    if state.focus == Pane::Compare {
+        let last = state.compare.rows.len().saturating_sub(1);
+        let scroll = &mut state.compare.scroll;
+        *scroll = if down {
+            (*scroll + 1).min(last)
+        } else {
+            scroll.saturating_sub(1)
+        };
+        return Vec::new();
+    }
     state.source.scroll = if down {
         state.source.scroll.down()
     } else {

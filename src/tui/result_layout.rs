@@ -374,7 +374,16 @@ pub fn header(run: &RunSlot, profile: Option<&crate::llm::ModelProfile>, theme: 
     lines
 }
 
-/// How a value was grounded, as a short mark.
+/// What the marks beside a value say, for the help and the legend. ✓ says where a value is, not
+/// that it is right.
+pub const MARKS: [(&str, &str); 4] = [
+    ("✓", "found in source (not: correct)"),
+    ("≈", "found but for case or spacing"),
+    ("~0.87", "found approximately (its score)"),
+    ("⚠", "not found in the source"),
+];
+
+/// How a value was grounded, as a short mark (`MARKS` says what each means).
 pub fn mark(value: &Value) -> String {
     match value.alignment {
         Alignment::Exact => " ✓".into(),

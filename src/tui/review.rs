@@ -118,6 +118,7 @@ pub(super) fn show_current(state: &mut State) -> Vec<Effect> {
         .as_ref()
         .is_some_and(|r| r.outcome.is_error() || r.parse_error.is_some());
     state.result.selected = 0;
+    state.compare.scroll = 0;
     state.source.scroll = SourceScroll::Rows(0);
     state.result.view = if failed {
         ResultView::Raw

@@ -25,11 +25,7 @@ pub(super) fn running_slots(state: &State) -> Vec<Side> {
 /// models` says the same): serving, not answering, or not asked yet.
 pub(super) fn profile_label(state: &State, profile: &crate::llm::ModelProfile) -> String {
     let mode = profile.mode.to_string();
-    let model = if profile.model.is_empty() {
-        "first served"
-    } else {
-        &profile.model
-    };
+    let model = profile.weights();
     let base = profile.discovered_from.as_deref().unwrap_or(&profile.name);
     use crate::llm::profile::Engine;
     let reach = match (&profile.engine, state.reach.get(base)) {

@@ -57,8 +57,13 @@ pub fn panes(state: &State, main: Rect) -> (Option<Rect>, Vec<(Pane, Rect)>) {
 }
 
 /// Side by side when wide: the source, then the focused right-hand pane (or the result), and the
-/// comparison when it is open.
+/// comparison when it is open. The comparison, focused with nothing being corrected, takes the
+/// result's place too: two sides' values need the width.
 fn visible_panes(state: &State) -> Vec<Pane> {
+    let correcting = state.correction.form().is_some() || state.correction.editor().is_some();
+    if state.focus == Pane::Compare && !correcting {
+        return vec![Pane::Source, Pane::Compare];
+    }
     let main_right = match state.focus {
         Pane::Editor | Pane::Browser | Pane::Form | Pane::Outline => state.focus,
         _ if state.correction.form().is_some() => Pane::Form,

@@ -209,6 +209,10 @@ pub struct ComparePane {
     /// The comparison's measures, computed when a run finishes, the gold or the paragraph
     /// changes (`refresh_comparison`), never while drawing.
     pub lines: Vec<ComparisonLine>,
+    /// Both runs' values aligned one by one, computed with the measures.
+    pub rows: Vec<crate::metrics::align::AlignedValue>,
+    /// The first row shown (j/k in the pane; kept inside the rows).
+    pub scroll: usize,
 }
 
 /// The saved examples' list and its highlighted row.
@@ -458,10 +462,15 @@ impl State {
     /// have run.
     pub fn refresh_comparison(&mut self) {
         self.compare.lines.clear();
+        self.compare.rows.clear();
         let (left, right) = (&self.runs[Side::Main], &self.runs[Side::Compare]);
         if left.run.is_none() || right.run.is_none() {
             return;
         }
+        if let (Some(l), Some(r)) = (left.extraction(), right.extraction()) {
+            self.compare.rows = crate::metrics::align::align(l, r);
+        }
+        self.compare.scroll = self.compare.scroll.min(self.compare.rows.len().saturating_sub(1));
         let task = self.task();
         let paragraph = self.paragraph();
         let text = |slot: &RunSlot| slot.extraction().map(|e| task.render(e)).unwrap_or_default();

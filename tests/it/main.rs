@@ -8,6 +8,7 @@ mod common;
 mod fast {
     mod bad_rows;
     mod cli;
+    mod compare_view;
     mod curve;
     mod extract_truth;
     mod fidelity;

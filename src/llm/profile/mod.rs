@@ -178,6 +178,25 @@ impl Engine {
 }
 
 impl ModelProfile {
+    /// The weights it runs, as a reader names them: the base model (the served id, or an embedded
+    /// model's file) and the adapters on it (`SmolLM2-135M.gguf + chem-100.gguf ×1`).
+    pub fn weights(&self) -> String {
+        let base = match (&self.engine, self.model.is_empty()) {
+            (_, false) => self.model.clone(),
+            (Engine::Embedded(e), true) => e
+                .path
+                .file_name()
+                .map_or_else(|| e.path.display().to_string(), |n| n.to_string_lossy().into_owned()),
+            (Engine::Openai(_), true) => "the first model served".to_string(),
+        };
+        let adapters: Vec<String> = self.lora.iter().map(|a| a.label()).collect();
+        if adapters.is_empty() {
+            base
+        } else {
+            format!("{base} + {}", adapters.join(" + "))
+        }
+    }
+
     /// An embedded profile for a GGUF file, every other key at its default.
     pub fn embedded(name: &str, path: &Path, mode: Mode) -> ModelProfile {
         ModelProfile {

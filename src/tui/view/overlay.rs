@@ -69,7 +69,20 @@ fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         keys_by_command(state, state.focus.scope()),
     ));
     sections.push(("Everywhere".into(), keys_by_command(state, Scope::Global)));
-    if state.keymap.mouse {
+    let outer = block("Keys — Esc closes", theme);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    // The keys come first: the marks' row and the mouse's section are shown when they do not
+    // take a column's width from them.
+    let columns_for = |lines: usize, height: u16| lines.div_ceil(height.max(1) as usize).clamp(1, 3);
+    let key_lines: usize = sections.iter().map(|(_, keys)| keys.len() + 1).sum();
+    let key_columns = columns_for(key_lines, inner.height).max(2);
+    let inner = if columns_for(key_lines, inner.height.saturating_sub(1)) <= key_columns {
+        marks_line(frame, inner, theme)
+    } else {
+        inner
+    };
+    if state.keymap.mouse && columns_for(key_lines + 5, inner.height) <= key_columns {
         sections.push((
             "Mouse ([mouse] enabled = \"off\" in keymap.toml turns it off)".into(),
             vec![
@@ -86,9 +99,6 @@ fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             ],
         ));
     }
-    let outer = block("Keys — Esc closes", theme);
-    let inner = outer.inner(area);
-    frame.render_widget(outer, area);
     // As many columns as it takes to show every key; descriptions are abbreviated to fit.
     let count: usize = sections.iter().map(|(_, keys)| keys.len() + 1).sum();
     let columns = count.div_ceil(inner.height.max(1) as usize).clamp(1, 3);
@@ -118,6 +128,28 @@ fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let areas = Layout::horizontal(vec![Constraint::Fill(1); columns]).split(inner);
     for (chunk, area) in lines.chunks(per_column.max(1)).zip(areas.iter()) {
         frame.render_widget(Paragraph::new(chunk.to_vec()), *area);
+    }
+}
+
+/// The marks beside a value and what they say, on the help's last row; the rest is returned.
+fn marks_line(frame: &mut Frame, area: Rect, theme: &Theme) -> Rect {
+    if area.height < 2 {
+        return area;
+    }
+    let marks: Vec<String> = super::super::result_layout::MARKS
+        .iter()
+        .map(|(mark, what)| format!("{mark} {what}"))
+        .collect();
+    let text = super::super::wrap::abbreviate(&format!("Marks: {}", marks.join(" · ")), area.width as usize);
+    let last = Rect {
+        y: area.y + area.height - 1,
+        height: 1,
+        ..area
+    };
+    frame.render_widget(Paragraph::new(Line::styled(text, theme.fg(theme.dim))), last);
+    Rect {
+        height: area.height - 1,
+        ..area
     }
 }
 

@@ -137,6 +137,13 @@ fn legend<'a>(state: &'a State, theme: &Theme) -> Line<'a> {
             spans.push(Span::raw(" "));
         }
     }
+    let found = values.iter().filter(|(_, v)| v.alignment == Alignment::Exact).count();
+    if found > 0 {
+        spans.push(Span::styled(
+            format!("✓ {found} found in source  "),
+            theme.fg(theme.dim),
+        ));
+    }
     let unaligned = values
         .iter()
         .filter(|(_, v)| v.alignment == Alignment::Unaligned)
