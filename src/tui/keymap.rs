@@ -34,26 +34,41 @@ pub enum Scope {
     SelectSearch,
 }
 
+/// Every scope: its section name in the key map and what it is, in the order the reference
+/// lists them.
+const SCOPES: [(Scope, &str, &str); 15] = [
+    (
+        Scope::Global,
+        "global",
+        "Everywhere outside the editors, pickers and overlays",
+    ),
+    (
+        Scope::Review,
+        "review",
+        "With a review queue open, before the pane's keys",
+    ),
+    (Scope::Source, "source", "The source pane"),
+    (Scope::Result, "result", "The result pane"),
+    (Scope::Compare, "compare", "The comparison"),
+    (Scope::Browser, "browser", "Saved examples"),
+    (Scope::Outline, "outline", "A paper's outline"),
+    (Scope::Editor, "editor", "The text editor"),
+    (Scope::Form, "form", "The field editor"),
+    (Scope::FormInput, "form-input", "Typing a value in the field editor"),
+    (Scope::Select, "select", "Choosing a value's words in the source"),
+    (
+        Scope::SelectSearch,
+        "select-search",
+        "Typing what to find while choosing words",
+    ),
+    (Scope::SourceInput, "source-input", "Typing the paragraph"),
+    (Scope::Overlay, "overlay", "Help and the inspector"),
+    (Scope::Picker, "picker", "A picker (task, model, file, run)"),
+];
+
 impl Scope {
     fn from_name(name: &str) -> Option<Scope> {
-        Some(match name {
-            "global" => Scope::Global,
-            "source" => Scope::Source,
-            "result" => Scope::Result,
-            "compare" => Scope::Compare,
-            "editor" => Scope::Editor,
-            "browser" => Scope::Browser,
-            "outline" => Scope::Outline,
-            "source-input" => Scope::SourceInput,
-            "overlay" => Scope::Overlay,
-            "picker" => Scope::Picker,
-            "review" => Scope::Review,
-            "form" => Scope::Form,
-            "form-input" => Scope::FormInput,
-            "select" => Scope::Select,
-            "select-search" => Scope::SelectSearch,
-            _ => return None,
-        })
+        SCOPES.iter().find(|(_, n, _)| *n == name).map(|(s, _, _)| *s)
     }
 
     /// Scopes that own every key: only their own bindings count (no global fallback), and the
@@ -75,8 +90,11 @@ impl Scope {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keymap {
-    /// (scope, key text) → command, in key order for listings.
+    /// (scope, key text) → command.
     bindings: BTreeMap<(Scope, String), Command>,
+    /// Where each key was first written (the default file's order, then the user's new keys):
+    /// the first key written for a command is the one hints, help and `docs/keys.md` show first.
+    rank: BTreeMap<(Scope, String), usize>,
     /// Whether the workbench asks the terminal for mouse events (`[mouse] enabled = "off"` for
     /// users whose terminal then no longer selects text for copying).
     pub mouse: bool,
@@ -102,6 +120,7 @@ impl Keymap {
     pub fn load(user: Option<&str>) -> (Keymap, Option<String>) {
         let mut map = Keymap {
             bindings: BTreeMap::new(),
+            rank: BTreeMap::new(),
             mouse: true,
         };
         if let Err(e) = map.lay_over(DEFAULT) {
@@ -113,10 +132,9 @@ impl Keymap {
     }
 
     fn lay_over(&mut self, text: &str) -> Result<(), String> {
-        let table: BTreeMap<String, BTreeMap<String, String>> = toml::from_str(text).map_err(|e| e.to_string())?;
-        for (scope_name, keys) in table {
+        for (scope_name, keys) in sections_in_order(text)? {
             if scope_name == "mouse" {
-                self.mouse = mouse_setting(&keys)?;
+                self.mouse = mouse_setting(&keys.into_iter().collect())?;
                 continue;
             }
             let scope = Scope::from_name(&scope_name).ok_or_else(|| format!("unknown section [{scope_name}]"))?;
@@ -124,10 +142,49 @@ impl Keymap {
                 parse_key(&key).ok_or_else(|| format!("[{scope_name}] unknown key {key:?}"))?;
                 let command = Command::from_name(&command)
                     .ok_or_else(|| format!("[{scope_name}] {key:?}: unknown command {command:?}"))?;
+                let next = self.rank.len();
+                self.rank.entry((scope, key.clone())).or_insert(next);
                 self.bindings.insert((scope, key), command);
             }
         }
         Ok(())
+    }
+
+    /// Every scope's keys as Markdown, for `docs/keys.md` (a test keeps that file equal to this).
+    pub fn reference(&self) -> String {
+        let mut out = String::from(
+            "# Keys\n\nGenerated from `themes/keymap.toml` (a test fails when this file differs from it: \
+             `UPDATE_DOCS=1 cargo test --test it keys_reference` writes it again). The first key of a \
+             command is the one the hints show. Copy the file to `<config>/keymap.toml` to change a key.\n",
+        );
+        for (scope, name, title) in SCOPES {
+            let commands = self.commands(scope);
+            if commands.is_empty() {
+                continue;
+            }
+            out.push_str(&format!(
+                "\n## {title} (`[{name}]`)\n\n| keys | command | what it does |\n|---|---|---|\n"
+            ));
+            let bindings = self.bindings(scope);
+            for command in commands {
+                let keys: Vec<String> = bindings
+                    .iter()
+                    .filter(|(_, c)| *c == command)
+                    .map(|(k, _)| format!("`{}`", k.replace('|', "\\|")))
+                    .collect();
+                out.push_str(&format!(
+                    "| {} | `{}` | {} |\n",
+                    keys.join(" "),
+                    command.name(),
+                    command.describe()
+                ));
+            }
+        }
+        out
+    }
+
+    fn rank_of(&self, scope: Scope, key: &str) -> usize {
+        self.rank.get(&(scope, key.to_string())).copied().unwrap_or(usize::MAX)
     }
 
     /// The command bound to `key` in `scope`, falling back to the global bindings unless the
@@ -148,24 +205,27 @@ impl Keymap {
         self.bindings.get(&(scope, key_text(key)?)).copied()
     }
 
-    /// The bindings of a scope, for help and hints: (key, command).
+    /// The bindings of a scope, for help and hints: (key, command), in the order they were
+    /// written.
     pub fn bindings(&self, scope: Scope) -> Vec<(String, Command)> {
-        self.bindings
+        let mut bindings: Vec<(String, Command)> = self
+            .bindings
             .iter()
             .filter(|((s, _), _)| *s == scope)
             .map(|((_, k), c)| (k.clone(), *c))
-            .collect()
+            .collect();
+        bindings.sort_by_key(|(k, _)| self.rank_of(scope, k));
+        bindings
     }
 
-    /// The shortest key bound to `command` in `scope` (or globally, unless the scope is modal),
-    /// for hints.
+    /// The first key written for `command` in `scope` (or globally, unless the scope is modal):
+    /// the one hints and the documentation name.
     pub fn key_for(&self, scope: Scope, command: Command) -> Option<String> {
         let find = |s: Scope| {
-            self.bindings
-                .iter()
-                .filter(|((sc, _), c)| *sc == s && **c == command)
-                .map(|((_, k), _)| k.clone())
-                .min_by_key(|k| k.chars().count())
+            self.bindings(s)
+                .into_iter()
+                .find(|(_, c)| *c == command)
+                .map(|(k, _)| k)
         };
         find(scope).or_else(|| if scope.is_modal() { None } else { find(Scope::Global) })
     }
@@ -173,13 +233,33 @@ impl Keymap {
     /// The commands bound in `scope`, each once, in the order of their first key.
     pub fn commands(&self, scope: Scope) -> Vec<Command> {
         let mut commands = Vec::new();
-        for ((s, _), command) in &self.bindings {
-            if *s == scope && !commands.contains(command) {
-                commands.push(*command);
+        for (_, command) in self.bindings(scope) {
+            if !commands.contains(&command) {
+                commands.push(command);
             }
         }
         commands
     }
+}
+
+/// The sections of a key map's text and their (key, value) pairs, in the order written.
+fn sections_in_order(text: &str) -> Result<Vec<(String, Vec<(String, String)>)>, String> {
+    let document: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| e.to_string())?;
+    let mut sections = Vec::new();
+    for (name, item) in document.iter() {
+        let table = item
+            .as_table_like()
+            .ok_or_else(|| format!("{name} is not a section: write [{name}] and its keys below it"))?;
+        let mut keys = Vec::new();
+        for (key, value) in table.iter() {
+            let value = value
+                .as_str()
+                .ok_or_else(|| format!("[{name}] {key:?}: write the command in quotes"))?;
+            keys.push((key.to_string(), value.to_string()));
+        }
+        sections.push((name.to_string(), keys));
+    }
+    Ok(sections)
 }
 
 /// The text form of a key event, as written in the key map.

@@ -17,6 +17,7 @@ mod fast {
     mod generic_measures;
     mod grounding;
     mod grounding_copy;
+    mod keys_reference;
     mod layers;
     mod llm_faults;
     mod mode_transitions;
