@@ -242,8 +242,11 @@ impl Keymap {
     }
 }
 
-/// The sections of a key map's text and their (key, value) pairs, in the order written.
-fn sections_in_order(text: &str) -> Result<Vec<(String, Vec<(String, String)>)>, String> {
+/// A section of a key map: its name and its (key, value) pairs, in the order written.
+type Section = (String, Vec<(String, String)>);
+
+/// The sections of a key map's text, in the order written.
+fn sections_in_order(text: &str) -> Result<Vec<Section>, String> {
     let document: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| e.to_string())?;
     let mut sections = Vec::new();
     for (name, item) in document.iter() {
