@@ -29,6 +29,8 @@ pub struct Queue {
     /// Shown in the queue bar: the file's name.
     pub name: String,
     pub task: String,
+    /// The task's chemistry checks, which feed the risk order.
+    checks: Vec<crate::task::checks::FieldCheck>,
     pub items: Vec<Item>,
     pub risks: Vec<Vec<Risk>>,
     /// Item indices in walking order.
@@ -83,13 +85,14 @@ pub struct Counts {
 }
 
 impl Queue {
-    pub fn new(name: String, task: String, items: Vec<Item>, how: Order, log: Vec<Decision>) -> Queue {
-        let risks: Vec<Vec<Risk>> = items.iter().map(risk::assess).collect();
+    pub fn new(name: String, task: &crate::task::Task, items: Vec<Item>, how: Order, log: Vec<Decision>) -> Queue {
+        let risks: Vec<Vec<Risk>> = items.iter().map(|i| risk::assess(i, &task.checks)).collect();
         let order = risk::order(&risks, how);
         let by_id = items.iter().enumerate().map(|(i, item)| (item.id.clone(), i)).collect();
         let mut queue = Queue {
             name,
-            task,
+            task: task.name.clone(),
+            checks: task.checks.clone(),
             status: vec![None; items.len()],
             items,
             risks,
@@ -272,7 +275,7 @@ impl Queue {
     pub fn set_run(&mut self, item: usize, side: Side, run: crate::llm::Run) {
         if let Some(entry) = self.items.get_mut(item) {
             entry.runs[side] = Some(run);
-            self.risks[item] = risk::assess(entry);
+            self.risks[item] = risk::assess(entry, &self.checks);
         }
     }
 }

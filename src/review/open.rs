@@ -190,7 +190,7 @@ pub fn open(spec: &OpenSpec) -> Result<Opened, OpenError> {
         .file
         .file_name()
         .map_or("queue".into(), |n| n.to_string_lossy().into_owned());
-    let queue = Queue::new(name, spec.task.name.clone(), items, spec.order, log.decisions);
+    let queue = Queue::new(name, spec.task, items, spec.order, log.decisions);
     Ok(Opened {
         queue,
         files,

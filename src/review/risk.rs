@@ -8,6 +8,7 @@ use crate::llm::Run;
 use crate::llm::dialect::Validation;
 use crate::llm::logprobs::LOW_CONFIDENCE;
 use crate::side::Side;
+use crate::task::checks::FieldCheck;
 
 /// One reason an item is risky.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +25,8 @@ pub enum Risk {
     Disagree(usize),
     /// This many values were written with low confidence (token probabilities).
     Unsure(usize),
+    /// This many values fail a chemistry check of the task (`task::checks`).
+    Chemistry(usize),
 }
 
 impl Risk {
@@ -36,6 +39,7 @@ impl Risk {
             Risk::NotFound(n) => 30 * *n as u64,
             Risk::Disagree(n) => 10 * *n as u64,
             Risk::Unsure(n) => 15 * *n as u64,
+            Risk::Chemistry(n) => 25 * *n as u64,
         }
     }
 
@@ -47,15 +51,16 @@ impl Risk {
             Risk::NotFound(n) => format!("{n} ⚠ not in source"),
             Risk::Disagree(n) => format!("runs disagree on {n}"),
             Risk::Unsure(n) => format!("{n} unsure (p < {LOW_CONFIDENCE})"),
+            Risk::Chemistry(n) => format!("{n} ⚗ to check"),
         }
     }
 }
 
 /// The reasons of an item, worst first; none for an item without runs.
-pub fn assess(item: &Item) -> Vec<Risk> {
+pub fn assess(item: &Item, checks: &[FieldCheck]) -> Vec<Risk> {
     let mut risks = Vec::new();
     for run in item.runs.iter().flatten() {
-        for risk in run_risks(run) {
+        for risk in run_risks(run, checks) {
             if !risks.contains(&risk) {
                 risks.push(risk);
             }
@@ -73,7 +78,7 @@ pub fn assess(item: &Item) -> Vec<Risk> {
     risks
 }
 
-fn run_risks(run: &Run) -> Vec<Risk> {
+fn run_risks(run: &Run, checks: &[FieldCheck]) -> Vec<Risk> {
     let mut risks = Vec::new();
     if run.outcome.is_error() {
         risks.push(Risk::RunFailed);
@@ -101,6 +106,15 @@ fn run_risks(run: &Run) -> Vec<Risk> {
     });
     if unsure > 0 {
         risks.push(Risk::Unsure(unsure));
+    }
+    let odd = run.extraction.as_ref().map_or(0, |e| {
+        e.values()
+            .iter()
+            .filter(|(field, v)| !crate::task::checks::problems(checks, field, &v.text).is_empty())
+            .count()
+    });
+    if odd > 0 {
+        risks.push(Risk::Chemistry(odd));
     }
     risks
 }

@@ -2,6 +2,8 @@
 //! built-ins are embedded in the binary and users add their own in `<config>/tasks/*.toml`.
 
 pub mod builtin;
+pub mod checks;
+mod hrms;
 pub mod prompt;
 
 pub use prompt::{ChatMessage, FineTunedStyle, FineTunedTemplate, Prompts};
@@ -33,6 +35,9 @@ pub struct Task {
     /// How a copied value may differ from the paragraph in its whitespace (strict grounding).
     #[serde(default, skip_serializing_if = "is_default")]
     pub copy_whitespace: CopyWhitespace,
+    /// The chemistry checks applied to its fields' values (`[[check]]`; `checks::CHECKS`).
+    #[serde(default, rename = "check", skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<checks::FieldCheck>,
 }
 
 fn is_default<T: Default + PartialEq>(value: &T) -> bool {
@@ -111,6 +116,11 @@ impl Task {
         Ok(extraction)
     }
 
+    /// What the task's checks find wrong with a value of `field` (none for most values).
+    pub fn value_problems(&self, field: &str, value: &str) -> Vec<String> {
+        checks::problems(&self.checks, field, value)
+    }
+
     /// Loads one task file.
     pub fn from_toml(text: &str) -> Result<Task, TaskError> {
         let task: Task = toml::from_str(text).map_err(|e| TaskError::Toml(e.to_string()))?;
@@ -120,6 +130,9 @@ impl Task {
     fn check(&self) -> Result<(), TaskError> {
         if self.fields.is_empty() {
             return Err(TaskError::NoFields);
+        }
+        if let Some(check) = self.checks.iter().find(|c| self.field(&c.field).is_none()) {
+            return Err(TaskError::CheckField(check.field.clone()));
         }
         if let Some(schema) = &self.schema {
             let value =
@@ -137,6 +150,8 @@ pub enum TaskError {
     /// Not TOML, or not a task's keys (the message names line and key).
     #[error("{0}")]
     Toml(String),
+    #[error("a [[check]] names the field {0:?}, which the task has no [[field]] of")]
+    CheckField(String),
     #[error("a task needs at least one [[field]]")]
     NoFields,
     #[error("schema is not valid JSON: {0}")]

@@ -62,7 +62,8 @@ pub fn layout<'a>(state: &'a State, inner: Rect, slot: Side, theme: &Theme) -> R
         return out;
     };
     let rest = on_top(&mut out, lines, inner);
-    let footer = unaligned_lines(extraction, theme);
+    let mut footer = unaligned_lines(extraction, theme);
+    footer.extend(check_lines(state.task(), extraction, theme));
     let footer_height = (footer.len() as u16).min(rest.height / 2);
     let body = Rect {
         height: rest.height - footer_height,
@@ -376,11 +377,12 @@ pub fn header(run: &RunSlot, profile: Option<&crate::llm::ModelProfile>, theme: 
 
 /// What the marks beside a value say, for the help and the legend. ✓ says where a value is, not
 /// that it is right.
-pub const MARKS: [(&str, &str); 4] = [
+pub const MARKS: [(&str, &str); 5] = [
     ("✓", "found in source (not: correct)"),
-    ("≈", "found but for case or spacing"),
-    ("~0.87", "found approximately (its score)"),
-    ("⚠", "not found in the source"),
+    ("≈", "found, case or spacing differ"),
+    ("~0.87", "found roughly (score)"),
+    ("⚠", "not in source"),
+    ("⚗", "chemistry check"),
 ];
 
 /// How a value was grounded, as a short mark (`MARKS` says what each means).
@@ -410,6 +412,9 @@ fn value_span<'a>(task: &Task, field: &str, value: &'a Value, selected: bool, th
         Span::styled(mark(value), warn),
     ];
     spans.extend(confidence(value, theme));
+    if !task.value_problems(field, &value.text).is_empty() {
+        spans.push(Span::styled(" ⚗", theme.fg(theme.warning)));
+    }
     spans
 }
 
@@ -549,6 +554,22 @@ fn record_values(content: &FieldContent) -> Vec<&Value> {
             .flat_map(|f| record_values(&f.content))
             .collect(),
     }
+}
+
+/// What the task's chemistry checks find, one line for all (⚗ beside each value).
+fn check_lines<'a>(task: &Task, extraction: &Extraction, theme: &Theme) -> Vec<Line<'a>> {
+    let problems: Vec<String> = extraction
+        .values()
+        .into_iter()
+        .flat_map(|(field, v)| task.value_problems(field, &v.text))
+        .collect();
+    if problems.is_empty() {
+        return Vec::new();
+    }
+    vec![Line::from(vec![
+        Span::styled(format!("⚗ {} to check: ", problems.len()), theme.fg(theme.warning)),
+        Span::raw(problems.join(" · ")),
+    ])]
 }
 
 fn unaligned_lines<'a>(extraction: &'a Extraction, theme: &Theme) -> Vec<Line<'a>> {

@@ -7,6 +7,7 @@ mod common;
 
 mod fast {
     mod bad_rows;
+    mod chemistry_checks;
     mod cli;
     mod compare_view;
     mod curve;

@@ -96,6 +96,9 @@ fn row_spans<'a>(state: &'a State, row: &Row, theme: &Theme) -> Vec<Span<'a>> {
             };
             let mut spans = vec![Span::raw(value.text.as_str()), Span::styled(mark(value), warn)];
             spans.extend(super::super::result_layout::confidence(value, theme));
+            for problem in state.task().value_problems(field, &value.text) {
+                spans.push(Span::styled(format!(" ⚗ {problem}"), theme.fg(theme.warning)));
+            }
             spans
         }
         Row::Add { field } if form.extraction.field_values(form.record, field).is_empty() => {

@@ -336,7 +336,7 @@ fn riskiest_first_orders_by_failure_parse_schema_unaligned_and_disagreement() {
         item("unparsable", run("[{\"formula\": \"BaTi"), None),
         item("failed", failed, None),
     ];
-    let risks: Vec<Vec<Risk>> = items.iter().map(assess).collect();
+    let risks: Vec<Vec<Risk>> = items.iter().map(|i| assess(i, &[])).collect();
     assert!(risks[0].is_empty(), "{:?}", risks[0]);
     assert!(
         risks[1].iter().any(|r| matches!(r, Risk::Disagree(n) if *n > 0)),
@@ -359,7 +359,7 @@ fn riskiest_first_orders_by_failure_parse_schema_unaligned_and_disagreement() {
     for (_, value) in unsure.extraction.as_mut().unwrap().values_mut() {
         value.confidence = Some(0.2);
     }
-    let risks = assess(&item("unsure", unsure, None));
+    let risks = assess(&item("unsure", unsure, None), &[]);
     assert_eq!(risks, [Risk::Unsure(2)]);
     assert!(risks[0].describe().contains("unsure"));
 }
