@@ -45,6 +45,22 @@ impl Extraction {
         }
     }
 
+    /// Swaps the value at `slot` with its neighbour after it (`later`) or before it; returns the
+    /// index it moved to, or `None` at either end.
+    pub fn move_value(&mut self, slot: &Slot, later: bool) -> Option<usize> {
+        let values = self.values_of(slot.record, &slot.field, false)?;
+        let to = if later {
+            slot.index.checked_add(1)?
+        } else {
+            slot.index.checked_sub(1)?
+        };
+        if slot.index >= values.len() || to >= values.len() {
+            return None;
+        }
+        values.swap(slot.index, to);
+        Some(to)
+    }
+
     /// Removes the value at `slot`; a field left without values means "missing".
     pub fn remove_value(&mut self, slot: &Slot) {
         if let Some(values) = self.values_of(slot.record, &slot.field, false)

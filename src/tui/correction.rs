@@ -17,6 +17,7 @@ pub(super) fn handle(state: &mut State, command: Command) -> Option<Vec<Effect>>
         Command::AdoptRight => open_editor(state, Side::Compare),
         Command::EditFields => form::open(state, Side::Main),
         Command::Accept => accept(state),
+        Command::ClearAnswer => clear_answer(state),
         Command::Save => save(state),
         Command::CopyJson => copy(state, true),
         Command::CopyText => copy(state, false),
@@ -29,6 +30,7 @@ pub(super) fn handle(state: &mut State, command: Command) -> Option<Vec<Effect>>
 pub(super) fn can(state: &State, command: Command) -> Option<bool> {
     Some(match command {
         Command::Accept => can_accept(state),
+        Command::ClearAnswer => state.correction.editor().is_some(),
         Command::Save => state.gold().is_some() || main_extraction(state) || editor_parses(state),
         Command::AdoptLeft => state.runs[Side::Main].run.is_some(),
         Command::AdoptRight => state.runs[Side::Compare].run.is_some(),
@@ -91,6 +93,9 @@ fn accept(state: &mut State) -> Vec<Effect> {
             }
         },
     };
+    if asks_about_unfound(state, &chosen) {
+        return Vec::new();
+    }
     let text = state.task().render(&chosen);
     state.accept_gold((chosen, text));
     if matches!(state.focus, Pane::Editor | Pane::Form) {
@@ -98,6 +103,40 @@ fn accept(state: &mut State) -> Vec<Effect> {
     }
     state.notify(message, Level::Info);
     Vec::new()
+}
+
+/// Ctrl-L in the text editor: the whole answer goes, one undo step brings it back.
+fn clear_answer(state: &mut State) -> Vec<Effect> {
+    if let Some(editor) = state.correction.editor_mut() {
+        editor.area.select_all();
+        editor.area.cut();
+    }
+    state.reparse_editor();
+    state.notify("the answer is cleared (ctrl-u brings it back)", Level::Info);
+    Vec::new()
+}
+
+/// Before values not in the source become gold, says which, once: the same key again accepts.
+pub(super) fn asks_about_unfound(state: &mut State, extraction: &crate::extraction::Extraction) -> bool {
+    let unfound: Vec<String> = extraction
+        .values()
+        .iter()
+        .filter(|(_, v)| v.alignment == crate::extraction::Alignment::Unaligned)
+        .map(|(_, v)| format!("\"{}\"", crate::foreign::one_line(&v.text, 60)))
+        .collect();
+    let answer = state.task().render(extraction);
+    if !state.correction.ask_before_accepting(&answer, unfound.len()) {
+        return false;
+    }
+    state.notify(
+        format!(
+            "⚠ {} not in the source: {} — the same key again accepts as written",
+            unfound.len(),
+            unfound.join(", ")
+        ),
+        Level::Error,
+    );
+    true
 }
 
 fn save(state: &mut State) -> Vec<Effect> {

@@ -33,6 +33,8 @@ pub(super) fn handle(state: &mut State, command: Command) -> Option<Vec<Effect>>
         Command::PrevRecord => move_record(state, false),
         Command::EditValue => edit_value(state),
         Command::ClearValue => clear(state),
+        Command::MoveValueDown => move_value(state, true),
+        Command::MoveValueUp => move_value(state, false),
         Command::AddValue => add_value(state),
         Command::AddRecord => add_record(state),
         Command::RemoveRecord => remove_record(state),
@@ -49,6 +51,7 @@ pub(super) fn can(state: &State, command: Command) -> Option<bool> {
         Command::NextRecord | Command::PrevRecord => form.extraction.records.len() > 1,
         Command::SelectNext | Command::SelectPrev | Command::EditValue | Command::ClearValue => true,
         Command::AddValue | Command::AddRecord | Command::RemoveRecord => true,
+        Command::MoveValueDown | Command::MoveValueUp => matches!(slot(state), Some((_, Row::Value { .. }))),
         Command::Close | Command::Edit => true,
         Command::AllOccurrences => form.repeats.is_some(),
         _ => return None,
@@ -239,6 +242,26 @@ pub(super) fn clear(state: &mut State) -> Vec<Effect> {
         changed(state);
         if let Some(text) = text {
             super::repeats::offer_after_remove(state, slot.record, &slot.field, &text);
+        }
+    }
+    Vec::new()
+}
+
+/// J/K: the value under the cursor changes places with its neighbour; the cursor follows it.
+fn move_value(state: &mut State, later: bool) -> Vec<Effect> {
+    let Some((slot, Row::Value { .. })) = slot(state) else {
+        return Vec::new();
+    };
+    let moved = state.correction.form_mut().and_then(|form| {
+        let to = form.extraction.move_value(&slot, later)?;
+        form.row = if to > slot.index { form.row + 1 } else { form.row - 1 };
+        Some(to)
+    });
+    match moved {
+        Some(_) => changed(state),
+        None => {
+            let end = if later { "last" } else { "first" };
+            state.notify(format!("the value is already the {end} of {}", slot.field), Level::Info);
         }
     }
     Vec::new()

@@ -14,7 +14,7 @@ fn wanted(scope: Scope) -> &'static [Command] {
             Run, SelectNext, ToggleRaw, Edit, AdoptLeft, AdoptRight, Save, Help, Quit,
         ],
         Scope::Compare => &[ScrollDown, RunCompare, AdoptLeft, AdoptRight, PickCompareModel, Help],
-        Scope::Editor => &[Accept, Close, Help],
+        Scope::Editor => &[Accept, ClearAnswer, Close, Help],
         Scope::Browser => &[Open, Close, SelectNext],
         Scope::Outline => &[Open, SelectNext, Close],
         Scope::SourceInput => &[Close, Quit],

@@ -43,6 +43,8 @@ pub enum Phase {
 pub struct Correction {
     phase: Phase,
     version: u64,
+    /// The answer accepting last asked about, for its values not in the source.
+    asked_unfound: Option<String>,
 }
 
 impl Default for Correction {
@@ -50,11 +52,22 @@ impl Default for Correction {
         Correction {
             phase: Phase::Viewing,
             version: 0,
+            asked_unfound: None,
         }
     }
 }
 
 impl Correction {
+    /// Whether accepting `answer`, with `unfound` values not in the source, asks first: once
+    /// per answer, so the same key again accepts it.
+    pub fn ask_before_accepting(&mut self, answer: &str, unfound: usize) -> bool {
+        if unfound == 0 || self.asked_unfound.as_deref() == Some(answer) {
+            return false;
+        }
+        self.asked_unfound = Some(answer.to_string());
+        true
+    }
+
     pub fn phase(&self) -> &Phase {
         &self.phase
     }

@@ -231,6 +231,9 @@ pub(super) fn accept(state: &mut State) -> Vec<Effect> {
         );
         return Vec::new();
     };
+    if super::correction::asks_about_unfound(state, &extraction) {
+        return Vec::new();
+    }
     let text = task.render(&extraction);
     let model_text = model_answer(state).map(|(_, text)| text);
     let verdict = if model_text.as_deref() == Some(text.as_str()) {

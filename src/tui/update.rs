@@ -277,6 +277,9 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         | Command::ReviewPrev
         | Command::EditValue
         | Command::ClearValue
+        | Command::ClearAnswer
+        | Command::MoveValueDown
+        | Command::MoveValueUp
         | Command::AllOccurrences
         | Command::AddValue
         | Command::AddRecord

@@ -35,6 +35,7 @@ mod fast {
     mod setup_scripts;
     mod source_find;
     mod store_export;
+    mod text_editor;
     mod train_command;
     mod train_openai;
     mod training_tui;

@@ -62,6 +62,12 @@ fn accept(state: &mut State) -> String {
         .map(|(f, v)| (f.to_string(), v.text.clone()))
         .collect();
     press(state, "a");
+    if state.correction.form().is_some() {
+        // A value typed that is not in the source: asked once, the same key accepts.
+        let notice = &state.notice.as_ref().expect("asked").text;
+        assert!(notice.contains("not in the source"), "{notice}");
+        press(state, "a");
+    }
     assert!(state.correction.form().is_none());
     let (_, text) = state.gold().cloned().expect("accepted as gold");
     let reparsed = state.task().parse(&text).expect("the written answer parses");
@@ -430,4 +436,30 @@ fn every_occurrence_in_one_key() {
     press(&mut state, "+");
     let texts = form(&state).records[0].texts("compound");
     assert!(texts.iter().all(|t| !t.eq_ignore_ascii_case("ethanol")), "{texts:?}");
+}
+
+#[test]
+fn values_are_reordered_with_shift_j_and_k() {
+    let paragraph = "Ethanol, THF and toluene were stirred.";
+    let mut state = open("compound", paragraph, "THF | Ethanol | toluene");
+    go_to(
+        &mut state,
+        &Row::Value {
+            field: "compound".into(),
+            index: 0,
+        },
+    );
+    press(&mut state, "J");
+    assert_eq!(form(&state).records[0].texts("compound"), ["Ethanol", "THF", "toluene"]);
+    // The cursor went with the value: J again moves THF after toluene.
+    press(&mut state, "J");
+    assert_eq!(form(&state).records[0].texts("compound"), ["Ethanol", "toluene", "THF"]);
+    press(&mut state, "J");
+    let notice = &state.notice.as_ref().unwrap().text;
+    assert!(notice.contains("already the last"), "{notice}");
+    press(&mut state, "KK");
+    assert_eq!(form(&state).records[0].texts("compound"), ["THF", "Ethanol", "toluene"]);
+    press(&mut state, "j");
+    press(&mut state, "K");
+    assert_eq!(accept(&mut state), "Ethanol | THF | toluene");
 }

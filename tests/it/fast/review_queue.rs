@@ -549,6 +549,12 @@ fn bad_lines_are_skipped_and_named_and_the_right_run_is_adopted() {
         state.correction.form().unwrap().extraction.records[0].texts("compound"),
         ["benzene"]
     );
+    // "benzene" is not in the paragraph: the first `a` says so and decides nothing, the second
+    // accepts it as written.
+    let effects = update(&mut state, char_key('a'));
+    assert!(recorded(&effects).is_empty());
+    let notice = state.notice.as_ref().unwrap().text.clone();
+    assert!(notice.contains("1 not in the source: \"benzene\""), "{notice}");
     let effects = update(&mut state, char_key('a'));
     let [decision] = recorded(&effects).try_into().unwrap();
     assert_eq!(
