@@ -127,7 +127,9 @@ pub fn holds_many(task: &Task, field: &str) -> bool {
     !matches!(task.format, Format::Json { .. }) || spec.is_some_and(|s| s.list || s.separator.is_some())
 }
 
-/// Word spans of `text`: runs of non-space characters without the punctuation around them. A
+/// Word spans of `text`: runs of non-space characters without the punctuation around them, split
+/// again at the separators chemists write between names (`ethyl acetate/hexane=50:50`, `NaH/THF`)
+/// outside brackets, never at a name's own hyphens and commas (`2,4-dinitro`, `N,N-dimethyl`). A
 /// bracket stays when it belongs to the word (`(S)-2-amino`, `Cu(NO3)2`), goes when it only
 /// encloses it (`(THF)`, `acid),`).
 pub fn words(text: &str) -> Vec<Range<usize>> {
@@ -138,7 +140,7 @@ pub fn words(text: &str) -> Vec<Range<usize>> {
             (false, None) => start = Some(i),
             (true, Some(s)) => {
                 if let Some(range) = trim_word(text, s..i) {
-                    out.push(range);
+                    out.extend(split_at_separators(text, range).filter_map(|r| trim_word(text, r)));
                 }
                 start = None;
             }
@@ -146,6 +148,25 @@ pub fn words(text: &str) -> Vec<Range<usize>> {
         }
     }
     out
+}
+
+/// The pieces of a word between `/`, `=`, `:` and `;` that stand outside its brackets.
+fn split_at_separators(text: &str, range: Range<usize>) -> impl Iterator<Item = Range<usize>> {
+    let mut pieces = Vec::new();
+    let (mut depth, mut from) = (0i32, range.start);
+    for (i, c) in text[range.clone()].char_indices() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth -= 1,
+            '/' | '=' | ':' | ';' if depth == 0 => {
+                pieces.push(from..range.start + i);
+                from = range.start + i + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    pieces.push(from..range.end);
+    pieces.into_iter().filter(|r| !r.is_empty())
 }
 
 /// The word in `range` without the punctuation around it that is not its own.

@@ -43,6 +43,7 @@ mod fast {
     mod tui_update;
     mod untrusted;
     mod vllm_adapters;
+    mod word_motions;
     mod write_errors;
 }
 
