@@ -1,13 +1,11 @@
 //! The one structured shape every output format parses into.
 //!
 //! An [`Extraction`] is an ordered list of records; a record is an ordered list of named fields;
-//! a field holds values (text with an optional source span) or nested records. Views, diff,
+//! a field holds values (text with an optional source span) or nested records. Views, alignment,
 //! metrics and export only ever see this type.
 
-mod diff;
 mod edit;
 
-pub use diff::{FieldDiff, RecordDiff, diff};
 pub use edit::Slot;
 
 use serde::{Deserialize, Serialize};

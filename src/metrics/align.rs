@@ -5,7 +5,16 @@
 //! stand where they came, and a value left alone beside a near spelling of it on the other side
 //! (one holds the other, or they differ only in case) shares its row, marked changed.
 
-use crate::extraction::{Extraction, Field, FieldContent, FieldDiff, Record};
+use crate::extraction::{Extraction, Field, FieldContent, Record};
+
+/// How a row's values stand: on both sides, on one only, or a near spelling on each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueDiff {
+    Same,
+    OnlyLeft,
+    OnlyRight,
+    Changed,
+}
 
 /// One row of the comparison: a value on one side, the other, or both.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,7 +22,7 @@ pub struct AlignedValue {
     /// The record's position on the left side, or on the right when only the right has it.
     pub record: usize,
     pub field: String,
-    pub status: FieldDiff,
+    pub status: ValueDiff,
     pub left: Option<String>,
     pub right: Option<String>,
 }
@@ -40,7 +49,7 @@ pub fn align(left: &Extraction, right: &Extraction) -> Vec<AlignedValue> {
     rows
 }
 
-type Pair = (FieldDiff, Option<String>, Option<String>);
+type Pair = (ValueDiff, Option<String>, Option<String>);
 
 /// The values of one field on both sides, paired (see the module's comment).
 pub fn align_values(left: &[String], right: &[String]) -> Vec<Pair> {
@@ -60,7 +69,7 @@ pub fn align_values(left: &[String], right: &[String]) -> Vec<Pair> {
             Some(j) => {
                 let alone_right = unmatched(right, &taken, &mut next_right, j);
                 flush_gap(&mut rows, &mut alone_left, alone_right);
-                rows.push((FieldDiff::Same, Some(value.clone()), Some(right[j].clone())));
+                rows.push((ValueDiff::Same, Some(value.clone()), Some(right[j].clone())));
             }
             None => alone_left.push(value),
         }
@@ -84,15 +93,15 @@ fn flush_gap(rows: &mut Vec<Pair>, alone_left: &mut Vec<&String>, mut alone_righ
         match alone_right.iter().position(|r| near(value, r)) {
             Some(at) => {
                 let partner = alone_right.remove(at);
-                rows.push((FieldDiff::Changed, Some(value.clone()), Some(partner.clone())));
+                rows.push((ValueDiff::Changed, Some(value.clone()), Some(partner.clone())));
             }
-            None => rows.push((FieldDiff::OnlyLeft, Some(value.clone()), None)),
+            None => rows.push((ValueDiff::OnlyLeft, Some(value.clone()), None)),
         }
     }
     rows.extend(
         alone_right
             .into_iter()
-            .map(|r| (FieldDiff::OnlyRight, None, Some(r.clone()))),
+            .map(|r| (ValueDiff::OnlyRight, None, Some(r.clone()))),
     );
 }
 
@@ -154,10 +163,10 @@ mod tests {
             .into_iter()
             .map(|(status, l, r)| {
                 let mark = match status {
-                    FieldDiff::Same => "=",
-                    FieldDiff::OnlyLeft => "<",
-                    FieldDiff::OnlyRight => ">",
-                    FieldDiff::Changed => "~",
+                    ValueDiff::Same => "=",
+                    ValueDiff::OnlyLeft => "<",
+                    ValueDiff::OnlyRight => ">",
+                    ValueDiff::Changed => "~",
                 };
                 format!("{mark} {} | {}", l.unwrap_or_default(), r.unwrap_or_default())
             })

@@ -3,10 +3,10 @@
 
 use super::items::Item;
 use crate::extraction::Alignment;
-use crate::extraction::{FieldDiff, diff};
 use crate::llm::Run;
 use crate::llm::dialect::Validation;
 use crate::llm::logprobs::LOW_CONFIDENCE;
+use crate::metrics::align::{ValueDiff, align};
 use crate::side::Side;
 use crate::task::checks::FieldCheck;
 
@@ -21,7 +21,7 @@ pub enum Risk {
     SchemaViolated,
     /// This many values are not found in the paragraph (⚠).
     NotFound(usize),
-    /// The two runs disagree on this many fields.
+    /// The two runs disagree on this many fields (of a record).
     Disagree(usize),
     /// This many values were written with low confidence (token probabilities).
     Unsure(usize),
@@ -69,7 +69,12 @@ pub fn assess(item: &Item, checks: &[FieldCheck]) -> Vec<Risk> {
     if let (Some(left), Some(right)) = (&item.runs[Side::Main], &item.runs[Side::Compare])
         && let (Some(l), Some(r)) = (&left.extraction, &right.extraction)
     {
-        let disagreeing = diff(l, r).iter().filter(|d| d.status != FieldDiff::Same).count();
+        let fields: std::collections::BTreeSet<(usize, String)> = align(l, r)
+            .into_iter()
+            .filter(|d| d.status != ValueDiff::Same)
+            .map(|d| (d.record, d.field))
+            .collect();
+        let disagreeing = fields.len();
         if disagreeing > 0 {
             risks.push(Risk::Disagree(disagreeing));
         }

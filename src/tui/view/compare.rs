@@ -6,8 +6,7 @@ use super::super::state::{Pane, State};
 use super::super::theme::Theme;
 use super::super::wrap;
 use super::{lines_on_top, pane_block};
-use crate::extraction::FieldDiff;
-use crate::metrics::align::AlignedValue;
+use crate::metrics::align::{AlignedValue, ValueDiff};
 use crate::tui::action::Side;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -136,10 +135,10 @@ fn value_row<'a>(
     previous: &mut Option<String>,
 ) -> (Row<'a>, usize) {
     let (mark, color) = match row.status {
-        FieldDiff::Same => ("=", theme.ok),
-        FieldDiff::OnlyLeft => ("◀", theme.warning),
-        FieldDiff::OnlyRight => ("▶", theme.warning),
-        FieldDiff::Changed => ("≠", theme.error),
+        ValueDiff::Same => ("=", theme.ok),
+        ValueDiff::OnlyLeft => ("◀", theme.warning),
+        ValueDiff::OnlyRight => ("▶", theme.warning),
+        ValueDiff::Changed => ("≠", theme.error),
     };
     let name = label(row, &state.compare.rows);
     let shown_name = if previous.as_deref() == Some(name.as_str()) {

@@ -7,8 +7,8 @@
 use crate::common;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use retort::extraction::FieldDiff;
 use retort::llm::{RunRequest, from_reply};
+use retort::metrics::align::ValueDiff;
 use retort::review::open::{Access, ReviewOptions, open_file};
 use retort::review::risk::Order;
 use retort::tui::action::Action;
@@ -103,13 +103,13 @@ fn a_long_list_is_aligned_value_by_value() {
         gold.len() - gold.len() / 5,
         "every left value on a row of its own"
     );
-    let same = rows.iter().filter(|r| r.status == FieldDiff::Same).count();
-    let only_right = rows.iter().filter(|r| r.status == FieldDiff::OnlyRight).count();
+    let same = rows.iter().filter(|r| r.status == ValueDiff::Same).count();
+    let only_right = rows.iter().filter(|r| r.status == ValueDiff::OnlyRight).count();
     assert!(same > 30, "{same} values on both sides");
     assert!(only_right >= 1, "the made-up value stands alone on the right");
     assert!(
         rows.iter()
-            .any(|r| r.status == FieldDiff::OnlyRight && r.right.as_deref() == Some("palladium on unicorn"))
+            .any(|r| r.status == ValueDiff::OnlyRight && r.right.as_deref() == Some("palladium on unicorn"))
     );
     // Every value shows as itself, not a joined list cut short.
     let screen = common::render_text(&state);
