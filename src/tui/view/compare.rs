@@ -97,8 +97,15 @@ fn label(row: &AlignedValue, rows: &[AlignedValue]) -> String {
 /// Each column's head: the side's mark and what ran on it.
 fn side_header<'a>(state: &State, theme: &Theme, widths: (usize, usize)) -> (Row<'a>, usize) {
     let style = theme.fg(theme.dim).add_modifier(Modifier::BOLD);
-    let left = wrapped(&format!("◀ {}", side_name(state, Side::Main)), widths.1);
-    let right = wrapped(&format!("▶ {}", side_name(state, Side::Compare)), widths.1);
+    let head = |mark: &str, side: Side| {
+        let mut lines = wrapped(&side_name(state, side), widths.1.saturating_sub(2));
+        for (i, line) in lines.iter_mut().enumerate() {
+            let lead = if i == 0 { mark } else { " " };
+            *line = format!("{lead} {line}");
+        }
+        lines
+    };
+    let (left, right) = (head("◀", Side::Main), head("▶", Side::Compare));
     let height = left.len().max(right.len()).min(3);
     let cell = |lines: Vec<String>| {
         Cell::from(Text::from(

@@ -463,3 +463,11 @@ fn values_are_reordered_with_shift_j_and_k() {
     press(&mut state, "K");
     assert_eq!(accept(&mut state), "Ethanol | THF | toluene");
 }
+
+#[test]
+fn plus_with_nothing_offered_says_so() {
+    let mut state = open("compound", "Ethanol and THF were stirred.", "Ethanol | THF");
+    press(&mut state, "+");
+    let notice = &state.notice.as_ref().expect("a message, not silence").text;
+    assert!(notice.contains("nothing to do for other occurrences"), "{notice}");
+}

@@ -86,8 +86,11 @@ fn a_training_run_is_followed_and_compared_from_the_workbench() {
     tmux.keys(&["Enter"]);
     tmux.wait_for(&format!("compare with {name}: R runs both models"), 10);
     tmux.keys(&["R"]);
-    let screen = tmux.wait_for(&format!("⟷ {name}"), 20);
-    assert!(screen.contains("Compare — embedded"), "{screen}");
+    // Both ran: the comparison counts its rows and names each side in its column's head.
+    let screen = tmux.wait_for("value row(s)", 20);
+    assert!(screen.contains("◀ embedded"), "{screen}");
+    let start: String = name.chars().take(10).collect();
+    assert!(screen.contains(&format!("▶ {start}")), "{screen}");
     tmux.keys(&["C-q"]);
     tmux.wait_until_gone(10);
 }
