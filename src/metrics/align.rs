@@ -35,7 +35,7 @@ pub fn align(left: &Extraction, right: &Extraction) -> Vec<AlignedValue> {
         let record = l.or(r).unwrap_or(0);
         let left_record = l.map_or(&empty, |i| &left.records[i]);
         let right_record = r.map_or(&empty, |i| &right.records[i]);
-        for name in field_names(left_record, right_record) {
+        for name in super::generic::names(left_record, right_record) {
             let pairs = align_values(&texts(left_record.field(&name)), &texts(right_record.field(&name)));
             rows.extend(pairs.into_iter().map(|(status, left, right)| AlignedValue {
                 record,
@@ -114,16 +114,6 @@ fn near(a: &str, b: &str) -> bool {
     );
     let shorter = if a.chars().count() <= b.chars().count() { &a } else { &b };
     a == b || (shorter.chars().count() >= 3 && (a.contains(b.as_str()) || b.contains(a.as_str())))
-}
-
-fn field_names(left: &Record, right: &Record) -> Vec<String> {
-    let mut names: Vec<String> = left.fields.iter().map(|f| f.name.clone()).collect();
-    for field in &right.fields {
-        if !names.contains(&field.name) {
-            names.push(field.name.clone());
-        }
-    }
-    names
 }
 
 /// A field's values as text; a nested record is one value, its fields written out.

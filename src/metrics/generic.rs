@@ -205,7 +205,8 @@ fn multiset(gold: &[String], pred: &[String]) -> Counts {
     }
 }
 
-fn names(a: &Record, b: &Record) -> Vec<String> {
+/// Both records' field names, the first's order then the second's new ones.
+pub(super) fn names(a: &Record, b: &Record) -> Vec<String> {
     let mut names: Vec<String> = a.fields.iter().map(|f| f.name.clone()).collect();
     for field in &b.fields {
         if !names.contains(&field.name) {
