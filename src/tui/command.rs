@@ -76,6 +76,11 @@ pub enum Command {
     SearchNext,
     SearchPrev,
     WholeName,
+    JumpToLetter,
+    JumpBackToLetter,
+    ExtendToLetter,
+    LabelJump,
+    LabelExtend,
 }
 
 impl Command {
@@ -161,6 +166,11 @@ impl Command {
             Command::SearchNext => "the next match",
             Command::SearchPrev => "the previous match",
             Command::WholeName => "the rest of the name",
+            Command::JumpToLetter => "to the next word that begins with the letter typed next",
+            Command::JumpBackToLetter => "back to the previous word that begins with the letter typed next",
+            Command::ExtendToLetter => "one more word, to the next that begins with the letter typed next",
+            Command::LabelJump => "label the next words; the label typed takes the selection there",
+            Command::LabelExtend => "label the next words; the selection grows to the label typed",
         }
     }
 }

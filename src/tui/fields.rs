@@ -70,6 +70,66 @@ pub struct Selection {
     pub last: usize,
     /// A search in the source (`/`), typed or done.
     pub search: Option<Search>,
+    /// A count typed before a motion (`3w`: three words on), as vi counts.
+    pub count: Option<usize>,
+    /// `f`, `F`, `t`, `s` or `S` pressed: the next key is a letter or a label.
+    pub awaiting: Option<ToLetter>,
+}
+
+/// A motion to a word that begins with a letter, or that wears a label, waiting for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ToLetter {
+    pub motion: LetterMotion,
+    /// The count typed before it: the nth such word.
+    pub times: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LetterMotion {
+    /// `f`: the selection moves to the next word that begins with the letter.
+    Next,
+    /// `F`: to the previous one.
+    Previous,
+    /// `t`: the selection's end grows to the next one.
+    Extend,
+    /// `s`: the words around the selection wear labels (`LABELS`); the selection moves to the
+    /// word whose label is typed.
+    Label,
+    /// `S`: the words after it wear labels; the selection's end grows to the one typed.
+    LabelExtend,
+}
+
+/// The labels `s` and `S` put on the words around the selection, nearest first: the home row,
+/// then the rows above and below, then the same in capitals.
+pub const LABELS: &str = "asdfghjklqwertyuiopzxcvbnmASDFGHJKLQWERTYUIOPZXCVBNM";
+
+/// The words `s`/`S` label, as (word index, label), when they wait for one.
+pub fn labelled(selection: &Selection) -> Vec<(usize, char)> {
+    match selection.awaiting.map(|a| a.motion) {
+        Some(LetterMotion::Label) => labels(selection, false),
+        Some(LetterMotion::LabelExtend) => labels(selection, true),
+        _ => Vec::new(),
+    }
+}
+
+/// The words around the selection with their labels, nearest first: for `s` the words after
+/// and before it in turn, for `S` (growing the selection) the words after it.
+pub fn labels(selection: &Selection, extend: bool) -> Vec<(usize, char)> {
+    let mut after = selection.last + 1..selection.words.len();
+    let mut before = (0..selection.first).rev();
+    let words: Vec<usize> = if extend {
+        after.collect()
+    } else {
+        let mut words = Vec::new();
+        loop {
+            let (a, b) = (after.next(), before.next());
+            if a.is_none() && b.is_none() {
+                break words;
+            }
+            words.extend(a.into_iter().chain(b));
+        }
+    };
+    words.into_iter().zip(LABELS.chars()).collect()
 }
 
 /// What `/` looks for in the source, and where it started.

@@ -13,6 +13,7 @@ pub mod form;
 pub mod hints;
 pub mod keymap;
 mod mouse;
+mod names;
 mod navigate;
 pub mod outline;
 pub mod phase;

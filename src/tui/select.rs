@@ -4,8 +4,9 @@
 //! handlers over the field editor's `Selection`.
 
 use super::action::{Command, Effect};
-use super::fields::{Search, Selection, words};
+use super::fields::{LetterMotion, Row, Search, Selection, ToLetter, labels, rows, words};
 use super::form::{set, slot};
+pub use super::names::name_end;
 use super::state::{Level, SourceScroll, State};
 use crate::extraction::{Alignment, Span, Value};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -19,25 +20,125 @@ pub(super) fn handle(state: &mut State, command: Command) -> Option<Vec<Effect>>
         return (command == Command::SelectSpan).then(|| start(state));
     };
     let typing = selection.search.as_ref().is_some_and(|s| s.typing);
+    let times = state
+        .correction
+        .form_mut()
+        .and_then(|f| f.selecting.as_mut())
+        .and_then(|s| s.count.take())
+        .unwrap_or(1);
+    let repeat =
+        |state: &mut State, motion: fn(&mut State) -> Vec<Effect>| (0..times).flat_map(|_| motion(state)).collect();
     Some(match command {
         Command::Choose if typing => {
             end_search(state);
             commit(state)
         }
         Command::Close if typing => end_search(state),
+        // An arrow while typing a search: the match stays, and grows or shrinks by a word.
+        Command::ExtendSelection | Command::ShrinkSelection if typing => {
+            end_search(state);
+            step(state, command == Command::ExtendSelection, true)
+        }
         Command::Choose => commit(state),
         Command::Close => cancel(state),
-        Command::WordNext => step(state, true, false),
-        Command::WordPrev => step(state, false, false),
-        Command::ExtendSelection => step(state, true, true),
-        Command::ShrinkSelection => step(state, false, true),
+        Command::WordNext => repeat(state, |s| step(s, true, false)),
+        Command::WordPrev => repeat(state, |s| step(s, false, false)),
+        Command::ExtendSelection => repeat(state, |s| step(s, true, true)),
+        Command::ShrinkSelection => repeat(state, |s| step(s, false, true)),
         Command::Search => start_search(state),
-        Command::SearchNext => next_match(state, true),
-        Command::SearchPrev => next_match(state, false),
+        Command::SearchNext => repeat(state, |s| next_match(s, true)),
+        Command::SearchPrev => repeat(state, |s| next_match(s, false)),
         Command::WholeName => whole_name(state),
+        Command::JumpToLetter => await_letter(state, LetterMotion::Next, times),
+        Command::JumpBackToLetter => await_letter(state, LetterMotion::Previous, times),
+        Command::ExtendToLetter => await_letter(state, LetterMotion::Extend, times),
+        Command::LabelJump => await_letter(state, LetterMotion::Label, times),
+        Command::LabelExtend => await_letter(state, LetterMotion::LabelExtend, times),
         _ => return None,
     })
 }
+
+/// A digit while choosing words (not typing a search): a count for the next motion (`12w`).
+/// `None` when the key is not a count's digit now.
+pub(super) fn type_count(state: &mut State, key: &KeyEvent) -> Option<Vec<Effect>> {
+    let KeyCode::Char(c) = key.code else { return None };
+    let digit = c.to_digit(10)? as usize;
+    let selection = state.correction.form_mut()?.selecting.as_mut()?;
+    if selection.search.as_ref().is_some_and(|s| s.typing) || (digit == 0 && selection.count.is_none()) {
+        return None;
+    }
+    let count = (selection.count.unwrap_or(0) * 10 + digit).min(MOST_REPEATS);
+    selection.count = Some(count);
+    state.notify(
+        format!("{count}×: w/b move, W/B extend or shrink, n/N go to the match that many times"),
+        Level::Info,
+    );
+    Some(Vec::new())
+}
+
+/// `f`, `F`, `t`: the next key is the letter the word to go to begins with.
+fn await_letter(state: &mut State, motion: LetterMotion, times: usize) -> Vec<Effect> {
+    if let Some(selection) = selection(state) {
+        selection.awaiting = Some(ToLetter { motion, times });
+    }
+    let ask = match motion {
+        LetterMotion::Label | LetterMotion::LabelExtend => "the label shown on the word (Esc: none)",
+        _ => "the letter the word begins with (Esc: none)",
+    };
+    state.notify(ask, Level::Info);
+    Vec::new()
+}
+
+/// The key after `f`, `F` or `t`: the selection goes to the word that begins with it (case
+/// folded), or grows to it; `Esc` or a key that types nothing cancels. `None` when no motion
+/// waits for a letter.
+pub(super) fn type_letter(state: &mut State, key: &KeyEvent) -> Option<Vec<Effect>> {
+    let ToLetter { motion, times } = selection(state)?.awaiting.take()?;
+    let KeyCode::Char(letter) = key.code else {
+        return Some(Vec::new());
+    };
+    let paragraph = state.paragraph();
+    let selection = selection(state)?;
+    let found = letter_word(&paragraph, selection, motion, letter, times);
+    match found {
+        Some(word) if matches!(motion, LetterMotion::Extend | LetterMotion::LabelExtend) => selection.last = word,
+        Some(word) => {
+            selection.first = word;
+            selection.last = word;
+        }
+        None => state.notify(format!("no word there has «{letter}»"), Level::Info),
+    }
+    state.source.scroll = SourceScroll::FollowSelection;
+    Some(Vec::new())
+}
+
+/// The `times`th word from the selection, in `motion`'s direction, that begins with `letter`.
+fn letter_word(
+    paragraph: &str,
+    selection: &Selection,
+    motion: LetterMotion,
+    letter: char,
+    times: usize,
+) -> Option<usize> {
+    let begins = |at: &usize| {
+        let first = paragraph[selection.words[*at].clone()].chars().next();
+        first.is_some_and(|c| c == letter || c.to_lowercase().eq(letter.to_lowercase()))
+    };
+    let nth = times.max(1) - 1;
+    match motion {
+        LetterMotion::Label | LetterMotion::LabelExtend => labels(selection, motion == LetterMotion::LabelExtend)
+            .into_iter()
+            .find(|(_, l)| *l == letter)
+            .map(|(word, _)| word),
+        LetterMotion::Previous => (0..selection.first).rev().filter(begins).nth(nth),
+        LetterMotion::Next | LetterMotion::Extend => {
+            (selection.last + 1..selection.words.len()).filter(begins).nth(nth)
+        }
+    }
+}
+
+/// A count is never larger than a paragraph's words need.
+const MOST_REPEATS: usize = 9999;
 
 /// Whether `command` would do something while words are chosen (`None`: not its command).
 pub(super) fn can(state: &State, command: Command) -> Option<bool> {
@@ -48,6 +149,8 @@ pub(super) fn can(state: &State, command: Command) -> Option<bool> {
     let searched = selection.search.as_ref().is_some_and(|s| !s.query.is_empty());
     Some(match command {
         Command::Choose | Command::Close | Command::Search | Command::WholeName => true,
+        Command::JumpToLetter | Command::JumpBackToLetter | Command::ExtendToLetter => true,
+        Command::LabelJump | Command::LabelExtend => selection.last + 1 < selection.words.len(),
         Command::WordNext | Command::WordPrev | Command::ExtendSelection | Command::ShrinkSelection => true,
         Command::SearchNext | Command::SearchPrev => searched,
         _ => return None,
@@ -66,37 +169,65 @@ fn cancel(state: &mut State) -> Vec<Effect> {
 pub(super) fn start(state: &mut State) -> Vec<Effect> {
     let paragraph = state.paragraph();
     let words = words(&paragraph);
-    if words.is_empty() || slot(state).is_none() {
+    let Some((first, last)) = start_words(state, &words) else {
         return Vec::new();
-    }
-    let current = slot(state).and_then(|(slot, _)| {
-        let form = state.correction.form()?;
-        form.extraction
-            .field_values(slot.record, &slot.field)
-            .get(slot.index)
-            .and_then(|v| v.span.clone())
-    });
-    let first = current
-        .as_ref()
-        .and_then(|span| words.iter().position(|w| w.end > span.bytes.start))
-        .unwrap_or(0);
-    let last = current
-        .and_then(|span| words.iter().rposition(|w| w.start < span.bytes.end))
-        .unwrap_or(first)
-        .max(first);
+    };
     if let Some(form) = state.correction.form_mut() {
         form.selecting = Some(Selection {
             words,
             first,
             last,
             search: None,
+            count: None,
+            awaiting: None,
         });
     }
     state.notify(
-        "/ finds, w/b move by word, W/B extend or shrink, e takes the rest of a name, Enter takes the words, Esc cancels",
+        "s labels the words, / finds, f a word by its letter, w/b W/B move and grow (3w), e a whole name, Enter takes, Esc cancels",
         Level::Info,
     );
     Vec::new()
+}
+
+/// The word `v` starts choosing from on the field editor's current row.
+pub fn start_word(state: &State) -> Option<usize> {
+    let words = words(&state.paragraph());
+    start_words(state, &words).map(|(first, _)| first)
+}
+
+/// The words `v` selects first: the value's own span; for a value not yet in the source, the
+/// word after the nearest value above it that is (values are listed in the order the text
+/// mentions them, so the next one is usually a few words on).
+fn start_words(state: &State, words: &[Range<usize>]) -> Option<(usize, usize)> {
+    if words.is_empty() {
+        return None;
+    }
+    let (slot, _) = slot(state)?;
+    let form = state.correction.form()?;
+    let span_of = |field: &str, index: usize| {
+        form.extraction
+            .field_values(slot.record, field)
+            .get(index)
+            .and_then(|v| v.span.clone())
+            .map(|span| span.bytes)
+    };
+    if let Some(bytes) = span_of(&slot.field, slot.index) {
+        let first = words.iter().position(|w| w.end > bytes.start).unwrap_or(0);
+        let last = words.iter().rposition(|w| w.start < bytes.end).unwrap_or(first);
+        return Some((first, last.max(first)));
+    }
+    let above = rows(state.task(), &form.extraction, slot.record)
+        .into_iter()
+        .take(form.row)
+        .rev()
+        .find_map(|row| match row {
+            Row::Value { field, index } => span_of(&field, index),
+            _ => None,
+        });
+    let first = above
+        .and_then(|bytes| words.iter().position(|w| w.start >= bytes.end))
+        .unwrap_or(0);
+    Some((first, first))
 }
 
 fn selection(state: &mut State) -> Option<&mut Selection> {
@@ -155,7 +286,7 @@ pub(super) fn start_search(state: &mut State) -> Vec<Effect> {
         });
     }
     state.notify(
-        "type to find in the source; Tab/Shift-Tab the next and previous match, Enter takes it, Esc stops typing to adjust it",
+        "type to find in the source; Tab/Shift-Tab the next and previous match, →/← grow or shrink it, Enter takes it, Esc stops typing to adjust it",
         Level::Info,
     );
     Vec::new()
@@ -260,56 +391,10 @@ pub(super) fn whole_name(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     };
     let before = selection.last;
-    while selection.last + 1 < selection.words.len() {
-        let here = selection.words[selection.last].clone();
-        let next = selection.words[selection.last + 1].clone();
-        let between = &paragraph[here.end..next.start];
-        if !between.chars().all(char::is_whitespace) || !continues_a_name(&paragraph[next]) {
-            break;
-        }
-        selection.last += 1;
-    }
+    selection.last = name_end(&paragraph, &selection.words, selection.last);
     if selection.last == before {
         state.notify("no word after the selection continues a name", Level::Info);
     }
     state.source.scroll = SourceScroll::FollowSelection;
     Vec::new()
-}
-
-/// Words that go on naming a compound after its first word: classes and counter-ions (`acid`,
-/// `ester`, `hydroxide`, `acetate`), substituents (`methyl`), hydrates and salts.
-fn continues_a_name(word: &str) -> bool {
-    const ENDINGS: [&str; 16] = [
-        "ide", "ate", "ite", "yl", "ester", "ether", "acid", "hydrate", "ane", "ene", "yne", "ol", "amine", "amide",
-        "one", "salt",
-    ];
-    let lower = word.to_lowercase();
-    lower.chars().count() >= 4
-        && lower.chars().all(|c| c.is_alphabetic() || c == '-')
-        && word.chars().next().is_some_and(char::is_lowercase)
-        && ENDINGS.iter().any(|e| lower.ends_with(e))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn name_words_are_the_classes_ions_and_substituents() {
-        for word in [
-            "acid",
-            "ester",
-            "hydroxide",
-            "acetate",
-            "methyl",
-            "monohydrate",
-            "hydrochloride",
-            "ether",
-        ] {
-            assert!(continues_a_name(word), "{word}");
-        }
-        for word in ["was", "and", "with", "water", "mixture", "Acid", "1.0", "(2"] {
-            assert!(!continues_a_name(word), "{word}");
-        }
-    }
 }

@@ -107,6 +107,9 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
 /// Routes a key by who has the keys (`State::key_scope`): a bound key is a command; otherwise
 /// it types where typing goes (paragraph, editor, picker filter) or does nothing.
 fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if let Some(effects) = select::type_letter(state, &key) {
+        return effects;
+    }
     let scope = state.key_scope();
     let review_command = state
         .review_keys()
@@ -117,6 +120,9 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     if select::typing_search(state) {
         return select::type_key(state, key);
+    }
+    if let Some(effects) = select::type_count(state, &key) {
+        return effects;
     }
     if super::find::typing(state) {
         return super::find::type_key(state, key);
@@ -292,7 +298,12 @@ fn on_command(state: &mut State, command: Command) -> Vec<Effect> {
         | Command::Search
         | Command::SearchNext
         | Command::SearchPrev
-        | Command::WholeName => Vec::new(),
+        | Command::WholeName
+        | Command::JumpToLetter
+        | Command::JumpBackToLetter
+        | Command::ExtendToLetter
+        | Command::LabelJump
+        | Command::LabelExtend => Vec::new(),
     }
 }
 

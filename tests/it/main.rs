@@ -8,6 +8,7 @@ mod common;
 mod fast {
     mod bad_rows;
     mod chemistry_checks;
+    mod choosing_words;
     mod cli;
     mod compare_view;
     mod curve;
@@ -18,6 +19,7 @@ mod fast {
     mod generic_measures;
     mod grounding;
     mod grounding_copy;
+    mod keys_per_value;
     mod keys_reference;
     mod layers;
     mod llm_faults;

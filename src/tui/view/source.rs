@@ -1,6 +1,7 @@
 //! The source pane: the paragraph with every grounded value in its field's colour, the selected
 //! value marked, a legend, and the text editor while editing.
 
+use super::super::fields::{Selection, labelled};
 use super::super::state::{Pane, State};
 use super::super::theme::Theme;
 use super::super::wrap;
@@ -12,6 +13,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use std::ops::Range;
+use unicode_width::UnicodeWidthStr;
 
 /// Where the queue's paragraph on screen sits in its paper, when it came from one.
 fn current_place(state: &State) -> Option<&crate::place::Place> {
@@ -67,6 +69,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             ..inner
         },
     );
+    if let Some(selection) = state.correction.form().and_then(|f| f.selecting.as_ref()) {
+        draw_labels(frame, theme, &text, selection, (&rows, top), body);
+    }
     if !legend.spans.is_empty() {
         let at = Rect {
             y: inner.y + inner.height - 1,
@@ -74,6 +79,35 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             ..inner
         };
         frame.render_widget(Paragraph::new(legend), at);
+    }
+}
+
+/// The labels `s`/`S` wait for, each over its word's first cell.
+fn draw_labels(
+    frame: &mut Frame,
+    theme: &Theme,
+    text: &str,
+    selection: &Selection,
+    (rows, top): (&[Range<usize>], usize),
+    body: Rect,
+) {
+    for (word, label) in labelled(selection) {
+        let start = selection.words[word].start;
+        let row = wrap::row_of(rows, start);
+        if row < top || row >= top + body.height as usize {
+            continue;
+        }
+        let x = body.x as usize + text[rows[row].start..start].width();
+        let y = body.y + (row - top) as u16;
+        if x < body.right() as usize
+            && let Some(cell) = frame.buffer_mut().cell_mut((x as u16, y))
+        {
+            cell.set_char(label).set_style(
+                theme
+                    .fg(theme.warning)
+                    .add_modifier(Modifier::REVERSED | Modifier::BOLD),
+            );
+        }
     }
 }
 

@@ -112,7 +112,15 @@ fn the_scan_sees_references() {
 /// pure handlers (each may use those listed before it), then the views and the driver. Keep in
 /// step with ARCHITECTURE.md ("Inside the workbench").
 const TUI_LAYERS: &[&[&str]] = &[
-    &["theme", "run_marker", "clipboard", "terminal", "command", "wrap"],
+    &[
+        "theme",
+        "run_marker",
+        "clipboard",
+        "terminal",
+        "command",
+        "wrap",
+        "names",
+    ],
     &["keymap"],
     &["fields"],
     &["phase"],
