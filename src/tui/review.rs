@@ -404,6 +404,11 @@ fn decided(state: &mut State, decision: Decision) -> Vec<Effect> {
         Level::Info,
     );
     if finished {
+        // The decision is on disk: nothing is left to edit behind the summary.
+        state.correction.close_editor();
+        if matches!(state.focus, Pane::Editor | Pane::Form) {
+            state.focus = Pane::Result;
+        }
         state.notify("the queue is done: every paragraph has a decision", Level::Info);
         return open_summary(state);
     }
@@ -481,11 +486,14 @@ pub(super) fn open_jump(state: &mut State) -> Vec<Effect> {
             format!("{:>5} {mark:<9} {name}{risks} — {}", p + 1, text.replace('\n', " "))
         })
         .collect();
-    state.mode = Mode::Overlay(Overlay::Picker(picker::open(
-        PickerKind::QueueItem,
-        items,
-        queue.position,
-    )));
+    let (position, finished) = (queue.position, queue.finished());
+    if finished {
+        state.notify(
+            "every paragraph is decided: choose one to see or change its decision (Backspace undoes the last)",
+            Level::Info,
+        );
+    }
+    state.mode = Mode::Overlay(Overlay::Picker(picker::open(PickerKind::QueueItem, items, position)));
     Vec::new()
 }
 

@@ -673,3 +673,49 @@ fn a_queue_takes_the_asked_then_the_recorded_then_the_fallback_task() {
     assert!(opened_task(&unknown, None, None).contains("no task named \"gone\""));
     assert!(opened_task(&raw, None, None).contains("name its task with --task"));
 }
+
+#[test]
+fn the_last_decision_closes_the_editor_and_g_still_lists_every_paragraph() {
+    let mut bench = Bench::open();
+    let items = bench.state.review.as_ref().unwrap().queue.items.len();
+    let left = |bench: &Bench| bench.state.review.as_ref().unwrap().queue.counts().left;
+    // `a` twice where the answer has a value not in the source (asked once).
+    for _ in 0..items * 2 {
+        if left(&bench) > 1 {
+            bench.after(1, char_key('a'));
+        }
+    }
+    assert_eq!(left(&bench), 1);
+    // The last paragraph corrected in the text editor, saved with Ctrl-S.
+    bench.after(1, char_key('E'));
+    assert_eq!(bench.state.focus, Pane::Editor);
+    bench.after(2, Action::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)));
+    assert!(bench.state.review.as_ref().unwrap().queue.finished());
+    assert!(
+        matches!(bench.state.overlay(), Some(Overlay::Summary(_))),
+        "the summary shows"
+    );
+    assert!(
+        bench.state.correction.editor().is_none(),
+        "the editor is closed behind it"
+    );
+    assert_ne!(bench.state.focus, Pane::Editor);
+    bench.send(key(KeyCode::Esc));
+    // g: every paragraph, decided ones marked, and a word that nothing is left.
+    bench.send(char_key('g'));
+    let Some(Overlay::Picker(picker)) = bench.state.overlay() else {
+        panic!("g opens the list");
+    };
+    assert_eq!(picker.kind, PickerKind::QueueItem);
+    assert_eq!(picker.items.len(), items, "{:?}", picker.items);
+    let marked = |label: &str| picker.items.iter().filter(|i| i.contains(label)).count();
+    assert_eq!(marked("accepted"), items, "each with its decision: {:?}", picker.items);
+    let notice = &bench.state.notice.as_ref().expect("said").text;
+    assert!(notice.contains("every paragraph is decided"), "{notice}");
+    // Going to a decided one shows its saved answer.
+    bench.send(key(KeyCode::Enter));
+    assert_eq!(
+        bench.state.review.as_ref().unwrap().queue.current().map(|_| ()),
+        Some(())
+    );
+}
