@@ -71,6 +71,15 @@ pub enum Command {
         #[command(subcommand)]
         action: TrainAction,
     },
+    /// Extraction through a batch service at half the price: the requests of a corpus as the
+    /// request files OpenAI's Batch API (Azure's, vLLM's run_batch) reads.
+    #[command(
+        after_help = "Each line: {\"custom_id\": <paragraph id>, \"method\": \"POST\", \"url\": \"/v1/chat/completions\", \"body\": <what retort extract sends for it>}. Files are split at --max-requests and --max-bytes (OpenAI's limits by default); OUT/run.json records the task, profile, model, files and counts. Exit status: 0 written; 2 a usage or configuration error (unknown task or profile, a profile that is not an OpenAI-compatible service, an output that is the input)."
+    )]
+    Batch {
+        #[command(subcommand)]
+        action: BatchAction,
+    },
     /// List the model profiles, whether their servers answer, and the models they serve.
     Models {
         #[command(subcommand)]
@@ -298,6 +307,44 @@ pub struct IngestArgs {
     pub all_text: bool,
     #[command(flatten)]
     pub filter: crate::input::filter::FilterArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BatchAction {
+    /// Write the request files of a corpus (nothing is sent), and say how many requests and
+    /// input tokens they hold.
+    Prepare(Box<BatchPrepareArgs>),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BatchPrepareArgs {
+    #[arg(long)]
+    pub task: String,
+    /// The model profile: an OpenAI-compatible service with its model named.
+    #[arg(long)]
+    pub model: String,
+    /// What `retort extract --input` reads.
+    #[arg(long)]
+    pub input: PathBuf,
+    #[command(flatten)]
+    pub filter: crate::input::filter::FilterArgs,
+    /// The directory for the request files and run.json.
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long)]
+    pub limit: Option<usize>,
+    #[arg(long, default_value_t = 0)]
+    pub skip: usize,
+    /// Requests per file at most.
+    #[arg(long, default_value_t = 50_000)]
+    pub max_requests: usize,
+    /// Bytes per file at most.
+    #[arg(long, default_value_t = 200_000_000)]
+    pub max_bytes: u64,
+    /// As `retort extract --grounding` (a batch service takes no grammar: `strict` sends the
+    /// schema alone there, as online).
+    #[arg(long, value_enum)]
+    pub grounding: Option<crate::llm::grounding::Grounding>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -66,6 +66,7 @@ fn run(cli: Cli, paths: &Paths) -> anyhow::Result<()> {
         }) => commands::fetch_model(paths, args),
         Some(Command::Curve(args)) => commands::curve(paths, args),
         Some(Command::Train { action }) => commands::train(paths, action),
+        Some(Command::Batch { action }) => commands::batch(paths, action),
         Some(Command::Completions { shell }) => {
             // Into memory first: clap_complete panics on a failed write.
             let mut script = Vec::new();

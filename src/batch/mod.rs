@@ -6,6 +6,7 @@
 
 mod output;
 pub mod replicas;
+pub mod requests;
 
 pub use crate::input::{Paragraph, Paragraphs, Source, stream};
 pub use output::{Done, id_hash, keep_newest_per_id, output_line, read_done};

@@ -15,6 +15,8 @@ use std::path::PathBuf;
 mod adapters;
 pub use adapters::adapter_file;
 mod authoring;
+mod batch;
+pub use batch::batch;
 mod curve;
 mod extract;
 mod ingest;

@@ -271,45 +271,123 @@ async fn call_http(
         Err(e) => return (Err(e), false),
     };
     run.model = model.clone();
-    let mut extra = serde_json::Value::Object(Default::default());
-    // Strict grounding's grammar holds the schema too (for JSON tasks), so it goes instead.
-    let grammar = copy_rule(request, &built.stop)
-        .filter(|_| dialect::carries_grammar(server.structured))
-        .and_then(|rule| super::grounding::gbnf::grammar(&rule.shape, schema, &rule.source, rule.whitespace));
-    let constrained = grammar.is_some_and(|g| dialect::apply_grammar(&mut extra, server.structured, g));
-    let schema_sent = if constrained {
+    let shaped = shape(request, server, schema, &built.stop);
+    if shaped.constrained {
         run.grounding = GroundingUsed::Constrained;
-        schema.is_some()
-    } else {
-        schema.is_some_and(|s| dialect::apply(&mut extra, server.structured, &request.task.name, s))
-    };
+    }
+    let mut extra = shaped.extra;
     if !profile.lora.is_empty() {
         let selection = match engine.server_adapters(&run.endpoint, api_key.as_deref()).await {
             Ok(listed) => super::served::selection(&profile.lora, &listed, &run.endpoint),
             Err(e) => Err(e),
         };
         match selection {
-            Ok(lora) => extra["lora"] = lora,
+            Ok(lora) => {
+                extra.insert("lora".into(), lora);
+            }
             Err(e) => return (Err(e), false),
         }
     }
-    let spec = CallSpec {
-        base_url: run.endpoint.clone(),
+    let spec = http_spec(request, server, &run.endpoint, model, built, extra);
+    run.request = HttpEngine::body(&spec);
+    (engine.call(&spec, pieces, cancel).await, shaped.schema_sent)
+}
+
+/// What shapes an OpenAI-compatible request's answer: the structured-output or grammar fields.
+struct Shape {
+    extra: serde_json::Map<String, serde_json::Value>,
+    /// Whether the task's schema went (alone, or inside strict grounding's grammar).
+    schema_sent: bool,
+    /// Whether strict grounding's grammar went.
+    constrained: bool,
+}
+
+fn shape(request: &RunRequest<'_>, server: &Server, schema: Option<&serde_json::Value>, stops: &[String]) -> Shape {
+    let mut extra = serde_json::Value::Object(Default::default());
+    // Strict grounding's grammar holds the schema too (for JSON tasks), so it goes instead.
+    let grammar = copy_rule(request, stops)
+        .filter(|_| dialect::carries_grammar(server.structured))
+        .and_then(|rule| super::grounding::gbnf::grammar(&rule.shape, schema, &rule.source, rule.whitespace));
+    let constrained = grammar.is_some_and(|g| dialect::apply_grammar(&mut extra, server.structured, g));
+    let schema_sent = if constrained {
+        schema.is_some()
+    } else {
+        schema.is_some_and(|s| dialect::apply(&mut extra, server.structured, &request.task.name, s))
+    };
+    Shape {
+        extra: extra.as_object().cloned().unwrap_or_default(),
+        schema_sent,
+        constrained,
+    }
+}
+
+/// The call to `endpoint` for `request`: the prompt built, the profile's sampling, `extra`.
+fn http_spec(
+    request: &RunRequest<'_>,
+    server: &Server,
+    endpoint: &str,
+    model: String,
+    built: prompt::BuiltPrompt,
+    extra: serde_json::Map<String, serde_json::Value>,
+) -> CallSpec {
+    let profile = request.profile;
+    CallSpec {
+        base_url: endpoint.to_string(),
         model,
         prompt: built.prompt,
         stop: built.stop,
         temperature: profile.temperature,
         max_tokens: profile.max_tokens,
-        extra: extra.as_object().cloned().unwrap_or_default(),
-        api_key,
+        extra,
+        api_key: profile.api_key(),
         api_key_env: server.api_key_env.clone(),
         timeout: Duration::from_secs(profile.timeout),
         retries: profile.retries,
         stream: request.stream,
         logprobs: server.logprobs,
+    }
+}
+
+/// Why a request cannot go in a batch file.
+#[derive(Debug, thiserror::Error)]
+pub enum BatchRequestError {
+    #[error("profile {0} runs in process; a batch file is for an OpenAI-compatible service")]
+    NotAServer(String),
+    #[error("profile {0} names no model; a batch file needs the model's name (set model in models.toml)")]
+    NoModel(String),
+    #[error("profile {0} applies LoRA adapters of a llama.cpp server, which a batch service does not load")]
+    Adapters(String),
+    #[error(transparent)]
+    Prompt(#[from] prompt::PromptError),
+}
+
+/// The body `execute` would send for `request` (not streamed), for a batch file: the same
+/// prompt, shots, schema or grammar, sampling and token limit, byte for byte.
+pub fn batch_body(request: &RunRequest<'_>) -> Result<serde_json::Value, BatchRequestError> {
+    let profile = request.profile;
+    let Engine::Openai(server) = &profile.engine else {
+        return Err(BatchRequestError::NotAServer(profile.name.clone()));
     };
-    run.request = HttpEngine::body(&spec);
-    (engine.call(&spec, pieces, cancel).await, schema_sent)
+    if profile.model.is_empty() {
+        return Err(BatchRequestError::NoModel(profile.name.clone()));
+    }
+    if !profile.lora.is_empty() {
+        return Err(BatchRequestError::Adapters(profile.name.clone()));
+    }
+    let built = prompt::build(request.task, profile, request.paragraph, &request.pool.shots)?;
+    let schema: Option<serde_json::Value> = request
+        .task
+        .schema
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok());
+    let shaped = shape(request, server, schema.as_ref(), &built.stop);
+    let request = RunRequest {
+        stream: false,
+        ..*request
+    };
+    let endpoint = profile.endpoints().into_iter().next().unwrap_or_default();
+    let spec = http_spec(&request, server, &endpoint, profile.model.clone(), built, shaped.extra);
+    Ok(HttpEngine::body(&spec))
 }
 
 /// The in-process call; decoding is constrained by the task's schema whenever it has one.

@@ -7,6 +7,7 @@ mod common;
 
 mod fast {
     mod bad_rows;
+    mod batch_requests;
     mod chemistry_checks;
     mod choosing_words;
     mod cli;
