@@ -245,9 +245,9 @@ pub struct CurveArgs {
     pub points: Vec<String>,
 }
 
-/// `retort extract`'s options.
+/// What a corpus run reads and with which model: `retort extract`'s and `retort batch prepare`'s.
 #[derive(Debug, clap::Args)]
-pub struct ExtractArgs {
+pub struct CorpusArgs {
     #[arg(long)]
     pub task: String,
     /// The model profile (see `retort models`).
@@ -260,16 +260,6 @@ pub struct ExtractArgs {
     pub input: PathBuf,
     #[command(flatten)]
     pub filter: crate::input::filter::FilterArgs,
-    /// The JSONL file to write (`-` writes to standard output).
-    #[arg(long)]
-    pub output: PathBuf,
-    /// Requests in flight at once (spread over the profile's base_urls).
-    #[arg(long, default_value_t = 4)]
-    pub concurrency: usize,
-    /// Skip ids already done in the output file; retry those whose line records a transport or
-    /// server error (the file then keeps the newest line per id).
-    #[arg(long)]
-    pub resume: bool,
     /// Run only the first N paragraphs (after --skip), for a pilot before the whole corpus.
     #[arg(long)]
     pub limit: Option<usize>,
@@ -281,6 +271,23 @@ pub struct ExtractArgs {
     /// afterwards. Default: the profile's `grounding` (strict).
     #[arg(long, value_enum)]
     pub grounding: Option<crate::llm::grounding::Grounding>,
+}
+
+/// `retort extract`'s options.
+#[derive(Debug, clap::Args)]
+pub struct ExtractArgs {
+    #[command(flatten)]
+    pub corpus: CorpusArgs,
+    /// The JSONL file to write (`-` writes to standard output).
+    #[arg(long)]
+    pub output: PathBuf,
+    /// Requests in flight at once (spread over the profile's base_urls).
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// Skip ids already done in the output file; retry those whose line records a transport or
+    /// server error (the file then keeps the newest line per id).
+    #[arg(long)]
+    pub resume: bool,
     /// Also print the summary as JSON (on standard output, or on standard error when the lines
     /// go to standard output).
     #[arg(long, value_enum)]
@@ -318,33 +325,19 @@ pub enum BatchAction {
 
 #[derive(Debug, clap::Args)]
 pub struct BatchPrepareArgs {
-    #[arg(long)]
-    pub task: String,
-    /// The model profile: an OpenAI-compatible service with its model named.
-    #[arg(long)]
-    pub model: String,
-    /// What `retort extract --input` reads.
-    #[arg(long)]
-    pub input: PathBuf,
+    /// The profile is an OpenAI-compatible service with its model named; `--grounding strict`
+    /// sends the schema alone there, as online (a batch service takes no grammar).
     #[command(flatten)]
-    pub filter: crate::input::filter::FilterArgs,
+    pub corpus: CorpusArgs,
     /// The directory for the request files and run.json.
     #[arg(long)]
     pub out: PathBuf,
-    #[arg(long)]
-    pub limit: Option<usize>,
-    #[arg(long, default_value_t = 0)]
-    pub skip: usize,
     /// Requests per file at most.
     #[arg(long, default_value_t = 50_000)]
     pub max_requests: usize,
     /// Bytes per file at most.
     #[arg(long, default_value_t = 200_000_000)]
     pub max_bytes: u64,
-    /// As `retort extract --grounding` (a batch service takes no grammar: `strict` sends the
-    /// schema alone there, as online).
-    #[arg(long, value_enum)]
-    pub grounding: Option<crate::llm::grounding::Grounding>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -30,25 +30,26 @@ pub fn batch(paths: &Paths, action: BatchAction) -> Result<()> {
 }
 
 fn prepare(paths: &Paths, args: BatchPrepareArgs) -> Result<()> {
+    let corpus = &args.corpus;
     let crate::setup::Setup { registry, profiles, .. } = setup(paths);
-    let task = registry.require(&args.task).map_err(config_error)?;
-    let mut profile = profiles.require(&args.model).map_err(config_error)?.clone();
-    if let Some(grounding) = args.grounding {
+    let task = registry.require(&corpus.task).map_err(config_error)?;
+    let mut profile = profiles.require(&corpus.model).map_err(config_error)?.clone();
+    if let Some(grounding) = corpus.grounding {
         profile.grounding = grounding;
     }
     let manifest = args.out.join("run.json");
     let first_part = args.out.join("requests-001.jsonl");
     for output in [&manifest, &first_part] {
-        crate::atomic::refuse_same_file(output, [args.input.as_path()]).map_err(config_error)?;
+        crate::atomic::refuse_same_file(output, [corpus.input.as_path()]).map_err(config_error)?;
     }
-    let filter = args
+    let filter = corpus
         .filter
         .filter(Some(crate::input::filter::PROSE))
         .map_err(config_error)?;
-    let source = crate::batch::Source::from_arg(&args.input);
+    let source = crate::batch::Source::from_arg(&corpus.input);
     let paragraphs = crate::batch::stream(&source, task, &filter)
         .map_err(config_error)?
-        .window(args.skip, args.limit);
+        .window(corpus.skip, corpus.limit);
     let pool = crate::llm::prompt::few_shot_pool(&Store::new(paths.examples_dir()), &task.name);
     let limits = Limits {
         requests: args.max_requests.max(1),

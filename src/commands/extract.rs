@@ -10,14 +10,15 @@ use crate::stdout::outln;
 use anyhow::Result;
 
 pub fn extract(paths: &Paths, args: ExtractArgs) -> Result<()> {
+    let corpus = &args.corpus;
     let crate::setup::Setup { registry, profiles, .. } = setup(paths);
-    let task = registry.require(&args.task).map_err(config_error)?;
-    let mut profile = profiles.require(&args.model).map_err(config_error)?.clone();
-    if let Some(grounding) = args.grounding {
+    let task = registry.require(&corpus.task).map_err(config_error)?;
+    let mut profile = profiles.require(&corpus.model).map_err(config_error)?.clone();
+    if let Some(grounding) = corpus.grounding {
         profile.grounding = grounding;
     }
     let profile = &profile;
-    let (source, target) = (Source::from_arg(&args.input), Target::from_arg(&args.output));
+    let (source, target) = (Source::from_arg(&corpus.input), Target::from_arg(&args.output));
     if args.resume && target == Target::Stdout {
         return Err(config_error("--resume needs an output file to resume from, not -"));
     }
@@ -33,13 +34,13 @@ pub fn extract(paths: &Paths, args: ExtractArgs) -> Result<()> {
         Target::File(path) => Some(crate::lock::hold(path, "retort extract").map_err(busy)?),
         Target::Stdout => None,
     };
-    let filter = args
+    let filter = corpus
         .filter
         .filter(Some(crate::input::filter::PROSE))
         .map_err(config_error)?;
     let paragraphs = batch::stream(&source, task, &filter)
         .map_err(config_error)?
-        .window(args.skip, args.limit);
+        .window(corpus.skip, corpus.limit);
     if let Some(said) = paragraphs.passed_over.summary() {
         crate::stdout::errln!("{said}");
     }

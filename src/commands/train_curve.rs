@@ -7,7 +7,7 @@
 
 use super::train::{follow, job_failure};
 use super::{config_error, excluded, setup};
-use crate::cli::{CurveArgs, ExtractArgs, SummaryFormat, TrainBackend, TrainCurveArgs};
+use crate::cli::{CorpusArgs, CurveArgs, ExtractArgs, SummaryFormat, TrainBackend, TrainCurveArgs};
 use crate::config::Paths;
 use crate::dataset::export::parse_shares;
 use crate::dataset::store::Store;
@@ -182,17 +182,19 @@ fn measured(paths: &Paths, exp: &mut Experiment, size: Option<usize>, args: &Tra
     );
     let profile_name = profile.clone();
     let extract = ExtractArgs {
-        task: exp.task.clone(),
-        model: profile,
-        input: exp.test_file(&paths.data),
-        filter: crate::input::filter::FilterArgs::default(),
+        corpus: CorpusArgs {
+            task: exp.task.clone(),
+            model: profile,
+            input: exp.test_file(&paths.data),
+            filter: crate::input::filter::FilterArgs::default(),
+            limit: args.test_limit,
+            skip: 0,
+            grounding: None,
+        },
         output: output.clone(),
         concurrency: args.concurrency,
         resume: output.exists(),
         summary: None,
-        limit: args.test_limit,
-        skip: 0,
-        grounding: None,
     };
     // Failed or incomplete answers are predictions too (scored as what they are): said, not fatal.
     if let Err(e) = super::extract(paths, extract) {
