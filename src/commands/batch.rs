@@ -1,6 +1,6 @@
 //! `retort batch`: a corpus's requests as a batch service's request files.
 
-use super::{config_error, setup};
+use super::{config_error, corpus_model, corpus_paragraphs};
 use crate::batch::requests::{self, Limits, Part};
 use crate::cli::{BatchAction, BatchPrepareArgs};
 use crate::config::Paths;
@@ -31,25 +31,15 @@ pub fn batch(paths: &Paths, action: BatchAction) -> Result<()> {
 
 fn prepare(paths: &Paths, args: BatchPrepareArgs) -> Result<()> {
     let corpus = &args.corpus;
-    let crate::setup::Setup { registry, profiles, .. } = setup(paths);
-    let task = registry.require(&corpus.task).map_err(config_error)?;
-    let mut profile = profiles.require(&corpus.model).map_err(config_error)?.clone();
-    if let Some(grounding) = corpus.grounding {
-        profile.grounding = grounding;
-    }
+    let (task, profile) = corpus_model(paths, corpus)?;
+    let task = &task;
     let manifest = args.out.join("run.json");
     let first_part = args.out.join("requests-001.jsonl");
     for output in [&manifest, &first_part] {
         crate::atomic::refuse_same_file(output, [corpus.input.as_path()]).map_err(config_error)?;
     }
-    let filter = corpus
-        .filter
-        .filter(Some(crate::input::filter::PROSE))
-        .map_err(config_error)?;
     let source = crate::batch::Source::from_arg(&corpus.input);
-    let paragraphs = crate::batch::stream(&source, task, &filter)
-        .map_err(config_error)?
-        .window(corpus.skip, corpus.limit);
+    let paragraphs = corpus_paragraphs(corpus, task, &source)?;
     let pool = crate::llm::prompt::few_shot_pool(&Store::new(paths.examples_dir()), &task.name);
     let limits = Limits {
         requests: args.max_requests.max(1),

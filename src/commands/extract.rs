@@ -1,7 +1,7 @@
 //! `retort extract`: checks the profile answers, streams the corpus through it, and says what
 //! happened on stderr (and as JSON with `--summary json`) with an exit status to match.
 
-use super::{Failure, busy, config_error, exit, preflight, runtime, setup};
+use super::{Failure, busy, config_error, corpus_model, corpus_paragraphs, exit, preflight, runtime};
 use crate::batch::{self, BatchSummary, Source, Target};
 use crate::cli::{ExtractArgs, SummaryOutput};
 use crate::config::Paths;
@@ -11,13 +11,8 @@ use anyhow::Result;
 
 pub fn extract(paths: &Paths, args: ExtractArgs) -> Result<()> {
     let corpus = &args.corpus;
-    let crate::setup::Setup { registry, profiles, .. } = setup(paths);
-    let task = registry.require(&corpus.task).map_err(config_error)?;
-    let mut profile = profiles.require(&corpus.model).map_err(config_error)?.clone();
-    if let Some(grounding) = corpus.grounding {
-        profile.grounding = grounding;
-    }
-    let profile = &profile;
+    let (task, profile) = corpus_model(paths, corpus)?;
+    let (task, profile) = (&task, &profile);
     let (source, target) = (Source::from_arg(&corpus.input), Target::from_arg(&args.output));
     if args.resume && target == Target::Stdout {
         return Err(config_error("--resume needs an output file to resume from, not -"));
@@ -34,16 +29,7 @@ pub fn extract(paths: &Paths, args: ExtractArgs) -> Result<()> {
         Target::File(path) => Some(crate::lock::hold(path, "retort extract").map_err(busy)?),
         Target::Stdout => None,
     };
-    let filter = corpus
-        .filter
-        .filter(Some(crate::input::filter::PROSE))
-        .map_err(config_error)?;
-    let paragraphs = batch::stream(&source, task, &filter)
-        .map_err(config_error)?
-        .window(corpus.skip, corpus.limit);
-    if let Some(said) = paragraphs.passed_over.summary() {
-        crate::stdout::errln!("{said}");
-    }
+    let paragraphs = corpus_paragraphs(corpus, task, &source)?;
     let pool = crate::llm::prompt::few_shot_pool(&Store::new(paths.examples_dir()), &task.name);
     let options = batch::BatchOptions {
         concurrency: args.concurrency,

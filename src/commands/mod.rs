@@ -34,6 +34,40 @@ pub use ingest::ingest;
 pub use review::review_summary;
 pub use train::train;
 
+/// The task and the profile a corpus run names (`--grounding` applied to the profile).
+pub(crate) fn corpus_model(
+    paths: &Paths,
+    corpus: &crate::cli::CorpusArgs,
+) -> Result<(crate::task::Task, crate::llm::ModelProfile)> {
+    let crate::setup::Setup { registry, profiles, .. } = setup(paths);
+    let task = registry.require(&corpus.task).map_err(config_error)?.clone();
+    let mut profile = profiles.require(&corpus.model).map_err(config_error)?.clone();
+    if let Some(grounding) = corpus.grounding {
+        profile.grounding = grounding;
+    }
+    Ok((task, profile))
+}
+
+/// The paragraphs a corpus run reads from `source`: filtered (prose unless asked) and
+/// windowed; the blocks the filter passed over are said on stderr.
+pub(crate) fn corpus_paragraphs(
+    corpus: &crate::cli::CorpusArgs,
+    task: &crate::task::Task,
+    source: &crate::input::Source,
+) -> Result<crate::input::Paragraphs> {
+    let filter = corpus
+        .filter
+        .filter(Some(crate::input::filter::PROSE))
+        .map_err(config_error)?;
+    let paragraphs = crate::input::stream(source, task, &filter)
+        .map_err(config_error)?
+        .window(corpus.skip, corpus.limit);
+    if let Some(said) = paragraphs.passed_over.summary() {
+        crate::stdout::errln!("{said}");
+    }
+    Ok(paragraphs)
+}
+
 /// Tasks and profiles, each problem printed as a warning.
 pub(crate) fn setup(paths: &Paths) -> crate::setup::Setup {
     let setup = crate::setup::Setup::load(paths);

@@ -39,27 +39,36 @@ fn profiles(dir: &Path, server: &wiremock::MockServer) {
     );
 }
 
-/// The request bodies the server received, by the paragraph each carries.
-async fn received(server: &wiremock::MockServer) -> Vec<(String, Vec<u8>)> {
+/// The chat request bodies the server received.
+async fn received(server: &wiremock::MockServer) -> Vec<Vec<u8>> {
     let requests = server.received_requests().await.unwrap();
     requests
         .into_iter()
         .filter(|r| r.url.path().ends_with("/chat/completions"))
-        .map(|r| {
-            let body = String::from_utf8_lossy(&r.body).to_string();
-            let id = PARAGRAPHS
-                .iter()
-                .rev()
-                .find(|(_, text)| body.contains(text))
-                .map(|(id, _)| id.to_string())
-                .expect("each request carries a paragraph of the corpus");
-            (id, r.body)
-        })
+        .map(|r| r.body)
         .collect()
 }
 
-fn run(root: &Path, args: &[&str]) -> std::process::Output {
-    common::retort_in(root).args(args).output().unwrap()
+/// The body `extract` sent for the paragraph kept under `id` (its first line).
+fn sent_for<'a>(sent: &'a [Vec<u8>], id: &str) -> &'a [u8] {
+    let (_, text) = PARAGRAPHS.iter().find(|(i, _)| *i == id).unwrap();
+    let text = serde_json::to_string(text).unwrap();
+    let text = text.trim_matches('"');
+    sent.iter()
+        .find(|body| String::from_utf8_lossy(body).contains(text))
+        .unwrap_or_else(|| panic!("extract sent nothing for {id}"))
+}
+
+/// `retort batch prepare` of `input` into `out` with `profile`, and `extra` options.
+fn prepare(root: &Path, task: &str, profile: &str, input: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    common::retort_in(root)
+        .args(["batch", "prepare", "--task", task, "--model", profile, "--input"])
+        .arg(input)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -108,23 +117,7 @@ async fn request_files_hold_what_extract_sends_split_at_the_limits() {
         assert_eq!(sent.len(), PARAGRAPHS.len(), "extract sends one request per line");
 
         let out = root.join(format!("batch-{profile}"));
-        let prepared = run(
-            &root,
-            &[
-                "batch",
-                "prepare",
-                "--task",
-                task,
-                "--model",
-                profile,
-                "--max-requests",
-                "2",
-                "--input",
-                input.to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-            ],
-        );
+        let prepared = prepare(&root, task, profile, &input, &out, &["--max-requests", "2"]);
         let said = String::from_utf8_lossy(&prepared.stderr);
         assert!(prepared.status.success(), "{said}");
         assert!(said.contains("left out US2#1: the same id came before"), "{said}");
@@ -141,11 +134,10 @@ async fn request_files_hold_what_extract_sends_split_at_the_limits() {
             let id = line["custom_id"].as_str().unwrap();
             assert_eq!(line["method"], "POST");
             assert_eq!(line["url"], "/v1/chat/completions");
-            let (_, online_body) = sent.iter().find(|(sent_id, _)| sent_id == id).unwrap();
             let batch_body = serde_json::to_vec(&line["body"]).unwrap();
             assert_eq!(
                 String::from_utf8_lossy(&batch_body),
-                String::from_utf8_lossy(online_body),
+                String::from_utf8_lossy(sent_for(&sent, id)),
                 "{profile}: the body for {id}"
             );
         }
@@ -184,21 +176,7 @@ fn profiles_a_batch_service_cannot_run_and_outputs_over_inputs_are_refused() {
     let input = corpus(&root);
     let out = root.join("out");
     for (profile, said) in [("local", "runs in process"), ("unnamed", "names no model")] {
-        let prepared = run(
-            &root,
-            &[
-                "batch",
-                "prepare",
-                "--task",
-                "compound",
-                "--model",
-                profile,
-                "--input",
-                input.to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-            ],
-        );
+        let prepared = prepare(&root, "compound", profile, &input, &out, &[]);
         let err = String::from_utf8_lossy(&prepared.stderr);
         assert_eq!(prepared.status.code(), Some(2), "{err}");
         assert!(err.contains(said), "{err}");
@@ -208,21 +186,7 @@ fn profiles_a_batch_service_cannot_run_and_outputs_over_inputs_are_refused() {
     std::fs::create_dir_all(&out).unwrap();
     let inside = out.join("requests-001.jsonl");
     std::fs::copy(&input, &inside).unwrap();
-    let prepared = run(
-        &root,
-        &[
-            "batch",
-            "prepare",
-            "--task",
-            "compound",
-            "--model",
-            "unnamed",
-            "--input",
-            inside.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-    );
+    let prepared = prepare(&root, "compound", "unnamed", &inside, &out, &[]);
     assert_eq!(prepared.status.code(), Some(2));
     assert_eq!(
         std::fs::read(&inside).unwrap(),
