@@ -71,10 +71,11 @@ pub enum Command {
         #[command(subcommand)]
         action: TrainAction,
     },
-    /// Extraction through a batch service at half the price: the requests of a corpus as the
-    /// request files OpenAI's Batch API (Azure's, vLLM's run_batch) reads.
+    /// Extraction through a batch service at half the price (OpenAI's Batch API, Azure's, any
+    /// service that speaks it): prepare the request files, submit them, follow them, collect the
+    /// answers as `retort extract` lines, retry what failed.
     #[command(
-        after_help = "Each line: {\"custom_id\": <paragraph id>, \"method\": \"POST\", \"url\": \"/v1/chat/completions\", \"body\": <what retort extract sends for it>}. Files are split at --max-requests and --max-bytes (OpenAI's limits by default); OUT/run.json records the task, profile, model, files and counts. Exit status: 0 written; 2 a usage or configuration error (unknown task or profile, a profile that is not an OpenAI-compatible service, an output that is the input)."
+        after_help = "A run is a directory: prepare writes its request files and run.json, submit uploads them and creates the batches, status and collect read their states, collect writes predictions.jsonl. Each step saves run.json, so any step can be run again. Exit status: 0 done; 1 the service failed or refused; 2 a usage or configuration error."
     )]
     Batch {
         #[command(subcommand)]
@@ -320,7 +321,65 @@ pub struct IngestArgs {
 pub enum BatchAction {
     /// Write the request files of a corpus (nothing is sent), and say how many requests and
     /// input tokens they hold.
+    #[command(
+        after_help = "Each line: {\"custom_id\": <paragraph id>, \"method\": \"POST\", \"url\": \"/v1/chat/completions\", \"body\": <what retort extract sends for it>}. Files are split at --max-requests and --max-bytes (OpenAI's limits by default); OUT/run.json records the task, profile, model, files and counts; OUT/paragraphs.jsonl the paragraphs, for grounding the answers."
+    )]
     Prepare(Box<BatchPrepareArgs>),
+    /// Upload the request files of a prepared run and create one batch for each, after saying
+    /// how many requests and input tokens go up and asking. The service is the profile's
+    /// (`base_url`, its key in `api_key_env`, OPENAI_API_KEY by default).
+    Submit(BatchSubmitArgs),
+    /// Each batch's state and counts, read fresh from the service (a progress bar on a terminal
+    /// with --watch, until every batch is done).
+    Status(BatchStatusArgs),
+    /// Download the answers of finished batches and write them as `retort extract` writes its
+    /// lines (grounded and measured), one per paragraph; failed and expired requests are listed.
+    /// Collecting again rewrites the same file.
+    Collect(BatchCollectArgs),
+    /// Send the requests that failed or expired again: as a new batch, or online (--online)
+    /// through the profile as `retort extract` does. Collect afterwards.
+    Retry(BatchRetryArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BatchSubmitArgs {
+    /// The run's directory (`retort batch prepare --out`).
+    pub run: PathBuf,
+    /// Upload without asking (the requests and tokens are still printed).
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BatchStatusArgs {
+    pub run: PathBuf,
+    /// Look again every --every seconds until every batch is done.
+    #[arg(long)]
+    pub watch: bool,
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub every: u64,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BatchCollectArgs {
+    pub run: PathBuf,
+    /// Where the lines go (RUN/predictions.jsonl by default), written whole through a temporary file.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BatchRetryArgs {
+    pub run: PathBuf,
+    /// Send them online through the profile, as `retort extract` does, instead of as a batch.
+    #[arg(long)]
+    pub online: bool,
+    /// Online: requests in flight at once.
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// Upload without asking.
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, clap::Args)]

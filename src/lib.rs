@@ -33,6 +33,7 @@ pub mod metrics;
 pub mod net;
 pub mod place;
 pub mod review;
+pub mod service;
 pub mod setup;
 pub mod side;
 pub mod stdout;

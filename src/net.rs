@@ -17,6 +17,8 @@ pub enum BodyLimit {
     Error,
     /// A model file (`retort models fetch`): the largest GGUF a workstation would load.
     Model,
+    /// A batch service's output or error file: answers to up to 50,000 requests.
+    BatchFile,
 }
 
 impl BodyLimit {
@@ -26,6 +28,7 @@ impl BodyLimit {
             BodyLimit::Listing => 8 << 20,
             BodyLimit::Error => 1 << 20,
             BodyLimit::Model => 1 << 40,
+            BodyLimit::BatchFile => 4 << 30,
         }
     }
 }

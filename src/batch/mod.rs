@@ -4,9 +4,14 @@
 //! resumable, one whole line per paragraph (a failure is recorded with its error and the run goes
 //! on), a progress bar on stderr, and Ctrl-C leaving a valid file.
 
+pub mod answers;
+pub mod api;
+pub mod collect;
 mod output;
+pub mod remote;
 pub mod replicas;
 pub mod requests;
+pub mod run_dir;
 
 pub use crate::input::{Paragraph, Paragraphs, Source, stream};
 pub use output::{Done, id_hash, keep_newest_per_id, output_line, read_done};
@@ -92,7 +97,7 @@ pub const EMPTY_ANSWER: &str = "the model wrote nothing (a broken model or adapt
 
 impl BatchSummary {
     /// Counts a written run: failed (with its error), empty, incomplete or whole.
-    fn count(&mut self, run: &crate::llm::run::Run) {
+    pub fn count(&mut self, run: &crate::llm::run::Run) {
         let error = match (run.outcome.error(), run.raw_reply.trim().is_empty()) {
             (Some(error), _) => Some(error.to_string()),
             (None, true) => Some(EMPTY_ANSWER.to_string()),

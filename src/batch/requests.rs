@@ -11,7 +11,7 @@ use crate::task::Task;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// How much one request file may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +57,8 @@ impl RequestLine {
 /// One request file written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Part {
-    pub path: PathBuf,
+    /// Its name inside the run's directory.
+    pub file: String,
     pub requests: usize,
     pub bytes: u64,
 }
@@ -70,6 +71,8 @@ pub struct Written {
     pub left_out: Vec<(String, String)>,
     /// Characters of prompt text sent, for an estimate of input tokens where no tokenizer is at hand.
     pub prompt_chars: usize,
+    /// Input tokens, when a tokenizer counted them.
+    pub prompt_tokens: Option<usize>,
 }
 
 impl Written {
@@ -88,19 +91,31 @@ pub enum RequestFileError {
     Io(#[from] std::io::Error),
 }
 
-/// The request files for `paragraphs` in `dir` (`requests-001.jsonl`, …), each whole on disk
-/// before it is named. A paragraph whose id came before is left out (ids are the answers' keys).
+/// Counts the tokens of one message's text in the model's tokenizer.
+pub type TokenCounter<'a> = &'a dyn Fn(&str) -> usize;
+
+/// Tokens each message carries around its text (role and separators), as OpenAI counts them.
+const TOKENS_PER_MESSAGE: usize = 3;
+
+/// The request files for `paragraphs` in `dir` (`requests-001.jsonl`, …), and the paragraphs
+/// asked about (`paragraphs.jsonl`, for grounding the answers), each whole on disk before it is
+/// named. A paragraph whose id came before is left out (ids are the answers' keys).
 pub fn write(
     dir: &Path,
     request: (&Task, &ModelProfile, &Pool),
     paragraphs: impl Iterator<Item = Paragraph>,
     limits: Limits,
+    counter: Option<TokenCounter<'_>>,
 ) -> Result<Written, RequestFileError> {
     let (task, profile, pool) = request;
     std::fs::create_dir_all(dir).map_err(crate::config::io_at("creating", dir))?;
-    let mut written = Written::default();
+    let mut written = Written {
+        prompt_tokens: counter.map(|_| 0),
+        ..Written::default()
+    };
     let mut seen = HashSet::new();
-    let mut part: Option<(crate::atomic::AtomicFile, Part)> = None;
+    let mut parts = PartWriter::new(dir, "requests", limits);
+    let mut asked = crate::atomic::AtomicFile::create(&dir.join(super::run_dir::PARAGRAPHS))?;
     for paragraph in paragraphs {
         if !seen.insert(paragraph.id.clone()) {
             written.left_out.push((paragraph.id, "the same id came before".into()));
@@ -111,57 +126,127 @@ pub fn write(
             ..RunRequest::new(task, profile, &paragraph.text)
         };
         let body = batch_body(&run)?;
-        written.prompt_chars += prompt_chars(&body);
-        let mut line = serde_json::to_vec(&RequestLine::new(&paragraph.id, body)).expect("JSON values serialize");
-        line.push(b'\n');
-        let bytes = line.len() as u64;
-        if bytes > limits.bytes {
-            return Err(RequestFileError::TooLarge {
-                id: paragraph.id,
-                bytes,
-                limit: limits.bytes,
-            });
+        written.prompt_chars += prompt_texts(&body).iter().map(|t| t.chars().count()).sum::<usize>();
+        if let (Some(count), Some(tokens)) = (counter, written.prompt_tokens.as_mut()) {
+            *tokens += prompt_texts(&body)
+                .iter()
+                .map(|t| TOKENS_PER_MESSAGE + count(t))
+                .sum::<usize>();
         }
-        let full = part
-            .as_ref()
-            .is_some_and(|(_, p)| p.requests >= limits.requests || p.bytes + bytes > limits.bytes);
-        if full && let Some(done) = part.take() {
-            written.parts.push(commit(done)?);
-        }
-        if part.is_none() {
-            let path = dir.join(format!("requests-{:03}.jsonl", written.parts.len() + 1));
-            let file = crate::atomic::AtomicFile::create(&path)?;
-            part = Some((
-                file,
-                Part {
-                    path,
-                    requests: 0,
-                    bytes: 0,
-                },
-            ));
-        }
-        let (file, counts) = part.as_mut().expect("a part is open");
-        file.write_all(&line)
-            .map_err(crate::config::io_at("writing", &counts.path))?;
-        counts.requests += 1;
-        counts.bytes += bytes;
+        let line = serde_json::to_vec(&RequestLine::new(&paragraph.id, body)).expect("JSON values serialize");
+        parts.push(&paragraph.id, line)?;
+        writeln!(asked, "{}", paragraph_line(&paragraph))?;
     }
-    if let Some(done) = part.take() {
-        written.parts.push(commit(done)?);
-    }
+    written.parts = parts.finish()?;
+    asked.commit()?;
     Ok(written)
 }
 
-fn commit((file, part): (crate::atomic::AtomicFile, Part)) -> std::io::Result<Part> {
-    file.commit()?;
-    Ok(part)
+/// The request lines of `files` (in `dir`) whose `custom_id` is in `ids`, copied byte for byte
+/// into new parts named `prefix-001.jsonl`, ….
+pub fn copy_requests(
+    dir: &Path,
+    files: &[String],
+    ids: &HashSet<String>,
+    prefix: &str,
+    limits: Limits,
+) -> Result<Vec<Part>, RequestFileError> {
+    let mut parts = PartWriter::new(dir, prefix, limits);
+    for file in files {
+        let path = dir.join(file);
+        let reader =
+            std::io::BufReader::new(std::fs::File::open(&path).map_err(crate::config::io_at("reading", &path))?);
+        for line in std::io::BufRead::lines(reader) {
+            let line = line.map_err(crate::config::io_at("reading", &path))?;
+            let Ok(request) = serde_json::from_str::<RequestLine>(&line) else {
+                continue;
+            };
+            if ids.contains(&request.custom_id) {
+                parts.push(&request.custom_id, line.into_bytes())?;
+            }
+        }
+    }
+    parts.finish()
 }
 
-/// The characters of the prompt a body carries (its messages' contents, or its prompt).
-fn prompt_chars(body: &serde_json::Value) -> usize {
-    let text = |v: &serde_json::Value| v.as_str().map_or(0, |s| s.chars().count());
+/// A paragraph as an input line (`{"id", "text"}` and its place in a paper).
+fn paragraph_line(paragraph: &Paragraph) -> serde_json::Value {
+    let mut line = serde_json::json!({"id": paragraph.id, "text": paragraph.text});
+    if let Some(serde_json::Value::Object(place)) = paragraph.place.as_ref().and_then(|p| serde_json::to_value(p).ok())
+    {
+        line.as_object_mut().expect("an object").extend(place);
+    }
+    line
+}
+
+/// Request files of one name, each cut when the next line would pass a limit.
+struct PartWriter<'a> {
+    dir: &'a Path,
+    prefix: &'a str,
+    limits: Limits,
+    open: Option<(crate::atomic::AtomicFile, Part)>,
+    done: Vec<Part>,
+}
+
+impl<'a> PartWriter<'a> {
+    fn new(dir: &'a Path, prefix: &'a str, limits: Limits) -> PartWriter<'a> {
+        PartWriter {
+            dir,
+            prefix,
+            limits,
+            open: None,
+            done: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, id: &str, mut line: Vec<u8>) -> Result<(), RequestFileError> {
+        line.push(b'\n');
+        let bytes = line.len() as u64;
+        if bytes > self.limits.bytes {
+            return Err(RequestFileError::TooLarge {
+                id: id.to_string(),
+                bytes,
+                limit: self.limits.bytes,
+            });
+        }
+        let full = self
+            .open
+            .as_ref()
+            .is_some_and(|(_, p)| p.requests >= self.limits.requests || p.bytes + bytes > self.limits.bytes);
+        if full && let Some((file, part)) = self.open.take() {
+            file.commit()?;
+            self.done.push(part);
+        }
+        if self.open.is_none() {
+            let name = format!("{}-{:03}.jsonl", self.prefix, self.done.len() + 1);
+            let file = crate::atomic::AtomicFile::create(&self.dir.join(&name))?;
+            let part = Part {
+                file: name,
+                requests: 0,
+                bytes: 0,
+            };
+            self.open = Some((file, part));
+        }
+        let (file, part) = self.open.as_mut().expect("a part is open");
+        file.write_all(&line)?;
+        part.requests += 1;
+        part.bytes += bytes;
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Vec<Part>, RequestFileError> {
+        if let Some((file, part)) = self.open.take() {
+            file.commit()?;
+            self.done.push(part);
+        }
+        Ok(self.done)
+    }
+}
+
+/// The prompt texts a body carries (its messages' contents, or its prompt).
+fn prompt_texts(body: &serde_json::Value) -> Vec<&str> {
     match body.get("messages").and_then(|m| m.as_array()) {
-        Some(messages) => messages.iter().map(|m| text(&m["content"])).sum(),
-        None => text(&body["prompt"]),
+        Some(messages) => messages.iter().filter_map(|m| m["content"].as_str()).collect(),
+        None => body["prompt"].as_str().into_iter().collect(),
     }
 }

@@ -16,6 +16,7 @@ mod adapters;
 pub use adapters::adapter_file;
 mod authoring;
 mod batch;
+mod batch_collect;
 pub use batch::batch;
 mod curve;
 mod extract;

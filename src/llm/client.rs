@@ -395,7 +395,7 @@ fn is_event_stream(response: &reqwest::Response) -> bool {
 }
 
 /// Reads the text, finish reason and usage of a non-streamed reply (chat or completion).
-fn reply_from_json(json: &Json) -> Reply {
+pub fn reply_from_json(json: &Json) -> Reply {
     let choice = json.pointer("/choices/0");
     let text = choice
         .and_then(|c| c.pointer("/message/content").or_else(|| c.get("text")))

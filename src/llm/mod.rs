@@ -2,6 +2,7 @@
 //! structured-output dialects and client-side validation, and the Run record.
 
 pub mod adapter;
+pub mod batch_answer;
 pub mod client;
 pub mod dialect;
 pub mod download;

@@ -116,7 +116,7 @@ impl<'a> RunRequest<'a> {
 }
 
 /// A run record before any call: who, where, when.
-fn blank(request: &RunRequest<'_>, endpoint: &str) -> Run {
+pub(super) fn blank(request: &RunRequest<'_>, endpoint: &str) -> Run {
     Run {
         task: request.task.name.clone(),
         profile: request.profile.name.clone(),
@@ -176,7 +176,7 @@ pub fn from_reply(request: &RunRequest<'_>, raw: &str) -> Run {
     run
 }
 
-fn record_prompt(run: &mut Run, request: &RunRequest<'_>, built: &prompt::BuiltPrompt) {
+pub(super) fn record_prompt(run: &mut Run, request: &RunRequest<'_>, built: &prompt::BuiltPrompt) {
     run.prompt_hash = built.prompt.hash();
     run.prompt = built.prompt.clone();
     if request.profile.mode == Mode::FewShot {
@@ -294,15 +294,20 @@ async fn call_http(
 }
 
 /// What shapes an OpenAI-compatible request's answer: the structured-output or grammar fields.
-struct Shape {
-    extra: serde_json::Map<String, serde_json::Value>,
+pub(super) struct Shape {
+    pub(super) extra: serde_json::Map<String, serde_json::Value>,
     /// Whether the task's schema went (alone, or inside strict grounding's grammar).
-    schema_sent: bool,
+    pub(super) schema_sent: bool,
     /// Whether strict grounding's grammar went.
-    constrained: bool,
+    pub(super) constrained: bool,
 }
 
-fn shape(request: &RunRequest<'_>, server: &Server, schema: Option<&serde_json::Value>, stops: &[String]) -> Shape {
+pub(super) fn shape(
+    request: &RunRequest<'_>,
+    server: &Server,
+    schema: Option<&serde_json::Value>,
+    stops: &[String],
+) -> Shape {
     let mut extra = serde_json::Value::Object(Default::default());
     // Strict grounding's grammar holds the schema too (for JSON tasks), so it goes instead.
     let grammar = copy_rule(request, stops)
@@ -475,7 +480,7 @@ fn embedded_adapters(profile: &super::ModelProfile) -> Vec<(std::path::PathBuf, 
         .collect()
 }
 
-fn record_reply(run: &mut Run, mut reply: Reply) {
+pub(super) fn record_reply(run: &mut Run, mut reply: Reply) {
     // A whole reply from a server that ran away: cut and said, as the engine does while writing.
     let stopped = reply.finish_reason == Some(super::finish::FinishReason::Stop);
     if let Some(cut) = super::repetition::runaway(&reply.text).filter(|_| !stopped) {
@@ -506,7 +511,7 @@ fn record_reply(run: &mut Run, mut reply: Reply) {
 }
 
 /// Parses, grounds and validates whatever reply text the run has.
-fn finish(run: &mut Run, request: &RunRequest<'_>, schema: Option<&serde_json::Value>, schema_sent: bool) {
+pub(super) fn finish(run: &mut Run, request: &RunRequest<'_>, schema: Option<&serde_json::Value>, schema_sent: bool) {
     if run.raw_reply.is_empty() && run.outcome.is_error() {
         return;
     }

@@ -9,64 +9,16 @@ use super::run::{Metric, Progress, Status};
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 use std::path::Path;
-use std::time::Duration;
 
-pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
-pub const DEFAULT_KEY_ENV: &str = "OPENAI_API_KEY";
+pub use crate::service::{DEFAULT_BASE_URL, DEFAULT_KEY_ENV};
 /// The fewest training examples OpenAI accepts.
 pub const MIN_EXAMPLES: usize = 10;
 /// The most pages of events read in one look: 100 events a page, newest first, so 5,000 events
 /// back, more than a job writes between two looks. A service that says `has_more` for ever
 /// is stopped here.
 pub const MAX_EVENT_PAGES: usize = 50;
-const READ_TIMEOUT: Duration = Duration::from_secs(30);
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
-/// An upload of a large training file may take this long.
-const UPLOAD_TIMEOUT: Duration = Duration::from_secs(1800);
-
-#[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    #[error("{var} is not set: export the API key of {base_url} in it (or name another variable with --api-key-env)")]
-    NoKey { var: String, base_url: String },
-    #[error("{url} refused the key in {var} ({status}): {message}")]
-    BadKey {
-        url: String,
-        var: String,
-        status: u16,
-        message: String,
-    },
-    /// The service's own message, verbatim.
-    #[error("{url} answered {status}: {message}")]
-    Service { url: String, status: u16, message: String },
-    #[error("{url}: {message}")]
-    Transport { url: String, message: String },
-    #[error("{url} answered something that is not a {what}: {message}")]
-    Shape {
-        url: String,
-        what: &'static str,
-        message: String,
-    },
-    #[error("reading {path}: {source}")]
-    File { path: String, source: std::io::Error },
-    #[error("{}", crate::net::redirect_message(url, location))]
-    Redirected { url: String, location: String },
-    #[error("{url}: {source}")]
-    Unprintable {
-        url: String,
-        source: crate::foreign::Unprintable,
-    },
-}
-
-impl ApiError {
-    /// Worth trying again later: the network, or the service busy or failing.
-    pub fn is_transient(&self) -> bool {
-        match self {
-            ApiError::Transport { .. } => true,
-            ApiError::Service { status, .. } => *status == 429 || *status >= 500,
-            _ => false,
-        }
-    }
-}
+pub use crate::service::ApiError;
+use crate::service::{Service, plain};
 
 /// A fine-tuning job as the API describes it (the fields Retort reads).
 #[derive(Debug, Clone, Deserialize)]
@@ -169,85 +121,37 @@ pub struct JobRequest {
 }
 
 pub struct FineTuning {
-    client: reqwest::Client,
-    base_url: String,
-    key_env: String,
-    key: String,
+    api: Service,
 }
 
 impl FineTuning {
     /// A client for `base_url` with the key in `key_env`; no key is an error naming both.
     pub fn new(base_url: &str, key_env: &str) -> Result<FineTuning, ApiError> {
-        let base_url = base_url.trim_end_matches('/').to_string();
-        let key = std::env::var(key_env).ok().filter(|k| !k.trim().is_empty());
-        let Some(key) = key else {
-            return Err(ApiError::NoKey {
-                var: key_env.to_string(),
-                base_url,
-            });
-        };
-        Ok(FineTuning::with_key(&base_url, key_env, key))
+        Service::new(base_url, key_env).map(|api| FineTuning { api })
     }
 
     /// A client for `base_url` with `key` (which came from `key_env`).
     pub fn with_key(base_url: &str, key_env: &str, key: String) -> FineTuning {
-        let base_url = base_url.trim_end_matches('/').to_string();
-        // A listing or a job answers in seconds; a service that sends nothing for this long is
-        // down, and the person waiting is told which host it was.
-        let client = crate::net::client()
-            .read_timeout(READ_TIMEOUT)
-            .timeout(REQUEST_TIMEOUT)
-            .build()
-            .expect("an HTTP client with a TLS provider builds");
         FineTuning {
-            client,
-            base_url,
-            key_env: key_env.to_string(),
-            key,
+            api: Service::with_key(base_url, key_env, key),
         }
     }
 
     pub fn base_url(&self) -> &str {
-        &self.base_url
+        self.api.base_url()
     }
 
     /// Asks for the newest job: the key works and the API is there, before anything is sent.
     pub async fn check_key(&self) -> Result<(), ApiError> {
-        self.get::<Page<Json>>("/fine_tuning/jobs?limit=1", "list of jobs")
+        self.api
+            .get::<Page<Json>>("/fine_tuning/jobs?limit=1", "list of jobs")
             .await
             .map(|_| ())
     }
 
     /// Uploads a training or validation file; its id comes back.
     pub async fn upload(&self, path: &Path) -> Result<String, ApiError> {
-        let bytes = std::fs::read(path).map_err(|source| ApiError::File {
-            path: path.display().to_string(),
-            source,
-        })?;
-        let name = path
-            .file_name()
-            .map_or("train.jsonl".into(), |n| n.to_string_lossy().to_string());
-        let part = reqwest::multipart::Part::bytes(bytes)
-            .file_name(name)
-            .mime_str("application/jsonl")
-            .expect("a valid MIME type");
-        let form = reqwest::multipart::Form::new()
-            .text("purpose", "fine-tune")
-            .part("file", part);
-        let url = format!("{}/files", self.base_url);
-        let request = self
-            .client
-            .post(&url)
-            .bearer_auth(&self.key)
-            .timeout(UPLOAD_TIMEOUT)
-            .multipart(form);
-        let file: Json = self.send(request, &url, "file object").await?;
-        let id = file
-            .get("id")
-            .and_then(Json::as_str)
-            .ok_or_else(|| shape(&url, "file object", "no id"))?;
-        plain(&url, id, "the file id")?;
-        Ok(id.to_string())
+        self.api.upload(path, "fine-tune").await
     }
 
     pub async fn create(&self, job: &JobRequest) -> Result<JobObject, ApiError> {
@@ -267,21 +171,25 @@ impl FineTuning {
         if let Some(suffix) = &job.suffix {
             body["suffix"] = json!(suffix);
         }
-        let url = format!("{}/fine_tuning/jobs", self.base_url);
-        let request = self.client.post(&url).bearer_auth(&self.key).json(&body);
-        checked_job(&url, self.send(request, &url, "fine-tuning job").await?)
+        let path = "/fine_tuning/jobs";
+        checked_job(
+            &self.api.url(path),
+            self.api.post(path, Some(&body), "fine-tuning job").await?,
+        )
     }
 
     pub async fn job(&self, id: &str) -> Result<JobObject, ApiError> {
         let path = format!("/fine_tuning/jobs/{id}");
-        let job = self.get(&path, "fine-tuning job").await?;
-        checked_job(&format!("{}{path}", self.base_url), job)
+        let job = self.api.get(&path, "fine-tuning job").await?;
+        checked_job(&self.api.url(&path), job)
     }
 
     pub async fn cancel(&self, id: &str) -> Result<JobObject, ApiError> {
-        let url = format!("{}/fine_tuning/jobs/{id}/cancel", self.base_url);
-        let request = self.client.post(&url).bearer_auth(&self.key);
-        checked_job(&url, self.send(request, &url, "fine-tuning job").await?)
+        let path = format!("/fine_tuning/jobs/{id}/cancel");
+        checked_job(
+            &self.api.url(&path),
+            self.api.post(&path, None, "fine-tuning job").await?,
+        )
     }
 
     /// The events after `seen` (the newest read before), oldest first, reading back page by page
@@ -294,7 +202,7 @@ impl FineTuning {
             if let Some(after) = &after {
                 path.push_str(&format!("&after={after}"));
             }
-            let page: Page<Event> = self.get(&path, "list of events").await?;
+            let page: Page<Event> = self.api.get(&path, "list of events").await?;
             let more = page.has_more;
             let next = page.data.last().map(|e| e.id.clone());
             // A page that ends where the last one did would be asked for again and again.
@@ -317,59 +225,12 @@ impl FineTuning {
 
     pub async fn checkpoints(&self, id: &str) -> Result<Vec<Checkpoint>, ApiError> {
         let path = format!("/fine_tuning/jobs/{id}/checkpoints");
-        let page: Page<Checkpoint> = self.get(&path, "list of checkpoints").await?;
-        let url = format!("{}{path}", self.base_url);
+        let page: Page<Checkpoint> = self.api.get(&path, "list of checkpoints").await?;
+        let url = self.api.url(&path);
         for checkpoint in &page.data {
             plain(&url, &checkpoint.fine_tuned_model_checkpoint, "a checkpoint's model id")?;
         }
         Ok(page.data)
-    }
-
-    async fn get<T: serde::de::DeserializeOwned>(&self, path: &str, what: &'static str) -> Result<T, ApiError> {
-        let url = format!("{}{path}", self.base_url);
-        let request = self.client.get(&url).bearer_auth(&self.key);
-        self.send(request, &url, what).await
-    }
-
-    async fn send<T: serde::de::DeserializeOwned>(
-        &self,
-        request: reqwest::RequestBuilder,
-        url: &str,
-        what: &'static str,
-    ) -> Result<T, ApiError> {
-        let response = request.send().await.map_err(|e| ApiError::Transport {
-            url: url.to_string(),
-            message: transport_message(&e),
-        })?;
-        let status = response.status().as_u16();
-        if let Some(location) = crate::net::redirect_target(&response) {
-            return Err(ApiError::Redirected {
-                url: url.to_string(),
-                location,
-            });
-        }
-        let text = crate::net::read_text(response, url, crate::net::BodyLimit::Listing, Some(&self.key))
-            .await
-            .map_err(|e| ApiError::Transport {
-                url: url.to_string(),
-                message: e.to_string(),
-            })?;
-        if status == 401 || status == 403 {
-            return Err(ApiError::BadKey {
-                url: url.to_string(),
-                var: self.key_env.clone(),
-                status,
-                message: service_message(&text),
-            });
-        }
-        if !(200..300).contains(&status) {
-            return Err(ApiError::Service {
-                url: url.to_string(),
-                status,
-                message: service_message(&text),
-            });
-        }
-        serde_json::from_str(&text).map_err(|e| shape(url, what, &e.to_string()))
     }
 }
 
@@ -380,44 +241,6 @@ fn checked_job(url: &str, job: JobObject) -> Result<JobObject, ApiError> {
         plain(url, model, "the fine-tuned model id")?;
     }
     Ok(job)
-}
-
-/// `value` from the service at `url`, refused when it holds control characters.
-fn plain(url: &str, value: &str, what: &str) -> Result<(), ApiError> {
-    crate::foreign::plain(value, what)
-        .map(|_| ())
-        .map_err(|source| ApiError::Unprintable {
-            url: url.to_string(),
-            source,
-        })
-}
-
-fn shape(url: &str, what: &'static str, message: &str) -> ApiError {
-    ApiError::Shape {
-        url: url.to_string(),
-        what,
-        message: message.to_string(),
-    }
-}
-
-/// The error's message as the service wrote it (`{"error": {"message"}}`), or its body.
-fn service_message(body: &str) -> String {
-    serde_json::from_str::<Json>(body)
-        .ok()
-        .and_then(|j| j.pointer("/error/message").and_then(Json::as_str).map(str::to_string))
-        .map(|m| crate::foreign::one_line(&m, 500))
-        .unwrap_or_else(|| crate::foreign::one_line(body, 500))
-}
-
-/// reqwest's error and its causes, without the URL (said beside it).
-fn transport_message(error: &reqwest::Error) -> String {
-    let mut message = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        message.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    message
 }
 
 /// Progress from the events read: the last metrics event's step and losses.

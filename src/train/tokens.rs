@@ -21,6 +21,21 @@ fn tokenizer(model: &str) -> tiktoken_rs::CoreBPE {
     bpe.expect("the tokenizers are built into the binary")
 }
 
+/// OpenAI's tokenizer for one of its own models (`gpt-…`, `o1…`, `chatgpt-…`, fine-tuned ones),
+/// with its name; `None` for another maker's model, whose tokenizer Retort does not have.
+pub fn of_openai_model(model: &str) -> Option<(&'static str, tiktoken_rs::CoreBPE)> {
+    let name = model.trim_start_matches("ft:");
+    let openai = name.starts_with("gpt-")
+        || name.starts_with("chatgpt-")
+        || ["o1", "o3", "o4"].iter().any(|family| name.starts_with(family));
+    if !openai {
+        return None;
+    }
+    let older = name.starts_with("gpt-3.5")
+        || (name.starts_with("gpt-4") && !name.starts_with("gpt-4o") && !name.starts_with("gpt-4.1"));
+    Some((if older { "cl100k_base" } else { "o200k_base" }, tokenizer(model)))
+}
+
 /// Tokens in the training file's text, one JSON line per example: every string under
 /// `messages` (chat), `input`/`preferred_output`/`non_preferred_output` (preference pairs).
 pub fn count(model: &str, jsonl: &str) -> usize {

@@ -8,6 +8,7 @@ mod common;
 mod fast {
     mod bad_rows;
     mod batch_requests;
+    mod batch_service;
     mod chemistry_checks;
     mod choosing_words;
     mod cli;

@@ -78,7 +78,7 @@ impl Fake {
     }
 }
 
-fn error(status: u16, message: &str) -> ResponseTemplate {
+pub fn error(status: u16, message: &str) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_json(
         json!({"error": {"message": message, "type": "invalid_request_error", "param": null, "code": null}}),
     )
@@ -126,13 +126,24 @@ impl Respond for Fake {
 }
 
 fn upload(state: &mut State, request: &Request) -> ResponseTemplate {
+    let (purpose, name, content) = match multipart_upload(request) {
+        Ok(upload) => upload,
+        Err(refused) => return error(400, refused),
+    };
+    state.recorded.uploads.push((purpose, name.clone(), content.clone()));
+    let id = format!("file-{}", state.recorded.uploads.len());
+    ResponseTemplate::new(200).set_body_json(json!({"object": "file", "id": id, "purpose": "fine-tune", "filename": name, "bytes": content.len(), "created_at": 1_700_000_000, "status": "processed"}))
+}
+
+/// The purpose, file name and content of a `POST /v1/files` upload, or why it is refused (a 400).
+pub fn multipart_upload(request: &Request) -> Result<(String, String, String), &'static str> {
     let kind = request
         .headers
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let Some(boundary) = kind.strip_prefix("multipart/form-data; boundary=") else {
-        return error(400, "expected a multipart/form-data upload");
+        return Err("expected a multipart/form-data upload");
     };
     let body = String::from_utf8_lossy(&request.body).to_string();
     let mut purpose = None;
@@ -153,12 +164,10 @@ fn upload(state: &mut State, request: &Request) -> ResponseTemplate {
             file = Some((name.to_string(), content));
         }
     }
-    let (Some(purpose), Some((name, content))) = (purpose, file) else {
-        return error(400, "'purpose' and 'file' are required");
-    };
-    state.recorded.uploads.push((purpose, name.clone(), content.clone()));
-    let id = format!("file-{}", state.recorded.uploads.len());
-    ResponseTemplate::new(200).set_body_json(json!({"object": "file", "id": id, "purpose": "fine-tune", "filename": name, "bytes": content.len(), "created_at": 1_700_000_000, "status": "processed"}))
+    match (purpose, file) {
+        (Some(purpose), Some((name, content))) => Ok((purpose, name, content)),
+        _ => Err("'purpose' and 'file' are required"),
+    }
 }
 
 fn create(state: &mut State, request: &Request) -> ResponseTemplate {

@@ -1,4 +1,5 @@
 #![allow(dead_code)]
+pub mod batch_service;
 pub mod fine_tuning;
 pub mod mock;
 pub mod peft;

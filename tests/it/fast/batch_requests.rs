@@ -151,7 +151,14 @@ async fn request_files_hold_what_extract_sends_split_at_the_limits() {
             serde_json::from_slice(&std::fs::read(out.join("run.json")).unwrap()).unwrap();
         assert_eq!(manifest["requests"], 5);
         assert_eq!(manifest["parts"].as_array().unwrap().len(), 3);
-        assert!(manifest["estimated_input_tokens"].as_u64().unwrap() > 5 * 5);
+        assert!(manifest["input_tokens"]["tokens"].as_u64().unwrap() > 5 * 5);
+        assert_eq!(
+            manifest["input_tokens"]["by"], "estimate",
+            "no tokenizer of model m here"
+        );
+        let asked = common::read_jsonl(&out.join("paragraphs.jsonl"));
+        assert_eq!(asked.len(), 5, "the paragraphs asked about, kept for grounding");
+        assert_eq!(asked[4]["text"], PARAGRAPHS[5].1);
         // What each profile adds is there: worked examples, or the task's schema.
         let body = &lines[0]["body"];
         match profile {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&[&str]] = &[
     &["extraction", "clock", "config", "side", "place", "foreign"],
     &["format", "ground", "lock", "atomic", "net", "stdout"],
-    &["task"],
+    &["task", "service"],
     &["metrics"],
     &["dataset"],
     &["llm"],
