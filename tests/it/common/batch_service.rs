@@ -1,7 +1,8 @@
 #![allow(dead_code)]
 //! A fake of OpenAI's Files and Batches API (wiremock with state), for what cannot run here:
 //! `POST /v1/files` (multipart, purpose `batch`), `POST /v1/batches`, `GET /v1/batches/{id}`
-//! walking validating → in_progress → a final state one step per look, and
+//! walking validating → in_progress → a final state one step per look (the requests run on a
+//! thread of their own, so the batch stays in progress until they are done), and
 //! `GET /v1/files/{id}/content`. Answers come from a function of each request, in the output
 //! file's shape (`custom_id`, `response.status_code`, `response.body`); failed requests go to
 //! the error file, and an expired batch writes `batch_expired` for the requests it did not run.
@@ -49,6 +50,10 @@ struct Batch {
     output_file_id: Option<String>,
     error_file_id: Option<String>,
     counts: (usize, usize, usize),
+    /// The output and error files' contents once every request ran (on a thread of its own, as a
+    /// slow upstream may take minutes).
+    ran: Arc<Mutex<Option<(String, String)>>>,
+    finished: bool,
 }
 
 #[derive(Default)]
@@ -72,7 +77,16 @@ pub struct FakeBatches {
 impl FakeBatches {
     /// A service whose batches end as `plans` say, one per batch created (then `Complete`).
     pub async fn start(answer: Answerer, plans: Vec<Plan>) -> (MockServer, FakeBatches) {
-        let server = MockServer::start().await;
+        FakeBatches::serve(MockServer::start().await, answer, plans).await
+    }
+
+    /// The same, listening on `listener` (a port chosen by the person running it).
+    pub async fn start_on(listener: std::net::TcpListener, answer: Answerer) -> (MockServer, FakeBatches) {
+        let server = MockServer::builder().listener(listener).start().await;
+        FakeBatches::serve(server, answer, Vec::new()).await
+    }
+
+    async fn serve(server: MockServer, answer: Answerer, plans: Vec<Plan>) -> (MockServer, FakeBatches) {
         let fake = FakeBatches {
             state: Arc::new(Mutex::new(State {
                 plans,
@@ -149,10 +163,10 @@ impl Respond for FakeBatches {
                 }
                 Err(refused) => error(400, refused),
             },
-            ("POST", ["batches"]) => create(&mut state, request),
+            ("POST", ["batches"]) => create(&mut state, request, &self.answer),
             ("GET", ["batches", id]) => match state.batches.iter().position(|b| b.id == *id) {
                 Some(index) => {
-                    look(&mut state, index, &self.answer);
+                    look(&mut state, index);
                     ResponseTemplate::new(200).set_body_json(batch_json(&state.batches[index]))
                 }
                 None => error(404, &format!("No batch found with id '{id}'.")),
@@ -183,7 +197,7 @@ fn completion(text: &str) -> Json {
     })
 }
 
-fn create(state: &mut State, request: &Request) -> ResponseTemplate {
+fn create(state: &mut State, request: &Request, answer: &Answerer) -> ResponseTemplate {
     let body: Json = serde_json::from_slice(&request.body).unwrap_or(Json::Null);
     let input = body["input_file_id"].as_str().unwrap_or("").to_string();
     match state.files.get(&input) {
@@ -207,22 +221,58 @@ fn create(state: &mut State, request: &Request) -> ResponseTemplate {
         output_file_id: None,
         error_file_id: None,
         counts: (0, 0, 0),
+        ran: Arc::new(Mutex::new(None)),
+        finished: false,
     };
+    let input = state.files[&batch.input_file_id].2.clone();
+    let (plan, ran, answer) = (batch.plan.clone(), batch.ran.clone(), answer.clone());
+    std::thread::spawn(move || {
+        let files = run_requests(&input, &plan, &answer);
+        *ran.lock().unwrap() = Some(files);
+    });
     let json = batch_json(&batch);
     state.batches.push(batch);
     ResponseTemplate::new(200).set_body_json(json)
 }
 
-/// One look moves a batch one step: validating → in_progress → its end (its files written).
-fn look(state: &mut State, index: usize, answer: &Answerer) {
+/// One look moves a batch one step: validating → in_progress → its end, once its requests ran
+/// (its files written then).
+fn look(state: &mut State, index: usize) {
     state.batches[index].looks += 1;
-    if state.batches[index].looks != 2 {
+    let batch = &state.batches[index];
+    if batch.looks < 2 || batch.finished || matches!(batch.plan, Plan::Refuse(_)) {
         return;
     }
-    let input = state.files[&state.batches[index].input_file_id].2.clone();
+    let Some((output, errors)) = batch.ran.lock().unwrap().clone() else {
+        return;
+    };
+    let counts = (
+        output.lines().count() + errors.lines().count(),
+        output.lines().count(),
+        errors.lines().count(),
+    );
+    let mut file = |content: String| {
+        (!content.is_empty()).then(|| {
+            let id = format!("file-out-{}", state.files.len() + 1);
+            state
+                .files
+                .insert(id.clone(), ("batch_output".into(), "out.jsonl".into(), content));
+            id
+        })
+    };
+    let (out_id, err_id) = (file(output), file(errors));
+    let batch = &mut state.batches[index];
+    batch.output_file_id = out_id;
+    batch.error_file_id = err_id;
+    batch.counts = counts;
+    batch.finished = true;
+}
+
+/// Runs a request file as `plan` says: (output file, error file).
+fn run_requests(input: &str, plan: &Plan, answer: &Answerer) -> (String, String) {
     let lines: Vec<Json> = input.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
-    let ran = match &state.batches[index].plan {
-        Plan::Refuse(_) => return,
+    let ran = match plan {
+        Plan::Refuse(_) => 0,
         Plan::Complete => lines.len(),
         Plan::Expire { ran } => *ran,
     };
@@ -254,31 +304,16 @@ fn look(state: &mut State, index: usize, answer: &Answerer) {
             errors.push_str(&format!("{row}\n"));
         }
     }
-    let completed = output.lines().count();
-    let failed = errors.lines().count();
-    let mut file = |content: String| {
-        (!content.is_empty()).then(|| {
-            let id = format!("file-out-{}", state.files.len() + 1);
-            state
-                .files
-                .insert(id.clone(), ("batch_output".into(), "out.jsonl".into(), content));
-            id
-        })
-    };
-    let (out_id, err_id) = (file(output), file(errors));
-    let batch = &mut state.batches[index];
-    batch.output_file_id = out_id;
-    batch.error_file_id = err_id;
-    batch.counts = (lines.len(), completed, failed);
+    (output, errors)
 }
 
 fn batch_json(batch: &Batch) -> Json {
-    let status = match (batch.looks, &batch.plan) {
-        (0, _) => "validating",
-        (_, Plan::Refuse(_)) => "failed",
-        (1, _) => "in_progress",
-        (_, Plan::Expire { .. }) => "expired",
-        _ => "completed",
+    let status = match (batch.looks, &batch.plan, batch.finished) {
+        (0, _, _) => "validating",
+        (_, Plan::Refuse(_), _) => "failed",
+        (_, _, false) => "in_progress",
+        (_, Plan::Expire { .. }, true) => "expired",
+        (_, _, true) => "completed",
     };
     let errors = match &batch.plan {
         Plan::Refuse(message) if batch.looks > 0 => {
