@@ -339,6 +339,31 @@ pub enum BatchAction {
     /// Send the requests that failed or expired again: as a new batch, or online (--online)
     /// through the profile as `retort extract` does. Collect afterwards.
     Retry(BatchRetryArgs),
+    /// Run the request files with vLLM's offline run_batch instead of a service: on a GPU box over
+    /// ssh (--host) or here, detached (it survives Retort and the ssh session); follow it with
+    /// `status`, bring the answers home with `collect`.
+    Vllm(BatchVllmArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BatchVllmArgs {
+    pub run: PathBuf,
+    /// The weights vLLM loads (a directory there, or a hub id); served under the profile's model name.
+    #[arg(long)]
+    pub weights: String,
+    /// Run on this machine over ssh (a name ssh knows); here when left out.
+    #[arg(long, value_parser = ssh_host)]
+    pub host: Option<String>,
+    /// The directory there for the files (default: retort-batch/<run's directory name> under the
+    /// ssh user's home; the run's directory itself here).
+    #[arg(long)]
+    pub workdir: Option<String>,
+    /// The python that has vLLM there.
+    #[arg(long, default_value = "python3")]
+    pub python: String,
+    /// More options for run_batch, e.g. --vllm-arg=--tensor-parallel-size --vllm-arg=2.
+    #[arg(long = "vllm-arg", allow_hyphen_values = true)]
+    pub vllm_args: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]

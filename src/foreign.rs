@@ -21,6 +21,17 @@ pub fn printable(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// The last `lines` lines of a program's log, progress-bar redraws (carriage returns) reduced
+/// to their last state, blank lines and control characters left out.
+pub fn log_tail(log: &str, lines: usize) -> String {
+    let cleaned: Vec<&str> = log
+        .lines()
+        .map(|l| l.rsplit('\r').find(|s| !s.trim().is_empty()).unwrap_or(""))
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    printable(&cleaned[cleaned.len().saturating_sub(lines)..].join("\n")).into_owned()
+}
+
 /// `text` on one line: each control character (line breaks too) becomes a space, and past
 /// `max_chars` it is cut with a note of how much was left out.
 pub fn one_line(text: &str, max_chars: usize) -> String {

@@ -26,6 +26,7 @@ pub mod extraction;
 pub mod foreign;
 pub mod format;
 pub mod ground;
+pub mod host;
 pub mod input;
 pub mod llm;
 pub mod lock;

@@ -99,7 +99,8 @@ fn answer_of(response: Option<Response>, error: Option<Json>) -> Answer {
     match response {
         Some(r) if r.status_code == 200 => Answer::Reply(r.body),
         Some(r) => {
-            let detail = r.body.get("error").map(message).unwrap_or_default();
+            // OpenAI nests the error under `error`; vLLM's run_batch writes it as the body.
+            let detail = message(r.body.get("error").unwrap_or(&r.body));
             Answer::Failed(format!(
                 "the service answered {}{}",
                 r.status_code,
@@ -118,6 +119,7 @@ fn answer_of(response: Option<Response>, error: Option<Json>) -> Answer {
 fn message(error: &Json) -> String {
     let text = |key: &str| error.get(key).and_then(Json::as_str).unwrap_or("");
     let joined = match (text("code"), text("message")) {
+        ("", "") if error.is_null() => String::new(),
         ("", "") => error.to_string(),
         ("", m) => m.to_string(),
         (c, "") => c.to_string(),

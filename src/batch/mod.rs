@@ -12,6 +12,7 @@ pub mod remote;
 pub mod replicas;
 pub mod requests;
 pub mod run_dir;
+pub mod vllm;
 
 pub use crate::input::{Paragraph, Paragraphs, Source, stream};
 pub use output::{Done, id_hash, keep_newest_per_id, output_line, read_done};

@@ -8,6 +8,7 @@
 //! paragraphs.jsonl       the paragraphs asked about (id, text, place), for grounding the answers
 //! output-<batch>.jsonl   a batch's answers, downloaded whole;  errors-<batch>.jsonl  its failures
 //! online.jsonl           failed requests sent online (`retort batch retry --online`)
+//! run-vllm.sh  vllm.log   vLLM's run_batch over the request files (`retort batch vllm`)
 //! ```
 
 use super::api::{BatchObject, BatchStatus, RequestCounts};
@@ -91,6 +92,29 @@ impl Submitted {
     }
 }
 
+/// A run sent to vLLM's `run_batch` on a GPU box instead of a service: one detached job that
+/// runs each request file in turn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VllmJob {
+    /// The ssh destination; `None` for this machine.
+    #[serde(default)]
+    pub host: Option<String>,
+    /// Where the request files, the script, `vllm.log`, `pid` and `exit_status` are there.
+    pub workdir: String,
+    /// The weights vLLM loads (`--model`: a directory or a hub id).
+    pub weights: String,
+    /// The python that has vLLM there.
+    pub python: String,
+    /// More options for run_batch (`--tensor-parallel-size 2`, …).
+    #[serde(default)]
+    pub args: Vec<String>,
+    #[serde(default)]
+    pub pid: Option<u32>,
+    /// Why the job failed, with the end of its log.
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
 /// The manifest of a batch run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BatchRun {
@@ -108,6 +132,9 @@ pub struct BatchRun {
     pub service: Option<String>,
     #[serde(default)]
     pub batches: Vec<Submitted>,
+    /// Sent to vLLM's `run_batch` instead of a service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vllm: Option<VllmJob>,
 }
 
 impl BatchRun {

@@ -6,10 +6,10 @@
 
 use super::config_error;
 use crate::config::Paths;
+use crate::host::word;
 use crate::llm::ModelProfile;
 use crate::llm::adapter::{LoraRef, convert, gguf};
 use crate::llm::profile::Engine;
-use crate::train::host::word;
 use anyhow::Result;
 use std::path::{Path, PathBuf};
 

@@ -7,7 +7,7 @@ use crate::batch::api::Batches;
 use crate::batch::remote::{self, RemoteError};
 use crate::batch::requests::{self, Limits, Part};
 use crate::batch::run_dir::{BatchRun, InputTokens, RunDir, Submitted};
-use crate::cli::{BatchAction, BatchPrepareArgs, BatchStatusArgs, BatchSubmitArgs};
+use crate::cli::{BatchAction, BatchPrepareArgs, BatchStatusArgs, BatchSubmitArgs, BatchVllmArgs};
 use crate::config::Paths;
 use crate::dataset::store::Store;
 use crate::stdout::outln;
@@ -21,6 +21,7 @@ pub fn batch(paths: &Paths, action: BatchAction) -> Result<()> {
         BatchAction::Status(args) => status(paths, args),
         BatchAction::Collect(args) => super::batch_collect::collect(paths, args),
         BatchAction::Retry(args) => super::batch_collect::retry(paths, args),
+        BatchAction::Vllm(args) => vllm(args),
     }
 }
 
@@ -75,6 +76,7 @@ fn prepare(paths: &Paths, args: BatchPrepareArgs) -> Result<()> {
         left_out: written.left_out,
         service: None,
         batches: Vec::new(),
+        vllm: None,
     };
     dir.save(&run).map_err(config_error)?;
     for (id, why) in &run.left_out {
@@ -136,6 +138,12 @@ pub(super) fn remote_failure(e: RemoteError) -> anyhow::Error {
 fn submit(paths: &Paths, args: BatchSubmitArgs) -> Result<()> {
     let (dir, mut run, _held) = open_run(&args.run)?;
     let parts: Vec<Part> = remote::unsent(&run, &run.parts).into_iter().cloned().collect();
+    if run.vllm.is_some() {
+        return Err(config_error(format!(
+            "{} runs on vLLM (retort batch vllm); it is followed with status and collect",
+            args.run.display()
+        )));
+    }
     if parts.is_empty() {
         crate::stdout::errln!(
             "every request file of {} is submitted; follow them with: retort batch status {}",
@@ -232,16 +240,9 @@ fn status(paths: &Paths, args: BatchStatusArgs) -> Result<()> {
             args.run.display()
         )));
     }
-    let batches = service_of(paths, &run)?;
-    let rt = runtime()?;
     let bars = Bars::new(&run.batches, args.watch && std::io::stderr().is_terminal());
     loop {
-        let failures = rt
-            .block_on(remote::refresh(&batches, &dir, &mut run))
-            .map_err(remote_failure)?;
-        for failure in &failures {
-            crate::stdout::errln!("could not read a batch's state (its last known state stands): {failure}");
-        }
+        look_again(paths, &dir, &mut run)?;
         bars.show(&run.batches);
         if !args.watch || run.pending().next().is_none() {
             break;
@@ -251,6 +252,9 @@ fn status(paths: &Paths, args: BatchStatusArgs) -> Result<()> {
     bars.clear();
     for submitted in &run.batches {
         outln!("{}", status_line(submitted))?;
+    }
+    if let Some(error) = run.vllm.as_ref().and_then(|job| job.error.as_ref()) {
+        outln!("{error}")?;
     }
     let done = run.pending().next().is_none();
     crate::stdout::errln!(
@@ -263,6 +267,80 @@ fn status(paths: &Paths, args: BatchStatusArgs) -> Result<()> {
         } else {
             format!("{} batch(es) still running", run.pending().count())
         }
+    );
+    Ok(())
+}
+
+/// Reads the batches' states again: from the service, or from vLLM's job.
+pub(super) fn look_again(paths: &Paths, dir: &RunDir, run: &mut BatchRun) -> Result<()> {
+    if run.vllm.is_some() {
+        return crate::batch::vllm::refresh(dir, run).map_err(vllm_failure);
+    }
+    let batches = service_of(paths, run)?;
+    let failures = runtime()?
+        .block_on(remote::refresh(&batches, dir, run))
+        .map_err(remote_failure)?;
+    for failure in &failures {
+        crate::stdout::errln!("could not read a batch's state (its last known state stands): {failure}");
+    }
+    Ok(())
+}
+
+pub(super) fn vllm_failure(e: crate::batch::vllm::VllmError) -> anyhow::Error {
+    Failure {
+        code: match e {
+            crate::batch::vllm::VllmError::Running(..) => exit::BUSY,
+            _ => 1,
+        },
+        message: e.to_string(),
+    }
+    .into()
+}
+
+fn vllm(args: BatchVllmArgs) -> Result<()> {
+    let (dir, mut run, _held) = open_run(&args.run)?;
+    if run.vllm.is_none() && !run.batches.is_empty() {
+        return Err(config_error(format!(
+            "{} went to a batch service already; prepare another run for vLLM",
+            args.run.display()
+        )));
+    }
+    let parts: Vec<Part> = remote::unsent(&run, &run.parts).into_iter().cloned().collect();
+    if parts.is_empty() {
+        crate::stdout::errln!(
+            "every request file of {} is sent; follow them with: retort batch status {}",
+            args.run.display(),
+            args.run.display()
+        );
+        return Ok(());
+    }
+    let name = dir
+        .path
+        .file_name()
+        .map_or("run".into(), |n| n.to_string_lossy().to_string());
+    let workdir = match (&args.workdir, &args.host) {
+        (Some(workdir), _) => workdir.clone(),
+        (None, Some(_)) => format!("retort-batch/{name}"),
+        (None, None) => std::path::absolute(&dir.path)?.display().to_string(),
+    };
+    let job = crate::batch::run_dir::VllmJob {
+        host: args.host.clone(),
+        workdir,
+        weights: args.weights.clone(),
+        python: args.python.clone(),
+        args: args.vllm_args.clone(),
+        pid: None,
+        error: None,
+    };
+    let requests: usize = parts.iter().map(|p| p.requests).sum();
+    crate::batch::vllm::start(&dir, &mut run, job, &parts, 0).map_err(vllm_failure)?;
+    crate::stdout::errln!(
+        "run_batch started ({}) over {requests} requests in {} file(s), {} served as {}; follow it with: retort batch status {} --watch",
+        run.service.as_deref().unwrap_or_default(),
+        parts.len(),
+        args.weights,
+        run.model,
+        args.run.display()
     );
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! written as `retort extract` lines; the requests a finished batch failed sent again, as a new
 //! batch or online.
 
-use super::batch::{ask, open_run, remote_failure, send_parts, service_of, share_of_tokens};
+use super::batch::{ask, look_again, open_run, remote_failure, send_parts, service_of, share_of_tokens, vllm_failure};
 use super::{Failure, config_error, exit, preflight, runtime};
 use crate::batch::collect::{self, Collected};
 use crate::batch::remote;
@@ -72,18 +72,15 @@ fn bring_down(paths: &Paths, dir: &RunDir, run: &mut BatchRun) -> Result<()> {
             dir.path.display()
         )));
     }
+    if run.vllm.is_some() {
+        return look_again(paths, dir, run);
+    }
     if remote::all_downloaded(dir, run) {
         return Ok(());
     }
+    look_again(paths, dir, run)?;
     let batches = service_of(paths, run)?;
-    let rt = runtime()?;
-    let failures = rt
-        .block_on(remote::refresh(&batches, dir, run))
-        .map_err(remote_failure)?;
-    for failure in &failures {
-        crate::stdout::errln!("could not read a batch's state (its last known state stands): {failure}");
-    }
-    let came = rt
+    let came = runtime()?
         .block_on(remote::download(&batches, dir, run))
         .map_err(remote_failure)?;
     if came > 0 {
@@ -166,6 +163,15 @@ pub fn retry(paths: &Paths, args: BatchRetryArgs) -> Result<()> {
     let files: Vec<String> = run.parts.iter().map(|p| p.file.clone()).collect();
     let parts =
         copy_requests(&dir.path, &files, &ids, &format!("retry-{number}"), Limits::OPENAI).map_err(config_error)?;
+    if let Some(job) = run.vllm.clone() {
+        crate::batch::vllm::start(&dir, &mut run, job, &parts, number).map_err(vllm_failure)?;
+        crate::stdout::errln!(
+            "{} failed request(s) sent to run_batch again; follow with: retort batch status {} --watch, then collect",
+            ids.len(),
+            args.run.display()
+        );
+        return Ok(());
+    }
     let batches = service_of(paths, &run)?;
     let question = format!(
         "{} failed request(s) for {}, {}, go to {} again as {} batch(es)",

@@ -108,7 +108,7 @@ fn base_of(paths: &Paths, args: &TrainStartArgs) -> Result<(ModelProfile, PathBu
                     config_error(format!(
                         "no embedded profile serves {}: add one (retort models add NAME --gguf {} --mode few-shot) or name it with --base-profile",
                         base,
-                        crate::train::host::word(base)
+                        crate::host::word(base)
                     ))
                 })?
         }

@@ -105,9 +105,9 @@ fn adapter_profile(paths: &Paths, name: &str, base: &str, model: &str, remote: b
         if base.model.is_empty() {
             "BASE_MODEL".into()
         } else {
-            crate::train::host::word(&base.model)
+            crate::host::word(&base.model)
         },
-        crate::train::host::word(&format!("{name}={path}")),
+        crate::host::word(&format!("{name}={path}")),
     );
     Ok(ModelProfile {
         name: name.to_string(),

@@ -230,7 +230,7 @@ fn start_command(paths: &Paths, task: &Task, args: &TrainStartArgs) -> Result<St
         "started {} ({}) on {} in {workdir}, {} training examples; follow it with: retort train watch {}",
         args.trainer.name(),
         command.join(" "),
-        crate::train::host::Host::new(args.host.as_deref()).name(),
+        crate::host::Host::new(args.host.as_deref()).name(),
         run.train_examples,
         run.id
     );

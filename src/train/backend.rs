@@ -32,9 +32,7 @@ impl BackendError {
     pub fn is_transient(&self) -> bool {
         match self {
             BackendError::Openai(JobError::Api(e)) => e.is_transient(),
-            BackendError::Command(
-                CommandError::Host(_) | CommandError::NotStarted { .. } | CommandError::Write { .. },
-            ) => true,
+            BackendError::Command(CommandError::Host(_) | CommandError::Write { .. }) => true,
             _ => false,
         }
     }

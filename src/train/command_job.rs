@@ -3,12 +3,11 @@
 //! (the trainer's output), `pid` (its process group) and `exit_status` (written when it ends);
 //! `refresh` reads them, `cancel` stops the group. Every change is saved to `run.json`.
 
-use super::host::{Host, Part, failure, quote};
 use super::run::{Job, LogCursor, Run, RunError, Status};
 use super::trainer_logs;
 use super::trainers::{OUTPUT_DIR, Trainer};
+use crate::host::{Host, Part, quote};
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 /// Lines of the log shown when a trainer fails, read from its last this many bytes.
 const TAIL_LINES: usize = 15;
@@ -17,11 +16,9 @@ const TAIL_BYTES: u64 = 64 * 1024;
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
     #[error(transparent)]
-    Host(#[from] super::host::HostError),
+    Host(#[from] crate::host::HostError),
     #[error("writing {path}: {source}")]
     Write { path: String, source: std::io::Error },
-    #[error("the trainer did not start on {host} within 20 s (no {path})")]
-    NotStarted { host: String, path: String },
     #[error(transparent)]
     Run(#[from] RunError),
     #[error("run {0} is not a command run")]
@@ -77,45 +74,16 @@ pub fn launch(data: &Path, run: &mut Run, files: &[(&str, String)], command: &[S
         at.host.send(&dir, &names, &at.workdir).map_err(CommandError::Host)?;
     }
     let command: Vec<String> = command.iter().map(|a| quote(a)).collect();
-    let inner = format!(
-        "echo $$ > pid; {} > train.log 2>&1; echo $? > exit_status",
-        command.join(" ")
-    );
-    let script = format!(
-        "cd {} && rm -f pid exit_status && setsid sh -c {} < /dev/null > /dev/null 2>&1 &",
-        quote(&at.workdir),
-        quote(&inner)
-    );
-    let out = at.host.sh(&script).map_err(CommandError::Host)?;
-    if !out.status.success() {
-        return Err(CommandError::Host(failure(&at.host, &out)));
-    }
-    let pid = wait_for_pid(&at)?;
+    let pid = at
+        .host
+        .start_detached(&at.workdir, &command.join(" "), "train.log")
+        .map_err(CommandError::Host)?;
     if let Job::Command { pid: recorded, .. } = &mut run.job {
         *recorded = Some(pid);
     }
     run.status = Status::Running;
     run.save(data)?;
     Ok(())
-}
-
-fn wait_for_pid(at: &Place) -> Result<u32, CommandError> {
-    let path = format!("{}/pid", at.workdir);
-    let started = Instant::now();
-    loop {
-        if let Some(text) = at.host.read(&path).map_err(CommandError::Host)?
-            && let Ok(pid) = text.trim().parse()
-        {
-            return Ok(pid);
-        }
-        if started.elapsed() > Duration::from_secs(20) {
-            return Err(CommandError::NotStarted {
-                host: at.host.name(),
-                path,
-            });
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// What a refresh brought: new lines of the trainer's log worth saying (none for now: the
@@ -138,12 +106,7 @@ pub fn refresh(data: &Path, run: &mut Run) -> Result<Refreshed, CommandError> {
     };
     let exit = file("exit_status")?;
     let alive = match (&exit, at.pid) {
-        (None, Some(pid)) => at
-            .host
-            .sh(&format!("kill -0 {pid}"))
-            .map_err(CommandError::Host)?
-            .status
-            .success(),
+        (None, Some(pid)) => at.host.alive(pid).map_err(CommandError::Host)?,
         _ => false,
     };
     let before = run.clone();
@@ -183,7 +146,7 @@ pub fn refresh(data: &Path, run: &mut Run) -> Result<Refreshed, CommandError> {
     match exit.as_deref().map(str::trim) {
         Some("0") => {
             let adapter = format!("{}/{OUTPUT_DIR}/adapter_model.safetensors", at.workdir);
-            let written = at.host.sh(&format!("test -s {}", super::host::quote(&adapter)));
+            let written = at.host.sh(&format!("test -s {}", crate::host::quote(&adapter)));
             if written.map_err(CommandError::Host)?.status.success() {
                 run.status = Status::Succeeded;
                 run.fine_tuned_model = Some(output_path(&at));

@@ -1,14 +1,13 @@
 //! Training from Retort: a run's files (`run`), the export it trains on (`prepare`), and the
 //! backends that train: OpenAI's fine-tuning API (`openai` speaks it, `openai_job` runs a job
 //! through it) and a trainer on a GPU box (`trainers` writes TRL, axolotl or LLaMA-Factory
-//! configs, `command_job` starts it detached here or over ssh (`host`), `trainer_logs` reads
+//! configs, `command_job` starts it detached here or over ssh (`crate::host`), `trainer_logs` reads
 //! its progress). A run is a directory under `<data>/runs/` that any later `retort train …`
 //! reads again, so watching, cancelling and registering survive Retort exiting.
 
 pub mod backend;
 pub mod command_job;
 pub mod experiment;
-pub mod host;
 pub mod local;
 pub mod openai;
 pub mod openai_job;

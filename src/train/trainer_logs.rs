@@ -125,14 +125,9 @@ fn progress_bar(log: &[u8]) -> Option<(u64, u64)> {
         .and_then(|c| Some((c[1].parse().ok()?, c[2].parse().ok()?)))
 }
 
-/// The last `lines` lines of a log, progress-bar redraws reduced to their last state.
+/// The last `lines` lines of a log (see [`crate::foreign::log_tail`]).
 pub fn tail(log: &str, lines: usize) -> String {
-    let cleaned: Vec<&str> = log
-        .lines()
-        .map(|l| l.rsplit('\r').find(|s| !s.trim().is_empty()).unwrap_or(""))
-        .filter(|l| !l.trim().is_empty())
-        .collect();
-    cleaned[cleaned.len().saturating_sub(lines)..].join("\n")
+    crate::foreign::log_tail(log, lines)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod fast {
     mod bad_rows;
     mod batch_requests;
     mod batch_service;
+    mod batch_vllm;
     mod chemistry_checks;
     mod choosing_words;
     mod cli;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 /// Top-level modules of `src/` by layer, lowest first. Keep in step with ARCHITECTURE.md.
 const LAYERS: &[&[&str]] = &[
-    &["extraction", "clock", "config", "side", "place", "foreign"],
+    &["extraction", "clock", "config", "side", "place", "foreign", "host"],
     &["format", "ground", "lock", "atomic", "net", "stdout"],
     &["task", "service"],
     &["metrics"],

@@ -694,12 +694,9 @@ fn a_profile_whose_adapter_is_gone_is_not_ready() {
 
 #[test]
 fn printed_commands_are_quoted_for_the_shell() {
-    assert_eq!(
-        retort::train::host::word("/data/adapters/chem-100"),
-        "/data/adapters/chem-100"
-    );
-    assert_eq!(retort::train::host::word("/my dir/it's"), "'/my dir/it'\\''s'");
-    assert_eq!(retort::train::host::word("a;rm -rf ~"), "'a;rm -rf ~'");
+    assert_eq!(retort::host::word("/data/adapters/chem-100"), "/data/adapters/chem-100");
+    assert_eq!(retort::host::word("/my dir/it's"), "'/my dir/it'\\''s'");
+    assert_eq!(retort::host::word("a;rm -rf ~"), "'a;rm -rf ~'");
 }
 
 // 14. Paths and numbers taken on trust.

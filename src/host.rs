@@ -1,6 +1,6 @@
-//! The machine a command run trains on: this one, or another over ssh (`--host`; the program
-//! is `ssh`, or `RETORT_SSH` when set, e.g. to add options). Every action is a `sh` script run
-//! there, so the two differ only in how the script travels.
+//! The machine a detached command (a trainer, vLLM's `run_batch`) runs on: this one, or another
+//! over ssh (`--host`; the program is `ssh`, or `RETORT_SSH` when set, e.g. to add options).
+//! Every action is a `sh` script run there, so the two differ only in how the script travels.
 
 use std::io::Write;
 use std::path::Path;
@@ -117,6 +117,43 @@ impl Host {
         }
     }
 
+    /// Starts `command` (a `sh` command line) in `workdir` there, detached (`setsid`: it survives
+    /// Retort and the ssh session), its output in `log`; `workdir/pid` gets its process group and
+    /// `workdir/exit_status` its status when it ends. Returns the process group once it is known.
+    pub fn start_detached(&self, workdir: &str, command: &str, log: &str) -> Result<u32, HostError> {
+        let inner = format!("echo $$ > pid; {command} > {} 2>&1; echo $? > exit_status", quote(log));
+        let script = format!(
+            "cd {} && rm -f pid exit_status && setsid sh -c {} < /dev/null > /dev/null 2>&1 &",
+            quote(workdir),
+            quote(&inner)
+        );
+        let out = self.sh(&script)?;
+        if !out.status.success() {
+            return Err(failure(self, &out));
+        }
+        let path = format!("{workdir}/pid");
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(text) = self.read(&path)?
+                && let Ok(pid) = text.trim().parse()
+            {
+                return Ok(pid);
+            }
+            if started.elapsed() > std::time::Duration::from_secs(20) {
+                return Err(HostError::NotStarted {
+                    host: self.name(),
+                    path,
+                });
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// Whether process `pid` still runs there.
+    pub fn alive(&self, pid: u32) -> Result<bool, HostError> {
+        Ok(self.sh(&format!("kill -0 {pid}"))?.status.success())
+    }
+
     /// Copies `names` (files and directories under `from`) into `to` there, as a tar stream.
     pub fn send(&self, from: &Path, names: &[&str], to: &str) -> Result<(), HostError> {
         let tar = Command::new("tar")
@@ -158,7 +195,7 @@ impl Host {
     }
 }
 
-/// What went wrong running something on a training host.
+/// What went wrong running something on a host.
 #[derive(Debug, thiserror::Error)]
 pub enum HostError {
     #[error("{doing} {host}: {source}")]
@@ -167,6 +204,8 @@ pub enum HostError {
         host: String,
         source: std::io::Error,
     },
+    #[error("the command did not start on {host} within 20 s (no {path})")]
+    NotStarted { host: String, path: String },
     #[error("packing {path}: {detail}")]
     Pack { path: String, detail: String },
     #[error("on {host} the script exited with {status}{}", if said.is_empty() { String::new() } else { format!(": {said}") })]
