@@ -11,9 +11,7 @@ mod fine_tuning;
 #[path = "../tests/it/common/batch_service.rs"]
 mod batch_service;
 
-use batch_service::{FakeBatches, Reply};
-use serde_json::Value as Json;
-use std::sync::Arc;
+use batch_service::FakeBatches;
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -34,51 +32,14 @@ fn main() {
         );
         std::process::exit(2);
     };
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap_or_else(|e| {
         eprintln!("cannot listen on 127.0.0.1:{port}: {e}");
         std::process::exit(1);
     });
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
     runtime.block_on(async move {
-        let upstream = upstream.trim_end_matches('/').to_string();
-        let answer = Arc::new(move |_: &str, body: &Json| forward(&upstream, body));
-        let (server, _fake) = FakeBatches::start_on(listener, answer).await;
+        let (server, _fake) = FakeBatches::start_on(listener, batch_service::upstream(&upstream)).await;
         println!("{}/v1", server.uri());
         let _ = tokio::signal::ctrl_c().await;
     });
-}
-
-/// One request answered by the upstream server (on a thread of its own: the fake answers
-/// from inside its server's runtime).
-fn forward(upstream: &str, body: &Json) -> Reply {
-    let (url, body) = (format!("{upstream}/chat/completions"), body.clone());
-    let answered = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .ok()?;
-        runtime.block_on(async {
-            let reply: Json = reqwest::Client::new()
-                .post(&url)
-                .json(&body)
-                .send()
-                .await
-                .ok()?
-                .json()
-                .await
-                .ok()?;
-            reply
-                .pointer("/choices/0/message/content")?
-                .as_str()
-                .map(str::to_string)
-        })
-    })
-    .join()
-    .ok()
-    .flatten();
-    match answered {
-        Some(text) => Reply::Content(text),
-        None => Reply::Status(502, "the upstream server did not answer".into()),
-    }
 }

@@ -56,6 +56,7 @@ mod slow {
     mod adapter_vs_llama_cpp;
     mod adapters;
     mod adapters_server;
+    mod batch_e2e;
     mod cpu_compat;
     mod embedded;
     mod export_styles;

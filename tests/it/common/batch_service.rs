@@ -331,3 +331,41 @@ fn batch_json(batch: &Batch) -> Json {
         "metadata": {}
     })
 }
+
+/// Answers each request through an OpenAI-compatible server at `base_url` (a llama.cpp server),
+/// each on a thread of its own: the fake answers from inside its server's runtime.
+pub fn upstream(base_url: &str) -> Answerer {
+    let url = format!("{}/chat/completions", base_url.trim_end_matches('/'));
+    Arc::new(move |_: &str, body: &Json| {
+        let (url, body) = (url.clone(), body.clone());
+        let answered = std::thread::spawn(move || {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                let reply: Json = reqwest::Client::new()
+                    .post(&url)
+                    .json(&body)
+                    .send()
+                    .await
+                    .ok()?
+                    .json()
+                    .await
+                    .ok()?;
+                reply
+                    .pointer("/choices/0/message/content")?
+                    .as_str()
+                    .map(str::to_string)
+            })
+        })
+        .join()
+        .ok()
+        .flatten();
+        match answered {
+            Some(text) => Reply::Content(text),
+            None => Reply::Status(502, "the upstream server did not answer".into()),
+        }
+    })
+}
