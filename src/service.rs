@@ -189,7 +189,7 @@ impl Service {
         Ok(written)
     }
 
-    pub async fn send<T: serde::de::DeserializeOwned>(
+    async fn send<T: serde::de::DeserializeOwned>(
         &self,
         request: reqwest::RequestBuilder,
         url: &str,

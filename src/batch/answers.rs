@@ -76,7 +76,8 @@ impl Answers {
 
     fn add(&mut self, line: Line, batch: usize) {
         let answer = answer_of(line.response, line.error);
-        let id = crate::foreign::one_line(&line.custom_id, 1000);
+        // Kept whole: it is the key the request went with (what is printed is cleaned by stdout).
+        let id = line.custom_id;
         let keep = match self.by_id.get(&id) {
             None => true,
             Some(old) => matches!(answer, Answer::Reply(_)) || matches!(old.answer, Answer::Failed(_)),

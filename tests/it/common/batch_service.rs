@@ -9,7 +9,7 @@
 //! It also answers `/v1/models` and `/v1/chat/completions` online with the same function, as a
 //! service does. Any key but [`KEY`] gets OpenAI's 401.
 
-use super::fine_tuning::{error, multipart_upload};
+use super::fine_tuning::{authorization, error, multipart_upload};
 use serde_json::{Value as Json, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -133,12 +133,7 @@ impl FakeBatches {
 impl Respond for FakeBatches {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let mut state = self.state.lock().unwrap();
-        let auth = request
-            .headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
+        let auth = authorization(request);
         let path = request.url.path().to_string();
         let method = request.method.as_str().to_string();
         state.requests.push((method.clone(), path.clone(), auth.clone()));

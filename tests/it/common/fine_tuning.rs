@@ -84,15 +84,20 @@ pub fn error(status: u16, message: &str) -> ResponseTemplate {
     )
 }
 
+/// The Authorization header a request carried ("" without one).
+pub fn authorization(request: &Request) -> String {
+    request
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}
+
 impl Respond for Fake {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let mut state = self.state.lock().unwrap();
-        let auth = request
-            .headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
+        let auth = authorization(request);
         let path = request.url.path().to_string();
         state.recorded.requests.push((path.clone(), auth.clone()));
         if state.fail_next > 0 {

@@ -220,6 +220,15 @@ pub fn write_models(root: &std::path::Path, toml: &str) {
 }
 
 /// Every line of a JSONL file, parsed (a line that is not JSON fails the test).
+/// Writes `paragraphs` (id, text) as the JSONL lines `retort extract` reads.
+pub fn write_paragraphs(path: &std::path::Path, paragraphs: &[(&str, &str)]) {
+    let lines: Vec<String> = paragraphs
+        .iter()
+        .map(|(id, text)| serde_json::json!({"id": id, "text": text}).to_string())
+        .collect();
+    std::fs::write(path, lines.join("\n") + "\n").unwrap();
+}
+
 pub fn read_jsonl(path: &std::path::Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(path)
         .unwrap()

@@ -18,11 +18,7 @@ const PARAGRAPHS: [(&str, &str); 6] = [
 
 fn corpus(dir: &Path) -> std::path::PathBuf {
     let path = dir.join("corpus.jsonl");
-    let lines: Vec<String> = PARAGRAPHS
-        .iter()
-        .map(|(id, text)| serde_json::json!({"id": id, "text": text}).to_string())
-        .collect();
-    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    common::write_paragraphs(&path, &PARAGRAPHS);
     path
 }
 

@@ -55,11 +55,7 @@ fn setup(server: &wiremock::MockServer) -> Setup {
         ),
     );
     let input = root.join("corpus.jsonl");
-    let lines: Vec<String> = PARAGRAPHS
-        .iter()
-        .map(|(id, text)| serde_json::json!({"id": id, "text": text}).to_string())
-        .collect();
-    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    common::write_paragraphs(&input, &PARAGRAPHS);
     let run = root.join("run");
     Setup {
         _dir: dir,

@@ -34,11 +34,7 @@ fn setup() -> Setup {
         "[[model]]\nname = \"gpu\"\nengine = \"openai\"\nbase_url = \"http://127.0.0.1:9/v1\"\nmodel = \"chem-7b\"\nmode = \"zero-shot\"\n",
     );
     let input = root.join("corpus.jsonl");
-    let lines: Vec<String> = PARAGRAPHS
-        .iter()
-        .map(|(id, text)| serde_json::json!({"id": id, "text": text}).to_string())
-        .collect();
-    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    common::write_paragraphs(&input, &PARAGRAPHS);
     let run = root.join("run");
     let remote = root.join("gpu-box-home");
     std::fs::create_dir_all(&remote).unwrap();
