@@ -9,7 +9,7 @@
 # grounding then sends the copy rule as a grammar (for general-materials, the schema and the copy
 # rule in one grammar), off sends the schema alone.
 # Usage: scripts/bench-grounding.sh [TEST] [SIZE] [NERRE] [SERVER]   (default 50, 100, 10, none)
-# Timings are for the machine it runs on: say its CPU with them (README, "Grounded by construction").
+# Timings are for the machine it runs on: say its CPU with them (docs/models.md, "Grounded by construction").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 test_count="${1:-50}"

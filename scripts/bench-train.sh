@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The papers' claim, measured here with the README's command: `retort train curve --backend
+# The papers' claim, measured here with the command of docs/training.md: `retort train curve --backend
 # local` on the compound task (Paragraph2Compound). The base is the small GGUF the tests use (or
 # the GGUF in $RETORT_BENCH_GGUF), prompt-only as the baseline; the papers' 1,000 training
 # examples are imported, a tenth is held out (seed 0) and every model is measured on the first
@@ -7,7 +7,7 @@
 # default recipe. Prints the curve's table, then per point the minutes from start to the
 # registered adapter and the seconds per paragraph of its measure (wall, 4 in flight).
 # Usage: scripts/bench-train.sh [SIZES] [TEST]   (default 10,50,100 and 50)
-# Timings are for the machine it runs on: say its CPU with them (README, "Training here").
+# Timings are for the machine it runs on: say its CPU with them (docs/training.md, "Training here").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes="${1:-10,50,100}"

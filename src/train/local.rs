@@ -2,7 +2,7 @@
 //! export tokenized by the engine that serves the base (`llm::embedded::training_tokens`: its
 //! chat template, llama.cpp's tokenizer, the end-of-turn token), written as `input_ids` and a
 //! `completion_mask` for `sft.py` (TRL's SFTTrainer with PEFT), with its JSON config. The
-//! hyperparameters' defaults were chosen by experiment on 2 CPU cores (README, "Training here").
+//! hyperparameters' defaults were chosen by experiment on 2 CPU cores (docs/training.md, "Training here").
 
 use super::trainers::{Files, OUTPUT_DIR, Recipe};
 use crate::dataset::export::ExportStyle;

@@ -52,7 +52,7 @@ pub const GPU_DEFAULTS: RecipeNumbers = RecipeNumbers {
 };
 
 /// What the local backend runs when the command line says nothing: chosen by experiment on two
-/// CPU cores (README, "Training here"): a small model learns the task in two epochs at a high
+/// CPU cores (docs/training.md, "Training here"): a small model learns the task in two epochs at a high
 /// rate, and rank 8 keeps the adapter a few MB without losing F1.
 pub const LOCAL_DEFAULTS: RecipeNumbers = RecipeNumbers {
     epochs: 2,

@@ -15,6 +15,7 @@ mod fast {
     mod cli;
     mod compare_view;
     mod curve;
+    mod docs_links;
     mod extract_truth;
     mod fidelity;
     mod fidelity_chemsci;
@@ -64,6 +65,7 @@ mod slow {
     mod llama_server;
     mod models_fetch;
     mod notebook_figures;
+    mod readme_commands;
     mod review_e2e;
     mod shipped_adapter;
     mod terminal_e2e;

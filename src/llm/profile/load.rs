@@ -12,7 +12,7 @@ struct ModelsFile {
     model: Vec<super::raw::RawProfile>,
 }
 
-/// The shipped profiles (see the README for each).
+/// The shipped profiles (docs/models.md describes each).
 pub const DEFAULTS: &str = include_str!("../default_models.toml");
 
 /// The profiles in use and the problems with the user's file: each broken profile is left out

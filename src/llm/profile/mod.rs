@@ -260,7 +260,7 @@ impl ModelProfile {
     }
 
     /// Whether the profile runs the default model prompt-only: a 135M model that shows Retort
-    /// working but finds little (README, "Training here"), so the workbench says so.
+    /// working but finds little (docs/training.md, "Training here"), so the workbench says so.
     pub fn is_smoke_test(&self) -> bool {
         let file = self.gguf().and_then(|p| p.file_name());
         self.mode != Mode::FineTuned && self.lora.is_empty() && file.is_some_and(|f| f == super::fetch::FILE)

@@ -3,7 +3,7 @@
 //! fields in order as a chemist would. A model of the choosing keys (`v`, word motions, counts,
 //! `e`, `/` and its matches, `Enter`) finds the shortest key sequence for each value by breadth-
 //! first search; every sequence found is then pressed on the real workbench, and the value it
-//! sets must be the gold one. `scripts/bench-keys.sh` prints the figures (README, "Correcting").
+//! sets must be the gold one. `scripts/bench-keys.sh` prints the figures (docs/review.md, "Keys per value, measured").
 
 use crate::common;
 
@@ -24,7 +24,7 @@ const MOST_KEYS: usize = 12;
 /// The goal: no gold value that is written whole in its paragraph takes more.
 const GOAL: usize = 6;
 
-/// Measured (README, "Correcting"): the values still over the goal are far from where `v`
+/// Measured (docs/review.md, "Keys per value, measured"): the values still over the goal are far from where `v`
 /// starts (more than 26 words, beyond the labels) and several words long (`title product 5`
 /// 32 words on; `BDCH2 stock solution` 28 words back). A change that makes any value take
 /// more keys, or more values take more than `GOAL`, fails here.

@@ -1,5 +1,5 @@
 //! One source for the keys: `docs/keys.md` is the key map written out, and the hints name the
-//! first key the map writes for a command, the one the README names.
+//! first key the map writes for a command, the one the docs name.
 
 use retort::tui::command::Command;
 use retort::tui::keymap::{Keymap, Scope};
@@ -23,12 +23,12 @@ fn keys_reference_is_the_key_map() {
 }
 
 #[test]
-fn hints_name_the_keys_the_readme_names() {
+fn hints_name_the_keys_the_docs_name() {
     let (map, _) = Keymap::load(None);
-    let readme = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    // The README's sentence on choosing words, and the hint bar's keys for the same commands.
-    assert!(readme.contains("`w`/`b` move by word"));
-    assert!(readme.contains("`W`/`B` take one more or one less"));
+    let docs = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/review.md")).unwrap();
+    // The sentence of docs/review.md on choosing words, and the hint bar's keys for the same commands.
+    assert!(docs.contains("`w`/`b` move by word"));
+    assert!(docs.contains("`W`/`B` take one more or one less"));
     for (command, key) in [
         (Command::WordNext, "w"),
         (Command::WordPrev, "b"),

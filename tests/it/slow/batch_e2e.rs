@@ -1,4 +1,4 @@
-//! The README's batch walk-through, end to end: a corpus of the compound test set through the
+//! The batch walk-through of docs/batch.md, end to end: a corpus of the compound test set through the
 //! fake Files and Batches API, which answers through a real llama.cpp server (SmolLM2-135M),
 //! then scored by `retort eval` like any extract output.
 
