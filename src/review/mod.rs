@@ -28,6 +28,8 @@ pub const LOOKAHEAD: usize = 3;
 pub struct Queue {
     /// Shown in the queue bar: the file's name.
     pub name: String,
+    /// The files each side's runs were read from (their names), to name the sides by.
+    pub sources: PerSide<Option<String>>,
     pub task: String,
     /// The task's chemistry checks, which feed the risk order.
     checks: Vec<crate::task::checks::FieldCheck>,
@@ -90,6 +92,7 @@ impl Queue {
         let order = risk::order(&risks, how);
         let by_id = items.iter().enumerate().map(|(i, item)| (item.id.clone(), i)).collect();
         let mut queue = Queue {
+            sources: PerSide::new(Some(name.clone()), None),
             name,
             task: task.name.clone(),
             checks: task.checks.clone(),

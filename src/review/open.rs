@@ -186,11 +186,10 @@ pub fn open(spec: &OpenSpec) -> Result<Opened, OpenError> {
         error,
     })?;
     problems.extend(log.problems);
-    let name = spec
-        .file
-        .file_name()
-        .map_or("queue".into(), |n| n.to_string_lossy().into_owned());
-    let queue = Queue::new(name, spec.task, items, spec.order, log.decisions);
+    let name_of = |path: &Path| path.file_name().map(|n| n.to_string_lossy().into_owned());
+    let name = name_of(spec.file).unwrap_or_else(|| "queue".into());
+    let mut queue = Queue::new(name, spec.task, items, spec.order, log.decisions);
+    queue.sources[crate::side::Side::Compare] = spec.compare.and_then(name_of);
     Ok(Opened {
         queue,
         files,

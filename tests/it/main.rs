@@ -69,6 +69,7 @@ mod slow {
     mod review_e2e;
     mod shipped_adapter;
     mod terminal_e2e;
+    mod tmux_correcting;
     mod tmux_e2e;
     mod tmux_mouse;
     mod tmux_training;

@@ -131,7 +131,12 @@ pub fn side_name(state: &State, side: Side) -> String {
         weights.push_str(" + ");
         weights.push_str(adapter);
     }
-    crate::foreign::one_line(&format!("{} ({weights}), from the file", run.profile), 200)
+    let file = state
+        .review
+        .as_ref()
+        .and_then(|r| r.queue.sources[side].clone())
+        .unwrap_or_else(|| "the file".into());
+    crate::foreign::one_line(&format!("{} ({weights}), from {file}", run.profile), 200)
 }
 
 fn value_row<'a>(

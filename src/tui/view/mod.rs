@@ -137,7 +137,15 @@ fn render_status(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     } else {
         String::new()
     };
-    spans.push(Span::raw(progress));
+    // A notice (a question, an error) matters more than the run's timings: they give way to it.
+    let head: usize = spans.iter().map(|s| s.width()).sum();
+    let notice_width = state
+        .notice
+        .as_ref()
+        .map_or(0, |n| unicode_width::UnicodeWidthStr::width(n.text.as_str()));
+    if notice_width == 0 || head + progress.chars().count() + notice_width <= area.width as usize {
+        spans.push(Span::raw(progress));
+    }
     if let Some(notice) = &state.notice {
         let style = match notice.level {
             Level::Error => theme.fg(theme.error),
