@@ -1,6 +1,7 @@
 #![allow(dead_code)]
 pub mod batch_service;
 pub mod fine_tuning;
+pub mod form;
 pub mod mock;
 pub mod peft;
 pub mod tmux;
@@ -283,4 +284,15 @@ pub fn assert_extracted(out: &std::process::Output) {
     let all_cut =
         out.status.code() == Some(3) && stderr.contains("answers is incomplete") && stderr.contains("(0 failed,");
     assert!(out.status.success() || all_cut, "{stderr}");
+}
+
+/// A key press of a plain character (Shift for capitals, as a terminal sends them).
+pub fn key_char(c: char) -> retort::tui::action::Action {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let modifiers = if c.is_uppercase() {
+        KeyModifiers::SHIFT
+    } else {
+        KeyModifiers::NONE
+    };
+    retort::tui::action::Action::Key(KeyEvent::new(KeyCode::Char(c), modifiers))
 }

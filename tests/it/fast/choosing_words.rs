@@ -5,8 +5,8 @@
 use crate::common;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use retort::tui::action::{Action, Command, Side};
-use retort::tui::form::{Row, rows};
+use retort::tui::action::Action;
+
 use retort::tui::state::State;
 use retort::tui::update::update;
 
@@ -30,34 +30,13 @@ fn key(state: &mut State, code: KeyCode) {
 
 /// The field editor on `reply`, `v` pressed on the row that adds a compound.
 fn choosing(reply: &str) -> State {
-    let mut state = common::tui_state("compound", PARAGRAPH, 160, 48);
-    update(&mut state, Action::Command(Command::Run));
-    common::finish_run(&mut state, Side::Main, reply);
-    update(&mut state, Action::Command(Command::EditFields));
-    let form = state.correction.form().unwrap();
-    let add = rows(state.task(), &form.extraction, form.record)
-        .iter()
-        .position(|r| {
-            *r == Row::Add {
-                field: "compound".into(),
-            }
-        })
-        .unwrap();
-    state.correction.form_mut().unwrap().row = add;
+    let mut state = common::form::fields_open("compound", PARAGRAPH, reply, (160, 48));
+    common::form::go_to(&mut state, &common::form::add_row("compound"));
     press(&mut state, "v");
     state
 }
 
-fn chosen(state: &State) -> String {
-    let selection = state
-        .correction
-        .form()
-        .unwrap()
-        .selecting
-        .as_ref()
-        .expect("choosing words");
-    state.paragraph()[selection.bytes()].to_string()
-}
+use common::form::chosen;
 
 #[test]
 fn v_starts_after_the_value_above_it() {

@@ -6,8 +6,8 @@ use crate::common;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use retort::extraction::{Alignment, Extraction};
-use retort::tui::action::{Action, Command, Side};
-use retort::tui::form::{Row, rows};
+use retort::tui::action::Action;
+use retort::tui::form::Row;
 use retort::tui::state::{Pane, State};
 use retort::tui::update::update;
 
@@ -28,10 +28,7 @@ fn typed(state: &mut State, text: &str) {
 }
 
 fn open(task: &str, paragraph: &str, reply: &str) -> State {
-    let mut state = common::tui_state(task, paragraph, 160, 48);
-    update(&mut state, Action::Command(Command::Run));
-    common::finish_run(&mut state, Side::Main, reply);
-    update(&mut state, Action::Command(Command::EditFields));
+    let state = common::form::fields_open(task, paragraph, reply, (160, 48));
     assert_eq!(state.focus, Pane::Form);
     state
 }
@@ -40,19 +37,7 @@ fn form(state: &State) -> &Extraction {
     &state.correction.form().expect("the form is open").extraction
 }
 
-/// Moves the cursor to the first row that is `row`.
-fn go_to(state: &mut State, row: &Row) {
-    let form = state.correction.form().unwrap();
-    let at = rows(state.task(), &form.extraction, form.record)
-        .iter()
-        .position(|r| r == row)
-        .unwrap_or_else(|| panic!("no row {row:?}"));
-    let from = form.row;
-    let (steps, down) = if at >= from { (at - from, 'j') } else { (from - at, 'k') };
-    for _ in 0..steps {
-        press(state, &down.to_string());
-    }
-}
+use common::form::go_to;
 
 /// Accepts the form and returns the gold text, checking it parses back to the form's values.
 fn accept(state: &mut State) -> String {
@@ -215,16 +200,7 @@ fn esc_drops_a_value_being_typed_then_closes_the_form() {
 }
 
 /// The words of the selection being chosen.
-fn chosen(state: &State) -> String {
-    let selection = state
-        .correction
-        .form()
-        .unwrap()
-        .selecting
-        .as_ref()
-        .expect("choosing words");
-    state.paragraph()[selection.bytes()].to_string()
-}
+use common::form::chosen;
 
 /// A new value of the compound list, its words about to be chosen (`v` on the row that adds one).
 fn choose_new(state: &mut State) {

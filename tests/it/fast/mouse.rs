@@ -9,7 +9,7 @@ use crate::common;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use retort::extraction::Alignment;
 use retort::tui::action::{Action, Command, Side};
-use retort::tui::form::{Row, rows};
+use retort::tui::form::rows;
 use retort::tui::screen::{Point, point};
 use retort::tui::state::{Pane, SourceScroll, State};
 use retort::tui::update::update;
@@ -29,22 +29,8 @@ fn key(code: KeyCode) -> Action {
 }
 
 fn editing(width: u16, height: u16) -> State {
-    let mut state = common::tui_state("compound", &paragraph(), width, height);
-    update(&mut state, Action::Command(Command::Run));
-    common::finish_run(&mut state, Side::Main, "Water");
-    update(&mut state, Action::Command(Command::EditFields));
-    let form = state.correction.form().unwrap();
-    let add = rows(state.task(), &form.extraction, form.record)
-        .iter()
-        .position(|r| {
-            *r == Row::Add {
-                field: "compound".into(),
-            }
-        })
-        .unwrap();
-    for _ in form.row..add {
-        update(&mut state, key(KeyCode::Char('j')));
-    }
+    let mut state = common::form::fields_open("compound", &paragraph(), "Water", (width, height));
+    common::form::go_to(&mut state, &common::form::add_row("compound"));
     state
 }
 
@@ -84,16 +70,7 @@ fn click(state: &mut State, cell: (u16, u16), at: Instant) {
     mouse(state, MouseEventKind::Up(MouseButton::Left), cell, at);
 }
 
-fn chosen(state: &State) -> String {
-    let selection = state
-        .correction
-        .form()
-        .unwrap()
-        .selecting
-        .as_ref()
-        .expect("choosing words");
-    state.paragraph()[selection.bytes()].to_string()
-}
+use common::form::chosen;
 
 #[test]
 fn a_press_chooses_the_word_under_it_and_enter_takes_it() {
