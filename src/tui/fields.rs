@@ -210,23 +210,78 @@ pub fn words(text: &str) -> Vec<Range<usize>> {
     out
 }
 
-/// The pieces of a word between `/`, `=`, `:` and `;` that stand outside its brackets.
+/// English words a name is joined to by a hyphen (`ice-cooling`, `NH4Cl-solution`, `Zn-free`):
+/// the name before the hyphen is a word of its own.
+const JOINED_WORDS: [&str; 16] = [
+    "cooling",
+    "cooled",
+    "cold",
+    "free",
+    "type",
+    "containing",
+    "solution",
+    "bath",
+    "gel",
+    "saturated",
+    "treated",
+    "based",
+    "derived",
+    "like",
+    "rich",
+    "supported",
+];
+
+/// The pieces of a word between `/`, `=`, `:` and `;` that stand outside its brackets; before a
+/// bracket glued to a name that holds a quantity or a state (`compound(0.1 g)`, `NaHCO3(aq)`); and
+/// at a hyphen that joins a name to an English word (`ice-cooling`).
 fn split_at_separators(text: &str, range: Range<usize>) -> impl Iterator<Item = Range<usize>> {
     let mut pieces = Vec::new();
     let (mut depth, mut from) = (0i32, range.start);
-    for (i, c) in text[range.clone()].char_indices() {
+    let word = &text[range.clone()];
+    for (i, c) in word.char_indices() {
+        let at = range.start + i;
         match c {
+            '(' if depth == 0 && i > 0 && glued_quantity(&word[..i], &text[at..]) => {
+                pieces.push(from..at);
+                from = at;
+                depth += 1;
+            }
             '(' | '[' | '{' => depth += 1,
             ')' | ']' | '}' => depth -= 1,
             '/' | '=' | ':' | ';' if depth == 0 => {
-                pieces.push(from..range.start + i);
-                from = range.start + i + c.len_utf8();
+                pieces.push(from..at);
+                from = at + c.len_utf8();
+            }
+            '-' if depth == 0 && i > 0 && joins_english(&word[i + 1..]) => {
+                pieces.push(from..at);
+                from = at + 1;
             }
             _ => {}
         }
     }
     pieces.push(from..range.end);
     pieces.into_iter().filter(|r| !r.is_empty())
+}
+
+/// Whether the bracket that opens `rest` (the text from it on) right after `before` holds a
+/// quantity (`(0.1 g)`) or a state (`(aq)`) rather than part of the name (`Pd(dppf)`, `(S)`).
+fn glued_quantity(before: &str, rest: &str) -> bool {
+    let inside = rest[1..]
+        .split(')')
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(40)
+        .collect::<String>();
+    let after_name = before.chars().next_back().is_some_and(|c| c.is_alphanumeric());
+    let quantity = inside.starts_with(|c: char| c.is_ascii_digit()) && inside.contains(' ');
+    after_name && (quantity || inside == "aq")
+}
+
+/// Whether the rest of a word after a hyphen is one of [`JOINED_WORDS`] (and nothing more).
+fn joins_english(rest: &str) -> bool {
+    let rest = rest.trim_end_matches([',', '.', ';', ':', ')']);
+    JOINED_WORDS.iter().any(|w| rest.eq_ignore_ascii_case(w))
 }
 
 /// The word in `range` without the punctuation around it that is not its own.

@@ -3,7 +3,8 @@
 //! fields in order as a chemist would. A model of the choosing keys (`v`, word motions, counts,
 //! `e`, `/` and its matches, `Enter`) finds the shortest key sequence for each value by breadth-
 //! first search; every sequence found is then pressed on the real workbench, and the value it
-//! sets must be the gold one. `scripts/bench-keys.sh` prints the figures (docs/review.md, "Keys per value, measured").
+//! sets must be the gold one. `SHOW_NOT_WHOLE=1` prints each value that is not whole words of its
+//! paragraph, with its neighbourhood. `scripts/bench-keys.sh` prints the figures (docs/review.md, "Keys per value, measured").
 
 use crate::common;
 
@@ -398,11 +399,7 @@ fn press_keys(state: &mut State, keys: &[Key]) {
 }
 
 fn open_form(task: &str, paragraph: &str) -> State {
-    let mut state = common::tui_state(task, paragraph, 160, 48);
-    update(&mut state, Action::Command(Command::Run));
-    common::finish_run(&mut state, Side::Main, "");
-    update(&mut state, Action::Command(Command::EditFields));
-    state
+    common::form::fields_open(task, paragraph, "", (160, 48))
 }
 
 /// Goes to the row where `field`'s next value goes and returns the word `v` starts from.
@@ -422,6 +419,14 @@ fn take(state: &mut State, field: &str, value: &str, tally: &mut Tally) {
     let model = Model::new(&paragraph, value);
     if model.targets.is_empty() {
         tally.not_whole += 1;
+        if std::env::var("SHOW_NOT_WHOLE").is_ok() {
+            let at = paragraph.find(value).unwrap_or(0);
+            eprintln!(
+                "NOT WHOLE {value:?} in …{}…",
+                &paragraph[paragraph.floor_char_boundary(at.saturating_sub(15))
+                    ..paragraph.floor_char_boundary((at + value.len() + 15).min(paragraph.len()))]
+            );
+        }
         return;
     }
     go_to_slot(state, field);

@@ -111,3 +111,34 @@ fn separators_split_and_names_stay_whole() {
         ]
     );
 }
+
+#[test]
+fn a_name_glued_to_its_quantity_or_to_an_english_word_is_a_word_of_its_own() {
+    let text = "the title compound(0.1 g), NaHCO3(aq) under ice-cooling in NH4Cl-solution; Pd(dppf)Cl2 \
+                Cu(NO3)2 2-methyl-propane silica-gel (R)-2-butanol";
+    let found: Vec<&str> = words(text).into_iter().map(|r| &text[r]).collect();
+    assert_eq!(
+        found,
+        [
+            "the",
+            "title",
+            "compound",
+            "0.1",
+            "g",
+            "NaHCO3",
+            "aq",
+            "under",
+            "ice",
+            "cooling",
+            "in",
+            "NH4Cl",
+            "solution",
+            "Pd(dppf)Cl2",
+            "Cu(NO3)2",
+            "2-methyl-propane",
+            "silica",
+            "gel",
+            "(R)-2-butanol"
+        ]
+    );
+}
