@@ -9,7 +9,7 @@
 use crate::common;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use retort::tui::action::{Action, Command, Side};
+use retort::tui::action::{Action, Command};
 use retort::tui::fields::{Selection, labels, words};
 use retort::tui::form::{Row, rows};
 use retort::tui::select::name_end;
