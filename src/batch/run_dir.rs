@@ -32,12 +32,6 @@ pub enum InputTokens {
 }
 
 impl InputTokens {
-    pub fn tokens(&self) -> usize {
-        match self {
-            InputTokens::Tokenizer { tokens, .. } | InputTokens::Estimate { tokens } => *tokens,
-        }
-    }
-
     /// `1234 input tokens (counted in o200k_base)`.
     pub fn describe(&self) -> String {
         match self {

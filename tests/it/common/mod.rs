@@ -296,3 +296,30 @@ pub fn key_char(c: char) -> retort::tui::action::Action {
     };
     retort::tui::action::Action::Key(KeyEvent::new(KeyCode::Char(c), modifiers))
 }
+
+/// `retort extract` of `input` into `output` through `profile` (configured under `root`), one
+/// paragraph at a time so the output keeps the input's order.
+pub fn extract_in_order(
+    root: &std::path::Path,
+    task: &str,
+    profile: &str,
+    input: &std::path::Path,
+    output: &std::path::Path,
+) -> std::process::Output {
+    retort_in(root)
+        .args([
+            "extract",
+            "--task",
+            task,
+            "--model",
+            profile,
+            "--concurrency",
+            "1",
+            "--input",
+        ])
+        .arg(input)
+        .arg("--output")
+        .arg(output)
+        .output()
+        .unwrap()
+}

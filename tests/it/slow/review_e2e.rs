@@ -49,22 +49,7 @@ fn review_an_extract_output_survive_kill_9_and_continue() {
     );
     let corpus = write_corpus(dir.path());
     let output = dir.path().join("out.jsonl");
-    let extract = common::retort_in(dir.path())
-        .args([
-            "extract",
-            "--task",
-            "compound",
-            "--model",
-            "smol",
-            "--concurrency",
-            "1",
-            "--input",
-        ])
-        .arg(&corpus)
-        .arg("--output")
-        .arg(&output)
-        .output()
-        .unwrap();
+    let extract = common::extract_in_order(dir.path(), "compound", "smol", &corpus, &output);
     common::assert_extracted(&extract);
 
     let tmux = Tmux {

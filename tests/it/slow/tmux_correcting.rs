@@ -23,26 +23,9 @@ async fn extract_output(root: &Path, name: &str, answer: &str) -> PathBuf {
     common::write_paragraphs(&input, &PARAGRAPHS);
     let output = root.join(format!("{name}.jsonl"));
     let (dir2, out2) = (dir.clone(), output.clone());
-    let done = tokio::task::spawn_blocking(move || {
-        common::retort_in(&dir2)
-            .args([
-                "extract",
-                "--task",
-                "compound",
-                "--model",
-                "smol",
-                "--concurrency",
-                "1",
-                "--input",
-            ])
-            .arg(&input)
-            .arg("--output")
-            .arg(&out2)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let done = tokio::task::spawn_blocking(move || common::extract_in_order(&dir2, "compound", "smol", &input, &out2))
+        .await
+        .unwrap();
     assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
     output
 }
